@@ -1,0 +1,132 @@
+"""Configuration: every setting comes from an environment variable with a documented default.
+
+`load_settings()` validates what it can without touching the database and raises
+`ConfigError` with one sentence a person can act on. The README's configuration table
+mirrors `SETTINGS_DOC` below.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: (variable, default, meaning) — the README's configuration table is written from this.
+SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
+    ("KOPRA_DATA_DIR", "data/", "Folder for local files: the SQLite store, DuckDB analytics files, logs."),
+    ("KOPRA_DATABASE_URL", "sqlite:///$KOPRA_DATA_DIR/kopra.sqlite3",
+     "Any SQLAlchemy URL of the transactional store; PostgreSQL in production "
+     "(`postgresql://user@host:5432/db`)."),
+    ("KOPRA_PORT", "8501", "Port of the Streamlit UI."),
+    ("KOPRA_SCHEDULER_INTERVAL_S", "30", "Seconds between two deadline sweeps of the scheduler."),
+    ("KOPRA_SESSION_IDLE_MINUTES", "30", "A login session ends after this many idle minutes."),
+    ("KOPRA_SESSION_LIFETIME_HOURS", "12", "A login session ends this many hours after login, idle or not."),
+    ("KOPRA_PASSWORD_MAX_AGE_DAYS", "90", "A password older than this must be changed at the next login."),
+    ("KOPRA_DEMO_SEED", "2026", "Seed of the deterministic demo data."),
+)
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is one sentence for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    port: int = 8501
+    scheduler_interval_s: int = 30
+    session_idle_minutes: int = 30
+    session_lifetime_hours: int = 12
+    password_max_age_days: int = 90
+    demo_seed: int = 2026
+
+    @property
+    def backend(self) -> str:
+        return make_url(self.database_url).get_backend_name()
+
+    @property
+    def analytics_dir(self) -> Path:
+        return self.data_dir / "analytics"
+
+    def safe_database_url(self) -> str:
+        """The URL with its password hidden, for messages and logs."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}.")
+    return value
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    raw = env.get("KOPRA_DATA_DIR", "").strip()
+    path = Path(raw).expanduser() if raw else PROJECT_ROOT / "data"
+    if not path.is_absolute():
+        path = (Path.cwd() / path).resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # Prove we can write: the SQLite file, its WAL and the DuckDB files all live here.
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"KOPRA_DATA_DIR {str(path)!r} is not a writable folder ({exc.strerror or exc})."
+        ) from None
+    return path
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse and check a database URL; raise ConfigError naming what is wrong."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"KOPRA_DATABASE_URL {raw!r} is not a valid database URL "
+            "(expected e.g. sqlite:///data/kopra.sqlite3 or postgresql://user@host:5432/db)."
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"KOPRA_DATABASE_URL uses {backend!r}, but only SQLite and PostgreSQL are supported."
+        )
+    if backend == "sqlite" and not url.database:
+        raise ConfigError("KOPRA_DATABASE_URL must name an SQLite file; an in-memory store cannot be shared by the UI and the scheduler.")
+    if backend == "postgresql" and not url.database:
+        raise ConfigError("KOPRA_DATABASE_URL must name a PostgreSQL database (…/dbname).")
+    if backend == "postgresql" and url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    data_dir = _data_dir(env)
+    raw_url = env.get("KOPRA_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'kopra.sqlite3'}"
+    url = parse_database_url(raw_url)
+    return Settings(
+        data_dir=data_dir,
+        database_url=url.render_as_string(hide_password=False),
+        port=_int_setting(env, "KOPRA_PORT", 8501, 1, 65535),
+        scheduler_interval_s=_int_setting(env, "KOPRA_SCHEDULER_INTERVAL_S", 30, 1, 3600),
+        session_idle_minutes=_int_setting(env, "KOPRA_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        session_lifetime_hours=_int_setting(env, "KOPRA_SESSION_LIFETIME_HOURS", 12, 1, 24 * 7),
+        password_max_age_days=_int_setting(env, "KOPRA_PASSWORD_MAX_AGE_DAYS", 90, 1, 3650),
+        demo_seed=_int_setting(env, "KOPRA_DEMO_SEED", 2026, 0, 2**31 - 1),
+    )

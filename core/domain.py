@@ -1,0 +1,71 @@
+"""The business's vocabulary: roles, statuses and kinds, as plain Python enums.
+
+Everything else (tables, rules, pages) speaks in these names. Values are stored as text.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SYSTEM_ADMINISTRATOR = "SYSTEM_ADMINISTRATOR"
+    PRODUCT_MANAGER = "PRODUCT_MANAGER"
+
+    @property
+    def label(self) -> str:
+        return {"SYSTEM_ADMINISTRATOR": "System Administrator", "PRODUCT_MANAGER": "Product Manager"}[self.value]
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    BLOCKED = "BLOCKED"
+
+
+class WarehouseStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"  # hidden from buyers, kept in the catalogue
+    DELETED = "DELETED"  # gone from the catalogue; its sales history stays
+
+
+class OrderStatus(StrEnum):
+    PENDING_CONFIRMATION = "PENDING_CONFIRMATION"
+    PROCESSING = "PROCESSING"
+    READY_TO_SHIP = "READY_TO_SHIP"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    COMPLAINED = "COMPLAINED"
+    RETURN_REQUESTED = "RETURN_REQUESTED"  # seller chose "return": goods on their way back
+    REFUNDED = "REFUNDED"
+
+
+class ActorKind(StrEnum):
+    USER = "USER"  # a seller's staff member
+    BUYER = "BUYER"  # through the buyer channel
+    COURIER = "COURIER"  # delivery events, through the buyer channel
+    SYSTEM = "SYSTEM"  # the scheduler
+    BANK = "BANK"  # the bank's back office
+
+
+class FailureKind(StrEnum):
+    REJECTED_BY_SELLER = "REJECTED_BY_SELLER"
+    CANCELLED_BY_BUYER = "CANCELLED_BY_BUYER"
+    CANCELLED_BY_SYSTEM = "CANCELLED_BY_SYSTEM"
+
+
+class ComplaintResolution(StrEnum):
+    REFUND = "REFUND"
+    RETURN = "RETURN"
+    AUTO_REFUND = "AUTO_REFUND"
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "PENDING"
+    PAID = "PAID"

@@ -1,0 +1,37 @@
+"""`python -m jobs.prepare`: check the configuration, reach the store, migrate it to the newest
+schema and load the demo data the first time (never twice). `make run` calls this first."""
+from __future__ import annotations
+
+import argparse
+
+from core.clock import utc_now
+from core.config import Settings, load_settings
+from core.demo import load_demo
+from core.store import Store, current_revision, migrate
+from jobs.entry import run_command
+
+
+def prepare(settings: Settings, *, with_demo: bool = True) -> Store:
+    store = Store.from_settings(settings)
+    store.check_reachable()
+    before = current_revision(store)
+    migrate(store)
+    after = current_revision(store)
+    where = settings.safe_database_url()
+    print(f"store: {where} at schema {after}" + (f" (migrated from {before or 'empty'})" if before != after else ""))
+    if with_demo:
+        loaded = load_demo(store, seed=settings.demo_seed, now=utc_now())
+        print("demo data: loaded" if loaded else "demo data: already there, not loaded again")
+    return store
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m jobs.prepare", description=__doc__)
+    parser.add_argument("--no-demo", action="store_true", help="migrate only; do not load demo data")
+    args = parser.parse_args()
+    prepare(load_settings(), with_demo=not args.no_demo).dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    run_command(main)

@@ -1,0 +1,80 @@
+"""`python -m jobs.serve` (what `make run` starts): prepare the store, then run the scheduler
+process and the Streamlit UI side by side. Ctrl-C (or SIGTERM) stops both; if one of them dies,
+the other is stopped too and the exit code says so."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from core.config import PROJECT_ROOT, load_settings
+from core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from jobs.entry import run_command
+from jobs.prepare import prepare
+
+
+def _children_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def _print_logins(port: int) -> None:
+    print(f"\nKopra Partnership is starting on http://localhost:{port}")
+    print(f"Demo logins (password {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
+    print("Ctrl-C stops the UI and the scheduler.\n", flush=True)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    settings = load_settings()
+    prepare(settings).dispose()
+    env = _children_env()
+    scheduler = subprocess.Popen([sys.executable, "-m", "jobs.scheduler"], cwd=PROJECT_ROOT, env=env)
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app" / "main.py"),
+         "--server.port", str(settings.port)],
+        cwd=PROJECT_ROOT, env=env,
+    )
+    processes = [scheduler, ui]
+    _print_logins(settings.port)
+
+    stopping = False
+
+    def _on_signal(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        while not stopping:
+            for name, process in (("scheduler", scheduler), ("UI", ui)):
+                if process.poll() is not None:
+                    print(f"kopra: the {name} stopped (exit code {process.returncode}); stopping the rest.",
+                          file=sys.stderr)
+                    return process.returncode or 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        _stop(processes)
+
+
+if __name__ == "__main__":
+    run_command(main)
