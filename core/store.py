@@ -89,8 +89,7 @@ class Store:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # ends the transaction; loaded objects stay readable (close does not expire)
 
     def check_reachable(self) -> None:
         """Raise ConfigError in one sentence if the database cannot be opened."""

@@ -1,0 +1,184 @@
+"""The buyer channel: what the bank's buyer app (Livin' Merchant) calls, and only that.
+
+Place an order, cancel it, confirm receipt, file a complaint; and the courier's "delivered" event,
+which arrives through the same channel. Each call is one transaction and names the buyer, who
+may only touch their own orders.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.business_time import add_business_days
+from core.clock import require_aware
+from core.domain import ActorKind, FailureKind, OrderStatus, ProductStatus, WarehouseStatus
+from core.errors import InvalidInput, NotFound, OutOfStock
+from core.lifecycle import (CONFIRM_BUSINESS_DAYS, Step, complaint_deadline_from, complete_deadline_from)
+from core.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Product, StockLevel, Warehouse
+from core.order_steps import apply_step, create_payout, order_lines, release_stock, reserve_stock
+from core.store import Store
+from core.warehouses import calendar_of
+
+MAX_LINES = 50
+MAX_QUANTITY = 10_000
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_number: str
+    total_amount: int
+    confirm_deadline: datetime
+
+
+def _buyer(session, buyer_code: str) -> Buyer:
+    buyer = session.scalar(select(Buyer).where(Buyer.buyer_code == buyer_code))
+    if buyer is None:
+        raise NotFound(f"Buyer {buyer_code} is not known to the marketplace.")
+    if not buyer.is_approved:
+        raise InvalidInput(f"Buyer {buyer_code} is not approved by the bank to order.", field="buyer")
+    return buyer
+
+
+def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
+    order = session.scalar(select(Order).where(Order.order_number == order_number, Order.buyer_id == buyer.id))
+    if order is None:
+        raise NotFound(f"Order {order_number} is not one of buyer {buyer.buyer_code}'s orders.")
+    return order
+
+
+def place_order(store: Store, *, buyer_code: str, company_code: str, warehouse_code: str,
+                lines: list[OrderLine], now: datetime) -> PlacedOrder:
+    """Reserve the stock and open the order; the seller then has 1 business day to answer."""
+    now = require_aware(now)
+    _check_lines(lines)
+    with store.transaction() as session:
+        buyer = _buyer(session, buyer_code)
+        warehouse = _open_warehouse(session, company_code, warehouse_code)
+        reserved = [_reserve_line(session, warehouse, line) for line in lines]
+        order = Order(
+            order_number=f"TMP-{uuid.uuid4().hex[:24]}", company_id=warehouse.company_id,
+            warehouse_id=warehouse.id, buyer_id=buyer.id, status=OrderStatus.PENDING_CONFIRMATION,
+            total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
+            item_count=sum(line.quantity for line in lines), placed_at=now, updated_at=now,
+            confirm_deadline=add_business_days(calendar_of(session, warehouse), now, CONFIRM_BUSINESS_DAYS),
+        )
+        session.add(order)
+        session.flush()
+        order.order_number = f"KP-{order.id:08d}"  # from the id: unique without a race
+        for (product, price), line in zip(reserved, lines):
+            session.add(OrderItem(order_id=order.id, product_id=product.id, sku=product.sku, product_name=product.name,
+                                  quantity=line.quantity, unit_price=price, line_total=price * line.quantity))
+        session.add(OrderEvent(order_id=order.id, from_status=None, to_status=OrderStatus.PENDING_CONFIRMATION,
+                               actor_kind=ActorKind.BUYER, actor_id=buyer_code, reason="order placed", at=now))
+        return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
+
+
+def _check_lines(lines: list[OrderLine]) -> None:
+    if not lines:
+        raise InvalidInput("An order needs at least one line.", field="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"An order may have at most {MAX_LINES} lines.", field="lines")
+    skus = [line.sku for line in lines]
+    if len(set(skus)) != len(skus):
+        raise InvalidInput("Each product may appear on only one line of an order.", field="lines")
+    for line in lines:
+        if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"Quantity of {line.sku} must be a whole number from 1 to {MAX_QUANTITY}.",
+                               field="quantity")
+
+
+def _open_warehouse(session, company_code: str, warehouse_code: str) -> Warehouse:
+    row = session.execute(
+        select(Warehouse, Company).join(Company, Company.id == Warehouse.company_id)
+        .where(Company.company_code == company_code, Warehouse.code == warehouse_code)).first()
+    if row is None:
+        raise NotFound(f"Seller {company_code} has no warehouse {warehouse_code}.")
+    warehouse, company = row
+    if not company.is_whitelisted:
+        raise InvalidInput(f"Seller {company_code} is not registered for Kopra Partnership.", field="seller")
+    if warehouse.status != WarehouseStatus.OPEN:
+        raise InvalidInput(f"Warehouse {warehouse_code} of {company_code} is closed and takes no orders.",
+                           field="warehouse")
+    return warehouse
+
+
+def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Product, int]:
+    """Reserve one line's units; return the product and its price now (the order keeps that price)."""
+    row = session.execute(
+        select(Product, StockLevel).join(StockLevel, StockLevel.product_id == Product.id)
+        .where(Product.company_id == warehouse.company_id, Product.sku == line.sku,
+               StockLevel.warehouse_id == warehouse.id)).first()
+    if row is None or row[0].status != ProductStatus.ACTIVE:
+        raise NotFound(f"Product {line.sku} is not on sale in warehouse {warehouse.code}.")
+    product, level = row
+    if not reserve_stock(session, warehouse.id, product.id, line.quantity):
+        available = session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == level.id))
+        raise OutOfStock(f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
+                         f"{warehouse.code}; {line.quantity} were ordered.")
+    return product, level.price
+
+
+def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: str, now: datetime) -> None:
+    """Before acceptance at any time; after it only once the packing or delivery deadline passed."""
+    now = require_aware(now)
+    with store.transaction() as session:
+        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
+        held_stock = order.status in (OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING,
+                                      OrderStatus.READY_TO_SHIP)
+        warehouse_id, order_id = order.warehouse_id, order.id
+        apply_step(session, order, Step.BUYER_CANCEL, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
+                   reason=reason or "cancelled by the buyer", closed_at=now,
+                   failure_kind=FailureKind.CANCELLED_BY_BUYER, failure_reason=reason or "cancelled by the buyer")
+        if held_stock:
+            release_stock(session, warehouse_id, order_lines(session, order_id), now)
+
+
+def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: datetime) -> None:
+    """The buyer has the goods: the order completes and the seller's payout is created.
+    An order not yet marked delivered is marked delivered at the same moment."""
+    now = require_aware(now)
+    with store.transaction() as session:
+        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
+        delivered_at = order.delivered_at or now
+        apply_step(session, order, Step.CONFIRM_RECEIPT, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
+                   reason="buyer confirmed receipt", delivered_at=delivered_at, completed_at=now)
+        create_payout(session, order, trigger="BUYER_CONFIRMED", now=now)
+
+
+def file_complaint(store: Store, *, buyer_code: str, order_number: str, description: str, now: datetime) -> datetime:
+    """A complaint about a shipped or delivered order; the seller has 2 calendar days to answer.
+    Returns the answer deadline."""
+    now = require_aware(now)
+    description = (description or "").strip()
+    if not description:
+        raise InvalidInput("A complaint needs a description of the problem.", field="description")
+    deadline = complaint_deadline_from(now)
+    with store.transaction() as session:
+        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
+        apply_step(session, order, Step.COMPLAIN, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
+                   reason=description[:500], complaint_deadline=deadline)
+        session.add(Complaint(order_id=order.id, description=description[:4000], filed_at=now,
+                              answer_deadline=deadline))
+    return deadline
+
+
+def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_note: str = "") -> None:
+    """The courier's delivery event; automatic completion falls due 2 calendar days later."""
+    now = require_aware(now)
+    with store.transaction() as session:
+        order = session.scalar(select(Order).where(Order.order_number == order_number))
+        if order is None:
+            raise NotFound(f"Order {order_number} does not exist.")
+        apply_step(session, order, Step.MARK_DELIVERED, now=now, actor_kind=ActorKind.COURIER, actor_id="courier",
+                   reason=courier_note or "delivered by the courier", delivered_at=now,
+                   complete_deadline=complete_deadline_from(now))
+

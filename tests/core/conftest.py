@@ -1,0 +1,91 @@
+"""A small seller world for lifecycle tests: one whitelisted company with a Jakarta warehouse
+(Mon–Fri 08:00–17:00 WIB), two products, approved and unapproved buyers, and a second company."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+
+from core.access import Actor
+from core.domain import Role
+from core.models import Buyer, Company, Product, StockLevel, User, Warehouse
+
+WIB = timezone(timedelta(hours=7))
+
+
+@dataclass
+class World:
+    store: object
+    pm: Actor
+    admin: Actor
+    other_pm: Actor
+    company_code: str = "ACME01"
+    warehouse_code: str = "JKT-1"
+    buyer_code: str = "BUY-1"
+
+    def stock(self, sku: str = "RICE-5") -> tuple[int, int]:
+        """(on_hand, reserved) of a product in the Jakarta warehouse."""
+        from sqlalchemy import select
+        with self.store.reading() as session:
+            level = session.scalar(select(StockLevel).join(Product).where(Product.sku == sku,
+                                                                         Product.company_id == self.pm.company_id))
+            return level.on_hand, level.reserved
+
+
+def _company(session, code, now, whitelisted=True):
+    company = Company(company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now,
+                      updated_at=now, payout_bank_name="Bank Mandiri", payout_account_number="1234567890",
+                      payout_account_holder=f"{code} Tbk")
+    session.add(company)
+    session.flush()
+    return company
+
+
+def _user(session, company, code, role, now) -> Actor:
+    user = User(company_id=company.id, user_code=code, display_name=code, role=role, password_hash="x",
+                password_changed_at=now, must_change_password=False, created_at=now)
+    session.add(user)
+    session.flush()
+    return Actor(user.id, company.id, company.company_code, code, role, code)
+
+
+def _warehouse(session, company, code, now, zone="Asia/Jakarta"):
+    warehouse = Warehouse(company_id=company.id, code=code, name=code, time_zone=zone, operating_days="0,1,2,3,4",
+                          opens_at=time(8), closes_at=time(17), processing_days=2, delivery_sla_days=3,
+                          created_at=now, updated_at=now)
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def _product(session, company, warehouse, sku, price, on_hand, now):
+    product = Product(company_id=company.id, sku=sku, name=f"Product {sku}", unit="pcs", created_at=now, updated_at=now)
+    session.add(product)
+    session.flush()
+    session.add(StockLevel(product_id=product.id, warehouse_id=warehouse.id, on_hand=on_hand, reserved=0, price=price,
+                           updated_at=now))
+
+
+@pytest.fixture
+def world(store) -> World:
+    created = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with store.transaction() as session:
+        company = _company(session, "ACME01", created)
+        pm = _user(session, company, "pm", Role.PRODUCT_MANAGER, created)
+        admin = _user(session, company, "admin", Role.SYSTEM_ADMINISTRATOR, created)
+        warehouse = _warehouse(session, company, "JKT-1", created)
+        _product(session, company, warehouse, "RICE-5", 75_000, 100, created)
+        _product(session, company, warehouse, "OIL-2", 36_500, 10, created)
+        other = _company(session, "OTHER02", created)
+        other_pm = _user(session, other, "pm", Role.PRODUCT_MANAGER, created)
+        other_wh = _warehouse(session, other, "JKT-1", created)
+        _product(session, other, other_wh, "RICE-5", 70_000, 50, created)
+        session.add_all([Buyer(buyer_code="BUY-1", name="Toko Makmur", created_at=created),
+                         Buyer(buyer_code="BUY-2", name="Warung Jaya", created_at=created),
+                         Buyer(buyer_code="BUY-X", name="Kios Ditolak", is_approved=False, created_at=created)])
+    return World(store=store, pm=pm, admin=admin, other_pm=other_pm)
+
+
+def wib(*args) -> datetime:
+    return datetime(*args, tzinfo=WIB)
