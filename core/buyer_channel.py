@@ -182,3 +182,52 @@ def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_no
                    reason=courier_note or "delivered by the courier", delivered_at=now,
                    complete_deadline=complete_deadline_from(now))
 
+
+
+# --- what the buyer app and the courier see (used by the simulator) ------------------------------
+
+@dataclass(frozen=True)
+class OfferedProduct:
+    company_code: str
+    warehouse_code: str
+    sku: str
+    available: int
+    price: int
+
+
+def products_on_sale(store: Store, company_code: str | None = None) -> list[OfferedProduct]:
+    """Active products with available stock in open warehouses of whitelisted sellers."""
+    query = (select(Company.company_code, Warehouse.code, Product.sku, StockLevel.on_hand - StockLevel.reserved,
+                    StockLevel.price)
+             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id).join(Product, Product.id == StockLevel.product_id)
+             .join(Company, Company.id == Warehouse.company_id)
+             .where(Company.is_whitelisted.is_(True), Warehouse.status == WarehouseStatus.OPEN,
+                    Product.status == ProductStatus.ACTIVE, StockLevel.on_hand > StockLevel.reserved)
+             .order_by(Company.company_code, Warehouse.code, Product.sku))
+    if company_code:
+        query = query.where(Company.company_code == company_code)
+    with store.reading() as session:
+        return [OfferedProduct(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class MarketplaceOrder:
+    order_number: str
+    buyer_code: str
+    status: OrderStatus
+    pack_deadline: datetime | None
+    delivery_deadline: datetime | None
+
+
+def orders_in_status(store: Store, statuses: list[OrderStatus], limit: int = 200) -> list[MarketplaceOrder]:
+    """Orders the buyer app or the courier would act on next, oldest first."""
+    query = (select(Order.order_number, Buyer.buyer_code, Order.status, Order.pack_deadline, Order.delivery_deadline)
+             .join(Buyer, Buyer.id == Order.buyer_id).where(Order.status.in_(statuses))
+             .order_by(Order.updated_at).limit(limit))
+    with store.reading() as session:
+        return [MarketplaceOrder(*row) for row in session.execute(query)]
+
+
+def approved_buyers(store: Store) -> list[str]:
+    with store.reading() as session:
+        return list(session.scalars(select(Buyer.buyer_code).where(Buyer.is_approved.is_(True)).order_by(Buyer.buyer_code)))

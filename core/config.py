@@ -29,6 +29,7 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("KOPRA_SESSION_LIFETIME_HOURS", "12", "A login session ends this many hours after login, idle or not."),
     ("KOPRA_PASSWORD_MAX_AGE_DAYS", "90", "A password older than this must be changed at the next login."),
     ("KOPRA_DEMO_SEED", "2026", "Seed of the deterministic demo data."),
+    ("KOPRA_DEMO_DAYS", "180", "Days of order history the demo plays through the real services (0: none)."),
 )
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -48,6 +49,7 @@ class Settings:
     session_lifetime_hours: int = 12
     password_max_age_days: int = 90
     demo_seed: int = 2026
+    demo_days: int = 180
 
     @property
     def backend(self) -> str:
@@ -129,4 +131,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_lifetime_hours=_int_setting(env, "KOPRA_SESSION_LIFETIME_HOURS", 12, 1, 24 * 7),
         password_max_age_days=_int_setting(env, "KOPRA_PASSWORD_MAX_AGE_DAYS", 90, 1, 3650),
         demo_seed=_int_setting(env, "KOPRA_DEMO_SEED", 2026, 0, 2**31 - 1),
+        demo_days=_int_setting(env, "KOPRA_DEMO_DAYS", 180, 0, 3660),
     )

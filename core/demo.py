@@ -80,19 +80,27 @@ def demo_is_loaded(session: Session) -> bool:
     return session.scalar(select(Company.id).where(Company.company_code == DEMO_COMPANY_CODE)) is not None
 
 
-def load_demo(store: Store, *, seed: int, now: datetime) -> bool:
-    """Load the demo company, catalogue and buyers once. Returns False if it was already there."""
+def load_demo(store: Store, *, seed: int, now: datetime, history_days: int = 180,
+              orders_per_weekday: int = 10) -> bool:
+    """Load the demo company, catalogue and buyers once, then `history_days` of orders played
+    through the real services up to `now`. Returns False if the demo was already there."""
     rng = random.Random(seed)
+    opened = now - timedelta(days=history_days + 30)  # the company joined a month before its first order
     with store.transaction() as session:
         if demo_is_loaded(session):
             return False
         password_hash = hash_password(DEMO_PASSWORD)
-        company = _demo_company(session, now)
-        _demo_users(session, company, password_hash, now)
-        warehouses = _demo_warehouses(session, company, now)
-        _demo_catalogue(session, company, warehouses, rng, now)
-        _demo_buyers(session, rng, now)
-        _other_company(session, password_hash, now)
+        company = _demo_company(session, opened)
+        _demo_users(session, company, password_hash, opened)
+        warehouses = _demo_warehouses(session, company, opened)
+        _demo_catalogue(session, company, warehouses, rng, opened)
+        _demo_buyers(session, rng, opened)
+        _other_company(session, password_hash, opened)
+    if history_days > 0:
+        from core.demo_history import make_history  # plays the services forward; imported only when needed
+
+        make_history(store, company_code=DEMO_COMPANY_CODE, seed=seed, end=now, days=history_days,
+                     orders_per_weekday=orders_per_weekday)
     return True
 
 

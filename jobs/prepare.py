@@ -20,7 +20,7 @@ def prepare(settings: Settings, *, with_demo: bool = True) -> Store:
     where = settings.safe_database_url()
     print(f"store: {where} at schema {after}" + (f" (migrated from {before or 'empty'})" if before != after else ""))
     if with_demo:
-        loaded = load_demo(store, seed=settings.demo_seed, now=utc_now())
+        loaded = load_demo(store, seed=settings.demo_seed, now=utc_now(), history_days=settings.demo_days)
         print("demo data: loaded" if loaded else "demo data: already there, not loaded again")
     return store
 

@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 # Fast hashing in tests (the production cost is 12); set before core.passwords is used.
 os.environ.setdefault("KOPRA_BCRYPT_ROUNDS", "4")
+# No demo order history unless a test asks for it: playing months of orders takes seconds.
+os.environ.setdefault("KOPRA_DEMO_DAYS", "0")
 
 from core.models import Base  # noqa: E402
 from core.store import Store, migrate  # noqa: E402

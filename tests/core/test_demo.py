@@ -10,7 +10,7 @@ from core.passwords import verify_password
 
 
 def test_the_demo_has_a_whitelisted_company_with_both_roles(store, now):
-    assert load_demo(store, seed=7, now=now) is True
+    assert load_demo(store, seed=7, now=now, history_days=0) is True
     with store.reading() as session:
         company = session.scalar(select(Company).where(Company.company_code == DEMO_COMPANY_CODE))
         assert company.is_whitelisted
@@ -26,7 +26,7 @@ def test_the_demo_has_a_whitelisted_company_with_both_roles(store, now):
 
 
 def test_the_demo_has_three_warehouses_in_different_zones_and_hours(store, now):
-    load_demo(store, seed=7, now=now)
+    load_demo(store, seed=7, now=now, history_days=0)
     with store.reading() as session:
         warehouses = session.scalars(select(Warehouse)).all()
         assert len(warehouses) == 3
@@ -35,7 +35,7 @@ def test_the_demo_has_three_warehouses_in_different_zones_and_hours(store, now):
 
 
 def test_every_demo_product_is_stocked_and_priced_in_every_warehouse(store, now):
-    load_demo(store, seed=7, now=now)
+    load_demo(store, seed=7, now=now, history_days=0)
     with store.reading() as session:
         products = session.scalar(select(func.count(Product.id)))
         warehouses = session.scalar(select(func.count(Warehouse.id)))
@@ -49,10 +49,10 @@ def test_every_demo_product_is_stocked_and_priced_in_every_warehouse(store, now)
 
 
 def test_the_demo_is_never_loaded_twice(store, now):
-    assert load_demo(store, seed=7, now=now) is True
+    assert load_demo(store, seed=7, now=now, history_days=0) is True
     with store.reading() as session:
         before = session.scalar(select(func.count(Product.id)))
-    assert load_demo(store, seed=7, now=now) is False
+    assert load_demo(store, seed=7, now=now, history_days=0) is False
     with store.reading() as session:
         assert session.scalar(select(func.count(Product.id))) == before
         assert session.scalar(select(func.count(Company.id))) == 2
@@ -64,7 +64,7 @@ def test_the_same_seed_gives_the_same_prices(store, now, tmp_path):
     other = Store(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     migrate(other)
     for target in (store, other):
-        load_demo(target, seed=11, now=now)
+        load_demo(target, seed=11, now=now, history_days=0)
 
     def prices(target):
         with target.reading() as session:

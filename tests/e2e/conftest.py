@@ -38,7 +38,7 @@ def running_app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
     env = {**os.environ, "KOPRA_DATA_DIR": str(data_dir), "KOPRA_PORT": str(port), "KOPRA_BCRYPT_ROUNDS": "4",
-           "PYTHONPATH": str(PROJECT_ROOT)}
+           "KOPRA_DEMO_DAYS": "14", "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("KOPRA_DATABASE_URL", None)
     prepared = subprocess.run([sys.executable, "-m", "jobs.prepare"], cwd=PROJECT_ROOT, env=env,
                               capture_output=True, text=True, timeout=180)

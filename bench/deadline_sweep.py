@@ -1,0 +1,246 @@
+"""How long one deadline sweep takes when 100,000 of 1,000,000 orders are overdue.
+
+For SQLite and PostgreSQL, on identical copies of the same store:
+  sweep       core.deadlines.auto_cancel: status, events and stock releases, in batches
+  bare        one set-based `UPDATE orders SET status = 'CANCELLED' WHERE ...` (the floor)
+  naive       one row at a time through the ORM with a commit per row, timed on a sample and scaled
+
+    .venv/bin/python bench/deadline_sweep.py                     # 1,000,000 orders, 100,000 overdue
+    .venv/bin/python bench/deadline_sweep.py --orders 100000 --overdue 10000   # a quick look
+
+Ends with one JSON line of the figures. PostgreSQL: KOPRA_BENCH_POSTGRES_URL (default the local
+test server); each run creates and drops its own databases.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, time as clock_time, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from core.deadlines import auto_cancel  # noqa: E402
+from core.domain import ActorKind, OrderStatus  # noqa: E402
+from core.lifecycle import Step  # noqa: E402
+from core.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
+from core.order_steps import apply_step, order_lines, release_stock  # noqa: E402
+from core.store import Store, migrate  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
+PRODUCTS = 60
+POSTGRES_URL = os.environ.get("KOPRA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def rows(orders: int, overdue: int, seed: int = 7):
+    """Orders (1 line each): `overdue` pending past their deadline, 5% pending not yet due, the rest completed."""
+    rng = random.Random(seed)
+    overdue_ids = set(rng.sample(range(1, orders + 1), overdue))
+    for order_id in range(1, orders + 1):
+        placed = NOW - timedelta(days=rng.randint(2, 400), seconds=rng.randint(0, 86399))
+        if order_id in overdue_ids:
+            status, deadline = "PENDING_CONFIRMATION", NOW - timedelta(minutes=rng.randint(1, 4000))
+        elif rng.random() < 0.05:
+            status, deadline, placed = "PENDING_CONFIRMATION", NOW + timedelta(hours=rng.randint(1, 30)), NOW
+        else:
+            status, deadline = "COMPLETED", placed + timedelta(days=1)
+        product = rng.randint(1, PRODUCTS)
+        quantity = rng.randint(1, 5)
+        yield order_id, status, placed, deadline, product, quantity
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def build(store: Store, orders: int, overdue: int) -> None:
+    with store.transaction() as session:
+        session.add(Company(id=1, company_code="BENCH01", name="Bench", is_whitelisted=True, created_at=NOW,
+                            updated_at=NOW))
+        session.add(Warehouse(id=1, company_id=1, code="W1", name="W1", time_zone="Asia/Jakarta", opens_at=clock_time(8),
+                              closes_at=clock_time(17), created_at=NOW, updated_at=NOW))
+        session.add(Buyer(id=1, buyer_code="B1", name="Buyer", created_at=NOW))
+        session.flush()
+        session.add_all([Product(id=p, company_id=1, sku=f"SKU-{p}", name=f"SKU-{p}", created_at=NOW, updated_at=NOW)
+                         for p in range(1, PRODUCTS + 1)])
+    reserved = [0] * (PRODUCTS + 1)
+    order_rows, item_rows = [], []
+    for order_id, status, placed, deadline, product, quantity in rows(orders, overdue):
+        amount = quantity * 10_000
+        order_rows.append((order_id, f"KP-{order_id:08d}", status, amount, quantity, _naive_utc(placed),
+                           _naive_utc(deadline), _naive_utc(placed)))
+        item_rows.append((order_id, order_id, product, f"SKU-{product}", quantity, amount))
+        if status == "PENDING_CONFIRMATION":
+            reserved[product] += quantity
+    _load(store, order_rows, item_rows, reserved)
+
+
+def _load(store: Store, order_rows, item_rows, reserved) -> None:
+    order_sql = ("INSERT INTO orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
+                 "item_count, placed_at, confirm_deadline, updated_at) VALUES ")
+    item_sql = ("INSERT INTO order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
+                "line_total) VALUES ")
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if store.backend == "sqlite":
+            cursor.execute("BEGIN")
+            cursor.executemany(order_sql + "(?, ?, 1, 1, 1, ?, ?, ?, ?, ?, ?)", order_rows)
+            cursor.executemany(item_sql + "(?, ?, ?, ?, 'Product', ?, 10000, ?)", item_rows)
+        else:
+            with cursor.copy("COPY orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
+                             "item_count, placed_at, confirm_deadline, updated_at) FROM STDIN") as copy:
+                for oid, number, status, amount, qty, placed, deadline, updated in order_rows:
+                    copy.write_row((oid, number, 1, 1, 1, status, amount, qty, placed, deadline, updated))
+            with cursor.copy("COPY order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
+                             "line_total) FROM STDIN") as copy:
+                for iid, oid, product, sku, qty, total in item_rows:
+                    copy.write_row((iid, oid, product, sku, "Product", qty, 10000, total))
+            cursor.execute("SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))")
+            cursor.execute("SELECT setval('order_items_id_seq', (SELECT max(id) FROM order_items))")
+        stock = [(p, p, 10**9, reserved[p], 10_000, _naive_utc(NOW)) for p in range(1, PRODUCTS + 1)]
+        placeholder = "?" if store.backend == "sqlite" else "%s"
+        cursor.executemany("INSERT INTO stock_levels (id, product_id, warehouse_id, on_hand, reserved, price, updated_at) "
+                           f"VALUES ({placeholder}, {placeholder}, 1, {placeholder}, {placeholder}, {placeholder}, "
+                           f"{placeholder})", stock)
+        raw.commit()
+        cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def due_ids(store: Store, limit: int | None = None) -> list[int]:
+    query = (select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION, Order.confirm_deadline <= NOW)
+             .order_by(Order.confirm_deadline))
+    with store.reading() as session:
+        return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def time_sweep(store: Store) -> tuple[float, int]:
+    started = time.perf_counter()
+    moved = auto_cancel(store, NOW)
+    return time.perf_counter() - started, moved
+
+
+def time_bare_update(store: Store) -> tuple[float, int]:
+    started = time.perf_counter()
+    with store.transaction() as session:
+        moved = session.execute(text(
+            "UPDATE orders SET status = 'CANCELLED' WHERE status = 'PENDING_CONFIRMATION' AND confirm_deadline <= :now"),
+            {"now": NOW if store.backend == "postgresql" else _naive_utc(NOW)}).rowcount
+    return time.perf_counter() - started, moved
+
+
+def time_naive_loop(store: Store, sample: int) -> tuple[float, int]:
+    """What a first version would do: load each order through the ORM, apply the step, commit."""
+    ids = due_ids(store, sample)
+    started = time.perf_counter()
+    for order_id in ids:
+        with store.transaction() as session:
+            order = session.get(Order, order_id)
+            warehouse_id = order.warehouse_id
+            apply_step(session, order, Step.AUTO_CANCEL, now=NOW, actor_kind=ActorKind.SYSTEM, actor_id="naive",
+                       reason="no answer within 1 business day", closed_at=NOW)
+            release_stock(session, warehouse_id, order_lines(session, order_id), NOW)
+    return time.perf_counter() - started, len(ids)
+
+
+class SqliteCopies:
+    def __init__(self, orders: int, overdue: int, folder: Path):
+        self.template = folder / "template.sqlite3"
+        store = Store(f"sqlite:///{self.template}")
+        migrate(store)
+        build(store, orders, overdue)
+        store.dispose()
+        self.folder = folder
+
+    def fresh(self) -> Store:
+        path = self.folder / f"copy-{uuid.uuid4().hex[:6]}.sqlite3"
+        shutil.copy(self.template, path)
+        return Store(f"sqlite:///{path}")
+
+
+class PostgresCopies:
+    def __init__(self, orders: int, overdue: int):
+        self.admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        self.base = POSTGRES_URL.rsplit("/", 1)[0]
+        self.names: list[str] = []
+        self.template = self._create()
+        store = Store(f"{self.base}/{self.template}")
+        migrate(store)
+        build(store, orders, overdue)
+        store.dispose()
+
+    def _create(self, template: str | None = None) -> str:
+        name = f"kopra_bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        self.names.append(name)
+        return name
+
+    def fresh(self) -> Store:
+        return Store(f"{self.base}/{self._create(self.template)}")
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def measure(copies, sample: int, label: str) -> dict:
+    figures = {}
+    for name, timer in (("sweep", time_sweep), ("bare_update", time_bare_update)):
+        store = copies.fresh()
+        seconds, moved = timer(store)
+        store.dispose()
+        figures[f"{name}_{label}_s"] = round(seconds, 3)
+        figures[f"{name}_{label}_rows"] = moved
+        print(f"{label:>8}  {name:<12} {seconds:8.2f} s for {moved:,} orders", flush=True)
+    store = copies.fresh()
+    seconds, done = time_naive_loop(store, sample)
+    store.dispose()
+    scaled = seconds * figures[f"sweep_{label}_rows"] / max(done, 1)
+    figures[f"naive_{label}_s_scaled"] = round(scaled, 1)
+    figures[f"naive_vs_sweep_ratio_{label}"] = round(scaled / figures[f"sweep_{label}_s"], 1)
+    figures[f"sweep_vs_bare_ratio_{label}"] = round(figures[f"sweep_{label}_s"] / figures[f"bare_update_{label}_s"], 2)
+    print(f"{label:>8}  naive loop   {seconds:8.2f} s for a sample of {done:,} -> {scaled:,.0f} s scaled", flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--overdue", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="rows timed for the naive loop, then scaled")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    figures: dict = {"orders": args.orders, "transitions": args.overdue}
+    with tempfile.TemporaryDirectory(prefix="kopra-bench-", dir=os.environ.get("KOPRA_BENCH_DIR")) as folder:
+        started = time.perf_counter()
+        sqlite = SqliteCopies(args.orders, args.overdue, Path(folder))
+        print(f"built the SQLite store in {time.perf_counter() - started:.1f} s", flush=True)
+        figures |= measure(sqlite, args.sample, "sqlite")
+    if not args.skip_postgres:
+        started = time.perf_counter()
+        postgres = PostgresCopies(args.orders, args.overdue)
+        print(f"built the PostgreSQL store in {time.perf_counter() - started:.1f} s", flush=True)
+        try:
+            figures |= measure(postgres, args.sample, "postgres")
+        finally:
+            postgres.drop_all()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
