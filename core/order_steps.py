@@ -39,19 +39,21 @@ def clock_of(order: Order) -> OrderClock:
     )
 
 
-def what_happened(session: Session, order_id: int) -> str:
+def describe_event(event: OrderEvent, time_zone: str) -> str:
     """'The system cancelled it at 26 Nov 2026 10:00 WIB (no answer within 1 business day).'"""
+    reason = f" ({event.reason})" if event.reason else ""
+    who = ACTOR_WORDS[event.actor_kind]
+    return f"{who[0].upper()}{who[1:]} {EVENT_VERBS[event.to_status]} it at {format_local(event.at, time_zone)}{reason}."
+
+
+def what_happened(session: Session, order_id: int) -> str:
+    """The order's latest change, told as `describe_event` tells it ('' if it has none)."""
     row = session.execute(
         select(OrderEvent, Warehouse.time_zone).join(Order, Order.id == OrderEvent.order_id)
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
         .where(OrderEvent.order_id == order_id).order_by(OrderEvent.id.desc()).limit(1)
     ).first()
-    if row is None:
-        return ""
-    event, zone = row
-    reason = f" ({event.reason})" if event.reason else ""
-    who = ACTOR_WORDS[event.actor_kind]
-    return f"{who[0].upper()}{who[1:]} {EVENT_VERBS[event.to_status]} it at {format_local(event.at, zone)}{reason}."
+    return describe_event(*row) if row else ""
 
 
 def apply_step(session: Session, order: Order, step: Step, *, now: datetime, actor_kind: ActorKind,

@@ -19,7 +19,8 @@ from core.errors import DomainError, InvalidInput, NotFound
 from core.images import SHIPPING_PROOF, check_image
 from core.lifecycle import Step, delivery_deadline_from
 from core.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
-from core.order_steps import (apply_step, create_refund, order_lines, release_stock, restock, take_stock)
+from core.order_steps import (apply_step, create_refund, describe_event, order_lines, release_stock, restock,
+                              take_stock)
 from core.store import Store
 from core.warehouses import calendar_of
 
@@ -289,6 +290,11 @@ class OrderDetail:
     complaint: Complaint | None
     payout: Payout | None
     refund: Refund | None
+
+    @property
+    def last_change(self) -> str:
+        """Who moved the order last, when and why: for someone whose view of it is out of date."""
+        return describe_event(self.events[-1], self.warehouse.time_zone) if self.events else ""
 
 
 def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
