@@ -91,11 +91,12 @@ def load_demo(store: Store, *, seed: int, now: datetime, history_days: int = 180
             return False
         password_hash = hash_password(DEMO_PASSWORD)
         company = _demo_company(session, opened)
-        _demo_users(session, company, password_hash, opened)
+        # Demo passwords were "changed" today, so the 90-day expiry does not force a change on the demo.
+        _demo_users(session, company, password_hash, opened, password_changed_at=now)
         warehouses = _demo_warehouses(session, company, opened)
         _demo_catalogue(session, company, warehouses, rng, opened)
         _demo_buyers(session, rng, opened)
-        _other_company(session, password_hash, opened)
+        _other_company(session, password_hash, opened, password_changed_at=now)
     if history_days > 0:
         from core.demo_history import make_history  # plays the services forward; imported only when needed
 
@@ -118,7 +119,8 @@ def _demo_company(session: Session, now: datetime) -> Company:
     return company
 
 
-def _demo_users(session: Session, company: Company, password_hash: str, now: datetime) -> None:
+def _demo_users(session: Session, company: Company, password_hash: str, now: datetime, *,
+                password_changed_at: datetime) -> None:
     for code, name, role, status in (
         ("admin", "Adi Pratama", Role.SYSTEM_ADMINISTRATOR, UserStatus.ACTIVE),
         ("pm", "Putri Maharani", Role.PRODUCT_MANAGER, UserStatus.ACTIVE),
@@ -128,7 +130,7 @@ def _demo_users(session: Session, company: Company, password_hash: str, now: dat
             company_id=company.id, user_code=code, display_name=name, role=role,
             password_hash=password_hash, status=status,
             failed_login_count=5 if status == UserStatus.BLOCKED else 0,
-            password_changed_at=now, must_change_password=False, created_at=now,
+            password_changed_at=password_changed_at, must_change_password=False, created_at=now,
         ))
 
 
@@ -188,7 +190,7 @@ def _demo_buyers(session: Session, rng: random.Random, now: datetime) -> None:
         ))
 
 
-def _other_company(session: Session, password_hash: str, now: datetime) -> None:
+def _other_company(session: Session, password_hash: str, now: datetime, *, password_changed_at: datetime) -> None:
     other = Company(
         company_code=OTHER_COMPANY_CODE, name="CV Belum Terdaftar", is_whitelisted=False,
         description="A Kopra Cash Management customer not (yet) whitelisted for Kopra Partnership.",
@@ -199,5 +201,5 @@ def _other_company(session: Session, password_hash: str, now: datetime) -> None:
     session.add(User(
         company_id=other.id, user_code="admin", display_name="Rina Wijaya",
         role=Role.SYSTEM_ADMINISTRATOR, password_hash=password_hash, status=UserStatus.ACTIVE,
-        password_changed_at=now, must_change_password=False, created_at=now,
+        password_changed_at=password_changed_at, must_change_password=False, created_at=now,
     ))

@@ -1,19 +1,34 @@
-"""Login: Company ID + User ID + Password."""
+"""Login: Company ID + User ID + Password (our own form: streamlit-authenticator's has two fields).
+
+Thin: reads the three fields, calls core.accounts.login, and either adopts the new session (the
+navigation then shows the role's menu, or the forced password change) or shows the refusal.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
+from app import session
+from app.bootstrap import get_settings, get_store
+from core import accounts
+from core.clock import utc_now
+
+session.ensure_main_navigation()
 st.title("Kopra Partnership")
 st.caption("Seller portal · Kopra by Mandiri")
 
 with st.form("login", clear_on_submit=False):
-    company_code = st.text_input("Company ID", max_chars=32)
-    user_code = st.text_input("User ID", max_chars=64)
-    password = st.text_input("Password", type="password", max_chars=256)
+    company_code = st.text_input("Company ID", max_chars=32, key="login_company")
+    user_code = st.text_input("User ID", max_chars=64, key="login_user")
+    password = st.text_input("Password", type="password", max_chars=accounts.PASSWORD_MAX_LENGTH,
+                             key="login_password")
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
-    st.info("Signing in is not switched on in this build yet.")
+    result = accounts.login(get_store(), company_code, user_code, password, utc_now(), get_settings())
+    if result.ok:
+        session.adopt(result.token, result.expires_at)
+        st.rerun()
+    st.error(result.message)
 
 st.caption("Keep your password secret and change it periodically. "
            "Problems? Contact your Relationship Manager or Mandiri Call 14000.")

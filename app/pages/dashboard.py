@@ -1,0 +1,12 @@
+"""Dashboard (Product Manager). Minimal placeholder written by the accounts work so the navigation can
+register it; the analytics work owns this page and replaces it."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.session import require_actor
+from core.domain import Role
+
+actor = require_actor(Role.PRODUCT_MANAGER)
+st.title("Dashboard")
+st.write("Here you will see a summary of your sales.")

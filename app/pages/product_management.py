@@ -1,0 +1,11 @@
+"""Product Management: arrives with the menus issue."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.session import require_actor
+from core.domain import Role
+
+actor = require_actor(Role.PRODUCT_MANAGER)
+st.title("Product Management")
+st.info("This menu is being built.")

@@ -1,0 +1,170 @@
+"""`python -m jobs.bankops`: the bank's back-office tool (relationship managers, not sellers).
+
+    python -m jobs.bankops create-company ACME01 --name "PT Acme Niaga" [--whitelist]
+    python -m jobs.bankops whitelist ACME01          # or: dewhitelist ACME01
+    python -m jobs.bankops create-user ACME01 rina --role product-manager --name "Rina Wijaya"
+    python -m jobs.bankops block ACME01 rina [--reason "..."]
+    python -m jobs.bankops unblock ACME01 rina       # also resets the count of failed passwords
+    python -m jobs.bankops reset-password ACME01 rina
+    python -m jobs.bankops delete-user ACME01 rina
+    python -m jobs.bankops list-users ACME01
+    python -m jobs.bankops list-companies
+
+Every action is written to the audit log with the operator's name (--operator, by default the
+operating-system user) and the time in UTC. create-user and reset-password print a one-time
+password: hand it to the user, who must change it at the next login. A refused action ends with
+one sentence on stderr and exit code 1 (a configuration problem: 2).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Sequence
+
+from core import bankops
+from core.clock import utc_now
+from core.config import ConfigError, load_settings
+from core.domain import Role
+from core.errors import DomainError
+from core.store import Store, current_revision, head_revision
+from jobs.entry import run_command
+
+ROLE_CHOICES = [role.value.lower().replace("_", "-") for role in Role]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one sentence (no usage dump), like every other refusal."""
+
+    def error(self, message: str):
+        print(f"kopra: {message[0].upper()}{message[1:]} (see python -m jobs.bankops --help).", file=sys.stderr)
+        sys.exit(2)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (e.g. a container without a passwd entry)
+        return ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m jobs.bankops", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    # Accepted before or after the subcommand; after it wins.
+    operator = argparse.ArgumentParser(add_help=False)
+    operator.add_argument("--operator", default=argparse.SUPPRESS,
+                          help="who is acting, for the audit log (default: the operating-system user)")
+    parser.add_argument("--operator", default=None, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, *, user: bool = False) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[operator])
+        sub.add_argument("company_id", metavar="COMPANY_ID")
+        if user:
+            sub.add_argument("user_id", metavar="USER_ID")
+        return sub
+
+    create_company = command("create-company", "onboard a company (not whitelisted unless --whitelist)")
+    create_company.add_argument("--name", required=True, help="the company's legal name")
+    create_company.add_argument("--whitelist", action="store_true", help="whitelist it at once")
+    command("whitelist", "allow a company to use Kopra Partnership")
+    command("dewhitelist", "take a company off the whitelist (its users lose access at once)")
+    create_user = command("create-user", "create a user; prints a one-time password", user=True)
+    create_user.add_argument("--role", required=True, choices=ROLE_CHOICES)
+    create_user.add_argument("--name", required=True, help="the person's name")
+    block = command("block", "block a user (their sessions end at once)", user=True)
+    block.add_argument("--reason", default="", help="why, for the audit log")
+    command("unblock", "reactivate a blocked user and reset their failed-password count", user=True)
+    command("reset-password", "give a user a new one-time password; prints it", user=True)
+    command("delete-user", "remove a user from the service", user=True)
+    command("list-users", "list a company's users with status and last login")
+    commands.add_parser("list-companies", help="list every company and whether it is whitelisted",
+                        parents=[operator])
+    return parser
+
+
+def _open_store() -> Store:
+    settings = load_settings()
+    store = Store.from_settings(settings)
+    store.check_reachable()
+    if current_revision(store) != head_revision(store):
+        raise ConfigError(f"The store at {settings.safe_database_url()} is not prepared; "
+                          "run python -m jobs.prepare --no-demo first.")
+    return store
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def _print_users(rows: list[bankops.UserRow]) -> None:
+    header = ("USER ID", "NAME", "ROLE", "STATUS", "FAILED", "MUST CHANGE", "LAST LOGIN")
+    table = [header] + [
+        (r.user_code, r.display_name, r.role.label, r.status, str(r.failed_login_count),
+         "yes" if r.must_change_password else "no", _when(r.last_login_at))
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _print_one_time_password(otp: bankops.OneTimePassword) -> None:
+    print(f"One-time password for {otp.company_code}/{otp.user_code}: {otp.password}")
+    print("Hand it to the user in person or by phone; they must change it at their next login.")
+
+
+def perform(args: argparse.Namespace, store: Store) -> None:
+    """Run one back-office command; DomainError when the bank's rules refuse it."""
+    who = dict(operator=args.operator, now=utc_now())
+    name = args.command
+    if name == "list-companies":
+        for row in bankops.list_companies(store, **who):
+            print(f"{row.company_code}  {'whitelisted' if row.is_whitelisted else 'not whitelisted'}  {row.name}")
+        return
+    company = args.company_id
+    if name == "create-company":
+        row = bankops.create_company(store, company_code=company, name=args.name, whitelisted=args.whitelist, **who)
+        print(f"Company {row.company_code} ({row.name}) created, "
+              f"{'whitelisted' if row.is_whitelisted else 'not whitelisted yet'}.")
+    elif name in ("whitelist", "dewhitelist"):
+        row = bankops.set_whitelisted(store, company_code=company, whitelisted=name == "whitelist", **who)
+        print(f"Company {row.company_code} is {'now' if row.is_whitelisted else 'no longer'} whitelisted "
+              "for Kopra Partnership.")
+    elif name == "create-user":
+        otp = bankops.create_user(store, company_code=company, user_code=args.user_id, display_name=args.name,
+                                  role=bankops.parse_role(args.role), **who)
+        print(f"User {otp.company_code}/{otp.user_code} created as {bankops.parse_role(args.role).label}.")
+        _print_one_time_password(otp)
+    elif name == "block":
+        row = bankops.block_user(store, company_code=company, user_code=args.user_id, reason=args.reason, **who)
+        print(f"User {row.company_code}/{row.user_code} is blocked.")
+    elif name == "unblock":
+        row = bankops.unblock_user(store, company_code=company, user_code=args.user_id, **who)
+        print(f"User {row.company_code}/{row.user_code} is active again; failed-password count reset.")
+    elif name == "reset-password":
+        _print_one_time_password(bankops.reset_password(store, company_code=company, user_code=args.user_id, **who))
+    elif name == "delete-user":
+        row = bankops.delete_user(store, company_code=company, user_code=args.user_id, **who)
+        print(f"User {row.company_code}/{row.user_code} is deleted.")
+    elif name == "list-users":
+        _print_users(bankops.list_users(store, company_code=company, **who))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.operator = args.operator or _os_user()
+    store = _open_store()
+    try:
+        perform(args, store)
+    except DomainError as exc:
+        print(f"kopra: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    run_command(main)

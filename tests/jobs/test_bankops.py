@@ -1,0 +1,111 @@
+"""`python -m jobs.bankops` as the bank's staff run it: end to end in subprocesses, against a
+prepared SQLite store, including the refusals (one sentence, non-zero exit)."""
+from __future__ import annotations
+
+import getpass
+import re
+
+import pytest
+from sqlalchemy import select
+
+from core import accounts
+from core.clock import utc_now
+from core.models import AuditEntry
+from core.store import Store
+from tests.jobs.test_commands import assert_one_clear_sentence, run
+
+OTP_LINE = re.compile(r"One-time password for (\S+)/(\S+): (\S+)")
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("bankops")
+    env = {"KOPRA_DATA_DIR": str(data_dir), "KOPRA_DATABASE_URL": ""}
+    result = run("jobs.prepare", "--no-demo", env=env)
+    assert result.returncode == 0, result.stderr
+    store = Store(f"sqlite:///{data_dir / 'kopra.sqlite3'}")
+    yield env, store
+    store.dispose()
+
+
+def bankops(env, *args):
+    return run("jobs.bankops", *args, env=env)
+
+
+def one_time_password(result) -> str:
+    assert result.returncode == 0, result.stderr
+    match = OTP_LINE.search(result.stdout)
+    assert match, result.stdout
+    return match.group(3)
+
+
+def test_onboarding_a_company_and_its_user_end_to_end(prepared):
+    env, store = prepared
+    created = bankops(env, "--operator", "rm.sari", "create-company", "ACME01", "--name", "PT Acme Niaga")
+    assert created.returncode == 0, created.stderr
+    assert "Company ACME01 (PT Acme Niaga) created, not whitelisted yet." in created.stdout
+    otp = one_time_password(bankops(env, "create-user", "ACME01", "rina", "--role", "product-manager",
+                                    "--name", "Rina Wijaya", "--operator", "rm.sari"))
+    # Not whitelisted yet: the right password gets the FAQ's answer.
+    assert accounts.login(store, "ACME01", "rina", otp, utc_now()).message == accounts.NOT_WHITELISTED_MESSAGE
+    assert bankops(env, "whitelist", "ACME01").stdout.strip() == \
+        "Company ACME01 is now whitelisted for Kopra Partnership."
+    first = accounts.login(store, "ACME01", "rina", otp, utc_now())
+    assert first.ok and first.must_change_password
+
+    listing = bankops(env, "list-users", "ACME01")
+    assert listing.returncode == 0, listing.stderr
+    header, row = listing.stdout.strip().splitlines()
+    assert header.split()[:3] == ["USER", "ID", "NAME"]
+    assert row.split()[0] == "rina" and "ACTIVE" in row and "UTC" in row  # logged in just now
+
+    assert bankops(env, "block", "ACME01", "rina", "--reason", "left the company").returncode == 0
+    assert "BLOCKED" in bankops(env, "list-users", "ACME01").stdout
+    assert accounts.login(store, "ACME01", "rina", otp, utc_now()).message == accounts.BLOCKED_MESSAGE
+    assert bankops(env, "unblock", "ACME01", "rina").returncode == 0
+    new_otp = one_time_password(bankops(env, "reset-password", "ACME01", "rina"))
+    assert new_otp != otp
+    assert not accounts.login(store, "ACME01", "rina", otp, utc_now()).ok
+    assert accounts.login(store, "ACME01", "rina", new_otp, utc_now()).must_change_password
+
+    assert bankops(env, "dewhitelist", "ACME01").returncode == 0
+    assert "ACME01  not whitelisted  PT Acme Niaga" in bankops(env, "list-companies").stdout
+    assert bankops(env, "delete-user", "ACME01", "rina").returncode == 0
+    assert "DELETED" in bankops(env, "list-users", "ACME01").stdout
+
+    with store.reading() as session:
+        entries = session.execute(select(AuditEntry.action, AuditEntry.actor).where(
+            AuditEntry.action.startswith("bank."))).all()
+    assert ("bank.create_company", "rm.sari") in entries and ("bank.create_user", "rm.sari") in entries
+    # Without --operator the operating-system user is recorded.
+    assert ("bank.whitelist", getpass.getuser()) in entries
+
+
+@pytest.mark.parametrize("args, words, code", [
+    (["create-user", "NOPE99", "x", "--role", "product-manager", "--name", "X"],
+     "There is no company with Company ID 'NOPE99'.", 1),
+    (["block", "NOPE99", "x"], "There is no company with Company ID 'NOPE99'.", 1),
+    (["unblock", "DUP01", "ghost"], "Company DUP01 has no user with User ID 'ghost'.", 1),
+    (["create-company", "DUP01", "--name", "Again"], "A company with Company ID 'DUP01' already exists.", 1),
+    (["create-user", "DUP01", "Boss", "--role", "product-manager", "--name", "X"],
+     "Company DUP01 already has a user with User ID 'boss'.", 1),
+    (["create-user", "DUP01", "x", "--role", "boss", "--name", "X"], "invalid choice: 'boss'", 2),
+    (["create-user", "DUP01", "x", "--name", "X"], "The following arguments are required: --role", 2),
+    (["launch-rockets"], "invalid choice: 'launch-rockets'", 2),
+    ([], "The following arguments are required: COMMAND", 2),
+])
+def test_a_refused_command_ends_in_one_sentence_and_a_non_zero_exit(prepared, args, words, code):
+    env, _ = prepared
+    if not bankops(env, "list-companies").stdout.count("DUP01"):
+        assert bankops(env, "create-company", "DUP01", "--name", "PT Dup", "--whitelist").returncode == 0
+        one_time_password(bankops(env, "create-user", "DUP01", "boss", "--role", "system-administrator",
+                                  "--name", "Boss"))
+    result = bankops(env, *args)
+    assert result.returncode == code
+    assert_one_clear_sentence(result, words)
+
+
+def test_an_unprepared_store_is_one_sentence_too(tmp_path):
+    result = run("jobs.bankops", "list-companies", env={"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": ""})
+    assert result.returncode == 2
+    assert_one_clear_sentence(result, "is not prepared; run python -m jobs.prepare --no-demo first.")
