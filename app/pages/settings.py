@@ -8,5 +8,7 @@ from core.domain import Role
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 st.title("Settings")
+st.subheader("Warehouse operations")
+st.info("Operating days, hours and closures are being built.")
 st.subheader("Change your password")
 password_change_form(actor, key="settings_password")
