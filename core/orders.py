@@ -1,6 +1,7 @@
 """Sales management: what a Product Manager does to orders, and what they see of them.
 
-Every function takes the acting user, checks the role, and reaches only orders of the actor's own
+Every function takes the acting user and, inside its own unit of work, checks the role and that the
+user and company may still act (core.accounts.authorize); it reaches only orders of the actor's own
 company (another company's order is "not found", never "forbidden": we do not confirm it exists).
 Each action is one transaction through core.order_steps.
 """
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from core.access import Actor, require_role
+from core.accounts import authorize
 from core.business_time import add_business_days
 from core.clock import require_aware
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, Role
@@ -44,9 +46,9 @@ def _user(actor: Actor) -> dict:
 
 def accept_order(store: Store, actor: Actor, order_number: str, now: datetime) -> None:
     """Accept within 1 business day; the packing clock (the warehouse's processing time) starts now."""
-    require_role(actor, PM, doing="accept orders")
     now = require_aware(now)
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="accept orders")
         order = _own_order(session, actor, order_number)
         warehouse = session.get(Warehouse, order.warehouse_id)
         pack_deadline = add_business_days(calendar_of(session, warehouse), now, warehouse.processing_days)
@@ -61,6 +63,7 @@ def reject_order(store: Store, actor: Actor, order_number: str, reason: str, now
     if not reason:
         raise InvalidInput("Say why the order is rejected; the buyer sees the reason.", field="reason")
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="reject orders")
         order = _own_order(session, actor, order_number)
         warehouse_id, order_id = order.warehouse_id, order.id
         apply_step(session, order, Step.REJECT, now=now, reason=reason[:MAX_REASON], closed_at=now,
@@ -77,7 +80,8 @@ class BulkResult:
 def accept_orders(store: Store, actor: Actor, order_numbers: list[str], now: datetime,
                   on_progress=lambda _done, _total: None) -> BulkResult:
     """Bulk accept: each order in its own transaction, so one refusal does not hold back the rest."""
-    require_role(actor, PM, doing="accept orders")
+    with store.reading() as session:  # refuse a user who lost their standing before trying any order
+        authorize(session, actor, PM, doing="accept orders")
     result = BulkResult()
     for index, number in enumerate(order_numbers, start=1):
         try:
@@ -92,9 +96,9 @@ def accept_orders(store: Store, actor: Actor, order_numbers: list[str], now: dat
 def mark_packed(store: Store, actor: Actor, order_number: str, checked_item_ids: set[int], now: datetime) -> None:
     """Packed = every line checked off against the order (the FAQ's 'wrong goods shipped' risk).
     Meets the packing deadline and starts the courier's delivery SLA."""
-    require_role(actor, PM, doing="pack orders")
     now = require_aware(now)
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="pack orders")
         order = _own_order(session, actor, order_number)
         items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
         missing = [item.sku for item in items if item.id not in checked_item_ids]
@@ -122,6 +126,7 @@ def ship_order(store: Store, actor: Actor, order_number: str, *, courier: str, t
         raise InvalidInput("The tracking number must be 4 to 40 letters, digits or - _ /.", field="tracking_number")
     proof = check_image(photo, photo_name, SHIPPING_PROOF, what="shipping proof photo")
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="ship orders")
         order = _own_order(session, actor, order_number)
         warehouse_id, order_id = order.warehouse_id, order.id
         apply_step(session, order, Step.SHIP, now=now, reason=f"shipped with {courier}, {tracking_number}",
@@ -142,6 +147,7 @@ def answer_complaint(store: Store, actor: Actor, order_number: str, resolution: 
         raise InvalidInput("Answer a complaint with a refund or a return.", field="resolution")
     note = (note or "").strip()[:MAX_REASON]
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="answer complaints")
         order = _own_order(session, actor, order_number)
         step = Step.ANSWER_WITH_REFUND if resolution == ComplaintResolution.REFUND else Step.ANSWER_WITH_RETURN
         closing = {"closed_at": now} if resolution == ComplaintResolution.REFUND else {}
@@ -156,9 +162,9 @@ def answer_complaint(store: Store, actor: Actor, order_number: str, resolution: 
 
 def receive_return(store: Store, actor: Actor, order_number: str, *, fit_to_sell: bool, now: datetime) -> None:
     """The returned goods arrived: refund the buyer, and restock them if they can be sold again."""
-    require_role(actor, PM, doing="record returned goods")
     now = require_aware(now)
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="record returned goods")
         order = _own_order(session, actor, order_number)
         warehouse_id, order_id = order.warehouse_id, order.id
         apply_step(session, order, Step.RECEIVE_RETURN, now=now, closed_at=now,
@@ -223,14 +229,15 @@ def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int 
              .where(Order.company_id == actor.company_id, Order.status.in_(list(ACTION_DEADLINES)))
              .order_by(deadline.asc()).limit(limit))
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see orders")
         return [OrderNeedingAction(number, status, ACTION_DEADLINES[status][1], due, due - now, code, zone, buyer,
                                    total)
                 for number, status, due, code, zone, buyer, total in session.execute(query) if due is not None]
 
 
 def stage_counts(store: Store, actor: Actor) -> dict[str, int]:
-    require_role(actor, PM, doing="see orders")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see orders")
         by_status = dict(session.execute(
             select(Order.status, func.count()).where(Order.company_id == actor.company_id).group_by(Order.status)).all())
     return {stage: sum(by_status.get(status, 0) for status in statuses) for stage, statuses in STAGES.items()}
@@ -274,6 +281,7 @@ def list_orders(store: Store, actor: Actor, stage: str, *, failure_kind: Failure
     else:
         query = query.order_by(deadline.asc(), Order.id)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see orders")
         return [OrderRow(o.order_number, o.status, o.placed_at, due, code, zone, buyer, o.total_amount, o.item_count,
                          o.failure_kind, o.failure_reason, o.closed_at)
                 for o, due, code, zone, buyer in session.execute(query.limit(limit))]
@@ -298,8 +306,8 @@ class OrderDetail:
 
 
 def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
-    require_role(actor, PM, doing="see orders")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see orders")
         order = _own_order(session, actor, order_number)
         by_order = lambda model: session.scalar(select(model).where(model.order_id == order.id))  # noqa: E731
         return OrderDetail(

@@ -20,9 +20,9 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import update
 
-from core import accounts
+from core import accounts, catalogue, orders
 from core.access import Actor
-from core.domain import Role, UserStatus
+from core.domain import ComplaintResolution, Role, UserStatus
 from core.errors import AccessDenied, DomainError
 from core.models import Company, User
 
@@ -47,11 +47,48 @@ class Read:
     companies: Callable[[Any], set[int]]  # the company ids of every row in a result
 
 
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _orders_of_both_companies(world, now) -> None:
+    """One order for each company, so reads have rows to leak if they could."""
+    from core import buyer_channel as buyers
+    for company in ("ACME01", "OTHER02"):
+        buyers.place_order(world.store, buyer_code="BUY-1", company_code=company, warehouse_code="JKT-1",
+                           lines=[buyers.OrderLine("RICE-5", 1)], now=now)
+
+
 SERVICES: list[Service] = [
     Service("accounts.account_summary", lambda w, actor, now: accounts.account_summary(w.store, actor, now), ANY_ROLE),
     Service("accounts.change_password",
             lambda w, actor, now: accounts.change_password(w.store, actor, "x", "Nieuw-Wachtwoord-1",
                                                            "Nieuw-Wachtwoord-1", now), ANY_ROLE),
+    Service("orders.accept_order", lambda w, a, now: orders.accept_order(w.store, a, "KP-X", now), PRODUCT_MANAGER),
+    Service("orders.accept_orders", lambda w, a, now: orders.accept_orders(w.store, a, ["KP-X"], now), PRODUCT_MANAGER),
+    Service("orders.reject_order", lambda w, a, now: orders.reject_order(w.store, a, "KP-X", "why", now),
+            PRODUCT_MANAGER),
+    Service("orders.mark_packed", lambda w, a, now: orders.mark_packed(w.store, a, "KP-X", set(), now),
+            PRODUCT_MANAGER),
+    Service("orders.ship_order", lambda w, a, now: orders.ship_order(
+        w.store, a, "KP-X", courier="JNE", tracking_number="JNE12345", photo=_photo(), photo_name="p.png", now=now),
+            PRODUCT_MANAGER),
+    Service("orders.answer_complaint", lambda w, a, now: orders.answer_complaint(
+        w.store, a, "KP-X", ComplaintResolution.REFUND, "", now), PRODUCT_MANAGER),
+    Service("orders.receive_return", lambda w, a, now: orders.receive_return(w.store, a, "KP-X", fit_to_sell=True,
+                                                                             now=now), PRODUCT_MANAGER),
+    Service("orders.order_detail", lambda w, a, now: orders.order_detail(w.store, a, "KP-X"), PRODUCT_MANAGER),
+    Service("orders.list_orders", lambda w, a, now: orders.list_orders(w.store, a, "New"), PRODUCT_MANAGER),
+    Service("orders.stage_counts", lambda w, a, now: orders.stage_counts(w.store, a), PRODUCT_MANAGER),
+    Service("orders.orders_needing_action", lambda w, a, now: orders.orders_needing_action(w.store, a, now),
+            PRODUCT_MANAGER),
+    Service("catalogue.receive_stock", lambda w, a, now: catalogue.receive_stock(w.store, a, "RICE-5", "JKT-1", 5, now),
+            PRODUCT_MANAGER, checks_standing=False),
 ]
 
 
@@ -60,10 +97,39 @@ def _company_ids_of_codes(world, codes: set[str]) -> set[int]:
         return {accounts.find_company(session, code).id for code in codes}
 
 
+def _with_orders(read):
+    def call(world, actor, now):
+        _orders_of_both_companies(world, now)
+        return read(world, actor, now)
+    return call
+
+
+_READ_STORE: list = []
+
+
+def _companies_of_orders(rows) -> set[str]:
+    from sqlalchemy import select
+
+    from core.models import Order
+    numbers = [row.order_number for row in rows]
+    if not numbers:
+        return set()
+    with _READ_STORE[0].reading() as session:
+        return set(session.scalars(select(Company.company_code).join(Order, Order.company_id == Company.id)
+                                   .where(Order.order_number.in_(numbers))))
+
+
 READS: list[Read] = [
     Read("accounts.account_summary", lambda w, actor, now: accounts.account_summary(w.store, actor, now),
          lambda result: {result.company_code}),
+    Read("orders.list_orders", _with_orders(lambda w, a, now: orders.list_orders(w.store, a, "New")),
+         _companies_of_orders),
+    Read("orders.orders_needing_action", _with_orders(lambda w, a, now: orders.orders_needing_action(w.store, a, now)),
+         _companies_of_orders),
 ]
+
+
+
 
 
 def _actor_of_role(world, role: Role) -> Actor:
@@ -135,8 +201,13 @@ def test_a_forged_actor_claiming_another_company_is_refused(world, now, service)
 
 @pytest.mark.parametrize("read", _by_name(READS))
 def test_no_read_returns_a_row_of_another_company(world, now, read):
+    _READ_STORE[:] = [world.store]
     for actor in (world.pm, world.admin, world.other_pm):
-        result = read.call(world, actor, now)
+        try:
+            result = read.call(world, actor, now)
+        except AccessDenied:
+            continue  # a role that may not read this gets nothing at all
+        assert result or read.name.startswith("accounts."), f"{read.name} returned nothing to check"
         companies = read.companies(result)
         if companies and isinstance(next(iter(companies)), str):  # company codes → ids
             companies = _company_ids_of_codes(world, companies)
