@@ -46,11 +46,17 @@ def run_action(action, success: str, number: str) -> None:
 
 
 def time_left(deadline: datetime | None) -> str:
+    return format_duration(deadline - now) if deadline else "—"
+
+
+def urgency_colour(deadline: datetime | None) -> str:
+    """Deadlines close to expiry stand out: red when overdue, orange within URGENT."""
     if deadline is None:
-        return "—"
+        return ""
     left = deadline - now
-    marker = "⛔ " if left.total_seconds() < 0 else ("🔴 " if left < URGENT else "")
-    return marker + format_duration(left)
+    if left.total_seconds() < 0:
+        return "background-color: #fde2e1; color: #a4161a; font-weight: 600"
+    return "background-color: #fff1d6; color: #8a4b00; font-weight: 600" if left < URGENT else ""
 
 
 def table(rows: list[OrderRow], deadline_label: str | None) -> None:
@@ -65,7 +71,10 @@ def table(rows: list[OrderRow], deadline_label: str | None) -> None:
         "Amount": format_rupiah(row.total_amount),
         "Placed": format_local(row.placed_at, row.time_zone),
     } for row in rows])
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    if deadline_label and rows:
+        colours = [urgency_colour(row.deadline) for row in rows]
+        frame = frame.style.apply(lambda _column: colours, subset=["Time left"])
+    st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def pick_order(rows: list[OrderRow], stage: str) -> str | None:
@@ -89,7 +98,7 @@ def show_detail(detail: OrderDetail) -> None:
                     f"**Amount:** {format_rupiah(order.total_amount)} for {order.item_count} units")
         st.dataframe(pd.DataFrame([{"SKU": i.sku, "Product": i.product_name, "Quantity": i.quantity,
                                     "Unit price": format_rupiah(i.unit_price), "Line total": format_rupiah(i.line_total)}
-                                   for i in detail.items]), hide_index=True, use_container_width=True)
+                                   for i in detail.items]), hide_index=True, width="stretch")
         deadlines = [("Confirm by", order.confirm_deadline), ("Pack by", order.pack_deadline),
                      ("Deliver by", order.delivery_deadline), ("Answer complaint by", order.complaint_deadline),
                      ("Completes automatically", order.complete_deadline)]
@@ -205,7 +214,7 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
                                     "Detail": r.failure_reason, "When": format_local(r.closed_at, r.time_zone),
                                     "Warehouse": r.warehouse_code, "Buyer": r.buyer_name,
                                     "Amount": format_rupiah(r.total_amount)} for r in rows]),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     else:
         table(rows, deadline_label)
     if stage == "New":
@@ -245,5 +254,6 @@ TABS = [("New", "Confirm by"), ("Processing", "Pack by"), ("Shipping", "Deliver 
 for (stage, deadline_label), tab in zip(TABS, st.tabs([f"{stage} ({counts[stage]})" for stage, _ in TABS])):
     with tab:
         stage_tab(stage, deadline_label)
-st.caption("Times are the warehouse's local time. 🔴 due within 2 hours · ⛔ overdue. Deadlines were fixed when "
+st.caption("Times are the warehouse's local time. Time left is orange within 2 hours and red once overdue. "
+           "Deadlines were fixed when "
            "each order entered its stage; the scheduler acts on them even when nobody has this page open.")

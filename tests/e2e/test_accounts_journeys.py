@@ -91,13 +91,13 @@ def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Company ID").first).to_be_visible()  # a rerun may briefly show two
     assert session_cookie(page, present=False) is None
     assert accounts.actor_for_session(app_store, token, utc_now()) is None
     # Even a copy of the old cookie opens nothing: the server ended the session.
     page.context.add_cookies([{"name": COOKIE, "value": token, "url": running_app.url}])
     page.reload()
-    expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Company ID").first).to_be_visible()
     expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
 
 

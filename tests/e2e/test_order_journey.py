@@ -1,0 +1,96 @@
+"""An order's whole journey in a real browser: a simulated buyer orders, the Product Manager
+accepts it, checks its items off and packs it, ships it with a proof photo in the Shipping tab, the
+buyer confirms receipt, and the order leaves Sales Management."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from core import buyer_channel as buyers
+from core.clock import utc_now
+from core.demo import DEMO_PASSWORD
+from core.store import Store
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_accounts_journeys import log_in
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=20_000)  # a rerun of this page on a busy 2-core machine can take seconds
+
+
+@pytest.fixture(scope="module")
+def app_store(running_app):
+    store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
+    yield store
+    store.dispose()
+
+
+def settled(page) -> None:
+    """Wait until Streamlit has finished the current run (its status widget goes away)."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
+def open_tab(page, stage: str) -> None:
+    settled(page)
+    page.get_by_role("tab", name=re.compile(rf"^{stage} \(\d+\)$")).click()
+
+
+def open_order(page, number: str) -> None:
+    settled(page)
+    picker = page.get_by_role("combobox", name="Open an order").locator("visible=true")
+    picker.click()
+    page.get_by_role("option", name=number).click()
+    expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()
+
+
+def proof_photo(tmp_path) -> str:
+    path = tmp_path / "proof.jpg"
+    Image.new("RGB", (640, 480), (180, 140, 90)).save(path, format="JPEG")
+    return str(path)
+
+
+def go_to_sales(page) -> None:
+    settled(page)
+    page.get_by_role("link", name="Sales Management").click()
+    expect(page.get_by_role("heading", name="Sales Management")).to_be_visible()
+
+
+def test_an_order_goes_from_the_buyer_to_payout_through_the_sales_tabs(running_app, page, app_store, tmp_path):
+    number = buyers.place_order(app_store, buyer_code="LVM-00007", company_code="DEMO01", warehouse_code="JKT-01",
+                                lines=[buyers.OrderLine("SPN-0003", 2)], now=utc_now()).order_number
+    log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
+    go_to_sales(page)
+
+    open_tab(page, "New")
+    open_order(page, number)
+    screenshot(page, "sales-new-order")
+    page.get_by_role("button", name="Accept", exact=True).click()
+    expect(page.get_by_text(f"{number} accepted.")).to_be_visible()
+    page.reload()
+
+    open_tab(page, "Processing")
+    open_order(page, number)
+    page.get_by_text(re.compile(r"2 × SPN-0003")).click()  # tick the item off against the order
+    page.get_by_role("button", name="Mark packed").click()
+    expect(page.get_by_text(f"{number} is packed")).to_be_visible()
+    page.reload()
+
+    open_tab(page, "Shipping")
+    open_order(page, number)
+    page.locator("input[type=file]").first.set_input_files(proof_photo(tmp_path))
+    page.get_by_role("textbox", name="Tracking number").locator("visible=true").fill("JNE0098765432")
+    screenshot(page, "sales-shipping-with-proof")
+    page.get_by_role("button", name="Mark shipped").click()
+    expect(page.get_by_text(f"{number} is shipped with JNE.")).to_be_visible()
+
+    buyers.confirm_receipt(app_store, buyer_code="LVM-00007", order_number=number, now=utc_now())
+    page.reload()
+    expect(page.get_by_role("heading", name="Sales Management")).to_be_visible()
+    for stage in ("New", "Processing", "Shipping", "Delivered", "Complaints"):
+        open_tab(page, stage)
+        expect(page.get_by_role("tabpanel").locator("visible=true").get_by_text(number)).to_have_count(0)
+    screenshot(page, "sales-after-completion")
