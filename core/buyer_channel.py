@@ -97,9 +97,12 @@ def _check_lines(lines: list[OrderLine]) -> None:
 
 
 def _open_warehouse(session, company_code: str, warehouse_code: str) -> Warehouse:
+    # FOR SHARE on PostgreSQL: a closing that commits meanwhile waits for this order, or this order
+    # sees the warehouse closed; never an order landing in a warehouse just closed (SQLite: writers queue).
     row = session.execute(
         select(Warehouse, Company).join(Company, Company.id == Warehouse.company_id)
-        .where(Company.company_code == company_code, Warehouse.code == warehouse_code)).first()
+        .where(Company.company_code == company_code, Warehouse.code == warehouse_code)
+        .with_for_update(read=True, of=Warehouse)).first()
     if row is None:
         raise NotFound(f"Seller {company_code} has no warehouse {warehouse_code}.")
     warehouse, company = row

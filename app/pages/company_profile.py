@@ -1,11 +1,127 @@
-"""Company Profile: arrives with the menus issue."""
+"""Company Profile (System Administrator): what buyers see (logo, description, contact phone) and
+the payout bank account.
+
+Thin: each form calls one core.company service. The logo is checked and shown as it will be
+stored before the administrator saves it; the payout account asks for the password again.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
-from app.session import require_actor
+from app.bootstrap import get_store
+from app.session import notify, require_actor
+from core import company
+from core.clock import utc_now
 from core.domain import Role
+from core.errors import AccessDenied, DomainError
+from core.images import LOGO
 
 actor = require_actor(Role.SYSTEM_ADMINISTRATOR)
 st.title("Company Profile")
-st.info("This menu is being built.")
+
+store = get_store()
+_UPLOAD_ROUND = "_logo_upload_round"  # a new uploader key after saving empties the uploader
+
+
+def _done(text: str) -> None:
+    notify("success", text)
+    st.rerun()
+
+
+try:
+    current = company.company_profile(store, actor)
+except DomainError as exc:
+    st.error(exc.message)
+    st.stop()
+
+logo_col, text_col = st.columns([1, 3])
+with logo_col:
+    if current.logo:
+        st.image(current.logo, caption="Current logo", width=160)
+    else:
+        st.caption("No logo yet.")
+with text_col:
+    st.markdown(f"**{current.name}** · Company ID {current.company_code}")
+    st.write(current.description or "No description yet.")
+    st.write(f"Contact phone for buyers: {current.contact_phone or 'not set'}")
+
+# --- What buyers see ---------------------------------------------------------------------------
+st.subheader("Description and contact phone")
+with st.form("profile"):
+    description = st.text_area("Description", value=current.description, max_chars=company.MAX_DESCRIPTION,
+                               key="profile_description", help="Shown to buyers in their app.")
+    phone = st.text_input("Contact phone", value=current.contact_phone or "", max_chars=32, key="profile_phone",
+                          help=f"Buyers call this number about their orders. E.g. {company.PHONE_EXAMPLES}.")
+    profile_clicked = st.form_submit_button("Save profile", type="primary")
+if profile_clicked:
+    try:
+        saved = company.update_profile(store, actor, description=description, contact_phone=phone, now=utc_now())
+    except DomainError as exc:
+        st.error(exc.message)
+    else:
+        _done(f"The profile is saved. Buyers now see the contact phone {saved.contact_phone}.")
+
+# --- Logo --------------------------------------------------------------------------------------
+st.subheader("Logo")
+upload_round = st.session_state.get(_UPLOAD_ROUND, 0)
+LOGO_MB = LOGO.max_bytes // (1024 * 1024)
+# The browser refuses a larger file at once; core checks the size (and everything else) again.
+upload = st.file_uploader(f"New logo: PNG, JPEG or WebP, up to {LOGO_MB} MB", type=["png", "jpg", "jpeg", "webp"],
+                          max_upload_size=LOGO_MB, key=f"logo_upload_{upload_round}")
+if upload is not None:
+    data = upload.getvalue()
+    try:
+        with st.spinner("Checking the image…"):
+            preview = company.preview_logo(data, upload.name)
+    except DomainError as exc:
+        st.error(exc.message)
+    else:
+        st.image(preview.data, width=min(preview.width, 320),
+                 caption=f"Preview, as it will be stored: {preview.width}×{preview.height} pixels. Not saved yet.")
+        if st.button("Save this logo", type="primary", key="save_logo"):
+            try:
+                company.save_logo(store, actor, data, upload.name, utc_now())
+            except DomainError as exc:
+                st.error(exc.message)
+            else:
+                st.session_state[_UPLOAD_ROUND] = upload_round + 1
+                _done("The new logo is saved.")
+elif current.logo and st.button("Remove the logo", key="remove_logo"):
+    try:
+        company.remove_logo(store, actor, utc_now())
+    except DomainError as exc:
+        st.error(exc.message)
+    else:
+        _done("The logo is removed.")
+
+# --- Payout account ----------------------------------------------------------------------------
+st.subheader("Payout bank account")
+if current.payout_account_masked:
+    st.write(f"Payouts go to {current.payout_bank_name} account {current.payout_account_masked} "
+             f"({current.payout_account_holder}).")
+else:
+    st.warning("No payout account is set: completed sales cannot be paid out until one is.")
+st.caption("Changing the account asks for your password again and is recorded in the audit log. Payouts already "
+           "created keep the account they were created with.")
+# Cleared after each submit, so the password does not stay in the form.
+with st.form("payout", clear_on_submit=True):
+    bank_name = st.text_input("Bank name", value=current.payout_bank_name or "Bank Mandiri",
+                              max_chars=company.MAX_BANK_NAME, key="payout_bank")
+    account_number = st.text_input("New account number", max_chars=40, key="payout_number",
+                                   placeholder=f"{company.ACCOUNT_DIGITS[0]} to {company.ACCOUNT_DIGITS[1]} digits")
+    holder = st.text_input("Account holder", value=current.payout_account_holder or "",
+                           max_chars=company.MAX_HOLDER, key="payout_holder")
+    password = st.text_input("Your password", type="password", key="payout_password",
+                             help="The password you log in with; it confirms that it is you.")
+    payout_clicked = st.form_submit_button("Change payout account", type="primary")
+if payout_clicked:
+    try:
+        saved = company.change_payout_account(store, actor, bank_name=bank_name, account_number=account_number,
+                                              account_holder=holder, current_password=password, now=utc_now())
+    except AccessDenied:
+        st.rerun()  # e.g. the fifth wrong password blocked the user: the next run ends the session and says why
+    except DomainError as exc:
+        st.error(exc.message)
+    else:
+        _done(f"The payout account is changed: payouts from now on go to {saved.payout_bank_name} account "
+              f"{saved.payout_account_masked} ({saved.payout_account_holder}).")

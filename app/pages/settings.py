@@ -1,14 +1,168 @@
-"""Settings (Product Manager): change own password; warehouse operations arrive with the menus issue."""
+"""Settings (Product Manager): warehouse operations (days, hours, processing time, closure dates,
+cuti bersama), read-only company information and warehouse list — and the user's own password
+change (issue 4).
+
+Thin: each form calls one core service (core.warehouses, core.company, core.accounts) and says
+what happened, or shows the refusal as core wrote it.
+"""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import streamlit as st
 
-from app.session import password_change_form, require_actor
+from app.bootstrap import get_settings, get_store
+from app.session import notify, password_change_form, require_actor
+from core import accounts, company
+from core import warehouses as wh
+from core.clock import utc_now
 from core.domain import Role
+from core.errors import DomainError
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 st.title("Settings")
+
+store = get_store()
+
+
+def _done(text: str) -> None:
+    notify("success", text)
+    st.rerun()
+
+
+def _weekday(day: int) -> str:
+    return wh.WEEKDAY_NAMES[day]
+
+
+def _closure_label(closure: wh.Closure) -> str:
+    return f"{wh.format_day(closure.day)} ({closure.day:%A}) · {closure.reason}"
+
+
+now = utc_now()
+try:
+    warehouses = wh.list_warehouses(store, actor, now)
+    profile = company.company_profile(store, actor)
+except DomainError as exc:
+    st.error(exc.message)
+    st.stop()
+by_code = {w.code: w for w in warehouses}
+
+# --- Warehouse operations ----------------------------------------------------------------------
 st.subheader("Warehouse operations")
-st.info("Operating days, hours and closures are being built.")
-st.subheader("Change your password")
+st.info(wh.CHANGES_APPLY_FROM_NOW)
+if not warehouses:
+    st.write("Your company has no warehouse yet; your System Administrator adds them.")
+else:
+    picked = st.selectbox("Warehouse", list(by_code), key="ops_pick", format_func=lambda c: (
+        f"{c} · {by_code[c].name} ({'open' if by_code[c].is_open else 'closed'})"))
+    current = by_code[picked]
+    st.caption(f"{current.zone_label}. Times are the warehouse's local time ({current.zone_abbreviation}).")
+    # Keys carry the code, so choosing another warehouse shows that warehouse's values.
+    with st.form(f"operations_{picked}"):
+        days = st.multiselect("Operating days", list(range(7)), default=list(current.operating_days),
+                              format_func=_weekday, key=f"ops_days_{picked}")
+        opens_col, closes_col = st.columns(2)
+        opens_at = opens_col.time_input(f"Opens at ({current.zone_abbreviation})", value=current.opens_at,
+                                        key=f"ops_opens_{picked}")
+        closes_at = closes_col.time_input(f"Closes at ({current.zone_abbreviation})", value=current.closes_at,
+                                          key=f"ops_closes_{picked}")
+        processing = st.number_input("Processing time (business days to pack an accepted order)",
+                                     min_value=wh.PROCESSING_DAYS[0], max_value=wh.PROCESSING_DAYS[1],
+                                     value=current.processing_days, step=1, key=f"ops_processing_{picked}")
+        observe = st.checkbox("Observe joint-leave days (cuti bersama): the warehouse does not work on them",
+                              value=current.observe_joint_leave, key=f"ops_joint_leave_{picked}")
+        ops_clicked = st.form_submit_button("Save operations", type="primary")
+    if ops_clicked:
+        try:
+            result = wh.update_operations(store, actor, picked, operating_days=days, opens_at=opens_at,
+                                          closes_at=closes_at, processing_days=int(processing),
+                                          observe_joint_leave=observe, now=utc_now())
+        except DomainError as exc:
+            st.error(exc.message)
+        else:
+            if not result.changes:
+                st.info(f"Nothing to save: warehouse {picked} already works this way.")
+            else:
+                _done(f"Operations of {picked} are saved: {result.summary}. They apply to orders from now on; "
+                      "deadlines already set do not move.")
+
+    today = wh.local_today(current.time_zone, now)
+    joint_leave = wh.joint_leave_days(today, today + timedelta(days=365))
+    if joint_leave:
+        st.caption("Joint-leave days in the coming year: "
+                   + "; ".join(f"{wh.format_day(c.day)} ({c.reason})" for c in joint_leave) + ".")
+
+    st.markdown(f"**Closure dates of {picked}**")
+    if current.closures:
+        st.dataframe([{"Date": wh.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason}
+                      for c in current.closures], hide_index=True)
+    else:
+        st.caption("No closures planned. Public holidays are skipped without being listed here.")
+    with st.form(f"closure_{picked}"):
+        first_col, last_col = st.columns(2)
+        first_day = first_col.date_input("First day closed", value=today,
+                                         format="YYYY-MM-DD", key=f"closure_first_{picked}")
+        last_day = last_col.date_input("Last day closed (the same day for one day)", value=today,
+                                       format="YYYY-MM-DD", key=f"closure_last_{picked}")
+        reason = st.text_input("Reason", max_chars=wh.MAX_CLOSURE_REASON, key=f"closure_reason_{picked}",
+                               placeholder="e.g. stock-taking, renovation, local holiday")
+        closure_clicked = st.form_submit_button("Add closure")
+    if closure_clicked:
+        try:
+            added = wh.add_closures(store, actor, picked, first_day, last_day, reason, utc_now())
+        except DomainError as exc:
+            st.error(exc.message)
+        else:
+            listed = ", ".join(wh.format_day(d) for d in added)
+            _done(f"{picked} is closed on {listed} ({reason.strip()}). Orders from now on skip "
+                  f"{'this day' if len(added) == 1 else 'these days'}.")
+    if current.closures:
+        remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        to_remove = remove_col.selectbox("Closure to remove", list(current.closures), format_func=_closure_label,
+                                         key=f"closure_remove_pick_{picked}")
+        if button_col.button("Remove closure", key=f"closure_remove_{picked}"):
+            try:
+                wh.remove_closure(store, actor, picked, to_remove.day, utc_now())
+            except DomainError as exc:
+                st.error(exc.message)
+            else:
+                _done(f"{picked} works on {wh.format_day(to_remove.day)} after all (if it is an operating day).")
+
+# --- Company information (read-only) -----------------------------------------------------------
+st.subheader("Company information")
+st.caption("Set by your System Administrator in Company Profile; shown here read-only.")
+logo_col, text_col = st.columns([1, 3])
+with logo_col:
+    if profile.logo:
+        st.image(profile.logo, width=120)
+    else:
+        st.caption("No logo.")
+with text_col:
+    st.markdown(f"**{profile.name}** · Company ID {profile.company_code}")
+    st.write(profile.description or "No description.")
+    st.write(f"Contact phone for buyers: {profile.contact_phone or 'not set'}")
+    if profile.payout_account_masked:
+        st.write(f"Payout account: {profile.payout_bank_name} {profile.payout_account_masked} "
+                 f"({profile.payout_account_holder})")
+    else:
+        st.write("Payout account: not set")
+
+st.subheader("Warehouse list")
+st.caption("Added, modified and closed by your System Administrator in Warehouse Management.")
+if warehouses:
+    st.dataframe(wh.table_rows(warehouses), hide_index=True)
+else:
+    st.caption("No warehouses yet.")
+
+# --- My password (issue 4) ---------------------------------------------------------------------
+st.subheader("My password")
+try:
+    account = accounts.account_summary(get_store(), actor, utc_now(), get_settings())
+except DomainError as exc:
+    st.error(exc.message)
+    st.stop()
+last_login = account.last_login_at.strftime("%d %b %Y %H:%M UTC") if account.last_login_at else "never"
+st.caption(f"{account.display_name} · User ID {account.user_code} · {account.company_name} "
+           f"({account.company_code}) · last login {last_login} · password valid until "
+           f"{account.password_expires_at.strftime('%d %b %Y')}")
 password_change_form(actor, key="settings_password")
