@@ -210,7 +210,7 @@ def _open_session(session: Session, user: User, now: datetime, policy: AccountPo
     return token, row
 
 
-def _count_failed_password(session: Session, user: User, now: datetime, where: str) -> bool:
+def count_failed_password(session: Session, user: User, now: datetime, where: str) -> bool:
     """One more wrong password in a row; the LOCKOUT_THRESHOLD-th blocks the user and ends their
     sessions. Returns True if the user is now blocked."""
     user.failed_login_count += 1
@@ -291,7 +291,7 @@ def _settle_login(store: Store, candidate: _Candidate, password_ok: bool, now: d
             _user_audit(session, user, now, "login.refused", reason="user blocked")
             return LoginResult(message=BLOCKED_MESSAGE)
         if not password_ok:
-            blocked = _count_failed_password(session, user, now, where="login")
+            blocked = count_failed_password(session, user, now, where="login")
             return LoginResult(message=BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
         user.failed_login_count = 0
         company = user.company
@@ -502,7 +502,7 @@ def change_password(store: Store, actor: Actor, current_password: str, new_passw
 def _refuse_wrong_current_password(store: Store, actor: Actor, now: datetime) -> None:
     with store.transaction() as session:
         user = session.get(User, actor.user_id, with_for_update=True)
-        blocked = _count_failed_password(session, user, now, where="password change")
+        blocked = count_failed_password(session, user, now, where="password change")
     if blocked:
         raise AccessDenied(BLOCKED_MESSAGE)
     raise InvalidInput("Your current password is not correct.", field="current_password")

@@ -256,7 +256,7 @@ def _confirm_password(store: Store, actor: Actor, password: str, password_hash: 
         return
     with store.transaction() as session:
         user = session.get(User, actor.user_id, with_for_update=True)
-        blocked = accounts._count_failed_password(session, user, now, where="payout account change")
+        blocked = accounts.count_failed_password(session, user, now, where="payout account change")
     if blocked:
         raise AccessDenied(accounts.BLOCKED_MESSAGE)
     raise InvalidInput(WRONG_PASSWORD, field="current_password")
