@@ -1,0 +1,454 @@
+"""The catalogue as a CSV file: export it, edit it in a spreadsheet, import it back.
+
+One row per product × warehouse, with the columns of CSV_COLUMNS; a product stocked nowhere has
+one row with the warehouse, on hand and price left empty. The file is UTF-8 with a header line.
+
+Export neutralises every cell that a spreadsheet would run as a formula (one starting with
+= + - @, a tab or a carriage return) by putting a single quote in front; import takes that quote
+off again, so a file goes out and comes back unchanged.
+
+Import is checked row by row before anything is written: every bad row is reported with its
+line number and reason, and nothing is applied unless every row is valid. It then runs in one
+unit of work through the same planning and guarded writes as the stock & price grid
+(core.catalogue), so large price changes need the same explicit confirmation, every price change
+reaches the price history (source "csv import"), and a reservation that lands meanwhile fails the
+import cleanly instead of overselling. New products and stock levels are created as needed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from core.access import Actor, require_role
+from core.catalogue import (
+    DEFAULT_UNIT, PM, SETTABLE_STATUSES, SOURCE_CSV, CatalogueSnapshot, ChangePreview, ProductDetails, ProductRef,
+    StockChange, StockEdit, audit_entry, clean_details, format_count, load_snapshot, normalise_sku,
+    plan_stock_changes, refuse_unconfirmed, write_stock_changes, writing,
+)
+from core.clock import require_aware
+from core.domain import ProductStatus
+from core.errors import InvalidInput
+from core.models import Product, StockLevel, Warehouse
+from core.store import Store
+
+CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+#: What a spreadsheet takes for the start of a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+Progress = Callable[[float, str], None]
+
+
+def _quiet(_fraction: float, _text: str) -> None:
+    pass
+
+
+# --- Export ----------------------------------------------------------------------------------------
+
+def neutralise(cell: object) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def export_filename(actor: Actor, now: datetime) -> str:
+    """catalogue-DEMO01-2026-11-26.csv (the date in Jakarta: the bank's business day)."""
+    day = require_aware(now).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    return f"catalogue-{actor.company_code}-{day}.csv"
+
+
+def export_catalogue(store: Store, actor: Actor, *, include_deleted: bool = False,
+                     on_progress: Progress = _quiet) -> bytes:
+    """The catalogue with stock and prices as CSV bytes (UTF-8, header first), by SKU and warehouse."""
+    require_role(actor, PM, doing="export the catalogue")
+    on_progress(0.0, "Reading the catalogue…")
+    rows = _export_rows(store, actor, include_deleted)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for done, row in enumerate(rows, 1):
+        writer.writerow([neutralise(cell) for cell in row])
+        if done % 1000 == 0:
+            on_progress(done / len(rows), f"Writing row {format_count(done)} of {format_count(len(rows))}…")
+    on_progress(1.0, f"{format_count(len(rows))} rows exported.")
+    return out.getvalue().encode("utf-8")
+
+
+def _export_rows(store: Store, actor: Actor, include_deleted: bool) -> list[tuple]:
+    statuses = list(ProductStatus) if include_deleted else list(SETTABLE_STATUSES)
+    with store.reading() as session:
+        rows = session.execute(
+            select(Product.sku, Product.name, Product.unit, Product.description, Product.status, Warehouse.code,
+                   StockLevel.on_hand, StockLevel.price)
+            .outerjoin(StockLevel, StockLevel.product_id == Product.id)
+            .outerjoin(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(Product.company_id == actor.company_id, Product.status.in_(statuses))
+            .order_by(Product.sku, Warehouse.code)).all()
+    return [(sku, name, unit, description or "", str(status), code or "", "" if on_hand is None else on_hand,
+             "" if price is None else price) for sku, name, unit, description, status, code, on_hand, price in rows]
+
+
+# --- Import: what people get back ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int  # the file's line number, header = line 1
+    sku: str
+    warehouse_code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class ImportRejected(InvalidInput):
+    """Some rows are bad; `problems` names every one of them, by line. Nothing was imported."""
+
+    def __init__(self, problems: Sequence[RowProblem], rows: int):
+        self.problems = tuple(sorted(problems, key=lambda p: p.line))
+        self.rows = rows
+        bad_lines = len({p.line for p in self.problems})
+        shown = "; ".join(str(p) for p in self.problems[:3])
+        more = f"; and {len(self.problems) - 3} more" if len(self.problems) > 3 else ""
+        super().__init__(f"{bad_lines} of {format_count(rows)} rows have problems, so nothing was imported: "
+                         f"{shown}{more}. Fix them and upload the file again.", field="file")
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    rows: int
+    new_products: tuple[str, ...]
+    updated_products: tuple[str, ...]
+    changes: ChangePreview
+    created_rows: int
+    updated_rows: int
+    unchanged_rows: int
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def large(self) -> tuple[StockChange, ...]:
+        return self.changes.large
+
+    @property
+    def large_keys(self) -> frozenset[tuple]:
+        return self.changes.large_keys
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    created: int  # rows that created a product or a stock level
+    updated: int  # rows that changed something
+    unchanged: int
+    new_products: int
+    updated_products: int
+    price_changes: int
+
+    def sentence(self) -> str:
+        return (f"Imported {format_count(self.rows)} rows: {format_count(self.created)} created, "
+                f"{format_count(self.updated)} updated, {format_count(self.unchanged)} unchanged "
+                f"({format_count(self.new_products)} new products, {format_count(self.price_changes)} price changes).")
+
+
+# --- Import: reading the file ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    cells: dict[str, str]
+    field_count: int
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    rows: list[CsvRow]
+    header_size: int
+    ignored_columns: tuple[str, ...]
+
+
+def read_csv(data: bytes, filename: str) -> CsvFile:
+    """The rows of an uploaded file, or InvalidInput saying in one sentence why it cannot be read."""
+    name = str(filename or "the file")
+    _check_file(data, name)
+    text = _decode(data, name)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InvalidInput(f"{name!r} has no header line; the first line must name the columns: "
+                           f"{', '.join(CSV_COLUMNS)}.", field="file")
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","  # Excel in some locales writes ;
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [cell.strip().lower() for cell in next(reader)]
+        columns = _check_header(header, name)
+        rows = _read_rows(reader, columns, name)
+    except csv.Error as exc:
+        raise InvalidInput(f"{name!r} cannot be read as CSV near line {reader.line_num}: {exc}.",
+                           field="file") from None
+    ignored = tuple(c for c in header if c and c not in CSV_COLUMNS)
+    return CsvFile(rows, len(header), ignored)
+
+
+def _check_file(data: bytes, name: str) -> None:
+    if not name.lower().endswith(".csv"):
+        raise InvalidInput(f"{name!r} is not a CSV file. Save your sheet as 'CSV UTF-8 (comma delimited)' "
+                           "and upload the .csv file.", field="file")
+    if not data:
+        raise InvalidInput(f"{name!r} is empty.", field="file")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+                           f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files.", field="file")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidInput(f"{name!r} is an Excel workbook renamed .csv, not a CSV file. In Excel choose "
+                           "Save As → 'CSV UTF-8 (comma delimited)'.", field="file")
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InvalidInput(f"{name!r} is not UTF-8 text (the first unreadable character is on line {line}). "
+                           "Save it as 'CSV UTF-8' and upload it again.", field="file") from None
+    if "\x00" in text:
+        raise InvalidInput(f"{name!r} contains binary data, not CSV text.", field="file")
+    return text
+
+
+def _check_header(header: list[str], name: str) -> dict[str, int]:
+    duplicates = sorted({c for c in header if c and header.count(c) > 1})
+    if duplicates:
+        raise InvalidInput(f"{name!r} names the column(s) {', '.join(duplicates)} more than once.", field="file")
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(f"{name!r} is missing the column(s) {', '.join(missing)}. The first line must name the "
+                           f"columns: {', '.join(CSV_COLUMNS)}.", field="file")
+    return {column: header.index(column) for column in CSV_COLUMNS}
+
+
+def _read_rows(reader, columns: dict[str, int], name: str) -> list[CsvRow]:
+    rows: list[CsvRow] = []
+    line = reader.line_num + 1
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise InvalidInput(f"{name!r} has more than {format_count(MAX_IMPORT_ROWS)} rows; the limit is "
+                                   f"{format_count(MAX_IMPORT_ROWS)}. Split it into smaller files.", field="file")
+            cells = {c: _unneutralise(record[i]) if i < len(record) else "" for c, i in columns.items()}
+            rows.append(CsvRow(line, cells, len(record)))
+        line = reader.line_num + 1  # a quoted cell may span lines: the next record starts after this one
+    if not rows:
+        raise InvalidInput(f"{name!r} has a header but no rows to import.", field="file")
+    return rows
+
+
+def _unneutralise(cell: str) -> str:
+    """Undo export's protective quote ("'=SUM" → "=SUM"), so a round trip changes nothing."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+# --- Import: checking every row ------------------------------------------------------------------
+
+@dataclass
+class _ProductPlan:
+    sku: str
+    details: ProductDetails
+    first_line: int
+    existing: ProductRef | None
+
+    @property
+    def is_new(self) -> bool:
+        return self.existing is None
+
+    @property
+    def changed(self) -> bool:
+        if self.existing is None:
+            return False
+        e = self.existing
+        return (e.name, e.unit, e.description, e.status) != (self.details.name, self.details.unit,
+                                                              self.details.description, self.details.status)
+
+
+@dataclass
+class _Plan:
+    rows: int
+    products: dict[str, _ProductPlan]
+    changes: list[StockChange]
+    row_outcome: dict[int, str]  # line → created / updated / unchanged
+    ignored_columns: tuple[str, ...]
+
+
+def _check_rows(snapshot: CatalogueSnapshot, parsed: CsvFile, on_progress: Progress) -> _Plan:
+    problems: list[RowProblem] = []
+    products: dict[str, _ProductPlan] = {}
+    edits: list[tuple[int, StockEdit]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for done, row in enumerate(parsed.rows, 1):
+        problems.extend(_check_row(snapshot, row, parsed.header_size, products, edits, seen))
+        if done % 500 == 0:
+            on_progress(0.2 + 0.4 * done / len(parsed.rows), f"Checked {format_count(done)} rows…")
+    new_names = {sku: plan.details.name for sku, plan in products.items() if plan.is_new}
+    changes, cell_problems = plan_stock_changes(snapshot, [edit for _, edit in edits], new_products=new_names)
+    for index, cell in cell_problems:
+        line = edits[index][0]
+        problems.append(RowProblem(line, cell.sku, cell.warehouse_code, f"{cell.column}: {cell.message}"))
+    if problems:
+        raise ImportRejected(problems, len(parsed.rows))
+    return _outcome(parsed, products, edits, changes)
+
+
+def _check_row(snapshot: CatalogueSnapshot, row: CsvRow, header_size: int, products: dict[str, _ProductPlan],
+               edits: list[tuple[int, StockEdit]], seen: dict[tuple[str, str], int]) -> list[RowProblem]:
+    cells = row.cells
+    code = cells["warehouse_code"].strip()
+    raw_sku = cells["sku"].strip()
+    bad = lambda message: RowProblem(row.line, raw_sku, code, message)  # noqa: E731
+    if row.field_count != header_size:
+        return [bad(f"has {row.field_count} fields but the header has {header_size} (a missing or extra comma, "
+                    "or an unclosed quote?)")]
+    try:
+        sku = normalise_sku(raw_sku)
+    except InvalidInput as exc:
+        return [bad(exc.message)]
+    problems = _check_product_cells(snapshot, row, sku, products)
+    if problems and sku not in products:
+        return problems  # a product that cannot be created has no stock to check either
+    if code or cells["on_hand"].strip() or cells["price"].strip():
+        if not code:
+            problems.append(bad("warehouse_code is empty; name the warehouse the on hand and price are for"))
+        elif (sku, code.upper()) in seen:
+            problems.append(bad(f"repeats {sku} in {code} from line {seen[(sku, code.upper())]}; "
+                                "each product and warehouse may appear only once"))
+        else:
+            seen[(sku, code.upper())] = row.line
+            edits.append((row.line, StockEdit(sku, code, cells["on_hand"], cells["price"])))
+    return problems
+
+
+def _check_product_cells(snapshot: CatalogueSnapshot, row: CsvRow, sku: str,
+                         products: dict[str, _ProductPlan]) -> list[RowProblem]:
+    cells = row.cells
+    bad = lambda message: RowProblem(row.line, sku, cells["warehouse_code"].strip(), message)  # noqa: E731
+    existing = snapshot.products.get(sku)
+    if existing is not None and existing.status == ProductStatus.DELETED:
+        return [bad(f"product {sku} was deleted; its SKU cannot be imported again")]
+    # An empty unit or status keeps what the product has (a new one gets the defaults).
+    status = cells["status"].strip() or (existing.status if existing else ProductStatus.ACTIVE)
+    unit = cells["unit"].strip() or (existing.unit if existing else DEFAULT_UNIT)
+    try:
+        details = clean_details(ProductDetails(name=cells["name"], unit=unit,
+                                               description=cells["description"], status=status))
+    except InvalidInput as exc:
+        return [bad(exc.message)]
+    plan = products.get(sku)
+    if plan is None:
+        products[sku] = _ProductPlan(sku, details, row.line, existing)
+        return []
+    # Rows of one product must agree on what the product is.
+    differing = [name for name in ("name", "unit", "description", "status")
+                 if getattr(plan.details, name) != getattr(details, name)]
+    if differing:
+        return [bad(f"{' and '.join(differing)} differ{'s' if len(differing) == 1 else ''} from line "
+                    f"{plan.first_line} for the same SKU {sku}")]
+    return []
+
+
+def _outcome(parsed: CsvFile, products: dict[str, _ProductPlan], edits: list[tuple[int, StockEdit]],
+             changes: list[StockChange]) -> _Plan:
+    change_by_key = {(c.sku, c.warehouse_code.upper()): c for c in changes}
+    edit_line_by_key = {(e.sku, e.warehouse_code.strip().upper()): line for line, e in edits}
+    outcome: dict[int, str] = {}
+    for row in parsed.rows:
+        outcome[row.line] = "unchanged"
+    for sku, plan in products.items():
+        if plan.is_new or plan.changed:
+            outcome[plan.first_line] = "created" if plan.is_new else "updated"
+    for key, change in change_by_key.items():
+        line = edit_line_by_key[key]
+        outcome[line] = "created" if change.is_new or outcome[line] == "created" else "updated"
+    return _Plan(len(parsed.rows), products, changes, outcome, parsed.ignored_columns)
+
+
+def _counts(plan: _Plan) -> dict[str, int]:
+    values = list(plan.row_outcome.values())
+    return {kind: values.count(kind) for kind in ("created", "updated", "unchanged")}
+
+
+# --- Import: the two steps -----------------------------------------------------------------------
+
+def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
+                   on_progress: Progress = _quiet) -> ImportPreview:
+    """Read and check the whole file; say what importing it would do, and which price changes are
+    large (to be confirmed). Raises InvalidInput for an unreadable file and ImportRejected listing
+    every bad row. Writes nothing."""
+    require_role(actor, PM, doing="import the catalogue")
+    on_progress(0.0, "Reading the file…")
+    parsed = read_csv(data, filename)
+    on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
+    with store.reading() as session:
+        plan = _check_rows(load_snapshot(session, actor.company_id), parsed, on_progress)
+    on_progress(1.0, "Checked.")
+    counts = _counts(plan)
+    return ImportPreview(
+        rows=plan.rows, new_products=tuple(s for s, p in plan.products.items() if p.is_new),
+        updated_products=tuple(s for s, p in plan.products.items() if p.changed),
+        changes=ChangePreview(tuple(plan.changes)), created_rows=counts["created"], updated_rows=counts["updated"],
+        unchanged_rows=counts["unchanged"], ignored_columns=plan.ignored_columns)
+
+
+def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now: datetime, *,
+                     confirmed_large: Iterable[tuple] = frozenset(), on_progress: Progress = _quiet) -> ImportSummary:
+    """Check the file again and apply it in one unit of work: all rows or none. Refuses while any
+    large price change is missing from `confirmed_large` (ImportPreview.large_keys)."""
+    require_role(actor, PM, doing="import the catalogue")
+    now = require_aware(now)
+    on_progress(0.0, "Reading the file…")
+    parsed = read_csv(data, filename)
+    on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
+    with writing(store) as session:
+        snapshot = load_snapshot(session, actor.company_id)
+        plan = _check_rows(snapshot, parsed, on_progress)
+        refuse_unconfirmed(plan.changes, confirmed_large)
+        on_progress(0.6, "Saving…")
+        product_ids = _write_products(session, actor, plan, now)
+        write_stock_changes(session, actor, snapshot, plan.changes, now, source=SOURCE_CSV, product_ids=product_ids,
+                            on_progress=lambda f: on_progress(0.7 + 0.3 * f, "Saving stock and prices…"))
+        summary = _summary(plan)
+        audit_entry(session, actor, now, "catalogue.imported", target=str(filename)[:100], rows=summary.rows,
+               created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+               price_changes=summary.price_changes)
+    on_progress(1.0, "Imported.")
+    return summary
+
+
+def _write_products(session: Session, actor: Actor, plan: _Plan, now: datetime) -> dict[str, int]:
+    new = [p for p in plan.products.values() if p.is_new]
+    if new:
+        session.execute(insert(Product), [
+            dict(company_id=actor.company_id, sku=p.sku, name=p.details.name, unit=p.details.unit,
+                 description=p.details.description, status=p.details.status, created_at=now, updated_at=now)
+            for p in new])
+    for p in plan.products.values():
+        if p.changed:
+            session.execute(update(Product).where(Product.id == p.existing.id, Product.company_id == actor.company_id)
+                            .values(name=p.details.name, unit=p.details.unit, description=p.details.description,
+                                    status=p.details.status, updated_at=now)
+                            .execution_options(synchronize_session=False))
+    if not new:
+        return {}
+    return dict(session.execute(select(Product.sku, Product.id).where(Product.company_id == actor.company_id)).all())
+
+
+def _summary(plan: _Plan) -> ImportSummary:
+    counts = _counts(plan)
+    return ImportSummary(
+        rows=plan.rows, created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"],
+        new_products=sum(p.is_new for p in plan.products.values()),
+        updated_products=sum(p.changed for p in plan.products.values()),
+        price_changes=sum(c.price_changed for c in plan.changes))

@@ -1,0 +1,133 @@
+"""Product Management in a real browser: the Product Manager (DEMO01 / pm) adds a product with
+stock and price, then finds it in the list; and a large price change typed into the stock & price
+grid is refused until it is explicitly confirmed.
+
+The running app is shared by every browser test: SKUs are unique per run, only products these
+tests create are edited, and only the demo pm's correct password is used, so nobody is locked out.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from core import accounts
+from core.catalogue import add_product_with_stock
+from core.clock import utc_now
+from core.demo import DEMO_PASSWORD
+from core.models import Company, Product, StockLevel, User
+from core.store import Store
+from tests.e2e.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+
+
+def demo_pm(store: Store):
+    with store.reading() as session:
+        user, company = session.execute(select(User, Company).join(Company, Company.id == User.company_id)
+                                        .where(Company.company_code == "DEMO01", User.user_code == "pm")).one()
+        return accounts.actor_of(user, company)
+
+
+def price_of(store: Store, sku: str) -> int:
+    with store.reading() as session:
+        return session.scalar(select(StockLevel.price).join(Product, Product.id == StockLevel.product_id)
+                              .where(Product.sku == sku))
+
+
+
+
+def open_product_management(page) -> None:
+    """From the menu (the first page after login is the Dashboard; no need to wait for its charts)."""
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Product Management").click()
+    expect(page.get_by_role("heading", name="Product Management")).to_be_visible(timeout=20_000)
+    # The list has loaded, and the run has finished: until then, elements of an earlier run (the
+    # login's cookie step reruns the page) may still be on screen beside the new ones.
+    expect(page.get_by_text("Open a product")).to_have_count(1, timeout=20_000)
+    expect(page.get_by_role("tab", name="Stock & prices")).to_have_count(1, timeout=20_000)
+
+
+def type_into_grid(page, editor, *, column: int, text: str) -> None:
+    """Type into the first row's cell as a person does: select its first cell, move right with the
+    arrow keys, open the cell's editor with Enter, type, and press Enter. Each step waits for the
+    grid to take the previous one (its hidden accessible table says which cell is selected)."""
+    box = editor.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 52)  # below the header row, in the first column
+    expect(editor.get_by_test_id("glide-cell-0-0")).to_have_attribute("aria-selected", "true")
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    expect(editor.get_by_test_id(f"glide-cell-{column}-0")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal").locator("textarea, input")  # glide's editor opens in a portal
+    expect(cell_editor).to_be_focused()
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
+def test_the_product_manager_adds_a_product_with_stock_and_price_and_sees_it_in_the_list(running_app, page):
+    sku = f"E2E-{uuid.uuid4().hex[:6].upper()}"
+    name = f"Kopi Toraja 250 g {sku[-6:]}"
+    log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
+    open_product_management(page)
+    screenshot(page, "product-management-list")
+
+    page.get_by_role("tab", name="Add product").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
+    form.get_by_role("textbox", name="SKU").fill(sku)
+    form.get_by_role("textbox", name="Name").fill(name)
+    form.get_by_role("textbox", name="Unit").fill("pak")
+    form.get_by_role("spinbutton", name="On hand at JKT-01").fill("48")
+    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill("67500")
+    screenshot(page, "product-add-form")
+    form.get_by_role("button", name="Add product").click()
+    expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 (48 at Rp67.500).")).to_be_visible()
+
+    page.get_by_role("tab", name="Products").click()
+    search = page.get_by_role("textbox", name="Search SKU or name").first
+    search.fill(sku)
+    search.press("Enter")
+    expect(page.get_by_text("1 product", exact=True)).to_be_visible()
+    expect(page.get_by_text(f"{sku} · {name}").first).to_be_visible()  # the product opened below the list
+    expect(page.get_by_role("heading", name=f"{sku} · {name}")).to_be_visible()
+    screenshot(page, "product-added-in-list")
+
+
+def test_a_large_price_change_in_the_grid_is_refused_until_explicitly_confirmed(running_app, page, app_store):
+    sku = f"E2E-{uuid.uuid4().hex[:6].upper()}"
+    add_product_with_stock(app_store, demo_pm(app_store), sku=sku, name="Gula Aren 500 g", warehouse_code="JKT-01",
+                           on_hand=30, price=50_000, now=utc_now())
+    log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
+    open_product_management(page)
+    page.get_by_role("tab", name="Stock & prices").click()
+    expect(page.get_by_text("Reserved and Available are read-only")).to_be_visible()
+    search = page.get_by_role("textbox", name="Search SKU or name").first
+    search.fill(sku)
+    search.press("Enter")
+    # Only JKT-01: other browser tests may add warehouses to the shared app (one row each).
+    page.get_by_role("combobox", name="Warehouse").first.click()
+    page.get_by_role("option", name="JKT-01").click()
+    # The grid draws on a canvas; its accessible cells (hidden) say what it shows.
+    editor = page.get_by_test_id("stDataFrame").filter(has=page.locator("canvas")).first
+    expect(editor.get_by_test_id("glide-cell-2-0")).to_have_text("JKT-01")
+    expect(editor.get_by_test_id("glide-cell-0-0")).to_have_text(sku)  # one row: this product in JKT-01
+    expect(editor.get_by_test_id("glide-cell-0-1")).to_have_count(0)
+    expect(editor.get_by_test_id("glide-cell-7-0")).to_have_text("Rp50.000")
+
+    type_into_grid(page, editor, column=6, text="80000")  # row 1, column "Price (Rp)"
+    expect(page.get_by_text("1 price change is more than 30% against the current price.")).to_be_visible()
+    expect(page.get_by_text("Rp80.000", exact=True).first).to_be_attached()  # in the side-by-side table
+    screenshot(page, "product-grid-large-price-change")
+
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("must be explicitly confirmed")).to_be_visible()
+    assert price_of(app_store, sku) == 50_000
+
+    page.get_by_text("I have checked the 1 large price change above and want to apply it").click()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Saved: 0 on-hand figures and 1 price changed")).to_be_visible()
+    assert price_of(app_store, sku) == 80_000
+    screenshot(page, "product-grid-large-price-change-saved")
