@@ -22,7 +22,7 @@ from typing import Callable
 
 from sqlalchemy import String, and_, bindparam, cast, func, insert, literal, select, update
 
-from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
+from core.domain import ActorKind, ComplaintResolution, FailureKind, PayoutStatus
 from core.lifecycle import TRANSITIONS, Step
 from core.models import (Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, StockLevel, UtcDateTime)
 from core.store import Store

@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.domain import ActorKind, OrderStatus, PayoutStatus
+from core.domain import ActorKind, OrderStatus, PayoutStatus, ProductStatus
 from core.errors import ConcurrentChange, TransitionRefused
 from core.lifecycle import TRANSITIONS, OrderClock, Step, Transition, check_step
 from core.local_time import format_local
-from core.models import Company, Order, OrderEvent, OrderItem, Payout, Refund, StockLevel, Warehouse
+from core.models import Company, Order, OrderEvent, OrderItem, Payout, Product, Refund, StockLevel, Warehouse
 
 ACTOR_WORDS = {ActorKind.USER: "a colleague", ActorKind.BUYER: "the buyer", ActorKind.COURIER: "the courier",
                ActorKind.SYSTEM: "the system", ActorKind.BANK: "the bank"}
@@ -97,7 +97,9 @@ def reserve_stock(session: Session, warehouse_id: int, product_id: int, quantity
     result = session.execute(
         update(StockLevel)
         .where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id,
-               StockLevel.on_hand - StockLevel.reserved >= quantity)
+               StockLevel.on_hand - StockLevel.reserved >= quantity,
+               # re-checked with the reservation itself: a product deleted a moment ago takes no order
+               StockLevel.product_id.in_(select(Product.id).where(Product.status == ProductStatus.ACTIVE)))
         .values(reserved=StockLevel.reserved + quantity)
         .execution_options(synchronize_session=False)
     )

@@ -1,7 +1,6 @@
 """Alembic environment: migrations run on the connection that `core.store.migrate` hands over,
 or on `sqlalchemy.url` when run from the `alembic` command line."""
 from alembic import context
-from sqlalchemy import create_engine
 
 from core.models import Base
 

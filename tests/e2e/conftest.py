@@ -89,6 +89,40 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def app_store(running_app):
+    """The running app's own store, for setting the scene (a buyer's order) and checking results."""
+    from core.store import Store
+
+    store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
+    yield store
+    store.dispose()
+
+
+def log_in(page, url: str, company: str, user: str, password: str, *, expect_session: bool = True) -> None:
+    """Log in through the form. With expect_session, wait for the session cookie and the menu: the
+    cookie is set by a component a moment after the first page renders and its answer reruns the
+    page, so a click made before it can be lost in that rerun."""
+    import time
+
+    from playwright.sync_api import expect
+
+    from app.session import COOKIE_NAME
+
+    page.goto(url)
+    page.get_by_role("textbox", name="Company ID").fill(company)
+    page.get_by_role("textbox", name="User ID").fill(user)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if not expect_session:
+        return
+    deadline = time.monotonic() + 15
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie never arrived"
+        page.wait_for_timeout(100)
+    expect(page.get_by_test_id("stSidebarNavLink").first).to_be_visible(timeout=20_000)
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -18,7 +18,7 @@ from core.clock import utc_now
 from core.demo import DEMO_PASSWORD
 from core.domain import Role
 from core.store import Store
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import log_in as _log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +30,6 @@ MENUS = {
 FIRST_PAGE = {"admin": "Warehouse Management", "pm": "Dashboard"}
 
 
-@pytest.fixture(scope="module")
-def app_store(running_app):
-    store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
-    yield store
-    store.dispose()
 
 
 def fresh_user(store: Store, role: Role = Role.PRODUCT_MANAGER) -> tuple[str, str]:
@@ -45,12 +40,11 @@ def fresh_user(store: Store, role: Role = Role.PRODUCT_MANAGER) -> tuple[str, st
     return user_code, otp.password
 
 
+
+
 def log_in(page, url: str, company: str, user: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="Company ID").fill(company)
-    page.get_by_role("textbox", name="User ID").fill(user)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    """These tests check what a login leads to themselves (a refusal, a forced change), so no wait."""
+    _log_in(page, url, company, user, password, expect_session=False)
 
 
 def menu(page) -> list[str]:

@@ -5,7 +5,6 @@ The running app is shared by every browser test: this one adds a warehouse under
 own and leaves the demo users as they were."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -13,27 +12,14 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.session import COOKIE_NAME
 from core.demo import DEMO_PASSWORD
 from core.models import Company, Warehouse
 from core.store import Store
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, url: str, company: str, user: str, password: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="Company ID").fill(company)
-    page.get_by_role("textbox", name="User ID").fill(user)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    # The session cookie is set by a component a moment after the page renders, and its answer
-    # reruns the page: wait for it, so no field is filled while the page redraws.
-    deadline = time.monotonic() + 15
-    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the session cookie never arrived"
-        page.wait_for_timeout(200)
 
 
 def one(locator):

@@ -3,7 +3,6 @@ accepts it, checks its items off and packs it, ships it with a proof photo in th
 buyer confirms receipt, and the order leaves Sales Management."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -13,19 +12,11 @@ from playwright.sync_api import expect
 from core import buyer_channel as buyers
 from core.clock import utc_now
 from core.demo import DEMO_PASSWORD
-from core.store import Store
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_accounts_journeys import log_in
+from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # a rerun of this page on a busy 2-core machine can take seconds
 
-
-@pytest.fixture(scope="module")
-def app_store(running_app):
-    store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
-    yield store
-    store.dispose()
 
 
 def settled(page) -> None:
