@@ -1,9 +1,10 @@
-"""An order's whole journey in a real browser: a simulated buyer orders, the Product Manager
-accepts it, checks its items off and packs it, ships it with a proof photo in the Shipping tab, the
+"""An order's whole journey in a real browser: the Product Manager adds a product with stock and
+price, a simulated buyer orders it, the Product Manager accepts it, checks its items off and packs it, ships it with a proof photo in the Shipping tab, the
 buyer confirms receipt, and the order leaves Sales Management."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from PIL import Image
@@ -13,6 +14,7 @@ from core import buyer_channel as buyers
 from core.clock import utc_now
 from core.demo import DEMO_PASSWORD
 from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.test_product_journey import add_product_in_browser, open_product_management
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # a rerun of this page on a busy 2-core machine can take seconds
@@ -50,10 +52,14 @@ def go_to_sales(page) -> None:
     expect(page.get_by_role("heading", name="Sales Management")).to_be_visible()
 
 
-def test_an_order_goes_from_the_buyer_to_payout_through_the_sales_tabs(running_app, page, app_store, tmp_path):
-    number = buyers.place_order(app_store, buyer_code="LVM-00007", company_code="DEMO01", warehouse_code="JKT-01",
-                                lines=[buyers.OrderLine("SPN-0003", 2)], now=utc_now()).order_number
+def test_a_new_product_is_ordered_accepted_packed_shipped_and_leaves_sales_management(running_app, page, app_store, tmp_path):
+    sku = f"JRN-{uuid.uuid4().hex[:6].upper()}"
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
+    open_product_management(page)
+    add_product_in_browser(page, sku=sku, name=f"Teh Melati {sku[-6:]}", unit="kotak", on_hand=20, price=12_500)
+
+    number = buyers.place_order(app_store, buyer_code="LVM-00007", company_code="DEMO01", warehouse_code="JKT-01",
+                                lines=[buyers.OrderLine(sku, 2)], now=utc_now()).order_number  # the simulated buyer
     go_to_sales(page)
 
     open_tab(page, "New")
@@ -65,7 +71,7 @@ def test_an_order_goes_from_the_buyer_to_payout_through_the_sales_tabs(running_a
 
     open_tab(page, "Processing")
     open_order(page, number)
-    page.get_by_text(re.compile(r"2 × SPN-0003")).click()  # tick the item off against the order
+    page.get_by_text(re.compile(rf"2 × {sku}")).click()  # tick the item off against the order
     page.get_by_role("button", name="Mark packed").click()
     expect(page.get_by_text(f"{number} is packed")).to_be_visible()
     page.reload()

@@ -68,23 +68,30 @@ def type_into_grid(page, editor, *, column: int, text: str) -> None:
     cell_editor.press("Enter")
 
 
+def add_product_in_browser(page, *, sku: str, name: str, unit: str, on_hand: int, price: int,
+                           shot: str | None = None) -> None:
+    """On Product Management: fill the Add product form for JKT-01 and wait for the confirmation."""
+    page.get_by_role("tab", name="Add product").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
+    form.get_by_role("textbox", name="SKU").fill(sku)
+    form.get_by_role("textbox", name="Name").fill(name)
+    form.get_by_role("textbox", name="Unit").fill(unit)
+    form.get_by_role("spinbutton", name="On hand at JKT-01").fill(str(on_hand))
+    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill(str(price))
+    if shot:
+        screenshot(page, shot)
+    form.get_by_role("button", name="Add product").click()
+    rupiah = f"Rp{price:,}".replace(",", ".")
+    expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 ({on_hand} at {rupiah}).")).to_be_visible()
+
+
 def test_the_product_manager_adds_a_product_with_stock_and_price_and_sees_it_in_the_list(running_app, page):
     sku = f"E2E-{uuid.uuid4().hex[:6].upper()}"
     name = f"Kopi Toraja 250 g {sku[-6:]}"
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
     open_product_management(page)
     screenshot(page, "product-management-list")
-
-    page.get_by_role("tab", name="Add product").click()
-    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
-    form.get_by_role("textbox", name="SKU").fill(sku)
-    form.get_by_role("textbox", name="Name").fill(name)
-    form.get_by_role("textbox", name="Unit").fill("pak")
-    form.get_by_role("spinbutton", name="On hand at JKT-01").fill("48")
-    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill("67500")
-    screenshot(page, "product-add-form")
-    form.get_by_role("button", name="Add product").click()
-    expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 (48 at Rp67.500).")).to_be_visible()
+    add_product_in_browser(page, sku=sku, name=name, unit="pak", on_hand=48, price=67_500, shot="product-add-form")
 
     page.get_by_role("tab", name="Products").click()
     search = page.get_by_role("textbox", name="Search SKU or name").first
