@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.accounts import authorize
 from core.access import Actor, require_role
 from core.clock import require_aware
 from core.domain import ActorKind, ProductStatus, Role, WarehouseStatus
@@ -502,6 +503,7 @@ def company_warehouses(store: Store, actor: Actor) -> list[WarehouseRef]:
     """The company's warehouses (open and closed), by code: for filters and stock entry."""
     require_role(actor, PM, doing="see the warehouses of the catalogue")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see the warehouses of the catalogue")  # role, and the user may still act
         return _warehouses(session, actor.company_id)
 
 
@@ -554,6 +556,7 @@ def list_products(store: Store, actor: Actor, *, search: str = "", status: Produ
     if (condition := _search_filter(search)) is not None:
         query = query.where(condition)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see the product catalogue")  # role, and the user may still act
         products = session.execute(query.order_by(Product.sku)).all()
         cells = _cells_by_product(session, actor.company_id)
     rows = []
@@ -573,6 +576,7 @@ def get_product(store: Store, actor: Actor, sku: str) -> ProductRow:
     require_role(actor, PM, doing="see a product")
     sku = _lookup_sku(sku)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see a product")  # role, and the user may still act
         row = session.execute(select(*_PRODUCT_COLUMNS)
                               .where(Product.company_id == actor.company_id, Product.sku == sku)).first()
         if row is None:
@@ -589,6 +593,7 @@ def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | N
     require_role(actor, PM, doing="see a product image")
     sku = _lookup_sku(sku)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see a product image")  # role, and the user may still act
         row = session.execute(select(Product.image, Product.image_mime)
                               .where(Product.company_id == actor.company_id, Product.sku == sku)).first()
     if row is None:
@@ -606,6 +611,7 @@ def stock_grid(store: Store, actor: Actor, *, search: str = "", warehouse_code: 
     if (condition := _search_filter(search)) is not None:
         query = query.where(condition)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see stock and prices")  # role, and the user may still act
         products = session.execute(query.order_by(Product.sku)).all()
         warehouses = [w for w in _warehouses(session, actor.company_id)
                       if not warehouse_code or w.code == warehouse_code]
@@ -629,6 +635,7 @@ def price_history(store: Store, actor: Actor, sku: str, *, limit: int = 500) -> 
     require_role(actor, PM, doing="see a product's price history")
     sku = _lookup_sku(sku)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="see a product's price history")  # role, and the user may still act
         product_id = session.scalar(select(Product.id).where(Product.company_id == actor.company_id,
                                                              Product.sku == sku))
         if product_id is None:
@@ -909,6 +916,7 @@ def check_stock_edits(store: Store, actor: Actor, edits: Sequence[StockEdit]) ->
     """Every bad cell of an edited grid (empty list: all fine). Reads the store once."""
     require_role(actor, PM, doing="change stock and prices")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="change stock and prices")  # role, and the user may still act
         _, problems = plan_stock_changes(load_snapshot(session, actor.company_id), edits)
     return [problem for _, problem in problems]
 
@@ -918,6 +926,7 @@ def preview_changes(store: Store, actor: Actor, edits: Sequence[StockEdit]) -> C
     which price changes are large. Raises StockEntriesInvalid naming every bad cell."""
     require_role(actor, PM, doing="change stock and prices")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="change stock and prices")  # role, and the user may still act
         changes, problems = plan_stock_changes(load_snapshot(session, actor.company_id), edits)
     if problems:
         raise StockEntriesInvalid([problem for _, problem in problems])
@@ -932,6 +941,7 @@ def apply_changes(store: Store, actor: Actor, edits: Sequence[StockEdit], now: d
     require_role(actor, PM, doing="change stock and prices")
     now = require_aware(now)
     with writing(store) as session:
+        authorize(session, actor, PM, doing="change stock and prices")  # role, and the user may still act
         snapshot = load_snapshot(session, actor.company_id)
         changes, problems = plan_stock_changes(snapshot, edits)
         if problems:
@@ -953,6 +963,7 @@ def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, qua
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_RECEIPT:
         raise InvalidInput(f"A stock receipt must be a whole number from 1 to {MAX_RECEIPT:,}.", field="quantity")
     with store.transaction() as session:
+        authorize(session, actor, PM, doing="receive stock")  # role, and the user may still act
         level_id = session.scalar(
             select(StockLevel.id).join(Product, Product.id == StockLevel.product_id)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
@@ -993,6 +1004,7 @@ def add_product(store: Store, actor: Actor, sku: str, details: ProductDetails, n
     sku, details = normalise_sku(sku), clean_details(details)
     checked = check_image(image, image_name or "image", PRODUCT_IMAGE, what="product image") if image else None
     with writing(store) as session:
+        authorize(session, actor, PM, doing="add a product")  # role, and the user may still act
         snapshot = load_snapshot(session, actor.company_id)
         if sku in snapshot.products:
             raise InvalidInput(_sku_taken_message(sku, snapshot.products[sku].status), field="sku")
@@ -1025,6 +1037,7 @@ def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails
     now = require_aware(now)
     sku, details = _lookup_sku(sku), clean_details(details)
     with writing(store) as session:
+        authorize(session, actor, PM, doing="modify a product")  # role, and the user may still act
         product = _own_product(session, actor, sku, lock=True)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted and can no longer be modified.", field="sku")
@@ -1048,6 +1061,7 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
     now = require_aware(now)
     sku = _lookup_sku(sku)
     with writing(store) as session:
+        authorize(session, actor, PM, doing="delete a product")  # role, and the user may still act
         product = _own_product(session, actor, sku, lock=True)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is already deleted.", field="sku")
@@ -1080,6 +1094,7 @@ def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filena
     now = require_aware(now)
     sku = _lookup_sku(sku)
     with writing(store) as session:
+        authorize(session, actor, PM, doing="change a product image")  # role, and the user may still act
         product = _own_product(session, actor, sku, lock=True)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
@@ -1094,6 +1109,7 @@ def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) ->
     now = require_aware(now)
     sku = _lookup_sku(sku)
     with writing(store) as session:
+        authorize(session, actor, PM, doing="remove a product image")  # role, and the user may still act
         product = _own_product(session, actor, sku, lock=True)
         if product.image is None:
             raise InvalidInput(f"Product {sku} has no image to remove.", field="image")

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.accounts import authorize
 from core.access import Actor, require_role
 from core.catalogue import (
     DEFAULT_UNIT, PM, SETTABLE_STATUSES, SOURCE_CSV, CatalogueSnapshot, ChangePreview, ProductDetails, ProductRef,
@@ -84,6 +85,7 @@ def export_catalogue(store: Store, actor: Actor, *, include_deleted: bool = Fals
 def _export_rows(store: Store, actor: Actor, include_deleted: bool) -> list[tuple]:
     statuses = list(ProductStatus) if include_deleted else list(SETTABLE_STATUSES)
     with store.reading() as session:
+        authorize(session, actor, PM, doing="export the catalogue")  # role, and the user may still act
         rows = session.execute(
             select(Product.sku, Product.name, Product.unit, Product.description, Product.status, Warehouse.code,
                    StockLevel.on_hand, StockLevel.price)
@@ -392,6 +394,7 @@ def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
     parsed = read_csv(data, filename)
     on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
     with store.reading() as session:
+        authorize(session, actor, PM, doing="import the catalogue")  # role, and the user may still act
         plan = _check_rows(load_snapshot(session, actor.company_id), parsed, on_progress)
     on_progress(1.0, "Checked.")
     counts = _counts(plan)
@@ -412,6 +415,7 @@ def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now
     parsed = read_csv(data, filename)
     on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
     with writing(store) as session:
+        authorize(session, actor, PM, doing="import the catalogue")  # role, and the user may still act
         snapshot = load_snapshot(session, actor.company_id)
         plan = _check_rows(snapshot, parsed, on_progress)
         refuse_unconfirmed(plan.changes, confirmed_large)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import update
 
-from core import accounts, catalogue, orders
+from core import accounts, catalogue, catalogue_csv, company, orders, warehouses
 from core.access import Actor
 from core.domain import ComplaintResolution, Role, UserStatus
 from core.errors import AccessDenied, DomainError
@@ -88,7 +88,21 @@ SERVICES: list[Service] = [
     Service("orders.orders_needing_action", lambda w, a, now: orders.orders_needing_action(w.store, a, now),
             PRODUCT_MANAGER),
     Service("catalogue.receive_stock", lambda w, a, now: catalogue.receive_stock(w.store, a, "RICE-5", "JKT-1", 5, now),
-            PRODUCT_MANAGER, checks_standing=False),
+            PRODUCT_MANAGER),
+    Service("catalogue.list_products", lambda w, a, now: catalogue.list_products(w.store, a), PRODUCT_MANAGER),
+    Service("catalogue.stock_grid", lambda w, a, now: catalogue.stock_grid(w.store, a), PRODUCT_MANAGER),
+    Service("catalogue.delete_product", lambda w, a, now: catalogue.delete_product(w.store, a, "RICE-5", now),
+            PRODUCT_MANAGER),
+    Service("catalogue_csv.export_catalogue", lambda w, a, now: catalogue_csv.export_catalogue(w.store, a),
+            PRODUCT_MANAGER),
+    Service("warehouses.list_warehouses", lambda w, a, now: warehouses.list_warehouses(w.store, a, now), ANY_ROLE),
+    Service("warehouses.close_warehouse", lambda w, a, now: warehouses.close_warehouse(w.store, a, "JKT-1", now),
+            SYSTEM_ADMINISTRATOR),
+    Service("warehouses.remove_closure", lambda w, a, now: warehouses.remove_closure(
+        w.store, a, "JKT-1", now.date(), now), PRODUCT_MANAGER),
+    Service("company.company_profile", lambda w, a, now: company.company_profile(w.store, a), ANY_ROLE),
+    Service("company.update_profile", lambda w, a, now: company.update_profile(
+        w.store, a, description="x", contact_phone="021-5091-4000", now=now), SYSTEM_ADMINISTRATOR),
 ]
 
 
@@ -107,6 +121,17 @@ def _with_orders(read):
 _READ_STORE: list = []
 
 
+def _companies_of_skus(rows) -> set[str]:
+    """The companies owning the listed products (by product id: both world companies sell RICE-5)."""
+    from sqlalchemy import select
+
+    from core.models import Product
+    ids = {row.id for row in rows}
+    with _READ_STORE[0].reading() as session:
+        return set(session.scalars(select(Company.company_code).join(Product, Product.company_id == Company.id)
+                                   .where(Product.id.in_(ids))))
+
+
 def _companies_of_orders(rows) -> set[str]:
     from sqlalchemy import select
 
@@ -120,6 +145,8 @@ def _companies_of_orders(rows) -> set[str]:
 
 
 READS: list[Read] = [
+    Read("catalogue.list_products", lambda w, a, now: catalogue.list_products(w.store, a),
+         lambda rows: _companies_of_skus(rows)),
     Read("accounts.account_summary", lambda w, actor, now: accounts.account_summary(w.store, actor, now),
          lambda result: {result.company_code}),
     Read("orders.list_orders", _with_orders(lambda w, a, now: orders.list_orders(w.store, a, "New")),
