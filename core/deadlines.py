@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import String, and_, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Integer, String, and_, any_, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.domain import ActorKind, ComplaintResolution, FailureKind, PayoutStatus
 from core.lifecycle import TRANSITIONS, Step
@@ -47,6 +48,14 @@ class DeadlineRule:
     after: Callable  # (session, order_ids, now) -> None: stock and money for the moved orders
 
 
+def _among(column, ids: list[int], dialect: str):
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`: one parameter instead of thousands, which
+    PostgreSQL plans several times faster for batch-sized lists."""
+    if dialect == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _due_ids(store: Store, rule: DeadlineRule, now: datetime) -> list[int]:
     """Every order due under `rule`, in id order: batches then touch neighbouring rows (and pages)."""
     source = next(iter(TRANSITIONS[rule.step].sources))
@@ -61,15 +70,17 @@ def _claim(session, rule: DeadlineRule, candidates: list[int]) -> list[int]:
     if session.bind.dialect.name != "postgresql":
         return candidates
     source = next(iter(TRANSITIONS[rule.step].sources))
-    return list(session.scalars(select(orders_t.c.id).where(orders_t.c.id.in_(candidates), orders_t.c.status == source)
+    return list(session.scalars(select(orders_t.c.id)
+                                .where(_among(orders_t.c.id, candidates, "postgresql"), orders_t.c.status == source)
                                 .with_for_update(skip_locked=True)))
 
 
 def _move(session, rule: DeadlineRule, ids: list[int], now: datetime) -> list[tuple[int, str]]:
     transition = TRANSITIONS[rule.step]
     source = next(iter(transition.sources))
+    dialect = session.bind.dialect.name
     moved = session.execute(
-        update(orders_t).where(orders_t.c.id.in_(ids), orders_t.c.status == source)
+        update(orders_t).where(_among(orders_t.c.id, ids, dialect), orders_t.c.status == source)
         .values(status=transition.target, updated_at=now, **rule.changes(now))
         .returning(orders_t.c.id, orders_t.c.order_number)).all()
     moved_ids = [row[0] for row in moved]
@@ -78,7 +89,7 @@ def _move(session, rule: DeadlineRule, ids: list[int], now: datetime) -> list[tu
             ["order_id", "from_status", "to_status", "actor_kind", "actor_id", "reason", "at"],
             select(orders_t.c.id, literal(source.value), literal(transition.target.value),
                    literal(ActorKind.SYSTEM.value), literal(SYSTEM_ID), literal(rule.reason),
-                   literal(now, UtcDateTime())).where(orders_t.c.id.in_(moved_ids))))
+                   literal(now, UtcDateTime())).where(_among(orders_t.c.id, moved_ids, dialect))))
         rule.after(session, moved_ids, now)
     return [(row[0], row[1]) for row in moved]
 
@@ -119,7 +130,8 @@ def _move_one_by_one(session, rule, ids, now, on_action: OnAction) -> list[tuple
 def _release_reservations(session, order_ids: list[int], now: datetime) -> None:
     totals = session.execute(
         select(orders_t.c.warehouse_id, items_t.c.product_id, func.sum(items_t.c.quantity))
-        .join(items_t, items_t.c.order_id == orders_t.c.id).where(orders_t.c.id.in_(order_ids))
+        .join(items_t, items_t.c.order_id == orders_t.c.id)
+        .where(_among(orders_t.c.id, order_ids, session.bind.dialect.name))
         .group_by(orders_t.c.warehouse_id, items_t.c.product_id)).all()
     if totals:
         session.execute(
@@ -129,14 +141,16 @@ def _release_reservations(session, order_ids: list[int], now: datetime) -> None:
 
 
 def _refund(session, order_ids: list[int], now: datetime) -> None:
-    session.execute(update(complaints_t).where(complaints_t.c.order_id.in_(order_ids), complaints_t.c.resolution.is_(None))
+    dialect = session.bind.dialect.name
+    session.execute(update(complaints_t).where(_among(complaints_t.c.order_id, order_ids, dialect),
+                                               complaints_t.c.resolution.is_(None))
                     .values(resolution=ComplaintResolution.AUTO_REFUND.value, answered_at=now,
                             answer_note="not answered within 2 calendar days"))
     session.execute(insert(refunds_t).from_select(
         ["order_id", "company_id", "amount", "reason", "created_at"],
         select(orders_t.c.id, orders_t.c.company_id, orders_t.c.total_amount,
                literal("complaint not answered within 2 calendar days"), literal(now, UtcDateTime()))
-        .where(orders_t.c.id.in_(order_ids))))
+        .where(_among(orders_t.c.id, order_ids, dialect))))
 
 
 def _payout(session, order_ids: list[int], now: datetime) -> None:
@@ -146,7 +160,8 @@ def _payout(session, order_ids: list[int], now: datetime) -> None:
         select(orders_t.c.id, orders_t.c.company_id, orders_t.c.total_amount, companies_t.c.payout_bank_name,
                companies_t.c.payout_account_number, companies_t.c.payout_account_holder,
                literal(PayoutStatus.PENDING.value), literal("AUTO_AFTER_DELIVERY"), literal(now, UtcDateTime()))
-        .join(companies_t, companies_t.c.id == orders_t.c.company_id).where(orders_t.c.id.in_(order_ids))))
+        .join(companies_t, companies_t.c.id == orders_t.c.company_id)
+        .where(_among(orders_t.c.id, order_ids, session.bind.dialect.name))))
 
 
 AUTO_CANCEL = DeadlineRule(
@@ -190,7 +205,8 @@ def disburse_payouts(store: Store, now: datetime, on_action: OnAction = lambda _
             if not ids:
                 return paid
             done = session.execute(
-                update(payouts_t).where(payouts_t.c.id.in_(ids), payouts_t.c.status == PayoutStatus.PENDING.value)
+                update(payouts_t).where(_among(payouts_t.c.id, ids, session.bind.dialect.name),
+                                        payouts_t.c.status == PayoutStatus.PENDING.value)
                 .values(status=PayoutStatus.PAID.value, paid_at=now,
                         transfer_reference=literal("KPT-") + cast(payouts_t.c.id, String))
                 .returning(payouts_t.c.order_id, payouts_t.c.transfer_reference, payouts_t.c.amount)).all()
