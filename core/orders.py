@@ -189,7 +189,7 @@ STAGES: dict[str, tuple[OrderStatus, ...]] = {
     "Failed": (OrderStatus.REJECTED, OrderStatus.CANCELLED),
 }
 
-#: For each open status: the deadline that matters now, and who must act before it.
+#: For each open status: the deadline that matters now, and what must happen before it.
 ACTION_DEADLINES = {
     OrderStatus.PENDING_CONFIRMATION: (Order.confirm_deadline, "accept or reject"),
     OrderStatus.PROCESSING: (Order.pack_deadline, "pack"),
@@ -198,6 +198,9 @@ ACTION_DEADLINES = {
     OrderStatus.DELIVERED: (Order.complete_deadline, "buyer confirms (else automatic completion)"),
     OrderStatus.COMPLAINED: (Order.complaint_deadline, "answer the complaint"),
 }
+#: The statuses in which the seller's staff must act next (the others wait on the courier or the buyer).
+SELLERS_TURN = frozenset({OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING, OrderStatus.READY_TO_SHIP,
+                          OrderStatus.COMPLAINED})
 
 
 @dataclass(frozen=True)

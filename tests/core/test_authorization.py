@@ -59,8 +59,8 @@ def _photo() -> bytes:
 def _orders_of_both_companies(world, now) -> None:
     """One order for each company, so reads have rows to leak if they could."""
     from core import buyer_channel as buyers
-    for company in ("ACME01", "OTHER02"):
-        buyers.place_order(world.store, buyer_code="BUY-1", company_code=company, warehouse_code="JKT-1",
+    for company_code in ("ACME01", "OTHER02"):
+        buyers.place_order(world.store, buyer_code="BUY-1", company_code=company_code, warehouse_code="JKT-1",
                            lines=[buyers.OrderLine("RICE-5", 1)], now=now)
 
 

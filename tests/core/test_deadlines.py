@@ -3,10 +3,8 @@ a person who acted first."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from core import buyer_channel as buyers
@@ -18,7 +16,7 @@ from core.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
 from core.store import Store
 from core.sweep import run_sweep
 from tests.core.conftest import wib
-from tests.core.test_orders import MONDAY_10, items_of, place, ship, status_of
+from tests.core.test_orders import MONDAY_10, place, ship, status_of
 
 DUE = wib(2026, 11, 24, 10, 0)  # an order placed MONDAY_10 must be confirmed by then
 

@@ -198,3 +198,14 @@ def test_a_sqlite_reader_does_not_wait_for_a_writer(tmp_path, now):
             assert read_session.scalars(select(Company)).all() == []
         reader.dispose()
     store.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.models import Base
+
+    with store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert differences == []

@@ -1,0 +1,162 @@
+"""Every dashboard figure, checked against the same figure computed straight from the store.
+
+The reference (tests/core/analytics/reference.py) reads the transactional store with plain
+SQLAlchemy selects and computes in Python; the dashboard reads the DuckDB snapshot. Each runs on
+SQLite and on PostgreSQL, for several periods and warehouse filters.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from core.analytics.queries import (
+    HEALTH_TARGETS,
+    HistoryFilters,
+    Period,
+    company_warehouses,
+    load_dashboard,
+    load_history,
+)
+from core.analytics.snapshots import AnalyticsNotReady
+from core.domain import Role
+from core.errors import AccessDenied, InvalidInput, NotFound
+from tests.core.analytics import reference
+
+# (start offset from now's date, length in days, warehouse)
+CASES = [
+    (-69, 70, None),          # everything
+    (-13, 14, None),          # two weeks, previous two weeks before
+    (-29, 30, "JKT-01"),      # one warehouse (WIB)
+    (-29, 30, "JYP-01"),      # the other (WIT)
+    (-2, 1, None),            # the local day of the midnight edge orders (00:30 WIB, 02:30 WIT)
+    (-3, 1, None),            # their UTC day (17:30 UTC): they must not count there
+    (-400, 10, None),         # nothing at all
+]
+
+
+def _period(now, offset, days):
+    start = now.date() + timedelta(days=offset)
+    return Period(start, start + timedelta(days=days - 1))
+
+
+@pytest.mark.parametrize("offset,days,warehouse", CASES)
+def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now, offset, days, warehouse):
+    company = synced.a
+    period = _period(now, offset, days)
+    dash = load_dashboard(analytics, company.actor(), period, warehouse)
+
+    expected_kpis = reference.kpis(store, company.id, period.start, period.end, warehouse)
+    assert {k.key: (k.value, k.previous) for k in dash.kpis} == expected_kpis
+
+    assert [(p.day, p.revenue, p.orders) for p in dash.trend] == reference.trend(
+        store, company.id, period.start, period.end, warehouse)
+
+    health = reference.funnel_health(store, company.id, period.start, period.end, warehouse)
+    assert [stage.count for stage in dash.funnel] == health["funnel"]
+    assert {s: n for s, n in dash.status_counts.items() if n} == dict(health["status_counts"])
+    for metric in dash.health:
+        assert metric.target == HEALTH_TARGETS[metric.key][0]
+        if metric.key == "median_hours_to_accept":
+            expected = health[metric.key]
+            assert (metric.value is None) == (expected is None)
+            if expected is not None:
+                assert metric.value == pytest.approx(expected, abs=1e-9)
+        else:
+            value, numerator, denominator = health[metric.key]
+            assert (metric.numerator, metric.denominator) == (numerator, denominator), metric.key
+            assert metric.value == (pytest.approx(value) if value is not None else None), metric.key
+    assert (dash.refunds_count, dash.refunds_amount) == health["refunds"]
+
+    assert [(p.product_id, p.units, p.revenue) for p in dash.top_products] == reference.top_products(
+        store, company.id, period.start, period.end, warehouse)
+    assert {w.code: (w.revenue, w.orders) for w in dash.warehouse_revenue} == reference.warehouse_revenue(
+        store, company.id, period.start, period.end, warehouse)
+    assert [(a.order_id, a.deadline) for a in dash.needs_action] == reference.needs_action(
+        store, company.id, warehouse)
+
+
+def test_the_dataset_exercises_every_figure(store, analytics, synced, now):
+    """Guard against a vacuous comparison: the full period has something in every section."""
+    dash = load_dashboard(analytics, synced.a.actor(), _period(now, -69, 70))
+    assert all(k.value > 0 for k in dash.kpis if k.key != "payouts_pending") and dash.kpis[4].value > 0
+    assert all(m.value not in (None, 0) for m in dash.health)
+    assert dash.refunds_count > 0 and dash.needs_action and len(dash.top_products) == 4
+    # The two orders completed at 17:30 UTC count on the next (local) day, in WIB and in WIT alike.
+    utc_day = (now - timedelta(days=3)).date()
+    edge_orders = {"ORD-000201", "ORD-000202"}
+    local = load_history(analytics, synced.a.actor(), HistoryFilters(Period(utc_day + timedelta(days=1),
+                                                                            utc_day + timedelta(days=1))))
+    assert edge_orders <= {row.order_number for row in local.rows}
+    same_utc_day = load_history(analytics, synced.a.actor(), HistoryFilters(Period(utc_day, utc_day)))
+    assert not edge_orders & {row.order_number for row in same_utc_day.rows}
+
+
+def test_a_company_sees_only_its_own_figures(store, analytics, synced, now):
+    period = _period(now, -69, 70)
+    a = load_dashboard(analytics, synced.a.actor(), period)
+    b = load_dashboard(analytics, synced.b.actor(), period)
+    assert {k.key: (k.value, k.previous) for k in b.kpis} == reference.kpis(store, synced.b.id, period.start, period.end)
+    assert {w.code for w in a.warehouse_revenue} == {"JKT-01", "JYP-01"}
+    assert {w.code for w in b.warehouse_revenue} == {"MKS-01"}
+    assert {p.sku for p in b.top_products} <= {"B-001"}
+    assert set(a.status_counts) == set(b.status_counts)
+    assert [w.code for w in company_warehouses(analytics, synced.b.actor())] == ["MKS-01"]
+    with pytest.raises(NotFound):
+        load_dashboard(analytics, synced.a.actor(), period, "MKS-01")  # B's warehouse, asked by A
+
+
+def test_only_a_product_manager_may_see_the_dashboard(analytics, synced, now):
+    with pytest.raises(AccessDenied):
+        load_dashboard(analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), _period(now, -6, 7))
+    with pytest.raises(AccessDenied):
+        load_dashboard(analytics, None, _period(now, -6, 7))
+
+
+def test_figures_checked_by_hand_on_three_orders(store, analytics, now):
+    """Three orders whose figures are worked out here, independent of both implementations."""
+    import random
+
+    from tests.core.analytics.dataset import _company, add_order
+    from core.models import Buyer
+    from core.analytics.sync import sync
+
+    with store.transaction() as s:
+        company = _company(s, "HAND01", now, [("JKT-01", "Asia/Jakarta")], [("H-1", "Teh", 10_000)])
+        buyer = Buyer(buyer_code="LVM-99999", name="Toko Satu", created_at=now)
+        s.add(buyer)
+        s.flush()
+        rng = random.Random(1)
+        placed = now - timedelta(days=5)
+        done = add_order(s, rng, company, buyer.id, placed, "completed_paid", number="H-1")
+        waiting = add_order(s, rng, company, buyer.id, placed, "completed_pending_payout", number="H-2")
+        rejected = add_order(s, rng, company, buyer.id, placed, "rejected", number="H-3")
+        for order in (done, waiting):
+            order.completed_at = now - timedelta(days=1)
+        expected_revenue = done.total_amount + waiting.total_amount
+        expected_units = done.item_count + waiting.item_count
+    sync(store, analytics, now)
+    period = Period(now.date() - timedelta(days=6), now.date())
+    dash = load_dashboard(analytics, company.actor(), period)
+    figures = {k.key: k.value for k in dash.kpis}
+    assert figures["revenue"] == expected_revenue and figures["orders"] == 2
+    assert figures["average_order_value"] == expected_revenue // 2
+    assert figures["units"] == expected_units
+    assert figures["payouts_paid"] == done.total_amount and figures["payouts_pending"] == waiting.total_amount
+    health = {m.key: m for m in dash.health}
+    assert (health["acceptance_rate"].numerator, health["acceptance_rate"].denominator) == (2, 3)
+    assert health["auto_cancellation_rate"].value == 0
+    assert [s.count for s in dash.funnel] == [3, 2, 2, 2, 2, 2]
+    assert rejected.status == "REJECTED"
+
+
+def test_a_period_must_be_a_real_range():
+    with pytest.raises(InvalidInput):
+        Period(date(2026, 11, 2), date(2026, 11, 1))
+    assert Period(date(2026, 11, 1), date(2026, 11, 7)).previous() == Period(date(2026, 10, 25), date(2026, 10, 31))
+
+
+def test_no_snapshot_yet_is_said_in_one_sentence(analytics, dataset, now):
+    with pytest.raises(AnalyticsNotReady) as raised:
+        load_dashboard(analytics, dataset.a.actor(), _period(now, -6, 7))
+    assert "not ready yet" in raised.value.message

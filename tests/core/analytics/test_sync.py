@@ -1,0 +1,255 @@
+"""The analytics sync: incremental equals rebuild, late commits are not lost, two writers never
+run at once, readers never see a half-written snapshot."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+import duckdb
+import pytest
+from sqlalchemy import select
+
+from core.analytics.queries import Period, load_dashboard
+from core.analytics.snapshots import AnalyticsBusy, AnalyticsStore
+from core.analytics.sync import SAFETY_WINDOW, rebuild, sync, sync_rule
+from core.domain import OrderStatus, PayoutStatus
+from core.models import Order, Payout
+from tests.core.analytics.dataset import advance_randomly
+
+TABLES = {
+    "orders": "SELECT * EXCLUDE (utc_offset_min) FROM orders ORDER BY id",
+    "sales_lines": "SELECT * FROM sales_lines ORDER BY item_id",
+    "warehouses": "SELECT * FROM warehouses ORDER BY id",
+    "products": "SELECT * FROM products ORDER BY id",
+    "buyers": "SELECT * FROM buyers ORDER BY id",
+    "companies": "SELECT * FROM companies ORDER BY id",
+}
+
+
+def contents(analytics: AnalyticsStore) -> dict[str, list[tuple]]:
+    with analytics.reading() as snap:
+        return {name: snap.con.execute(sql).fetchall() for name, sql in TABLES.items()}
+
+
+def assert_same(left: dict, right: dict) -> None:
+    for name in TABLES:
+        assert len(left[name]) == len(right[name]), name
+        for a, b in zip(left[name], right[name]):
+            assert a == b, f"{name}: {a} != {b}"
+
+
+def order_row(analytics: AnalyticsStore, order_id: int):
+    with analytics.reading() as snap:
+        return snap.con.execute("SELECT status, updated_at, payout_status FROM orders WHERE id = ?",
+                                [order_id]).fetchone()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_sync_equals_a_full_rebuild_after_random_changes(store, dataset, analytics, now, tmp_path, seed):
+    rng = random.Random(seed)
+    clock = now
+    sync(store, analytics, clock)
+    for round_ in range(6):
+        clock += timedelta(minutes=rng.choice((1, 5, 30, 240)))
+        advance_randomly(store, rng, dataset, clock)
+        result = sync(store, analytics, clock)
+        assert result.mode == "incremental"
+    fresh = AnalyticsStore(tmp_path / "rebuilt")
+    rebuild(store, fresh, clock)
+    assert_same(contents(analytics), contents(fresh))
+    # And the other slot, one switch behind, catches up to the same contents too.
+    sync(store, analytics, clock)
+    assert_same(contents(analytics), contents(fresh))
+
+
+def test_a_row_committed_during_a_sync_is_not_lost(store, dataset, analytics, now):
+    """A writer reads its clock, then commits only after a sync has read its snapshot: its
+    updated_at is older than that sync's watermark. The safety window must still pick it up."""
+    sync(store, analytics, now)
+    sync(store, analytics, now)
+    with store.reading() as s:
+        ids = list(s.scalars(select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION)
+                             .order_by(Order.id).limit(2)))
+    fast, slow = ids
+    t1 = now + timedelta(minutes=10)
+
+    def move(order_id, stamp):
+        with store.transaction() as s:
+            order = s.get(Order, order_id)
+            order.status, order.accepted_at, order.updated_at = OrderStatus.PROCESSING, stamp, stamp
+            order.pack_deadline = stamp + timedelta(hours=48)
+
+    move(fast, t1)  # committed before the sync: sets the sync's watermark to t1
+
+    def late_commit():  # read its clock 30 s before t1, commits while the sync is running
+        move(slow, t1 - timedelta(seconds=30))
+
+    during = sync(store, analytics, t1 + timedelta(seconds=5), after_read=late_commit)
+    assert during.watermark >= t1
+    assert order_row(analytics, fast)[0] == "PROCESSING"
+    assert order_row(analytics, slow)[0] == "PENDING_CONFIRMATION"  # not in that snapshot
+    # `updated_at > watermark` would skip it for good: it is older than the watermark.
+    with store.reading() as s:
+        assert s.get(Order, slow).updated_at < during.watermark
+    for _ in range(2):  # both slots, each from its own watermark
+        sync(store, analytics, t1 + timedelta(seconds=10))
+        assert order_row(analytics, slow)[0] == "PROCESSING"
+
+
+def test_without_the_safety_window_the_late_row_would_be_lost(store, dataset, analytics, now):
+    """The same race with a zero window: shows the test above is able to fail."""
+    sync(store, analytics, now, window=timedelta(0))
+    with store.reading() as s:
+        fast, slow = s.scalars(select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION)
+                               .order_by(Order.id).limit(2))
+    t1 = now + timedelta(minutes=10)
+
+    def move(order_id, stamp):
+        with store.transaction() as s:
+            order = s.get(Order, order_id)
+            order.status, order.accepted_at, order.updated_at = OrderStatus.PROCESSING, stamp, stamp
+
+    move(fast, t1)
+    sync(store, analytics, t1, window=timedelta(0), after_read=lambda: move(slow, t1 - timedelta(seconds=30)))
+    sync(store, analytics, t1, window=timedelta(0))  # the other slot: its old watermark still covers it
+    sync(store, analytics, t1, window=timedelta(0))  # back to the slot whose watermark is t1
+    assert order_row(analytics, slow)[0] == "PENDING_CONFIRMATION"
+
+
+def test_a_sweep_run_as_of_an_earlier_time_is_picked_up(store, dataset, analytics, now):
+    sync(store, analytics, now)
+    sync(store, analytics, now)
+    earlier = now - timedelta(days=2)
+    with store.transaction() as s:
+        order = s.scalars(select(Order).where(Order.status == OrderStatus.PENDING_CONFIRMATION)).first()
+        order.status, order.updated_at, order.closed_at = OrderStatus.CANCELLED, earlier, earlier
+        order_id = order.id
+    sync(store, analytics, earlier)  # the sweep's own clock says two days ago
+    assert order_row(analytics, order_id)[0] == "CANCELLED"
+
+
+def test_a_payout_paid_without_touching_its_order_is_picked_up(store, dataset, analytics, now):
+    sync(store, analytics, now)
+    sync(store, analytics, now)
+    later = now + SAFETY_WINDOW * 10
+    with store.transaction() as s:
+        payout = s.scalars(select(Payout).where(Payout.status == PayoutStatus.PENDING)).first()
+        payout.status, payout.paid_at, payout.transfer_reference = PayoutStatus.PAID, later, "TRF-X"
+        order_id = payout.order_id
+    for _ in range(2):
+        sync(store, analytics, later)
+        assert order_row(analytics, order_id)[2] == "PAID"
+
+
+def test_each_sync_switches_slots_and_a_rebuild_starts_a_new_epoch(store, dataset, analytics, now):
+    first = sync(store, analytics, now)
+    second = sync(store, analytics, now)
+    third = sync(store, analytics, now)
+    assert (first.mode, second.mode, third.mode) == ("rebuild", "incremental", "incremental")
+    assert [first.slot, second.slot, third.slot] == ["a", "b", "a"]
+    assert [first.generation, second.generation, third.generation] == [1, 2, 3]
+    rebuilt = rebuild(store, analytics, now)
+    assert rebuilt.slot == "b" and rebuilt.generation == 4
+    with analytics.reading() as snap:
+        assert (snap.info.epoch, snap.info.mode, snap.info.generation) == (2, "rebuild", 4)
+    after = sync(store, analytics, now)  # slot a belongs to the old epoch: it is replaced, not patched
+    assert after.slot == "a"
+    with duckdb.connect(str(analytics.slot_path("a")), read_only=True) as con:
+        assert con.execute("SELECT epoch FROM sync_state").fetchone()[0] == 2
+
+
+def test_two_writers_never_run_at_once(store, dataset, analytics, now):
+    sync(store, analytics, now)
+    with analytics.writer_lock():
+        with pytest.raises(AnalyticsBusy):
+            sync(store, analytics, now, lock_wait_s=0.2)
+        with pytest.raises(AnalyticsBusy):
+            rebuild(store, analytics, now)
+    assert sync(store, analytics, now).mode == "incremental"
+
+
+def test_readers_never_see_a_half_written_snapshot(store, dataset, analytics, now):
+    """Threads read the dashboard while the writer syncs changes: every read succeeds, and each
+    sees a whole snapshot (completed revenue always equals pending + paid payouts)."""
+    sync(store, analytics, now)
+    rng = random.Random(5)
+    errors: list[BaseException] = []
+    reads = []
+    stop = threading.Event()
+    period = Period(now.date() - timedelta(days=80), now.date() + timedelta(days=10))
+
+    def reader():
+        while not stop.is_set():
+            try:
+                dash = load_dashboard(analytics, dataset.a.actor(), period)
+                k = {x.key: x.value for x in dash.kpis}
+                assert k["revenue"] == k["payouts_pending"] + k["payouts_paid"]
+                reads.append(dash.info.generation)
+            except BaseException as exc:  # noqa: BLE001 - collected and re-raised below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    clock = now
+    try:
+        for _ in range(8):
+            clock += timedelta(minutes=3)
+            advance_randomly(store, rng, dataset, clock, changes=10)
+            sync(store, analytics, clock)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors, errors[0]
+    assert reads and max(reads) >= 8
+
+
+def test_the_sweep_rule_only_syncs_the_configured_store(store, dataset, tmp_path, now, monkeypatch):
+    actions = []
+    monkeypatch.setenv("KOPRA_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("KOPRA_DATABASE_URL", f"sqlite:///{tmp_path / 'another.sqlite3'}")
+    assert sync_rule(store, now, actions.append) == 0
+    assert not (tmp_path / "elsewhere" / "analytics").exists()
+    monkeypatch.setenv("KOPRA_DATABASE_URL", store.database_url)
+    applied = sync_rule(store, now, actions.append)
+    assert applied > 0 and actions[-1]["action"] == "analytics_synced"
+    assert AnalyticsStore(tmp_path / "elsewhere" / "analytics").exists()
+    with AnalyticsStore(tmp_path / "elsewhere" / "analytics").writer_lock():
+        assert sync_rule(store, now, actions.append) == 0  # busy: skipped, the next sweep retries
+    assert actions[-1]["action"] == "analytics_sync_skipped"
+
+
+def test_a_rebuild_in_the_worker_process_equals_one_in_process(store, synced, analytics, now, tmp_path):
+    rebuild(store, analytics, now, use_worker=True)
+    other = AnalyticsStore(tmp_path / "in-process")
+    rebuild(store, other, now, use_worker=False)
+    assert_same(contents(analytics), contents(other))
+
+
+def test_an_idle_readers_connection_does_not_keep_the_writer_out(store, dataset, analytics, now):
+    """Readers keep one connection per process; once the pointer moves on, it is let go (by the
+    janitor if nobody reads again), so the writer can take that slot at the next sync."""
+    sync(store, analytics, now)  # slot a
+    with analytics.reading() as snap:
+        assert snap.info.generation == 1  # this process now holds slot a open
+    sync(store, analytics, now, claim_wait_s=5)  # writes slot b: free
+    started = time.monotonic()
+    result = sync(store, analytics, now, claim_wait_s=5)  # wants slot a back
+    assert result.slot == "a" and time.monotonic() - started < 4
+
+
+def test_a_reader_still_reading_the_old_slot_holds_the_writer_back_until_it_is_done(store, dataset, analytics, now):
+    sync(store, analytics, now)  # a
+    sync(store, analytics, now)  # b
+    with analytics.reading() as snap:  # reading b
+        sync(store, analytics, now)  # writes a, switches to a; b stays readable meanwhile
+        assert snap.con.execute("SELECT generation FROM sync_state").fetchone()[0] == 2
+        with pytest.raises(AnalyticsBusy):
+            sync(store, analytics, now, claim_wait_s=0.5)  # wants b: still being read
+    assert sync(store, analytics, now, claim_wait_s=5).slot == "b"
+    with analytics.reading() as snap:
+        assert snap.info.generation == 4
