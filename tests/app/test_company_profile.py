@@ -14,6 +14,7 @@ from core.clock import utc_now
 from core.demo import DEMO_PASSWORD
 from core.domain import UserStatus
 from core.models import Company, User
+from tests.app.screen import errors, run, successes, texts
 
 PAGE = "pages/company_profile.py"
 
@@ -23,24 +24,6 @@ def admin_page(app_as):
     app = app_as("admin", page=PAGE)
     assert [t.value for t in app.at.title] == ["Company Profile"]
     return app
-
-
-def run(app):
-    app.at.run()
-    assert not app.at.exception, app.at.exception
-    return app.at
-
-
-def errors(at) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def successes(at) -> list[str]:
-    return [s.value for s in at.success]
-
-
-def texts(at) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption])
 
 
 def company_row(app) -> tuple:

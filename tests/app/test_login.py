@@ -8,6 +8,7 @@ from core.clock import utc_now
 from core.demo import DEMO_PASSWORD
 from core.domain import Role
 from tests.app.conftest import new_app_test
+from tests.app.screen import errors
 
 NEW_PASSWORD = "Gudang-Cakung-2027"
 
@@ -22,10 +23,6 @@ def log_in(at, company: str, user: str, password: str):
 
 def titles(at) -> list[str]:
     return [title.value for title in at.title]
-
-
-def errors(at) -> list[str]:
-    return [error.value for error in at.error]
 
 
 def submit(at, form_key: str, current: str, new: str, again: str | None = None, *, sidebar: bool = False):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.clock import utc_now
 from core.models import Warehouse, WarehouseClosure
+from tests.app.screen import errors, run, successes, texts
 
 PAGE = "pages/settings.py"
 
@@ -20,24 +21,6 @@ def pm_page(app_as):
     app = app_as("pm", page=PAGE)
     assert [t.value for t in app.at.title] == ["Settings"]
     return app
-
-
-def run(app):
-    app.at.run()
-    assert not app.at.exception, app.at.exception
-    return app.at
-
-
-def errors(at) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def successes(at) -> list[str]:
-    return [s.value for s in at.success]
-
-
-def texts(at) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption])
 
 
 def click(at, label: str) -> None:

@@ -13,6 +13,7 @@ from core.clock import utc_now
 from core.domain import WarehouseStatus
 from core.errors import InvalidInput
 from core.models import Warehouse
+from tests.app.screen import run
 
 PAGE = "pages/warehouse_management.py"
 
@@ -22,12 +23,6 @@ def admin_page(app_as):
     app = app_as("admin", page=PAGE)
     assert [t.value for t in app.at.title] == ["Warehouse Management"]
     return app
-
-
-def run(app):
-    app.at.run()
-    assert not app.at.exception, app.at.exception
-    return app.at
 
 
 def shown(at) -> dict[str, list[str]]:

@@ -89,3 +89,32 @@ def world(store) -> World:
 
 def wib(*args) -> datetime:
     return datetime(*args, tzinfo=WIB)
+
+
+def at_once(database_url: str, count: int, action) -> list:
+    """Run `action(store, index)` in `count` threads released at the same instant, each with its
+    own Store (its own connections), as separate processes would; return each call's result or the
+    exception it raised, in index order."""
+    import threading
+
+    from core.store import Store
+
+    stores = [Store(database_url) for _ in range(count)]
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = action(stores[index], index)
+        except Exception as exc:  # the caller judges which exceptions are allowed
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for store in stores:
+        store.dispose()
+    return outcomes

@@ -15,7 +15,7 @@ from core.errors import ConcurrentChange
 from core.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
 from core.store import Store
 from core.sweep import run_sweep
-from tests.core.conftest import wib
+from tests.core.conftest import at_once, wib
 from tests.core.test_orders import MONDAY_10, place, ship, status_of
 
 DUE = wib(2026, 11, 24, 10, 0)  # an order placed MONDAY_10 must be confirmed by then
@@ -101,20 +101,7 @@ def test_a_scheduler_started_after_a_three_day_outage_catches_up_on_everything(w
 
 def test_two_schedulers_sweeping_at_once_apply_each_transition_once(world):
     numbers = [place(world, quantity=1, at=MONDAY_10 + timedelta(seconds=i)).order_number for i in range(60)]
-    stores = [Store(world.store.database_url) for _ in range(2)]
-    results, barrier = [], threading.Barrier(2)
-
-    def sweep(store):
-        barrier.wait()
-        results.append(run_sweep(store, DUE + timedelta(minutes=1)))
-
-    threads = [threading.Thread(target=sweep, args=(s,)) for s in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    for store in stores:
-        store.dispose()
+    results = at_once(world.store.database_url, 2, lambda store, _i: run_sweep(store, DUE + timedelta(minutes=1)))
     assert sum(r["by_rule"]["auto_cancel"] for r in results) == 60
     assert events_to(world, OrderStatus.CANCELLED) == 60
     assert world.stock() == (100, 0)  # released once per order, never twice
