@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.bootstrap import get_settings
+from app.analytics_refresh import refresh_button
 from app.session import require_actor
 from core.analytics.queries import Dashboard, Period, company_warehouses, load_dashboard
-from core.analytics.refresh import refresh_now
 from core.analytics.snapshots import AnalyticsStore
 from core.clock import utc_now
 from core.domain import Role
@@ -28,24 +28,12 @@ BLUE, GREY, GREEN, RED = "#003D79", "#9AA5B1", "#1E8E3E", "#C5221F"
 st.title("Dashboard")
 
 
-def refresh_button(key: str) -> None:
-    if st.button("Refresh now", key=key, icon=":material/refresh:",
-                 help="Bring the figures up to date with the latest orders (the scheduler does it every sweep)."):
-        with st.spinner("Refreshing the figures…"):
-            try:
-                outcome = refresh_now(actor)
-            except DomainError as refused:
-                st.error(refused.message)
-                return
-        st.success(f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, {outcome.seconds} s).")
-
-
 # --- filters ---------------------------------------------------------------------------------
 try:
     warehouses = company_warehouses(analytics, actor)
 except DomainError as problem:
     st.info(problem.message)
-    refresh_button("refresh_empty")
+    refresh_button(actor, "refresh_empty")
     st.stop()
 
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
@@ -74,7 +62,7 @@ with right:
     info = dashboard.info
     st.caption(f"Figures as of **{format_local(info.synced_at, shown_zone)}** "
                f"({format_duration(now - info.synced_at)} ago). The scheduler refreshes them on every sweep.")
-    refresh_button("refresh")
+    refresh_button(actor, "refresh")
 
 previous = dashboard.previous_period
 st.caption(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from app.bootstrap import get_settings
+from app.analytics_refresh import refresh_button
 from app.session import require_actor
 from core.analytics.export import export_history_csv
 from core.analytics.queries import HistoryFilters, HistoryPage, Period, history_options, load_history
@@ -36,6 +37,7 @@ try:
     options = history_options(analytics, actor)
 except DomainError as problem:
     st.info(problem.message)
+    refresh_button(actor, "history_refresh_empty")
     st.stop()
 
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
