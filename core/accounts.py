@@ -26,7 +26,7 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from core import audit
 from core.access import Actor, require_role
@@ -397,7 +397,9 @@ def authorize(session: Session, actor: Actor, *roles: Role, doing: str) -> User:
     """For core services: check the role, then reload the acting user in the service's own unit of
     work and refuse if they or their company may no longer act. Returns the user's row."""
     require_role(actor, *roles, doing=doing)
-    user = session.get(User, actor.user_id, options=[joinedload(User.company)])  # one query for both
+    # Plain get, no eager join: callers go on to lock this user row (FOR UPDATE), which PostgreSQL
+    # refuses on the nullable side of an outer join.
+    user = session.get(User, actor.user_id)
     if user is None or user.deleted_at is not None or user.company_id != actor.company_id:
         raise AccessDenied(USER_GONE)
     if user.status == UserStatus.BLOCKED:

@@ -531,8 +531,8 @@ def test_the_grid_reads_and_checks_sixty_products_in_three_warehouses_in_a_few_q
         event.remove(world.store.engine, "before_cursor_execute", listener)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(rows) == 180 and len(listed) == 60
-    # grid, snapshot for the check, list: each also reloads the acting user (and company) once
-    assert reads <= 5 and len(selects) == (3 + 1) + (3 + 1) + (2 + 1)
+    # grid, snapshot for the check, list: each also reloads the acting user and their company
+    assert reads <= 6 and len(selects) == (3 + 2) + (3 + 2) + (2 + 2)
 
 
 def test_two_people_adding_the_same_sku_at_once_get_a_sentence_not_a_crash(world, monkeypatch):
