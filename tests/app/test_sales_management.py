@@ -45,6 +45,13 @@ def texts(at) -> str:
     return " ".join(str(e.value) for kind in ("success", "error", "warning", "info") for e in getattr(at, kind))
 
 
+def on_sales_page(app):
+    """Run the app (logged in), then go to Sales Management, as a click in the menu does."""
+    app.at.run()
+    app.at.switch_page(PAGE).run()
+    assert not app.at.exception
+
+
 def open_order(app, stage, number):
     app.at.selectbox(key=f"pick_{stage}").select(number).run()
     assert not app.at.exception
@@ -60,8 +67,7 @@ def test_the_tabs_show_how_many_orders_wait_in_each_stage(app_as):
     app = app_as("pm", run=False)
     place(app.store)
     place(app.store)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     assert not app.at.exception
     labels = [tab.label for tab in app.at.tabs]
     assert labels == ["New (2)", "Processing (0)", "Shipping (0)", "Delivered (0)", "Complaints (0)", "Failed (0)"]
@@ -70,8 +76,7 @@ def test_the_tabs_show_how_many_orders_wait_in_each_stage(app_as):
 def test_accepting_a_new_order_moves_it_to_processing_and_says_so(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "New", number)
     app.at.button(key=f"accept_{number}").click().run()
     assert f"{number} accepted." in texts(app.at)
@@ -82,8 +87,7 @@ def test_accepting_a_new_order_moves_it_to_processing_and_says_so(app_as):
 def test_rejecting_without_a_reason_is_refused_and_changes_nothing(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "New", number)
     button(app.at, "Reject").click().run()
     assert "Say why the order is rejected" in texts(app.at)
@@ -93,8 +97,7 @@ def test_rejecting_without_a_reason_is_refused_and_changes_nothing(app_as):
 def test_accepting_an_order_the_scheduler_cancelled_a_moment_ago_says_what_happened(app_as):
     app = app_as("pm", run=False)
     number = place(app.store, at=utc_now() - timedelta(days=5))  # its day to confirm is long over
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "New", number)
     auto_cancel(app.store, utc_now())  # the scheduler gets there first
     app.at.button(key=f"accept_{number}").click().run()
@@ -109,8 +112,7 @@ def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
     orders.accept_order(app.store, pm_actor(app.store), number, utc_now())
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "Processing", number)
     app.at.button(key=f"packed_{number}").click().run()
     assert "Check off every item" in texts(app.at)
@@ -136,8 +138,7 @@ def ready_to_ship(app) -> str:
 def test_a_non_image_renamed_png_cannot_be_the_shipping_proof(app_as):
     app = app_as("pm", run=False)
     number = ready_to_ship(app)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "Shipping", number)
     app.at.file_uploader(key=f"photo_{number}").upload("proof.png", b"this is not a picture", "image/png")
     app.at.text_input(key=f"tracking_{number}").input("JNE0012345678")
@@ -149,8 +150,7 @@ def test_a_non_image_renamed_png_cannot_be_the_shipping_proof(app_as):
 def test_shipping_with_a_proof_photo_courier_and_tracking_number(app_as):
     app = app_as("pm", run=False)
     number = ready_to_ship(app)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "Shipping", number)
     app.at.file_uploader(key=f"photo_{number}").upload("proof.png", photo_bytes(), "image/png")
     app.at.selectbox(key=f"courier_{number}").select("SiCepat")
@@ -167,8 +167,7 @@ def test_answering_a_complaint_with_a_refund(app_as):
                       photo=photo_bytes(), photo_name="p.png", now=utc_now())
     buyers.file_complaint(app.store, buyer_code="LVM-00001", order_number=number, description="Torn sack",
                           now=utc_now())
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     assert app.at.tabs[4].label == "Complaints (1)"
     open_order(app, "Complaints", number)
     button(app.at, "Send the answer").click().run()
@@ -179,8 +178,7 @@ def test_answering_a_complaint_with_a_refund(app_as):
 def test_bulk_accept_accepts_every_chosen_order(app_as):
     app = app_as("pm", run=False)
     numbers = [place(app.store) for _ in range(3)]
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     app.at.multiselect(key="bulk_pick").select(numbers[0]).select(numbers[2]).run()
     app.at.button(key="bulk_accept").click().run()
     assert "Accepted 2 of 2 orders." in texts(app.at)
@@ -194,8 +192,7 @@ def test_the_failed_tab_filters_by_reason(app_as):
     orders.reject_order(app.store, pm_actor(app.store), rejected, "Damaged stock", utc_now())
     cancelled = place(app.store)
     buyers.cancel_order(app.store, buyer_code="LVM-00001", order_number=cancelled, reason="mistake", now=utc_now())
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     app.at.selectbox(key="failed_reason").select("Rejected by the seller").run()
     frame = app.at.tabs[5].dataframe[0].value
     assert list(frame["Order"]) == [rejected]
@@ -211,8 +208,7 @@ def test_a_system_administrator_cannot_open_sales_management(app_as):
 def test_an_open_order_that_the_buyer_cancels_meanwhile_says_so_on_the_next_rerun(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
-    app.at.run()
-    app.at.switch_page(PAGE).run()
+    on_sales_page(app)
     open_order(app, "New", number)
     buyers.cancel_order(app.store, buyer_code="LVM-00001", order_number=number, reason="found it cheaper",
                         now=utc_now())
