@@ -123,6 +123,10 @@ def log_in(page, url: str, company: str, user: str, password: str, *, expect_ses
     expect(page.get_by_test_id("stSidebarNavLink").first).to_be_visible(timeout=20_000)
 
 
+# Headings are checked with `.first`: while Streamlit finishes a rerun (the login's cookie step
+# causes one), the previous run's elements can stay on screen beside the new ones.
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -66,14 +66,14 @@ def session_cookie(page, *, present: bool = True, within_s: float = 10.0) -> dic
 @pytest.mark.parametrize("user_code", ["admin", "pm"])
 def test_each_demo_user_sees_exactly_their_roles_menu(running_app, page, user_code):
     log_in(page, running_app.url, "DEMO01", user_code, DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name=FIRST_PAGE[user_code])).to_be_visible()
+    expect(page.get_by_role("heading", name=FIRST_PAGE[user_code]).first).to_be_visible()
     assert menu(page) == MENUS[user_code]
     screenshot(page, f"accounts-menu-{user_code}")
 
 
 def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with_logout(running_app, page, app_store):
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
     cookie = session_cookie(page)
     assert cookie is not None, "the session cookie never appeared"
     token = cookie["value"]
@@ -82,7 +82,7 @@ def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with
     assert accounts.actor_for_session(app_store, token, utc_now()).user_code == "pm"
 
     page.reload()  # a new browser session: the login comes back from the cookie
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("textbox", name="Company ID").first).to_be_visible()  # a rerun may briefly show two
@@ -97,10 +97,10 @@ def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with
 
 def test_another_roles_page_is_not_reachable_by_url(running_app, page):
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
     assert session_cookie(page) is not None
     page.goto(f"{running_app.url}/company_profile")
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
     expect(page.get_by_role("heading", name="Company Profile")).to_have_count(0)
     assert menu(page) == MENUS["pm"]
 
@@ -131,11 +131,11 @@ def test_the_demo_refusals_read_as_the_faq_says(running_app, page, user_code, co
 def test_a_first_login_goes_through_the_password_change(running_app, page, app_store):
     user_code, one_time = fresh_user(app_store, Role.SYSTEM_ADMINISTRATOR)
     log_in(page, running_app.url, "DEMO01", user_code, one_time)
-    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    expect(page.get_by_role("heading", name="Change your password").first).to_be_visible()
     page.get_by_role("textbox", name="Current password").fill(one_time)
     page.get_by_role("textbox", name="New password", exact=True).fill("Gudang-Sentani-88")
     page.get_by_role("textbox", name="New password again").fill("Gudang-Sentani-88")
     page.get_by_role("button", name="Change password").click()
-    expect(page.get_by_role("heading", name="Warehouse Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Warehouse Management").first).to_be_visible()
     assert menu(page) == MENUS["admin"]
     assert accounts.login(app_store, "DEMO01", user_code, "Gudang-Sentani-88", utc_now()).ok

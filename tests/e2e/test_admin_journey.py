@@ -51,7 +51,7 @@ def stored(running_app):
 def test_the_admin_adds_a_warehouse_and_edits_the_company_profile_with_a_logo(running_app, page, tmp_path):
     code = f"E2E-{uuid.uuid4().hex[:6].upper()}"
     log_in(page, running_app.url, "DEMO01", "admin", DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name="Warehouse Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Warehouse Management").first).to_be_visible()
     whole_page(page, "admin_warehouse_management")
 
     # Add a warehouse (the first tab).
@@ -65,7 +65,7 @@ def test_the_admin_adds_a_warehouse_and_edits_the_company_profile_with_a_logo(ru
 
     # Company Profile: description, then a logo previewed before it is saved.
     page.get_by_role("link", name="Company Profile").click()
-    expect(page.get_by_role("heading", name="Company Profile")).to_be_visible()
+    expect(page.get_by_role("heading", name="Company Profile").first).to_be_visible()
     whole_page(page, "admin_company_profile")
     one(page.get_by_role("textbox", name="Description")).fill(
         "Distributor of groceries and household goods for retail merchants across Indonesia.")
@@ -98,8 +98,8 @@ def test_the_admin_adds_a_warehouse_and_edits_the_company_profile_with_a_logo(ru
 def test_the_product_manager_sees_warehouse_operations_in_settings(running_app, page):
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
     page.get_by_role("link", name="Settings").click()
-    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    expect(page.get_by_role("heading", name="Settings").first).to_be_visible()
     expect(page.get_by_text("Changes apply to orders from now on")).to_be_visible()
     expect(page.get_by_role("button", name="Save operations")).to_be_visible()
-    expect(page.get_by_role("heading", name="Company information")).to_be_visible()
+    expect(page.get_by_role("heading", name="Company information").first).to_be_visible()
     whole_page(page, "pm_settings")

@@ -37,7 +37,7 @@ def open_order(page, number: str) -> None:
     picker = page.get_by_role("combobox", name="Open an order").locator("visible=true")
     picker.click()
     page.get_by_role("option", name=number).click()
-    expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(number)).first).to_be_visible()
 
 
 def proof_photo(tmp_path) -> str:
@@ -49,7 +49,7 @@ def proof_photo(tmp_path) -> str:
 def go_to_sales(page) -> None:
     settled(page)
     page.get_by_role("link", name="Sales Management").click()
-    expect(page.get_by_role("heading", name="Sales Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sales Management").first).to_be_visible()
 
 
 def test_a_new_product_is_ordered_accepted_packed_shipped_and_leaves_sales_management(running_app, page, app_store, tmp_path):
@@ -86,7 +86,7 @@ def test_a_new_product_is_ordered_accepted_packed_shipped_and_leaves_sales_manag
 
     buyers.confirm_receipt(app_store, buyer_code="LVM-00007", order_number=number, now=utc_now())
     page.reload()
-    expect(page.get_by_role("heading", name="Sales Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sales Management").first).to_be_visible()
     for stage in ("New", "Processing", "Shipping", "Delivered", "Complaints"):
         open_tab(page, stage)
         expect(page.get_by_role("tabpanel").locator("visible=true").get_by_text(number)).to_have_count(0)

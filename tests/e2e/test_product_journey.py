@@ -44,7 +44,7 @@ def price_of(store: Store, sku: str) -> int:
 def open_product_management(page) -> None:
     """From the menu (the first page after login is the Dashboard; no need to wait for its charts)."""
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Product Management").click()
-    expect(page.get_by_role("heading", name="Product Management")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("heading", name="Product Management").first).to_be_visible(timeout=20_000)
     # The list has loaded, and the run has finished: until then, elements of an earlier run (the
     # login's cookie step reruns the page) may still be on screen beside the new ones.
     expect(page.get_by_text("Open a product")).to_have_count(1, timeout=20_000)
@@ -99,7 +99,7 @@ def test_the_product_manager_adds_a_product_with_stock_and_price_and_sees_it_in_
     search.press("Enter")
     expect(page.get_by_text("1 product", exact=True)).to_be_visible()
     expect(page.get_by_text(f"{sku} · {name}").first).to_be_visible()  # the product opened below the list
-    expect(page.get_by_role("heading", name=f"{sku} · {name}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{sku} · {name}").first).to_be_visible()
     screenshot(page, "product-added-in-list")
 
 
