@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from core.analytics.queries import Period, load_dashboard
 from core.analytics.snapshots import AnalyticsBusy, AnalyticsStore
-from core.analytics.sync import SAFETY_WINDOW, rebuild, sync, sync_rule
+from core.analytics.sync import (
+    COMPLETED_IS_FINAL,
+    ORDER_TABLE_COLUMNS,
+    SAFETY_WINDOW,
+    rebuild,
+    sync,
+    sync_rule,
+)
 from core.domain import OrderStatus, PayoutStatus
 from core.models import Order, Payout
 from tests.core.analytics.dataset import advance_randomly
@@ -25,6 +32,7 @@ TABLES = {
     "products": "SELECT * FROM products ORDER BY id",
     "buyers": "SELECT * FROM buyers ORDER BY id",
     "companies": "SELECT * FROM companies ORDER BY id",
+    "open_orders": "SELECT * FROM open_orders ORDER BY id",
 }
 
 
@@ -253,3 +261,33 @@ def test_a_reader_still_reading_the_old_slot_holds_the_writer_back_until_it_is_d
     assert sync(store, analytics, now, claim_wait_s=5).slot == "b"
     with analytics.reading() as snap:
         assert snap.info.generation == 4
+
+
+def test_the_prepared_order_rows_name_every_column_of_the_analytics_orders_table(store, synced, analytics):
+    with analytics.reading() as snap:
+        columns = [row[0] for row in snap.con.execute("DESCRIBE orders").fetchall()]
+    assert tuple(columns) == ORDER_TABLE_COLUMNS
+
+
+def test_sales_lines_are_written_once_because_no_step_leaves_completed():
+    from core.domain import OrderStatus
+    from core.lifecycle import TRANSITIONS
+
+    leaving = [step for step, transition in TRANSITIONS.items() if OrderStatus.COMPLETED in transition.sources]
+    assert COMPLETED_IS_FINAL == (not leaving)
+    assert COMPLETED_IS_FINAL
+
+
+def test_a_completed_order_synced_again_keeps_one_copy_of_each_line(store, synced, analytics, now):
+    with store.transaction() as session:
+        order = session.scalars(select(Order).where(Order.status == OrderStatus.COMPLETED)).first()
+        order.updated_at = now + timedelta(minutes=1)
+        order_id = order.id
+    for _ in range(3):
+        sync(store, analytics, now + timedelta(minutes=2))
+    with analytics.reading() as snap:
+        lines, distinct = snap.con.execute(
+            "SELECT count(*), count(DISTINCT item_id) FROM sales_lines WHERE order_id = ?", [order_id]).fetchone()
+        orders = snap.con.execute("SELECT count(*) FROM orders WHERE id = ?", [order_id]).fetchone()[0]
+    assert lines == distinct > 0
+    assert orders == 1
