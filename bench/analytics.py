@@ -459,6 +459,9 @@ def sync_rounds(store: Store, analytics: AnalyticsStore, path: Path, *, recent: 
             ms.append(round(result.total_ms, 1))
             steps.append(result.steps_ms)
     median_steps = {key: round(statistics.median(s[key] for s in steps), 1) for key in steps[0]}
+    if os.environ.get("KOPRA_BENCH_VERBOSE"):
+        for s in steps:
+            print("   sync steps", s)
     return round(statistics.median(ms), 1), {"ms": ms, "steps": median_steps}
 
 
