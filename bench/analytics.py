@@ -25,12 +25,15 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.access import Actor  # noqa: E402
 from core.analytics import queries as q  # noqa: E402
+from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.export import export_company_history_csv  # noqa: E402
+from core.analytics.reader_process import reader_process  # noqa: E402
 from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E402
 from core.analytics.sync import rebuild, sync  # noqa: E402
 from core.demo import DEMO_COMPANY_CODE, load_demo  # noqa: E402
@@ -410,8 +413,12 @@ def main() -> int:
             con.execute("CREATE INDEX ix_orders_updated_at ON orders (updated_at)")
         created = True
     try:
+        reader_process().stop()  # so the first large sync below starts it, as after a scheduler start
         figures["sync_10k_ms"], recent = sync_rounds(store, analytics, path, recent=True)
+        figures["sync_10k_first_ms"] = recent["ms"][0]
         figures["sync_10k_scattered_ms"], scattered = sync_rounds(store, analytics, path, recent=False)
+        with patch.object(reader_module, "READER_PROCESS_FROM", 10**12):
+            figures["sync_10k_in_process_ms"], in_process = sync_rounds(store, analytics, path, recent=True)
     finally:
         if created:
             with sqlite3.connect(path) as con:
@@ -419,6 +426,11 @@ def main() -> int:
     label = " (with ix_orders_updated_at, created for this measurement)" if created else ""
     print(f"  10,000 of the newest 50,000 orders{label}: {figures['sync_10k_ms']} ms {recent['ms']}")
     print(f"      steps (median ms): {recent['steps']}")
+    print(f"      the first of them started the reader process: {figures['sync_10k_first_ms']} ms")
+    print(f"  the same, read in this process with sqlite3 instead of the reader process: "
+          f"{figures['sync_10k_in_process_ms']} ms {in_process['ms']} "
+          f"(ratio {figures['sync_10k_in_process_ms'] / figures['sync_10k_ms']:.2f}x)")
+    print(f"      steps (median ms): {in_process['steps']}")
     print(f"  10,000 orders scattered over all {orders:,}{label}: {figures['sync_10k_scattered_ms']} ms {scattered['ms']}")
     print(f"      steps (median ms): {scattered['steps']}")
 

@@ -120,6 +120,11 @@ def adbc_target(database_url: str) -> tuple[str, str]:
     return backend, libpq.render_as_string(hide_password=False)
 
 
+def sqlite_timestamp(at: datetime) -> str:
+    """`at` in SQLAlchemy's SQLite storage format: compared as text, so the shape must match."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class SourceReader:
     """One read-only transaction on the store.
 
@@ -135,11 +140,9 @@ class SourceReader:
         self.canonical: Callable[[str, pa.Table], pa.Table] = lambda name, table: _canonical(name, table, backend)
 
     def ts_literal(self, at: datetime) -> str:
-        at = at.astimezone(timezone.utc)
         if self.backend == "sqlite":
-            # SQLAlchemy's SQLite storage format: compared as text, so the shape must match.
-            return "'" + at.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
-        return "TIMESTAMPTZ '" + at.strftime("%Y-%m-%d %H:%M:%S.%f") + "+00'"
+            return "'" + sqlite_timestamp(at) + "'"
+        return "TIMESTAMPTZ '" + at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") + "+00'"
 
     def among(self, column: str, ids: list[int]) -> str:
         """`column` is one of `ids` (a literal list: JSON for SQLite, an array for PostgreSQL)."""
@@ -183,11 +186,12 @@ class SourceReader:
 
         Python makes one object per row instead of one per value (the per-value objects were half
         of an incremental sync). `format('%Q')` quotes text the way SQL does ('it''s', NULL for
-        NULL), which the CSV reader undoes exactly with `'` as its quote character; integers come
-        bare, NULL ones as an empty field.
+        NULL), which the CSV reader undoes exactly with `'` as its quote character; integers and
+        timestamps (SQLAlchemy's fixed `YYYY-MM-DD HH:MM:SS.ffffff`) come bare, NULL ones as an empty
+        field: quoting them cost a tenth of the read.
         """
         schema = SCHEMAS[name]
-        spec = ",".join("%s" if pa.types.is_integer(field.type) else "%Q" for field in schema)
+        spec = ",".join("%Q" if pa.types.is_string(field.type) else "%s" for field in schema)
         arguments = ", ".join(f"{alias}.{field.name}" for field in schema)
         cursor = self.connection.execute(f"SELECT format('{spec}', {arguments}){from_where}")
         parts = []

@@ -43,6 +43,7 @@ from core.analytics.snapshots import (
     AnalyticsStore,
     read_info,
 )
+from core.analytics.reader_process import read_changes
 from core.analytics.source import SourceBatch, adbc_target, orders_in_sqlite, read_batch
 from core.business_time import INDONESIAN_TIME_ZONES
 from core.domain import OrderStatus
@@ -498,11 +499,12 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
                 clock[0] = moment
 
             step("open_slot")
-            batch = read_batch(store.database_url, lower_bound, pending, after_read=after_read)
+            batch = read_changes(store.database_url, lower_bound, pending, after_read=after_read)
             step("read")
             read_done = time.perf_counter()
             con.execute("BEGIN")
-            apply_batch(con, batch, at=now, full=False)
+            applied: dict[str, float] = {}
+            apply_batch(con, batch, at=now, full=False, timings=applied)
             watermark = _new_watermark(info.watermark, batch, now)
             generation = int(pointer["generation"]) + 1
             orders_total = _write_state(
@@ -510,6 +512,8 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
                 mode="incremental", backend=store.backend, source_url=source_url,
                 sync_ms=(time.perf_counter() - started) * 1000)
             step("apply")
+            steps.update({f"apply.{name}": ms for name, ms in applied.items()})
+            steps.update({f"read.{name}": ms for name, ms in batch.timings_ms.items()})
             _commit_checkpointed(con)
             step("commit")
         finally:
