@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -139,6 +140,9 @@ def read_changes(database_url: str, lower_bound: datetime | None, pending_payout
 
 
 def main() -> int:
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides when this ends
+    # (closing stdin), so the child does not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the answer stream
     while True:

@@ -7,7 +7,7 @@ The watermark, and why no late commit is lost
 ---------------------------------------------
 Each slot remembers `watermark`: the newest `orders.updated_at` it has taken in (never later than
 the clock of the sync that read it). The next sync of that slot re-reads every order with
-`updated_at >= min(watermark, now) - SAFETY_WINDOW` and upserts it (delete + insert by id, so
+`updated_at >= min(watermark, now) - SAFETY_WINDOW` and upserts it (MERGE by id, so
 reading a row twice is harmless). A transaction stamps `updated_at` from its clock *before* it
 commits; if it commits after a sync's snapshot, its `updated_at` is still at least
 `commit time - T` where T is the longest time between a writer reading its clock and committing
@@ -46,10 +46,10 @@ from core.analytics.snapshots import (
 from core.analytics.reader_process import read_changes
 from core.analytics.source import SourceBatch, adbc_target, orders_in_sqlite, read_batch
 from core.business_time import INDONESIAN_TIME_ZONES
-from core.domain import OrderStatus
-from core.lifecycle import TRANSITIONS
 from core.clock import require_aware
 from core.config import PROJECT_ROOT, load_settings, parse_database_url
+from core.domain import OrderStatus
+from core.lifecycle import TRANSITIONS
 from core.store import Store
 
 #: Re-read this far before the watermark on every sync (see the module's docstring).
@@ -294,7 +294,6 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datet
                 WHERE orders.id = p.order_id AND p.order_id NOT IN (SELECT id FROM src_orders)
             """)
             step("payouts_update")
-
         if not full:
             con.execute("DELETE FROM open_orders WHERE id IN (SELECT id FROM src_orders)")
         deadline = " ".join(f"WHEN '{status}' THEN {column}" for status, column in ACTION_DEADLINES.items())
