@@ -154,10 +154,11 @@ class SourceReader:
         return f"{column} = ANY('{{{listed}}}'::bigint[])"
 
     def _select_list(self, name: str, alias: str) -> str:
+        """The select list for ADBC (the text read builds its own)."""
         parts = []
         for column in SCHEMAS[name]:
             expr = f"{alias}.{column.name}"
-            if self.driver == "adbc" and self.backend == "sqlite" and (
+            if self.backend == "sqlite" and (
                     column.type == TS or (name, column.name) in NULLABLE_TEXT):
                 # ADBC's SQLite driver infers a column's type from its first rows and fails when a
                 # NULL-started column turns out to hold text: make every such column text, NULL as ''.
@@ -168,17 +169,17 @@ class SourceReader:
     def read(self, name: str, where: str = "", *, join_orders: bool = False) -> pa.Table:
         """Rows of one table in the canonical schema. `where` may use `o.` for the order."""
         alias = "o" if name == "orders" else "t"
-        sql = f"SELECT {self._select_list(name, alias)} FROM {_FROM[name]} {alias}"
+        from_where = f" FROM {_FROM[name]} {alias}"
         if join_orders:
-            sql += " JOIN orders o ON o.id = t.order_id"
+            from_where += " JOIN orders o ON o.id = t.order_id"
         if where:
-            sql += f" WHERE {where}"
+            from_where += f" WHERE {where}"
         if self.driver == "adbc":
             with self.connection.cursor() as cursor:
-                cursor.execute(sql)
+                cursor.execute(f"SELECT {self._select_list(name, alias)}{from_where}")
                 table = cursor.fetch_arrow_table()
         else:
-            table = self._read_as_text(name, alias, sql[sql.index(" FROM "):])
+            table = self._read_as_text(name, alias, from_where)
         return self.canonical(name, table)
 
     def _read_as_text(self, name: str, alias: str, from_where: str) -> pa.Table:
@@ -194,10 +195,11 @@ class SourceReader:
         spec = ",".join("%Q" if pa.types.is_string(field.type) else "%s" for field in schema)
         arguments = ", ".join(f"{alias}.{field.name}" for field in schema)
         cursor = self.connection.execute(f"SELECT format('{spec}', {arguments}){from_where}")
+        options = _csv_options(name)
         parts = []
         while rows := cursor.fetchmany(TEXT_CHUNK_ROWS):
             text = "\n".join([row[0] for row in rows]).encode()
-            parts.append(pacsv.read_csv(pa.BufferReader(text), **_csv_options(name)))
+            parts.append(pacsv.read_csv(pa.BufferReader(text), **options))
         if not parts:
             return schema.empty_table()
         return pa.concat_tables(parts)

@@ -49,7 +49,6 @@ from core.business_time import INDONESIAN_TIME_ZONES
 from core.clock import require_aware
 from core.config import PROJECT_ROOT, load_settings, parse_database_url
 from core.domain import OrderStatus
-from core.lifecycle import TRANSITIONS
 from core.store import Store
 
 #: Re-read this far before the watermark on every sync (see the module's docstring).
@@ -127,8 +126,6 @@ _PREPARED_ORDERS = f"""
 """
 
 COMPLETED = OrderStatus.COMPLETED.value
-#: No step of the lifecycle leaves COMPLETED, so an order's sales lines are written once.
-COMPLETED_IS_FINAL = not any(OrderStatus.COMPLETED in step.sources for step in TRANSITIONS.values())
 
 
 @dataclass(frozen=True)
@@ -264,17 +261,14 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datet
             step("lines")
         else:
             # Lines first, while `orders` still holds each order's previous status: an order's
-            # lines go in once, when it is first seen COMPLETED (no step leaves COMPLETED).
-            if COMPLETED_IS_FINAL:
-                con.execute(f"""
-                    INSERT INTO sales_lines {lines}
-                    WHERE o.id NOT IN (SELECT x.id FROM orders x
-                                       WHERE x.status = '{COMPLETED}' AND x.id IN (SELECT id FROM src_orders))
-                    ORDER BY o.completed_at, i.order_id, i.id
-                """)
-            else:
-                con.execute("DELETE FROM sales_lines WHERE order_id IN (SELECT id FROM src_orders)")
-                con.execute(f"INSERT INTO sales_lines {lines} ORDER BY o.completed_at, i.order_id, i.id")
+            # lines go in once, when it is first seen COMPLETED. That holds because no lifecycle
+            # step leaves COMPLETED (core.lifecycle; a test reads the transition table for it).
+            con.execute(f"""
+                INSERT INTO sales_lines {lines}
+                WHERE o.id NOT IN (SELECT x.id FROM orders x
+                                   WHERE x.status = '{COMPLETED}' AND x.id IN (SELECT id FROM src_orders))
+                ORDER BY o.completed_at, i.order_id, i.id
+            """)
             step("lines")
             # Orders change in place (MERGE: update the known, insert the new). Deleting and
             # re-inserting them left deleted rows that DuckDB vacuums at checkpoint: one sync in
