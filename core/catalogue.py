@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -480,6 +480,15 @@ def _own_product(session: Session, actor: Actor, sku: str, *, lock: bool = False
     if product is None:
         raise NotFound(f"There is no product {sku} in your catalogue.")
     return product
+
+
+@contextmanager
+def _changing_product(store: Store, actor: Actor, sku: str, doing: str) -> Iterator[tuple[Session, Product]]:
+    """The unit of work of a change to one product: the user re-authorized inside it, the product
+    found in the actor's own catalogue and locked until the change commits."""
+    with writing(store) as session:
+        authorize(session, actor, PM, doing=doing)  # role, and the user may still act
+        yield session, _own_product(session, actor, sku, lock=True)
 
 
 def _lookup_sku(raw: object) -> str:
@@ -1036,9 +1045,7 @@ def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails
     require_role(actor, PM, doing="modify a product")
     now = require_aware(now)
     sku, details = _lookup_sku(sku), clean_details(details)
-    with writing(store) as session:
-        authorize(session, actor, PM, doing="modify a product")  # role, and the user may still act
-        product = _own_product(session, actor, sku, lock=True)
+    with _changing_product(store, actor, sku, doing="modify a product") as (session, product):
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted and can no longer be modified.", field="sku")
         before = {"name": product.name, "unit": product.unit, "description": product.description or "",
@@ -1060,9 +1067,7 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
     require_role(actor, PM, doing="delete a product")
     now = require_aware(now)
     sku = _lookup_sku(sku)
-    with writing(store) as session:
-        authorize(session, actor, PM, doing="delete a product")  # role, and the user may still act
-        product = _own_product(session, actor, sku, lock=True)
+    with _changing_product(store, actor, sku, doing="delete a product") as (session, product):
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is already deleted.", field="sku")
         # Lock its stock rows first: an order reserving this product right now either finished
@@ -1093,9 +1098,7 @@ def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filena
     image = preview_product_image(actor, data, filename)
     now = require_aware(now)
     sku = _lookup_sku(sku)
-    with writing(store) as session:
-        authorize(session, actor, PM, doing="change a product image")  # role, and the user may still act
-        product = _own_product(session, actor, sku, lock=True)
+    with _changing_product(store, actor, sku, doing="change a product image") as (session, product):
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
         product.image, product.image_mime, product.updated_at = image.data, image.mime, now
@@ -1108,9 +1111,7 @@ def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) ->
     require_role(actor, PM, doing="remove a product image")
     now = require_aware(now)
     sku = _lookup_sku(sku)
-    with writing(store) as session:
-        authorize(session, actor, PM, doing="remove a product image")  # role, and the user may still act
-        product = _own_product(session, actor, sku, lock=True)
+    with _changing_product(store, actor, sku, doing="remove a product image") as (session, product):
         if product.image is None:
             raise InvalidInput(f"Product {sku} has no image to remove.", field="image")
         product.image, product.image_mime, product.updated_at = None, None, now
