@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.session import notify
-from core.access import Actor
+from core.acting import Actor
 from core.analytics.refresh import refresh_now
 from core.errors import DomainError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import Settings, load_settings
-from core.store import Store
+from core.store.database import Store
 
 
 @st.cache_resource(show_spinner=False)

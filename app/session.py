@@ -18,9 +18,11 @@ from pathlib import Path
 import streamlit as st
 
 from app.bootstrap import get_settings, get_store
-from core import accounts
-from core.access import Actor
-from core.accounts import SessionCheck
+from core.accounts import passwords
+from core.accounts import policy
+from core.accounts import sessions
+from core.acting import Actor
+from core.accounts.sessions import SessionCheck
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
@@ -141,7 +143,7 @@ def resolve() -> SessionCheck:
             token, from_cookie = cookie, True
     if not token:
         return SessionCheck()
-    check = accounts.check_session(get_store(), token, utc_now(), get_settings())
+    check = sessions.check_session(get_store(), token, utc_now(), get_settings())
     if check.actor is None:
         _forget(check.ended_message)
     elif from_cookie:
@@ -150,7 +152,7 @@ def resolve() -> SessionCheck:
 
 
 def logout() -> None:
-    accounts.logout(get_store(), st.session_state.get(SESSION_KEY), utc_now())
+    sessions.logout(get_store(), st.session_state.get(SESSION_KEY), utc_now())
     _forget(None)
     notify("success", "You are logged out.")
 
@@ -218,18 +220,18 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
     """The change-own-password form (Settings, the forced change after login, the System
     Administrator's sidebar). after_change="rerun" moves on to the role's pages."""
     with st.form(key, clear_on_submit=True):
-        current = st.text_input("Current password", type="password", max_chars=accounts.PASSWORD_MAX_LENGTH,
+        current = st.text_input("Current password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
                                 key=f"{key}_current")
-        new = st.text_input("New password", type="password", max_chars=accounts.PASSWORD_MAX_LENGTH,
-                            help=accounts.PASSWORD_RULES_TEXT, key=f"{key}_new")
-        again = st.text_input("New password again", type="password", max_chars=accounts.PASSWORD_MAX_LENGTH,
+        new = st.text_input("New password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
+                            help=policy.PASSWORD_RULES_TEXT, key=f"{key}_new")
+        again = st.text_input("New password again", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
                               key=f"{key}_again")
-        st.caption(accounts.PASSWORD_RULES_TEXT)
+        st.caption(policy.PASSWORD_RULES_TEXT)
         submitted = st.form_submit_button("Change password", type="primary")
     if not submitted:
         return
     try:
-        changed = accounts.change_password(get_store(), actor, current, new, again, utc_now(), get_settings())
+        changed = passwords.change_password(get_store(), actor, current, new, again, utc_now(), get_settings())
     except AccessDenied as exc:  # e.g. the fifth wrong current password blocked the user
         _forget(None)
         notify("error", exc.message)

@@ -5,7 +5,7 @@ same work done straight on the transactional store (SQLite) in the same run.
     .venv/bin/python bench/analytics.py --ten-million    # 10,000,000 orders (slow: ~30 min to generate)
     .venv/bin/python bench/analytics.py --orders 100000  # a quick look
 
-The store is made once by the bulk demo generator (core.demo_bulk) in --dir (default
+The store is made once by the bulk demo generator (core.demo.bulk) in --dir (default
 /tmp/kopra-bench-analytics/<orders>) and reused by later runs; --fresh makes it again. Figures are
 medians of repeated runs; the machine is shared, so the load average is printed with them.
 Goals at 1,000,000 orders: each dashboard query < 30 ms, all of them < 150 ms, a history page
@@ -29,17 +29,17 @@ from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.access import Actor  # noqa: E402
+from core.acting import Actor  # noqa: E402
 from core.analytics import queries as q  # noqa: E402
 from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.export import export_company_history_csv  # noqa: E402
 from core.analytics.reader_process import reader_process  # noqa: E402
 from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E402
 from core.analytics.sync import rebuild, sync  # noqa: E402
-from core.demo import DEMO_COMPANY_CODE, load_demo  # noqa: E402
-from core.demo_bulk import generate_bulk  # noqa: E402
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
+from core.demo.bulk import generate_bulk  # noqa: E402
 from core.domain import Role  # noqa: E402
-from core.store import Store, migrate  # noqa: E402
+from core.store.database import Store, migrate  # noqa: E402
 
 OFFSET_SQL = ("CASE w.time_zone WHEN 'Asia/Jakarta' THEN '+7 hours' WHEN 'Asia/Makassar' THEN '+8 hours' "
               "WHEN 'Asia/Jayapura' THEN '+9 hours' ELSE '+0 hours' END")

@@ -1,7 +1,7 @@
 """How long one deadline sweep takes when 100,000 of 1,000,000 orders are overdue.
 
 For SQLite and PostgreSQL, on identical copies of the same store:
-  sweep       core.deadlines.auto_cancel: status, events and stock releases, in batches
+  sweep       core.orders.deadlines.auto_cancel: status, events and stock releases, in batches
   bare        one set-based `UPDATE orders SET status = 'CANCELLED' WHERE ...` (the floor)
   naive       one row at a time through the ORM with a commit per row, timed on a sample and scaled
 
@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
-from core.deadlines import auto_cancel  # noqa: E402
+from core.orders.deadlines import auto_cancel  # noqa: E402
 from core.domain import ActorKind, OrderStatus  # noqa: E402
-from core.lifecycle import Step  # noqa: E402
-from core.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
-from core.order_steps import apply_step, order_lines, release_stock  # noqa: E402
-from core.store import Store, migrate  # noqa: E402
+from core.orders.lifecycle import Step  # noqa: E402
+from core.store.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
+from core.orders.steps import apply_step, order_lines, release_stock  # noqa: E402
+from core.store.database import Store, migrate  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
 PRODUCTS = 60

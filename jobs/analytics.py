@@ -18,7 +18,7 @@ from core.analytics.snapshots import AnalyticsBusy, AnalyticsNotReady, Analytics
 from core.analytics.sync import rebuild, sync
 from core.clock import utc_now
 from core.config import load_settings
-from core.store import Store
+from core.store.database import Store
 from jobs.entry import run_command
 
 EXIT_BUSY = 3

@@ -22,12 +22,12 @@ import getpass
 import sys
 from typing import Sequence
 
-from core import bankops
+from core.accounts import bankops
 from core.clock import utc_now
 from core.config import ConfigError, load_settings
 from core.domain import Role
 from core.errors import DomainError
-from core.store import Store, current_revision, head_revision
+from core.store.database import Store, current_revision, head_revision
 from jobs.entry import run_command
 
 ROLE_CHOICES = [role.value.lower().replace("_", "-") for role in Role]

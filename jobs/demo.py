@@ -3,7 +3,7 @@
 Without --orders: the demo company, users, warehouses, catalogue, buyers and months of order
 history played through the services (core.demo.load_demo, once). With --orders N: the demo
 company without the played history if missing, then N more orders of the company (default DEMO01)
-spread over the last year, in every lifecycle state, written in bulk (core.demo_bulk): a store of
+spread over the last year, in every lifecycle state, written in bulk (core.demo.bulk): a store of
 any size for benchmarks and for trying the pages at scale. Migrates the store first. Then run
 `python -m jobs.analytics rebuild` (or let the scheduler sync) to see them on the dashboard.
 """
@@ -14,9 +14,9 @@ import sys
 
 from core.clock import utc_now
 from core.config import load_settings
-from core.demo import DEMO_COMPANY_CODE, load_demo
-from core.demo_bulk import generate_bulk
-from core.store import Store, migrate
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo
+from core.demo.bulk import generate_bulk
+from core.store.database import Store, migrate
 from jobs.entry import run_command
 
 

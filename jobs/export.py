@@ -20,7 +20,7 @@ from core.analytics.sync import sync
 from core.clock import utc_now
 from core.config import load_settings
 from core.errors import DomainError
-from core.store import Store
+from core.store.database import Store
 from jobs.entry import run_command
 
 

@@ -6,8 +6,8 @@ import argparse
 
 from core.clock import utc_now
 from core.config import Settings, load_settings
-from core.demo import load_demo
-from core.store import Store, current_revision, migrate
+from core.demo.seed import load_demo
+from core.store.database import Store, current_revision, migrate
 from jobs.entry import run_command
 
 

@@ -20,8 +20,8 @@ import schedule
 from core.clock import require_aware, utc_now
 from core.config import load_settings
 from core.analytics.sync import make_sync_rule
-from core.store import Store
-from core.sweep import run_sweep
+from core.store.database import Store
+from core.orders.sweep import run_sweep
 from jobs.entry import configure_logging, run_command
 
 log = logging.getLogger("kopra.scheduler")

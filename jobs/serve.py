@@ -10,7 +10,7 @@ import sys
 import time
 
 from core.config import PROJECT_ROOT, load_settings
-from core.demo import DEMO_LOGINS, DEMO_PASSWORD
+from core.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 from jobs.entry import run_command
 from jobs.prepare import prepare
 

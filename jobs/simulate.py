@@ -19,12 +19,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable
 
-from core import buyer_channel as buyers
+from core.orders import buyer_channel as buyers
 from core.clock import utc_now
 from core.config import load_settings
 from core.domain import OrderStatus
 from core.errors import DomainError
-from core.store import Store
+from core.store.database import Store
 from jobs.entry import run_command
 
 #: Per order waiting in a status, the chance per second that its next buyer/courier event happens.

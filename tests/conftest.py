@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-# Fast hashing in tests (the production cost is 12); set before core.passwords is used.
+# Fast hashing in tests (the production cost is 12); set before core.accounts.hashing is used.
 os.environ.setdefault("KOPRA_BCRYPT_ROUNDS", "4")
 # No demo order history unless a test asks for it: playing months of orders takes seconds.
 os.environ.setdefault("KOPRA_DEMO_DAYS", "0")
 
-from core.models import Base  # noqa: E402
-from core.store import Store, migrate  # noqa: E402
+from core.store.models import Base  # noqa: E402
+from core.store.database import Store, migrate  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get("KOPRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

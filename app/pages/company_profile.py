@@ -10,7 +10,7 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core import company
+from core.company import profile as company
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError

@@ -9,7 +9,8 @@ import streamlit as st
 
 from app import session
 from app.bootstrap import get_settings, get_store
-from core import accounts
+from core.accounts.login import login as log_in
+from core.accounts import policy
 from core.clock import utc_now
 
 session.ensure_main_navigation()
@@ -19,12 +20,12 @@ st.caption("Seller portal · Kopra by Mandiri")
 with st.form("login", clear_on_submit=False):
     company_code = st.text_input("Company ID", max_chars=32, key="login_company")
     user_code = st.text_input("User ID", max_chars=64, key="login_user")
-    password = st.text_input("Password", type="password", max_chars=accounts.PASSWORD_MAX_LENGTH,
+    password = st.text_input("Password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
                              key="login_password")
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
-    result = accounts.login(get_store(), company_code, user_code, password, utc_now(), get_settings())
+    result = log_in(get_store(), company_code, user_code, password, utc_now(), get_settings())
     if result.ok:
         session.adopt(result.token, result.expires_at)
         st.rerun()

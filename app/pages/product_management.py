@@ -5,7 +5,7 @@ with a preview, see its price history or delete it), Stock & prices (one editabl
 product × warehouse, with every bad cell listed and large price changes shown side by side for
 an explicit confirmation), Add product, and CSV import / export.
 
-Thin: each action reads the inputs, calls one core.catalogue (or core.catalogue_csv) function and
+Thin: each action reads the inputs, calls one core.catalogue (or core.catalogue.csv_io) function and
 shows the result or the refusal's sentence. Rupiah as Rp1.234.567, times in the warehouse's zone.
 """
 from __future__ import annotations
@@ -15,13 +15,13 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core import catalogue as cat
-from core import catalogue_csv as cc
+from core.catalogue import catalogue as cat
+from core.catalogue import csv_io as cc
 from core.clock import utc_now
 from core.domain import ProductStatus, Role
 from core.errors import DomainError
-from core.local_time import format_local
-from core.money import format_rupiah
+from core.formats import format_local
+from core.formats import format_rupiah
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 st.title("Product Management")

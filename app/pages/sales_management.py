@@ -10,14 +10,14 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core import orders
+from core.orders import seller as orders
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, OrderStatus, Role
 from core.errors import DomainError
-from core.lifecycle import STATUS_LABELS
-from core.local_time import format_duration, format_local
-from core.money import format_rupiah
-from core.orders import OrderDetail, OrderRow
+from core.orders.lifecycle import STATUS_LABELS
+from core.formats import format_duration, format_local
+from core.formats import format_rupiah
+from core.orders.seller import OrderDetail, OrderRow
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()

@@ -13,8 +13,9 @@ import streamlit as st
 
 from app.bootstrap import get_settings, get_store
 from app.session import notify, password_change_form, require_actor
-from core import accounts, company
-from core import warehouses as wh
+from core.accounts import passwords as accounts
+from core.company import profile as company
+from core.warehouses import warehouses as wh
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError

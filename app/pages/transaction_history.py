@@ -20,8 +20,8 @@ from core.analytics.snapshots import AnalyticsStore
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
-from core.local_time import format_duration, format_local
-from core.money import format_rupiah, format_rupiah_short
+from core.formats import format_duration, format_local
+from core.formats import format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 settings = get_settings()

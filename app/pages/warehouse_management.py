@@ -12,8 +12,8 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core import warehouses as wh
-from core.business_time import INDONESIAN_TIME_ZONES
+from core.warehouses import warehouses as wh
+from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError

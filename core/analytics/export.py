@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.access import Actor, require_role
+from core.acting import Actor, require_role
 from core.analytics.queries import HistoryFilters, filtered_lines_where, history_where, resolve_scope
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.domain import Role

@@ -29,8 +29,8 @@ from typing import Any
 
 import duckdb
 
-from core import orders
-from core.access import Actor, require_role
+from core.orders import seller as orders
+from core.acting import Actor, require_role
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.domain import OrderStatus, Role
 from core.errors import InvalidInput, NotFound

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from core.access import Actor, require_role
+from core.acting import Actor, require_role
 from core.config import PROJECT_ROOT
 from core.domain import Role
 from core.errors import DomainError

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
-from core import orders
+from core.orders import seller as orders
 from core.analytics.snapshots import (
     SCHEMA_VERSION,
     SLOTS,
@@ -45,11 +45,11 @@ from core.analytics.snapshots import (
 )
 from core.analytics.reader_process import read_changes
 from core.analytics.source import SourceBatch, adbc_target, orders_in_sqlite, read_batch
-from core.business_time import INDONESIAN_TIME_ZONES
+from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 from core.clock import require_aware
 from core.config import PROJECT_ROOT, load_settings, parse_database_url
 from core.domain import OrderStatus
-from core.store import Store
+from core.store.database import Store
 
 #: Re-read this far before the watermark on every sync (see the module's docstring).
 SAFETY_WINDOW = timedelta(minutes=15)
@@ -262,7 +262,7 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datet
         else:
             # Lines first, while `orders` still holds each order's previous status: an order's
             # lines go in once, when it is first seen COMPLETED. That holds because no lifecycle
-            # step leaves COMPLETED (core.lifecycle; a test reads the transition table for it).
+            # step leaves COMPLETED (core.orders.lifecycle; a test reads the transition table for it).
             con.execute(f"""
                 INSERT INTO sales_lines {lines}
                 WHERE o.id NOT IN (SELECT x.id FROM orders x

@@ -40,13 +40,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import accounts
+from core.accounts.login import login as log_in
+from core.accounts import login
 from core.config import PROJECT_ROOT, Settings, load_settings
-from core.demo import DEMO_COMPANY_CODE, DEMO_PASSWORD, load_demo
+from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, load_demo
 from core.domain import Role, UserStatus
-from core.models import Company, User
-from core.passwords import hash_password
-from core.store import Store, migrate
+from core.store.models import Company, User
+from core.accounts.hashing import hash_password
+from core.store.database import Store, migrate
 
 MAIN = str(PROJECT_ROOT / "app" / "main.py")
 
@@ -61,7 +62,7 @@ class DemoStore:
         """Add a user (and their company if it is new) directly in the store, ready to log in."""
         now = _now()
         with self.store.transaction() as session:
-            company = accounts.find_company(session, company_code)
+            company = login.find_company(session, company_code)
             if company is None:
                 company = Company(company_code=company_code, name=f"Company {company_code}",
                                   is_whitelisted=whitelisted, created_at=now, updated_at=now)
@@ -133,7 +134,7 @@ def app_as(demo_store):
 
     def open_app(user_code: str, company_code: str = DEMO_COMPANY_CODE, page: str | None = None, *,
                  password: str = DEMO_PASSWORD, run: bool = True) -> LoggedInApp:
-        result = accounts.login(demo_store.store, company_code, user_code, password, _now(), demo_store.settings)
+        result = log_in(demo_store.store, company_code, user_code, password, _now(), demo_store.settings)
         assert result.ok, f"could not log in {company_code}/{user_code}: {result.message}"
         at = new_app_test()
         at.session_state["session_token"] = result.token

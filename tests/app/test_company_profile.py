@@ -9,11 +9,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from core import accounts, audit
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import audit
 from core.clock import utc_now
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from core.domain import UserStatus
-from core.models import Company, User
+from core.store.models import Company, User
 from tests.app.screen import errors, run, successes, texts
 
 PAGE = "pages/company_profile.py"
@@ -156,13 +158,13 @@ def test_a_bad_account_is_refused_in_words(admin_page, number, holder, message):
 
 
 def test_the_fifth_wrong_password_blocks_the_user_and_ends_the_session(admin_page):
-    for _ in range(accounts.LOCKOUT_THRESHOLD):
+    for _ in range(policy.LOCKOUT_THRESHOLD):
         fill_payout(admin_page.at, password="not-my-password-1")
         at = run(admin_page)
     assert [t.value for t in at.title] == ["Kopra Partnership"]  # back at the login
-    assert [w.value for w in at.warning] == [accounts.BLOCKED_MESSAGE]
+    assert [w.value for w in at.warning] == [policy.BLOCKED_MESSAGE]
     with admin_page.store.reading() as session:
         user = session.scalar(select(User).where(User.user_code == "admin", User.company_id == 1))
         assert user.status == UserStatus.BLOCKED
     assert company_row(admin_page)[5] == "1230004567890"
-    assert accounts.actor_for_session(admin_page.store, admin_page.token, utc_now()) is None
+    assert sessions.actor_for_session(admin_page.store, admin_page.token, utc_now()) is None

@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.access import Actor
+from core.acting import Actor
 from core.analytics.queries import Period, load_dashboard
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import sync
 from core.clock import utc_now
-from core.demo import DEMO_COMPANY_CODE
-from core.demo_bulk import generate_bulk
+from core.demo.seed import DEMO_COMPANY_CODE
+from core.demo.bulk import generate_bulk
 from core.domain import Role
-from core.models import Company, User
-from core.money import format_rupiah, format_rupiah_short
+from core.store.models import Company, User
+from core.formats import format_rupiah, format_rupiah_short
 
 
 @pytest.fixture

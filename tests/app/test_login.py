@@ -3,9 +3,12 @@ change, and changing one's own password in Settings or (System Administrator) th
 from __future__ import annotations
 
 import pytest
-from core import accounts, bankops
+from core.accounts.login import login as core_login
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import bankops
 from core.clock import utc_now
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
 from tests.app.conftest import new_app_test
 from tests.app.screen import errors
@@ -46,7 +49,7 @@ def test_a_demo_user_logs_in_and_lands_on_their_first_page(logged_out_app, demo_
     assert not at.exception
     assert titles(at) == [first_page]
     token = at.session_state["session_token"]
-    assert accounts.actor_for_session(demo_store.store, token, utc_now()).user_code == user_code
+    assert sessions.actor_for_session(demo_store.store, token, utc_now()).user_code == user_code
 
 
 @pytest.mark.parametrize("company, user, password", [
@@ -54,7 +57,7 @@ def test_a_demo_user_logs_in_and_lands_on_their_first_page(logged_out_app, demo_
 ], ids=["unknown-company", "unknown-user", "wrong-password"])
 def test_unknown_company_unknown_user_and_wrong_password_read_the_same(logged_out_app, company, user, password):
     at = log_in(logged_out_app, company, user, password)
-    assert errors(at) == [accounts.INVALID_CREDENTIALS]
+    assert errors(at) == [policy.INVALID_CREDENTIALS]
     assert titles(at) == ["Kopra Partnership"] and "session_token" not in at.session_state
 
 
@@ -66,12 +69,12 @@ def test_the_demo_blocked_user_is_told_to_contact_the_relationship_manager(logge
 
 def test_a_company_that_is_not_whitelisted_is_refused(logged_out_app):
     at = log_in(logged_out_app, "NOTWL02", "admin", DEMO_PASSWORD)
-    assert errors(at) == [accounts.NOT_WHITELISTED_MESSAGE]
+    assert errors(at) == [policy.NOT_WHITELISTED_MESSAGE]
 
 
 def test_missing_fields_are_asked_for(logged_out_app):
     at = log_in(logged_out_app, "DEMO01", "", "")
-    assert errors(at) == [accounts.MISSING_FIELDS]
+    assert errors(at) == [policy.MISSING_FIELDS]
 
 
 def test_five_wrong_passwords_then_the_blocked_message(logged_out_app, demo_store):
@@ -79,11 +82,11 @@ def test_five_wrong_passwords_then_the_blocked_message(logged_out_app, demo_stor
     at = logged_out_app
     for _ in range(4):
         log_in(at, "DEMO01", "tries", "Wrong-Password-1")
-        assert errors(at) == [accounts.INVALID_CREDENTIALS]
+        assert errors(at) == [policy.INVALID_CREDENTIALS]
     log_in(at, "DEMO01", "tries", "Wrong-Password-1")
-    assert errors(at) == [accounts.BLOCKED_MESSAGE]
+    assert errors(at) == [policy.BLOCKED_MESSAGE]
     # A new browser session with the right password: still blocked (counted in the store).
-    assert errors(log_in(new_app_test().run(), "DEMO01", "tries", DEMO_PASSWORD)) == [accounts.BLOCKED_MESSAGE]
+    assert errors(log_in(new_app_test().run(), "DEMO01", "tries", DEMO_PASSWORD)) == [policy.BLOCKED_MESSAGE]
 
 
 def test_a_first_login_with_a_one_time_password_goes_through_the_forced_change(logged_out_app, demo_store):
@@ -99,8 +102,8 @@ def test_a_first_login_with_a_one_time_password_goes_through_the_forced_change(l
     assert titles(at) == ["Warehouse Management"]
     assert "Your password is changed." in [s.value for s in at.success]
     assert at.session_state["session_token"] != first_token
-    assert accounts.actor_for_session(demo_store.store, first_token, utc_now()) is None
-    assert accounts.login(demo_store.store, "DEMO01", "rina", NEW_PASSWORD, utc_now()).ok
+    assert sessions.actor_for_session(demo_store.store, first_token, utc_now()) is None
+    assert core_login(demo_store.store, "DEMO01", "rina", NEW_PASSWORD, utc_now()).ok
 
 
 def test_a_product_manager_changes_their_password_in_settings(app_as):
@@ -115,16 +118,16 @@ def test_a_product_manager_changes_their_password_in_settings(app_as):
     submit(at, "settings_password", DEMO_PASSWORD, NEW_PASSWORD)
     assert not errors(at) and any("Your password is changed" in s.value for s in at.success)
     assert titles(at) == ["Settings"]  # still logged in, on a fresh session
-    assert accounts.actor_for_session(app.store, app.token, utc_now()) is None
-    assert accounts.actor_for_session(app.store, at.session_state["session_token"], utc_now()).user_code == "pm"
-    assert accounts.login(app.store, "DEMO01", "pm", NEW_PASSWORD, utc_now()).ok
+    assert sessions.actor_for_session(app.store, app.token, utc_now()) is None
+    assert sessions.actor_for_session(app.store, at.session_state["session_token"], utc_now()).user_code == "pm"
+    assert core_login(app.store, "DEMO01", "pm", NEW_PASSWORD, utc_now()).ok
 
 
 def test_a_system_administrator_changes_their_password_from_the_sidebar(app_as):
     app = app_as("admin")
     submit(app.at, "sidebar_password", DEMO_PASSWORD, NEW_PASSWORD, sidebar=True)
     assert any("Your password is changed" in s.value for s in app.at.sidebar.success)
-    assert accounts.login(app.store, "DEMO01", "admin", NEW_PASSWORD, utc_now()).ok
+    assert core_login(app.store, "DEMO01", "admin", NEW_PASSWORD, utc_now()).ok
 
 
 def test_the_fifth_wrong_current_password_logs_the_user_out_blocked(app_as):
@@ -132,4 +135,4 @@ def test_the_fifth_wrong_current_password_logs_the_user_out_blocked(app_as):
     for _ in range(5):
         submit(app.at, "settings_password", "not-my-password-1", NEW_PASSWORD)
     assert titles(app.at) == ["Kopra Partnership"]
-    assert accounts.BLOCKED_MESSAGE in errors(app.at)
+    assert policy.BLOCKED_MESSAGE in errors(app.at)

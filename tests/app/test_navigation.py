@@ -10,12 +10,14 @@ from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from app.session import CHANGE_PASSWORD_PAGE, LOGIN_PAGE, ROLE_PAGES
-from core import accounts, bankops
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import bankops
 from core.clock import utc_now
 from core.config import PROJECT_ROOT
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
-from core.models import LoginSession
+from core.store.models import LoginSession
 from tests.app.conftest import ORIGINAL_PAGES_MANAGER_INIT, new_app_test
 
 #: The FAQ's menus, written out again so a change to ROLE_PAGES cannot pass unnoticed.
@@ -107,7 +109,7 @@ def test_the_sidebar_says_who_is_logged_in_and_logs_out(app_as):
     assert [title.value for title in app.at.title] == ["Kopra Partnership"]
     assert "You are logged out." in [s.value for s in app.at.success]
     assert "session_token" not in app.at.session_state
-    assert accounts.actor_for_session(app.store, app.token, utc_now()) is None
+    assert sessions.actor_for_session(app.store, app.token, utc_now()) is None
 
 
 def test_a_user_blocked_by_the_bank_is_out_at_the_next_click(app_as):
@@ -115,7 +117,7 @@ def test_a_user_blocked_by_the_bank_is_out_at_the_next_click(app_as):
     bankops.block_user(app.store, operator="rm.sari", company_code="DEMO01", user_code="pm", now=utc_now())
     app.at.run()
     assert [title.value for title in app.at.title] == ["Kopra Partnership"]
-    assert accounts.BLOCKED_MESSAGE in [w.value for w in app.at.warning]
+    assert policy.BLOCKED_MESSAGE in [w.value for w in app.at.warning]
 
 
 def test_a_company_taken_off_the_whitelist_is_out_at_the_next_click(app_as):
@@ -123,7 +125,7 @@ def test_a_company_taken_off_the_whitelist_is_out_at_the_next_click(app_as):
     bankops.set_whitelisted(app.store, operator="rm.sari", company_code="DEMO01", whitelisted=False, now=utc_now())
     app.at.run()
     assert [title.value for title in app.at.title] == ["Kopra Partnership"]
-    assert accounts.NOT_WHITELISTED_MESSAGE in [w.value for w in app.at.warning]
+    assert policy.NOT_WHITELISTED_MESSAGE in [w.value for w in app.at.warning]
 
 
 def test_an_idle_session_ends(app_as):

@@ -11,13 +11,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from core import accounts
-from core import buyer_channel as buyers
-from core import catalogue as cat
-from core import catalogue_csv as cc
-from core.buyer_channel import OrderLine
+from core.accounts import sessions as accounts
+from core.orders import buyer_channel as buyers
+from core.catalogue import catalogue as cat
+from core.catalogue import csv_io as cc
+from core.orders.buyer_channel import OrderLine
 from core.clock import utc_now
-from core.models import Company, PriceChange, Product, StockLevel, Warehouse
+from core.store.models import Company, PriceChange, Product, StockLevel, Warehouse
 
 PAGE = "pages/product_management.py"
 HEADER = ",".join(cc.CSV_COLUMNS)

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from core import buyer_channel as buyers
-from core import orders
-from core.access import Actor
+from core.orders import buyer_channel as buyers
+from core.orders import seller as orders
+from core.acting import Actor
 from core.clock import utc_now
-from core.deadlines import auto_cancel
+from core.orders.deadlines import auto_cancel
 from core.domain import OrderStatus, Role
-from core.models import Company, Order, OrderItem, User
+from core.store.models import Company, Order, OrderItem, User
 
 PAGE = "pages/sales_management.py"
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import utc_now
-from core.models import Warehouse, WarehouseClosure
+from core.store.models import Warehouse, WarehouseClosure
 from tests.app.screen import errors, run, successes, texts
 
 PAGE = "pages/settings.py"

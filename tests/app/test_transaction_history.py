@@ -9,7 +9,7 @@ import pytest
 
 from core.analytics.queries import HistoryFilters, load_history
 from core.analytics.snapshots import AnalyticsStore
-from core.money import format_rupiah, format_rupiah_short
+from core.formats import format_rupiah, format_rupiah_short
 from tests.app.test_dashboard import default_period, pm, with_sales  # noqa: F401 - the shared fixture
 
 PAGE = "pages/transaction_history.py"

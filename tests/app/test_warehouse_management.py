@@ -7,12 +7,12 @@ from datetime import time
 import pytest
 from sqlalchemy import func, select
 
-from core import buyer_channel as buyers
-from core.buyer_channel import OrderLine
+from core.orders import buyer_channel as buyers
+from core.orders.buyer_channel import OrderLine
 from core.clock import utc_now
 from core.domain import WarehouseStatus
 from core.errors import InvalidInput
-from core.models import Warehouse
+from core.store.models import Warehouse
 from tests.app.screen import run
 
 PAGE = "pages/warehouse_management.py"

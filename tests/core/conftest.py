@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from core.access import Actor
+from core.acting import Actor
 from core.domain import Role
-from core.models import Buyer, Company, Product, StockLevel, User, Warehouse
+from core.store.models import Buyer, Company, Product, StockLevel, User, Warehouse
 
 WIB = timezone(timedelta(hours=7))
 
@@ -97,7 +97,7 @@ def at_once(database_url: str, count: int, action) -> list:
     exception it raised, in index order."""
     import threading
 
-    from core.store import Store
+    from core.store.database import Store
 
     stores = [Store(database_url) for _ in range(count)]
     barrier = threading.Barrier(count)

@@ -12,14 +12,21 @@ import bcrypt
 import pytest
 from sqlalchemy import select, text, update
 
-from core import accounts, audit, bankops
-from core.accounts import BLOCKED_MESSAGE, INVALID_CREDENTIALS, NOT_WHITELISTED_MESSAGE
+from core.accounts.login import login as log_in
+from core.accounts import hashing
+from core.accounts import login
+from core.accounts import passwords as accounts_passwords
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import audit
+from core.accounts import bankops
+from core.accounts.policy import BLOCKED_MESSAGE, INVALID_CREDENTIALS, NOT_WHITELISTED_MESSAGE
 from core.config import Settings
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import AccessDenied, InvalidInput
-from core.models import AuditEntry, Company, LoginSession, PasswordHistory, User
-from core.passwords import hash_password
-from core.store import Store
+from core.store.models import AuditEntry, Company, LoginSession, PasswordHistory, User
+from core.accounts.hashing import hash_password
+from core.store.database import Store
 
 PASSWORD = "Kebun-Kopi-2026"
 OPERATOR = "rm.sari"
@@ -40,7 +47,7 @@ def add_company(store: Store, code: str, now: datetime, *, whitelisted: bool = T
 def add_user(store: Store, company_code: str, user_code: str, role: Role, now: datetime, *,
              password: str = PASSWORD, changed_days_ago: int = 1, must_change: bool = False) -> int:
     with store.transaction() as session:
-        company = accounts.find_company(session, company_code)
+        company = login.find_company(session, company_code)
         user = User(company_id=company.id, user_code=user_code, display_name=user_code.title(), role=role,
                     password_hash=hash_password(password), status=UserStatus.ACTIVE,
                     password_changed_at=now - timedelta(days=changed_days_ago),
@@ -60,7 +67,7 @@ def seed(store: Store, now: datetime) -> None:
 
 def user_row(store: Store, company_code: str, user_code: str) -> User:
     with store.reading() as session:
-        return accounts.find_user(session, accounts.find_company(session, company_code), user_code)
+        return login.find_user(session, login.find_company(session, company_code), user_code)
 
 
 def audit_actions(store: Store, prefix: str = "") -> list[str]:
@@ -78,8 +85,8 @@ def acme(store, now) -> Store:
     return store
 
 
-def login_pm(store: Store, now: datetime, password: str = PASSWORD, **kw) -> accounts.LoginResult:
-    return accounts.login(store, "ACME01", "pm", password, now, **kw)
+def login_pm(store: Store, now: datetime, password: str = PASSWORD, **kw) -> login.LoginResult:
+    return log_in(store, "ACME01", "pm", password, now, **kw)
 
 
 # --- Logging in ---------------------------------------------------------------------------------
@@ -93,39 +100,39 @@ def test_a_correct_login_opens_a_server_side_session_and_the_store_keeps_only_it
     assert result.expires_at == now + timedelta(hours=12)
     with acme.reading() as session:
         row = session.scalar(select(LoginSession))
-        assert row.token_hash == accounts.token_hash(result.token) != result.token
+        assert row.token_hash == sessions.token_hash(result.token) != result.token
         assert row.created_at == row.last_seen_at == now and row.revoked_at is None
     assert user_row(acme, "ACME01", "pm").last_login_at == now
     assert audit_actions(acme) == ["login.success"]
 
 
 def test_company_and_user_ids_are_matched_without_regard_to_case(acme, now):
-    assert accounts.login(acme, " acme01 ", "PM", PASSWORD, now).ok
+    assert log_in(acme, " acme01 ", "PM", PASSWORD, now).ok
 
 
 def test_the_password_is_used_exactly_as_typed_whitespace_included(acme, now):
     add_user(acme, "ACME01", "spaces", Role.PRODUCT_MANAGER, now, password="  kopi susu 12  ")
-    assert not accounts.login(acme, "ACME01", "spaces", "kopi susu 12", now).ok
-    assert accounts.login(acme, "ACME01", "spaces", "  kopi susu 12  ", now).ok
+    assert not log_in(acme, "ACME01", "spaces", "kopi susu 12", now).ok
+    assert log_in(acme, "ACME01", "spaces", "  kopi susu 12  ", now).ok
 
 
 def test_a_very_long_password_is_checked_whole(acme, now):
     long_password = "a1" * 120  # 240 bytes: bcrypt alone would refuse or cut it at 72
     add_user(acme, "ACME01", "long", Role.PRODUCT_MANAGER, now, password=long_password)
-    assert accounts.login(acme, "ACME01", "long", long_password, now).ok
-    assert not accounts.login(acme, "ACME01", "long", long_password[:-1] + "X", now).ok
+    assert log_in(acme, "ACME01", "long", long_password, now).ok
+    assert not log_in(acme, "ACME01", "long", long_password[:-1] + "X", now).ok
 
 
 def test_empty_fields_are_asked_for(acme, now):
     for company, user, password in (("", "pm", PASSWORD), ("ACME01", " ", PASSWORD), ("ACME01", "pm", "")):
-        assert accounts.login(acme, company, user, password, now).message == accounts.MISSING_FIELDS
+        assert log_in(acme, company, user, password, now).message == policy.MISSING_FIELDS
 
 
 def test_unknown_company_unknown_user_and_wrong_password_get_the_same_sentence(acme, now):
     answers = {
-        accounts.login(acme, "NOPE99", "pm", PASSWORD, now).message,
-        accounts.login(acme, "ACME01", "nobody", PASSWORD, now).message,
-        accounts.login(acme, "ACME01", "pm", "Wrong-Password-1", now).message,
+        log_in(acme, "NOPE99", "pm", PASSWORD, now).message,
+        log_in(acme, "ACME01", "nobody", PASSWORD, now).message,
+        log_in(acme, "ACME01", "pm", "Wrong-Password-1", now).message,
     }
     assert answers == {INVALID_CREDENTIALS}
     assert audit_actions(acme) == ["login.failure"] * 3
@@ -150,9 +157,9 @@ def _count_bcrypt_checks(monkeypatch) -> list[int]:
     ("GHOST03", "admin", PASSWORD),  # company not whitelisted
 ], ids=["unknown-company", "unknown-user", "wrong-password", "not-whitelisted"])
 def test_every_refusal_spends_exactly_one_bcrypt_verification(acme, now, monkeypatch, company, user, password):
-    accounts.burn_verification_time("warm-up")  # the dummy hash is made once per process
+    hashing.burn_verification_time("warm-up")  # the dummy hash is made once per process
     calls = _count_bcrypt_checks(monkeypatch)
-    assert not accounts.login(acme, company, user, password, now).ok
+    assert not log_in(acme, company, user, password, now).ok
     assert calls[0] == 1
 
 
@@ -161,14 +168,14 @@ def test_unknown_company_unknown_user_and_wrong_password_take_comparable_time(ac
     path skipped bcrypt it would be several times faster. No absolute times are asserted."""
     monkeypatch.setenv("KOPRA_BCRYPT_ROUNDS", "10")
     add_user(acme, "ACME01", "timed", Role.PRODUCT_MANAGER, now)  # hashed at cost 10
-    accounts.burn_verification_time("warm-up")
+    hashing.burn_verification_time("warm-up")
     paths = {"unknown company": ("NOPE99", "timed"), "unknown user": ("ACME01", "nobody"),
              "wrong password": ("ACME01", "timed")}
     times: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(7):
         for name, (company, user) in paths.items():
             started = time.perf_counter()
-            result = accounts.login(acme, company, user, "Not-The-Password-9", now)
+            result = log_in(acme, company, user, "Not-The-Password-9", now)
             times[name].append(time.perf_counter() - started)
             assert result.message == INVALID_CREDENTIALS
         with acme.transaction() as session:  # keep the wrong-password path short of the lockout
@@ -178,11 +185,11 @@ def test_unknown_company_unknown_user_and_wrong_password_take_comparable_time(ac
 
 
 def test_a_company_that_is_not_whitelisted_is_told_to_contact_its_relationship_manager(acme, now):
-    result = accounts.login(acme, "GHOST03", "admin", PASSWORD, now)
+    result = log_in(acme, "GHOST03", "admin", PASSWORD, now)
     assert not result.ok and result.message == NOT_WHITELISTED_MESSAGE
     assert "Relationship Manager" in result.message and "not registered" in result.message
     # With a wrong password nothing tells a guesser that the company exists.
-    assert accounts.login(acme, "GHOST03", "admin", "Wrong-Password-1", now).message == INVALID_CREDENTIALS
+    assert log_in(acme, "GHOST03", "admin", "Wrong-Password-1", now).message == INVALID_CREDENTIALS
     with acme.reading() as session:
         assert session.scalar(select(LoginSession)) is None
 
@@ -226,7 +233,7 @@ def test_failures_are_counted_per_user_in_the_store_across_sessions_and_processe
             other_process.dispose()
     # Counted per user: the colleague is untouched.
     assert user_row(acme, "ACME01", "admin").failed_login_count == 0
-    assert accounts.login(acme, "ACME01", "admin", PASSWORD, now).ok
+    assert log_in(acme, "ACME01", "admin", PASSWORD, now).ok
 
 
 def test_wrong_passwords_arriving_at_the_same_moment_all_count(acme, now):
@@ -262,20 +269,20 @@ def test_unblocking_lets_the_user_in_again_with_a_fresh_count(acme, now):
 
 def test_a_session_gives_back_the_actor_reloaded_from_the_store(acme, now):
     token = login_pm(acme, now).token
-    check = accounts.check_session(acme, token, now + timedelta(minutes=1))
+    check = sessions.check_session(acme, token, now + timedelta(minutes=1))
     assert check.actor.user_code == "pm" and check.actor.company_code == "ACME01"
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=1)) == check.actor
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=1)) == check.actor
     # The display name is read on every request: a change shows at once.
     with acme.transaction() as session:
         session.execute(update(User).where(User.user_code == "pm").values(display_name="Putri M."))
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=2)).display_name == "Putri M."
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=2)).display_name == "Putri M."
 
 
 def test_unknown_or_missing_tokens_give_no_actor(acme, now):
-    assert accounts.check_session(acme, None, now) == accounts.SessionCheck()
-    assert accounts.check_session(acme, "", now).ended_message is None
-    forged = accounts.check_session(acme, "made-up-token", now)
-    assert forged.actor is None and forged.ended_message == accounts.SESSION_ENDED
+    assert sessions.check_session(acme, None, now) == sessions.SessionCheck()
+    assert sessions.check_session(acme, "", now).ended_message is None
+    forged = sessions.check_session(acme, "made-up-token", now)
+    assert forged.actor is None and forged.ended_message == policy.SESSION_ENDED
 
 
 def _last_seen(store: Store) -> datetime:
@@ -285,28 +292,28 @@ def _last_seen(store: Store) -> datetime:
 
 def test_a_rerun_only_writes_the_last_seen_time_once_a_minute(acme, now):
     token = login_pm(acme, now).token
-    accounts.check_session(acme, token, now + timedelta(seconds=59))
+    sessions.check_session(acme, token, now + timedelta(seconds=59))
     assert _last_seen(acme) == now
-    accounts.check_session(acme, token, now + timedelta(seconds=61))
+    sessions.check_session(acme, token, now + timedelta(seconds=61))
     assert _last_seen(acme) == now + timedelta(seconds=61)
 
 
 def test_the_session_ends_after_30_idle_minutes_by_default(acme, now):
     token = login_pm(acme, now).token
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=30)) is not None
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=30)) is not None
     # …which counted as activity: 30 more minutes from there are still fine.
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=60)) is not None
-    check = accounts.check_session(acme, token, now + timedelta(minutes=90, seconds=1))
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=60)) is not None
+    check = sessions.check_session(acme, token, now + timedelta(minutes=90, seconds=1))
     assert check.actor is None and "30 minutes without activity" in check.ended_message
     with acme.reading() as session:
         assert session.scalar(select(LoginSession.revoked_reason)) == "idle"
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=91)) is None
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=91)) is None
 
 
 def test_the_idle_timeout_is_configurable(acme, now):
     settings = settings_for(acme, session_idle_minutes=5)
     token = login_pm(acme, now, settings=settings).token
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=6), settings) is None
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=6), settings) is None
 
 
 def test_an_active_session_still_ends_at_its_absolute_lifetime(acme, now):
@@ -315,26 +322,26 @@ def test_an_active_session_still_ends_at_its_absolute_lifetime(acme, now):
     moment = now
     while moment < now + timedelta(hours=2) - timedelta(minutes=10):
         moment += timedelta(minutes=10)
-        assert accounts.actor_for_session(acme, token, moment, settings) is not None
-    check = accounts.check_session(acme, token, now + timedelta(hours=2), settings)
+        assert sessions.actor_for_session(acme, token, moment, settings) is not None
+    check = sessions.check_session(acme, token, now + timedelta(hours=2), settings)
     assert check.actor is None and "limit of 2 hours" in check.ended_message
 
 
 def test_the_default_lifetime_is_12_hours(acme, now):
     token = login_pm(acme, now).token
     for minutes in range(20, 12 * 60, 20):
-        assert accounts.actor_for_session(acme, token, now + timedelta(minutes=minutes)) is not None
-    assert accounts.actor_for_session(acme, token, now + timedelta(hours=12)) is None
+        assert sessions.actor_for_session(acme, token, now + timedelta(minutes=minutes)) is not None
+    assert sessions.actor_for_session(acme, token, now + timedelta(hours=12)) is None
 
 
 def test_logout_revokes_the_session(acme, now):
     token = login_pm(acme, now).token
-    accounts.logout(acme, token, now + timedelta(minutes=1))
-    assert accounts.actor_for_session(acme, token, now + timedelta(minutes=2)) is None
+    sessions.logout(acme, token, now + timedelta(minutes=1))
+    assert sessions.actor_for_session(acme, token, now + timedelta(minutes=2)) is None
     with acme.reading() as session:
         assert session.scalar(select(LoginSession.revoked_reason)) == "logout"
-    accounts.logout(acme, token, now + timedelta(minutes=3))  # twice is harmless
-    accounts.logout(acme, None, now)
+    sessions.logout(acme, token, now + timedelta(minutes=3))  # twice is harmless
+    sessions.logout(acme, None, now)
     assert audit_actions(acme) == ["login.success", "logout"]
 
 
@@ -342,28 +349,28 @@ def test_logout_revokes_the_session(acme, now):
     (lambda s, now: bankops.block_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
      BLOCKED_MESSAGE),
     (lambda s, now: bankops.delete_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
-     accounts.USER_GONE),
+     policy.USER_GONE),
     (lambda s, now: bankops.set_whitelisted(s, operator=OPERATOR, company_code="ACME01", whitelisted=False, now=now),
      NOT_WHITELISTED_MESSAGE),
     (lambda s, now: bankops.reset_password(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
-     accounts.SESSION_ENDED),
+     policy.SESSION_ENDED),
 ], ids=["blocked", "deleted", "dewhitelisted", "password-reset"])
 def test_the_bank_taking_access_away_ends_the_session_at_once(acme, now, change, message):
     token = login_pm(acme, now).token
     change(acme, now + timedelta(minutes=1))
-    check = accounts.check_session(acme, token, now + timedelta(minutes=1, seconds=1))
+    check = sessions.check_session(acme, token, now + timedelta(minutes=1, seconds=1))
     assert check.actor is None and check.ended_message == message
 
 
 @pytest.mark.parametrize("column, value, message", [
     ("status", UserStatus.BLOCKED.value, BLOCKED_MESSAGE),
-    ("deleted_at", "now", accounts.USER_GONE),
+    ("deleted_at", "now", policy.USER_GONE),
 ], ids=["blocked", "deleted"])
 def test_even_a_change_made_straight_in_the_store_takes_effect_on_the_next_request(acme, now, column, value, message):
     token = login_pm(acme, now).token
     with acme.transaction() as session:
         session.execute(update(User).where(User.user_code == "pm").values({column: now if value == "now" else value}))
-    check = accounts.check_session(acme, token, now + timedelta(seconds=5))
+    check = sessions.check_session(acme, token, now + timedelta(seconds=5))
     assert check.actor is None and check.ended_message == message
 
 
@@ -371,7 +378,7 @@ def test_a_company_losing_its_whitelisting_in_the_store_ends_its_sessions(acme, 
     token = login_pm(acme, now).token
     with acme.transaction() as session:
         session.execute(update(Company).where(Company.company_code == "ACME01").values(is_whitelisted=False))
-    assert accounts.check_session(acme, token, now).ended_message == NOT_WHITELISTED_MESSAGE
+    assert sessions.check_session(acme, token, now).ended_message == NOT_WHITELISTED_MESSAGE
 
 
 # --- Passwords ----------------------------------------------------------------------------------
@@ -386,11 +393,11 @@ def _actor(store: Store, now: datetime):
 def test_changing_the_password_ends_every_session_and_gives_this_browser_a_fresh_one(acme, now):
     first = login_pm(acme, now)
     other_browser = login_pm(acme, now).token
-    changed = accounts.change_password(acme, first.actor, PASSWORD, NEW, NEW, now + timedelta(minutes=5))
+    changed = accounts_passwords.change_password(acme, first.actor, PASSWORD, NEW, NEW, now + timedelta(minutes=5))
     later = now + timedelta(minutes=6)
-    assert accounts.actor_for_session(acme, first.token, later) is None
-    assert accounts.actor_for_session(acme, other_browser, later) is None
-    assert accounts.actor_for_session(acme, changed.token, later).user_code == "pm"
+    assert sessions.actor_for_session(acme, first.token, later) is None
+    assert sessions.actor_for_session(acme, other_browser, later) is None
+    assert sessions.actor_for_session(acme, changed.token, later).user_code == "pm"
     with acme.reading() as session:
         reasons = set(session.scalars(select(LoginSession.revoked_reason).where(LoginSession.revoked_at.is_not(None))))
         assert reasons == {"password changed"}
@@ -412,7 +419,7 @@ def test_changing_the_password_ends_every_session_and_gives_this_browser_a_fresh
 def test_the_password_policy(acme, now, new, repeated, words, field):
     actor = _actor(acme, now)
     with pytest.raises(InvalidInput) as refused:
-        accounts.change_password(acme, actor, PASSWORD, new, repeated, now)
+        accounts_passwords.change_password(acme, actor, PASSWORD, new, repeated, now)
     assert words in refused.value.message and refused.value.field == field
     assert login_pm(acme, now).ok  # nothing changed
 
@@ -421,57 +428,57 @@ def test_none_of_the_last_five_passwords_may_come_back(acme, now):
     passwords = [PASSWORD] + [f"Rotasi-Kata-{n}0" for n in range(1, 6)]  # P0 … P5
     actor = _actor(acme, now)
     for before, after in zip(passwords, passwords[1:]):
-        accounts.change_password(acme, actor, before, after, after, now)
+        accounts_passwords.change_password(acme, actor, before, after, after, now)
     current = passwords[-1]
     for recent in passwords[1:]:  # P1 … P5: the last five
         with pytest.raises(InvalidInput, match="last 5 passwords"):
-            accounts.change_password(acme, actor, current, recent, recent, now)
-    accounts.change_password(acme, actor, current, passwords[0], passwords[0], now)  # P0 is six back
+            accounts_passwords.change_password(acme, actor, current, recent, recent, now)
+    accounts_passwords.change_password(acme, actor, current, passwords[0], passwords[0], now)  # P0 is six back
 
 
 def test_a_wrong_current_password_counts_towards_the_lockout(acme, now):
     first = login_pm(acme, now)
     for _ in range(4):
         with pytest.raises(InvalidInput, match="current password is not correct"):
-            accounts.change_password(acme, first.actor, "Wrong-Password-1", NEW, NEW, now)
+            accounts_passwords.change_password(acme, first.actor, "Wrong-Password-1", NEW, NEW, now)
     with pytest.raises(AccessDenied) as blocked:
-        accounts.change_password(acme, first.actor, "Wrong-Password-1", NEW, NEW, now)
+        accounts_passwords.change_password(acme, first.actor, "Wrong-Password-1", NEW, NEW, now)
     assert blocked.value.message == BLOCKED_MESSAGE
-    assert accounts.check_session(acme, first.token, now).ended_message == BLOCKED_MESSAGE
+    assert sessions.check_session(acme, first.token, now).ended_message == BLOCKED_MESSAGE
 
 
 def test_an_expired_password_must_be_changed_after_a_correct_login(acme, now):
     add_user(acme, "ACME01", "old", Role.PRODUCT_MANAGER, now, changed_days_ago=91)
-    result = accounts.login(acme, "ACME01", "old", PASSWORD, now)
+    result = log_in(acme, "ACME01", "old", PASSWORD, now)
     assert result.ok and result.must_change_password
-    assert accounts.check_session(acme, result.token, now).must_change_password
+    assert sessions.check_session(acme, result.token, now).must_change_password
     assert user_row(acme, "ACME01", "old").must_change_password  # kept, even if the browser is closed
-    changed = accounts.change_password(acme, result.actor, PASSWORD, NEW, NEW, now)
-    assert not accounts.check_session(acme, changed.token, now).must_change_password
-    assert not accounts.login(acme, "ACME01", "old", NEW, now).must_change_password
+    changed = accounts_passwords.change_password(acme, result.actor, PASSWORD, NEW, NEW, now)
+    assert not sessions.check_session(acme, changed.token, now).must_change_password
+    assert not log_in(acme, "ACME01", "old", NEW, now).must_change_password
 
 
 def test_the_password_lifetime_is_configurable(acme, now):
     settings = settings_for(acme, password_max_age_days=30)
     add_user(acme, "ACME01", "month", Role.PRODUCT_MANAGER, now, changed_days_ago=31)
     add_user(acme, "ACME01", "fresh", Role.PRODUCT_MANAGER, now, changed_days_ago=29)
-    assert accounts.login(acme, "ACME01", "month", PASSWORD, now, settings).must_change_password
-    assert not accounts.login(acme, "ACME01", "fresh", PASSWORD, now, settings).must_change_password
+    assert log_in(acme, "ACME01", "month", PASSWORD, now, settings).must_change_password
+    assert not log_in(acme, "ACME01", "fresh", PASSWORD, now, settings).must_change_password
 
 
 def test_a_first_login_with_a_one_time_password_must_change_it(acme, now):
     otp = bankops.create_user(acme, operator=OPERATOR, company_code="ACME01", user_code="rina",
                               display_name="Rina Wijaya", role=Role.PRODUCT_MANAGER, now=now)
-    result = accounts.login(acme, "ACME01", "rina", otp.password, now)
+    result = log_in(acme, "ACME01", "rina", otp.password, now)
     assert result.ok and result.must_change_password
-    changed = accounts.change_password(acme, result.actor, otp.password, NEW, NEW, now)
-    assert not accounts.check_session(acme, changed.token, now).must_change_password
-    assert not accounts.login(acme, "ACME01", "rina", otp.password, now).ok
-    assert accounts.login(acme, "ACME01", "rina", NEW, now).ok
+    changed = accounts_passwords.change_password(acme, result.actor, otp.password, NEW, NEW, now)
+    assert not sessions.check_session(acme, changed.token, now).must_change_password
+    assert not log_in(acme, "ACME01", "rina", otp.password, now).ok
+    assert log_in(acme, "ACME01", "rina", NEW, now).ok
 
 
 def test_one_time_passwords_are_random_and_readable():
-    passwords = {accounts.new_one_time_password() for _ in range(200)}
+    passwords = {policy.new_one_time_password() for _ in range(200)}
     assert len(passwords) == 200
     for password in passwords:
         assert len(password) == 14 and password.count("-") == 2
@@ -486,14 +493,14 @@ def test_no_password_or_token_ever_reaches_the_audit_log(acme, now):
     result = login_pm(acme, now)
     secrets_seen.append(result.token)
     login_pm(acme, now, "Wrong-Password-1")
-    accounts.login(acme, "ACME01", "Wrong-Password-1", PASSWORD, now)  # a password typed as User ID
-    changed = accounts.change_password(acme, result.actor, PASSWORD, NEW, NEW, now)
+    log_in(acme, "ACME01", "Wrong-Password-1", PASSWORD, now)  # a password typed as User ID
+    changed = accounts_passwords.change_password(acme, result.actor, PASSWORD, NEW, NEW, now)
     secrets_seen.append(changed.token)
     otp = bankops.create_user(acme, operator=OPERATOR, company_code="ACME01", user_code="rina",
                               display_name="Rina", role=Role.PRODUCT_MANAGER, now=now)
     reset = bankops.reset_password(acme, operator=OPERATOR, company_code="ACME01", user_code="rina", now=now)
     secrets_seen += [otp.password, reset.password]
-    accounts.logout(acme, changed.token, now)
+    sessions.logout(acme, changed.token, now)
     with acme.reading() as session:
         dump = " ".join(str(value) for row in session.execute(text("SELECT * FROM audit_log")) for value in row)
         dump += " ".join(str(value) for row in session.execute(text("SELECT * FROM login_sessions")) for value in row)
@@ -512,7 +519,7 @@ def test_audit_entries_are_in_utc_with_who_and_what(acme, now):
     login_pm(acme, now)
     with acme.reading() as session:
         entry = session.scalar(select(AuditEntry))
-        company_id = accounts.find_company(session, "ACME01").id
+        company_id = login.find_company(session, "ACME01").id
     assert entry.at == now and entry.at.utcoffset() == timedelta(0)
     assert (entry.actor_kind, entry.actor, entry.company_id, entry.action) == (
         ActorKind.USER, "ACME01/pm", company_id, "login.success")

@@ -20,11 +20,18 @@ from typing import Any, Callable
 import pytest
 from sqlalchemy import update
 
-from core import accounts, catalogue, catalogue_csv, company, orders, warehouses
-from core.access import Actor
+from core.accounts import login
+from core.accounts import passwords
+from core.accounts import policy
+from core.catalogue import catalogue
+from core.catalogue import csv_io as catalogue_csv
+from core.company import profile as company
+from core.orders import seller as orders
+from core.warehouses import warehouses
+from core.acting import Actor
 from core.domain import ComplaintResolution, Role, UserStatus
 from core.errors import AccessDenied, DomainError
-from core.models import Company, User
+from core.store.models import Company, User
 
 ANY_ROLE = frozenset(Role)
 SYSTEM_ADMINISTRATOR = frozenset({Role.SYSTEM_ADMINISTRATOR})
@@ -58,16 +65,16 @@ def _photo() -> bytes:
 
 def _orders_of_both_companies(world, now) -> None:
     """One order for each company, so reads have rows to leak if they could."""
-    from core import buyer_channel as buyers
+    from core.orders import buyer_channel as buyers
     for company_code in ("ACME01", "OTHER02"):
         buyers.place_order(world.store, buyer_code="BUY-1", company_code=company_code, warehouse_code="JKT-1",
                            lines=[buyers.OrderLine("RICE-5", 1)], now=now)
 
 
 SERVICES: list[Service] = [
-    Service("accounts.account_summary", lambda w, actor, now: accounts.account_summary(w.store, actor, now), ANY_ROLE),
+    Service("accounts.account_summary", lambda w, actor, now: passwords.account_summary(w.store, actor, now), ANY_ROLE),
     Service("accounts.change_password",
-            lambda w, actor, now: accounts.change_password(w.store, actor, "x", "Nieuw-Wachtwoord-1",
+            lambda w, actor, now: passwords.change_password(w.store, actor, "x", "Nieuw-Wachtwoord-1",
                                                            "Nieuw-Wachtwoord-1", now), ANY_ROLE),
     Service("orders.accept_order", lambda w, a, now: orders.accept_order(w.store, a, "KP-X", now), PRODUCT_MANAGER),
     Service("orders.accept_orders", lambda w, a, now: orders.accept_orders(w.store, a, ["KP-X"], now), PRODUCT_MANAGER),
@@ -108,7 +115,7 @@ SERVICES: list[Service] = [
 
 def _company_ids_of_codes(world, codes: set[str]) -> set[int]:
     with world.store.reading() as session:
-        return {accounts.find_company(session, code).id for code in codes}
+        return {login.find_company(session, code).id for code in codes}
 
 
 def _with_orders(read):
@@ -125,7 +132,7 @@ def _companies_of_skus(rows) -> set[str]:
     """The companies owning the listed products (by product id: both world companies sell RICE-5)."""
     from sqlalchemy import select
 
-    from core.models import Product
+    from core.store.models import Product
     ids = {row.id for row in rows}
     with _READ_STORE[0].reading() as session:
         return set(session.scalars(select(Company.company_code).join(Product, Product.company_id == Company.id)
@@ -135,7 +142,7 @@ def _companies_of_skus(rows) -> set[str]:
 def _companies_of_orders(rows) -> set[str]:
     from sqlalchemy import select
 
-    from core.models import Order
+    from core.store.models import Order
     numbers = [row.order_number for row in rows]
     if not numbers:
         return set()
@@ -147,7 +154,7 @@ def _companies_of_orders(rows) -> set[str]:
 READS: list[Read] = [
     Read("catalogue.list_products", lambda w, a, now: catalogue.list_products(w.store, a),
          lambda rows: _companies_of_skus(rows)),
-    Read("accounts.account_summary", lambda w, actor, now: accounts.account_summary(w.store, actor, now),
+    Read("accounts.account_summary", lambda w, actor, now: passwords.account_summary(w.store, actor, now),
          lambda result: {result.company_code}),
     Read("orders.list_orders", _with_orders(lambda w, a, now: orders.list_orders(w.store, a, "New")),
          _companies_of_orders),
@@ -195,13 +202,13 @@ def _allowed_actor(world, service: Service) -> Actor:
 
 STANDING_CHANGES = {
     "blocked user": (lambda s, actor: s.execute(update(User).where(User.id == actor.user_id)
-                                                 .values(status=UserStatus.BLOCKED.value)), accounts.BLOCKED_MESSAGE),
+                                                 .values(status=UserStatus.BLOCKED.value)), policy.BLOCKED_MESSAGE),
     "deleted user": (lambda s, actor: s.execute(update(User).where(User.id == actor.user_id)
                                                  .values(deleted_at=datetime(2026, 2, 1).astimezone())),
-                     accounts.USER_GONE),
+                     policy.USER_GONE),
     "company not whitelisted": (lambda s, actor: s.execute(update(Company).where(Company.id == actor.company_id)
                                                             .values(is_whitelisted=False)),
-                                accounts.NOT_WHITELISTED_MESSAGE),
+                                policy.NOT_WHITELISTED_MESSAGE),
 }
 
 

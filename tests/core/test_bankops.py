@@ -7,10 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import accounts, audit, bankops
+from core.accounts.login import login as log_in
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import audit
+from core.accounts import bankops
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import InvalidInput, NotFound
-from core.models import LoginSession
+from core.store.models import LoginSession
 from tests.core.test_accounts import PASSWORD, audit_actions, seed, user_row
 
 OPERATOR = "rm.sari"
@@ -43,14 +47,14 @@ def test_a_bad_or_duplicate_company_is_refused(acme, now, code, name, words):
 
 
 def test_whitelisting_lets_a_company_in_and_taking_it_off_ends_its_sessions(acme, now):
-    assert not accounts.login(acme, "GHOST03", "admin", PASSWORD, now).ok
+    assert not log_in(acme, "GHOST03", "admin", PASSWORD, now).ok
     bankops.set_whitelisted(acme, operator=OPERATOR, company_code="ghost03", whitelisted=True, now=now)
-    token = accounts.login(acme, "GHOST03", "admin", PASSWORD, now).token
+    token = log_in(acme, "GHOST03", "admin", PASSWORD, now).token
     assert token
     bankops.set_whitelisted(acme, operator=OPERATOR, company_code="GHOST03", whitelisted=False, now=now)
     with acme.reading() as session:
         assert session.scalar(select(LoginSession.revoked_reason)) == "company not whitelisted"
-    assert accounts.actor_for_session(acme, token, now) is None
+    assert sessions.actor_for_session(acme, token, now) is None
 
 
 def test_a_new_user_gets_a_one_time_password_to_change_at_first_login(acme, now):
@@ -60,7 +64,7 @@ def test_a_new_user_gets_a_one_time_password_to_change_at_first_login(acme, now)
     user = user_row(acme, "ACME01", "rina")
     assert user.role == Role.SYSTEM_ADMINISTRATOR and user.must_change_password
     assert user.password_hash != otp.password and otp.password not in user.password_hash
-    result = accounts.login(acme, "ACME01", "rina", otp.password, now)
+    result = log_in(acme, "ACME01", "rina", otp.password, now)
     assert result.ok and result.must_change_password
 
 
@@ -90,30 +94,30 @@ def test_actions_on_an_unknown_user_say_so(acme, now, action):
 
 
 def test_block_ends_sessions_and_unblock_resets_the_count(acme, now):
-    token = accounts.login(acme, "ACME01", "pm", PASSWORD, now).token
+    token = log_in(acme, "ACME01", "pm", PASSWORD, now).token
     for _ in range(3):
-        accounts.login(acme, "ACME01", "pm", "Wrong-Password-1", now)
+        log_in(acme, "ACME01", "pm", "Wrong-Password-1", now)
     row = bankops.block_user(acme, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now,
                              reason="asked by the company")
     assert row.status == "BLOCKED"
-    assert accounts.actor_for_session(acme, token, now) is None
+    assert sessions.actor_for_session(acme, token, now) is None
     row = bankops.unblock_user(acme, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now)
     assert (row.status, row.failed_login_count) == ("ACTIVE", 0)
-    assert accounts.login(acme, "ACME01", "pm", PASSWORD, now).ok
+    assert log_in(acme, "ACME01", "pm", PASSWORD, now).ok
 
 
 def test_a_reset_password_is_one_time_and_keeps_a_blocked_user_blocked(acme, now):
     bankops.block_user(acme, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now)
     otp = bankops.reset_password(acme, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now)
-    assert accounts.login(acme, "ACME01", "pm", otp.password, now).message == accounts.BLOCKED_MESSAGE
+    assert log_in(acme, "ACME01", "pm", otp.password, now).message == policy.BLOCKED_MESSAGE
     bankops.unblock_user(acme, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now)
-    assert not accounts.login(acme, "ACME01", "pm", PASSWORD, now).ok
-    result = accounts.login(acme, "ACME01", "pm", otp.password, now)
+    assert not log_in(acme, "ACME01", "pm", PASSWORD, now).ok
+    result = log_in(acme, "ACME01", "pm", otp.password, now)
     assert result.ok and result.must_change_password
 
 
 def test_list_users_shows_status_and_last_login_of_that_company_only(acme, now):
-    accounts.login(acme, "ACME01", "pm", PASSWORD, now + timedelta(hours=1))
+    log_in(acme, "ACME01", "pm", PASSWORD, now + timedelta(hours=1))
     bankops.block_user(acme, operator=OPERATOR, company_code="ACME01", user_code="admin", now=now)
     rows = bankops.list_users(acme, operator=OPERATOR, company_code="ACME01", now=now)
     assert [(r.company_code, r.user_code, r.status, r.last_login_at) for r in rows] == [

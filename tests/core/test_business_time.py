@@ -1,4 +1,4 @@
-"""Tests for core.business_time: the warehouse business-day clock."""
+"""Tests for core.warehouses.business_time: the warehouse business-day clock."""
 
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -8,18 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.business_time import (
-    INDONESIAN_TIME_ZONES,
-    OperatingCalendar,
-    add_business_days,
-    add_business_hours,
-    is_open,
-    is_working_day,
-    next_opening,
-    non_working_days,
-    open_hours_between,
-    zone_abbreviation,
-)
+from core.warehouses.business_time import INDONESIAN_TIME_ZONES, OperatingCalendar, add_business_days, add_business_hours, is_open, is_working_day, next_opening, non_working_days, open_hours_between, zone_abbreviation
 
 UTC = timezone.utc
 WIB = ZoneInfo("Asia/Jakarta")

@@ -11,14 +11,14 @@ from hypothesis import given, strategies as st
 from PIL import Image
 from sqlalchemy import event, func, select
 
-from core import buyer_channel as buyers
-from core import catalogue as cat
-from core import orders
-from core.buyer_channel import OrderLine
-from core.catalogue import NewStock, ProductDetails, StockEdit
+from core.orders import buyer_channel as buyers
+from core.catalogue import catalogue as cat
+from core.orders import seller as orders
+from core.orders.buyer_channel import OrderLine
+from core.catalogue.catalogue import NewStock, ProductDetails, StockEdit
 from core.domain import ProductStatus
 from core.errors import AccessDenied, ConcurrentChange, InvalidInput, NotFound
-from core.models import AuditEntry, OrderItem, PriceChange, Product, StockLevel, Warehouse
+from core.store.models import AuditEntry, OrderItem, PriceChange, Product, StockLevel, Warehouse
 from tests.core.conftest import wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)

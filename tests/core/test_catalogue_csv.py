@@ -9,13 +9,13 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import buyer_channel as buyers
-from core import catalogue as cat
-from core import catalogue_csv as cc
-from core.buyer_channel import OrderLine
-from core.catalogue import ProductDetails
+from core.orders import buyer_channel as buyers
+from core.catalogue import catalogue as cat
+from core.catalogue import csv_io as cc
+from core.orders.buyer_channel import OrderLine
+from core.catalogue.catalogue import ProductDetails
 from core.errors import AccessDenied, InvalidInput
-from core.models import PriceChange, Product, StockLevel
+from core.store.models import PriceChange, Product, StockLevel
 from tests.core.conftest import wib
 from tests.core.test_catalogue import add_warehouse, level, snapshot
 

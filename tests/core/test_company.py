@@ -12,12 +12,13 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 from sqlalchemy import select, update
 
-from core import accounts, audit
-from core import company as profile
+from core.accounts import policy as accounts
+from core.accounts import audit
+from core.company import profile
 from core.domain import UserStatus
 from core.errors import AccessDenied, InvalidInput
-from core.models import AuditEntry, Company, User
-from core.passwords import hash_password
+from core.store.models import AuditEntry, Company, User
+from core.accounts.hashing import hash_password
 
 PASSWORD = "Admin-Passw0rd-2026"
 NEW_ACCOUNT = dict(bank_name="Bank Mandiri", account_number="1370-0098-76543", account_holder="PT Acme Jaya",

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from core import buyer_channel as buyers
-from core import orders
-from core.deadlines import auto_cancel
+from core.orders import buyer_channel as buyers
+from core.orders import seller as orders
+from core.orders.deadlines import auto_cancel
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import ConcurrentChange
-from core.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
-from core.store import Store
-from core.sweep import run_sweep
+from core.store.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
+from core.store.database import Store
+from core.orders.sweep import run_sweep
 from tests.core.conftest import at_once, wib
 from tests.core.test_orders import MONDAY_10, place, ship, status_of
 
@@ -112,7 +112,7 @@ def test_a_race_between_a_person_and_the_scheduler_has_exactly_one_winner(world,
     """The person reads the order, the scheduler cancels it meanwhile. On PostgreSQL the scheduler gets
     there first and the person is told what happened; on SQLite the person's write lock was taken up
     front, so the scheduler waits, then finds nothing to do. Either way: one winner, one event."""
-    import core.order_steps as steps
+    from core.orders import steps
 
     number = place(world).order_number
     sweeper = Store(world.store.database_url)

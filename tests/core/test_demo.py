@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.demo import DEMO_COMPANY_CODE, DEMO_PASSWORD, OTHER_COMPANY_CODE, load_demo
+from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, OTHER_COMPANY_CODE, load_demo
 from core.domain import Role, UserStatus
-from core.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
-from core.passwords import verify_password
+from core.store.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
+from core.accounts.hashing import verify_password
 
 
 def test_the_demo_has_a_whitelisted_company_with_both_roles(store, now):
@@ -59,7 +59,7 @@ def test_the_demo_is_never_loaded_twice(store, now):
 
 
 def test_the_same_seed_gives_the_same_prices(store, now, tmp_path):
-    from core.store import Store, migrate
+    from core.store.database import Store, migrate
 
     other = Store(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     migrate(other)

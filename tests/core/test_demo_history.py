@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from sqlalchemy import func, select
 
-from core.demo import load_demo
+from core.demo.seed import load_demo
 from core.domain import ComplaintResolution, FailureKind, OrderStatus
-from core.lifecycle import RESERVING_STATUSES
-from core.models import Complaint, Order, OrderEvent, OrderItem, Payout, StockLevel
+from core.orders.lifecycle import RESERVING_STATUSES
+from core.store.models import Complaint, Order, OrderEvent, OrderItem, Payout, StockLevel
 
 
 def test_the_demo_history_is_consistent_and_shows_every_path(store, now):

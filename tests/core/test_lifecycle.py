@@ -7,7 +7,7 @@ import pytest
 
 from core.domain import OrderStatus as S
 from core.errors import TransitionRefused
-from core.lifecycle import TRANSITIONS, OrderClock, Step, check_step
+from core.orders.lifecycle import TRANSITIONS, OrderClock, Step, check_step
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 PAST, FUTURE = NOW - timedelta(hours=1), NOW + timedelta(hours=1)

@@ -2,8 +2,8 @@
 connection, all released at the same instant."""
 from __future__ import annotations
 
-from core import buyer_channel as buyers
-from core.buyer_channel import OrderLine
+from core.orders import buyer_channel as buyers
+from core.orders.buyer_channel import OrderLine
 from core.errors import OutOfStock
 from tests.core.conftest import at_once
 from tests.core.test_orders import MONDAY_10

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from core import buyer_channel as buyers
-from core import orders
-from core.buyer_channel import OrderLine
+from core.orders import buyer_channel as buyers
+from core.orders import seller as orders
+from core.orders.buyer_channel import OrderLine
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import AccessDenied, InvalidInput, NotFound, OutOfStock, TransitionRefused
-from core.models import Order, OrderEvent, OrderItem, Payout, Refund, Shipment
+from core.store.models import Order, OrderEvent, OrderItem, Payout, Refund, Shipment
 from tests.core.conftest import wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
@@ -226,7 +226,7 @@ def test_the_buyer_channel_refuses_bad_orders_clearly(world, kwargs, error, word
 def test_a_closed_warehouse_takes_no_orders(world):
     from sqlalchemy import update
     from core.domain import WarehouseStatus
-    from core.models import Warehouse
+    from core.store.models import Warehouse
     with world.store.transaction() as session:
         session.execute(update(Warehouse).values(status=WarehouseStatus.CLOSED))
     with pytest.raises(InvalidInput, match="is closed and takes no orders"):
@@ -258,7 +258,7 @@ def test_a_system_administrator_may_not_handle_orders(world):
 
 
 def test_accepting_an_order_the_system_already_cancelled_says_what_happened(world):
-    from core.deadlines import auto_cancel
+    from core.orders.deadlines import auto_cancel
     number = place(world).order_number
     auto_cancel(world.store, wib(2026, 11, 24, 10, 0))
     with pytest.raises(TransitionRefused) as refused:

@@ -9,8 +9,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.domain import OrderStatus, PayoutStatus, Role
-from core.models import (Buyer, Company, Order, Payout, Product, Refund, StockLevel, User, Warehouse)
-from core.store import Store, current_revision, downgrade, head_revision, migrate
+from core.store.models import Buyer, Company, Order, Payout, Product, Refund, StockLevel, User, Warehouse
+from core.store.database import Store, current_revision, downgrade, head_revision, migrate
 
 WIB = timezone(timedelta(hours=7))
 
@@ -204,7 +204,7 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(store):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from core.models import Base
+    from core.store.models import Base
 
     with store.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)

@@ -10,15 +10,15 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from core import audit
-from core import buyer_channel as buyers
-from core import warehouses as wh
-from core.buyer_channel import OrderLine
-from core.business_time import is_working_day
+from core.accounts import audit
+from core.orders import buyer_channel as buyers
+from core.warehouses import warehouses as wh
+from core.orders.buyer_channel import OrderLine
+from core.warehouses.business_time import is_working_day
 from core.domain import Role, UserStatus, WarehouseStatus
 from core.errors import AccessDenied, InvalidInput, NotFound
-from core.models import AuditEntry, Company, Order, StockLevel, User, Warehouse, WarehouseClosure
-from core.warehouses import calendar_of
+from core.store.models import AuditEntry, Company, Order, StockLevel, User, Warehouse, WarehouseClosure
+from core.warehouses.warehouses import calendar_of
 from tests.core.conftest import _user, _warehouse, wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
@@ -203,7 +203,7 @@ def test_a_bad_modification_is_refused_and_nothing_is_stored(world, now):
 
 
 def test_a_new_sla_applies_to_orders_packed_from_then_on(world, now):
-    from core import orders
+    from core.orders import seller as orders
 
     number = place(world).order_number
     orders.accept_order(world.store, world.pm, number, MONDAY_10 + timedelta(minutes=5))

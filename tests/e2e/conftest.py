@@ -92,7 +92,7 @@ def page(browser):
 @pytest.fixture(scope="module")
 def app_store(running_app):
     """The running app's own store, for setting the scene (a buyer's order) and checking results."""
-    from core.store import Store
+    from core.store.database import Store
 
     store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
     yield store

@@ -2,7 +2,7 @@
 is an opaque id that survives a reload and dies with logout; five wrong passwords block; a first
 login goes through the password change; other roles' URLs lead nowhere.
 
-Users that these tests block or change are created fresh through core.bankops in the shared
+Users that these tests block or change are created fresh through core.accounts.bankops in the shared
 running app's store, so the demo users other browser tests rely on are never touched.
 """
 from __future__ import annotations
@@ -13,11 +13,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from core import accounts, bankops
+from core.accounts.login import login as core_login
+from core.accounts import policy
+from core.accounts import sessions
+from core.accounts import bankops
 from core.clock import utc_now
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
-from core.store import Store
+from core.store.database import Store
 from tests.e2e.conftest import log_in as _log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -79,7 +82,7 @@ def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with
     token = cookie["value"]
     assert len(token) >= 40 and "." not in token and not token.startswith("eyJ")  # not a JWT of the username
     assert cookie["sameSite"] == "Strict"
-    assert accounts.actor_for_session(app_store, token, utc_now()).user_code == "pm"
+    assert sessions.actor_for_session(app_store, token, utc_now()).user_code == "pm"
 
     page.reload()  # a new browser session: the login comes back from the cookie
     expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
@@ -87,7 +90,7 @@ def test_the_cookie_is_an_opaque_session_id_that_survives_a_reload_and_dies_with
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("textbox", name="Company ID").first).to_be_visible()  # a rerun may briefly show two
     assert session_cookie(page, present=False) is None
-    assert accounts.actor_for_session(app_store, token, utc_now()) is None
+    assert sessions.actor_for_session(app_store, token, utc_now()) is None
     # Even a copy of the old cookie opens nothing: the server ended the session.
     page.context.add_cookies([{"name": COOKIE, "value": token, "url": running_app.url}])
     page.reload()
@@ -109,18 +112,18 @@ def test_five_wrong_passwords_then_the_blocked_message(running_app, page, app_st
     user_code, _ = fresh_user(app_store)
     for attempt in range(1, 6):
         log_in(page, running_app.url, "DEMO01", user_code, f"Wrong-Password-{attempt}")
-        expected = accounts.BLOCKED_MESSAGE if attempt == 5 else accounts.INVALID_CREDENTIALS
+        expected = policy.BLOCKED_MESSAGE if attempt == 5 else policy.INVALID_CREDENTIALS
         expect(page.get_by_text(expected)).to_be_visible()
     screenshot(page, "accounts-blocked")
     # A new browser session does not start the count again.
     page.context.clear_cookies()
     log_in(page, running_app.url, "DEMO01", user_code, "Wrong-Password-6")
-    expect(page.get_by_text(accounts.BLOCKED_MESSAGE)).to_be_visible()
+    expect(page.get_by_text(policy.BLOCKED_MESSAGE)).to_be_visible()
 
 
 @pytest.mark.parametrize("user_code, company, message", [
-    ("blocked", "DEMO01", accounts.BLOCKED_MESSAGE),
-    ("admin", "NOTWL02", accounts.NOT_WHITELISTED_MESSAGE),
+    ("blocked", "DEMO01", policy.BLOCKED_MESSAGE),
+    ("admin", "NOTWL02", policy.NOT_WHITELISTED_MESSAGE),
 ], ids=["blocked-demo-user", "company-not-whitelisted"])
 def test_the_demo_refusals_read_as_the_faq_says(running_app, page, user_code, company, message):
     log_in(page, running_app.url, company, user_code, DEMO_PASSWORD)
@@ -138,4 +141,4 @@ def test_a_first_login_goes_through_the_password_change(running_app, page, app_s
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_role("heading", name="Warehouse Management").first).to_be_visible()
     assert menu(page) == MENUS["admin"]
-    assert accounts.login(app_store, "DEMO01", user_code, "Gudang-Sentani-88", utc_now()).ok
+    assert core_login(app_store, "DEMO01", user_code, "Gudang-Sentani-88", utc_now()).ok

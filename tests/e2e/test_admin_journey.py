@@ -12,9 +12,9 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core.demo import DEMO_PASSWORD
-from core.models import Company, Warehouse
-from core.store import Store
+from core.demo.seed import DEMO_PASSWORD
+from core.store.models import Company, Warehouse
+from core.store.database import Store
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser

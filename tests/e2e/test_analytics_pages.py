@@ -9,7 +9,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser

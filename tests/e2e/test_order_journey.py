@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from core import buyer_channel as buyers
+from core.orders import buyer_channel as buyers
 from core.clock import utc_now
-from core.demo import DEMO_PASSWORD
+from core.demo.seed import DEMO_PASSWORD
 from tests.e2e.conftest import log_in, screenshot
 from tests.e2e.test_product_journey import add_product_in_browser, open_product_management
 

@@ -13,12 +13,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core import accounts
-from core.catalogue import add_product_with_stock
+from core import acting as accounts
+from core.catalogue.catalogue import add_product_with_stock
 from core.clock import utc_now
-from core.demo import DEMO_PASSWORD
-from core.models import Company, Product, StockLevel, User
-from core.store import Store
+from core.demo.seed import DEMO_PASSWORD
+from core.store.models import Company, Product, StockLevel, User
+from core.store.database import Store
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser

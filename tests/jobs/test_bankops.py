@@ -8,10 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core import accounts
+from core.accounts.login import login as log_in
+from core.accounts import policy
 from core.clock import utc_now
-from core.models import AuditEntry
-from core.store import Store
+from core.store.models import AuditEntry
+from core.store.database import Store
 from tests.jobs.test_commands import assert_one_clear_sentence, run
 
 OTP_LINE = re.compile(r"One-time password for (\S+)/(\S+): (\S+)")
@@ -47,10 +48,10 @@ def test_onboarding_a_company_and_its_user_end_to_end(prepared):
     otp = one_time_password(bankops(env, "create-user", "ACME01", "rina", "--role", "product-manager",
                                     "--name", "Rina Wijaya", "--operator", "rm.sari"))
     # Not whitelisted yet: the right password gets the FAQ's answer.
-    assert accounts.login(store, "ACME01", "rina", otp, utc_now()).message == accounts.NOT_WHITELISTED_MESSAGE
+    assert log_in(store, "ACME01", "rina", otp, utc_now()).message == policy.NOT_WHITELISTED_MESSAGE
     assert bankops(env, "whitelist", "ACME01").stdout.strip() == \
         "Company ACME01 is now whitelisted for Kopra Partnership."
-    first = accounts.login(store, "ACME01", "rina", otp, utc_now())
+    first = log_in(store, "ACME01", "rina", otp, utc_now())
     assert first.ok and first.must_change_password
 
     listing = bankops(env, "list-users", "ACME01")
@@ -61,12 +62,12 @@ def test_onboarding_a_company_and_its_user_end_to_end(prepared):
 
     assert bankops(env, "block", "ACME01", "rina", "--reason", "left the company").returncode == 0
     assert "BLOCKED" in bankops(env, "list-users", "ACME01").stdout
-    assert accounts.login(store, "ACME01", "rina", otp, utc_now()).message == accounts.BLOCKED_MESSAGE
+    assert log_in(store, "ACME01", "rina", otp, utc_now()).message == policy.BLOCKED_MESSAGE
     assert bankops(env, "unblock", "ACME01", "rina").returncode == 0
     new_otp = one_time_password(bankops(env, "reset-password", "ACME01", "rina"))
     assert new_otp != otp
-    assert not accounts.login(store, "ACME01", "rina", otp, utc_now()).ok
-    assert accounts.login(store, "ACME01", "rina", new_otp, utc_now()).must_change_password
+    assert not log_in(store, "ACME01", "rina", otp, utc_now()).ok
+    assert log_in(store, "ACME01", "rina", new_otp, utc_now()).must_change_password
 
     assert bankops(env, "dewhitelist", "ACME01").returncode == 0
     assert "ACME01  not whitelisted  PT Acme Niaga" in bankops(env, "list-companies").stdout

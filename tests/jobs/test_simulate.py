@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.demo import load_demo
+from core.demo.seed import load_demo
 from core.domain import ActorKind
-from core.models import Order, OrderEvent
+from core.store.models import Order, OrderEvent
 from jobs.simulate import run_simulation
 from tests.jobs.test_commands import run
 

@@ -23,19 +23,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select, update
 
 from core.domain import ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
-from core.access import Actor
-from core.models import (
-    Buyer,
-    Company,
-    Complaint,
-    Order,
-    OrderItem,
-    Payout,
-    Product,
-    Refund,
-    Warehouse,
-)
-from core.store import Store
+from core.acting import Actor
+from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
+from core.store.database import Store
 
 H = timedelta(hours=1)
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.models import Buyer, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
-from core.store import Store
+from core.store.models import Buyer, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
+from core.store.database import Store
 
 
 @dataclass

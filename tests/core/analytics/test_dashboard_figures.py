@@ -118,7 +118,7 @@ def test_figures_checked_by_hand_on_three_orders(store, analytics, now):
     import random
 
     from tests.core.analytics.dataset import _company, add_order
-    from core.models import Buyer
+    from core.store.models import Buyer
     from core.analytics.sync import sync
 
     with store.transaction() as s:

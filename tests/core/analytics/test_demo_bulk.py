@@ -1,4 +1,4 @@
-"""The large demo generator: fast business time that agrees with core.business_time, and rows
+"""The large demo generator: fast business time that agrees with core.warehouses.business_time, and rows
 consistent with the lifecycle (on SQLite and PostgreSQL), which the dashboard then reads right."""
 from __future__ import annotations
 
@@ -13,23 +13,11 @@ from sqlalchemy import select
 
 from core.analytics.queries import Period, load_dashboard
 from core.analytics.sync import sync
-from core.business_time import OperatingCalendar, add_business_days
-from core.demo import DEMO_COMPANY_CODE, load_demo
-from core.demo_bulk import BusinessClock, _us, calendar_of_warehouse, generate_bulk
-from core.models import (
-    Company,
-    Complaint,
-    Order,
-    OrderEvent,
-    OrderItem,
-    Payout,
-    Refund,
-    Shipment,
-    StockLevel,
-    User,
-    Warehouse,
-)
-from core.access import Actor
+from core.warehouses.business_time import OperatingCalendar, add_business_days
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo
+from core.demo.bulk import BusinessClock, _us, calendar_of_warehouse, generate_bulk
+from core.store.models import Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, StockLevel, User, Warehouse
+from core.acting import Actor
 from core.domain import Role
 from tests.core.analytics import reference
 
@@ -107,7 +95,7 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         assert o.updated_at == max(t for t in (*stamps, o.closed_at) if t is not None) or o.status in (
             "COMPLAINED", "RETURN_REQUESTED")
         cal = calendars[o.warehouse_id]
-        if n % 10 == 0:  # business-time deadlines, checked with core.business_time itself
+        if n % 10 == 0:  # business-time deadlines, checked with core.warehouses.business_time itself
             assert o.confirm_deadline == add_business_days(cal, o.placed_at, 1)
             if o.accepted_at:
                 assert o.accepted_at <= o.confirm_deadline

@@ -85,7 +85,7 @@ def test_tab_and_carriage_return_are_neutralised_too(store, analytics, synced, n
     from sqlalchemy import update
 
     from core.analytics.sync import sync
-    from core.models import Buyer
+    from core.store.models import Buyer
 
     with store.transaction() as s:
         s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00001").values(name="\tTab Mart"))

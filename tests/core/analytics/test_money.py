@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.money import format_rupiah, format_rupiah_short
+from core.formats import format_rupiah, format_rupiah_short
 
 
 @pytest.mark.parametrize("amount,text", [(0, "Rp0"), (950, "Rp950"), (1_234_567, "Rp1.234.567"),

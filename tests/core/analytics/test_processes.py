@@ -18,7 +18,7 @@ SCHEDULER = textwrap.dedent("""
     import json, random, sys
     from datetime import datetime, timedelta
     from core.analytics.sync import make_sync_rule
-    from core.store import Store
+    from core.store.database import Store
     from jobs.scheduler import sweep_once
     from tests.core.analytics.dataset import advance_randomly, load_dataset
 
@@ -43,7 +43,7 @@ UI = textwrap.dedent("""
     import json, sys, threading, time, tempfile
     from datetime import date, timedelta
     from pathlib import Path
-    from core.access import Actor
+    from core.acting import Actor
     from core.analytics.export import export_history_csv
     from core.analytics.queries import HistoryFilters, Period, load_dashboard, load_history
     from core.analytics.snapshots import AnalyticsStore

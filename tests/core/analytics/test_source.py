@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.analytics import source
 from core.analytics.source import SCHEMAS, read_batch
-from core.models import Buyer, Order, Product
+from core.store.models import Buyer, Order, Product
 
 AWKWARD_NAMES = [
     "O'Brien's \"best\" beans, 1 kg",

@@ -21,7 +21,7 @@ from core.analytics.sync import (
     sync_rule,
 )
 from core.domain import OrderStatus, PayoutStatus
-from core.models import Order, Payout
+from core.store.models import Order, Payout
 from tests.core.analytics.dataset import advance_randomly
 
 TABLES = {
@@ -271,7 +271,7 @@ def test_the_prepared_order_rows_name_every_column_of_the_analytics_orders_table
 def test_sales_lines_are_written_once_because_no_step_leaves_completed():
     """The sync inserts an order's lines only when it first sees the order COMPLETED: should a
     step ever leave COMPLETED, the sync must delete and re-insert lines again."""
-    from core.lifecycle import TRANSITIONS
+    from core.orders.lifecycle import TRANSITIONS
 
     leaving = [step for step, transition in TRANSITIONS.items() if OrderStatus.COMPLETED in transition.sources]
     assert leaving == []

@@ -24,16 +24,17 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import accounts, audit
-from core.access import Actor, require_role
-from core.business_time import INDONESIAN_TIME_ZONES, OperatingCalendar, non_working_days, zone_abbreviation
+from core import acting as accounts
+from core.accounts import audit
+from core.acting import Actor, require_role
+from core.warehouses.business_time import INDONESIAN_TIME_ZONES, OperatingCalendar, non_working_days, zone_abbreviation
 from core.clock import require_aware
 from core.domain import ActorKind, Role, WarehouseStatus
 from core.errors import DomainError, InvalidInput, NotFound
-from core.lifecycle import OPEN_STATUSES
-from core.local_time import format_local
-from core.models import Order, Product, StockLevel, Warehouse, WarehouseClosure
-from core.store import Store
+from core.orders.lifecycle import OPEN_STATUSES
+from core.formats import format_local
+from core.store.models import Order, Product, StockLevel, Warehouse, WarehouseClosure
+from core.store.database import Store
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
 PM = Role.PRODUCT_MANAGER

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, OrderStatus, PayoutStatus, ProductStatus
 from core.errors import ConcurrentChange, TransitionRefused
-from core.lifecycle import TRANSITIONS, OrderClock, Step, Transition, check_step
-from core.local_time import format_local
-from core.models import Company, Order, OrderEvent, OrderItem, Payout, Product, Refund, StockLevel, Warehouse
+from core.orders.lifecycle import TRANSITIONS, OrderClock, Step, Transition, check_step
+from core.formats import format_local
+from core.store.models import Company, Order, OrderEvent, OrderItem, Payout, Product, Refund, StockLevel, Warehouse
 
 ACTOR_WORDS = {ActorKind.USER: "a colleague", ActorKind.BUYER: "the buyer", ActorKind.COURIER: "the courier",
                ActorKind.SYSTEM: "the system", ActorKind.BANK: "the bank"}

@@ -26,18 +26,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from core.accounts import authorize
-from core.access import Actor, require_role
-from core.catalogue import (
-    DEFAULT_UNIT, PM, SETTABLE_STATUSES, SOURCE_CSV, CatalogueSnapshot, ChangePreview, ProductDetails, ProductRef,
-    StockChange, StockEdit, audit_entry, clean_details, format_count, load_snapshot, normalise_sku,
-    plan_stock_changes, refuse_unconfirmed, write_stock_changes, writing,
-)
+from core.acting import authorize
+from core.acting import Actor, require_role
+from core.catalogue.catalogue import DEFAULT_UNIT, PM, SETTABLE_STATUSES, SOURCE_CSV, CatalogueSnapshot, ChangePreview, ProductDetails, ProductRef, StockChange, StockEdit, audit_entry, clean_details, format_count, load_snapshot, normalise_sku, plan_stock_changes, refuse_unconfirmed, write_stock_changes, writing
 from core.clock import require_aware
 from core.domain import ProductStatus
 from core.errors import InvalidInput
-from core.models import Product, StockLevel, Warehouse
-from core.store import Store
+from core.store.models import Product, StockLevel, Warehouse
+from core.store.database import Store
 
 CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Callable
 
 from core.clock import require_aware
-from core.deadlines import auto_cancel, auto_complete, auto_refund, disburse_payouts
-from core.store import Store
+from core.orders.deadlines import auto_cancel, auto_complete, auto_refund, disburse_payouts
+from core.store.database import Store
 
 #: (name, rule) pairs; a rule takes (store, now, on_action) and returns how many actions it applied.
 SWEEP_RULES: list[tuple[str, Callable]] = [

@@ -22,7 +22,7 @@ who, when, where from and whether it was a confirmed large change.
 Stock edits race with orders (a buyer may reserve while the manager types). Each write is a
 guarded UPDATE: it only lands if on hand / price are still what the manager saw and the new on
 hand still covers what is reserved; otherwise nothing of the save is applied and the manager is
-told what moved. CSV import and export live in core.catalogue_csv and reuse the planning here.
+told what moved. CSV import and export live in core.catalogue.csv_io and reuse the planning here.
 """
 from __future__ import annotations
 
@@ -38,17 +38,17 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.accounts import authorize
-from core.access import Actor, require_role
+from core.accounts import audit
+from core.acting import authorize
+from core.acting import Actor, require_role
 from core.clock import require_aware
 from core.domain import ActorKind, ProductStatus, Role, WarehouseStatus
 from core.errors import ConcurrentChange, DomainError, InvalidInput, NotFound
 from core.images import PRODUCT_IMAGE, CheckedImage, check_image
-from core.lifecycle import OPEN_STATUSES
-from core.models import Order, OrderItem, PriceChange, Product, StockLevel, User, Warehouse
-from core.money import format_rupiah
-from core.store import Store
+from core.orders.lifecycle import OPEN_STATUSES
+from core.store.models import Order, OrderItem, PriceChange, Product, StockLevel, User, Warehouse
+from core.formats import format_rupiah
+from core.store.database import Store
 
 PM = Role.PRODUCT_MANAGER
 
@@ -442,7 +442,7 @@ def price_problem(price: int) -> str | None:
 @contextmanager
 def writing(store: Store):
     """A write unit of work whose store-level conflicts reach the person as sentences (shared
-    with core.catalogue_csv)."""
+    with core.catalogue.csv_io)."""
     try:
         with store.transaction() as session:
             yield session
@@ -667,7 +667,7 @@ def _who(display_name: str | None, user_code: str | None, source: str) -> str:
     return f"{display_name} ({user_code})" if display_name and display_name != user_code else user_code
 
 
-# --- Planning stock and price changes (shared with core.catalogue_csv) ---------------------------
+# --- Planning stock and price changes (shared with core.catalogue.csv_io) ---------------------------
 
 @dataclass(frozen=True)
 class ProductRef:

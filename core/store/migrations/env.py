@@ -2,7 +2,7 @@
 or on `sqlalchemy.url` when run from the `alembic` command line."""
 from alembic import context
 
-from core.models import Base
+from core.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,7 +18,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from core.store import create_store_engine
+        from core.store.database import create_store_engine
 
         engine = create_store_engine(config.get_main_option("sqlalchemy.url"))
         with engine.begin() as connection:

@@ -16,15 +16,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core import accounts, audit
-from core.access import Actor, require_role
+from core.accounts import login
+from core.accounts import policy
+from core import acting
+from core.accounts import audit
+from core.acting import Actor, require_role
 from core.clock import require_aware
 from core.domain import ActorKind, Role
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.images import LOGO, CheckedImage, check_image
-from core.models import Company, User
-from core.passwords import verify_password
-from core.store import Store
+from core.store.models import Company, User
+from core.accounts.hashing import verify_password
+from core.store.database import Store
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
 PM = Role.PRODUCT_MANAGER
@@ -87,7 +90,7 @@ def company_profile(store: Store, actor: Actor) -> CompanyProfile:
     """The profile as the administrator set it (the Product Manager's Settings shows it read-only)."""
     require_role(actor, ADMIN, PM, doing="see the company profile")
     with store.reading() as session:
-        accounts.authorize(session, actor, ADMIN, PM, doing="see the company profile")
+        acting.authorize(session, actor, ADMIN, PM, doing="see the company profile")
         return _profile(_own_company(session, actor))
 
 
@@ -156,7 +159,7 @@ def update_profile(store: Store, actor: Actor, *, description: str, contact_phon
     now = require_aware(now)
     description, phone = _clean_description(description), normalise_phone(contact_phone)
     with store.transaction() as session:
-        accounts.authorize(session, actor, ADMIN, doing="change the company profile")
+        acting.authorize(session, actor, ADMIN, doing="change the company profile")
         company = _own_company(session, actor, lock=True)
         changed = {}
         if company.description != description:
@@ -183,7 +186,7 @@ def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datet
     now = require_aware(now)
     logo = preview_logo(data, filename)
     with store.transaction() as session:
-        accounts.authorize(session, actor, ADMIN, doing="change the company logo")
+        acting.authorize(session, actor, ADMIN, doing="change the company logo")
         company = _own_company(session, actor, lock=True)
         company.logo, company.logo_mime, company.updated_at = logo.data, logo.mime, now
         _audit(session, actor, now, "company.logo_changed", file=filename[:100], mime=logo.mime,
@@ -195,7 +198,7 @@ def remove_logo(store: Store, actor: Actor, now: datetime) -> None:
     require_role(actor, ADMIN, doing="remove the company logo")
     now = require_aware(now)
     with store.transaction() as session:
-        accounts.authorize(session, actor, ADMIN, doing="remove the company logo")
+        acting.authorize(session, actor, ADMIN, doing="remove the company logo")
         company = _own_company(session, actor, lock=True)
         if company.logo is None:
             raise InvalidInput("Your company has no logo to remove.", field="logo")
@@ -256,9 +259,9 @@ def _confirm_password(store: Store, actor: Actor, password: str, password_hash: 
         return
     with store.transaction() as session:
         user = session.get(User, actor.user_id, with_for_update=True)
-        blocked = accounts.count_failed_password(session, user, now, where="payout account change")
+        blocked = login.count_failed_password(session, user, now, where="payout account change")
     if blocked:
-        raise AccessDenied(accounts.BLOCKED_MESSAGE)
+        raise AccessDenied(policy.BLOCKED_MESSAGE)
     raise InvalidInput(WRONG_PASSWORD, field="current_password")
 
 
@@ -271,14 +274,14 @@ def change_payout_account(store: Store, actor: Actor, *, bank_name: str, account
     bank, number = _clean_bank_name(bank_name), clean_account_number(account_number)
     holder = _clean_holder(account_holder)
     with store.reading() as session:
-        checked_hash = accounts.authorize(session, actor, ADMIN, doing="change the payout account").password_hash
+        checked_hash = acting.authorize(session, actor, ADMIN, doing="change the payout account").password_hash
         current = _own_company(session, actor)
         now_paid_to = (current.payout_bank_name, current.payout_account_number, current.payout_account_holder)
         if now_paid_to == (bank, number, holder):
             raise InvalidInput("This is already your payout account; nothing was changed.", field="account_number")
     _confirm_password(store, actor, current_password, checked_hash, now)
     with store.transaction() as session:
-        user = accounts.authorize(session, actor, ADMIN, doing="change the payout account")
+        user = acting.authorize(session, actor, ADMIN, doing="change the payout account")
         session.refresh(user, with_for_update=True)
         if user.password_hash != checked_hash:
             raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")

@@ -24,9 +24,9 @@ from sqlalchemy import Integer, String, and_, any_, bindparam, cast, func, inser
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.domain import ActorKind, ComplaintResolution, FailureKind, PayoutStatus
-from core.lifecycle import TRANSITIONS, Step
-from core.models import (Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, StockLevel, UtcDateTime)
-from core.store import Store
+from core.orders.lifecycle import TRANSITIONS, Step
+from core.store.models import Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, StockLevel, UtcDateTime
+from core.store.database import Store
 
 BATCH_SIZE = 5000
 SYSTEM_ID = "scheduler"

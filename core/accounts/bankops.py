@@ -18,14 +18,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.accounts import find_company, find_user, new_one_time_password, retire_password, revoke_user_sessions
+from core.accounts import audit
+from core.accounts.login import find_company, find_user
+from core.accounts.passwords import retire_password
+from core.accounts.policy import new_one_time_password
+from core.accounts.sessions import revoke_user_sessions
 from core.clock import require_aware
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import InvalidInput, NotFound
-from core.models import Company, User
-from core.passwords import hash_password
-from core.store import Store
+from core.store.models import Company, User
+from core.accounts.hashing import hash_password
+from core.store.database import Store
 
 COMPANY_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
 USER_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

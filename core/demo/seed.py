@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.domain import ProductStatus, Role, UserStatus, WarehouseStatus
-from core.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
-from core.passwords import hash_password
-from core.store import Store
+from core.store.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
+from core.accounts.hashing import hash_password
+from core.store.database import Store
 
 DEMO_COMPANY_CODE = "DEMO01"
 DEMO_PASSWORD = "Kopra-Demo-2026"
@@ -98,7 +98,7 @@ def load_demo(store: Store, *, seed: int, now: datetime, history_days: int = 180
         _demo_buyers(session, rng, opened)
         _other_company(session, password_hash, opened, password_changed_at=now)
     if history_days > 0:
-        from core.demo_history import make_history  # plays the services forward; imported only when needed
+        from core.demo.history import make_history  # plays the services forward; imported only when needed
 
         make_history(store, company_code=DEMO_COMPANY_CODE, seed=seed, end=now, days=history_days,
                      orders_per_weekday=orders_per_weekday)

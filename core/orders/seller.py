@@ -3,7 +3,7 @@
 Every function takes the acting user and, inside its own unit of work, checks the role and that the
 user and company may still act (core.accounts.authorize); it reaches only orders of the actor's own
 company (another company's order is "not found", never "forbidden": we do not confirm it exists).
-Each action is one transaction through core.order_steps.
+Each action is one transaction through core.orders.steps.
 """
 from __future__ import annotations
 
@@ -12,19 +12,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from core.access import Actor, require_role
-from core.accounts import authorize
-from core.business_time import add_business_days
+from core.acting import Actor, require_role
+from core.acting import authorize
+from core.warehouses.business_time import add_business_days
 from core.clock import require_aware
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, Role
 from core.errors import DomainError, InvalidInput, NotFound
 from core.images import SHIPPING_PROOF, check_image
-from core.lifecycle import Step, delivery_deadline_from
-from core.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
-from core.order_steps import (apply_step, create_refund, describe_event, order_lines, release_stock, restock,
-                              take_stock)
-from core.store import Store
-from core.warehouses import calendar_of
+from core.orders.lifecycle import Step, delivery_deadline_from
+from core.store.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
+from core.orders.steps import apply_step, create_refund, describe_event, order_lines, release_stock, restock, take_stock
+from core.store.database import Store
+from core.warehouses.warehouses import calendar_of
 
 PM = Role.PRODUCT_MANAGER
 MAX_REASON = 500

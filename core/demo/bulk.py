@@ -8,7 +8,7 @@ ignored until the system cancels it, packed late, cancelled by the buyer past a 
 delivered late, complained about and refunded, returned, completed by the buyer or automatically)
 and is then cut off at `now`, so the newest orders are still in flight. Deadlines are computed
 with the warehouse's real business time (operating days and hours, zone, Indonesian holidays,
-cuti bersama, closures) through `BusinessClock`, a vectorised form of core.business_time checked
+cuti bersama, closures) through `BusinessClock`, a vectorised form of core.warehouses.business_time checked
 against it in the tests. Items, events, shipments, complaints, refunds and payouts follow; stock
 reserved for orders not yet shipped is reserved in stock_levels.
 
@@ -29,24 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select, text
 
-from core.business_time import OperatingCalendar, is_working_day
+from core.warehouses.business_time import OperatingCalendar, is_working_day
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
-from core.models import (
-    Buyer,
-    Company,
-    Complaint,
-    Order,
-    OrderEvent,
-    OrderItem,
-    Payout,
-    Product,
-    Refund,
-    Shipment,
-    StockLevel,
-    User,
-    Warehouse,
-)
-from core.store import Store
+from core.store.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Payout, Product, Refund, Shipment, StockLevel, User, Warehouse
+from core.store.database import Store
 
 US = 1_000_000
 HOUR = 3600 * US
@@ -70,7 +56,7 @@ class BusinessClock:
 
     The warehouse's open intervals between `first` and `last` (local dates) are laid end to end;
     "N business days from t" is then a lookup in their running total of open time. Same rules as
-    core.business_time: the clock starts at t if open, else at the next opening; a deadline that
+    core.warehouses.business_time: the clock starts at t if open, else at the next opening; a deadline that
     uses up a day exactly ends at closing time.
     """
 
@@ -653,7 +639,7 @@ def _arrow_type(column, backend: str) -> pa.DataType:
 
 def _as_columns_of(name: str, table: pa.Table, backend: str) -> pa.Table:
     """The exact column types of the store's table (PostgreSQL's binary COPY accepts nothing else)."""
-    from core.models import Base
+    from core.store.models import Base
 
     columns = Base.metadata.tables[name].columns
     schema = pa.schema([(c.name, _arrow_type(columns[c.name], backend)) for c in table.schema])

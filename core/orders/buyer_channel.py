@@ -12,15 +12,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core.business_time import add_business_days
+from core.warehouses.business_time import add_business_days
 from core.clock import require_aware
 from core.domain import ActorKind, FailureKind, OrderStatus, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound, OutOfStock
-from core.lifecycle import (CONFIRM_BUSINESS_DAYS, Step, complaint_deadline_from, complete_deadline_from)
-from core.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Product, StockLevel, Warehouse
-from core.order_steps import apply_step, create_payout, order_lines, release_stock, reserve_stock
-from core.store import Store
-from core.warehouses import calendar_of
+from core.orders.lifecycle import CONFIRM_BUSINESS_DAYS, Step, complaint_deadline_from, complete_deadline_from
+from core.store.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Product, StockLevel, Warehouse
+from core.orders.steps import apply_step, create_payout, order_lines, release_stock, reserve_stock
+from core.store.database import Store
+from core.warehouses.warehouses import calendar_of
 
 MAX_LINES = 50
 MAX_QUANTITY = 10_000

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import require_aware
 from core.domain import ActorKind
-from core.models import AuditEntry
+from core.store.models import AuditEntry, User
 
 #: Fragments of detail keys that would hold a secret; such a key is a programming error.
 SECRET_KEY_FRAGMENTS = ("password", "token", "secret", "hash", "one_time")
@@ -90,3 +90,9 @@ def entries(session: Session, *, company_id: int | None = None, action_prefix: s
                     json.loads(e.details) if e.details else {})
         for e in session.scalars(query)
     ]
+
+
+def record_by_user(session: Session, user: User, now: datetime, action: str, **details: Any) -> AuditEntry:
+    """An entry whose actor is a seller's user (logins, logouts, password changes)."""
+    return record(session, at=now, actor_kind=ActorKind.USER, actor=f"{user.company.company_code}/{user.user_code}",
+                  company_id=user.company_id, action=action, details=details or None)

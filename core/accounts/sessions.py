@@ -1,0 +1,140 @@
+"""Login sessions: a row in the store per login; the browser holds only an opaque random token
+whose SHA-256 is the row's key. Logout, a password change, a lockout, a block, a deletion or the
+company losing its whitelisting end a session; so do the idle timeout and the absolute lifetime.
+The user and the company are reloaded on every check, so a change by the bank takes effect at the
+user's next click."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.accounts import audit
+from core.accounts.policy import (BLOCKED_MESSAGE, NOT_WHITELISTED_MESSAGE, SESSION_ENDED, TOUCH_INTERVAL, USER_GONE,
+                                  AccountPolicy, idle_message, lifetime_message)
+from core.acting import Actor, actor_of
+from core.clock import require_aware
+from core.config import Settings
+from core.domain import UserStatus
+from core.store.database import Store
+from core.store.models import Company, LoginSession, User
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """The state of a browser's session on this request."""
+
+    actor: Actor | None = None
+    must_change_password: bool = False
+    expires_at: datetime | None = None
+    #: Why a session that the browser held no longer works (None if there was none to end).
+    ended_message: str | None = None
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a session token: its SHA-256, so a copy of the store logs nobody in."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: str) -> int:
+    """End every open session of a user (block, delete, reset, password change). Returns how many."""
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason[:64])
+    )
+    return result.rowcount or 0
+
+
+def open_session(session: Session, user: User, now: datetime, policy: AccountPolicy) -> tuple[str, LoginSession]:
+    token = secrets.token_urlsafe(32)
+    row = LoginSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+                       expires_at=now + policy.session_lifetime)
+    session.add(row)
+    return token, row
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+def _end_reason(row: LoginSession, user: User | None, company: Company | None, now: datetime,
+                policy: AccountPolicy) -> tuple[str, str] | None:
+    """(revoked_reason, message) if this session may not go on, else None."""
+    # Who may no longer act comes first, so a locked-out user is told they are blocked.
+    if user is None or user.deleted_at is not None:
+        return "user deleted", USER_GONE
+    if user.status == UserStatus.BLOCKED:
+        return "user blocked", BLOCKED_MESSAGE
+    if company is None or not company.is_whitelisted:
+        return "company not whitelisted", NOT_WHITELISTED_MESSAGE
+    if row.revoked_at is not None:
+        return row.revoked_reason or "revoked", SESSION_ENDED
+    if now >= row.expires_at:
+        return "lifetime over", lifetime_message(policy)
+    if now - row.last_seen_at > policy.session_idle:
+        return "idle", idle_message(policy)
+    return None
+
+
+def check_session(store: Store, token: str | None, now: datetime, settings: Settings | None = None) -> SessionCheck:
+    """Resolve a browser's session token to the acting user, reloaded from the store.
+
+    Ends the session (in the store) when it may not go on, and says why. Marks it as seen at
+    most once per TOUCH_INTERVAL, so ordinary reruns only read.
+    """
+    now = require_aware(now)
+    if not token:
+        return SessionCheck()
+    policy = AccountPolicy.of(settings)
+    with store.reading() as session:
+        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        if row is None:
+            return SessionCheck(ended_message=SESSION_ENDED)
+        user = session.get(User, row.user_id)
+        company = session.get(Company, user.company_id) if user is not None else None
+        ending = _end_reason(row, user, company, now, policy)
+        if ending is None:
+            actor = actor_of(user, company)
+            must_change, expires_at = user.must_change_password, row.expires_at
+            stale = now - row.last_seen_at >= TOUCH_INTERVAL
+    if ending is not None:
+        reason, message = ending
+        if row.revoked_at is None:
+            _revoke(store, row.id, now, reason)
+        return SessionCheck(ended_message=message)
+    if stale:
+        with store.transaction() as session:
+            session.execute(update(LoginSession)
+                            .where(LoginSession.id == row.id, LoginSession.last_seen_at < now)
+                            .values(last_seen_at=now))
+    return SessionCheck(actor=actor, must_change_password=must_change, expires_at=expires_at)
+
+
+def actor_for_session(store: Store, token: str | None, now: datetime, settings: Settings | None = None) -> Actor | None:
+    """The acting user of a session, or None if the session is unknown, ended, timed out, or its
+    user or company may no longer use the service (see check_session)."""
+    return check_session(store, token, now, settings).actor
+
+
+def _revoke(store: Store, session_id: int, now: datetime, reason: str) -> None:
+    with store.transaction() as session:
+        session.execute(update(LoginSession)
+                        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+                        .values(revoked_at=now, revoked_reason=reason[:64]))
+
+
+def logout(store: Store, token: str | None, now: datetime) -> None:
+    """End the session of this token (if it is still open) and record the logout."""
+    now = require_aware(now)
+    if not token:
+        return
+    with store.transaction() as session:
+        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at, row.revoked_reason = now, "logout"
+        user = session.get(User, row.user_id)
+        audit.record_by_user(session, user, now, "logout")

@@ -1,0 +1,1 @@
+"""The catalogue: products, stock and prices per warehouse, product images, CSV import and export."""

@@ -1,0 +1,1 @@
+"""The company profile: description, contact phone, logo and the payout bank account."""
