@@ -1,7 +1,7 @@
 """How long one deadline sweep takes when 100,000 of 1,000,000 orders are overdue.
 
 For SQLite and PostgreSQL, on identical copies of the same store:
-  sweep       core.orders.deadlines.auto_cancel: status, events and stock releases, in batches
+  sweep       core.orders.sweep.sweep_step(AUTO_CANCEL): status, events and stock releases, in batches
   bare        one set-based `UPDATE orders SET status = 'CANCELLED' WHERE ...` (the floor)
   naive       one row at a time through the ORM with a commit per row, timed on a sample and scaled
 
@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
-from core.orders.deadlines import auto_cancel  # noqa: E402
-from core.domain import ActorKind, OrderStatus  # noqa: E402
-from core.orders.lifecycle import Step  # noqa: E402
+from core.domain import OrderStatus  # noqa: E402
+from core.orders.lifecycle import TRANSITIONS, Step  # noqa: E402
 from core.store.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
-from core.orders.steps import apply_step, order_lines, release_stock  # noqa: E402
+from core.orders.steps import take_step  # noqa: E402
+from core.orders.sweep import sweep_step  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
@@ -128,7 +128,7 @@ def due_ids(store: Store, limit: int | None = None) -> list[int]:
 
 def time_sweep(store: Store) -> tuple[float, int]:
     started = time.perf_counter()
-    moved = auto_cancel(store, NOW)
+    moved = sweep_step(store, TRANSITIONS[Step.AUTO_CANCEL], NOW)
     return time.perf_counter() - started, moved
 
 
@@ -147,11 +147,7 @@ def time_naive_loop(store: Store, sample: int) -> tuple[float, int]:
     started = time.perf_counter()
     for order_id in ids:
         with store.transaction() as session:
-            order = session.get(Order, order_id)
-            warehouse_id = order.warehouse_id
-            apply_step(session, order, Step.AUTO_CANCEL, now=NOW, actor_kind=ActorKind.SYSTEM, actor_id="naive",
-                       reason="no answer within 1 business day", closed_at=NOW)
-            release_stock(session, warehouse_id, order_lines(session, order_id), NOW)
+            take_step(session, session.get(Order, order_id), Step.AUTO_CANCEL, now=NOW, by="naive")
     return time.perf_counter() - started, len(ids)
 
 

@@ -10,14 +10,15 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.orders import seller as orders
+from core.orders import seller
+from core.orders import views
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, OrderStatus, Role
 from core.errors import DomainError
-from core.orders.lifecycle import STATUS_LABELS
+from core.orders.lifecycle import STATUS_LABELS, Step
 from core.formats import format_duration, format_local
 from core.formats import format_rupiah
-from core.orders.seller import OrderDetail, OrderRow
+from core.orders.views import OrderDetail, OrderRow
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -42,6 +43,7 @@ def run_action(action, success: str, number: str) -> None:
         return
     notify("success", success)
     st.session_state[DONE] = number
+    st.session_state.pop(f"seen_{number}", None)  # reopened later, it shows as it is then
     st.rerun()
 
 
@@ -123,15 +125,16 @@ def show_detail(detail: OrderDetail) -> None:
             st.image(detail.shipment.proof_photo, caption="Shipping proof", width=320)
 
 
-def new_actions(number: str) -> None:
+def new_actions(number: str, steps: list[Step]) -> None:
     accept, reject = st.columns(2)
-    if accept.button("Accept", key=f"accept_{number}", type="primary"):
-        run_action(lambda: orders.accept_order(store, actor, number, utc_now()), f"{number} accepted.", number)
-    with reject.form(f"reject_{number}", clear_on_submit=False):
-        reason = st.text_input("Reason for rejecting (the buyer sees it)", key=f"reason_{number}")
-        if st.form_submit_button("Reject"):
-            run_action(lambda: orders.reject_order(store, actor, number, reason, utc_now()), f"{number} rejected.",
-                       number)
+    if Step.ACCEPT in steps and accept.button("Accept", key=f"accept_{number}", type="primary"):
+        run_action(lambda: seller.accept_order(store, actor, number, utc_now()), f"{number} accepted.", number)
+    if Step.REJECT in steps:
+        with reject.form(f"reject_{number}", clear_on_submit=False):
+            reason = st.text_input("Reason for rejecting (the buyer sees it)", key=f"reason_{number}")
+            if st.form_submit_button("Reject"):
+                run_action(lambda: seller.reject_order(store, actor, number, reason, utc_now()),
+                           f"{number} rejected.", number)
 
 
 def bulk_accept(rows: list[OrderRow]) -> None:
@@ -139,7 +142,7 @@ def bulk_accept(rows: list[OrderRow]) -> None:
         chosen = st.multiselect("Orders to accept", [row.order_number for row in rows], key="bulk_pick")
         if st.button("Accept the chosen orders", key="bulk_accept", disabled=not chosen):
             progress = st.progress(0.0, text="Accepting…")
-            result = orders.accept_orders(store, actor, chosen, utc_now(),
+            result = seller.accept_orders(store, actor, chosen, utc_now(),
                                           on_progress=lambda done, total: progress.progress(
                                               done / total, text=f"Accepted {done} of {total}…"))
             if result.done:
@@ -155,7 +158,7 @@ def packing_actions(detail: OrderDetail) -> None:
     checked = {item.id for item in detail.items
                if st.checkbox(f"{item.quantity} × {item.sku} — {item.product_name}", key=f"check_{number}_{item.id}")}
     if st.button("Mark packed", key=f"packed_{number}", type="primary"):
-        run_action(lambda: orders.mark_packed(store, actor, number, checked, utc_now()),
+        run_action(lambda: seller.mark_packed(store, actor, number, checked, utc_now()),
                    f"{number} is packed; the courier's delivery time starts now.", number)
 
 
@@ -170,26 +173,29 @@ def shipping_actions(number: str) -> None:
             if photo is None:
                 st.error("Upload the shipping proof photo first: it is the proof that the order left the warehouse.")
             else:
-                run_action(lambda: orders.ship_order(store, actor, number, courier=courier, tracking_number=tracking,
+                run_action(lambda: seller.ship_order(store, actor, number, courier=courier, tracking_number=tracking,
                                                      photo=photo.getvalue(), photo_name=photo.name, now=utc_now()),
                            f"{number} is shipped with {courier}.", number)
 
 
-def complaint_actions(detail: OrderDetail, status: OrderStatus) -> None:
-    number = detail.order.order_number
-    if status == OrderStatus.RETURN_REQUESTED:
-        fit = st.checkbox("The goods can be sold again (put them back in stock)", value=True, key=f"fit_{number}")
-        if st.button("Returned goods received: refund the buyer", key=f"received_{number}", type="primary"):
-            run_action(lambda: orders.receive_return(store, actor, number, fit_to_sell=fit, now=utc_now()),
-                       f"{number}: goods received, the buyer is refunded.", number)
-        return
+def receive_actions(number: str) -> None:
+    fit = st.checkbox("The goods can be sold again (put them back in stock)", value=True, key=f"fit_{number}")
+    if st.button("Returned goods received: refund the buyer", key=f"received_{number}", type="primary"):
+        run_action(lambda: seller.receive_return(store, actor, number, fit_to_sell=fit, now=utc_now()),
+                   f"{number}: goods received, the buyer is refunded.", number)
+
+
+ANSWERS = {Step.ANSWER_WITH_REFUND: ("Refund the buyer", ComplaintResolution.REFUND),
+           Step.ANSWER_WITH_RETURN: ("Ask for the goods back (return, then refund)", ComplaintResolution.RETURN)}
+
+
+def answer_actions(number: str, steps: list[Step]) -> None:
+    choices = {label: resolution for step, (label, resolution) in ANSWERS.items() if step in steps}
     with st.form(f"answer_{number}"):
-        choice = st.radio("Answer", ["Refund the buyer", "Ask for the goods back (return, then refund)"],
-                          key=f"resolution_{number}")
+        choice = st.radio("Answer", list(choices), key=f"resolution_{number}")
         note = st.text_input("Note to the buyer", key=f"note_{number}")
         if st.form_submit_button("Send the answer", type="primary"):
-            resolution = ComplaintResolution.REFUND if choice.startswith("Refund") else ComplaintResolution.RETURN
-            run_action(lambda: orders.answer_complaint(store, actor, number, resolution, note, utc_now()),
+            run_action(lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),
                        f"{number}: complaint answered.", number)
 
 
@@ -205,7 +211,7 @@ def failed_filters() -> dict:
 
 def stage_tab(stage: str, deadline_label: str | None) -> None:
     filters = failed_filters() if stage == "Failed" else {}
-    rows = orders.list_orders(store, actor, stage, **filters)
+    rows = views.list_orders(store, actor, stage, **filters)
     if not rows and not st.session_state.get(f"pick_{stage}"):
         st.info("No orders here right now.")
         return
@@ -222,33 +228,37 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
     number = pick_order(rows, stage)
     if number:
         try:
-            detail = orders.order_detail(store, actor, number)
+            detail = views.order_detail(store, actor, number)
         except DomainError as missing:
             st.error(missing.message)
             return
         # Act on the order as it was when opened: if it moved on meanwhile, the action is refused by
         # core with what happened, instead of a button that silently vanishes under the cursor.
-        seen = st.session_state.setdefault(f"seen_{number}", detail.order.status)
-        if detail.order.status != seen:
+        seen_clock, seen_at = st.session_state.setdefault(f"seen_{number}", (detail.clock, utc_now()))
+        if detail.order.status != seen_clock.status:
             st.warning(f"{number} changed while you had it open. {detail.last_change}")
         show_detail(detail)
-        act_by_status(detail, seen)
+        offer_steps(number, detail, *views.seller_steps(seen_clock, seen_at))
 
 
-def act_by_status(detail: OrderDetail, status: OrderStatus) -> None:
-    number = detail.order.order_number
-    if status == OrderStatus.PENDING_CONFIRMATION:
-        new_actions(number)
-    elif status == OrderStatus.PROCESSING:
+def offer_steps(number: str, detail: OrderDetail, steps: list[Step], refused: dict[Step, str]) -> None:
+    """Offer what the lifecycle lets the seller do (core decides); say why not for the rest."""
+    if Step.ACCEPT in steps or Step.REJECT in steps:
+        new_actions(number, steps)
+    if Step.MARK_PACKED in steps:
         packing_actions(detail)
-    elif status == OrderStatus.READY_TO_SHIP:
+    if Step.SHIP in steps:
         shipping_actions(number)
-    elif status in (OrderStatus.COMPLAINED, OrderStatus.RETURN_REQUESTED):
-        complaint_actions(detail, status)
+    if Step.RECEIVE_RETURN in steps:
+        receive_actions(number)
+    if Step.ANSWER_WITH_REFUND in steps or Step.ANSWER_WITH_RETURN in steps:
+        answer_actions(number, steps)
+    for why in dict.fromkeys(refused.values()):
+        st.info(f"{number}: {why[0].upper()}{why[1:]}.")
 
 
 st.title("Sales Management")
-counts = orders.stage_counts(store, actor)
+counts = views.stage_counts(store, actor)
 TABS = [("New", "Confirm by"), ("Processing", "Pack by"), ("Shipping", "Deliver by"),
         ("Delivered", "Completes automatically"), ("Complaints", "Answer by"), ("Failed", None)]
 for (stage, deadline_label), tab in zip(TABS, st.tabs([f"{stage} ({counts[stage]})" for stage, _ in TABS])):

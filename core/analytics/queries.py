@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from core.orders import seller as orders
+from core.orders.lifecycle import SELLER_DEADLINES, WAITING
 from core.acting import Actor, require_role
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.domain import OrderStatus, Role
@@ -54,8 +54,7 @@ HEALTH_TARGETS: dict[str, tuple[float, str]] = {
 
 #: What the seller must do for an open order (the snapshot's open_orders table holds, for each,
 #: the deadline that matters: confirm, pack, delivery or complaint deadline; see core.analytics.sync).
-ACTION_LABELS: dict[str, str] = {status.value: label.capitalize() for status, (_, label)
-                                  in orders.ACTION_DEADLINES.items() if status in orders.SELLERS_TURN}
+ACTION_LABELS: dict[str, str] = {status.value: WAITING[status].next.capitalize() for status in SELLER_DEADLINES}
 
 
 # --------------------------------------------------------------------------- inputs

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
-from core.orders import seller as orders
+from core.orders.lifecycle import SELLER_DEADLINES
 from core.analytics.snapshots import (
     SCHEMA_VERSION,
     SLOTS,
@@ -95,10 +95,9 @@ CREATE TABLE open_orders (          -- orders waiting for the seller, with the d
 );
 """
 
-#: Open orders waiting for the seller, and the deadline that matters in each state (the rule is
-#: core.orders', the one Sales Management uses).
-ACTION_DEADLINES: dict[str, str] = {status.value: column.name for status, (column, _)
-                                    in orders.ACTION_DEADLINES.items() if status in orders.SELLERS_TURN}
+#: Open orders waiting for the seller, and the deadline that matters in each state (the lifecycle's
+#: table, the one Sales Management uses).
+ACTION_DEADLINES: dict[str, str] = {status.value: column for status, column in SELLER_DEADLINES.items()}
 
 #: The columns of the analytics `orders` table, in its order (SCHEMA_SQL).
 ORDER_TABLE_COLUMNS = (

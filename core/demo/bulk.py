@@ -32,6 +32,9 @@ from sqlalchemy import func, select, text
 from core.warehouses.business_time import OperatingCalendar, is_working_day
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.store.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Payout, Product, Refund, Shipment, StockLevel, User, Warehouse
+from core.orders.effects import UNANSWERED_NOTE
+from core.orders.lifecycle import TRANSITIONS as T, Step
+from core.orders.sweep import SYSTEM_ID
 from core.store.database import Store
 
 US = 1_000_000
@@ -243,8 +246,10 @@ class _Chunk:
         auto_cancelled = (fate >= 0.03) & (fate < 0.045)
         buyer_cancelled = (fate >= 0.045) & (fate < 0.055)
         accepted = fate >= 0.055
+        # An automatic step takes effect at its deadline; the sweep records it up to 30 s later.
+        self.sweep_lag = (u[1] * 30 * US).astype(np.int64)
         decided_at = np.where(
-            auto_cancelled, self.confirm_deadline + (u[1] * 30 * US).astype(np.int64),
+            auto_cancelled, self.confirm_deadline,
             start + np.minimum(rng.exponential(1.6 * HOUR, n).astype(np.int64), (window * 0.97).astype(np.int64)))
         decided_at = np.where(buyer_cancelled, placed + (u[1] * (self.confirm_deadline - placed) * 0.9).astype(np.int64),
                               decided_at)
@@ -284,16 +289,16 @@ class _Chunk:
         res_refund, res_return = resolution < 0.6, (resolution >= 0.6) & (resolution < 0.85)
         self.complaint_deadline = np.where(is_filed, filed_at + 2 * DAY, NEVER)
         answered_at = np.where(res_refund | res_return, filed_at + (HOUR + resolution * 40 * HOUR).astype(np.int64),
-                               self.complaint_deadline + 20 * US)
+                               self.complaint_deadline)
         received_at = np.where(res_return, answered_at + 3 * DAY, NEVER)
         refunded_at = np.where(res_return, received_at, answered_at)
         self.complete_deadline = np.where(is_delivered, delivered_at + 2 * DAY, NEVER)
         buyer_confirms = rng.random(n) < 0.65
         completed_at = np.where(buyer_confirms, delivered_at + (HOUR + rng.random(n) * 46 * HOUR).astype(np.int64),
-                                self.complete_deadline + (rng.random(n) * 30 * US).astype(np.int64))
+                                self.complete_deadline)
         completed_at = np.where(is_delivered & ~complained, completed_at, NEVER)
         is_completed = completed_at <= now_us
-        paid_at = completed_at + (30 * US + rng.random(n) * 270 * US).astype(np.int64)
+        paid_at = completed_at + self.sweep_lag + (30 * US + rng.random(n) * 270 * US).astype(np.int64)
 
         # The state at `now`, furthest stage reached first.
         status = np.full(n, OrderStatus.PENDING_CONFIRMATION.value, dtype=object)
@@ -398,7 +403,7 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
     numbers = [f"{ctx.company_code}-{d}-{i:08d}" for d, i in zip(day_text.tolist(), chunk.ids.tolist())]
     reasons = np.full(n, None, dtype=object)
     reasons[chunk.masks["rejected"]] = REJECT_REASONS[0]
-    reasons[chunk.masks["auto_cancelled"]] = "Not answered within 1 business day"
+    reasons[chunk.masks["auto_cancelled"]] = T[Step.AUTO_CANCEL].failure_reason
     reasons[chunk.masks["buyer_cancelled"] | chunk.masks["late_cancelled"]] = "Cancelled by the buyer"
     orders = _table({
         "id": chunk.ids, "order_number": pa.array(numbers, pa.string()),
@@ -433,38 +438,45 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
     m = chunk.masks
     user, pm = ActorKind.USER.value, ctx.user_label
     S = OrderStatus
+    lag = chunk.sweep_lag
     event_specs = [
-        (np.ones(n, bool), None, S.PENDING_CONFIRMATION, ActorKind.BUYER.value, None, chunk.placed, None),
-        (m["accepted"], S.PENDING_CONFIRMATION, S.PROCESSING, user, pm, chunk.accepted_at, None),
-        (m["rejected"], S.PENDING_CONFIRMATION, S.REJECTED, user, pm, chunk.decided_at, REJECT_REASONS[0]),
-        (m["auto_cancelled"], S.PENDING_CONFIRMATION, S.CANCELLED, ActorKind.SYSTEM.value, None, chunk.decided_at,
-         "Not answered within 1 business day"),
+        (np.ones(n, bool), None, S.PENDING_CONFIRMATION, ActorKind.BUYER.value, None, chunk.placed,
+         T[Step.PLACE].reason, 0),
+        (m["accepted"], S.PENDING_CONFIRMATION, S.PROCESSING, user, pm, chunk.accepted_at, T[Step.ACCEPT].reason, 0),
+        (m["rejected"], S.PENDING_CONFIRMATION, S.REJECTED, user, pm, chunk.decided_at, REJECT_REASONS[0], 0),
+        (m["auto_cancelled"], S.PENDING_CONFIRMATION, S.CANCELLED, ActorKind.SYSTEM.value, SYSTEM_ID, chunk.decided_at,
+         T[Step.AUTO_CANCEL].reason, lag),
         (m["buyer_cancelled"], S.PENDING_CONFIRMATION, S.CANCELLED, ActorKind.BUYER.value, None, chunk.decided_at,
-         "Cancelled by the buyer"),
-        (m["packed"], S.PROCESSING, S.READY_TO_SHIP, user, pm, chunk.packed_at, None),
+         "Cancelled by the buyer", 0),
+        (m["packed"], S.PROCESSING, S.READY_TO_SHIP, user, pm, chunk.packed_at, T[Step.MARK_PACKED].reason, 0),
         (m["late_cancelled"] & ~m["late_cancel_from_shipped"], S.PROCESSING, S.CANCELLED, ActorKind.BUYER.value,
-         None, chunk.closed_at, "Cancelled by the buyer after the packing deadline"),
-        (m["shipped"], S.READY_TO_SHIP, S.SHIPPED, user, pm, chunk.shipped_at, None),
+         None, chunk.closed_at, "Cancelled by the buyer after the packing deadline", 0),
+        (m["shipped"], S.READY_TO_SHIP, S.SHIPPED, user, pm, chunk.shipped_at, None, 0),
         (m["late_cancel_from_shipped"], S.SHIPPED, S.CANCELLED, ActorKind.BUYER.value, None, chunk.closed_at,
-         "Cancelled by the buyer after the delivery deadline"),
-        (m["delivered"], S.SHIPPED, S.DELIVERED, ActorKind.COURIER.value, None, chunk.delivered_at, None),
-        (m["filed"], S.DELIVERED, S.COMPLAINED, ActorKind.BUYER.value, None, chunk.filed_at, COMPLAINTS[0]),
-        (m["return_answered"], S.COMPLAINED, S.RETURN_REQUESTED, user, pm, chunk.answered_at, None),
-        (m["refunded"] & chunk.res_auto, S.COMPLAINED, S.REFUNDED, ActorKind.SYSTEM.value, None,
-         chunk.refunded_at, "No answer within 2 calendar days"),
-        (m["refunded"] & chunk.res_refund, S.COMPLAINED, S.REFUNDED, user, pm, chunk.refunded_at, None),
-        (m["refunded"] & chunk.res_return, S.RETURN_REQUESTED, S.REFUNDED, user, pm, chunk.refunded_at, None),
+         "Cancelled by the buyer after the delivery deadline", 0),
+        (m["delivered"], S.SHIPPED, S.DELIVERED, ActorKind.COURIER.value, "courier", chunk.delivered_at,
+         T[Step.MARK_DELIVERED].reason, 0),
+        (m["filed"], S.DELIVERED, S.COMPLAINED, ActorKind.BUYER.value, None, chunk.filed_at, COMPLAINTS[0], 0),
+        (m["return_answered"], S.COMPLAINED, S.RETURN_REQUESTED, user, pm, chunk.answered_at,
+         T[Step.ANSWER_WITH_RETURN].reason, 0),
+        (m["refunded"] & chunk.res_auto, S.COMPLAINED, S.REFUNDED, ActorKind.SYSTEM.value, SYSTEM_ID,
+         chunk.refunded_at, T[Step.AUTO_REFUND].reason, lag),
+        (m["refunded"] & chunk.res_refund, S.COMPLAINED, S.REFUNDED, user, pm, chunk.refunded_at,
+         T[Step.ANSWER_WITH_REFUND].reason, 0),
+        (m["refunded"] & chunk.res_return, S.RETURN_REQUESTED, S.REFUNDED, user, pm, chunk.refunded_at,
+         "returned goods received, restocked", 0),
         (m["completed"] & m["buyer_confirms"], S.DELIVERED, S.COMPLETED, ActorKind.BUYER.value, None,
-         chunk.completed_at, None),
-        (m["completed"] & ~m["buyer_confirms"], S.DELIVERED, S.COMPLETED, ActorKind.SYSTEM.value, None,
-         chunk.completed_at, "Completed 2 days after delivery"),
+         chunk.completed_at, T[Step.CONFIRM_RECEIPT].reason, 0),
+        (m["completed"] & ~m["buyer_confirms"], S.DELIVERED, S.COMPLETED, ActorKind.SYSTEM.value, SYSTEM_ID,
+         chunk.completed_at, T[Step.AUTO_COMPLETE].reason, lag),
     ]
     parts = []
-    for mask, source, target, kind, actor_id, at, reason in event_specs:
+    for mask, source, target, kind, actor_id, at, reason, recorded_lag in event_specs:
         k = int(mask.sum())
         if k:
+            recorded = at[mask] + (recorded_lag[mask] if isinstance(recorded_lag, np.ndarray) else 0)
             parts.append((k, chunk.ids[mask], source.value if source else None, target.value, kind, actor_id,
-                          reason, at[mask]))
+                          reason, at[mask], recorded))
 
     def repeated(position: int) -> pa.Array:
         return pa.concat_arrays([pa.repeat(pa.scalar(p[position], pa.string()), p[0]) for p in parts])
@@ -475,6 +487,7 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
         "order_id": np.concatenate([p[1] for p in parts]),
         "from_status": repeated(2), "to_status": repeated(3), "actor_kind": repeated(4), "actor_id": repeated(5),
         "reason": repeated(6), "at": ts(np.concatenate([p[7] for p in parts])),
+        "recorded_at": ts(np.concatenate([p[8] for p in parts])),
     })
     ids["order_events"] += event_count
 
@@ -509,7 +522,7 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
         "description": pa.array([COMPLAINTS[i % len(COMPLAINTS)] for i in chunk.ids[filed].tolist()], pa.string()),
         "filed_at": ts(chunk.filed_at[filed]), "answer_deadline": ts(chunk.complaint_deadline[filed]),
         "resolution": pa.array(resolution[filed].tolist(), pa.string()),
-        "answer_note": pa.nulls(k, pa.string()),
+        "answer_note": pa.array(np.where(system_answered, UNANSWERED_NOTE, None)[filed].tolist(), pa.string()),
         "answered_at": ts(answered_at[filed]),
         "answered_by_user_id": pa.array([ctx.user_id if a else None for a in seller_answered[filed].tolist()],
                                         pa.int64()),
@@ -523,7 +536,10 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
     refunds = _table({
         "id": np.arange(ids["refunds"], ids["refunds"] + k, dtype=np.int64),
         "order_id": chunk.ids[refunded], "company_id": np.full(k, ctx.company_id, dtype=np.int64),
-        "amount": chunk.total[refunded], "reason": pa.array(["Complaint"] * k, pa.string()),
+        "amount": chunk.total[refunded],
+        "reason": pa.array(np.select([chunk.res_auto, chunk.res_refund], [T[Step.AUTO_REFUND].refund_reason,
+                                                                          T[Step.ANSWER_WITH_REFUND].refund_reason],
+                                     T[Step.RECEIVE_RETURN].refund_reason)[refunded].tolist(), pa.string()),
         "created_at": ts(chunk.refunded_at[refunded]),
     })
     ids["refunds"] += k
@@ -538,7 +554,8 @@ def _order_tables(ctx: _Context, chunk: _Chunk, ids: dict[str, int], backend: st
         "amount": chunk.total[completed], "bank_name": pa.array([bank] * k, pa.string()),
         "account_number": pa.array([account] * k, pa.string()), "account_holder": pa.array([holder] * k, pa.string()),
         "status": pa.array(np.where(paid, PayoutStatus.PAID.value, PayoutStatus.PENDING.value).tolist(), pa.string()),
-        "trigger": pa.array(np.where(m["buyer_confirms"][completed], "buyer_confirmed", "auto_after_delivery").tolist(),
+        "trigger": pa.array(np.where(m["buyer_confirms"][completed], T[Step.CONFIRM_RECEIPT].payout_trigger,
+                                     T[Step.AUTO_COMPLETE].payout_trigger).tolist(),
                             pa.string()),
         "created_at": ts(chunk.completed_at[completed]),
         "paid_at": ts(np.where(paid, chunk.paid_at[completed], NEVER)),

@@ -12,15 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core.warehouses.business_time import add_business_days
 from core.clock import require_aware
-from core.domain import ActorKind, FailureKind, OrderStatus, ProductStatus, WarehouseStatus
+from core.domain import OrderStatus, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound, OutOfStock
-from core.orders.lifecycle import CONFIRM_BUSINESS_DAYS, Step, complaint_deadline_from, complete_deadline_from
-from core.store.models import Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Product, StockLevel, Warehouse
-from core.orders.steps import apply_step, create_payout, order_lines, release_stock, reserve_stock
+from core.orders.effects import reserve
+from core.orders.lifecycle import Step
+from core.orders.steps import open_order, take_step
 from core.store.database import Store
-from core.warehouses.warehouses import calendar_of
+from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Product, StockLevel, Warehouse
 
 MAX_LINES = 50
 MAX_QUANTITY = 10_000
@@ -64,21 +63,14 @@ def place_order(store: Store, *, buyer_code: str, company_code: str, warehouse_c
         buyer = _buyer(session, buyer_code)
         warehouse = _open_warehouse(session, company_code, warehouse_code)
         reserved = [_reserve_line(session, warehouse, line) for line in lines]
-        order = Order(
-            order_number=f"TMP-{uuid.uuid4().hex[:24]}", company_id=warehouse.company_id,
-            warehouse_id=warehouse.id, buyer_id=buyer.id, status=OrderStatus.PENDING_CONFIRMATION,
+        order = open_order(
+            session, warehouse, now=now, by=buyer_code, order_number=f"TMP-{uuid.uuid4().hex[:24]}", buyer_id=buyer.id,
             total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
-            item_count=sum(line.quantity for line in lines), placed_at=now, updated_at=now,
-            confirm_deadline=add_business_days(calendar_of(session, warehouse), now, CONFIRM_BUSINESS_DAYS),
-        )
-        session.add(order)
-        session.flush()
+            item_count=sum(line.quantity for line in lines))
         order.order_number = f"KP-{order.id:08d}"  # from the id: unique without a race
         for (product, price), line in zip(reserved, lines):
             session.add(OrderItem(order_id=order.id, product_id=product.id, sku=product.sku, product_name=product.name,
                                   quantity=line.quantity, unit_price=price, line_total=price * line.quantity))
-        session.add(OrderEvent(order_id=order.id, from_status=None, to_status=OrderStatus.PENDING_CONFIRMATION,
-                               actor_kind=ActorKind.BUYER, actor_id=buyer_code, reason="order placed", at=now))
         return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
 
 
@@ -123,7 +115,7 @@ def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Produ
     if row is None or row[0].status != ProductStatus.ACTIVE:
         raise NotFound(f"Product {line.sku} is not on sale in warehouse {warehouse.code}.")
     product, level = row
-    if not reserve_stock(session, warehouse.id, product.id, line.quantity):
+    if not reserve(session, warehouse.id, product.id, line.quantity):
         available = session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == level.id))
         raise OutOfStock(f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
                          f"{warehouse.code}; {line.quantity} were ordered.")
@@ -135,14 +127,7 @@ def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: st
     now = require_aware(now)
     with store.transaction() as session:
         order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        held_stock = order.status in (OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING,
-                                      OrderStatus.READY_TO_SHIP)
-        warehouse_id, order_id = order.warehouse_id, order.id
-        apply_step(session, order, Step.BUYER_CANCEL, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
-                   reason=reason or "cancelled by the buyer", closed_at=now,
-                   failure_kind=FailureKind.CANCELLED_BY_BUYER, failure_reason=reason or "cancelled by the buyer")
-        if held_stock:
-            release_stock(session, warehouse_id, order_lines(session, order_id), now)
+        take_step(session, order, Step.BUYER_CANCEL, now=now, by=buyer_code, reason=reason, failure_reason=reason)
 
 
 def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: datetime) -> None:
@@ -151,10 +136,7 @@ def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: da
     now = require_aware(now)
     with store.transaction() as session:
         order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        delivered_at = order.delivered_at or now
-        apply_step(session, order, Step.CONFIRM_RECEIPT, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
-                   reason="buyer confirmed receipt", delivered_at=delivered_at, completed_at=now)
-        create_payout(session, order, trigger="BUYER_CONFIRMED", now=now)
+        take_step(session, order, Step.CONFIRM_RECEIPT, now=now, by=buyer_code)
 
 
 def file_complaint(store: Store, *, buyer_code: str, order_number: str, description: str, now: datetime) -> datetime:
@@ -164,14 +146,12 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
     description = (description or "").strip()
     if not description:
         raise InvalidInput("A complaint needs a description of the problem.", field="description")
-    deadline = complaint_deadline_from(now)
     with store.transaction() as session:
         order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        apply_step(session, order, Step.COMPLAIN, now=now, actor_kind=ActorKind.BUYER, actor_id=buyer_code,
-                   reason=description[:500], complaint_deadline=deadline)
+        taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer_code, reason=description[:500])
         session.add(Complaint(order_id=order.id, description=description[:4000], filed_at=now,
-                              answer_deadline=deadline))
-    return deadline
+                              answer_deadline=taken.deadline))
+    return taken.deadline
 
 
 def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_note: str = "") -> None:
@@ -181,10 +161,7 @@ def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_no
         order = session.scalar(select(Order).where(Order.order_number == order_number))
         if order is None:
             raise NotFound(f"Order {order_number} does not exist.")
-        apply_step(session, order, Step.MARK_DELIVERED, now=now, actor_kind=ActorKind.COURIER, actor_id="courier",
-                   reason=courier_note or "delivered by the courier", delivered_at=now,
-                   complete_deadline=complete_deadline_from(now))
-
+        take_step(session, order, Step.MARK_DELIVERED, now=now, by="courier", reason=courier_note or None)
 
 
 # --- what the buyer app and the courier see (used by the simulator) ------------------------------

@@ -1,26 +1,33 @@
-"""The order lifecycle as plain Python: one table of allowed steps, their guards and deadlines.
+"""The order lifecycle as one table, in plain Python (no database).
 
-No database here. Services (core/orders.py, core/buyer_channel.py, core/deadlines.py) ask
-`check_step` whether a step may happen to an order at `now`, then apply it in one transaction.
-A refused step raises TransitionRefused saying what was tried, where the order is, and why not.
+A step's row (`Transition`) says everything about it: from which statuses and to which, who takes it
+(the seller's staff, the buyer, the courier or the system), the guard that may refuse it, the
+deadline it starts and how that is counted (business days of the warehouse or calendar days), the
+timestamps it sets on the order, its effects on stock and money, and what its records say. An
+automatic step also names the deadline at which it takes effect: a sweep that runs late (after an
+outage) records it at that deadline, because nobody could act after it.
+
+`check_step` says whether a step may happen to an order at `now`, or raises TransitionRefused with
+what was tried, where the order is and why not; `available_steps` lists what may happen next for one
+kind of actor. Beside the table: the deadline that matters in each open status and whose turn it is.
+
+`core.orders.steps` applies a step to one stored order and `core.orders.sweep` applies the automatic
+steps in batches; both carry out the records and effects with `core.orders.effects`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Callable
 
-from core.domain import ActorKind, OrderStatus as S
+from core.domain import ActorKind, FailureKind, OrderStatus as S
 from core.errors import TransitionRefused
-
-#: Calendar days the seller has to answer a complaint, and after delivery until automatic completion.
-COMPLAINT_ANSWER_DAYS = 2
-AUTO_COMPLETE_DAYS = 2
-#: Business days the seller has to accept or reject a new order.
-CONFIRM_BUSINESS_DAYS = 1
+from core.warehouses.business_time import OperatingCalendar, add_business_days
 
 
 class Step(StrEnum):
+    PLACE = "PLACE"
     ACCEPT = "ACCEPT"
     REJECT = "REJECT"
     MARK_PACKED = "MARK_PACKED"
@@ -37,51 +44,41 @@ class Step(StrEnum):
     AUTO_COMPLETE = "AUTO_COMPLETE"
 
 
+class Effect(StrEnum):
+    """What a step does besides moving the order (carried out by core.orders.effects)."""
+
+    RESERVE = "RESERVE"  # each line's units reserved in the warehouse, refused if not available
+    RELEASE = "RELEASE"  # a failed sale gives back what it still held reserved
+    TAKE = "TAKE"  # shipping takes the reserved units off the shelf
+    RESTOCK = "RESTOCK"  # returned goods the seller found fit to sell go back on the shelf
+    PAYOUT = "PAYOUT"  # the full order amount to the seller's payout account; one per order
+    REFUND = "REFUND"  # the full order amount back to the buyer; one per order
+    CLOSE_UNANSWERED_COMPLAINT = "CLOSE_UNANSWERED_COMPLAINT"  # the complaint is settled for the buyer
+
+
+class Count(StrEnum):
+    BUSINESS_DAYS = "BUSINESS_DAYS"  # the warehouse's open hours (core.warehouses.business_time)
+    CALENDAR_DAYS = "CALENDAR_DAYS"  # plain days (couriers run every day; complaints and completion too)
+
+
 @dataclass(frozen=True)
-class Transition:
-    step: Step
-    sources: frozenset[S]
-    target: S
-    actor: ActorKind
-    doing: str  # "accept the order": for messages
+class Deadline:
+    """A deadline a step starts: held in an orders column, `days` fixed or read from the warehouse."""
 
+    column: str
+    count: Count
+    days: int | None = None
+    warehouse_setting: str | None = None  # e.g. "processing_days", when the warehouse decides
 
-def _t(step, sources, target, actor, doing) -> Transition:
-    return Transition(step, frozenset(sources), target, actor, doing)
-
-
-TRANSITIONS: dict[Step, Transition] = {t.step: t for t in (
-    _t(Step.ACCEPT, {S.PENDING_CONFIRMATION}, S.PROCESSING, ActorKind.USER, "accept the order"),
-    _t(Step.REJECT, {S.PENDING_CONFIRMATION}, S.REJECTED, ActorKind.USER, "reject the order"),
-    _t(Step.MARK_PACKED, {S.PROCESSING}, S.READY_TO_SHIP, ActorKind.USER, "mark the order packed"),
-    _t(Step.SHIP, {S.READY_TO_SHIP}, S.SHIPPED, ActorKind.USER, "ship the order"),
-    _t(Step.MARK_DELIVERED, {S.SHIPPED}, S.DELIVERED, ActorKind.COURIER, "mark the order delivered"),
-    _t(Step.CONFIRM_RECEIPT, {S.SHIPPED, S.DELIVERED}, S.COMPLETED, ActorKind.BUYER, "confirm receipt"),
-    _t(Step.BUYER_CANCEL, {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED}, S.CANCELLED,
-       ActorKind.BUYER, "cancel the order"),
-    _t(Step.COMPLAIN, {S.SHIPPED, S.DELIVERED}, S.COMPLAINED, ActorKind.BUYER, "file a complaint"),
-    _t(Step.ANSWER_WITH_REFUND, {S.COMPLAINED}, S.REFUNDED, ActorKind.USER, "answer the complaint with a refund"),
-    _t(Step.ANSWER_WITH_RETURN, {S.COMPLAINED}, S.RETURN_REQUESTED, ActorKind.USER,
-       "answer the complaint with a return"),
-    _t(Step.RECEIVE_RETURN, {S.RETURN_REQUESTED}, S.REFUNDED, ActorKind.USER, "record the returned goods"),
-    _t(Step.AUTO_CANCEL, {S.PENDING_CONFIRMATION}, S.CANCELLED, ActorKind.SYSTEM, "cancel the unconfirmed order"),
-    _t(Step.AUTO_REFUND, {S.COMPLAINED}, S.REFUNDED, ActorKind.SYSTEM, "refund the unanswered complaint"),
-    _t(Step.AUTO_COMPLETE, {S.DELIVERED}, S.COMPLETED, ActorKind.SYSTEM, "complete the delivered order"),
-)}
-
-STATUS_LABELS = {
-    S.PENDING_CONFIRMATION: "waiting for confirmation", S.PROCESSING: "being processed (packing)",
-    S.READY_TO_SHIP: "packed, ready to ship", S.SHIPPED: "shipped", S.DELIVERED: "delivered",
-    S.COMPLETED: "completed", S.REJECTED: "rejected by the seller", S.CANCELLED: "cancelled",
-    S.COMPLAINED: "under complaint", S.RETURN_REQUESTED: "waiting for the returned goods",
-    S.REFUNDED: "refunded",
-}
-
-#: Statuses in which an order still needs somebody to act; the rest are final.
-OPEN_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED,
-                           S.COMPLAINED, S.RETURN_REQUESTED})
-#: Statuses that hold reserved stock (reserved at placing, taken at shipping).
-RESERVING_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP})
+    def due(self, start: datetime, *, warehouse_days: int | None, calendar: OperatingCalendar | None) -> datetime:
+        days = self.days if self.days is not None else warehouse_days
+        if days is None:
+            raise ValueError(f"{self.column} needs the warehouse's {self.warehouse_setting}")
+        if self.count == Count.CALENDAR_DAYS:
+            return start + timedelta(days=days)
+        if calendar is None:
+            raise ValueError(f"{self.column} is counted in business days and needs the warehouse's calendar")
+        return add_business_days(calendar, start, days)
 
 
 @dataclass(frozen=True)
@@ -97,17 +94,34 @@ class OrderClock:
     complete_deadline: datetime | None = None
 
 
-def check_step(step: Step, order: OrderClock, now: datetime) -> Transition:
-    """Return the transition if `step` may happen to `order` at `now`; raise TransitionRefused if not."""
-    transition = TRANSITIONS[step]
-    if order.status not in transition.sources:
-        raise TransitionRefused(
-            f"Cannot {transition.doing} {order.order_number}: it is {STATUS_LABELS[order.status]}.")
-    why_not = _GUARDS.get(step, lambda _o, _n: None)(order, now)
-    if why_not:
-        raise TransitionRefused(f"Cannot {transition.doing} {order.order_number}: {why_not}.")
-    return transition
+#: A guard returns why the step may not happen now, or None.
+Guard = Callable[[OrderClock, datetime], "str | None"]
 
+
+@dataclass(frozen=True)
+class Transition:
+    step: Step
+    sources: frozenset[S | None]  # None: there is no order yet (placing)
+    target: S
+    actor: ActorKind
+    doing: str  # "accept the order": for messages
+    guard: Guard | None = None
+    starts: Deadline | None = None
+    stamps: tuple[str, ...] = ()  # order timestamps set to the step's effective time (where still empty)
+    effects: tuple[Effect, ...] = ()
+    takes_effect_at: str | None = None  # automatic steps: the deadline column they fall due and take effect at
+    reason: str | None = None  # what the order's timeline says when the actor gives no reason
+    failure: FailureKind | None = None  # a failed sale: how it failed
+    failure_reason: str | None = None  # ... and why, when the actor gives no reason
+    payout_trigger: str | None = None  # what the PAYOUT record says started it
+    refund_reason: str | None = None  # what the REFUND record says
+
+    @property
+    def automatic(self) -> bool:
+        return self.actor == ActorKind.SYSTEM
+
+
+# --- the guards ----------------------------------------------------------------------------------
 
 def _seller_still_in_time(order: OrderClock, now: datetime) -> str | None:
     # The rule is the deadline, not the scheduler's timing: past it, the answer is the system's.
@@ -140,36 +154,143 @@ def _complaint_answer_in_time(order: OrderClock, now: datetime) -> str | None:
     return None
 
 
-def _due(deadline_of):
+def _due(column: str) -> Guard:
     def guard(order: OrderClock, now: datetime) -> str | None:
-        deadline = deadline_of(order)
+        deadline = getattr(order, column)
         if deadline is None or now < deadline:
             return "its deadline has not passed yet"
         return None
     return guard
 
 
-_GUARDS = {
-    Step.ACCEPT: _seller_still_in_time,
-    Step.REJECT: _seller_still_in_time,
-    Step.BUYER_CANCEL: _buyer_may_cancel,
-    Step.COMPLAIN: _complaint_window_open,
-    Step.ANSWER_WITH_REFUND: _complaint_answer_in_time,
-    Step.ANSWER_WITH_RETURN: _complaint_answer_in_time,
-    Step.AUTO_CANCEL: _due(lambda o: o.confirm_deadline),
-    Step.AUTO_REFUND: _due(lambda o: o.complaint_deadline),
-    Step.AUTO_COMPLETE: _due(lambda o: o.complete_deadline),
+# --- the table -----------------------------------------------------------------------------------
+
+USER, BUYER, COURIER, SYSTEM = ActorKind.USER, ActorKind.BUYER, ActorKind.COURIER, ActorKind.SYSTEM
+CONFIRM = Deadline("confirm_deadline", Count.BUSINESS_DAYS, days=1)
+PACK = Deadline("pack_deadline", Count.BUSINESS_DAYS, warehouse_setting="processing_days")
+DELIVER = Deadline("delivery_deadline", Count.CALENDAR_DAYS, warehouse_setting="delivery_sla_days")
+COMPLETE = Deadline("complete_deadline", Count.CALENDAR_DAYS, days=2)
+ANSWER_COMPLAINT = Deadline("complaint_deadline", Count.CALENDAR_DAYS, days=2)
+
+
+def _t(step: Step, sources: set, target: S, actor: ActorKind, doing: str, **facts) -> Transition:
+    return Transition(step, frozenset(sources), target, actor, doing, **facts)
+
+
+TRANSITIONS: dict[Step, Transition] = {t.step: t for t in (
+    _t(Step.PLACE, {None}, S.PENDING_CONFIRMATION, BUYER, "place the order", starts=CONFIRM,
+       stamps=("placed_at",), effects=(Effect.RESERVE,), reason="order placed"),
+    _t(Step.ACCEPT, {S.PENDING_CONFIRMATION}, S.PROCESSING, USER, "accept the order", guard=_seller_still_in_time,
+       starts=PACK, stamps=("accepted_at",), reason="accepted"),
+    _t(Step.REJECT, {S.PENDING_CONFIRMATION}, S.REJECTED, USER, "reject the order", guard=_seller_still_in_time,
+       stamps=("closed_at",), effects=(Effect.RELEASE,), failure=FailureKind.REJECTED_BY_SELLER),
+    _t(Step.MARK_PACKED, {S.PROCESSING}, S.READY_TO_SHIP, USER, "mark the order packed", starts=DELIVER,
+       stamps=("packed_at",), reason="packed, all items checked"),
+    _t(Step.SHIP, {S.READY_TO_SHIP}, S.SHIPPED, USER, "ship the order", stamps=("shipped_at",),
+       effects=(Effect.TAKE,)),
+    _t(Step.MARK_DELIVERED, {S.SHIPPED}, S.DELIVERED, COURIER, "mark the order delivered", starts=COMPLETE,
+       stamps=("delivered_at",), reason="delivered by the courier"),
+    # A buyer who confirms receipt of an order not yet marked delivered marks it delivered at once.
+    _t(Step.CONFIRM_RECEIPT, {S.SHIPPED, S.DELIVERED}, S.COMPLETED, BUYER, "confirm receipt",
+       stamps=("delivered_at", "completed_at"), effects=(Effect.PAYOUT,), reason="buyer confirmed receipt",
+       payout_trigger="BUYER_CONFIRMED"),
+    _t(Step.BUYER_CANCEL, {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED}, S.CANCELLED, BUYER,
+       "cancel the order", guard=_buyer_may_cancel, stamps=("closed_at",), effects=(Effect.RELEASE,),
+       reason="cancelled by the buyer", failure=FailureKind.CANCELLED_BY_BUYER,
+       failure_reason="cancelled by the buyer"),
+    _t(Step.COMPLAIN, {S.SHIPPED, S.DELIVERED}, S.COMPLAINED, BUYER, "file a complaint",
+       guard=_complaint_window_open, starts=ANSWER_COMPLAINT),
+    _t(Step.ANSWER_WITH_REFUND, {S.COMPLAINED}, S.REFUNDED, USER, "answer the complaint with a refund",
+       guard=_complaint_answer_in_time, stamps=("closed_at",), effects=(Effect.REFUND,),
+       reason="answered with a refund", refund_reason="complaint answered with a refund"),
+    _t(Step.ANSWER_WITH_RETURN, {S.COMPLAINED}, S.RETURN_REQUESTED, USER, "answer the complaint with a return",
+       guard=_complaint_answer_in_time, reason="answered with a return"),
+    _t(Step.RECEIVE_RETURN, {S.RETURN_REQUESTED}, S.REFUNDED, USER, "record the returned goods",
+       stamps=("closed_at",), effects=(Effect.RESTOCK, Effect.REFUND),
+       refund_reason="complaint answered with a return"),
+    _t(Step.AUTO_CANCEL, {S.PENDING_CONFIRMATION}, S.CANCELLED, SYSTEM, "cancel the unconfirmed order",
+       guard=_due("confirm_deadline"), takes_effect_at="confirm_deadline", stamps=("closed_at",),
+       effects=(Effect.RELEASE,), reason="no answer within 1 business day", failure=FailureKind.CANCELLED_BY_SYSTEM,
+       failure_reason="not confirmed within 1 business day"),
+    _t(Step.AUTO_REFUND, {S.COMPLAINED}, S.REFUNDED, SYSTEM, "refund the unanswered complaint",
+       guard=_due("complaint_deadline"), takes_effect_at="complaint_deadline", stamps=("closed_at",),
+       effects=(Effect.CLOSE_UNANSWERED_COMPLAINT, Effect.REFUND),
+       reason="complaint not answered within 2 calendar days",
+       refund_reason="complaint not answered within 2 calendar days"),
+    _t(Step.AUTO_COMPLETE, {S.DELIVERED}, S.COMPLETED, SYSTEM, "complete the delivered order",
+       guard=_due("complete_deadline"), takes_effect_at="complete_deadline", stamps=("completed_at",),
+       effects=(Effect.PAYOUT,), reason="buyer did not confirm within 2 calendar days of delivery",
+       payout_trigger="AUTO_AFTER_DELIVERY"),
+)}
+
+#: The steps the scheduler takes, in the order a sweep applies them.
+AUTOMATIC_STEPS: tuple[Transition, ...] = tuple(t for t in TRANSITIONS.values() if t.automatic)
+
+#: Statuses in which an order still needs somebody to act; the rest are final.
+OPEN_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED,
+                           S.COMPLAINED, S.RETURN_REQUESTED})
+#: Statuses that hold reserved stock (reserved at placing, taken at shipping).
+RESERVING_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP})
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An open order: whose turn it is, the deadline (orders column) it must happen by, and what."""
+
+    turn: ActorKind
+    deadline: str | None
+    next: str
+
+
+#: For each open status, whose turn it is and the deadline that matters now. The buyer's turn on a
+#: delivered order ends with automatic completion; on a return, the goods are on their way back.
+WAITING: dict[S, Waiting] = {
+    S.PENDING_CONFIRMATION: Waiting(USER, "confirm_deadline", "accept or reject"),
+    S.PROCESSING: Waiting(USER, "pack_deadline", "pack"),
+    S.READY_TO_SHIP: Waiting(USER, "delivery_deadline", "ship"),
+    S.SHIPPED: Waiting(COURIER, "delivery_deadline", "courier delivers"),
+    S.DELIVERED: Waiting(BUYER, "complete_deadline", "buyer confirms (else automatic completion)"),
+    S.COMPLAINED: Waiting(USER, "complaint_deadline", "answer the complaint"),
+    S.RETURN_REQUESTED: Waiting(BUYER, None, "the buyer sends the goods back"),
+}
+#: The statuses in which the seller's staff must act next, and the deadline each must be met by.
+SELLER_DEADLINES: dict[S, str] = {status: w.deadline for status, w in WAITING.items()
+                                  if w.turn == USER and w.deadline is not None}
+
+
+# --- asking the table ----------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    S.PENDING_CONFIRMATION: "waiting for confirmation", S.PROCESSING: "being processed (packing)",
+    S.READY_TO_SHIP: "packed, ready to ship", S.SHIPPED: "shipped", S.DELIVERED: "delivered",
+    S.COMPLETED: "completed", S.REJECTED: "rejected by the seller", S.CANCELLED: "cancelled",
+    S.COMPLAINED: "under complaint", S.RETURN_REQUESTED: "waiting for the returned goods",
+    S.REFUNDED: "refunded",
 }
 
 
-def delivery_deadline_from(packed_at: datetime, sla_days: int) -> datetime:
-    """The courier's SLA runs in calendar days from packing (couriers run every day)."""
-    return packed_at + timedelta(days=sla_days)
+def why_not(step: Step, order: OrderClock, now: datetime) -> str | None:
+    """Why `step` may not happen to `order` at `now` (a clause for a sentence), or None if it may."""
+    transition = TRANSITIONS[step]
+    if order.status not in transition.sources:
+        return f"it is {STATUS_LABELS[order.status]}"
+    return transition.guard(order, now) if transition.guard else None
 
 
-def complete_deadline_from(delivered_at: datetime) -> datetime:
-    return delivered_at + timedelta(days=AUTO_COMPLETE_DAYS)
+def check_step(step: Step, order: OrderClock, now: datetime) -> Transition:
+    """Return the transition if `step` may happen to `order` at `now`; raise TransitionRefused if not."""
+    refusal = why_not(step, order, now)
+    if refusal:
+        raise TransitionRefused(f"Cannot {TRANSITIONS[step].doing} {order.order_number}: {refusal}.")
+    return TRANSITIONS[step]
 
 
-def complaint_deadline_from(filed_at: datetime) -> datetime:
-    return filed_at + timedelta(days=COMPLAINT_ANSWER_DAYS)
+def available_steps(order: OrderClock, actor: ActorKind, now: datetime) -> list[Step]:
+    """What `actor` may do to `order` at `now`, in the table's order."""
+    return [t.step for t in TRANSITIONS.values() if t.actor == actor and why_not(t.step, order, now) is None]
+
+
+def refused_steps(order: OrderClock, actor: ActorKind, now: datetime) -> dict[Step, str]:
+    """The steps `actor` could take from the order's status but may not now, with why not."""
+    return {t.step: refusal for t in TRANSITIONS.values()
+            if t.actor == actor and order.status in t.sources and (refusal := why_not(t.step, order, now))}

@@ -1,26 +1,29 @@
-"""Applying one lifecycle step to a stored order, inside the caller's transaction.
+"""Taking one lifecycle step on one stored order, inside the caller's unit of work.
 
-The status update is guarded by the status the order was read in (`WHERE status = :expected`),
-so if a colleague, the buyer or the scheduler moved the order first, nothing is applied and the
-person is told what happened instead. The event, the stock movement and the money record are
-written in the same transaction: all or nothing.
+`take_step` checks the step against the table (core.orders.lifecycle), computes the deadline it
+starts, then writes its record and effects (core.orders.effects) in the same transaction: all or
+nothing. The order's status update is guarded by the status it was read in, so if a colleague, the
+buyer or the scheduler moved the order first, nothing is applied and the person is told who did what
+and when. `open_order` is the first step, placing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.domain import ActorKind, OrderStatus, PayoutStatus, ProductStatus
+from core.domain import ActorKind, OrderStatus
 from core.errors import ConcurrentChange, TransitionRefused
-from core.orders.lifecycle import TRANSITIONS, OrderClock, Step, Transition, check_step
 from core.formats import format_local
-from core.store.models import Company, Order, OrderEvent, OrderItem, Payout, Product, Refund, StockLevel, Warehouse
+from core.orders import effects
+from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transition, check_step
+from core.store.models import Order, OrderEvent, Warehouse
+from core.warehouses.warehouses import calendar_of
 
 ACTOR_WORDS = {ActorKind.USER: "a colleague", ActorKind.BUYER: "the buyer", ActorKind.COURIER: "the courier",
                ActorKind.SYSTEM: "the system", ActorKind.BANK: "the bank"}
-
 
 EVENT_VERBS = {
     OrderStatus.PENDING_CONFIRMATION: "placed", OrderStatus.PROCESSING: "accepted", OrderStatus.READY_TO_SHIP: "packed",
@@ -56,9 +59,30 @@ def what_happened(session: Session, order_id: int) -> str:
     return describe_event(*row) if row else ""
 
 
-def apply_step(session: Session, order: Order, step: Step, *, now: datetime, actor_kind: ActorKind,
-               actor_id: str | None, reason: str | None = None, **changes) -> Transition:
-    """Check and apply `step` to `order`; write its event. Stock and money are the caller's next lines."""
+def _started(session: Session, warehouse: Warehouse, transition: Transition, at: datetime) -> dict[str, datetime]:
+    """{deadline column: when it falls due} for the deadline the step starts, if any."""
+    deadline = transition.starts
+    if deadline is None:
+        return {}
+    calendar = calendar_of(session, warehouse) if deadline.count == Count.BUSINESS_DAYS else None
+    warehouse_days = getattr(warehouse, deadline.warehouse_setting) if deadline.warehouse_setting else None
+    return {deadline.column: deadline.due(at, warehouse_days=warehouse_days, calendar=calendar)}
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A step just taken: when it took effect, and the deadline it started (if any)."""
+
+    transition: Transition
+    at: datetime
+    deadline: datetime | None
+
+
+def take_step(session: Session, order: Order, step: Step, *, now: datetime, by: str | None, reason: str | None = None,
+              failure_reason: str | None = None, restock_goods: bool = False, **changes) -> Taken:
+    """Check and take `step` on `order`: status, timestamps, the deadline it starts, its event, and
+    its effects on stock and money. `by` names the actor in the timeline; `changes` are further
+    order columns the caller's step sets."""
     try:
         transition = check_step(step, clock_of(order), now)
     except TransitionRefused as refused:
@@ -66,87 +90,30 @@ def apply_step(session: Session, order: Order, step: Step, *, now: datetime, act
         if order.status not in TRANSITIONS[step].sources and (story := what_happened(session, order.id)):
             raise TransitionRefused(f"{refused.message} {story}") from None
         raise
-    expected = order.status
-    result = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == expected)
-        .values(status=transition.target, updated_at=now, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    # An automatic step takes effect at its deadline, whenever the sweep gets to it.
+    at = getattr(order, transition.takes_effect_at) if transition.takes_effect_at else now
+    started = _started(session, session.get(Warehouse, order.warehouse_id), transition, at)
+    moved = effects.record_step(session, order, transition, at=at, now=now, actor_id=by,
+                                reason=reason or transition.reason, failure_reason=failure_reason,
+                                changes={**started, **changes})
+    if moved is None:
         session.expire(order)
-        story = what_happened(session, order.id)
-        raise ConcurrentChange(
-            f"Could not {transition.doing} {order.order_number}: it changed a moment ago and nothing was applied. {story}")
-    session.add(OrderEvent(order_id=order.id, from_status=expected, to_status=transition.target,
-                           actor_kind=actor_kind, actor_id=actor_id, reason=reason, at=now))
+        raise ConcurrentChange(f"Could not {transition.doing} {order.order_number}: it changed a moment ago and "
+                               f"nothing was applied. {what_happened(session, order.id)}")
+    effects.apply_effects(session, moved, transition, at=at, now=now, restock_goods=restock_goods)
     session.expire(order)  # the row changed underneath the ORM object: reload on next access
-    return transition
+    return Taken(transition, at, next(iter(started.values()), None))
 
 
-# --- stock -----------------------------------------------------------------------------------
-
-def order_lines(session: Session, order_id: int) -> list[tuple[int, int]]:
-    """(product_id, quantity) per line of an order."""
-    return [(p, q) for p, q in session.execute(
-        select(OrderItem.product_id, OrderItem.quantity).where(OrderItem.order_id == order_id))]
-
-
-def reserve_stock(session: Session, warehouse_id: int, product_id: int, quantity: int) -> bool:
-    """Reserve `quantity` if that much is available; False if not. Safe under any concurrency:
-    the check and the change are one guarded UPDATE (and the schema refuses reserved > on_hand)."""
-    result = session.execute(
-        update(StockLevel)
-        .where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id,
-               StockLevel.on_hand - StockLevel.reserved >= quantity,
-               # re-checked with the reservation itself: a product deleted a moment ago takes no order
-               StockLevel.product_id.in_(select(Product.id).where(Product.status == ProductStatus.ACTIVE)))
-        .values(reserved=StockLevel.reserved + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def release_stock(session: Session, warehouse_id: int, lines: list[tuple[int, int]], now: datetime) -> None:
-    """A failed sale gives its reservation back."""
-    for product_id, quantity in lines:
-        session.execute(
-            update(StockLevel).where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
-            .values(reserved=StockLevel.reserved - quantity, updated_at=now)
-            .execution_options(synchronize_session=False))
-
-
-def take_stock(session: Session, warehouse_id: int, lines: list[tuple[int, int]], now: datetime) -> None:
-    """Shipping takes the reserved units off the shelf."""
-    for product_id, quantity in lines:
-        session.execute(
-            update(StockLevel).where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
-            .values(reserved=StockLevel.reserved - quantity, on_hand=StockLevel.on_hand - quantity, updated_at=now)
-            .execution_options(synchronize_session=False))
-
-
-def restock(session: Session, warehouse_id: int, lines: list[tuple[int, int]], now: datetime) -> None:
-    """Returned goods fit to sell go back on the shelf."""
-    for product_id, quantity in lines:
-        session.execute(
-            update(StockLevel).where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
-            .values(on_hand=StockLevel.on_hand + quantity, updated_at=now)
-            .execution_options(synchronize_session=False))
-
-
-# --- money -----------------------------------------------------------------------------------
-
-def create_payout(session: Session, order: Order, *, trigger: str, now: datetime) -> None:
-    """The full order amount to the seller's payout account; no fees. One per order (schema)."""
-    company = session.get(Company, order.company_id)
-    session.add(Payout(
-        order_id=order.id, company_id=order.company_id, amount=order.total_amount,
-        bank_name=company.payout_bank_name, account_number=company.payout_account_number,
-        account_holder=company.payout_account_holder, status=PayoutStatus.PENDING, trigger=trigger, created_at=now,
-    ))
-
-
-def create_refund(session: Session, order: Order, *, reason: str, now: datetime) -> None:
-    """The full order amount back to the buyer. One per order (schema)."""
-    session.add(Refund(order_id=order.id, company_id=order.company_id, amount=order.total_amount,
-                       reason=reason, created_at=now))
-
+def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str, **columns) -> Order:
+    """Placing: a new order in `warehouse`, with the clock the table starts for it and its first
+    event. The caller has reserved its lines (Effect.RESERVE) and adds them to the order."""
+    transition = TRANSITIONS[Step.PLACE]
+    order = Order(company_id=warehouse.company_id, warehouse_id=warehouse.id, status=transition.target,
+                  updated_at=now, **{column: now for column in transition.stamps},
+                  **_started(session, warehouse, transition, now), **columns)
+    session.add(order)
+    session.flush()
+    session.add(OrderEvent(order_id=order.id, from_status=None, to_status=transition.target, actor_kind=transition.actor,
+                           actor_id=by, reason=transition.reason, at=now, recorded_at=now))
+    return order

@@ -328,8 +328,14 @@ class OrderItem(Base):
     order: Mapped[Order] = relationship(back_populates="items")
 
 
+def _recorded_with_the_step(context) -> datetime:
+    """A step recorded as it happens was recorded when it took effect."""
+    return context.get_current_parameters()["at"]
+
+
 class OrderEvent(Base):
-    """Append-only: every transition of an order, with who did it, when and why."""
+    """Append-only: every transition of an order, with who did it, when it took effect and why.
+    An automatic step takes effect at its deadline; `recorded_at` says when the sweep wrote it."""
 
     __tablename__ = "order_events"
 
@@ -341,6 +347,7 @@ class OrderEvent(Base):
     actor_id: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=_recorded_with_the_step)
 
 
 class Shipment(Base):

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.orders import buyer_channel as buyers
 from core.orders import seller as orders
 from core.acting import Actor
 from core.clock import utc_now
-from core.orders.deadlines import auto_cancel
+from core.orders.lifecycle import TRANSITIONS, Step
+from core.orders.sweep import sweep_step
 from core.domain import OrderStatus, Role
 from core.store.models import Company, Order, OrderItem, User
 
@@ -96,16 +97,28 @@ def test_rejecting_without_a_reason_is_refused_and_changes_nothing(app_as):
 
 def test_accepting_an_order_the_scheduler_cancelled_a_moment_ago_says_what_happened(app_as):
     app = app_as("pm", run=False)
-    number = place(app.store, at=utc_now() - timedelta(days=5))  # its day to confirm is long over
+    number = place(app.store)
     on_sales_page(app)
     open_order(app, "New", number)
-    auto_cancel(app.store, utc_now())  # the scheduler gets there first
+    with app.store.transaction() as session:  # while the page is open, its day to confirm ends ...
+        session.execute(update(Order).where(Order.order_number == number)
+                        .values(confirm_deadline=utc_now() - timedelta(minutes=1)))
+    sweep_step(app.store, TRANSITIONS[Step.AUTO_CANCEL], utc_now())  # ... and the scheduler gets there first
     app.at.button(key=f"accept_{number}").click().run()
     assert not app.at.exception
     message = texts(app.at)
     assert f"Cannot accept the order {number}: it is cancelled. The system cancelled it at" in message
     assert "no answer within 1 business day" in message
     assert status_of(app.store, number) == OrderStatus.CANCELLED
+
+
+def test_the_page_offers_what_the_lifecycle_allows_and_says_why_not_for_the_rest(app_as):
+    app = app_as("pm", run=False)
+    number = place(app.store, at=utc_now() - timedelta(days=5))  # its day to confirm is long over, not yet swept
+    on_sales_page(app)
+    open_order(app, "New", number)
+    assert f"accept_{number}" not in [b.key for b in app.at.button]
+    assert f"{number}: The time to confirm it has ended, so the system cancels it." in texts(app.at)
 
 
 def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):

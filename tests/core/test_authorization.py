@@ -26,7 +26,8 @@ from core.accounts import policy
 from core.catalogue import catalogue
 from core.catalogue import csv_io as catalogue_csv
 from core.company import profile as company
-from core.orders import seller as orders
+from core.orders import seller
+from core.orders import views
 from core.warehouses import warehouses
 from core.acting import Actor
 from core.domain import ComplaintResolution, Role, UserStatus
@@ -76,23 +77,23 @@ SERVICES: list[Service] = [
     Service("accounts.change_password",
             lambda w, actor, now: passwords.change_password(w.store, actor, "x", "Nieuw-Wachtwoord-1",
                                                            "Nieuw-Wachtwoord-1", now), ANY_ROLE),
-    Service("orders.accept_order", lambda w, a, now: orders.accept_order(w.store, a, "KP-X", now), PRODUCT_MANAGER),
-    Service("orders.accept_orders", lambda w, a, now: orders.accept_orders(w.store, a, ["KP-X"], now), PRODUCT_MANAGER),
-    Service("orders.reject_order", lambda w, a, now: orders.reject_order(w.store, a, "KP-X", "why", now),
+    Service("orders.accept_order", lambda w, a, now: seller.accept_order(w.store, a, "KP-X", now), PRODUCT_MANAGER),
+    Service("orders.accept_orders", lambda w, a, now: seller.accept_orders(w.store, a, ["KP-X"], now), PRODUCT_MANAGER),
+    Service("orders.reject_order", lambda w, a, now: seller.reject_order(w.store, a, "KP-X", "why", now),
             PRODUCT_MANAGER),
-    Service("orders.mark_packed", lambda w, a, now: orders.mark_packed(w.store, a, "KP-X", set(), now),
+    Service("orders.mark_packed", lambda w, a, now: seller.mark_packed(w.store, a, "KP-X", set(), now),
             PRODUCT_MANAGER),
-    Service("orders.ship_order", lambda w, a, now: orders.ship_order(
+    Service("orders.ship_order", lambda w, a, now: seller.ship_order(
         w.store, a, "KP-X", courier="JNE", tracking_number="JNE12345", photo=_photo(), photo_name="p.png", now=now),
             PRODUCT_MANAGER),
-    Service("orders.answer_complaint", lambda w, a, now: orders.answer_complaint(
+    Service("orders.answer_complaint", lambda w, a, now: seller.answer_complaint(
         w.store, a, "KP-X", ComplaintResolution.REFUND, "", now), PRODUCT_MANAGER),
-    Service("orders.receive_return", lambda w, a, now: orders.receive_return(w.store, a, "KP-X", fit_to_sell=True,
+    Service("orders.receive_return", lambda w, a, now: seller.receive_return(w.store, a, "KP-X", fit_to_sell=True,
                                                                              now=now), PRODUCT_MANAGER),
-    Service("orders.order_detail", lambda w, a, now: orders.order_detail(w.store, a, "KP-X"), PRODUCT_MANAGER),
-    Service("orders.list_orders", lambda w, a, now: orders.list_orders(w.store, a, "New"), PRODUCT_MANAGER),
-    Service("orders.stage_counts", lambda w, a, now: orders.stage_counts(w.store, a), PRODUCT_MANAGER),
-    Service("orders.orders_needing_action", lambda w, a, now: orders.orders_needing_action(w.store, a, now),
+    Service("orders.order_detail", lambda w, a, now: views.order_detail(w.store, a, "KP-X"), PRODUCT_MANAGER),
+    Service("orders.list_orders", lambda w, a, now: views.list_orders(w.store, a, "New"), PRODUCT_MANAGER),
+    Service("orders.stage_counts", lambda w, a, now: views.stage_counts(w.store, a), PRODUCT_MANAGER),
+    Service("orders.orders_needing_action", lambda w, a, now: views.orders_needing_action(w.store, a, now),
             PRODUCT_MANAGER),
     Service("catalogue.receive_stock", lambda w, a, now: catalogue.receive_stock(w.store, a, "RICE-5", "JKT-1", 5, now),
             PRODUCT_MANAGER),
@@ -156,9 +157,9 @@ READS: list[Read] = [
          lambda rows: _companies_of_skus(rows)),
     Read("accounts.account_summary", lambda w, actor, now: passwords.account_summary(w.store, actor, now),
          lambda result: {result.company_code}),
-    Read("orders.list_orders", _with_orders(lambda w, a, now: orders.list_orders(w.store, a, "New")),
+    Read("orders.list_orders", _with_orders(lambda w, a, now: views.list_orders(w.store, a, "New")),
          _companies_of_orders),
-    Read("orders.orders_needing_action", _with_orders(lambda w, a, now: orders.orders_needing_action(w.store, a, now)),
+    Read("orders.orders_needing_action", _with_orders(lambda w, a, now: views.orders_needing_action(w.store, a, now)),
          _companies_of_orders),
 ]
 

@@ -19,7 +19,7 @@ from core.catalogue.catalogue import NewStock, ProductDetails, StockEdit
 from core.domain import ProductStatus
 from core.errors import AccessDenied, ConcurrentChange, InvalidInput, NotFound
 from core.store.models import AuditEntry, OrderItem, PriceChange, Product, StockLevel, Warehouse
-from tests.core.conftest import wib
+from tests.builders import wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
 

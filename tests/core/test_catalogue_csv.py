@@ -16,7 +16,7 @@ from core.orders.buyer_channel import OrderLine
 from core.catalogue.catalogue import ProductDetails
 from core.errors import AccessDenied, InvalidInput
 from core.store.models import PriceChange, Product, StockLevel
-from tests.core.conftest import wib
+from tests.builders import wib
 from tests.core.test_catalogue import add_warehouse, level, snapshot
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)

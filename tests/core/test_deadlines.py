@@ -9,14 +9,14 @@ from sqlalchemy import func, select, update
 
 from core.orders import buyer_channel as buyers
 from core.orders import seller as orders
-from core.orders.deadlines import auto_cancel
+from core.orders.lifecycle import TRANSITIONS, Step
+from core.orders.sweep import sweep_step
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import ConcurrentChange
 from core.store.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
 from core.store.database import Store
 from core.orders.sweep import run_sweep
-from tests.core.conftest import at_once, wib
-from tests.core.test_orders import MONDAY_10, place, ship, status_of
+from tests.builders import MONDAY_10, at_once, place, ship, status_of, wib
 
 DUE = wib(2026, 11, 24, 10, 0)  # an order placed MONDAY_10 must be confirmed by then
 
@@ -121,7 +121,7 @@ def test_a_race_between_a_person_and_the_scheduler_has_exactly_one_winner(world,
 
     def check_then_let_the_scheduler_in(*args, **kwargs):
         transition = real_check(*args, **kwargs)
-        thread = threading.Thread(target=lambda: swept.update(auto_cancel=auto_cancel(sweeper, DUE)))
+        thread = threading.Thread(target=lambda: swept.update(auto_cancel=sweep_step(sweeper, TRANSITIONS[Step.AUTO_CANCEL], DUE)))
         thread.start()
         thread.join(timeout=1.0)  # PostgreSQL: done at once; SQLite: still waiting for our lock
         swept["thread"] = thread
@@ -168,3 +168,29 @@ def test_every_automatic_action_is_reported_for_the_log(world):
     run_sweep(world.store, DUE, on_action=actions.append)
     assert sorted(a["order"] for a in actions) == sorted(numbers)
     assert {a["rule"] for a in actions} == {"auto_cancel"}
+
+
+def test_after_an_outage_each_automatic_step_takes_effect_at_its_deadline(world):
+    """An order due on Tuesday and swept on Friday counts on Tuesday: closing and completion times,
+    the payout's and the refund's dates and the event are the deadline's; the event keeps Friday too."""
+    unconfirmed, complained, delivered = (place(world).order_number for _ in range(3))
+    for number in (complained, delivered):
+        orders.accept_order(world.store, world.pm, number, MONDAY_10)
+        ship(world, number, MONDAY_10)
+    buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=complained, description="Wet", now=MONDAY_10)
+    buyers.mark_delivered(world.store, order_number=delivered, now=MONDAY_10)
+    back_up = MONDAY_10 + timedelta(days=4)
+    run_sweep(world.store, back_up)
+    due_by_two_days = MONDAY_10 + timedelta(days=2)
+    with world.store.reading() as session:
+        by_number = {o.order_number: o for o in session.scalars(select(Order))}
+        assert by_number[unconfirmed].closed_at == DUE
+        assert by_number[complained].closed_at == due_by_two_days
+        assert by_number[delivered].completed_at == due_by_two_days
+        assert session.scalar(select(Refund.created_at)) == due_by_two_days
+        assert session.scalar(select(Payout.created_at)) == due_by_two_days
+        assert session.scalar(select(Complaint.answered_at)) == due_by_two_days
+        system_events = session.execute(select(OrderEvent.order_id, OrderEvent.at, OrderEvent.recorded_at)
+                                        .where(OrderEvent.actor_kind == ActorKind.SYSTEM)).all()
+    assert sorted(at for _, at, _ in system_events) == [DUE, due_by_two_days, due_by_two_days]
+    assert {recorded for _, _, recorded in system_events} == {back_up}

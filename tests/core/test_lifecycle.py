@@ -1,19 +1,22 @@
 """The transition table as plain Python: every allowed step, every refused one, every guard."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from core.domain import OrderStatus as S
+from core.domain import ActorKind, OrderStatus as S
 from core.errors import TransitionRefused
-from core.orders.lifecycle import TRANSITIONS, OrderClock, Step, check_step
+from core.orders.lifecycle import (OPEN_STATUSES, SELLER_DEADLINES, TRANSITIONS, WAITING, OrderClock, Step,
+                                   available_steps, check_step, refused_steps)
+from core.warehouses.business_time import OperatingCalendar
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
 PAST, FUTURE = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
 
 #: The product's lifecycle, written out by hand from PRODUCT.md: (step, from) -> to.
 EXPECTED = {
+    (Step.PLACE, None): S.PENDING_CONFIRMATION,
     (Step.ACCEPT, S.PENDING_CONFIRMATION): S.PROCESSING,
     (Step.REJECT, S.PENDING_CONFIRMATION): S.REJECTED,
     (Step.AUTO_CANCEL, S.PENDING_CONFIRMATION): S.CANCELLED,
@@ -118,3 +121,49 @@ def test_the_system_acts_only_once_the_deadline_is_reached(step, field):
     with pytest.raises(TransitionRefused, match="deadline has not passed"):
         check_step(step, clock(source, **{field: FUTURE}), NOW)
     assert check_step(step, clock(source, **{field: NOW}), NOW)
+
+
+def test_available_steps_are_what_the_table_allows_each_actor_now():
+    pending = clock(S.PENDING_CONFIRMATION)
+    assert available_steps(pending, ActorKind.USER, NOW) == [Step.ACCEPT, Step.REJECT]
+    assert available_steps(pending, ActorKind.BUYER, NOW) == [Step.BUYER_CANCEL]
+    assert available_steps(clock(S.PENDING_CONFIRMATION, confirm_deadline=NOW), ActorKind.USER, NOW) == []
+    assert available_steps(clock(S.PROCESSING, pack_deadline=FUTURE), ActorKind.BUYER, NOW) == []
+    assert available_steps(clock(S.PROCESSING, pack_deadline=PAST), ActorKind.BUYER, NOW) == [Step.BUYER_CANCEL]
+    assert available_steps(clock(S.SHIPPED), ActorKind.COURIER, NOW) == [Step.MARK_DELIVERED]
+    assert available_steps(clock(S.COMPLETED), ActorKind.BUYER, NOW) == []
+
+
+@pytest.mark.parametrize("step, status", sorted((k for k in EXPECTED if k[1] is not None), key=str), ids=str)
+def test_every_allowed_step_is_available_to_its_actor(step, status):
+    assert step in available_steps(guard_friendly(step, status), TRANSITIONS[step].actor, NOW)
+
+
+def test_refused_steps_say_why_not():
+    late = clock(S.PENDING_CONFIRMATION, confirm_deadline=PAST)
+    assert refused_steps(late, ActorKind.USER, NOW) == {
+        Step.ACCEPT: "the time to confirm it has ended, so the system cancels it",
+        Step.REJECT: "the time to confirm it has ended, so the system cancels it"}
+
+
+def test_each_open_status_says_whose_turn_it_is_and_the_seller_deadlines_follow():
+    assert set(WAITING) == OPEN_STATUSES
+    assert SELLER_DEADLINES == {S.PENDING_CONFIRMATION: "confirm_deadline", S.PROCESSING: "pack_deadline",
+                                S.READY_TO_SHIP: "delivery_deadline", S.COMPLAINED: "complaint_deadline"}
+
+
+def test_every_deadline_a_step_starts_or_waits_for_is_a_field_of_the_order_clock():
+    named = {t.starts.column for t in TRANSITIONS.values() if t.starts} | {
+        t.takes_effect_at for t in TRANSITIONS.values() if t.takes_effect_at} | set(SELLER_DEADLINES.values())
+    assert named <= set(OrderClock.__dataclass_fields__)
+
+
+def test_deadlines_count_business_or_calendar_days():
+    calendar = OperatingCalendar("Asia/Jakarta", frozenset({0, 1, 2, 3, 4}), time(8), time(17))
+    friday_16 = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)  # 16:00 WIB
+    pack = TRANSITIONS[Step.ACCEPT].starts
+    assert pack.due(friday_16, warehouse_days=1, calendar=calendar) == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    deliver = TRANSITIONS[Step.MARK_PACKED].starts
+    assert deliver.due(friday_16, warehouse_days=3, calendar=None) == friday_16 + timedelta(days=3)
+    assert TRANSITIONS[Step.PLACE].starts.due(friday_16, warehouse_days=None, calendar=calendar) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=timezone.utc)

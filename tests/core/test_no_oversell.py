@@ -5,8 +5,7 @@ from __future__ import annotations
 from core.orders import buyer_channel as buyers
 from core.orders.buyer_channel import OrderLine
 from core.errors import OutOfStock
-from tests.core.conftest import at_once
-from tests.core.test_orders import MONDAY_10
+from tests.builders import MONDAY_10, at_once
 
 RACERS = 24  # OIL-2 has 10 units on hand
 

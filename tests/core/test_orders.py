@@ -10,48 +10,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.orders import buyer_channel as buyers
-from core.orders import seller as orders
+from core.orders import seller
+from core.orders import views
 from core.orders.buyer_channel import OrderLine
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import AccessDenied, InvalidInput, NotFound, OutOfStock, TransitionRefused
 from core.store.models import Order, OrderEvent, OrderItem, Payout, Refund, Shipment
-from tests.core.conftest import wib
-
-MONDAY_10 = wib(2026, 11, 23, 10, 0)
-
-
-def photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="JPEG")
-    return out.getvalue()
-
-
-def place(world, quantity=2, sku="RICE-5", at=MONDAY_10, buyer="BUY-1"):
-    return buyers.place_order(world.store, buyer_code=buyer, company_code="ACME01", warehouse_code="JKT-1",
-                              lines=[OrderLine(sku, quantity)], now=at)
-
-
-def status_of(world, number) -> OrderStatus:
-    with world.store.reading() as session:
-        return session.scalar(select(Order.status).where(Order.order_number == number))
-
-
-def events_of(world, number) -> list[tuple]:
-    with world.store.reading() as session:
-        return session.execute(select(OrderEvent.from_status, OrderEvent.to_status, OrderEvent.actor_kind)
-                               .join(Order).where(Order.order_number == number).order_by(OrderEvent.id)).all()
-
-
-def items_of(world, number) -> set[int]:
-    with world.store.reading() as session:
-        return set(session.scalars(select(OrderItem.id).join(Order).where(Order.order_number == number)))
-
-
-def ship(world, number, at):
-    orders.mark_packed(world.store, world.pm, number, items_of(world, number), at)
-    orders.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-123456", photo=photo(),
-                      photo_name="proof.jpg", now=at)
-
+from tests.builders import MONDAY_10, events_of, items_of, photo, place, ship, status_of, wib
 
 def test_placing_an_order_reserves_stock_snapshots_prices_and_sets_the_confirm_deadline(world):
     placed = place(world, quantity=3)
@@ -66,7 +31,7 @@ def test_placing_an_order_reserves_stock_snapshots_prices_and_sets_the_confirm_d
 
 def test_the_happy_path_ends_in_one_payout_of_the_full_amount(world):
     number = place(world, quantity=2).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10 + timedelta(hours=1))
+    seller.accept_order(world.store, world.pm, number, MONDAY_10 + timedelta(hours=1))
     ship(world, number, MONDAY_10 + timedelta(hours=3))
     assert world.stock() == (98, 0)  # shipping took the reserved units off the shelf
     buyers.mark_delivered(world.store, order_number=number, now=MONDAY_10 + timedelta(days=2))
@@ -83,7 +48,7 @@ def test_the_happy_path_ends_in_one_payout_of_the_full_amount(world):
 
 def test_accepting_stores_the_packing_deadline_from_the_warehouse_processing_time(world):
     number = place(world, at=wib(2026, 11, 27, 15, 0)).order_number
-    orders.accept_order(world.store, world.pm, number, wib(2026, 11, 27, 16, 0))  # Friday 16:00
+    seller.accept_order(world.store, world.pm, number, wib(2026, 11, 27, 16, 0))  # Friday 16:00
     with world.store.reading() as session:
         order = session.scalar(select(Order))
         # 2 business days of 9 h: 1 h Friday, 9 h Monday, 8 h Tuesday -> Tuesday 16:00 WIB
@@ -93,18 +58,18 @@ def test_accepting_stores_the_packing_deadline_from_the_warehouse_processing_tim
 def test_packing_requires_every_item_checked_off(world):
     placed = buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code="JKT-1",
                                 lines=[OrderLine("RICE-5", 1), OrderLine("OIL-2", 1)], now=MONDAY_10)
-    orders.accept_order(world.store, world.pm, placed.order_number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, placed.order_number, MONDAY_10)
     one = {min(items_of(world, placed.order_number))}
     with pytest.raises(InvalidInput, match="1 of 2 checked; not yet: OIL-2"):
-        orders.mark_packed(world.store, world.pm, placed.order_number, one, MONDAY_10)
+        seller.mark_packed(world.store, world.pm, placed.order_number, one, MONDAY_10)
     assert status_of(world, placed.order_number) == OrderStatus.PROCESSING
 
 
 def test_rejecting_needs_a_reason_and_gives_the_stock_back(world):
     number = place(world, quantity=5).order_number
     with pytest.raises(InvalidInput, match="Say why"):
-        orders.reject_order(world.store, world.pm, number, "  ", MONDAY_10)
-    orders.reject_order(world.store, world.pm, number, "Out of this batch", MONDAY_10)
+        seller.reject_order(world.store, world.pm, number, "  ", MONDAY_10)
+    seller.reject_order(world.store, world.pm, number, "Out of this batch", MONDAY_10)
     assert world.stock() == (100, 0)
     with world.store.reading() as session:
         order = session.scalar(select(Order))
@@ -114,10 +79,10 @@ def test_rejecting_needs_a_reason_and_gives_the_stock_back(world):
 
 def test_a_non_image_renamed_png_cannot_ship_and_nothing_changes(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
-    orders.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
     with pytest.raises(InvalidInput, match="not a readable PNG, JPEG or WebP image"):
-        orders.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-1234",
+        seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-1234",
                           photo=b"%PDF-1.4 not an image", photo_name="proof.png", now=MONDAY_10)
     assert status_of(world, number) == OrderStatus.READY_TO_SHIP
     assert world.stock() == (100, 2)
@@ -127,7 +92,7 @@ def test_a_non_image_renamed_png_cannot_ship_and_nothing_changes(world):
 
 def test_the_buyer_cannot_cancel_an_accepted_order_before_the_packing_deadline(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     with pytest.raises(TransitionRefused, match="packing deadline has not passed"):
         buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="changed mind",
                             now=MONDAY_10 + timedelta(hours=2))
@@ -139,7 +104,7 @@ def test_the_buyer_cannot_cancel_an_accepted_order_before_the_packing_deadline(w
 
 def test_a_buyer_cancelling_a_shipped_order_after_the_sla_does_not_release_stock_twice(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="never arrived",
                         now=MONDAY_10 + timedelta(days=4))
@@ -148,13 +113,13 @@ def test_a_buyer_cancelling_a_shipped_order_after_the_sla_does_not_release_stock
 
 def test_a_complaint_answered_with_a_refund_records_one_refund(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.mark_delivered(world.store, order_number=number, now=MONDAY_10 + timedelta(days=1))
     deadline = buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=number,
                                      description="Two sacks torn", now=MONDAY_10 + timedelta(days=1, hours=1))
     assert deadline == MONDAY_10 + timedelta(days=3, hours=1)
-    orders.answer_complaint(world.store, world.pm, number, ComplaintResolution.REFUND, "Sorry", MONDAY_10 + timedelta(days=2))
+    seller.answer_complaint(world.store, world.pm, number, ComplaintResolution.REFUND, "Sorry", MONDAY_10 + timedelta(days=2))
     assert status_of(world, number) == OrderStatus.REFUNDED
     with world.store.reading() as session:
         assert [r.amount for r in session.scalars(select(Refund))] == [150_000]
@@ -163,23 +128,23 @@ def test_a_complaint_answered_with_a_refund_records_one_refund(world):
 
 def test_a_return_refunds_when_the_goods_arrive_and_restocks_them_if_fit(world):
     number = place(world, quantity=4).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=number, description="Wrong brand",
                           now=MONDAY_10 + timedelta(days=1))
-    orders.answer_complaint(world.store, world.pm, number, ComplaintResolution.RETURN, "Send it back",
+    seller.answer_complaint(world.store, world.pm, number, ComplaintResolution.RETURN, "Send it back",
                             MONDAY_10 + timedelta(days=1, hours=2))
     assert status_of(world, number) == OrderStatus.RETURN_REQUESTED
     with world.store.reading() as session:
         assert session.scalar(select(func.count(Refund.id))) == 0
-    orders.receive_return(world.store, world.pm, number, fit_to_sell=True, now=MONDAY_10 + timedelta(days=5))
+    seller.receive_return(world.store, world.pm, number, fit_to_sell=True, now=MONDAY_10 + timedelta(days=5))
     assert status_of(world, number) == OrderStatus.REFUNDED
     assert world.stock() == (100, 0)
 
 
 def test_confirming_receipt_of_an_undelivered_order_marks_it_delivered_and_completed(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.confirm_receipt(world.store, buyer_code="BUY-1", order_number=number, now=MONDAY_10 + timedelta(days=1))
     with world.store.reading() as session:
@@ -190,7 +155,7 @@ def test_confirming_receipt_of_an_undelivered_order_marks_it_delivered_and_compl
 
 def test_a_second_confirmation_cannot_pay_twice(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.confirm_receipt(world.store, buyer_code="BUY-1", order_number=number, now=MONDAY_10 + timedelta(days=1))
     with pytest.raises(TransitionRefused, match="it is completed"):
@@ -242,27 +207,28 @@ def test_a_buyer_cannot_touch_another_buyers_order(world):
 def test_another_companys_user_cannot_see_or_act_on_the_order(world):
     number = place(world).order_number
     with pytest.raises(NotFound):
-        orders.accept_order(world.store, world.other_pm, number, MONDAY_10)
+        seller.accept_order(world.store, world.other_pm, number, MONDAY_10)
     with pytest.raises(NotFound):
-        orders.order_detail(world.store, world.other_pm, number)
-    assert orders.list_orders(world.store, world.other_pm, "New") == []
-    assert orders.orders_needing_action(world.store, world.other_pm, MONDAY_10) == []
-    assert orders.stage_counts(world.store, world.other_pm)["New"] == 0
+        views.order_detail(world.store, world.other_pm, number)
+    assert views.list_orders(world.store, world.other_pm, "New") == []
+    assert views.orders_needing_action(world.store, world.other_pm, MONDAY_10) == []
+    assert views.stage_counts(world.store, world.other_pm)["New"] == 0
     assert status_of(world, number) == OrderStatus.PENDING_CONFIRMATION
 
 
 def test_a_system_administrator_may_not_handle_orders(world):
     number = place(world).order_number
     with pytest.raises(AccessDenied, match="Only a Product Manager may accept orders"):
-        orders.accept_order(world.store, world.admin, number, MONDAY_10)
+        seller.accept_order(world.store, world.admin, number, MONDAY_10)
 
 
 def test_accepting_an_order_the_system_already_cancelled_says_what_happened(world):
-    from core.orders.deadlines import auto_cancel
+    from core.orders.lifecycle import TRANSITIONS, Step
+    from core.orders.sweep import sweep_step
     number = place(world).order_number
-    auto_cancel(world.store, wib(2026, 11, 24, 10, 0))
+    sweep_step(world.store, TRANSITIONS[Step.AUTO_CANCEL], wib(2026, 11, 24, 10, 0))
     with pytest.raises(TransitionRefused) as refused:
-        orders.accept_order(world.store, world.pm, number, wib(2026, 11, 24, 10, 0, 1))
+        seller.accept_order(world.store, world.pm, number, wib(2026, 11, 24, 10, 0, 1))
     assert refused.value.message == ("Cannot accept the order KP-00000001: it is cancelled. The system cancelled it at "
                                      "24 Nov 2026 10:00 WIB (no answer within 1 business day).")
 
@@ -271,7 +237,7 @@ def test_bulk_accept_reports_each_order_and_goes_on_after_a_refusal(world):
     first, second = place(world).order_number, place(world).order_number
     buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=second, reason="oops", now=MONDAY_10)
     progress = []
-    result = orders.accept_orders(world.store, world.pm, [first, second], MONDAY_10,
+    result = seller.accept_orders(world.store, world.pm, [first, second], MONDAY_10,
                                   on_progress=lambda done, total: progress.append((done, total)))
     assert result.done == [first]
     assert "it is cancelled" in result.refused[second]
@@ -281,7 +247,7 @@ def test_bulk_accept_reports_each_order_and_goes_on_after_a_refusal(world):
 def test_orders_needing_action_come_nearest_deadline_first_with_time_left(world):
     late = place(world, at=MONDAY_10).order_number
     early = place(world, at=MONDAY_10 - timedelta(hours=1)).order_number
-    rows = orders.orders_needing_action(world.store, world.pm, MONDAY_10 + timedelta(hours=2))
+    rows = views.orders_needing_action(world.store, world.pm, MONDAY_10 + timedelta(hours=2))
     assert [r.order_number for r in rows] == [early, late]
     # placed Monday 09:00 WIB -> due Tuesday 09:00 WIB; seen Monday 12:00 WIB: 21 hours on the clock
     assert rows[0].time_left == timedelta(hours=21) and rows[0].action == "accept or reject"
@@ -289,20 +255,20 @@ def test_orders_needing_action_come_nearest_deadline_first_with_time_left(world)
 
 def test_stage_counts_and_the_failed_tab_filter(world):
     kept, rejected = place(world).order_number, place(world).order_number
-    orders.reject_order(world.store, world.pm, rejected, "No stock really", MONDAY_10)
-    counts = orders.stage_counts(world.store, world.pm)
+    seller.reject_order(world.store, world.pm, rejected, "No stock really", MONDAY_10)
+    counts = views.stage_counts(world.store, world.pm)
     assert counts["New"] == 1 and counts["Failed"] == 1
-    failed = orders.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.REJECTED_BY_SELLER)
+    failed = views.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.REJECTED_BY_SELLER)
     assert [row.order_number for row in failed] == [rejected]
-    assert orders.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.CANCELLED_BY_SYSTEM) == []
-    assert [row.order_number for row in orders.list_orders(world.store, world.pm, "New")] == [kept]
+    assert views.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.CANCELLED_BY_SYSTEM) == []
+    assert [row.order_number for row in views.list_orders(world.store, world.pm, "New")] == [kept]
 
 
 def test_the_order_detail_has_items_events_and_the_shipment(world):
     number = place(world).order_number
-    orders.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
-    detail = orders.order_detail(world.store, world.pm, number)
+    detail = views.order_detail(world.store, world.pm, number)
     assert [item.sku for item in detail.items] == ["RICE-5"]
     assert len(detail.events) == 4 and detail.shipment.tracking_number == "JNE-123456"
     assert detail.shipment.proof_photo[:2] == b"\xff\xd8"  # re-encoded JPEG

@@ -19,7 +19,7 @@ from core.domain import Role, UserStatus, WarehouseStatus
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.store.models import AuditEntry, Company, Order, StockLevel, User, Warehouse, WarehouseClosure
 from core.warehouses.warehouses import calendar_of
-from tests.core.conftest import _user, _warehouse, wib
+from tests.builders import _user, _warehouse, wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
 NEW_WAREHOUSE = dict(code="mks-2", name="Gudang Makassar Dua", time_zone="Asia/Makassar", opens_at=time(8),

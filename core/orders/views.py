@@ -1,0 +1,257 @@
+"""What Sales Management shows of a company's orders: stage counts, a stage's list, an order's detail
+with its timeline and money, and the orders that need action soonest.
+
+Every read goes through `acting` (read-only) and is filtered by the actor's company; it returns small
+view dataclasses, never rows of the store. The deadline that matters in each status and whose turn
+it is come from the lifecycle table (core.orders.lifecycle.WAITING).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from core.acting import Actor, acting
+from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
+from core.errors import InvalidInput
+from core.orders.lifecycle import WAITING, OrderClock, Step, available_steps, refused_steps
+from core.orders.seller import own_order
+from core.orders.steps import clock_of, describe_event
+from core.store.database import Store
+from core.store.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
+
+PM = Role.PRODUCT_MANAGER
+SEE_ORDERS = "see orders"
+
+#: The Sales Management stages and the statuses each shows.
+STAGES: dict[str, tuple[OrderStatus, ...]] = {
+    "New": (OrderStatus.PENDING_CONFIRMATION,),
+    "Processing": (OrderStatus.PROCESSING,),
+    "Shipping": (OrderStatus.READY_TO_SHIP, OrderStatus.SHIPPED),
+    "Delivered": (OrderStatus.DELIVERED,),
+    "Complaints": (OrderStatus.COMPLAINED, OrderStatus.RETURN_REQUESTED),
+    "Failed": (OrderStatus.REJECTED, OrderStatus.CANCELLED),
+}
+
+#: For each status that has one, the orders column holding the deadline that matters now.
+DEADLINE_COLUMNS = {status: getattr(Order, w.deadline) for status, w in WAITING.items() if w.deadline}
+
+
+def _deadline_expression():
+    return case(*((Order.status == status, column) for status, column in DEADLINE_COLUMNS.items()))
+
+
+@dataclass(frozen=True)
+class OrderNeedingAction:
+    order_number: str
+    status: OrderStatus
+    action: str
+    deadline: datetime
+    time_left: timedelta
+    warehouse_code: str
+    time_zone: str
+    buyer_name: str
+    total_amount: int
+
+
+def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int = 20) -> list[OrderNeedingAction]:
+    """The company's open orders ordered by their nearest deadline, with the time left (negative: overdue)."""
+    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
+        deadline = _deadline_expression().label("deadline")
+        query = (select(Order.order_number, Order.status, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name,
+                        Order.total_amount)
+                 .join(Warehouse, Warehouse.id == Order.warehouse_id).join(Buyer, Buyer.id == Order.buyer_id)
+                 .where(Order.company_id == actor.company_id, Order.status.in_(list(DEADLINE_COLUMNS)))
+                 .order_by(deadline.asc()).limit(limit))
+        return [OrderNeedingAction(number, status, WAITING[status].next, due, due - now, code, zone, buyer, total)
+                for number, status, due, code, zone, buyer, total in session.execute(query) if due is not None]
+
+
+def stage_counts(store: Store, actor: Actor) -> dict[str, int]:
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+        by_status = dict(session.execute(
+            select(Order.status, func.count()).where(Order.company_id == actor.company_id).group_by(Order.status)).all())
+    return {stage: sum(by_status.get(status, 0) for status in statuses) for stage, statuses in STAGES.items()}
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order_number: str
+    status: OrderStatus
+    placed_at: datetime
+    deadline: datetime | None
+    warehouse_code: str
+    time_zone: str
+    buyer_name: str
+    total_amount: int
+    item_count: int
+    failure_kind: FailureKind | None
+    failure_reason: str | None
+    closed_at: datetime | None
+
+
+def list_orders(store: Store, actor: Actor, stage: str, *, failure_kind: FailureKind | None = None,
+                closed_from: datetime | None = None, closed_to: datetime | None = None,
+                limit: int = 200) -> list[OrderRow]:
+    """One Sales Management stage: open stages by nearest deadline first, Failed by most recent first."""
+    if stage not in STAGES:
+        raise InvalidInput(f"Unknown stage {stage!r}.", field="stage")
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+        deadline = _deadline_expression().label("deadline")
+        query = (select(Order, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name)
+                 .join(Warehouse, Warehouse.id == Order.warehouse_id).join(Buyer, Buyer.id == Order.buyer_id)
+                 .where(Order.company_id == actor.company_id, Order.status.in_(STAGES[stage])))
+        if stage == "Failed":
+            if failure_kind:
+                query = query.where(Order.failure_kind == failure_kind)
+            if closed_from:
+                query = query.where(Order.closed_at >= closed_from)
+            if closed_to:
+                query = query.where(Order.closed_at < closed_to)
+            query = query.order_by(Order.closed_at.desc())
+        else:
+            query = query.order_by(deadline.asc(), Order.id)
+        return [OrderRow(o.order_number, o.status, o.placed_at, due, code, zone, buyer, o.total_amount, o.item_count,
+                         o.failure_kind, o.failure_reason, o.closed_at)
+                for o, due, code, zone, buyer in session.execute(query.limit(limit))]
+
+
+# --- one order -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_number: str
+    status: OrderStatus
+    total_amount: int
+    item_count: int
+    placed_at: datetime
+    closed_at: datetime | None
+    completed_at: datetime | None
+    confirm_deadline: datetime | None
+    pack_deadline: datetime | None
+    delivery_deadline: datetime | None
+    complaint_deadline: datetime | None
+    complete_deadline: datetime | None
+    failure_kind: FailureKind | None
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class WarehouseRef:
+    code: str
+    name: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class BuyerRef:
+    buyer_code: str
+    name: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    sku: str
+    product_name: str
+    quantity: int
+    unit_price: int
+    line_total: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    actor_kind: ActorKind
+    actor_id: str | None
+    reason: str | None
+    at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    courier: str
+    tracking_number: str
+    proof_photo: bytes
+    proof_mime: str
+    shipped_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    description: str
+    filed_at: datetime
+    answer_deadline: datetime
+    resolution: ComplaintResolution | None
+    answer_note: str | None
+    answered_at: datetime | None
+    return_received_at: datetime | None
+    restocked: bool
+
+
+@dataclass(frozen=True)
+class PayoutView:
+    amount: int
+    status: PayoutStatus
+    trigger: str
+    created_at: datetime
+    paid_at: datetime | None
+    transfer_reference: str | None
+
+
+@dataclass(frozen=True)
+class RefundView:
+    amount: int
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    order: OrderFacts
+    clock: OrderClock
+    warehouse: WarehouseRef
+    buyer: BuyerRef
+    items: list[ItemView]
+    events: list[EventView]
+    shipment: ShipmentView | None
+    complaint: ComplaintView | None
+    payout: PayoutView | None
+    refund: RefundView | None
+
+    @property
+    def last_change(self) -> str:
+        """Who moved the order last, when and why: for someone whose view of it is out of date."""
+        return describe_event(self.events[-1], self.warehouse.time_zone) if self.events else ""
+
+
+
+def seller_steps(order: OrderClock, at: datetime) -> tuple[list[Step], dict[Step, str]]:
+    """What the seller's staff may do to `order` as it was at `at` (e.g. when they opened it), and the
+    steps from its status they may not take, with why not (core.orders.lifecycle)."""
+    return available_steps(order, ActorKind.USER, at), refused_steps(order, ActorKind.USER, at)
+
+
+def _view(cls, row):
+    return None if row is None else cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+        order = own_order(session, actor, order_number)
+        by_order = lambda model: session.scalar(select(model).where(model.order_id == order.id))  # noqa: E731
+        return OrderDetail(
+            order=_view(OrderFacts, order), clock=clock_of(order),
+            warehouse=_view(WarehouseRef, session.get(Warehouse, order.warehouse_id)),
+            buyer=_view(BuyerRef, session.get(Buyer, order.buyer_id)),
+            items=[_view(ItemView, item) for item in session.scalars(
+                select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id))],
+            events=[_view(EventView, event) for event in session.scalars(
+                select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id))],
+            shipment=_view(ShipmentView, by_order(Shipment)), complaint=_view(ComplaintView, by_order(Complaint)),
+            payout=_view(PayoutView, by_order(Payout)), refund=_view(RefundView, by_order(Refund)),
+        )

@@ -1,0 +1,162 @@
+"""Shared test builders: the small seller world most core tests start from, and the steps that move
+an order along it. Tests import these from here, never from each other.
+
+The world: ACME01 (whitelisted) with a Product Manager and a System Administrator, a Jakarta warehouse
+(Mon–Fri 08:00–17:00 WIB), two products; approved and unapproved buyers; a second company OTHER02."""
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+from PIL import Image
+from sqlalchemy import select
+
+from core.acting import Actor
+from core.domain import OrderStatus, Role
+from core.orders import buyer_channel as buyers
+from core.orders import seller
+from core.orders.buyer_channel import OrderLine
+from core.store.database import Store
+from core.store.models import Buyer, Company, Order, OrderEvent, OrderItem, Product, StockLevel, User, Warehouse
+
+WIB = timezone(timedelta(hours=7))
+
+
+@dataclass
+class World:
+    store: object
+    pm: Actor
+    admin: Actor
+    other_pm: Actor
+    company_code: str = "ACME01"
+    warehouse_code: str = "JKT-1"
+    buyer_code: str = "BUY-1"
+
+    def stock(self, sku: str = "RICE-5") -> tuple[int, int]:
+        """(on_hand, reserved) of a product in the Jakarta warehouse."""
+        with self.store.reading() as session:
+            level = session.scalar(select(StockLevel).join(Product).where(Product.sku == sku,
+                                                                         Product.company_id == self.pm.company_id))
+            return level.on_hand, level.reserved
+
+
+def _company(session, code, now, whitelisted=True):
+    company = Company(company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now,
+                      updated_at=now, payout_bank_name="Bank Mandiri", payout_account_number="1234567890",
+                      payout_account_holder=f"{code} Tbk")
+    session.add(company)
+    session.flush()
+    return company
+
+
+def _user(session, company, code, role, now) -> Actor:
+    user = User(company_id=company.id, user_code=code, display_name=code, role=role, password_hash="x",
+                password_changed_at=now, must_change_password=False, created_at=now)
+    session.add(user)
+    session.flush()
+    return Actor(user.id, company.id, company.company_code, code, role, code)
+
+
+def _warehouse(session, company, code, now, zone="Asia/Jakarta"):
+    warehouse = Warehouse(company_id=company.id, code=code, name=code, time_zone=zone, operating_days="0,1,2,3,4",
+                          opens_at=time(8), closes_at=time(17), processing_days=2, delivery_sla_days=3,
+                          created_at=now, updated_at=now)
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def _product(session, company, warehouse, sku, price, on_hand, now):
+    product = Product(company_id=company.id, sku=sku, name=f"Product {sku}", unit="pcs", created_at=now, updated_at=now)
+    session.add(product)
+    session.flush()
+    session.add(StockLevel(product_id=product.id, warehouse_id=warehouse.id, on_hand=on_hand, reserved=0, price=price,
+                           updated_at=now))
+
+
+def build_world(store) -> World:
+    created = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with store.transaction() as session:
+        company = _company(session, "ACME01", created)
+        pm = _user(session, company, "pm", Role.PRODUCT_MANAGER, created)
+        admin = _user(session, company, "admin", Role.SYSTEM_ADMINISTRATOR, created)
+        warehouse = _warehouse(session, company, "JKT-1", created)
+        _product(session, company, warehouse, "RICE-5", 75_000, 100, created)
+        _product(session, company, warehouse, "OIL-2", 36_500, 10, created)
+        other = _company(session, "OTHER02", created)
+        other_pm = _user(session, other, "pm", Role.PRODUCT_MANAGER, created)
+        other_wh = _warehouse(session, other, "JKT-1", created)
+        _product(session, other, other_wh, "RICE-5", 70_000, 50, created)
+        session.add_all([Buyer(buyer_code="BUY-1", name="Toko Makmur", created_at=created),
+                         Buyer(buyer_code="BUY-2", name="Warung Jaya", created_at=created),
+                         Buyer(buyer_code="BUY-X", name="Kios Ditolak", is_approved=False, created_at=created)])
+    return World(store=store, pm=pm, admin=admin, other_pm=other_pm)
+
+
+def wib(*args) -> datetime:
+    return datetime(*args, tzinfo=WIB)
+
+
+def at_once(database_url: str, count: int, action) -> list:
+    """Run `action(store, index)` in `count` threads released at the same instant, each with its
+    own Store (its own connections), as separate processes would; return each call's result or the
+    exception it raised, in index order."""
+    stores = [Store(database_url) for _ in range(count)]
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = action(stores[index], index)
+        except Exception as exc:  # the caller judges which exceptions are allowed
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for store in stores:
+        store.dispose()
+    return outcomes
+
+
+# --- moving an order along ------------------------------------------------------------------------
+
+MONDAY_10 = wib(2026, 11, 23, 10, 0)
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def place(world, quantity=2, sku="RICE-5", at=MONDAY_10, buyer="BUY-1"):
+    return buyers.place_order(world.store, buyer_code=buyer, company_code="ACME01", warehouse_code="JKT-1",
+                              lines=[OrderLine(sku, quantity)], now=at)
+
+
+def status_of(world, number) -> OrderStatus:
+    with world.store.reading() as session:
+        return session.scalar(select(Order.status).where(Order.order_number == number))
+
+
+def events_of(world, number) -> list[tuple]:
+    with world.store.reading() as session:
+        return session.execute(select(OrderEvent.from_status, OrderEvent.to_status, OrderEvent.actor_kind)
+                               .join(Order).where(Order.order_number == number).order_by(OrderEvent.id)).all()
+
+
+def items_of(world, number) -> set[int]:
+    with world.store.reading() as session:
+        return set(session.scalars(select(OrderItem.id).join(Order).where(Order.order_number == number)))
+
+
+def ship(world, number, at):
+    seller.mark_packed(world.store, world.pm, number, items_of(world, number), at)
+    seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-123456", photo=photo(),
+                      photo_name="proof.jpg", now=at)
