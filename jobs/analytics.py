@@ -14,11 +14,10 @@ import argparse
 import json
 import sys
 
-from core.analytics.snapshots import AnalyticsBusy, AnalyticsNotReady, AnalyticsStore
+from core.bootstrap import bootstrap
+from core.analytics.snapshots import AnalyticsBusy, AnalyticsNotReady
 from core.analytics.sync import rebuild, sync
 from core.clock import utc_now
-from core.config import load_settings
-from core.store.database import Store
 from jobs.entry import run_command
 
 EXIT_BUSY = 3
@@ -31,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=120.0,
                         help="seconds to wait for another sync to finish (default 120)")
     args = parser.parse_args(argv)
-    settings = load_settings()
-    analytics = AnalyticsStore(settings.analytics_dir)
+    wiring = bootstrap()
+    analytics = wiring.analytics
     if args.command == "status":
         try:
             with analytics.reading() as snap:
@@ -44,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                           "synced_at": info.synced_at.isoformat(), "mode": info.mode, "orders": info.orders,
                           "age_s": round(info.age_seconds(utc_now()), 1), "source": info.source}))
         return 0
-    store = Store.from_settings(settings)
+    store = wiring.store
     store.check_reachable()
     try:
         run = rebuild if args.command == "rebuild" else sync

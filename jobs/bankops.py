@@ -22,9 +22,10 @@ import getpass
 import sys
 from typing import Sequence
 
+from core.bootstrap import bootstrap
 from core.accounts import bankops
 from core.clock import utc_now
-from core.config import ConfigError, load_settings
+from core.config import ConfigError
 from core.domain import Role
 from core.errors import DomainError
 from core.store.database import Store, current_revision, head_revision
@@ -85,11 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_store() -> Store:
-    settings = load_settings()
-    store = Store.from_settings(settings)
-    store.check_reachable()
+    wiring = bootstrap(check_reachable=True)
+    store = wiring.store
     if current_revision(store) != head_revision(store):
-        raise ConfigError(f"The store at {settings.safe_database_url()} is not prepared; "
+        raise ConfigError(f"The store at {wiring.settings.safe_database_url()} is not prepared; "
                           "run python -m jobs.prepare --no-demo first.")
     return store
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.bootstrap import bootstrap
 from core.clock import utc_now
-from core.config import load_settings
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.demo.bulk import generate_bulk
-from core.store.database import Store, migrate
+from core.store.database import migrate
 from jobs.entry import run_command
 
 
@@ -30,10 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.orders is not None and args.orders < 1:
         parser.error("--orders must be at least 1")
-    settings = load_settings()
+    wiring = bootstrap(check_reachable=True)
+    settings, store = wiring.settings, wiring.store
     seed = settings.demo_seed if args.seed is None else args.seed
-    store = Store.from_settings(settings)
-    store.check_reachable()
     migrate(store)
     now = utc_now()
     # With --orders the bulk orders are the history: playing months through the services is slow.

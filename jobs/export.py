@@ -13,14 +13,12 @@ import argparse
 import sys
 from datetime import date
 
+from core.bootstrap import bootstrap
 from core.analytics.export import export_company_history_csv
 from core.analytics.queries import HistoryFilters, Period
-from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import sync
 from core.clock import utc_now
-from core.config import load_settings
 from core.errors import DomainError
-from core.store.database import Store
 from jobs.entry import run_command
 
 
@@ -55,14 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="the CSV file to write")
     parser.add_argument("--sync", action="store_true", help="bring the analytics up to date first")
     args = parser.parse_args(argv)
-    settings = load_settings()
-    analytics = AnalyticsStore(settings.analytics_dir)
+    wiring = bootstrap()
+    analytics = wiring.analytics
     try:
         filters = HistoryFilters(Period(args.start, args.end), warehouse_code=args.warehouse,
                                  product_sku=args.product, buyer_code=args.buyer,
                                  min_total=args.min_total, max_total=args.max_total)
         if args.sync:
-            store = Store.from_settings(settings)
+            store = wiring.store
             store.check_reachable()
             try:
                 sync(store, analytics, utc_now(), lock_wait_s=120)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from core.bootstrap import Wiring, bootstrap
 from core.clock import utc_now
-from core.config import Settings, load_settings
 from core.demo.seed import load_demo
-from core.store.database import Store, current_revision, migrate
+from core.store.database import current_revision, migrate
 from jobs.entry import run_command
 
 
-def prepare(settings: Settings, *, with_demo: bool = True) -> Store:
-    store = Store.from_settings(settings)
-    store.check_reachable()
+def prepare(wiring: Wiring, *, with_demo: bool = True) -> None:
+    settings, store = wiring.settings, wiring.store
     before = current_revision(store)
     migrate(store)
     after = current_revision(store)
@@ -22,14 +21,17 @@ def prepare(settings: Settings, *, with_demo: bool = True) -> Store:
     if with_demo:
         loaded = load_demo(store, seed=settings.demo_seed, now=utc_now(), history_days=settings.demo_days)
         print("demo data: loaded" if loaded else "demo data: already there, not loaded again")
-    return store
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.prepare", description=__doc__)
     parser.add_argument("--no-demo", action="store_true", help="migrate only; do not load demo data")
     args = parser.parse_args()
-    prepare(load_settings(), with_demo=not args.no_demo).dispose()
+    wiring = bootstrap(check_reachable=True)
+    try:
+        prepare(wiring, with_demo=not args.no_demo)
+    finally:
+        wiring.close()
     return 0
 
 

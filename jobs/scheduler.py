@@ -17,8 +17,8 @@ from typing import Callable
 
 import schedule
 
+from core.bootstrap import bootstrap
 from core.clock import require_aware, utc_now
-from core.config import load_settings
 from core.analytics.sync import make_sync_rule
 from core.store.database import Store
 from core.orders.sweep import run_sweep
@@ -70,10 +70,9 @@ def main() -> int:
     parser.add_argument("--now", help="sweep as if it were this time (ISO-8601 with offset)")
     args = parser.parse_args()
     configure_logging()
-    settings = load_settings()
-    store = Store.from_settings(settings)
-    store.check_reachable()
-    analytics_sync = make_sync_rule(settings.analytics_dir)
+    wiring = bootstrap(check_reachable=True)
+    settings, store = wiring.settings, wiring.store
+    analytics_sync = make_sync_rule(wiring.analytics)
     if args.once or args.now:
         sweep_once(store, parse_now(args.now) if args.now else utc_now(), analytics_sync)
         return 0

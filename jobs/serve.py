@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 
-from core.config import PROJECT_ROOT, load_settings
+from core.bootstrap import bootstrap
+from core.config import PROJECT_ROOT
 from core.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 from jobs.entry import run_command
 from jobs.prepare import prepare
@@ -43,8 +44,12 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 def main() -> int:
-    settings = load_settings()
-    prepare(settings).dispose()
+    wiring = bootstrap(check_reachable=True)
+    try:
+        prepare(wiring)
+    finally:
+        wiring.close()
+    settings = wiring.settings
     env = _children_env()
     scheduler = subprocess.Popen([sys.executable, "-m", "jobs.scheduler"], cwd=PROJECT_ROOT, env=env)
     ui = subprocess.Popen(

@@ -19,9 +19,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable
 
+from core.bootstrap import bootstrap
 from core.orders import buyer_channel as buyers
 from core.clock import utc_now
-from core.config import load_settings
 from core.domain import OrderStatus
 from core.errors import DomainError
 from core.store.database import Store
@@ -132,8 +132,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.rate < 0 or args.duration <= 0:
         raise SystemExit("kopra: --rate must be 0 or more and --duration more than 0.")
-    store = Store.from_settings(load_settings())
-    store.check_reachable()
+    store = bootstrap(check_reachable=True).store
     counts = run_simulation(store, rate_per_minute=args.rate, duration_s=args.duration,
                             seed=args.seed if args.seed is not None else random.randrange(2**31),
                             company_code=args.company)

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.bootstrap import get_settings
+from app.bootstrap import get_analytics
 from app.analytics_refresh import refresh_button
 from app.session import require_actor
 from core.analytics.queries import Dashboard, Period, company_warehouses, load_dashboard
-from core.analytics.snapshots import AnalyticsStore
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
@@ -20,7 +19,7 @@ from core.formats import format_duration, format_local
 from core.formats import format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
-analytics = AnalyticsStore(get_settings().analytics_dir)  # a location only: each call opens and closes
+analytics = get_analytics()
 now = utc_now()
 ALL = "All warehouses"
 BLUE, GREY, GREEN, RED = "#003D79", "#9AA5B1", "#1E8E3E", "#C5221F"

@@ -13,7 +13,7 @@ from app.session import notify, require_actor
 from core.orders import seller
 from core.orders import views
 from core.clock import utc_now
-from core.domain import ComplaintResolution, FailureKind, OrderStatus, Role
+from core.domain import ComplaintResolution, FailureKind, Role
 from core.errors import DomainError
 from core.orders.lifecycle import STATUS_LABELS, Step
 from core.formats import format_duration, format_local

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app.bootstrap import get_settings
+from app.bootstrap import get_analytics
 from app.analytics_refresh import refresh_button
 from app.session import require_actor
 from core.analytics.export import export_history_csv
 from core.analytics.queries import HistoryFilters, HistoryPage, Period, history_options, load_history
-from core.analytics.snapshots import AnalyticsStore
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
@@ -24,11 +23,10 @@ from core.formats import format_duration, format_local
 from core.formats import format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
-settings = get_settings()
-analytics = AnalyticsStore(settings.analytics_dir)  # a location only: each call opens and closes
+analytics = get_analytics()
 now = utc_now()
 PAGE_SIZE = 50
-EXPORTS = settings.analytics_dir / "exports"
+EXPORTS = analytics.directory / "exports"
 FILTERS, PAGE, EXPORT = "history_filters", "history_page", "history_export"
 
 st.title("Transaction History")

@@ -5,6 +5,7 @@
 - `sync`: the single writer — incremental sync, full rebuild, and the scheduler's rule;
 - `rebuild_worker`: a full rebuild of a large SQLite store, in a process of its own (ADBC);
 - `queries`: the dashboard and history figures, always for one company;
-- `export`: the CSV export of the filtered history;
-- `refresh`: the UI's "refresh now", which runs the writer as its own process.
+- `export`: the CSV export of the filtered history.
+
+The UI's "Refresh now" runs the writer as a process of its own (app/analytics_refresh.py).
 """

@@ -30,7 +30,8 @@ from typing import Any
 import duckdb
 
 from core.orders.lifecycle import SELLER_DEADLINES, WAITING
-from core.acting import Actor, require_role
+from core.acting import Actor, acting, require_role
+from core.store.database import Store
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.domain import OrderStatus, Role
 from core.errors import InvalidInput, NotFound
@@ -493,6 +494,12 @@ def query_warehouses(con, company_id: int) -> list[WarehouseOption]:
 
 
 # --------------------------------------------------------------------------- dashboard
+
+
+def check_may_refresh(store: Store, actor: Actor) -> None:
+    """Refuse an actor who may not bring the figures up to date (the UI then runs the writer)."""
+    with acting(store, actor, Role.PRODUCT_MANAGER, doing="refresh the analytics", write=False):
+        pass
 
 
 def company_warehouses(analytics: AnalyticsStore, actor: Actor) -> list[WarehouseOption]:

@@ -1,7 +1,7 @@
 """Feeding the analytics store from the transactional store: incremental sync and full rebuild.
 
 One writer at a time (`AnalyticsStore.writer_lock`), whoever runs it: the scheduler's sweep
-(`sync_rule`), the on-demand refresh (`python -m jobs.analytics sync`) or an operator's rebuild.
+(`make_sync_rule`), the on-demand refresh (`python -m jobs.analytics sync`) or an operator's rebuild.
 
 The watermark, and why no late commit is lost
 ---------------------------------------------
@@ -47,7 +47,7 @@ from core.analytics.reader_process import read_changes
 from core.analytics.source import SourceBatch, adbc_target, orders_in_sqlite, read_batch
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 from core.clock import require_aware
-from core.config import PROJECT_ROOT, load_settings, parse_database_url
+from core.config import PROJECT_ROOT, parse_database_url
 from core.domain import OrderStatus
 from core.store.database import Store
 
@@ -529,13 +529,12 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
 RULE_NAME = "analytics_sync"
 
 
-def make_sync_rule(analytics_dir: Path | str) -> Callable:
-    """A sweep rule `rule(store, now, on_action) -> int` that syncs into `analytics_dir`.
+def make_sync_rule(analytics: AnalyticsStore) -> Callable:
+    """A sweep rule `rule(store, now, on_action) -> int` that syncs into `analytics`.
 
     Never waits for another writer (the next sweep retries); returns how many changed orders it
     took in; reports each sync that took something in (and every skip) through `on_action`.
     """
-    analytics = AnalyticsStore(analytics_dir)
 
     def rule(store: Store, now: datetime, on_action: Callable[[dict], None]) -> int:
         try:
@@ -548,25 +547,3 @@ def make_sync_rule(analytics_dir: Path | str) -> Callable:
         return result.changed_orders
 
     return rule
-
-
-def _same_database(a: str, b: str) -> bool:
-    def normal(raw: str) -> str:
-        url = parse_database_url(raw)
-        if url.get_backend_name() == "sqlite":
-            return "sqlite:" + os.path.realpath(url.database)
-        return url.render_as_string(hide_password=False)
-
-    return normal(a) == normal(b)
-
-
-def sync_rule(store: Store, now: datetime, on_action: Callable[[dict], None]) -> int:
-    """The sweep rule for SWEEP_RULES: syncs into the configured `analytics_dir`.
-
-    It only touches the analytics of the store the configuration names (KOPRA_DATABASE_URL):
-    a sweep over any other store (a test's) returns 0 without writing anything.
-    """
-    settings = load_settings()
-    if not _same_database(store.database_url, settings.database_url):
-        return 0
-    return make_sync_rule(settings.analytics_dir)(store, now, on_action)

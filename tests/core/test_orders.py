@@ -2,11 +2,9 @@
 event, stock movement and money record; refusals leave the store unchanged."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from core.orders import buyer_channel as buyers
@@ -15,8 +13,8 @@ from core.orders import views
 from core.orders.buyer_channel import OrderLine
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import AccessDenied, InvalidInput, NotFound, OutOfStock, TransitionRefused
-from core.store.models import Order, OrderEvent, OrderItem, Payout, Refund, Shipment
-from tests.builders import MONDAY_10, events_of, items_of, photo, place, ship, status_of, wib
+from core.store.models import Order, OrderItem, Payout, Refund, Shipment
+from tests.builders import MONDAY_10, events_of, items_of, place, ship, status_of, wib
 
 def test_placing_an_order_reserves_stock_snapshots_prices_and_sets_the_confirm_deadline(world):
     placed = place(world, quantity=3)

@@ -17,6 +17,7 @@ from core.config import PROJECT_ROOT
 SCHEDULER = textwrap.dedent("""
     import json, random, sys
     from datetime import datetime, timedelta
+    from core.analytics.snapshots import AnalyticsStore
     from core.analytics.sync import make_sync_rule
     from core.store.database import Store
     from jobs.scheduler import sweep_once
@@ -24,7 +25,7 @@ SCHEDULER = textwrap.dedent("""
 
     url, folder, now, rounds = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3]), int(sys.argv[4])
     store = Store(url)
-    analytics_sync = make_sync_rule(folder)  # what the scheduler process does after each sweep
+    analytics_sync = make_sync_rule(AnalyticsStore(folder))  # what the scheduler process does after each sweep
     dataset = load_dataset(store, now)
     rng = random.Random(9)
     failures, synced, n = [], 0, 0

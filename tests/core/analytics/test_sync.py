@@ -18,7 +18,7 @@ from core.analytics.sync import (
     SAFETY_WINDOW,
     rebuild,
     sync,
-    sync_rule,
+    make_sync_rule,
 )
 from core.domain import OrderStatus, PayoutStatus
 from core.store.models import Order, Payout
@@ -215,18 +215,15 @@ def test_readers_never_see_a_half_written_snapshot(store, dataset, analytics, no
     assert reads and max(reads) >= 8
 
 
-def test_the_sweep_rule_only_syncs_the_configured_store(store, dataset, tmp_path, now, monkeypatch):
+def test_the_sweep_rule_syncs_and_skips_while_another_writer_holds_the_lock(store, dataset, tmp_path, now):
     actions = []
-    monkeypatch.setenv("KOPRA_DATA_DIR", str(tmp_path / "elsewhere"))
-    monkeypatch.setenv("KOPRA_DATABASE_URL", f"sqlite:///{tmp_path / 'another.sqlite3'}")
-    assert sync_rule(store, now, actions.append) == 0
-    assert not (tmp_path / "elsewhere" / "analytics").exists()
-    monkeypatch.setenv("KOPRA_DATABASE_URL", store.database_url)
-    applied = sync_rule(store, now, actions.append)
+    analytics = AnalyticsStore(tmp_path / "elsewhere" / "analytics")
+    rule = make_sync_rule(analytics)
+    applied = rule(store, now, actions.append)
     assert applied > 0 and actions[-1]["action"] == "analytics_synced"
-    assert AnalyticsStore(tmp_path / "elsewhere" / "analytics").exists()
-    with AnalyticsStore(tmp_path / "elsewhere" / "analytics").writer_lock():
-        assert sync_rule(store, now, actions.append) == 0  # busy: skipped, the next sweep retries
+    assert analytics.exists()
+    with analytics.writer_lock():
+        assert rule(store, now, actions.append) == 0  # busy: skipped, the next sweep retries
     assert actions[-1]["action"] == "analytics_sync_skipped"
 
 

@@ -19,7 +19,7 @@ from core.domain import ActorKind
 from core.orders import buyer_channel as buyers
 from core.orders import seller
 from core.orders.effects import SET_BASED
-from core.orders.lifecycle import AUTOMATIC_STEPS, Effect, Step, Transition
+from core.orders.lifecycle import AUTOMATIC_STEPS, Step, Transition
 from core.orders.steps import take_step
 from core.orders.sweep import SYSTEM_ID, sweep_step
 from core.store.models import Company, Complaint, Order, OrderEvent, Payout, Product, Refund, StockLevel, Warehouse
