@@ -15,7 +15,7 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import notify
 from core.acting import Actor
-from core.analytics.queries import check_may_refresh
+from core.analytics.scope import check_may_refresh
 from core.config import PROJECT_ROOT
 from core.errors import DomainError
 

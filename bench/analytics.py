@@ -30,10 +30,20 @@ from unittest.mock import patch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.acting import Actor  # noqa: E402
-from core.analytics import queries as q  # noqa: E402
+from core.analytics.dashboard import (  # noqa: E402
+    load_dashboard,
+    query_funnel_health,
+    query_kpis,
+    query_needs_action,
+    query_top_products,
+    query_trend,
+    query_warehouse_revenue,
+)
 from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.export import export_company_history_csv  # noqa: E402
+from core.analytics.history import HistoryFilters, load_history  # noqa: E402
 from core.analytics.reader_process import reader_process  # noqa: E402
+from core.analytics.scope import Period, Scope  # noqa: E402
 from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E402
 from core.analytics.sync import rebuild, sync  # noqa: E402
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
@@ -115,7 +125,7 @@ class SqliteDashboard:
     """The dashboard's queries written for the transactional schema (its own indexes, local days
     computed per row from the warehouse's zone), giving the same figures."""
 
-    def __init__(self, con: sqlite3.Connection, company_id: int, period: q.Period):
+    def __init__(self, con: sqlite3.Connection, company_id: int, period: Period):
         self.con, self.c, self.period = con, company_id, period
 
     def kpis(self):
@@ -291,7 +301,7 @@ def main() -> int:
 
     # -- dashboard queries --------------------------------------------------------------------
     today = made_at.date()
-    period = q.Period(today - timedelta(days=29), today)
+    period = Period(today - timedelta(days=29), today)
     sqlite_con = sqlite3.connect(path)
     baseline = SqliteDashboard(sqlite_con, actor.company_id, period)
     cold, warm = [], []
@@ -310,14 +320,14 @@ def main() -> int:
     rows = []
     with analytics.reading() as snap:
         con = snap.con
-        scope = q.Scope(actor.company_id)
+        scope = Scope(actor.company_id)
         pairs = {
-            "kpis": (lambda: q.query_kpis(con, scope, period), baseline.kpis),
-            "trend": (lambda: q.query_trend(con, scope, period), baseline.trend),
-            "funnel_health": (lambda: q.query_funnel_health(con, scope, period), baseline.funnel_health),
-            "top_products": (lambda: q.query_top_products(con, scope, period), baseline.top_products),
-            "warehouse_revenue": (lambda: q.query_warehouse_revenue(con, scope, period), baseline.warehouse_revenue),
-            "needs_action": (lambda: q.query_needs_action(con, scope), baseline.needs_action),
+            "kpis": (lambda: query_kpis(con, scope, period), baseline.kpis),
+            "trend": (lambda: query_trend(con, scope, period), baseline.trend),
+            "funnel_health": (lambda: query_funnel_health(con, scope, period), baseline.funnel_health),
+            "top_products": (lambda: query_top_products(con, scope, period), baseline.top_products),
+            "warehouse_revenue": (lambda: query_warehouse_revenue(con, scope, period), baseline.warehouse_revenue),
+            "needs_action": (lambda: query_needs_action(con, scope), baseline.needs_action),
         }
         for name, (duck, lite) in pairs.items():
             duck()  # warm
@@ -336,13 +346,13 @@ def main() -> int:
     heaviest = max(rows, key=lambda r: r[2])
     figures["heaviest_query"] = heaviest[0]
     figures["heaviest_vs_sqlite_ratio"] = round(heaviest[2] / heaviest[1], 1)
-    q.load_dashboard(analytics, actor, period)
-    whole_ms, _ = median_ms(lambda: q.load_dashboard(analytics, actor, period), args.runs)
+    load_dashboard(store, analytics, actor, period)
+    whole_ms, _ = median_ms(lambda: load_dashboard(store, analytics, actor, period), args.runs)
     figures["dashboard_total_ms"] = round(whole_ms, 2)
 
     def first_after_switch():
         release_readers()
-        return q.load_dashboard(analytics, actor, period)
+        return load_dashboard(store, analytics, actor, period)
 
     cold_ms, _ = median_ms(first_after_switch, max(3, args.runs // 3))
     figures["dashboard_total_first_run_after_switch_ms"] = round(cold_ms, 2)
@@ -352,19 +362,19 @@ def main() -> int:
     print(f"  a script run's cursor on this process's connection: {figures['snapshot_cursor_ms']} ms; "
           f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms")
     print(f"  whole dashboard, first run after a switch (cold connection): {cold_ms:.1f} ms")
-    year = q.Period(today - timedelta(days=364), today)
-    year_ms, _ = median_ms(lambda: q.load_dashboard(analytics, actor, year), max(3, args.runs // 3))
+    year = Period(today - timedelta(days=364), today)
+    year_ms, _ = median_ms(lambda: load_dashboard(store, analytics, actor, year), max(3, args.runs // 3))
     figures["dashboard_total_365d_ms"] = round(year_ms, 2)
     print(f"  whole dashboard over 365 days: {year_ms:.1f} ms")
 
     # -- history ------------------------------------------------------------------------------
-    filters = q.HistoryFilters(period)
-    q.load_history(analytics, actor, filters, page=1)
-    page_ms, first = median_ms(lambda: q.load_history(analytics, actor, filters, page=1), args.runs)
+    filters = HistoryFilters(period)
+    load_history(store, analytics, actor, filters, page=1)
+    page_ms, first = median_ms(lambda: load_history(store, analytics, actor, filters, page=1), args.runs)
     deep = max(2, first.page_count // 2)
-    deep_ms, before_deep = median_ms(lambda: q.load_history(analytics, actor, filters, page=deep - 1), args.runs)
-    seek_ms, _ = median_ms(lambda: q.load_history(analytics, actor, filters, page=deep,
-                                                  after=before_deep.last_key), args.runs)
+    deep_ms, before_deep = median_ms(lambda: load_history(store, analytics, actor, filters, page=deep - 1), args.runs)
+    seek_ms, _ = median_ms(lambda: load_history(store, analytics, actor, filters, page=deep,
+                                                after=before_deep.last_key), args.runs)
     lite_page_ms, (lite_totals, _) = median_ms(lambda: baseline.history_page(0), args.baseline_runs)
     lite_deep_ms, _ = median_ms(lambda: baseline.history_page((deep - 2) * 50), args.baseline_runs)
     assert (first.totals.lines, first.totals.orders, first.totals.units, first.totals.amount) == tuple(lite_totals)
@@ -380,7 +390,7 @@ def main() -> int:
           f"   (seeking from the previous page's last row)")
 
     # -- export -------------------------------------------------------------------------------
-    everything = q.HistoryFilters(q.Period(today - timedelta(days=729), today))
+    everything = HistoryFilters(Period(today - timedelta(days=729), today))
     out = folder / "export.csv"
     started = time.perf_counter()
     exported = export_company_history_csv(analytics, DEMO_COMPANY_CODE, everything, out)

@@ -19,10 +19,10 @@ Every query a service runs is then filtered by `actor.company_id`.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, overload
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -95,21 +95,44 @@ def standing_user(session: Session, actor: Actor, *, password_change_pending_ok:
 class Acting(NamedTuple):
     session: Session
     user: User
-    now: datetime | None
+    now: datetime
 
 
-@contextmanager
+class Reading(NamedTuple):
+    """What `acting` yields when no `now` was given (reads that need no time)."""
+
+    session: Session
+    user: User
+    now: None
+
+
+@overload
+def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: datetime, write: bool = True,
+           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Acting]: ...
+
+
+@overload
+def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: None = None, write: bool = True,
+           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Reading]: ...
+
+
 def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: datetime | None = None, write: bool = True,
-           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> Iterator[Acting]:
+           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Any]:
     """One unit of work of `actor` (see the module's docstring). `write=False` for reads: they never
     take the write lock. `conflict` is what the person reads if a concurrent change won."""
     require_role(actor, *roles, doing=doing)
-    now = require_aware(now) if now is not None else None
+    return _unit_of_work(store, actor, doing=doing, now=require_aware(now) if now is not None else None,
+                         write=write, conflict=conflict, password_change_pending_ok=password_change_pending_ok)
+
+
+@contextmanager
+def _unit_of_work(store: Store, actor: Actor, *, doing: str, now: datetime | None, write: bool, conflict: str,
+                  password_change_pending_ok: bool) -> Iterator[Acting | Reading]:
     unit = store.transaction if write else store.reading
     try:
         with unit() as session:
             user = standing_user(session, actor, password_change_pending_ok=password_change_pending_ok)
-            yield Acting(session, user, now)
+            yield Acting(session, user, now) if now is not None else Reading(session, user, None)
     except IntegrityError:
         log.warning("store conflict while trying to %s", doing, exc_info=True)
         raise ConcurrentChange(conflict) from None

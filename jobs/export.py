@@ -15,7 +15,8 @@ from datetime import date
 
 from core.bootstrap import bootstrap
 from core.analytics.export import export_company_history_csv
-from core.analytics.queries import HistoryFilters, Period
+from core.analytics.history import HistoryFilters
+from core.analytics.scope import Period
 from core.analytics.sync import sync
 from core.clock import utc_now
 from core.errors import DomainError

@@ -160,3 +160,40 @@ def ship(world, number, at):
     seller.mark_packed(world.store, world.pm, number, items_of(world, number), at)
     seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-123456", photo=photo(),
                       photo_name="proof.jpg", now=at)
+
+
+# --- the catalogue: its state, stock levels, another warehouse -------------------------------------
+
+from sqlalchemy import func  # noqa: E402  (this section's own imports)
+
+from core.domain import WarehouseStatus  # noqa: E402
+from core.store.models import PriceChange  # noqa: E402
+
+
+def catalogue_snapshot(store) -> dict:
+    """Everything a catalogue call may touch, to prove a refusal changed nothing."""
+    with store.reading() as session:
+        return {
+            "products": sorted(session.execute(select(Product.company_id, Product.sku, Product.name, Product.unit,
+                                                      Product.description, Product.status, Product.image_mime))),
+            "levels": sorted(session.execute(select(StockLevel.product_id, StockLevel.warehouse_id,
+                                                    StockLevel.on_hand, StockLevel.reserved, StockLevel.price))),
+            "prices": session.scalar(select(func.count(PriceChange.id))),
+        }
+
+
+def stock_level(world, sku="RICE-5", warehouse="JKT-1") -> tuple[int, int, int]:
+    """(on hand, reserved, price) of an ACME01 product in one of its warehouses."""
+    with world.store.reading() as session:
+        return session.execute(
+            select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
+            .join(Product, Product.id == StockLevel.product_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(Product.company_id == world.pm.company_id, Product.sku == sku, Warehouse.code == warehouse)).one()
+
+
+def add_warehouse(world, code="MKS-1", zone="Asia/Makassar", *, open_=True) -> None:
+    """Another ACME01 warehouse (08:00–17:00 in its zone), open or closed, stocking nothing yet."""
+    with world.store.transaction() as session:
+        session.add(Warehouse(company_id=world.pm.company_id, code=code, name=code, time_zone=zone,
+                              opens_at=time(8), closes_at=time(17), created_at=MONDAY_10, updated_at=MONDAY_10,
+                              status=WarehouseStatus.OPEN if open_ else WarehouseStatus.CLOSED))

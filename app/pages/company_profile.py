@@ -10,7 +10,7 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.company import profile as company
+from core.company import payout_account as payout, profile as company
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
@@ -106,18 +106,18 @@ st.caption("Changing the account asks for your password again and is recorded in
 # Cleared after each submit, so the password does not stay in the form.
 with st.form("payout", clear_on_submit=True):
     bank_name = st.text_input("Bank name", value=current.payout_bank_name or "Bank Mandiri",
-                              max_chars=company.MAX_BANK_NAME, key="payout_bank")
+                              max_chars=payout.MAX_BANK_NAME, key="payout_bank")
     account_number = st.text_input("New account number", max_chars=40, key="payout_number",
-                                   placeholder=f"{company.ACCOUNT_DIGITS[0]} to {company.ACCOUNT_DIGITS[1]} digits")
+                                   placeholder=f"{payout.ACCOUNT_DIGITS[0]} to {payout.ACCOUNT_DIGITS[1]} digits")
     holder = st.text_input("Account holder", value=current.payout_account_holder or "",
-                           max_chars=company.MAX_HOLDER, key="payout_holder")
+                           max_chars=payout.MAX_HOLDER, key="payout_holder")
     password = st.text_input("Your password", type="password", key="payout_password",
                              help="The password you log in with; it confirms that it is you.")
     payout_clicked = st.form_submit_button("Change payout account", type="primary")
 if payout_clicked:
     try:
-        saved = company.change_payout_account(store, actor, bank_name=bank_name, account_number=account_number,
-                                              account_holder=holder, current_password=password, now=utc_now())
+        saved = payout.change_payout_account(store, actor, bank_name=bank_name, account_number=account_number,
+                                             account_holder=holder, current_password=password, now=utc_now())
     except AccessDenied:
         st.rerun()  # e.g. the fifth wrong password blocked the user: the next run ends the session and says why
     except DomainError as exc:

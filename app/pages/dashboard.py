@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.bootstrap import get_analytics
+from app.bootstrap import get_analytics, get_store
 from app.analytics_refresh import refresh_button
 from app.session import require_actor
-from core.analytics.queries import Dashboard, Period, company_warehouses, load_dashboard
+from core.analytics.dashboard import Dashboard, company_warehouses, load_dashboard
+from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
@@ -19,6 +20,7 @@ from core.formats import format_duration, format_local
 from core.formats import format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
+store = get_store()
 analytics = get_analytics()
 now = utc_now()
 ALL = "All warehouses"
@@ -29,7 +31,7 @@ st.title("Dashboard")
 
 # --- filters ---------------------------------------------------------------------------------
 try:
-    warehouses = company_warehouses(analytics, actor)
+    warehouses = company_warehouses(store, analytics, actor)
 except DomainError as problem:
     st.info(problem.message)
     refresh_button(actor, "refresh_empty")
@@ -49,7 +51,7 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.stop()
 
 try:
-    dashboard: Dashboard = load_dashboard(analytics, actor, Period(*picked), warehouse_code)
+    dashboard: Dashboard = load_dashboard(store, analytics, actor, Period(*picked), warehouse_code)
 except DomainError as refused:
     st.error(refused.message)
     st.stop()

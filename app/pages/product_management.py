@@ -5,8 +5,8 @@ with a preview, see its price history or delete it), Stock & prices (one editabl
 product × warehouse, with every bad cell listed and large price changes shown side by side for
 an explicit confirmation), Add product, and CSV import / export.
 
-Thin: each action reads the inputs, calls one core.catalogue (or core.catalogue.csv_io) function and
-shows the result or the refusal's sentence. Rupiah as Rp1.234.567, times in the warehouse's zone.
+Thin: each action reads the inputs, calls one core.catalogue function and shows the result or the
+refusal's sentence. Rupiah as Rp1.234.567, times in the warehouse's zone.
 """
 from __future__ import annotations
 
@@ -15,8 +15,18 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.catalogue import catalogue as cat
-from core.catalogue import csv_io as cc
+from core.catalogue.csv_export import export_catalogue, export_filename
+from core.catalogue.csv_format import CSV_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from core.catalogue.csv_import import ImportPreview, ImportRejected, import_catalogue, preview_import
+from core.catalogue.planning import StockEdit
+from core.catalogue.products import (NewStock, ProductRow, add_product, delete_product, get_product, list_products,
+                                     modify_product, preview_product_image, product_image, remove_product_image,
+                                     save_product_image)
+from core.catalogue.rules import (DEFAULT_UNIT, LARGE_PRICE_CHANGE_PERCENT, LOW_STOCK_LEVEL, MAX_DESCRIPTION, MAX_NAME,
+                                  MAX_ON_HAND, MAX_SKU, MAX_UNIT, SETTABLE_STATUSES, SOURCE_GRID,
+                                  LargePriceChangesUnconfirmed, ProductDetails, StockEntriesInvalid, format_count,
+                                  format_percent)
+from core.catalogue.stock import GridRow, apply_changes, company_warehouses, preview_changes, price_history, stock_grid
 from core.clock import utc_now
 from core.domain import ProductStatus, Role
 from core.errors import DomainError
@@ -61,21 +71,21 @@ def show_large_changes(changes) -> None:
     """Old and new price side by side, for the explicit confirmation."""
     st.dataframe(pd.DataFrame([{"SKU": c.sku, "Product": c.product_name, "Warehouse": c.warehouse_code,
                                 "Current price": rupiah(c.old_price), "New price": rupiah(c.new_price),
-                                "Change": cat.format_percent(c.percent)} for c in changes]),
+                                "Change": format_percent(c.percent)} for c in changes]),
                  hide_index=True, width="stretch")
 
 
 def refused(exc: DomainError) -> None:
     """A refusal as the person needs to see it: the sentence, and every bad cell if there are many."""
     st.error(exc.message)
-    if isinstance(exc, cat.StockEntriesInvalid):
+    if isinstance(exc, StockEntriesInvalid):
         show_cell_problems(exc.problems)
-    elif isinstance(exc, cat.LargePriceChangesUnconfirmed):
+    elif isinstance(exc, LargePriceChangesUnconfirmed):
         show_large_changes(exc.changes)
 
 
 try:
-    warehouses = cat.company_warehouses(store, actor)
+    warehouses = company_warehouses(store, actor)
 except DomainError as exc:
     st.error(exc.message)
     st.stop()
@@ -84,7 +94,7 @@ warehouse_codes = [w.code for w in warehouses]
 
 # --- Products: list, detail, modify, image, history, delete ---------------------------------------
 
-def product_table(products: list[cat.ProductRow], low_level: int) -> pd.DataFrame:
+def product_table(products: list[ProductRow], low_level: int) -> pd.DataFrame:
     rows = []
     for p in products:
         base = {"SKU": p.sku, "Product": p.name, "Unit": p.unit, "Status": p.status.value.title()}
@@ -106,13 +116,13 @@ def products_tab() -> None:
     search = search_col.text_input("Search SKU or name", key="pm_search")
     status = STATUS_FILTERS[status_col.selectbox("Status", list(STATUS_FILTERS), key="pm_status")]
     warehouse = warehouse_col.selectbox("Warehouse", [ALL_WAREHOUSES, *warehouse_codes], key="pm_warehouse")
-    low_level = int(low_col.number_input("Low stock at or below", min_value=0, max_value=cat.MAX_ON_HAND,
-                                         value=cat.LOW_STOCK_LEVEL, step=1, key="pm_low_level"))
+    low_level = int(low_col.number_input("Low stock at or below", min_value=0, max_value=MAX_ON_HAND,
+                                         value=LOW_STOCK_LEVEL, step=1, key="pm_low_level"))
     low_only = low_col.checkbox("Low stock only", key="pm_low_only")
     try:
-        products = cat.list_products(store, actor, search=search, status=status, low_stock_only=low_only,
-                                     warehouse_code=None if warehouse == ALL_WAREHOUSES else warehouse,
-                                     low_stock_level=low_level)
+        products = list_products(store, actor, search=search, status=status, low_stock_only=low_only,
+                                 warehouse_code=None if warehouse == ALL_WAREHOUSES else warehouse,
+                                 low_stock_level=low_level)
     except DomainError as exc:
         st.error(exc.message)
         return
@@ -129,8 +139,8 @@ def products_tab() -> None:
 
 def product_detail(sku: str) -> None:
     try:
-        product = cat.get_product(store, actor, sku)
-        image = cat.product_image(store, actor, sku)
+        product = get_product(store, actor, sku)
+        image = product_image(store, actor, sku)
     except DomainError as exc:
         st.error(exc.message)
         return
@@ -157,21 +167,21 @@ def product_detail(sku: str) -> None:
         history_section(product)
 
 
-def modify_form(product: cat.ProductRow) -> None:
+def modify_form(product: ProductRow) -> None:
     key = f"pm_modify_{product.sku}"
     with st.form(key):
-        name = st.text_input("Name", value=product.name, max_chars=cat.MAX_NAME, key=f"{key}_name")
-        unit = st.text_input("Unit", value=product.unit, max_chars=cat.MAX_UNIT, key=f"{key}_unit")
-        description = st.text_area("Description", value=product.description, max_chars=cat.MAX_DESCRIPTION,
+        name = st.text_input("Name", value=product.name, max_chars=MAX_NAME, key=f"{key}_name")
+        unit = st.text_input("Unit", value=product.unit, max_chars=MAX_UNIT, key=f"{key}_unit")
+        description = st.text_area("Description", value=product.description, max_chars=MAX_DESCRIPTION,
                                    key=f"{key}_description")
-        statuses = list(cat.SETTABLE_STATUSES)
+        statuses = list(SETTABLE_STATUSES)
         status = st.selectbox("Status", statuses, index=statuses.index(product.status),
                               format_func=STATUS_LABELS.get, key=f"{key}_status")
         submitted = st.form_submit_button("Save details", type="primary")
     if submitted:
         try:
-            cat.modify_product(store, actor, product.sku, cat.ProductDetails(name, unit, description, status),
-                               utc_now())
+            modify_product(store, actor, product.sku, ProductDetails(name, unit, description, status),
+                           utc_now())
         except DomainError as exc:
             refused(exc)
             return
@@ -179,14 +189,14 @@ def modify_form(product: cat.ProductRow) -> None:
         st.rerun()
 
 
-def image_section(product: cat.ProductRow) -> None:
+def image_section(product: ProductRow) -> None:
     image_version = version(f"image_{product.sku}")
     upload = st.file_uploader("New image: PNG, JPEG or WebP, up to 5 MB", type=IMAGE_TYPES,
                               key=f"pm_image_{product.sku}_{image_version}")
     if upload is not None:
         data = upload.getvalue()
         try:
-            preview = cat.preview_product_image(actor, data, upload.name)
+            preview = preview_product_image(data, upload.name)
         except DomainError as exc:
             st.error(exc.message)
         else:
@@ -194,7 +204,7 @@ def image_section(product: cat.ProductRow) -> None:
                      caption=f"Preview, as it will be stored: {preview.width}×{preview.height} pixels")
             if st.button("Save this image", type="primary", key=f"pm_image_save_{product.sku}"):
                 try:
-                    cat.save_product_image(store, actor, product.sku, data, upload.name, utc_now())
+                    save_product_image(store, actor, product.sku, data, upload.name, utc_now())
                 except DomainError as exc:
                     st.error(exc.message)
                 else:
@@ -203,7 +213,7 @@ def image_section(product: cat.ProductRow) -> None:
                     st.rerun()
     if product.has_image and st.button("Remove the current image", key=f"pm_image_remove_{product.sku}"):
         try:
-            cat.remove_product_image(store, actor, product.sku, utc_now())
+            remove_product_image(store, actor, product.sku, utc_now())
         except DomainError as exc:
             st.error(exc.message)
         else:
@@ -211,7 +221,7 @@ def image_section(product: cat.ProductRow) -> None:
             st.rerun()
 
 
-def delete_section(product: cat.ProductRow) -> None:
+def delete_section(product: ProductRow) -> None:
     st.write("Deleting takes the product out of the catalogue and out of the buyers' app. Its orders and price "
              "history are kept. A product on an open order cannot be deleted.")
     sure = st.checkbox(f"Yes, delete {product.sku}", key=f"pm_delete_sure_{product.sku}")
@@ -220,7 +230,7 @@ def delete_section(product: cat.ProductRow) -> None:
             st.warning(f"Tick “Yes, delete {product.sku}” first.")
             return
         try:
-            cat.delete_product(store, actor, product.sku, utc_now())
+            delete_product(store, actor, product.sku, utc_now())
         except DomainError as exc:
             st.error(exc.message)
             return
@@ -228,9 +238,9 @@ def delete_section(product: cat.ProductRow) -> None:
         st.rerun()
 
 
-def history_section(product: cat.ProductRow) -> None:
+def history_section(product: ProductRow) -> None:
     try:
-        entries = cat.price_history(store, actor, product.sku)
+        entries = price_history(store, actor, product.sku)
     except DomainError as exc:
         st.error(exc.message)
         return
@@ -239,14 +249,14 @@ def history_section(product: cat.ProductRow) -> None:
         return
     st.dataframe(pd.DataFrame([{
         "When": format_local(e.changed_at, e.time_zone), "Warehouse": e.warehouse_code,
-        "Old price": rupiah(e.old_price), "New price": rupiah(e.new_price), "Change": cat.format_percent(e.percent),
+        "Old price": rupiah(e.old_price), "New price": rupiah(e.new_price), "Change": format_percent(e.percent),
         "Large change confirmed": "yes" if e.confirmed_large_change else "", "By": e.changed_by, "From": e.source,
     } for e in entries]), hide_index=True, width="stretch")
 
 
 # --- Stock & prices: the grid ------------------------------------------------------------------------
 
-def grid_rows(search: str, warehouse: str) -> tuple[str, list[cat.GridRow]]:
+def grid_rows(search: str, warehouse: str) -> tuple[str, list[GridRow]]:
     """The grid's rows and its editor's key. Fresh from the store on every run, except while the
     person has edits in progress: then the rows stay as they were loaded, because the editor keeps
     edits by row position (the save then refuses any cell that moved meanwhile)."""
@@ -255,14 +265,14 @@ def grid_rows(search: str, warehouse: str) -> tuple[str, list[cat.GridRow]]:
     editing = loaded is not None and loaded[0] == signature and bool((st.session_state.get(key) or {}).get(
         "edited_rows"))
     if not editing:
-        rows = cat.stock_grid(store, actor, search=search,
-                              warehouse_code=None if warehouse == ALL_WAREHOUSES else warehouse)
+        rows = stock_grid(store, actor, search=search,
+                          warehouse_code=None if warehouse == ALL_WAREHOUSES else warehouse)
         st.session_state["pm_grid_rows"] = (signature, rows)
         st.session_state["pm_grid_key"] = key = f"pm_grid_{abs(hash(signature))}"
     return key, st.session_state["pm_grid_rows"][1]
 
 
-def grid_frame(rows: list[cat.GridRow]) -> pd.DataFrame:
+def grid_frame(rows: list[GridRow]) -> pd.DataFrame:
     frame = pd.DataFrame([{"SKU": r.sku, "Product": r.name, "Warehouse": r.warehouse_code, ON_HAND: r.on_hand,
                            "Reserved": r.reserved, "Available": r.available, PRICE: r.price,
                            "Current price": rupiah(r.price)} for r in rows],
@@ -280,13 +290,13 @@ def plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def grid_edits(rows: list[cat.GridRow], edited: pd.DataFrame) -> tuple[list[cat.StockEdit], bool]:
+def grid_edits(rows: list[GridRow], edited: pd.DataFrame) -> tuple[list[StockEdit], bool]:
     """The whole edited grid for the core, and whether any cell differs from what was loaded."""
     edits, touched = [], False
     for row, on_hand, price in zip(rows, edited[ON_HAND].tolist(), edited[PRICE].tolist()):
         on_hand, price = plain(on_hand), plain(price)
         touched = touched or on_hand != row.on_hand or price != row.price
-        edits.append(cat.StockEdit(row.sku, row.warehouse_code, on_hand, price, row.on_hand, row.price))
+        edits.append(StockEdit(row.sku, row.warehouse_code, on_hand, price, row.on_hand, row.price))
     return edits, touched
 
 
@@ -304,7 +314,7 @@ def grid_tab() -> None:
         return
     st.caption("Edit **On hand** and **Price (Rp)** (whole rupiah); Reserved and Available are read-only. "
                "An empty row is a warehouse where the product is not stocked yet: fill both to stock it. "
-               f"Price changes of more than {cat.LARGE_PRICE_CHANGE_PERCENT}% need your explicit confirmation.")
+               f"Price changes of more than {LARGE_PRICE_CHANGE_PERCENT}% need your explicit confirmation.")
     original = grid_frame(rows)
     locked = [c for c in original.columns if c not in (ON_HAND, PRICE)]
     edited = st.data_editor(original, key=key, hide_index=True, num_rows="fixed", disabled=locked, width="stretch",
@@ -325,13 +335,13 @@ def before_after(old, new, show) -> str:
 
 
 def large_warning(count: int) -> None:
-    st.warning(f"{count} price change{'s are' if count != 1 else ' is'} more than {cat.LARGE_PRICE_CHANGE_PERCENT}% "
+    st.warning(f"{count} price change{'s are' if count != 1 else ' is'} more than {LARGE_PRICE_CHANGE_PERCENT}% "
                f"against the current price. Check {'them' if count != 1 else 'it'} side by side:")
 
 
-def review_and_save(edits: list[cat.StockEdit]) -> None:
+def review_and_save(edits: list[StockEdit]) -> None:
     try:
-        preview = cat.preview_changes(store, actor, edits)
+        preview = preview_changes(store, actor, edits)
     except DomainError as exc:
         refused(exc)
         return
@@ -340,9 +350,9 @@ def review_and_save(edits: list[cat.StockEdit]) -> None:
     st.markdown(f"**{len(preview.changes)} change{'s' if len(preview.changes) != 1 else ''} to save**")
     st.dataframe(pd.DataFrame([{
         "SKU": c.sku, "Warehouse": c.warehouse_code,
-        "On hand": before_after(c.old_on_hand, c.new_on_hand, cat.format_count),
+        "On hand": before_after(c.old_on_hand, c.new_on_hand, format_count),
         "Price": before_after(c.old_price, c.new_price, rupiah),
-        "Price change": cat.format_percent(c.percent) if c.price_changed else "",
+        "Price change": format_percent(c.percent) if c.price_changed else "",
     } for c in preview.changes]), hide_index=True, width="stretch")
     confirmed = False
     if preview.large:
@@ -354,8 +364,8 @@ def review_and_save(edits: list[cat.StockEdit]) -> None:
                                 key=f"pm_grid_confirm_{version('grid')}")
     if st.button("Save changes", type="primary", key="pm_grid_save"):
         try:
-            applied = cat.apply_changes(store, actor, edits, utc_now(), source=cat.SOURCE_GRID,
-                                        confirmed_large=preview.large_keys if confirmed else frozenset())
+            applied = apply_changes(store, actor, edits, utc_now(), source=SOURCE_GRID,
+                                    confirmed_large=preview.large_keys if confirmed else frozenset())
         except DomainError as exc:
             refused(exc)
             return
@@ -375,7 +385,7 @@ def add_tab() -> None:
     image_ok = True
     if upload is not None:
         try:
-            preview = cat.preview_product_image(actor, upload.getvalue(), upload.name)
+            preview = preview_product_image(upload.getvalue(), upload.name)
         except DomainError as exc:
             st.error(exc.message)
             image_ok = False
@@ -383,13 +393,13 @@ def add_tab() -> None:
             st.image(preview.data, width=200, caption=f"Preview: {preview.width}×{preview.height} pixels")
     open_warehouses = [w for w in warehouses if w.is_open]
     with st.form(f"pm_add_form_{add_version}"):
-        sku = st.text_input("SKU", max_chars=cat.MAX_SKU, help="Letters, digits, '-', '_' or '.', e.g. BRS-5KG.",
+        sku = st.text_input("SKU", max_chars=MAX_SKU, help="Letters, digits, '-', '_' or '.', e.g. BRS-5KG.",
                             key=f"pm_add_sku_{add_version}")
-        name = st.text_input("Name", max_chars=cat.MAX_NAME, key=f"pm_add_name_{add_version}")
-        unit = st.text_input("Unit", value=cat.DEFAULT_UNIT, max_chars=cat.MAX_UNIT, key=f"pm_add_unit_{add_version}")
-        description = st.text_area("Description", max_chars=cat.MAX_DESCRIPTION,
+        name = st.text_input("Name", max_chars=MAX_NAME, key=f"pm_add_name_{add_version}")
+        unit = st.text_input("Unit", value=DEFAULT_UNIT, max_chars=MAX_UNIT, key=f"pm_add_unit_{add_version}")
+        description = st.text_area("Description", max_chars=MAX_DESCRIPTION,
                                    key=f"pm_add_description_{add_version}")
-        status = st.selectbox("Status", list(cat.SETTABLE_STATUSES), format_func=STATUS_LABELS.get,
+        status = st.selectbox("Status", list(SETTABLE_STATUSES), format_func=STATUS_LABELS.get,
                               key=f"pm_add_status_{add_version}")
         st.markdown("**Stock and price per warehouse** (leave both empty where you do not stock it)")
         stock = []
@@ -399,7 +409,7 @@ def add_tab() -> None:
                                                key=f"pm_add_on_hand_{warehouse.code}_{add_version}")
             price = price_col.number_input(f"Price at {warehouse.code} (Rp)", value=None, step=1, format="%d",
                                            key=f"pm_add_price_{warehouse.code}_{add_version}")
-            stock.append(cat.NewStock(warehouse.code, on_hand, price))
+            stock.append(NewStock(warehouse.code, on_hand, price))
         submitted = st.form_submit_button("Add product", type="primary")
     if not submitted:
         return
@@ -407,14 +417,14 @@ def add_tab() -> None:
         st.error("Choose a valid image or remove it before adding the product.")
         return
     try:
-        row = cat.add_product(store, actor, sku, cat.ProductDetails(name, unit, description, status), utc_now(),
-                              stock=stock, image=upload.getvalue() if upload else None,
-                              image_name=upload.name if upload else "")
+        row = add_product(store, actor, sku, ProductDetails(name, unit, description, status), utc_now(),
+                          stock=stock, image=upload.getvalue() if upload else None,
+                          image_name=upload.name if upload else "")
     except DomainError as exc:
         refused(exc)
         return
     bump("add")
-    stocked = ", ".join(f"{c.warehouse_code} ({cat.format_count(c.on_hand)} at {format_rupiah(c.price)})"
+    stocked = ", ".join(f"{c.warehouse_code} ({format_count(c.on_hand)} at {format_rupiah(c.price)})"
                         for c in row.stock) or "no warehouse yet"
     notify("success", f"Added {row.sku} · {row.name}, stocked in {stocked}.")
     st.rerun()
@@ -424,29 +434,29 @@ def add_tab() -> None:
 
 def export_section() -> None:
     st.subheader("Export")
-    st.caption(f"One row per product and warehouse, UTF-8 with a header: {', '.join(cc.CSV_COLUMNS)}. "
+    st.caption(f"One row per product and warehouse, UTF-8 with a header: {', '.join(CSV_COLUMNS)}. "
                "Deleted products are left out.")
     if st.button("Prepare CSV export", key="pm_export"):
         with st.status("Preparing the export…", expanded=True) as status:
             bar = st.progress(0.0)
             try:
-                data = cc.export_catalogue(store, actor, on_progress=lambda f, text: bar.progress(f, text=text))
+                data = export_catalogue(store, actor, on_progress=lambda f, text: bar.progress(f, text=text))
             except DomainError as exc:
                 status.update(label="The export failed.", state="error")
                 st.error(exc.message)
                 return
             rows = max(data.count(b"\r\n") - 1, 0)
-            st.session_state["pm_export_file"] = (data, cc.export_filename(actor, utc_now()), rows)
-            status.update(label=f"The export is ready: {cat.format_count(rows)} rows.", state="complete",
+            st.session_state["pm_export_file"] = (data, export_filename(actor.company_code, utc_now()), rows)
+            status.update(label=f"The export is ready: {format_count(rows)} rows.", state="complete",
                           expanded=False)
     prepared = st.session_state.get("pm_export_file")
     if prepared:
         data, filename, rows = prepared
-        st.download_button(f"Download {filename} ({cat.format_count(rows)} rows)", data, file_name=filename,
+        st.download_button(f"Download {filename} ({format_count(rows)} rows)", data, file_name=filename,
                            mime="text/csv", key="pm_export_download")
 
 
-def checked_import(upload) -> cc.ImportPreview | DomainError:
+def checked_import(upload) -> ImportPreview | DomainError:
     """Check an uploaded file once (with progress); kept while the same file stays uploaded."""
     file_key = (upload.file_id, upload.name, upload.size)
     cached = st.session_state.get("pm_import_check")
@@ -454,8 +464,8 @@ def checked_import(upload) -> cc.ImportPreview | DomainError:
         return cached[1]
     bar = st.progress(0.0, text="Checking the file…")
     try:
-        result = cc.preview_import(store, actor, upload.getvalue(), upload.name,
-                                   on_progress=lambda f, text: bar.progress(f, text=text))
+        result = preview_import(store, actor, upload.getvalue(), upload.name,
+                                on_progress=lambda f, text: bar.progress(f, text=text))
     except DomainError as exc:
         result = exc
     bar.empty()
@@ -467,21 +477,21 @@ def import_section() -> None:
     st.subheader("Import")
     st.caption(f"The same columns as the export. Every row is checked first; nothing is imported unless every row is "
                f"valid. New products and stock levels are created as needed. Up to "
-               f"{cc.MAX_IMPORT_BYTES // 1024 // 1024} MB or {cat.format_count(cc.MAX_IMPORT_ROWS)} rows.")
+               f"{MAX_IMPORT_BYTES // 1024 // 1024} MB or {format_count(MAX_IMPORT_ROWS)} rows.")
     upload = st.file_uploader("CSV file to import", key=f"pm_import_file_{version('import')}")
     if upload is None:
         return
     checked = checked_import(upload)
     if isinstance(checked, DomainError):
         st.error(checked.message)
-        if isinstance(checked, cc.ImportRejected):
+        if isinstance(checked, ImportRejected):
             st.dataframe(pd.DataFrame([{"Line": p.line, "SKU": p.sku, "Warehouse": p.warehouse_code,
                                         "Problem": p.message} for p in checked.problems]),
                          hide_index=True, width="stretch")
         return
-    st.info(f"{cat.format_count(checked.rows)} rows checked, all valid: {cat.format_count(checked.created_rows)} "
-            f"to create, {cat.format_count(checked.updated_rows)} to update, "
-            f"{cat.format_count(checked.unchanged_rows)} unchanged ({len(checked.new_products)} new products, "
+    st.info(f"{format_count(checked.rows)} rows checked, all valid: {format_count(checked.created_rows)} "
+            f"to create, {format_count(checked.updated_rows)} to update, "
+            f"{format_count(checked.unchanged_rows)} unchanged ({len(checked.new_products)} new products, "
             f"{checked.changes.price_changes} price changes).")
     if checked.ignored_columns:
         st.caption(f"Columns ignored: {', '.join(checked.ignored_columns)}.")
@@ -491,17 +501,17 @@ def import_section() -> None:
         show_large_changes(checked.large)
         confirmed = st.checkbox("I have checked the large price changes above and want to apply them",
                                 key=f"pm_import_confirm_{version('import')}")
-    if st.button(f"Import {cat.format_count(checked.rows)} rows", type="primary", key="pm_import_go"):
+    if st.button(f"Import {format_count(checked.rows)} rows", type="primary", key="pm_import_go"):
         run_import(upload, checked, confirmed)
 
 
-def run_import(upload, checked: cc.ImportPreview, confirmed: bool) -> None:
+def run_import(upload, checked: ImportPreview, confirmed: bool) -> None:
     with st.status("Importing…", expanded=True) as status:
         bar = st.progress(0.0)
         try:
-            summary = cc.import_catalogue(store, actor, upload.getvalue(), upload.name, utc_now(),
-                                          confirmed_large=checked.large_keys if confirmed else frozenset(),
-                                          on_progress=lambda f, text: bar.progress(f, text=text))
+            summary = import_catalogue(store, actor, upload.getvalue(), upload.name, utc_now(),
+                                       confirmed_large=checked.large_keys if confirmed else frozenset(),
+                                       on_progress=lambda f, text: bar.progress(f, text=text))
         except DomainError as exc:
             status.update(label="The import failed: nothing was imported.", state="error")
             refused(exc)

@@ -15,7 +15,8 @@ from app.bootstrap import get_settings, get_store
 from app.session import notify, password_change_form, require_actor
 from core.accounts import passwords as accounts
 from core.company import profile as company
-from core.warehouses import warehouses as wh
+from app.warehouse_table import warehouse_rows
+from core.warehouses import management, operations, rules
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
@@ -32,16 +33,16 @@ def _done(text: str) -> None:
 
 
 def _weekday(day: int) -> str:
-    return wh.WEEKDAY_NAMES[day]
+    return rules.WEEKDAY_NAMES[day]
 
 
-def _closure_label(closure: wh.Closure) -> str:
-    return f"{wh.format_day(closure.day)} ({closure.day:%A}) · {closure.reason}"
+def _closure_label(closure: rules.Closure) -> str:
+    return f"{rules.format_day(closure.day)} ({closure.day:%A}) · {closure.reason}"
 
 
 now = utc_now()
 try:
-    warehouses = wh.list_warehouses(store, actor, now)
+    warehouses = management.list_warehouses(store, actor, now)
     profile = company.company_profile(store, actor)
 except DomainError as exc:
     st.error(exc.message)
@@ -50,7 +51,7 @@ by_code = {w.code: w for w in warehouses}
 
 # --- Warehouse operations ----------------------------------------------------------------------
 st.subheader("Warehouse operations")
-st.info(wh.CHANGES_APPLY_FROM_NOW)
+st.info(rules.CHANGES_APPLY_FROM_NOW)
 if not warehouses:
     st.write("Your company has no warehouse yet; your System Administrator adds them.")
 else:
@@ -68,16 +69,16 @@ else:
         closes_at = closes_col.time_input(f"Closes at ({current.zone_abbreviation})", value=current.closes_at,
                                           key=f"ops_closes_{picked}")
         processing = st.number_input("Processing time (business days to pack an accepted order)",
-                                     min_value=wh.PROCESSING_DAYS[0], max_value=wh.PROCESSING_DAYS[1],
+                                     min_value=rules.PROCESSING_DAYS[0], max_value=rules.PROCESSING_DAYS[1],
                                      value=current.processing_days, step=1, key=f"ops_processing_{picked}")
         observe = st.checkbox("Observe joint-leave days (cuti bersama): the warehouse does not work on them",
                               value=current.observe_joint_leave, key=f"ops_joint_leave_{picked}")
         ops_clicked = st.form_submit_button("Save operations", type="primary")
     if ops_clicked:
         try:
-            result = wh.update_operations(store, actor, picked, operating_days=days, opens_at=opens_at,
-                                          closes_at=closes_at, processing_days=int(processing),
-                                          observe_joint_leave=observe, now=utc_now())
+            result = operations.update_operations(store, actor, picked, operating_days=days, opens_at=opens_at,
+                                                  closes_at=closes_at, processing_days=int(processing),
+                                                  observe_joint_leave=observe, now=utc_now())
         except DomainError as exc:
             st.error(exc.message)
         else:
@@ -87,15 +88,15 @@ else:
                 _done(f"Operations of {picked} are saved: {result.summary}. They apply to orders from now on; "
                       "deadlines already set do not move.")
 
-    today = wh.local_today(current.time_zone, now)
-    joint_leave = wh.joint_leave_days(today, today + timedelta(days=365))
+    today = rules.local_today(current.time_zone, now)
+    joint_leave = operations.joint_leave_days(today, today + timedelta(days=365))
     if joint_leave:
         st.caption("Joint-leave days in the coming year: "
-                   + "; ".join(f"{wh.format_day(c.day)} ({c.reason})" for c in joint_leave) + ".")
+                   + "; ".join(f"{rules.format_day(c.day)} ({c.reason})" for c in joint_leave) + ".")
 
     st.markdown(f"**Closure dates of {picked}**")
     if current.closures:
-        st.dataframe([{"Date": wh.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason}
+        st.dataframe([{"Date": rules.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason}
                       for c in current.closures], hide_index=True)
     else:
         st.caption("No closures planned. Public holidays are skipped without being listed here.")
@@ -105,16 +106,16 @@ else:
                                          format="YYYY-MM-DD", key=f"closure_first_{picked}")
         last_day = last_col.date_input("Last day closed (the same day for one day)", value=today,
                                        format="YYYY-MM-DD", key=f"closure_last_{picked}")
-        reason = st.text_input("Reason", max_chars=wh.MAX_CLOSURE_REASON, key=f"closure_reason_{picked}",
+        reason = st.text_input("Reason", max_chars=rules.MAX_CLOSURE_REASON, key=f"closure_reason_{picked}",
                                placeholder="e.g. stock-taking, renovation, local holiday")
         closure_clicked = st.form_submit_button("Add closure")
     if closure_clicked:
         try:
-            added = wh.add_closures(store, actor, picked, first_day, last_day, reason, utc_now())
+            added = operations.add_closures(store, actor, picked, first_day, last_day, reason, utc_now())
         except DomainError as exc:
             st.error(exc.message)
         else:
-            listed = ", ".join(wh.format_day(d) for d in added)
+            listed = ", ".join(rules.format_day(d) for d in added)
             _done(f"{picked} is closed on {listed} ({reason.strip()}). Orders from now on skip "
                   f"{'this day' if len(added) == 1 else 'these days'}.")
     if current.closures:
@@ -123,11 +124,11 @@ else:
                                          key=f"closure_remove_pick_{picked}")
         if button_col.button("Remove closure", key=f"closure_remove_{picked}"):
             try:
-                wh.remove_closure(store, actor, picked, to_remove.day, utc_now())
+                operations.remove_closure(store, actor, picked, to_remove.day, utc_now())
             except DomainError as exc:
                 st.error(exc.message)
             else:
-                _done(f"{picked} works on {wh.format_day(to_remove.day)} after all (if it is an operating day).")
+                _done(f"{picked} works on {rules.format_day(to_remove.day)} after all (if it is an operating day).")
 
 # --- Company information (read-only) -----------------------------------------------------------
 st.subheader("Company information")
@@ -151,7 +152,7 @@ with text_col:
 st.subheader("Warehouse list")
 st.caption("Added, modified and closed by your System Administrator in Warehouse Management.")
 if warehouses:
-    st.dataframe(wh.table_rows(warehouses), hide_index=True)
+    st.dataframe(warehouse_rows(warehouses), hide_index=True)
 else:
     st.caption("No warehouses yet.")
 

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app.bootstrap import get_analytics
+from app.bootstrap import get_analytics, get_store
 from app.analytics_refresh import refresh_button
 from app.session import require_actor
 from core.analytics.export import export_history_csv
-from core.analytics.queries import HistoryFilters, HistoryPage, Period, history_options, load_history
+from core.analytics.history import HistoryFilters, HistoryPage, history_options, load_history
+from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
@@ -23,6 +24,7 @@ from core.formats import format_duration, format_local
 from core.formats import format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
+store = get_store()
 analytics = get_analytics()
 now = utc_now()
 PAGE_SIZE = 50
@@ -32,7 +34,7 @@ FILTERS, PAGE, EXPORT = "history_filters", "history_page", "history_export"
 st.title("Transaction History")
 
 try:
-    options = history_options(analytics, actor)
+    options = history_options(store, analytics, actor)
 except DomainError as problem:
     st.info(problem.message)
     refresh_button(actor, "history_refresh_empty")
@@ -68,8 +70,9 @@ try:
                              **{k: v for k, v in chosen.items() if k not in ("start", "end")})
     # Previous/Next seek from the row at the page's edge (fast at any depth); First/Last count from an end.
     position = st.session_state.get(PAGE) or {"page": 1}
-    history: HistoryPage = load_history(analytics, actor, filters, page=position["page"], page_size=PAGE_SIZE,
-                                        after=position.get("after"), before=position.get("before"))
+    history: HistoryPage = load_history(store, analytics, actor, filters, page=position["page"],
+                                        page_size=PAGE_SIZE, after=position.get("after"),
+                                        before=position.get("before"))
 except DomainError as refused:
     st.error(refused.message)
     st.stop()
@@ -128,7 +131,7 @@ if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines ==
     target = EXPORTS / f"history-{actor.company_code}-{os.getpid()}-{time.monotonic_ns()}.csv"
     try:
         with st.spinner("Writing the file…"):
-            result = export_history_csv(analytics, actor, filters, target)
+            result = export_history_csv(store, analytics, actor, filters, target)
     except DomainError as refused:
         st.error(refused.message)
     else:

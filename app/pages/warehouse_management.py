@@ -12,7 +12,8 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.warehouses import warehouses as wh
+from app.warehouse_table import warehouse_rows
+from core.warehouses import management, rules
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 from core.clock import utc_now
 from core.domain import Role
@@ -21,7 +22,7 @@ from core.errors import DomainError
 actor = require_actor(Role.SYSTEM_ADMINISTRATOR)
 st.title("Warehouse Management")
 st.caption("Add, modify and close your company's warehouses and set each one's delivery SLA. "
-           + wh.CHANGES_APPLY_FROM_NOW)
+           + rules.CHANGES_APPLY_FROM_NOW)
 
 store = get_store()
 ZONES = list(INDONESIAN_TIME_ZONES)
@@ -32,7 +33,7 @@ ADD_ROUND = "add_form_round"
 
 
 def _weekday(day: int) -> str:
-    return wh.WEEKDAY_NAMES[day]
+    return rules.WEEKDAY_NAMES[day]
 
 
 def _done(text: str) -> None:
@@ -41,7 +42,7 @@ def _done(text: str) -> None:
 
 
 try:
-    warehouses = wh.list_warehouses(store, actor, utc_now())
+    warehouses = management.list_warehouses(store, actor, utc_now())
 except DomainError as exc:
     st.error(exc.message)
     st.stop()
@@ -49,7 +50,7 @@ by_code = {w.code: w for w in warehouses}
 
 st.subheader("Your warehouses")
 if warehouses:
-    st.dataframe(wh.table_rows(warehouses), hide_index=True, width="stretch")
+    st.dataframe(warehouse_rows(warehouses), hide_index=True, width="stretch")
 else:
     st.info("Your company has no warehouse yet. Add the first one below.")
 
@@ -61,27 +62,27 @@ with add_tab:
         code = st.text_input("Code", max_chars=32, key=f"add_code_{add_round}", placeholder="e.g. SBY-01",
                              help="2 to 32 letters, digits and dashes. It cannot be changed later: orders, "
                                   "stock and the buyer app refer to it.")
-        name = st.text_input("Name", max_chars=wh.MAX_NAME, key=f"add_name_{add_round}",
+        name = st.text_input("Name", max_chars=rules.MAX_NAME, key=f"add_name_{add_round}",
                              placeholder="e.g. Gudang Rungkut")
-        address = st.text_area("Address", max_chars=wh.MAX_ADDRESS, key=f"add_address_{add_round}")
-        zone = st.selectbox("Time zone", ZONES, format_func=wh.zone_label, key=f"add_zone_{add_round}")
+        address = st.text_area("Address", max_chars=rules.MAX_ADDRESS, key=f"add_address_{add_round}")
+        zone = st.selectbox("Time zone", ZONES, format_func=rules.zone_label, key=f"add_zone_{add_round}")
         opens_col, closes_col = st.columns(2)
         opens_at = opens_col.time_input("Opens at (local time)", value=time(8), key=f"add_opens_{add_round}")
         closes_at = closes_col.time_input("Closes at (local time)", value=time(17), key=f"add_closes_{add_round}")
         days = st.multiselect("Operating days", DAYS, default=[0, 1, 2, 3, 4], format_func=_weekday,
                               key=f"add_days_{add_round}")
-        sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=wh.SLA_DAYS[0],
-                              max_value=wh.SLA_DAYS[1], value=wh.DEFAULT_SLA_DAYS, step=1,
+        sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=rules.SLA_DAYS[0],
+                              max_value=rules.SLA_DAYS[1], value=rules.DEFAULT_SLA_DAYS, step=1,
                               key=f"add_sla_{add_round}")
         st.caption(f"A new warehouse opens for orders at once, with a processing time of "
-                   f"{wh.DEFAULT_PROCESSING_DAYS} business days; the Product Manager can adjust its operations "
+                   f"{rules.DEFAULT_PROCESSING_DAYS} business days; the Product Manager can adjust its operations "
                    "in Settings.")
         add_clicked = st.form_submit_button("Add warehouse", type="primary")
     if add_clicked:
         try:
-            added = wh.add_warehouse(store, actor, code=code, name=name, address=address, time_zone=zone,
-                                     opens_at=opens_at, closes_at=closes_at, operating_days=days,
-                                     delivery_sla_days=int(sla), now=utc_now())
+            added = management.add_warehouse(store, actor, code=code, name=name, address=address,
+                                             time_zone=zone, opens_at=opens_at, closes_at=closes_at,
+                                             operating_days=days, delivery_sla_days=int(sla), now=utc_now())
         except DomainError as exc:
             st.error(exc.message)
         else:
@@ -98,21 +99,21 @@ with modify_tab:
         current = by_code[picked]
         # Keys carry the code, so choosing another warehouse shows that warehouse's values.
         with st.form(f"modify_{picked}"):
-            name = st.text_input("Name", value=current.name, max_chars=wh.MAX_NAME, key=f"modify_name_{picked}")
-            address = st.text_area("Address", value=current.address, max_chars=wh.MAX_ADDRESS,
+            name = st.text_input("Name", value=current.name, max_chars=rules.MAX_NAME, key=f"modify_name_{picked}")
+            address = st.text_area("Address", value=current.address, max_chars=rules.MAX_ADDRESS,
                                    key=f"modify_address_{picked}")
-            zone = st.selectbox("Time zone", ZONES, index=ZONES.index(current.time_zone), format_func=wh.zone_label,
-                                key=f"modify_zone_{picked}")
-            sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=wh.SLA_DAYS[0],
-                                  max_value=wh.SLA_DAYS[1], value=current.delivery_sla_days, step=1,
+            zone = st.selectbox("Time zone", ZONES, index=ZONES.index(current.time_zone),
+                                format_func=rules.zone_label, key=f"modify_zone_{picked}")
+            sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=rules.SLA_DAYS[0],
+                                  max_value=rules.SLA_DAYS[1], value=current.delivery_sla_days, step=1,
                                   key=f"modify_sla_{picked}")
             st.caption("Operating days, hours, processing time and closures are set by the Product Manager in "
                        "Settings.")
             modify_clicked = st.form_submit_button("Save changes", type="primary")
         if modify_clicked:
             try:
-                result = wh.modify_warehouse(store, actor, picked, name=name, address=address, time_zone=zone,
-                                             delivery_sla_days=int(sla), now=utc_now())
+                result = management.modify_warehouse(store, actor, picked, name=name, address=address,
+                                                     time_zone=zone, delivery_sla_days=int(sla), now=utc_now())
             except DomainError as exc:
                 st.error(exc.message)
             else:
@@ -134,7 +135,7 @@ with status_tab:
                      "orders and no reserved stock, and it can be reopened later.")
             if st.button(f"Close warehouse {picked}", key="close_warehouse"):
                 try:
-                    wh.close_warehouse(store, actor, picked, utc_now())
+                    management.close_warehouse(store, actor, picked, utc_now())
                 except DomainError as exc:
                     st.error(exc.message)
                 else:
@@ -144,7 +145,7 @@ with status_tab:
                      "with the settings it had.")
             if st.button(f"Reopen warehouse {picked}", key="reopen_warehouse", type="primary"):
                 try:
-                    wh.reopen_warehouse(store, actor, picked, utc_now())
+                    management.reopen_warehouse(store, actor, picked, utc_now())
                 except DomainError as exc:
                     st.error(exc.message)
                 else:

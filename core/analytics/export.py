@@ -1,10 +1,12 @@
 """CSV export of the transaction history: the whole filtered set, one row per order line.
 
 UTF-8, a header row, RFC 4180 quoting (DuckDB's COPY writes it, several times faster than
-Python's csv module over the same rows: see bench/analytics.py). Rows come in completion order. Dates are in the warehouse's local time with its zone
-abbreviation ("2026-11-25 10:00:00 WIB"). A text cell that begins with =, +, -, @, a tab or a
-carriage return is neutralised with a leading apostrophe so a spreadsheet shows it as text
-instead of running it as a formula (the OWASP advice for CSV injection).
+Python's csv module over the same rows: see bench/analytics.py). Rows come in completion order.
+Dates are in the warehouse's local time with its zone abbreviation ("2026-11-25 10:00:00 WIB").
+A text cell that begins with =, +, -, @, a tab or a carriage return is neutralised with a leading
+apostrophe so a spreadsheet shows it as text instead of running it as a formula (the OWASP advice
+for CSV injection). Only a Product Manager exports, and only their own company's lines; the
+operator's command (jobs.export) names the company by its code.
 """
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.acting import Actor, require_role
-from core.analytics.queries import HistoryFilters, filtered_lines_where, history_where, resolve_scope
+from core.acting import Actor
+from core.analytics.history import HistoryFilters, history_where
+from core.analytics.scope import check_product_manager
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
-from core.domain import Role
 from core.errors import NotFound
+from core.store.database import Store
 
 COLUMNS = ("order_number", "placed_at", "completed_at", "warehouse", "buyer_code", "buyer_name",
            "product_name", "sku", "quantity", "unit_price", "line_total")
@@ -92,12 +95,13 @@ def _write(con, where: str, params: dict, out: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def export_history_csv(analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters, out: Path) -> ExportResult:
+def export_history_csv(store: Store, analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters,
+                       out: Path) -> ExportResult:
     """Write the acting user's filtered transaction history to `out` (the page's download)."""
-    require_role(actor, Role.PRODUCT_MANAGER, doing="export the transaction history")
+    check_product_manager(store, actor, doing="export the transaction history")
     started = time.perf_counter()
     with analytics.reading() as snap:
-        where, params = history_where(snap.con, actor, filters)
+        where, params = history_where(snap.con, actor.company_id, filters)
         rows = _write(snap.con, where, params, out)
         return ExportResult(Path(out), rows, time.perf_counter() - started, snap.info)
 
@@ -111,8 +115,6 @@ def export_company_history_csv(analytics: AnalyticsStore, company_code: str, fil
                                {"code": company_code}).fetchone()
         if row is None:
             raise NotFound(f"There is no company {company_code} in the analytics store.")
-        company_id = int(row[0])
-        scope = resolve_scope(snap.con, company_id, filters.warehouse_code)
-        where, params = filtered_lines_where(snap.con, scope, filters)
+        where, params = history_where(snap.con, int(row[0]), filters)
         rows = _write(snap.con, where, params, out)
         return ExportResult(Path(out), rows, time.perf_counter() - started, snap.info)

@@ -26,7 +26,8 @@ import time
 from datetime import datetime
 from typing import Iterable
 
-from core.analytics.source import SourceBatch, adbc_target, read_batch, sqlite_timestamp
+from core.analytics.batches import SourceBatch, read_batch
+from core.analytics.source import adbc_target, sqlite_timestamp
 from core.config import PROJECT_ROOT
 
 #: From this many changed orders on, a sync of a SQLite store reads through the reader process.

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from core.analytics.source import duckdb_canonical, read_full_parallel
-from core.analytics.sync import _safe_url, build_snapshot_file
+from core.analytics.batches import read_full_parallel
+from core.analytics.source import duckdb_canonical
+from core.analytics.sync import build_snapshot_file, safe_url
 from core.config import parse_database_url
 
 
@@ -33,7 +34,7 @@ def main() -> int:
     write_timings: dict[str, float] = {}
     orders_total, watermark = build_snapshot_file(
         Path(path), batch, now=now, generation=int(generation), epoch=int(epoch),
-        backend=parse_database_url(database_url).get_backend_name(), source_url=_safe_url(database_url),
+        backend=parse_database_url(database_url).get_backend_name(), source_url=safe_url(database_url),
         started=started, timings=write_timings)
     print(json.dumps({
         "orders": batch.orders.num_rows, "lines": batch.items.num_rows, "payouts": batch.payouts.num_rows,

@@ -17,25 +17,26 @@ falls inside the next sync's window. A sweep run "as if it were" an earlier time
 rows with that time: `min(watermark, now)` widens the window back to it.
 Payouts turn PAID without touching their order: the sync also re-reads every payout that is
 still PENDING in the slot, by id, and every payout created inside the window.
+
+What a slot holds and how a batch goes into it is core.analytics.tables; what a sync reads is
+core.analytics.batches.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import duckdb
-import pyarrow as pa
 
-from core.orders.lifecycle import SELLER_DEADLINES
+from core.analytics.batches import SourceBatch, orders_in_sqlite, read_batch
+from core.analytics.reader_process import read_changes
 from core.analytics.snapshots import (
     SCHEMA_VERSION,
     SLOTS,
@@ -43,88 +44,16 @@ from core.analytics.snapshots import (
     AnalyticsStore,
     read_info,
 )
-from core.analytics.reader_process import read_changes
-from core.analytics.source import SourceBatch, adbc_target, orders_in_sqlite, read_batch
-from core.warehouses.business_time import INDONESIAN_TIME_ZONES
+from core.analytics.source import adbc_target
+from core.analytics.tables import SCHEMA_SQL, apply_batch, commit_checkpointed, slot_state, write_state
 from core.clock import require_aware
 from core.config import PROJECT_ROOT, parse_database_url
-from core.domain import OrderStatus
 from core.store.database import Store
 
 #: Re-read this far before the watermark on every sync (see the module's docstring).
 SAFETY_WINDOW = timedelta(minutes=15)
 #: How long a writer waits for readers of the slot it wants to write (they finish within a run).
 CLAIM_WAIT_S = 30.0
-
-SCHEMA_SQL = """
-CREATE TABLE sync_state (
-    schema_version INTEGER, generation BIGINT, epoch BIGINT, synced_at TIMESTAMP, watermark TIMESTAMP,
-    mode VARCHAR, source VARCHAR, source_url VARCHAR, orders BIGINT, sync_ms DOUBLE
-);
-CREATE TABLE companies (id BIGINT, company_code VARCHAR, name VARCHAR);
-CREATE TABLE warehouses (
-    id BIGINT, company_id BIGINT, code VARCHAR, name VARCHAR, time_zone VARCHAR,
-    zone_abbr VARCHAR, utc_offset_min INTEGER
-);
-CREATE TABLE products (id BIGINT, company_id BIGINT, sku VARCHAR, name VARCHAR);
-CREATE TABLE buyers (id BIGINT, buyer_code VARCHAR, name VARCHAR, city VARCHAR);
-CREATE TABLE orders (
-    id BIGINT, order_number VARCHAR, company_id BIGINT, warehouse_id BIGINT, buyer_id BIGINT,
-    status VARCHAR, total_amount BIGINT, item_count BIGINT,  -- units over the order's lines
-    placed_at TIMESTAMP, accepted_at TIMESTAMP, packed_at TIMESTAMP, shipped_at TIMESTAMP,
-    delivered_at TIMESTAMP, completed_at TIMESTAMP,
-    confirm_deadline TIMESTAMP, pack_deadline TIMESTAMP, delivery_deadline TIMESTAMP,
-    complaint_deadline TIMESTAMP,
-    failure_kind VARCHAR, updated_at TIMESTAMP,
-    utc_offset_min INTEGER,        -- the warehouse's offset: local = UTC + offset
-    placed_day DATE,               -- local date of placed_at at the warehouse
-    completed_day DATE,            -- local date of completed_at at the warehouse
-    has_complaint BOOLEAN, refund_amount BIGINT, refunded_at TIMESTAMP,
-    payout_id BIGINT, payout_status VARCHAR, payout_amount BIGINT, payout_paid_at TIMESTAMP
-);
-CREATE TABLE sales_lines (          -- one row per line of a COMPLETED order
-    item_id BIGINT, order_id BIGINT, order_number VARCHAR, company_id BIGINT, warehouse_id BIGINT,
-    buyer_id BIGINT, product_id BIGINT, sku VARCHAR, product_name VARCHAR, quantity BIGINT,
-    unit_price BIGINT, line_total BIGINT, order_total BIGINT, placed_at TIMESTAMP,
-    completed_at TIMESTAMP, completed_day DATE, utc_offset_min INTEGER
-);
-CREATE TABLE dimension_state (name VARCHAR, fingerprint VARCHAR);  -- what each small table was built from
-CREATE TABLE open_orders (          -- orders waiting for the seller, with the deadline that matters
-    id BIGINT, order_number VARCHAR, company_id BIGINT, warehouse_id BIGINT, buyer_id BIGINT,
-    status VARCHAR, total_amount BIGINT, deadline TIMESTAMP
-);
-"""
-
-#: Open orders waiting for the seller, and the deadline that matters in each state (the lifecycle's
-#: table, the one Sales Management uses).
-ACTION_DEADLINES: dict[str, str] = {status.value: column for status, column in SELLER_DEADLINES.items()}
-
-#: The columns of the analytics `orders` table, in its order (SCHEMA_SQL).
-ORDER_TABLE_COLUMNS = (
-    "id", "order_number", "company_id", "warehouse_id", "buyer_id", "status", "total_amount", "item_count",
-    "placed_at", "accepted_at", "packed_at", "shipped_at", "delivered_at", "completed_at",
-    "confirm_deadline", "pack_deadline", "delivery_deadline", "complaint_deadline", "failure_kind", "updated_at",
-    "utc_offset_min", "placed_day", "completed_day", "has_complaint", "refund_amount", "refunded_at",
-    "payout_id", "payout_status", "payout_amount", "payout_paid_at",
-)
-
-#: The batch's orders as rows of the analytics `orders` table (every column named, in order).
-_PREPARED_ORDERS = f"""
-    SELECT {", ".join(f"o.{column}" for column in ORDER_TABLE_COLUMNS[:20])},
-           w.utc_offset_min AS utc_offset_min,
-           CAST(o.placed_at + to_minutes(coalesce(w.utc_offset_min, 0)) AS DATE) AS placed_day,
-           CAST(o.completed_at + to_minutes(coalesce(w.utc_offset_min, 0)) AS DATE) AS completed_day,
-           c.order_id IS NOT NULL AS has_complaint,
-           r.amount AS refund_amount, r.created_at AS refunded_at,
-           p.id AS payout_id, p.status AS payout_status, p.amount AS payout_amount, p.paid_at AS payout_paid_at
-    FROM src_orders o
-    LEFT JOIN warehouses w ON w.id = o.warehouse_id
-    LEFT JOIN src_complaints c ON c.order_id = o.id
-    LEFT JOIN src_refunds r ON r.order_id = o.id
-    LEFT JOIN src_payouts p ON p.order_id = o.id
-"""
-
-COMPLETED = OrderStatus.COMPLETED.value
 
 
 @dataclass(frozen=True)
@@ -153,199 +82,13 @@ class SyncResult:
 # --------------------------------------------------------------------------- helpers
 
 
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return require_aware(value, "time").replace(tzinfo=None)
-
-
-def _safe_url(database_url: str) -> str:
+def safe_url(database_url: str) -> str:
+    """The store's URL without its password, as a slot records where it was built from."""
     return parse_database_url(database_url).render_as_string(hide_password=True)
-
-
-def _warehouses_with_zone(warehouses: pa.Table, at: datetime) -> pa.Table:
-    zones = warehouses.column("time_zone").to_pylist()
-    abbrs, offsets = [], []
-    for zone in zones:
-        try:
-            tz = ZoneInfo(zone)
-        except Exception:  # an unknown zone name: show it as UTC rather than fail the sync
-            tz = timezone.utc
-        offset = at.astimezone(tz).utcoffset() or timedelta(0)
-        offsets.append(int(offset.total_seconds() // 60))
-        abbrs.append(INDONESIAN_TIME_ZONES.get(zone, zone))
-    return (warehouses.append_column("zone_abbr", pa.array(abbrs, pa.string()))
-            .append_column("utc_offset_min", pa.array(offsets, pa.int32())))
-
-
-def _fingerprint(table: pa.Table) -> str:
-    """A digest of a small table's content, to tell whether it changed since the last sync."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks())
-    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
 def _other(slot: str) -> str:
     return SLOTS[1] if slot == SLOTS[0] else SLOTS[0]
-
-
-def _slot_state(con: duckdb.DuckDBPyConnection) -> tuple[int, int, str] | None:
-    """(schema_version, epoch, source_url) of an open slot, or None if it is not a usable slot."""
-    try:
-        row = con.execute("SELECT schema_version, epoch, source_url FROM sync_state").fetchone()
-    except duckdb.Error:
-        return None
-    return (int(row[0]), int(row[1]), row[2]) if row else None
-
-
-# --------------------------------------------------------------------------- applying a batch
-
-
-def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datetime, full: bool,
-                timings: dict[str, float] | None = None) -> None:
-    """Upsert one batch into an open slot, in one DuckDB transaction (caller commits).
-
-    `full`: the batch is the whole store going into empty tables (a rebuild): nothing to delete."""
-    timings = {} if timings is None else timings
-    clock = [time.perf_counter()]
-
-    def step(name: str) -> None:
-        now_ = time.perf_counter()
-        timings[name] = round((now_ - clock[0]) * 1000, 2)
-        clock[0] = now_
-
-    names = {
-        "src_orders": batch.orders, "src_items": batch.items, "src_complaints": batch.complaints,
-        "src_refunds": batch.refunds, "src_payouts": batch.payouts, "src_companies": batch.companies,
-        "src_warehouses": _warehouses_with_zone(batch.warehouses, at), "src_products": batch.products,
-        "src_buyers": batch.buyers,
-    }
-    for name, table in names.items():
-        con.register(name, table)
-    try:
-        # The small tables are read whole every sync and rewritten only when they changed (by a
-        # fingerprint of what was read). A warehouse whose zone offset changed moves its local dates.
-        known = dict(con.execute("SELECT name, fingerprint FROM dimension_state").fetchall())
-        moved: list[int] = []
-        for dim in ("companies", "warehouses", "products", "buyers"):
-            fingerprint = _fingerprint(names[f"src_{dim}"])
-            if known.get(dim) == fingerprint:
-                continue
-            if dim == "warehouses":
-                moved = [row[0] for row in con.execute("""
-                    SELECT s.id FROM src_warehouses s JOIN warehouses w ON w.id = s.id
-                    WHERE w.utc_offset_min IS DISTINCT FROM s.utc_offset_min""").fetchall()]
-            con.execute(f"DELETE FROM {dim}")
-            con.execute(f"INSERT INTO {dim} SELECT * FROM src_{dim}")
-            con.execute("DELETE FROM dimension_state WHERE name = ?", [dim])
-            con.execute("INSERT INTO dimension_state VALUES (?, ?)", [dim, fingerprint])
-        step("dimensions")
-        # Sorted inserts keep each table in time order, so DuckDB's per-block min/max (zone maps)
-        # skip most of it for a period filter, and the export can write rows in the stored order.
-        lines = f"""
-            SELECT i.id, i.order_id, o.order_number, o.company_id, o.warehouse_id, o.buyer_id,
-                   i.product_id, i.sku, i.product_name, i.quantity, i.unit_price, i.line_total,
-                   o.total_amount, o.placed_at, o.completed_at,
-                   CAST(o.completed_at + to_minutes(coalesce(w.utc_offset_min, 0)) AS DATE),
-                   w.utc_offset_min
-            FROM src_items i
-            JOIN src_orders o ON o.id = i.order_id AND o.status = '{COMPLETED}'
-            LEFT JOIN warehouses w ON w.id = o.warehouse_id
-        """
-        if full:
-            con.execute(f"INSERT INTO orders {_PREPARED_ORDERS} ORDER BY o.placed_at, o.id")
-            step("orders")
-            con.execute(f"INSERT INTO sales_lines {lines} ORDER BY o.completed_at, i.order_id, i.id")
-            step("lines")
-        else:
-            # Lines first, while `orders` still holds each order's previous status: an order's
-            # lines go in once, when it is first seen COMPLETED. That holds because no lifecycle
-            # step leaves COMPLETED (core.orders.lifecycle; a test reads the transition table for it).
-            con.execute(f"""
-                INSERT INTO sales_lines {lines}
-                WHERE o.id NOT IN (SELECT x.id FROM orders x
-                                   WHERE x.status = '{COMPLETED}' AND x.id IN (SELECT id FROM src_orders))
-                ORDER BY o.completed_at, i.order_id, i.id
-            """)
-            step("lines")
-            # Orders change in place (MERGE: update the known, insert the new). Deleting and
-            # re-inserting them left deleted rows that DuckDB vacuums at checkpoint: one sync in
-            # three took 450 ms more, and re-inserted orders lost their place in time order.
-            assignments = ", ".join(f"{column} = s.{column}" for column in ORDER_TABLE_COLUMNS[1:])
-            con.execute(f"""
-                MERGE INTO orders USING ({_PREPARED_ORDERS}) AS s ON orders.id = s.id
-                WHEN MATCHED THEN UPDATE SET {assignments}
-                WHEN NOT MATCHED THEN INSERT BY NAME
-            """)
-            step("orders")
-            # Payouts that changed while their order did not (PENDING -> PAID by the disbursement step).
-            con.execute("""
-                UPDATE orders SET payout_id = p.id, payout_status = p.status, payout_amount = p.amount,
-                                  payout_paid_at = p.paid_at
-                FROM src_payouts p
-                WHERE orders.id = p.order_id AND p.order_id NOT IN (SELECT id FROM src_orders)
-            """)
-            step("payouts_update")
-        if not full:
-            con.execute("DELETE FROM open_orders WHERE id IN (SELECT id FROM src_orders)")
-        deadline = " ".join(f"WHEN '{status}' THEN {column}" for status, column in ACTION_DEADLINES.items())
-        statuses = ", ".join(f"'{status}'" for status in ACTION_DEADLINES)
-        con.execute(f"""
-            INSERT INTO open_orders
-            SELECT id, order_number, company_id, warehouse_id, buyer_id, status, total_amount,
-                   CASE status {deadline} END
-            FROM src_orders WHERE status IN ({statuses})
-        """)
-        step("open_orders")
-        # A warehouse whose time zone changed: its local dates move with it.
-        if moved:
-            ids = ", ".join(str(int(i)) for i in moved)
-            con.execute(f"""
-                UPDATE orders SET utc_offset_min = w.utc_offset_min,
-                       placed_day = CAST(placed_at + to_minutes(w.utc_offset_min) AS DATE),
-                       completed_day = CAST(completed_at + to_minutes(w.utc_offset_min) AS DATE)
-                FROM warehouses w
-                WHERE orders.warehouse_id = w.id AND w.id IN ({ids})
-            """)
-            con.execute(f"""
-                UPDATE sales_lines SET utc_offset_min = w.utc_offset_min,
-                       completed_day = CAST(completed_at + to_minutes(w.utc_offset_min) AS DATE)
-                FROM warehouses w
-                WHERE sales_lines.warehouse_id = w.id AND w.id IN ({ids})
-            """)
-        step("zone_changes")
-    finally:
-        for name in names:
-            try:
-                con.unregister(name)
-            except duckdb.Error:  # an aborted transaction refuses even this; the original error matters
-                pass
-
-
-def _write_state(con, *, generation: int, epoch: int, synced_at: datetime, watermark: datetime | None,
-                 mode: str, backend: str, source_url: str, sync_ms: float) -> int:
-    orders = con.execute("SELECT count(*) FROM orders").fetchone()[0]
-    con.execute("DELETE FROM sync_state")
-    con.execute("INSERT INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        SCHEMA_VERSION, generation, epoch, _naive_utc(synced_at), _naive_utc(watermark), mode, backend,
-        source_url, orders, sync_ms,
-    ])
-    return int(orders)
-
-
-def _commit_checkpointed(con: duckdb.DuckDBPyConnection) -> None:
-    """Commit straight into the database file, leaving no WAL behind.
-
-    Readers only ever open a checkpointed slot, so the write-ahead log would be written, synced
-    and thrown away at once: with a zero checkpoint threshold DuckDB checkpoints at commit instead
-    of writing the log (measured: 27 ms against 35 ms for commit + CHECKPOINT at 10,000 orders).
-    The CHECKPOINT after it finds nothing to do (0.5 ms); it stays so that the slot is still
-    checkpointed should DuckDB ever decline the automatic one.
-    """
-    con.execute("SET checkpoint_threshold = '0KB'")
-    con.execute("COMMIT")
-    con.execute("CHECKPOINT")
 
 
 def _new_watermark(previous: datetime | None, batch: SourceBatch, now: datetime) -> datetime | None:
@@ -384,11 +127,11 @@ def build_snapshot_file(path: Path, batch: SourceBatch, *, now: datetime, genera
         con.execute("BEGIN")
         apply_batch(con, batch, at=now, full=True, timings=timings)
         watermark = _new_watermark(None, batch, now)
-        orders_total = _write_state(con, generation=generation, epoch=epoch, synced_at=now, watermark=watermark,
-                                    mode="rebuild", backend=backend, source_url=source_url,
-                                    sync_ms=(time.perf_counter() - started) * 1000)
+        orders_total = write_state(con, generation=generation, epoch=epoch, synced_at=now, watermark=watermark,
+                                   mode="rebuild", backend=backend, source_url=source_url,
+                                   sync_ms=(time.perf_counter() - started) * 1000)
         t0 = time.perf_counter()
-        _commit_checkpointed(con)
+        commit_checkpointed(con)
         timings["commit_checkpoint"] = round((time.perf_counter() - t0) * 1000, 2)
     finally:
         con.close()
@@ -431,7 +174,7 @@ def _rebuild_locked(store: Store, analytics: AnalyticsStore, now: datetime, *, c
             changed, lines, payouts = batch.orders.num_rows, batch.items.num_rows, batch.payouts.num_rows
             orders_total, watermark = build_snapshot_file(
                 tmp, batch, now=now, generation=generation, epoch=epoch, backend=store.backend,
-                source_url=_safe_url(store.database_url), started=started)
+                source_url=safe_url(store.database_url), started=started)
         analytics.replace_slot(target, tmp, wait_s=claim_wait_s)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -457,7 +200,7 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
     now = require_aware(now)
     with analytics.writer_lock(wait_s=lock_wait_s):
         pointer = analytics.read_pointer()
-        source_url = _safe_url(store.database_url)
+        source_url = safe_url(store.database_url)
         if (not pointer or pointer.get("schema_version") != SCHEMA_VERSION
                 or not analytics.slot_path(pointer["slot"]).exists()):
             return _rebuild_locked(store, analytics, now, claim_wait_s=claim_wait_s)
@@ -467,14 +210,14 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
             analytics.clone_into(current, target, wait_s=claim_wait_s)
         con = analytics.claim(target, wait_s=claim_wait_s)
         try:
-            state = _slot_state(con)
+            state = slot_state(con)
             if state != (SCHEMA_VERSION, pointer["epoch"], source_url):
                 # Left over from before a rebuild, another schema, or another store: start from current.
                 con.close()
                 con = None
                 analytics.clone_into(current, target, wait_s=claim_wait_s)
                 con = analytics.claim(target, wait_s=claim_wait_s)
-                if _slot_state(con) != (SCHEMA_VERSION, pointer["epoch"], source_url):
+                if slot_state(con) != (SCHEMA_VERSION, pointer["epoch"], source_url):
                     con.close()
                     con = None
                     return _rebuild_locked(store, analytics, now, claim_wait_s=claim_wait_s)
@@ -499,14 +242,14 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
             apply_batch(con, batch, at=now, full=False, timings=applied)
             watermark = _new_watermark(info.watermark, batch, now)
             generation = int(pointer["generation"]) + 1
-            orders_total = _write_state(
+            orders_total = write_state(
                 con, generation=generation, epoch=int(pointer["epoch"]), synced_at=now, watermark=watermark,
                 mode="incremental", backend=store.backend, source_url=source_url,
                 sync_ms=(time.perf_counter() - started) * 1000)
             step("apply")
             steps.update({f"apply.{name}": ms for name, ms in applied.items()})
             steps.update({f"read.{name}": ms for name, ms in batch.timings_ms.items()})
-            _commit_checkpointed(con)
+            commit_checkpointed(con)
             step("commit")
         finally:
             if con is not None:

@@ -1,12 +1,11 @@
-"""The company profile: what buyers see of the seller, and where the seller is paid.
+"""The company profile: what buyers see of the seller (logo, description, contact phone), and the
+profile view that both pages read, the payout account masked in it.
 
 The System Administrator keeps it: the logo (checked by decoding, re-encoded, previewed before it
-is saved), the description, the contact phone that buyers call about problems (an Indonesian
-number, stored as +62 …), and the payout bank account. Changing the payout account asks for the
-administrator's password again and is written to the audit log with both account numbers masked
-to their last four digits. The Product Manager reads the profile (Settings shows it).
+is saved), the description and the contact phone that buyers call about problems (an Indonesian
+number, stored as +62 …). The Product Manager reads the profile (Settings shows it).
 
-Every service checks the role first and touches only the actor's own company.
+Every service is one unit of work through `acting` and touches only the actor's own company.
 """
 from __future__ import annotations
 
@@ -16,18 +15,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.accounts import login
-from core.accounts import policy
-from core import acting
 from core.accounts import audit
-from core.acting import Actor, require_role
-from core.clock import require_aware
+from core.acting import Actor, acting, require_role
 from core.domain import ActorKind, Role
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.images import LOGO, CheckedImage, check_image
-from core.store.models import Company, User
-from core.accounts.hashing import verify_password
 from core.store.database import Store
+from core.store.models import Company
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
 PM = Role.PRODUCT_MANAGER
@@ -35,11 +29,6 @@ PM = Role.PRODUCT_MANAGER
 # --- The rules, in one place -------------------------------------------------------------------
 
 MAX_DESCRIPTION = 2000
-MAX_BANK_NAME = 100
-ACCOUNT_DIGITS = (10, 16)
-MAX_HOLDER = 100
-HOLDER_PATTERN = re.compile(r"[^\W\d_]+(?:[ .,'-]+[^\W\d_]*)*[.]?")  # letters, spaces and . , ' -
-BANK_NAME_PATTERN = re.compile(r"[\w .,&()'/-]+")
 #: Indonesian area codes with two digits after the 0 (Jakarta, Bandung, Semarang, Surabaya, Medan);
 #: the others have three. Only used to group the digits for reading.
 TWO_DIGIT_AREA_CODES = {"21", "22", "24", "31", "61"}
@@ -70,14 +59,15 @@ def mask_account(number: str | None) -> str | None:
     return "•" * max(len(number) - 4, 0) + number[-4:]
 
 
-def _own_company(session: Session, actor: Actor, *, lock: bool = False) -> Company:
+def own_company(session: Session, actor: Actor, *, lock: bool = False) -> Company:
+    """The actor's company, read in the caller's unit of work (locked for a change)."""
     company = session.get(Company, actor.company_id, with_for_update=lock)
     if company is None:
         raise NotFound("Your company was not found.")
     return company
 
 
-def _profile(company: Company) -> CompanyProfile:
+def profile_of(company: Company) -> CompanyProfile:
     return CompanyProfile(
         company_code=company.company_code, name=company.name, description=company.description or "",
         contact_phone=company.contact_phone, logo=company.logo, logo_mime=company.logo_mime,
@@ -86,17 +76,16 @@ def _profile(company: Company) -> CompanyProfile:
     )
 
 
-def company_profile(store: Store, actor: Actor) -> CompanyProfile:
-    """The profile as the administrator set it (the Product Manager's Settings shows it read-only)."""
-    require_role(actor, ADMIN, PM, doing="see the company profile")
-    with store.reading() as session:
-        acting.authorize(session, actor, ADMIN, PM, doing="see the company profile")
-        return _profile(_own_company(session, actor))
-
-
-def _audit(session: Session, actor: Actor, now: datetime, action: str, **details) -> None:
+def record(session: Session, actor: Actor, now: datetime, action: str, **details) -> None:
+    """The audit entry of a change to the actor's company."""
     audit.record(session, at=now, actor_kind=ActorKind.USER, actor=actor.label, company_id=actor.company_id,
                  action=action, target=f"company {actor.company_code}", details=details or None)
+
+
+def company_profile(store: Store, actor: Actor) -> CompanyProfile:
+    """The profile as the administrator set it (the Product Manager's Settings shows it read-only)."""
+    with acting(store, actor, ADMIN, PM, doing="see the company profile", write=False) as (session, _, _now):
+        return profile_of(own_company(session, actor))
 
 
 # --- Description and contact phone -------------------------------------------------------------
@@ -156,11 +145,9 @@ def update_profile(store: Store, actor: Actor, *, description: str, contact_phon
                    now: datetime) -> CompanyProfile:
     """Change what buyers read about the company: its description and contact phone."""
     require_role(actor, ADMIN, doing="change the company profile")
-    now = require_aware(now)
     description, phone = _clean_description(description), normalise_phone(contact_phone)
-    with store.transaction() as session:
-        acting.authorize(session, actor, ADMIN, doing="change the company profile")
-        company = _own_company(session, actor, lock=True)
+    with acting(store, actor, ADMIN, doing="change the company profile", now=now) as (session, _, now):
+        company = own_company(session, actor, lock=True)
         changed = {}
         if company.description != description:
             changed["description"] = {"characters": len(description)}
@@ -168,8 +155,8 @@ def update_profile(store: Store, actor: Actor, *, description: str, contact_phon
             changed["contact_phone"] = [company.contact_phone, phone]
         if changed:
             company.description, company.contact_phone, company.updated_at = description, phone, now
-            _audit(session, actor, now, "company.profile_changed", **changed)
-        return _profile(company)
+            record(session, actor, now, "company.profile_changed", **changed)
+        return profile_of(company)
 
 
 # --- Logo --------------------------------------------------------------------------------------
@@ -183,114 +170,19 @@ def preview_logo(data: bytes, filename: str) -> CheckedImage:
 def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datetime) -> CheckedImage:
     """Check the upload again (a preview is never trusted) and store the re-encoded image."""
     require_role(actor, ADMIN, doing="change the company logo")
-    now = require_aware(now)
     logo = preview_logo(data, filename)
-    with store.transaction() as session:
-        acting.authorize(session, actor, ADMIN, doing="change the company logo")
-        company = _own_company(session, actor, lock=True)
+    with acting(store, actor, ADMIN, doing="change the company logo", now=now) as (session, _, now):
+        company = own_company(session, actor, lock=True)
         company.logo, company.logo_mime, company.updated_at = logo.data, logo.mime, now
-        _audit(session, actor, now, "company.logo_changed", file=filename[:100], mime=logo.mime,
+        record(session, actor, now, "company.logo_changed", file=filename[:100], mime=logo.mime,
                width=logo.width, height=logo.height, size=len(logo.data))
     return logo
 
 
 def remove_logo(store: Store, actor: Actor, now: datetime) -> None:
-    require_role(actor, ADMIN, doing="remove the company logo")
-    now = require_aware(now)
-    with store.transaction() as session:
-        acting.authorize(session, actor, ADMIN, doing="remove the company logo")
-        company = _own_company(session, actor, lock=True)
+    with acting(store, actor, ADMIN, doing="remove the company logo", now=now) as (session, _, now):
+        company = own_company(session, actor, lock=True)
         if company.logo is None:
             raise InvalidInput("Your company has no logo to remove.", field="logo")
         company.logo, company.logo_mime, company.updated_at = None, None, now
-        _audit(session, actor, now, "company.logo_removed")
-
-
-# --- Payout bank account -----------------------------------------------------------------------
-
-def _clean_bank_name(bank_name: str) -> str:
-    cleaned = " ".join((bank_name or "").split())
-    if not cleaned:
-        raise InvalidInput("Enter the name of the bank that holds the payout account, e.g. Bank Mandiri.",
-                           field="bank_name")
-    if len(cleaned) > MAX_BANK_NAME or not BANK_NAME_PATTERN.fullmatch(cleaned):
-        raise InvalidInput(f"The bank name may have up to {MAX_BANK_NAME} letters, digits, spaces and . , & ( ) ' / -.",
-                           field="bank_name")
-    return cleaned
-
-
-def clean_account_number(account_number: str) -> str:
-    """Digits only; spaces and dashes that people type between groups are dropped."""
-    low, high = ACCOUNT_DIGITS
-    cleaned = re.sub(r"[\s-]", "", account_number or "")
-    if not cleaned:
-        raise InvalidInput(f"Enter the payout account number ({low} to {high} digits).", field="account_number")
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        raise InvalidInput("The account number may contain digits only.", field="account_number")
-    if not low <= len(cleaned) <= high:
-        raise InvalidInput(f"The account number must have {low} to {high} digits; {len(cleaned)} entered.",
-                           field="account_number")
-    return cleaned
-
-
-def _clean_holder(holder: str) -> str:
-    cleaned = " ".join((holder or "").split())
-    if not cleaned:
-        raise InvalidInput("Enter the account holder's name as the bank has it.", field="account_holder")
-    if len(cleaned) > MAX_HOLDER:
-        raise InvalidInput(f"The account holder's name may be at most {MAX_HOLDER} characters long.",
-                           field="account_holder")
-    if not HOLDER_PATTERN.fullmatch(cleaned):
-        raise InvalidInput("The account holder's name may contain letters, spaces and . , ' - only.",
-                           field="account_holder")
-    return cleaned
-
-
-WRONG_PASSWORD = "Your password is not correct; the payout account was not changed."
-
-
-def _confirm_password(store: Store, actor: Actor, password: str, password_hash: str, now: datetime) -> None:
-    """Check the acting user's password again (bcrypt runs outside any write lock, as in core.accounts).
-
-    A wrong password counts towards the lockout like a wrong login (core.accounts' counter), so
-    someone at an unlocked screen does not get unlimited guesses at redirecting the payouts.
-    """
-    if verify_password(password or "", password_hash):
-        return
-    with store.transaction() as session:
-        user = session.get(User, actor.user_id, with_for_update=True)
-        blocked = login.count_failed_password(session, user, now, where="payout account change")
-    if blocked:
-        raise AccessDenied(policy.BLOCKED_MESSAGE)
-    raise InvalidInput(WRONG_PASSWORD, field="current_password")
-
-
-def change_payout_account(store: Store, actor: Actor, *, bank_name: str, account_number: str,
-                          account_holder: str, current_password: str, now: datetime) -> CompanyProfile:
-    """Where the company's payouts go from now on. Asks for the password again; audited with both
-    account numbers masked. Payouts already created keep the account they were created with."""
-    require_role(actor, ADMIN, doing="change the payout account")
-    now = require_aware(now)
-    bank, number = _clean_bank_name(bank_name), clean_account_number(account_number)
-    holder = _clean_holder(account_holder)
-    with store.reading() as session:
-        checked_hash = acting.authorize(session, actor, ADMIN, doing="change the payout account").password_hash
-        current = _own_company(session, actor)
-        now_paid_to = (current.payout_bank_name, current.payout_account_number, current.payout_account_holder)
-        if now_paid_to == (bank, number, holder):
-            raise InvalidInput("This is already your payout account; nothing was changed.", field="account_number")
-    _confirm_password(store, actor, current_password, checked_hash, now)
-    with store.transaction() as session:
-        user = acting.authorize(session, actor, ADMIN, doing="change the payout account")
-        session.refresh(user, with_for_update=True)
-        if user.password_hash != checked_hash:
-            raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")
-        user.failed_login_count = 0  # the right password ends a run of wrong ones, as at login
-        company = _own_company(session, actor, lock=True)
-        _audit(session, actor, now, "company.payout_account_changed",
-               old_bank=company.payout_bank_name, new_bank=bank,
-               old_account=mask_account(company.payout_account_number), new_account=mask_account(number),
-               old_holder=company.payout_account_holder, new_holder=holder)
-        company.payout_bank_name, company.payout_account_number, company.payout_account_holder = bank, number, holder
-        company.updated_at = now
-        return _profile(company)
+        record(session, actor, now, "company.logo_removed")

@@ -23,13 +23,13 @@ from core.orders import buyer_channel as buyers
 from core.orders import seller as orders
 from core.acting import Actor
 from core.warehouses.business_time import OperatingCalendar, add_business_hours
-from core.catalogue.catalogue import receive_stock
+from core.catalogue.stock import receive_stock
 from core.domain import ComplaintResolution, Role
 from core.errors import DomainError
 from core.store.models import Buyer, Company, Order, OrderItem, User, Warehouse
 from core.store.database import Store
 from core.orders.sweep import run_sweep
-from core.warehouses.warehouses import calendar_of
+from core.warehouses.operations import calendar_of
 
 REJECT_REASONS = ("Stock damaged in the warehouse", "Price listed in error", "Cannot deliver to that area",
                   "Product discontinued by the supplier")

@@ -20,7 +20,7 @@ from core.formats import format_local
 from core.orders import effects
 from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transition, check_step
 from core.store.models import Order, OrderEvent, Warehouse
-from core.warehouses.warehouses import calendar_of
+from core.warehouses.operations import calendar_of
 
 ACTOR_WORDS = {ActorKind.USER: "a colleague", ActorKind.BUYER: "the buyer", ActorKind.COURIER: "the courier",
                ActorKind.SYSTEM: "the system", ActorKind.BANK: "the bank"}

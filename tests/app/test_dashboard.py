@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from core.acting import Actor
-from core.analytics.queries import Period, load_dashboard
+from core.analytics.dashboard import load_dashboard
+from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import sync
 from core.clock import utc_now
@@ -66,7 +67,7 @@ def test_the_dashboard_shows_the_figures_of_the_snapshot(with_sales, app_as):
     app = app_as("pm", page="pages/dashboard.py")
     at = app.at
     assert not at.exception, at.exception
-    expected = load_dashboard(AnalyticsStore(app.settings.analytics_dir), pm(app.store), default_period())
+    expected = load_dashboard(app.store, AnalyticsStore(app.settings.analytics_dir), pm(app.store), default_period())
     assert {k: v for k, v in shown_kpis(at).items() if k in expected_kpis(expected)} == expected_kpis(expected)
     assert expected.kpis[0].value > 0
     helps = {m.label: m.proto.help for m in at.metric}
@@ -95,7 +96,7 @@ def test_choosing_a_warehouse_and_a_period_changes_the_figures(with_sales, app_a
     period = Period(default_period().end - timedelta(days=59), default_period().end)
     at.date_input(key="dash_period").set_value((period.start, period.end)).run()
     assert not at.exception, at.exception
-    expected = load_dashboard(AnalyticsStore(app.settings.analytics_dir), pm(app.store), period, "JKT-01")
+    expected = load_dashboard(app.store, AnalyticsStore(app.settings.analytics_dir), pm(app.store), period, "JKT-01")
     assert {k: v for k, v in shown_kpis(at).items() if k in expected_kpis(expected)} == expected_kpis(expected)
     assert charts(at)["Completed revenue per warehouse (Rp)"]["data"][0]["x"] == ["JKT-01"]
 

@@ -13,14 +13,13 @@ from sqlalchemy import func, select
 
 from core.accounts import sessions as accounts
 from core.orders import buyer_channel as buyers
-from core.catalogue import catalogue as cat
-from core.catalogue import csv_io as cc
+from core.catalogue import csv_format, products
 from core.orders.buyer_channel import OrderLine
 from core.clock import utc_now
 from core.store.models import Company, PriceChange, Product, StockLevel, Warehouse
 
 PAGE = "pages/product_management.py"
-HEADER = ",".join(cc.CSV_COLUMNS)
+HEADER = ",".join(csv_format.CSV_COLUMNS)
 
 
 @pytest.fixture
@@ -220,7 +219,7 @@ def captions(at) -> list[str]:
 
 
 def test_the_current_image_can_be_removed(pm):
-    cat.save_product_image(pm.store, pm_actor(pm), "SPN-0001", png(), "rice.png", utc_now())
+    products.save_product_image(pm.store, pm_actor(pm), "SPN-0001", png(), "rice.png", utc_now())
     at = pm.at.run()
     button(at, "Remove the current image").click()
     at.run()
@@ -315,8 +314,8 @@ def test_edits_in_progress_can_be_discarded(pm):
 
 
 def test_filling_an_empty_row_of_the_grid_stocks_the_product_in_that_warehouse(pm):
-    cat.add_product_with_stock(pm.store, pm_actor(pm), sku="AAA-1", name="Air Mineral 330 ml", warehouse_code="JKT-01",
-                               on_hand=10, price=3_000, now=utc_now())
+    products.add_product_with_stock(pm.store, pm_actor(pm), sku="AAA-1", name="Air Mineral 330 ml",
+                                    warehouse_code="JKT-01", on_hand=10, price=3_000, now=utc_now())
     at = pm.at.run()
     assert [tuple(r) for r in grid(at).head(3)[["SKU", "Warehouse", "On hand"]].itertuples(index=False)] == [
         ("AAA-1", "JKT-01", 10), ("AAA-1", "JYP-01", pd.NA), ("AAA-1", "MKS-01", pd.NA)]

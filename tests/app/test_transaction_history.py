@@ -7,12 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from core.analytics.queries import HistoryFilters, load_history
+from core.analytics.history import HistoryFilters, load_history
 from core.analytics.snapshots import AnalyticsStore
 from core.formats import format_rupiah, format_rupiah_short
 from tests.app.test_dashboard import default_period, pm, with_sales  # noqa: F401 - the shared fixture
 
 PAGE = "pages/transaction_history.py"
+
+
+def core_history(app, filters, page):
+    """The page of history that core gives the app's Product Manager."""
+    return load_history(app.store, AnalyticsStore(app.settings.analytics_dir), pm(app.store), filters, page=page)
 
 
 def button(at, label: str):
@@ -38,8 +43,7 @@ def history_app(with_sales, app_as):  # noqa: F811
 
 def test_the_history_shows_totals_and_the_first_page(history_app):
     at = history_app.at
-    expected = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                            HistoryFilters(default_period()), page=1)
+    expected = core_history(history_app, HistoryFilters(default_period()), 1)
     assert shown_totals(at) == expected_totals(expected)
     table = at.dataframe[0].value
     assert len(table) == min(50, expected.totals.lines)
@@ -56,18 +60,15 @@ def test_next_and_previous_pages(history_app):
     assert "Page 2 of" in " ".join(m.value for m in at.markdown)
     second = at.dataframe[0].value["Order"].tolist()
     assert second != first
-    expected = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                            HistoryFilters(default_period()), page=2)
+    expected = core_history(history_app, HistoryFilters(default_period()), 2)
     assert second == [r.order_number for r in expected.rows]
     button(at, "Previous").click().run()
     assert at.dataframe[0].value["Order"].tolist() == first
     button(at, "Last").click().run()
-    expected_last = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                                 HistoryFilters(default_period()), page=expected.page_count)
+    expected_last = core_history(history_app, HistoryFilters(default_period()), expected.page_count)
     assert at.dataframe[0].value["Order"].tolist() == [r.order_number for r in expected_last.rows]
     button(at, "Previous").click().run()
-    before_last = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                               HistoryFilters(default_period()), page=expected.page_count - 1)
+    before_last = core_history(history_app, HistoryFilters(default_period()), expected.page_count - 1)
     assert at.dataframe[0].value["Order"].tolist() == [r.order_number for r in before_last.rows]
 
 
@@ -79,8 +80,7 @@ def test_filtering_by_product_and_amount(history_app):
     at.number_input[0].set_value(100_000)
     button(at, "Show").click().run()
     assert not at.exception, at.exception
-    expected = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                            HistoryFilters(default_period(), product_sku=sku, min_total=100_000), page=1)
+    expected = core_history(history_app, HistoryFilters(default_period(), product_sku=sku, min_total=100_000), 1)
     assert shown_totals(at) == expected_totals(expected)
     if expected.rows:
         assert set(at.dataframe[0].value["SKU"]) == {sku}
@@ -97,8 +97,7 @@ def test_an_impossible_amount_range_is_said_in_one_sentence(history_app):
 
 def test_the_export_holds_the_whole_filtered_set(history_app):
     at = history_app.at
-    expected = load_history(AnalyticsStore(history_app.settings.analytics_dir), pm(history_app.store),
-                            HistoryFilters(default_period()), page=1)
+    expected = core_history(history_app, HistoryFilters(default_period()), 1)
     button(at, "Prepare CSV").click().run()
     assert not at.exception, at.exception
     prepared = at.session_state["history_export"]

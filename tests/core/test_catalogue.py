@@ -4,24 +4,23 @@ the price history. Every refusal leaves the store unchanged (checked by reading 
 from __future__ import annotations
 
 import io
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, strategies as st
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from core.orders import buyer_channel as buyers
-from core.catalogue import catalogue as cat
+from core.catalogue import planning, products, rules, saving, stock
 from core.orders import seller as orders
-from core.orders.buyer_channel import OrderLine
-from core.catalogue.catalogue import NewStock, ProductDetails, StockEdit
+from core.catalogue.planning import StockEdit
+from core.catalogue.products import NewStock
+from core.catalogue.rules import ProductDetails
 from core.domain import ProductStatus
 from core.errors import AccessDenied, ConcurrentChange, InvalidInput, NotFound
-from core.store.models import AuditEntry, OrderItem, PriceChange, Product, StockLevel, Warehouse
-from tests.builders import wib
-
-MONDAY_10 = wib(2026, 11, 23, 10, 0)
+from core.store.models import AuditEntry, OrderItem, Product
+from tests.builders import MONDAY_10, add_warehouse, catalogue_snapshot, place, stock_level
 
 
 def png(size=(40, 30), color=(10, 120, 200)) -> bytes:
@@ -30,21 +29,9 @@ def png(size=(40, 30), color=(10, 120, 200)) -> bytes:
     return out.getvalue()
 
 
-def snapshot(store) -> dict:
-    """Everything a catalogue call may touch, to prove a refusal changed nothing."""
-    with store.reading() as session:
-        return {
-            "products": sorted(session.execute(select(Product.company_id, Product.sku, Product.name, Product.unit,
-                                                      Product.description, Product.status, Product.image_mime))),
-            "levels": sorted(session.execute(select(StockLevel.product_id, StockLevel.warehouse_id,
-                                                    StockLevel.on_hand, StockLevel.reserved, StockLevel.price))),
-            "prices": session.scalar(select(func.count(PriceChange.id))),
-        }
-
-
 def grid_edit(world, sku="RICE-5", warehouse="JKT-1", *, on_hand=None, price=None) -> StockEdit:
     """The edited grid row as the page sends it: the typed values and what the grid showed."""
-    row = next(r for r in cat.stock_grid(world.store, world.pm) if r.key == (sku, warehouse))
+    row = next(r for r in stock.stock_grid(world.store, world.pm) if r.key == (sku, warehouse))
     return StockEdit(sku, warehouse, row.on_hand if on_hand is None else on_hand,
                      row.price if price is None else price, seen_on_hand=row.on_hand, seen_price=row.price)
 
@@ -52,39 +39,18 @@ def grid_edit(world, sku="RICE-5", warehouse="JKT-1", *, on_hand=None, price=Non
 def whole_grid(world, changes: dict | None = None) -> list[StockEdit]:
     """The whole grid as the page sends it, some cells edited: {("RICE-5", "JKT-1"): {"price": 1}}."""
     edits = []
-    for row in cat.stock_grid(world.store, world.pm):
+    for row in stock.stock_grid(world.store, world.pm):
         typed = (changes or {}).get(row.key, {})
         edits.append(StockEdit(row.sku, row.warehouse_code, typed.get("on_hand", row.on_hand),
                                typed.get("price", row.price), seen_on_hand=row.on_hand, seen_price=row.price))
     return edits
 
 
-def level(world, sku="RICE-5", warehouse="JKT-1") -> tuple[int, int, int]:
-    with world.store.reading() as session:
-        return session.execute(
-            select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
-            .join(Product, Product.id == StockLevel.product_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(Product.company_id == world.pm.company_id, Product.sku == sku, Warehouse.code == warehouse)).one()
-
-
-def add_warehouse(world, code="MKS-1", zone="Asia/Makassar", *, open_=True) -> None:
-    from core.domain import WarehouseStatus
-    with world.store.transaction() as session:
-        session.add(Warehouse(company_id=world.pm.company_id, code=code, name=code, time_zone=zone,
-                              opens_at=time(8), closes_at=time(17), created_at=MONDAY_10, updated_at=MONDAY_10,
-                              status=WarehouseStatus.OPEN if open_ else WarehouseStatus.CLOSED))
-
-
-def place(world, quantity=2, sku="RICE-5"):
-    return buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code="JKT-1",
-                              lines=[OrderLine(sku, quantity)], now=MONDAY_10)
-
-
 # --- Listing and search ----------------------------------------------------------------------------
 
 def test_the_list_shows_each_product_with_on_hand_reserved_available_and_price_per_warehouse(world):
     place(world, quantity=3)
-    rows = {row.sku: row for row in cat.list_products(world.store, world.pm)}
+    rows = {row.sku: row for row in products.list_products(world.store, world.pm)}
     assert sorted(rows) == ["OIL-2", "RICE-5"]
     [cell] = rows["RICE-5"].stock
     assert (cell.warehouse_code, cell.on_hand, cell.reserved, cell.available, cell.price) == ("JKT-1", 100, 3, 97,
@@ -92,73 +58,73 @@ def test_the_list_shows_each_product_with_on_hand_reserved_available_and_price_p
 
 
 def test_search_finds_products_by_text_in_the_sku_or_the_name_in_any_case(world):
-    cat.add_product(world.store, world.pm, "TEH-25", ProductDetails(name="Teh Celup isi 25"), MONDAY_10)
-    assert [r.sku for r in cat.list_products(world.store, world.pm, search="rice")] == ["RICE-5"]
-    assert [r.sku for r in cat.list_products(world.store, world.pm, search="  CELUP ")] == ["TEH-25"]
-    assert [r.sku for r in cat.list_products(world.store, world.pm, search="product")] == ["OIL-2", "RICE-5"]
+    products.add_product(world.store, world.pm, "TEH-25", ProductDetails(name="Teh Celup isi 25"), MONDAY_10)
+    assert [r.sku for r in products.list_products(world.store, world.pm, search="rice")] == ["RICE-5"]
+    assert [r.sku for r in products.list_products(world.store, world.pm, search="  CELUP ")] == ["TEH-25"]
+    assert [r.sku for r in products.list_products(world.store, world.pm, search="product")] == ["OIL-2", "RICE-5"]
 
 
 def test_search_treats_percent_and_underscore_as_plain_text(world):
-    cat.add_product(world.store, world.pm, "DISC_10", ProductDetails(name="Diskon 10% gula"), MONDAY_10)
-    assert [r.sku for r in cat.list_products(world.store, world.pm, search="%")] == ["DISC_10"]
-    assert [r.sku for r in cat.list_products(world.store, world.pm, search="_")] == ["DISC_10"]
+    products.add_product(world.store, world.pm, "DISC_10", ProductDetails(name="Diskon 10% gula"), MONDAY_10)
+    assert [r.sku for r in products.list_products(world.store, world.pm, search="%")] == ["DISC_10"]
+    assert [r.sku for r in products.list_products(world.store, world.pm, search="_")] == ["DISC_10"]
 
 
 def test_the_list_filters_by_status_warehouse_and_low_stock(world):
     add_warehouse(world)
-    cat.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Minyak 2 L", status="INACTIVE"),
-                       MONDAY_10)
-    cat.add_product_with_stock(world.store, world.pm, sku="GULA-1", name="Gula 1 kg", warehouse_code="MKS-1",
-                               on_hand=500, price=17_500, now=MONDAY_10)
-    skus = lambda **filters: [r.sku for r in cat.list_products(world.store, world.pm, **filters)]  # noqa: E731
+    products.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Minyak 2 L", status="INACTIVE"),
+                            MONDAY_10)
+    products.add_product_with_stock(world.store, world.pm, sku="GULA-1", name="Gula 1 kg", warehouse_code="MKS-1",
+                                    on_hand=500, price=17_500, now=MONDAY_10)
+    skus = lambda **filters: [r.sku for r in products.list_products(world.store, world.pm, **filters)]  # noqa: E731
     assert skus(status=ProductStatus.INACTIVE) == ["OIL-2"]
     assert skus(status=ProductStatus.ACTIVE) == ["GULA-1", "RICE-5"]
     assert skus(warehouse_code="MKS-1") == ["GULA-1"]
     assert skus(low_stock_only=True) == ["OIL-2"]  # 10 available ≤ 20
     assert skus(low_stock_only=True, low_stock_level=100) == ["OIL-2", "RICE-5"]
-    [mks] = cat.list_products(world.store, world.pm, warehouse_code="MKS-1")
+    [mks] = products.list_products(world.store, world.pm, warehouse_code="MKS-1")
     assert [c.warehouse_code for c in mks.stock] == ["MKS-1"]
 
 
 def test_deleted_products_leave_the_default_list_but_can_still_be_listed_on_request(world):
-    cat.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
-    assert [r.sku for r in cat.list_products(world.store, world.pm)] == ["RICE-5"]
-    [deleted] = cat.list_products(world.store, world.pm, status=ProductStatus.DELETED)
+    products.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
+    assert [r.sku for r in products.list_products(world.store, world.pm)] == ["RICE-5"]
+    [deleted] = products.list_products(world.store, world.pm, status=ProductStatus.DELETED)
     assert (deleted.sku, deleted.deleted_at) == ("OIL-2", MONDAY_10)
 
 
 def test_another_companys_products_are_never_listed_and_are_simply_not_found(world):
-    assert 70_000 not in {c.price for r in cat.list_products(world.store, world.pm) for c in r.stock}
-    assert [r.sku for r in cat.list_products(world.store, world.other_pm)] == ["RICE-5"]
+    assert 70_000 not in {c.price for r in products.list_products(world.store, world.pm) for c in r.stock}
+    assert [r.sku for r in products.list_products(world.store, world.other_pm)] == ["RICE-5"]
     with pytest.raises(NotFound, match="There is no product OIL-2 in your catalogue"):
-        cat.get_product(world.store, world.other_pm, "OIL-2")
-    before = snapshot(world.store)
+        products.get_product(world.store, world.other_pm, "OIL-2")
+    before = catalogue_snapshot(world.store)
     with pytest.raises(NotFound):
-        cat.delete_product(world.store, world.other_pm, "OIL-2", MONDAY_10)
+        products.delete_product(world.store, world.other_pm, "OIL-2", MONDAY_10)
     with pytest.raises(NotFound):
-        cat.price_history(world.store, world.other_pm, "OIL-2")
-    assert snapshot(world.store) == before
+        stock.price_history(world.store, world.other_pm, "OIL-2")
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_only_a_product_manager_may_work_on_the_catalogue(world):
     with pytest.raises(AccessDenied, match="Only a Product Manager may see the product catalogue"):
-        cat.list_products(world.store, world.admin)
+        products.list_products(world.store, world.admin)
     with pytest.raises(AccessDenied):
-        cat.add_product(world.store, world.admin, "NEW-1", ProductDetails(name="New"), MONDAY_10)
+        products.add_product(world.store, world.admin, "NEW-1", ProductDetails(name="New"), MONDAY_10)
     with pytest.raises(AccessDenied):
-        cat.apply_changes(world.store, world.admin, [], MONDAY_10)
+        stock.apply_changes(world.store, world.admin, [], MONDAY_10)
 
 
 # --- Adding ----------------------------------------------------------------------------------------
 
 def test_adding_a_product_with_stock_and_price_records_the_first_price_in_the_history(world):
-    row = cat.add_product(world.store, world.pm, " kopi-200 ",
-                          ProductDetails(name="  Kopi   Bubuk 200 g ", unit="pak", description="Robusta.\nLampung."),
-                          MONDAY_10, stock=[NewStock("JKT-1", 40, 24_500)])
+    details = ProductDetails(name="  Kopi   Bubuk 200 g ", unit="pak", description="Robusta.\nLampung.")
+    row = products.add_product(world.store, world.pm, " kopi-200 ", details, MONDAY_10,
+                               stock=[NewStock("JKT-1", 40, 24_500)])
     assert (row.sku, row.name, row.unit, row.description, row.status) == (
         "KOPI-200", "Kopi Bubuk 200 g", "pak", "Robusta.\nLampung.", ProductStatus.ACTIVE)
     assert [(c.warehouse_code, c.on_hand, c.reserved, c.price) for c in row.stock] == [("JKT-1", 40, 0, 24_500)]
-    [entry] = cat.price_history(world.store, world.pm, "KOPI-200")
+    [entry] = stock.price_history(world.store, world.pm, "KOPI-200")
     assert (entry.old_price, entry.new_price, entry.source, entry.changed_by, entry.changed_at) == (
         None, 24_500, "form", "pm", MONDAY_10)
     on_sale = {(o.sku, o.price) for o in buyers.products_on_sale(world.store, "ACME01")}
@@ -167,30 +133,30 @@ def test_adding_a_product_with_stock_and_price_records_the_first_price_in_the_hi
 
 @pytest.mark.parametrize("sku", ["", "   ", "BAD SKU", "-START", "SKU/1", "X" * 65, "ÜBER-1"])
 def test_a_sku_must_be_letters_digits_and_dashes_and_is_refused_otherwise(world, sku):
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput) as refused:
-        cat.add_product(world.store, world.pm, sku, ProductDetails(name="Something"), MONDAY_10)
+        products.add_product(world.store, world.pm, sku, ProductDetails(name="Something"), MONDAY_10)
     assert refused.value.field == "sku"
-    assert snapshot(world.store) == before
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_a_sku_already_in_the_catalogue_is_refused_in_any_case(world):
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput, match="SKU RICE-5 is already in your catalogue"):
-        cat.add_product(world.store, world.pm, "rice-5", ProductDetails(name="Rice again"), MONDAY_10)
-    assert snapshot(world.store) == before
+        products.add_product(world.store, world.pm, "rice-5", ProductDetails(name="Rice again"), MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_the_same_sku_may_exist_in_another_company(world):
-    row = cat.add_product(world.store, world.other_pm, "OIL-2", ProductDetails(name="Their oil"), MONDAY_10)
+    row = products.add_product(world.store, world.other_pm, "OIL-2", ProductDetails(name="Their oil"), MONDAY_10)
     assert row.sku == "OIL-2"
-    assert cat.get_product(world.store, world.pm, "OIL-2").name == "Product OIL-2"
+    assert products.get_product(world.store, world.pm, "OIL-2").name == "Product OIL-2"
 
 
 def test_the_sku_of_a_deleted_product_stays_with_its_history(world):
-    cat.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
+    products.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
     with pytest.raises(InvalidInput, match="belonged to a product that was deleted"):
-        cat.add_product(world.store, world.pm, "OIL-2", ProductDetails(name="Oil reborn"), MONDAY_10)
+        products.add_product(world.store, world.pm, "OIL-2", ProductDetails(name="Oil reborn"), MONDAY_10)
 
 
 @pytest.mark.parametrize("details, field, message", [
@@ -203,34 +169,34 @@ def test_the_sku_of_a_deleted_product_stays_with_its_history(world):
     (ProductDetails(name="Ok", status="DELETED"), "status", "deleted with the Delete action"),
 ])
 def test_bad_product_details_are_refused_naming_the_field(world, details, field, message):
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     if message is None:  # a tab becomes a space: one line, as lists show it
-        assert cat.add_product(world.store, world.pm, "T-1", details, MONDAY_10).name == "Tab here"
+        assert products.add_product(world.store, world.pm, "T-1", details, MONDAY_10).name == "Tab here"
         return
     with pytest.raises(InvalidInput, match=message) as refused:
-        cat.add_product(world.store, world.pm, "NEW-1", details, MONDAY_10)
+        products.add_product(world.store, world.pm, "NEW-1", details, MONDAY_10)
     assert refused.value.field == field
-    assert snapshot(world.store) == before
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_a_bad_stock_entry_adds_nothing_and_names_every_bad_cell(world):
-    before = snapshot(world.store)
-    with pytest.raises(cat.StockEntriesInvalid) as refused:
-        cat.add_product(world.store, world.pm, "NEW-1", ProductDetails(name="New"), MONDAY_10,
-                        stock=[NewStock("JKT-1", -5, 0), NewStock("SBY-9", 1, 1000)])
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.StockEntriesInvalid) as refused:
+        products.add_product(world.store, world.pm, "NEW-1", ProductDetails(name="New"), MONDAY_10,
+                             stock=[NewStock("JKT-1", -5, 0), NewStock("SBY-9", 1, 1000)])
     problems = {(p.warehouse_code, p.column): p.message for p in refused.value.problems}
     assert problems == {("JKT-1", "on hand"): "cannot be negative (-5)",
                         ("JKT-1", "price"): "must be more than Rp0 (got 0)",
                         ("SBY-9", "warehouse"): "your company has no warehouse SBY-9 (your warehouses: JKT-1)"}
     assert "3 entries need fixing before anything is saved" in refused.value.message
-    assert snapshot(world.store) == before
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_adding_with_an_image_stores_it_checked_and_reencoded(world):
-    row = cat.add_product(world.store, world.pm, "IMG-1", ProductDetails(name="With image"), MONDAY_10,
-                          image=png((3000, 1500)), image_name="photo.png")
+    row = products.add_product(world.store, world.pm, "IMG-1", ProductDetails(name="With image"), MONDAY_10,
+                               image=png((3000, 1500)), image_name="photo.png")
     assert row.has_image
-    data, mime = cat.product_image(world.store, world.pm, "IMG-1")
+    data, mime = products.product_image(world.store, world.pm, "IMG-1")
     assert mime == "image/jpeg"
     assert Image.open(io.BytesIO(data)).size == (1200, 600)  # scaled to the product-image limit
 
@@ -238,7 +204,7 @@ def test_adding_with_an_image_stores_it_checked_and_reencoded(world):
 # --- Modifying and deleting ------------------------------------------------------------------------
 
 def test_modifying_changes_name_unit_description_and_status_and_is_audited(world):
-    row = cat.modify_product(world.store, world.pm, "RICE-5", ProductDetails(
+    row = products.modify_product(world.store, world.pm, "RICE-5", ProductDetails(
         name="Beras Premium 5 kg", unit="sak", description="Pulen.", status=ProductStatus.INACTIVE), MONDAY_10)
     assert (row.name, row.unit, row.description, row.status) == ("Beras Premium 5 kg", "sak", "Pulen.",
                                                                  ProductStatus.INACTIVE)
@@ -249,60 +215,60 @@ def test_modifying_changes_name_unit_description_and_status_and_is_audited(world
 
 
 def test_a_deleted_product_can_no_longer_be_modified(world):
-    cat.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
-    before = snapshot(world.store)
+    products.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput, match="OIL-2 is deleted and can no longer be modified"):
-        cat.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Back"), MONDAY_10)
-    assert snapshot(world.store) == before
+        products.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Back"), MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_deleting_is_refused_while_the_product_is_on_an_open_order_and_names_the_orders(world):
     first, second = place(world).order_number, place(world, quantity=1).order_number
     orders.accept_order(world.store, world.pm, first, MONDAY_10 + timedelta(hours=1))
-    before = snapshot(world.store)
-    with pytest.raises(cat.ProductOnOpenOrders) as refused:
-        cat.delete_product(world.store, world.pm, "RICE-5", MONDAY_10 + timedelta(hours=2))
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.ProductOnOpenOrders) as refused:
+        products.delete_product(world.store, world.pm, "RICE-5", MONDAY_10 + timedelta(hours=2))
     assert refused.value.order_numbers == tuple(sorted([first, second]))
     assert refused.value.message == (f"Product RICE-5 cannot be deleted: it is on 2 open orders ({first}, {second}). "
                                      "It can be deleted once those orders are finished.")
-    assert snapshot(world.store) == before
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_a_deleted_product_keeps_its_sales_history_and_leaves_the_buyers_app(world):
     number = place(world).order_number
     orders.reject_order(world.store, world.pm, number, "out of season", MONDAY_10 + timedelta(hours=1))
-    cat.delete_product(world.store, world.pm, "RICE-5", MONDAY_10 + timedelta(hours=2))
+    products.delete_product(world.store, world.pm, "RICE-5", MONDAY_10 + timedelta(hours=2))
     with world.store.reading() as session:
         assert session.scalar(select(OrderItem.sku)) == "RICE-5"  # the order still names it
         assert session.scalar(select(Product.status).where(Product.sku == "RICE-5",
                                                            Product.company_id == world.pm.company_id)) == "DELETED"
     assert "RICE-5" not in {o.sku for o in buyers.products_on_sale(world.store, "ACME01")}
-    assert [e.new_price for e in cat.price_history(world.store, world.pm, "RICE-5")] == []  # fixture wrote none
+    assert [e.new_price for e in stock.price_history(world.store, world.pm, "RICE-5")] == []  # fixture wrote none
     with pytest.raises(InvalidInput, match="already deleted"):
-        cat.delete_product(world.store, world.pm, "RICE-5", MONDAY_10)
+        products.delete_product(world.store, world.pm, "RICE-5", MONDAY_10)
 
 
 # --- Product image -----------------------------------------------------------------------------------
 
 def test_a_file_that_is_not_an_image_but_named_png_is_refused(world):
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput, match="'notes.png' is not a readable PNG, JPEG or WebP image"):
-        cat.preview_product_image(world.pm, b"%PDF-1.7 definitely not a picture", "notes.png")
+        products.preview_product_image(b"%PDF-1.7 definitely not a picture", "notes.png")
     with pytest.raises(InvalidInput, match="not a readable"):
-        cat.save_product_image(world.store, world.pm, "RICE-5", b"GIF89a....", "notes.png", MONDAY_10)
-    assert snapshot(world.store) == before
+        products.save_product_image(world.store, world.pm, "RICE-5", b"GIF89a....", "notes.png", MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_the_preview_saves_nothing_and_saving_stores_the_checked_image(world):
-    preview = cat.preview_product_image(world.pm, png(), "rice.png")
+    preview = products.preview_product_image(png(), "rice.png")
     assert (preview.mime, preview.width, preview.height) == ("image/jpeg", 40, 30)
-    assert cat.product_image(world.store, world.pm, "RICE-5") is None
-    cat.save_product_image(world.store, world.pm, "RICE-5", png(), "rice.png", MONDAY_10)
-    assert cat.product_image(world.store, world.pm, "RICE-5") == (preview.data, "image/jpeg")
-    cat.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
-    assert cat.product_image(world.store, world.pm, "RICE-5") is None
+    assert products.product_image(world.store, world.pm, "RICE-5") is None
+    products.save_product_image(world.store, world.pm, "RICE-5", png(), "rice.png", MONDAY_10)
+    assert products.product_image(world.store, world.pm, "RICE-5") == (preview.data, "image/jpeg")
+    products.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
+    assert products.product_image(world.store, world.pm, "RICE-5") is None
     with pytest.raises(InvalidInput, match="has no image to remove"):
-        cat.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
+        products.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
 
 
 # --- The stock & price grid ----------------------------------------------------------------------
@@ -311,10 +277,10 @@ def test_the_grid_has_a_row_per_product_and_warehouse_and_an_empty_row_where_not
     add_warehouse(world, "MKS-1")
     add_warehouse(world, "OLD-1", open_=False)
     rows = [(r.sku, r.warehouse_code, r.on_hand, r.reserved, r.available, r.price)
-            for r in cat.stock_grid(world.store, world.pm)]
+            for r in stock.stock_grid(world.store, world.pm)]
     assert rows == [("OIL-2", "JKT-1", 10, 0, 10, 36_500), ("OIL-2", "MKS-1", None, 0, None, None),
                     ("RICE-5", "JKT-1", 100, 0, 100, 75_000), ("RICE-5", "MKS-1", None, 0, None, None)]
-    assert [r.key for r in cat.stock_grid(world.store, world.pm, search="oil", warehouse_code="JKT-1")] == [
+    assert [r.key for r in stock.stock_grid(world.store, world.pm, search="oil", warehouse_code="JKT-1")] == [
         ("OIL-2", "JKT-1")]
 
 
@@ -329,9 +295,9 @@ def test_every_bad_cell_is_reported_with_its_sku_warehouse_and_why(world):
         StockEdit("RICE-5", "JKT-1", 20_000_000, 2_000_000_000, 100, 75_000),
         StockEdit("RICE-5", "JKT-1", None, 75_000, 100, 75_000),
     ]
-    before = snapshot(world.store)
-    problems = [(p.sku, p.warehouse_code, p.column, p.message) for p in cat.check_stock_edits(world.store, world.pm,
-                                                                                              edits)]
+    before = catalogue_snapshot(world.store)
+    problems = [(p.sku, p.warehouse_code, p.column, p.message) for p in stock.check_stock_edits(world.store, world.pm,
+                                                                                                edits)]
     assert problems == [
         ("RICE-5", "JKT-1", "on hand", "3 is below the 5 units reserved by open orders; on hand can never be less "
                                        "than what is reserved"),
@@ -348,163 +314,163 @@ def test_every_bad_cell_is_reported_with_its_sku_warehouse_and_why(world):
         ("RICE-5", "JKT-1", "on hand", "is empty; enter the units on hand (0 if none)"),
         ("RICE-5", "JKT-1", "row", "the same product and warehouse appear twice (also entry 1)"),
     ]
-    with pytest.raises(cat.StockEntriesInvalid):
-        cat.apply_changes(world.store, world.pm, edits, MONDAY_10)
-    assert snapshot(world.store) == before
+    with pytest.raises(rules.StockEntriesInvalid):
+        stock.apply_changes(world.store, world.pm, edits, MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_an_unchanged_grid_changes_nothing(world):
-    preview = cat.preview_changes(world.store, world.pm, whole_grid(world))
+    preview = stock.preview_changes(world.store, world.pm, whole_grid(world))
     assert preview.is_empty
-    assert cat.apply_changes(world.store, world.pm, whole_grid(world), MONDAY_10).is_empty
+    assert stock.apply_changes(world.store, world.pm, whole_grid(world), MONDAY_10).is_empty
 
 
 def test_stock_and_a_small_price_change_apply_without_confirmation_and_reach_the_history(world):
     edits = whole_grid(world, {("RICE-5", "JKT-1"): {"on_hand": 120, "price": 82_500}})
-    preview = cat.preview_changes(world.store, world.pm, edits)
+    preview = stock.preview_changes(world.store, world.pm, edits)
     [change] = preview.changes
     assert (change.old_on_hand, change.new_on_hand, change.old_price, change.new_price, change.percent,
             change.is_large) == (100, 120, 75_000, 82_500, 10.0, False)
-    cat.apply_changes(world.store, world.pm, edits, MONDAY_10)
-    assert level(world) == (120, 0, 82_500)
-    [entry] = cat.price_history(world.store, world.pm, "RICE-5")
+    stock.apply_changes(world.store, world.pm, edits, MONDAY_10)
+    assert stock_level(world) == (120, 0, 82_500)
+    [entry] = stock.price_history(world.store, world.pm, "RICE-5")
     assert (entry.old_price, entry.new_price, entry.source, entry.confirmed_large_change, entry.changed_by) == (
         75_000, 82_500, "grid", False, "pm")
 
 
 def test_a_large_price_change_is_refused_without_confirmation_and_nothing_is_applied(world):
     edits = [grid_edit(world, price=150_000), grid_edit(world, "OIL-2", on_hand=12)]
-    preview = cat.preview_changes(world.store, world.pm, edits)
+    preview = stock.preview_changes(world.store, world.pm, edits)
     [large] = preview.large
     assert (large.sku, large.old_price, large.new_price, large.percent) == ("RICE-5", 75_000, 150_000, 100.0)
-    before = snapshot(world.store)
-    with pytest.raises(cat.LargePriceChangesUnconfirmed) as refused:
-        cat.apply_changes(world.store, world.pm, edits, MONDAY_10)
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.LargePriceChangesUnconfirmed) as refused:
+        stock.apply_changes(world.store, world.pm, edits, MONDAY_10)
     assert refused.value.message == ("1 price change is more than 30% against the current price and must be "
                                      "explicitly confirmed: RICE-5 at JKT-1 Rp75.000 → Rp150.000 (+100%). "
                                      "Nothing was saved.")
-    assert snapshot(world.store) == before  # not even the small stock change of OIL-2
+    assert catalogue_snapshot(world.store) == before  # not even the small stock change of OIL-2
 
 
 def test_a_large_price_change_applies_once_confirmed_and_is_recorded_as_confirmed(world):
     edits = [grid_edit(world, price=50_000)]
-    preview = cat.preview_changes(world.store, world.pm, edits)
-    cat.apply_changes(world.store, world.pm, edits, MONDAY_10, confirmed_large=preview.large_keys)
-    assert level(world)[2] == 50_000
-    [entry] = cat.price_history(world.store, world.pm, "RICE-5")
+    preview = stock.preview_changes(world.store, world.pm, edits)
+    stock.apply_changes(world.store, world.pm, edits, MONDAY_10, confirmed_large=preview.large_keys)
+    assert stock_level(world)[2] == 50_000
+    [entry] = stock.price_history(world.store, world.pm, "RICE-5")
     assert (entry.old_price, entry.new_price, entry.confirmed_large_change, entry.percent) == (75_000, 50_000, True,
                                                                                                -33.3)
 
 
 def test_a_confirmation_covers_only_the_price_it_was_given_for(world):
-    preview = cat.preview_changes(world.store, world.pm, [grid_edit(world, price=150_000)])
-    before = snapshot(world.store)
-    with pytest.raises(cat.LargePriceChangesUnconfirmed, match="Rp750.000"):
-        cat.apply_changes(world.store, world.pm, [grid_edit(world, price=750_000)], MONDAY_10,
-                          confirmed_large=preview.large_keys)
-    assert snapshot(world.store) == before
+    preview = stock.preview_changes(world.store, world.pm, [grid_edit(world, price=150_000)])
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.LargePriceChangesUnconfirmed, match="Rp750.000"):
+        stock.apply_changes(world.store, world.pm, [grid_edit(world, price=750_000)], MONDAY_10,
+                            confirmed_large=preview.large_keys)
+    assert catalogue_snapshot(world.store) == before
 
 
 @pytest.mark.parametrize("new_price, large", [(97_500, False), (97_501, True), (52_500, False), (52_499, True)])
 def test_more_than_30_percent_either_way_is_large_and_exactly_30_is_not(world, new_price, large):
-    [change] = cat.preview_changes(world.store, world.pm, [grid_edit(world, price=new_price)]).changes
+    [change] = stock.preview_changes(world.store, world.pm, [grid_edit(world, price=new_price)]).changes
     assert change.is_large is large
 
 
 @given(old=st.integers(1, 10**9), new=st.integers(1, 10**9))
 def test_large_means_more_than_30_percent_of_the_current_price_exactly(old, new):
     from fractions import Fraction
-    assert cat.is_large_price_change(old, new) == (abs(Fraction(new - old, old)) > Fraction(3, 10))
+    assert rules.is_large_price_change(old, new) == (abs(Fraction(new - old, old)) > Fraction(3, 10))
 
 
 def test_on_hand_cannot_go_below_what_open_orders_reserve(world):
     place(world, quantity=40)
-    before = snapshot(world.store)
-    with pytest.raises(cat.StockEntriesInvalid, match="39 is below the 40 units reserved"):
-        cat.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=39)], MONDAY_10)
-    assert snapshot(world.store) == before
-    cat.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=40)], MONDAY_10)
-    assert level(world) == (40, 40, 75_000)
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.StockEntriesInvalid, match="39 is below the 40 units reserved"):
+        stock.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=39)], MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
+    stock.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=40)], MONDAY_10)
+    assert stock_level(world) == (40, 40, 75_000)
 
 
 def test_an_edit_of_a_number_that_moved_since_the_grid_loaded_is_refused(world):
     stale = grid_edit(world, on_hand=150)  # the grid showed 100
-    cat.receive_stock(world.store, world.pm, "RICE-5", "JKT-1", 20, MONDAY_10)  # meanwhile: 120
-    before = snapshot(world.store)
-    with pytest.raises(cat.StockEntriesInvalid, match="changed from 100 to 120 since you loaded it"):
-        cat.apply_changes(world.store, world.pm, [stale], MONDAY_10)
-    assert snapshot(world.store) == before
+    stock.receive_stock(world.store, world.pm, "RICE-5", "JKT-1", 20, MONDAY_10)  # meanwhile: 120
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.StockEntriesInvalid, match="changed from 100 to 120 since you loaded it"):
+        stock.apply_changes(world.store, world.pm, [stale], MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_cells_left_untouched_are_not_changes_even_if_the_store_moved(world):
     untouched = grid_edit(world)  # shows 100
     place(world, quantity=2)
-    cat.receive_stock(world.store, world.pm, "RICE-5", "JKT-1", 5, MONDAY_10)
-    assert cat.apply_changes(world.store, world.pm, [untouched], MONDAY_10).is_empty
-    assert level(world) == (105, 2, 75_000)
+    stock.receive_stock(world.store, world.pm, "RICE-5", "JKT-1", 5, MONDAY_10)
+    assert stock.apply_changes(world.store, world.pm, [untouched], MONDAY_10).is_empty
+    assert stock_level(world) == (105, 2, 75_000)
 
 
 def test_a_reservation_that_lands_between_check_and_write_fails_the_save_cleanly(world):
     with world.store.reading() as session:
-        stale = cat.load_snapshot(session, world.pm.company_id)
-    changes, problems = cat.plan_stock_changes(stale, [grid_edit(world, on_hand=10), grid_edit(world, "OIL-2",
+        stale = planning.load_snapshot(session, world.pm.company_id)
+    changes, problems = planning.plan_stock_changes(stale, [grid_edit(world, on_hand=10), grid_edit(world, "OIL-2",
                                                                                                 price=37_000)])
     assert not problems
     place(world, quantity=30)  # an order reserves 30 RICE-5 right after the check
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput, match="30 units are now reserved by open orders, so on hand cannot be set to 10"):
-        with cat.writing(world.store) as session:
-            cat.write_stock_changes(session, world.pm, stale, changes, MONDAY_10, source="grid")
-    assert snapshot(world.store) == before
-    assert level(world) == (100, 30, 75_000)
+        with world.store.transaction() as session:
+            saving.write_stock_changes(session, world.pm, stale, changes, MONDAY_10, source="grid")
+    assert catalogue_snapshot(world.store) == before
+    assert stock_level(world) == (100, 30, 75_000)
 
 
 def test_a_price_changed_by_someone_else_between_check_and_write_fails_the_save_cleanly(world):
     with world.store.reading() as session:
-        stale = cat.load_snapshot(session, world.pm.company_id)
-    changes, _ = cat.plan_stock_changes(stale, [grid_edit(world, price=80_000)])
-    cat.apply_changes(world.store, world.pm, [grid_edit(world, price=78_000)], MONDAY_10)
+        stale = planning.load_snapshot(session, world.pm.company_id)
+    changes, _ = planning.plan_stock_changes(stale, [grid_edit(world, price=80_000)])
+    stock.apply_changes(world.store, world.pm, [grid_edit(world, price=78_000)], MONDAY_10)
     with pytest.raises(ConcurrentChange, match="RICE-5 at JKT-1 changed while you were saving"):
-        with cat.writing(world.store) as session:
-            cat.write_stock_changes(session, world.pm, stale, changes, MONDAY_10, source="grid")
-    assert level(world)[2] == 78_000
+        with world.store.transaction() as session:
+            saving.write_stock_changes(session, world.pm, stale, changes, MONDAY_10, source="grid")
+    assert stock_level(world)[2] == 78_000
 
 
 def test_filling_an_empty_row_stocks_the_product_in_that_warehouse(world):
     add_warehouse(world, "MKS-1")
-    row = next(r for r in cat.stock_grid(world.store, world.pm) if r.key == ("OIL-2", "MKS-1"))
+    row = next(r for r in stock.stock_grid(world.store, world.pm) if r.key == ("OIL-2", "MKS-1"))
     half = StockEdit("OIL-2", "MKS-1", 15, None, row.on_hand, row.price)
-    with pytest.raises(cat.StockEntriesInvalid, match="price: is empty"):
-        cat.apply_changes(world.store, world.pm, [half], MONDAY_10)
-    applied = cat.apply_changes(world.store, world.pm, [StockEdit("OIL-2", "MKS-1", 15, 39_000)], MONDAY_10)
+    with pytest.raises(rules.StockEntriesInvalid, match="price: is empty"):
+        stock.apply_changes(world.store, world.pm, [half], MONDAY_10)
+    applied = stock.apply_changes(world.store, world.pm, [StockEdit("OIL-2", "MKS-1", 15, 39_000)], MONDAY_10)
     assert [c.is_new for c in applied.changes] == [True]
-    assert level(world, "OIL-2", "MKS-1") == (15, 0, 39_000)
-    history = cat.price_history(world.store, world.pm, "OIL-2")
+    assert stock_level(world, "OIL-2", "MKS-1") == (15, 0, 39_000)
+    history = stock.price_history(world.store, world.pm, "OIL-2")
     assert [(e.warehouse_code, e.old_price, e.new_price) for e in history] == [("MKS-1", None, 39_000)]
 
 
 def test_new_stock_cannot_be_placed_in_a_closed_warehouse(world):
     add_warehouse(world, "OLD-1", open_=False)
-    with pytest.raises(cat.StockEntriesInvalid, match="warehouse OLD-1 is closed"):
-        cat.apply_changes(world.store, world.pm, [StockEdit("OIL-2", "OLD-1", 15, 39_000)], MONDAY_10)
+    with pytest.raises(rules.StockEntriesInvalid, match="warehouse OLD-1 is closed"):
+        stock.apply_changes(world.store, world.pm, [StockEdit("OIL-2", "OLD-1", 15, 39_000)], MONDAY_10)
 
 
 def test_the_grid_of_another_company_is_out_of_reach(world):
-    before = snapshot(world.store)
-    with pytest.raises(cat.StockEntriesInvalid, match="there is no product OIL-2 in your catalogue"):
-        cat.apply_changes(world.store, world.other_pm, [StockEdit("OIL-2", "JKT-1", 1, 1)], MONDAY_10)
-    assert snapshot(world.store) == before
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.StockEntriesInvalid, match="there is no product OIL-2 in your catalogue"):
+        stock.apply_changes(world.store, world.other_pm, [StockEdit("OIL-2", "JKT-1", 1, 1)], MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
 
 
 # --- Price history -------------------------------------------------------------------------------
 
 def test_the_price_history_lists_every_change_newest_first_with_who_when_and_where_from(world):
-    cat.apply_changes(world.store, world.pm, [grid_edit(world, price=80_000)], MONDAY_10)
+    stock.apply_changes(world.store, world.pm, [grid_edit(world, price=80_000)], MONDAY_10)
     edits = [grid_edit(world, price=200_000)]
     later = MONDAY_10 + timedelta(hours=1)
-    cat.apply_changes(world.store, world.pm, edits, later, source="form",
-                      confirmed_large=cat.preview_changes(world.store, world.pm, edits).large_keys)
-    history = cat.price_history(world.store, world.pm, "RICE-5")
+    stock.apply_changes(world.store, world.pm, edits, later, source="form",
+                        confirmed_large=stock.preview_changes(world.store, world.pm, edits).large_keys)
+    history = stock.price_history(world.store, world.pm, "RICE-5")
     assert [(h.changed_at, h.old_price, h.new_price, h.source, h.confirmed_large_change, h.time_zone)
             for h in history] == [(later, 80_000, 200_000, "form", True, "Asia/Jakarta"),
                                   (MONDAY_10, 75_000, 80_000, "grid", False, "Asia/Jakarta")]
@@ -516,17 +482,17 @@ def test_the_grid_reads_and_checks_sixty_products_in_three_warehouses_in_a_few_q
     add_warehouse(world, "MKS-1")
     add_warehouse(world, "JYP-1", "Asia/Jayapura")
     for number in range(58):
-        cat.add_product(world.store, world.pm, f"P-{number:03d}", ProductDetails(name=f"Product {number}"), MONDAY_10,
-                        stock=[NewStock(code, 50, 10_000) for code in ("JKT-1", "MKS-1", "JYP-1")])
+        products.add_product(world.store, world.pm, f"P-{number:03d}", ProductDetails(name=f"Product {number}"),
+                             MONDAY_10, stock=[NewStock(code, 50, 10_000) for code in ("JKT-1", "MKS-1", "JYP-1")])
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(world.store.engine, "before_cursor_execute", listener)  # BEGINs aside, below
     try:
-        rows = cat.stock_grid(world.store, world.pm)
+        rows = stock.stock_grid(world.store, world.pm)
         reads = len(statements)
         edits = [StockEdit(r.sku, r.warehouse_code, r.on_hand or 1, r.price or 1000, r.on_hand, r.price) for r in rows]
-        cat.preview_changes(world.store, world.pm, edits)
-        listed = cat.list_products(world.store, world.pm)
+        stock.preview_changes(world.store, world.pm, edits)
+        listed = products.list_products(world.store, world.pm)
     finally:
         event.remove(world.store.engine, "before_cursor_execute", listener)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
@@ -537,9 +503,9 @@ def test_the_grid_reads_and_checks_sixty_products_in_three_warehouses_in_a_few_q
 
 def test_two_people_adding_the_same_sku_at_once_get_a_sentence_not_a_crash(world, monkeypatch):
     # The second add passed its check before the first one committed: the schema has the last word.
-    real_load = cat.load_snapshot
-    monkeypatch.setattr(cat, "load_snapshot", lambda session, company_id: cat.CatalogueSnapshot(
+    real_load = planning.load_snapshot
+    monkeypatch.setattr(products, "load_snapshot", lambda session, company_id: planning.CatalogueSnapshot(
         products={}, warehouses=real_load(session, company_id).warehouses, levels={}))
     with pytest.raises(ConcurrentChange, match="Someone added the same product or stock at the same moment"):
-        cat.add_product(world.store, world.pm, "RICE-5", ProductDetails(name="Twin"), MONDAY_10)
-    assert cat.get_product(world.store, world.pm, "RICE-5").name == "Product RICE-5"
+        products.add_product(world.store, world.pm, "RICE-5", ProductDetails(name="Twin"), MONDAY_10)
+    assert products.get_product(world.store, world.pm, "RICE-5").name == "Product RICE-5"

@@ -10,17 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from core.orders import buyer_channel as buyers
-from core.catalogue import catalogue as cat
-from core.catalogue import csv_io as cc
+from core.catalogue import csv_export, csv_format, csv_import, products, rules, stock
 from core.orders.buyer_channel import OrderLine
-from core.catalogue.catalogue import ProductDetails
+from core.catalogue.planning import StockEdit
+from core.catalogue.rules import ProductDetails
 from core.errors import AccessDenied, InvalidInput
 from core.store.models import PriceChange, Product, StockLevel
-from tests.builders import wib
-from tests.core.test_catalogue import add_warehouse, level, snapshot
+from tests.builders import MONDAY_10, add_warehouse, catalogue_snapshot, stock_level, wib
 
-MONDAY_10 = wib(2026, 11, 23, 10, 0)
-HEADER = ",".join(cc.CSV_COLUMNS)
+HEADER = ",".join(csv_format.CSV_COLUMNS)
 
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
@@ -33,12 +31,12 @@ def rows_of(data: bytes) -> list[dict]:
 
 def rejected(world, data: bytes, filename: str = "catalogue.csv") -> list[tuple[int, str]]:
     """The (line, reason) pairs of a refused import; asserts the store did not change."""
-    before = snapshot(world.store)
-    with pytest.raises(cc.ImportRejected) as refused:
-        cc.preview_import(world.store, world.pm, data, filename)
-    with pytest.raises(cc.ImportRejected):
-        cc.import_catalogue(world.store, world.pm, data, filename, MONDAY_10)
-    assert snapshot(world.store) == before
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(csv_import.ImportRejected) as refused:
+        csv_import.preview_import(world.store, world.pm, data, filename)
+    with pytest.raises(csv_import.ImportRejected):
+        csv_import.import_catalogue(world.store, world.pm, data, filename, MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
     return [(p.line, p.message) for p in refused.value.problems]
 
 
@@ -46,9 +44,9 @@ def rejected(world, data: bytes, filename: str = "catalogue.csv") -> list[tuple[
 
 def test_the_export_has_a_header_and_one_row_per_product_and_warehouse(world):
     add_warehouse(world, "MKS-1")
-    cat.add_product(world.store, world.pm, "NEW-1", ProductDetails(name="Not stocked yet"), MONDAY_10)
-    cat.apply_changes(world.store, world.pm, [cat.StockEdit("RICE-5", "MKS-1", 7, 80_000)], MONDAY_10)
-    data = cc.export_catalogue(world.store, world.pm)
+    products.add_product(world.store, world.pm, "NEW-1", ProductDetails(name="Not stocked yet"), MONDAY_10)
+    stock.apply_changes(world.store, world.pm, [StockEdit("RICE-5", "MKS-1", 7, 80_000)], MONDAY_10)
+    data = csv_export.export_catalogue(world.store, world.pm)
     assert data.decode("utf-8").splitlines()[0] == HEADER
     assert [(r["sku"], r["warehouse_code"], r["on_hand"], r["price"], r["status"]) for r in rows_of(data)] == [
         ("NEW-1", "", "", "", "ACTIVE"),
@@ -59,11 +57,11 @@ def test_the_export_has_a_header_and_one_row_per_product_and_warehouse(world):
 
 
 def test_the_export_leaves_out_deleted_products_and_other_companies(world):
-    cat.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
-    assert [r["sku"] for r in rows_of(cc.export_catalogue(world.store, world.pm))] == ["RICE-5"]
-    assert [r["status"] for r in rows_of(cc.export_catalogue(world.store, world.pm, include_deleted=True))] == [
+    products.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
+    assert [r["sku"] for r in rows_of(csv_export.export_catalogue(world.store, world.pm))] == ["RICE-5"]
+    assert [r["status"] for r in rows_of(csv_export.export_catalogue(world.store, world.pm, include_deleted=True))] == [
         "DELETED", "ACTIVE"]
-    assert [r["price"] for r in rows_of(cc.export_catalogue(world.store, world.other_pm))] == ["70000"]
+    assert [r["price"] for r in rows_of(csv_export.export_catalogue(world.store, world.other_pm))] == ["70000"]
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil\",\"x\")", "+62 811", "-diskon", "@SUM(A1)",
@@ -71,33 +69,34 @@ def test_the_export_leaves_out_deleted_products_and_other_companies(world):
 def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_and_come_back_unchanged(world, name):
     with world.store.transaction() as session:  # such a name cannot be typed in a form (control characters)
         session.query(Product).filter_by(sku="OIL-2", company_id=world.pm.company_id).update({"name": name})
-    data = cc.export_catalogue(world.store, world.pm)
+    data = csv_export.export_catalogue(world.store, world.pm)
     oil = next(r for r in rows_of(data) if r["sku"] == "OIL-2")
     assert oil["name"] == "'" + name
     if name[0] not in "\t\r":  # names with control characters are refused on the way in
-        preview = cc.preview_import(world.store, world.pm, data, "back.csv")
+        preview = csv_import.preview_import(world.store, world.pm, data, "back.csv")
         assert (preview.updated_rows, preview.unchanged_rows) == (0, 2)
 
 
 def test_the_export_file_name_carries_the_company_and_the_jakarta_date(world):
-    assert cc.export_filename(world.pm, wib(2026, 11, 26, 0, 30)) == "catalogue-ACME01-2026-11-26.csv"
+    filename = csv_export.export_filename(world.pm.company_code, wib(2026, 11, 26, 0, 30))
+    assert filename == "catalogue-ACME01-2026-11-26.csv"
 
 
 def test_only_a_product_manager_may_export_or_import(world):
     with pytest.raises(AccessDenied):
-        cc.export_catalogue(world.store, world.admin)
+        csv_export.export_catalogue(world.store, world.admin)
     with pytest.raises(AccessDenied):
-        cc.import_catalogue(world.store, world.admin, csv_bytes(), "x.csv", MONDAY_10)
+        csv_import.import_catalogue(world.store, world.admin, csv_bytes(), "x.csv", MONDAY_10)
 
 
 # --- Import: what it does --------------------------------------------------------------------------
 
 def test_an_exported_file_imported_back_changes_nothing(world):
-    data = cc.export_catalogue(world.store, world.pm)
-    before = snapshot(world.store)
-    summary = cc.import_catalogue(world.store, world.pm, data, "catalogue.csv", MONDAY_10)
+    data = csv_export.export_catalogue(world.store, world.pm)
+    before = catalogue_snapshot(world.store)
+    summary = csv_import.import_catalogue(world.store, world.pm, data, "catalogue.csv", MONDAY_10)
     assert (summary.rows, summary.created, summary.updated, summary.unchanged) == (2, 0, 0, 2)
-    assert snapshot(world.store) == before
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_an_import_creates_products_and_stock_levels_updates_others_and_says_so(world):
@@ -109,50 +108,50 @@ def test_an_import_creates_products_and_stock_levels_updates_others_and_says_so(
         'gula-1,Gula Pasir 1 kg,pak,"Putih,\nkristal.",,mks-1,500,17500',  # a new product, lower case codes
         "TEH-25,Teh Celup isi 25,,,,,,",  # a new product, stocked nowhere
     )
-    preview = cc.preview_import(world.store, world.pm, data, "catalogue.csv")
+    preview = csv_import.preview_import(world.store, world.pm, data, "catalogue.csv")
     assert (preview.new_products, preview.updated_products) == (("GULA-1", "TEH-25"), ("OIL-2",))
     assert (preview.created_rows, preview.updated_rows, preview.unchanged_rows, preview.large) == (3, 2, 0, ())
-    summary = cc.import_catalogue(world.store, world.pm, data, "catalogue.csv", MONDAY_10)
+    summary = csv_import.import_catalogue(world.store, world.pm, data, "catalogue.csv", MONDAY_10)
     assert summary.sentence() == ("Imported 5 rows: 3 created, 2 updated, 0 unchanged "
                                   "(2 new products, 3 price changes).")
-    assert level(world) == (120, 0, 80_000)
-    assert level(world, "RICE-5", "MKS-1") == (30, 0, 82_000)
-    assert level(world, "GULA-1", "MKS-1") == (500, 0, 17_500)
-    gula = cat.get_product(world.store, world.pm, "GULA-1")
+    assert stock_level(world) == (120, 0, 80_000)
+    assert stock_level(world, "RICE-5", "MKS-1") == (30, 0, 82_000)
+    assert stock_level(world, "GULA-1", "MKS-1") == (500, 0, 17_500)
+    gula = products.get_product(world.store, world.pm, "GULA-1")
     assert (gula.name, gula.unit, gula.description, gula.status) == ("Gula Pasir 1 kg", "pak", "Putih,\nkristal.",
                                                                      "ACTIVE")
-    oil = cat.get_product(world.store, world.pm, "OIL-2")
+    oil = products.get_product(world.store, world.pm, "OIL-2")
     assert (oil.name, oil.unit, oil.status) == ("Minyak Goreng 2 L", "pouch", "INACTIVE")
-    assert cat.get_product(world.store, world.pm, "TEH-25").stock == ()
-    history = cat.price_history(world.store, world.pm, "RICE-5")
+    assert products.get_product(world.store, world.pm, "TEH-25").stock == ()
+    history = stock.price_history(world.store, world.pm, "RICE-5")
     assert {(h.warehouse_code, h.old_price, h.new_price, h.source) for h in history} == {
         ("JKT-1", 75_000, 80_000, "csv import"), ("MKS-1", None, 82_000, "csv import")}
 
 
 def test_empty_unit_and_status_keep_what_the_product_has(world):
-    cat.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Product OIL-2", unit="pouch",
-                                                                      status="INACTIVE"), MONDAY_10)
-    summary = cc.import_catalogue(world.store, world.pm, csv_bytes("OIL-2,Product OIL-2,,,,JKT-1,10,36500"),
-                                  "c.csv", MONDAY_10)
+    products.modify_product(world.store, world.pm, "OIL-2", ProductDetails(name="Product OIL-2", unit="pouch",
+                                                                           status="INACTIVE"), MONDAY_10)
+    summary = csv_import.import_catalogue(world.store, world.pm, csv_bytes("OIL-2,Product OIL-2,,,,JKT-1,10,36500"),
+                                          "c.csv", MONDAY_10)
     assert summary.unchanged == 1
-    assert (cat.get_product(world.store, world.pm, "OIL-2").unit, ) == ("pouch",)
+    assert (products.get_product(world.store, world.pm, "OIL-2").unit, ) == ("pouch",)
 
 
 def test_an_import_touches_only_the_importing_company(world):
-    cc.import_catalogue(world.store, world.pm, csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,1,75000"),
-                        "c.csv", MONDAY_10)
-    assert [c.on_hand for r in cat.list_products(world.store, world.other_pm) for c in r.stock] == [50]
+    csv_import.import_catalogue(world.store, world.pm, csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,1,75000"),
+                                "c.csv", MONDAY_10)
+    assert [c.on_hand for r in products.list_products(world.store, world.other_pm) for c in r.stock] == [50]
 
 
 def test_a_semicolon_separated_file_with_a_byte_order_mark_is_read(world):
     data = "\ufeff" + HEADER.replace(",", ";") + "\r\nOIL-2;Product OIL-2;pcs;;ACTIVE;JKT-1;11;36500\r\n"
-    summary = cc.import_catalogue(world.store, world.pm, data.encode("utf-8"), "excel.CSV", MONDAY_10)
-    assert (summary.updated, level(world, "OIL-2")[0]) == (1, 11)
+    summary = csv_import.import_catalogue(world.store, world.pm, data.encode("utf-8"), "excel.CSV", MONDAY_10)
+    assert (summary.updated, stock_level(world, "OIL-2")[0]) == (1, 11)
 
 
 def test_extra_columns_are_ignored_and_named_in_the_preview(world):
     data = csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,100,75000,3,97", header=HEADER + ",reserved,available")
-    assert cc.preview_import(world.store, world.pm, data, "c.csv").ignored_columns == ("reserved", "available")
+    assert csv_import.preview_import(world.store, world.pm, data, "c.csv").ignored_columns == ("reserved", "available")
 
 
 # --- Import: the price guard ------------------------------------------------------------------------
@@ -160,15 +159,15 @@ def test_extra_columns_are_ignored_and_named_in_the_preview(world):
 def test_large_price_changes_in_an_import_need_the_same_explicit_confirmation(world):
     data = csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,100,150000",
                      "OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,10,36000")
-    preview = cc.preview_import(world.store, world.pm, data, "c.csv")
+    preview = csv_import.preview_import(world.store, world.pm, data, "c.csv")
     assert [(c.sku, c.old_price, c.new_price, c.percent) for c in preview.large] == [("RICE-5", 75_000, 150_000,
                                                                                       100.0)]
-    before = snapshot(world.store)
-    with pytest.raises(cat.LargePriceChangesUnconfirmed, match="RICE-5 at JKT-1 Rp75.000 → Rp150.000"):
-        cc.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10)
-    assert snapshot(world.store) == before
-    cc.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10, confirmed_large=preview.large_keys)
-    assert (level(world)[2], level(world, "OIL-2")[2]) == (150_000, 36_000)
+    before = catalogue_snapshot(world.store)
+    with pytest.raises(rules.LargePriceChangesUnconfirmed, match="RICE-5 at JKT-1 Rp75.000 → Rp150.000"):
+        csv_import.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10)
+    assert catalogue_snapshot(world.store) == before
+    csv_import.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10, confirmed_large=preview.large_keys)
+    assert (stock_level(world)[2], stock_level(world, "OIL-2")[2]) == (150_000, 36_000)
     with world.store.reading() as session:
         assert session.scalar(select(func.count()).where(PriceChange.confirmed_large_change.is_(True))) == 1
 
@@ -219,7 +218,7 @@ def test_on_hand_below_what_open_orders_reserve_is_a_bad_row(world):
 
 
 def test_deleted_products_cannot_be_imported_back_or_deleted_by_import(world):
-    cat.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
+    products.delete_product(world.store, world.pm, "OIL-2", MONDAY_10)
     assert rejected(world, csv_bytes("OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,3,36500",
                                      "RICE-5,Product RICE-5,pcs,,DELETED,JKT-1,100,75000")) == [
         (2, "product OIL-2 was deleted; its SKU cannot be imported again"),
@@ -246,30 +245,30 @@ def test_line_numbers_count_the_lines_of_the_file_even_with_multi_line_cells(wor
     (csv_bytes(header=HEADER + ",sku"), "c.csv", "names the column(s) sku more than once"),
     (csv_bytes(), "c.csv", "has a header but no rows to import"),
     (b"\r\n\r\n", "c.csv", "has no header line"),
-    (b"x" * (cc.MAX_IMPORT_BYTES + 1), "c.csv", "is 2.0 MB; the limit is 2 MB"),
+    (b"x" * (csv_format.MAX_IMPORT_BYTES + 1), "c.csv", "is 2.0 MB; the limit is 2 MB"),
 ])
 def test_a_file_that_cannot_be_read_is_refused_in_one_sentence(world, data, filename, message):
-    before = snapshot(world.store)
+    before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput) as refused:
-        cc.import_catalogue(world.store, world.pm, data, filename, MONDAY_10)
+        csv_import.import_catalogue(world.store, world.pm, data, filename, MONDAY_10)
     assert message in refused.value.message
-    assert not isinstance(refused.value, cc.ImportRejected)
-    assert snapshot(world.store) == before
+    assert not isinstance(refused.value, csv_import.ImportRejected)
+    assert catalogue_snapshot(world.store) == before
 
 
 def test_a_file_with_too_many_rows_is_refused(world, monkeypatch):
-    monkeypatch.setattr(cc, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(csv_format, "MAX_IMPORT_ROWS", 3)
     data = csv_bytes(*[f"N-{n},New {n},pcs,,ACTIVE,JKT-1,1,1000" for n in range(4)])
     with pytest.raises(InvalidInput, match="has more than 3 rows; the limit is 3"):
-        cc.preview_import(world.store, world.pm, data, "c.csv")
+        csv_import.preview_import(world.store, world.pm, data, "c.csv")
 
 
 def test_an_import_reports_progress_from_start_to_end(world):
     seen = []
     data = csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,101,75000", "OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,9,1")
-    confirmed = cc.preview_import(world.store, world.pm, data, "c.csv").large_keys
-    cc.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10, confirmed_large=confirmed,
-                        on_progress=lambda fraction, text: seen.append((fraction, text)))
+    confirmed = csv_import.preview_import(world.store, world.pm, data, "c.csv").large_keys
+    csv_import.import_catalogue(world.store, world.pm, data, "c.csv", MONDAY_10, confirmed_large=confirmed,
+                                on_progress=lambda fraction, text: seen.append((fraction, text)))
     assert seen[0] == (0.0, "Reading the file…") and seen[-1] == (1.0, "Imported.")
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
     assert all(0.0 <= f <= 1.0 for f, _ in seen) and "Saving stock and prices…" in {t for _, t in seen}
@@ -279,7 +278,7 @@ def test_a_full_size_import_of_twenty_thousand_rows_creates_everything_in_one_go
     add_warehouse(world, "MKS-1")
     lines = [f"BULK-{n:05d},Bulk product {n},pcs,,ACTIVE,{wh},{n % 50},{1000 + n}"
              for n in range(10_000) for wh in ("JKT-1", "MKS-1")]
-    summary = cc.import_catalogue(world.store, world.pm, csv_bytes(*lines), "bulk.csv", MONDAY_10)
+    summary = csv_import.import_catalogue(world.store, world.pm, csv_bytes(*lines), "bulk.csv", MONDAY_10)
     assert (summary.rows, summary.created, summary.new_products) == (20_000, 20_000, 10_000)
     with world.store.reading() as session:
         assert session.scalar(select(func.count(StockLevel.id))) == 20_000 + 3

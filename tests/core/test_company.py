@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from core.accounts import policy as accounts
 from core.accounts import audit
-from core.company import profile
+from core.company import payout_account as payout, profile
 from core.domain import UserStatus
 from core.errors import AccessDenied, InvalidInput
 from core.store.models import AuditEntry, Company, User
@@ -135,7 +135,7 @@ def test_only_the_administrator_changes_the_profile(world, now):
                                                 now=now),
                  lambda: profile.save_logo(world.store, world.pm, image_bytes(), "logo.png", now),
                  lambda: profile.remove_logo(world.store, world.pm, now),
-                 lambda: profile.change_payout_account(world.store, world.pm, **NEW_ACCOUNT, now=now)):
+                 lambda: payout.change_payout_account(world.store, world.pm, **NEW_ACCOUNT, now=now)):
         with pytest.raises(AccessDenied, match="Only a System Administrator may"):
             call()
 
@@ -200,7 +200,7 @@ def test_a_logo_can_be_removed(world, admin, now):
 # --- Payout account ----------------------------------------------------------------------------
 
 def test_changing_the_payout_account_with_the_password_is_audited_masked(world, admin, now):
-    seen = profile.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
+    seen = payout.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
     assert (seen.payout_bank_name, seen.payout_account_masked, seen.payout_account_holder) == (
         "Bank Mandiri", "•••••••••6543", "PT Acme Jaya")
     with world.store.reading() as session:
@@ -216,21 +216,21 @@ def test_changing_the_payout_account_with_the_password_is_audited_masked(world, 
 def test_a_wrong_password_changes_nothing_and_counts_like_a_failed_login(world, admin, now):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        profile.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "guess-1234"}, now=now)
+        payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "guess-1234"}, now=now)
     assert refused.value.field == "current_password"
     assert refused.value.message == "Your password is not correct; the payout account was not changed."
     assert snapshot(world) == before
     assert failed_logins(world) == (1, UserStatus.ACTIVE)
-    profile.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
+    payout.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
     assert failed_logins(world) == (0, UserStatus.ACTIVE)  # the right password ends the run
 
 
 def test_the_fifth_wrong_password_in_a_row_blocks_the_user(world, admin, now):
     for _ in range(accounts.LOCKOUT_THRESHOLD - 1):
         with pytest.raises(InvalidInput):
-            profile.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "x"}, now=now)
+            payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "x"}, now=now)
     with pytest.raises(AccessDenied) as refused:
-        profile.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "x"}, now=now)
+        payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "x"}, now=now)
     assert refused.value.message == accounts.BLOCKED_MESSAGE
     assert failed_logins(world) == (5, UserStatus.BLOCKED)
     with world.store.reading() as session:
@@ -252,7 +252,7 @@ def test_the_fifth_wrong_password_in_a_row_blocks_the_user(world, admin, now):
 def test_a_bad_account_is_refused_before_the_password_is_checked(world, admin, now, change, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        profile.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, **change, "current_password": "wrong"},
+        payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, **change, "current_password": "wrong"},
                                       now=now)
     assert refused.value.field == field and words in refused.value.message
     assert snapshot(world) == before
@@ -260,10 +260,10 @@ def test_a_bad_account_is_refused_before_the_password_is_checked(world, admin, n
 
 
 def test_the_same_account_again_is_refused_without_asking_for_the_password(world, admin, now):
-    profile.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
+    payout.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
     before = snapshot(world)
     with pytest.raises(InvalidInput, match="This is already your payout account; nothing was changed."):
-        profile.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "wrong"}, now=now)
+        payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "current_password": "wrong"}, now=now)
     assert snapshot(world) == before and failed_logins(world) == (0, UserStatus.ACTIVE)
 
 
@@ -271,7 +271,7 @@ def test_a_blocked_administrator_cannot_change_the_account(world, admin, now):
     with world.store.transaction() as session:
         session.execute(update(User).where(User.id == admin.user_id).values(status=UserStatus.BLOCKED.value))
     with pytest.raises(AccessDenied, match="blocked"):
-        profile.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
+        payout.change_payout_account(world.store, admin, **NEW_ACCOUNT, now=now)
 
 
 def test_masking_keeps_only_the_last_four_digits():

@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 
 from core.accounts import audit
 from core.orders import buyer_channel as buyers
-from core.warehouses import warehouses as wh
+from core.warehouses import management, operations, rules
 from core.orders.buyer_channel import OrderLine
 from core.warehouses.business_time import is_working_day
 from core.domain import Role, UserStatus, WarehouseStatus
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.store.models import AuditEntry, Company, Order, StockLevel, User, Warehouse, WarehouseClosure
-from core.warehouses.warehouses import calendar_of
+from core.warehouses.operations import calendar_of
 from tests.builders import _user, _warehouse, wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
@@ -51,7 +51,7 @@ def audit_of(world, prefix="warehouse.") -> list[audit.AuditRecord]:
         return list(reversed(audit.entries(session, company_id=world.admin.company_id, action_prefix=prefix)))
 
 
-def by_code(views) -> dict[str, wh.WarehouseView]:
+def by_code(views) -> dict[str, rules.WarehouseView]:
     return {view.code: view for view in views}
 
 
@@ -60,7 +60,7 @@ def by_code(views) -> dict[str, wh.WarehouseView]:
 def test_the_list_shows_zone_hours_days_open_orders_and_reserved_units(world, now):
     place(world, quantity=2)
     place(world, quantity=3, sku="OIL-2")
-    [jkt] = wh.list_warehouses(world.store, world.admin, now)
+    [jkt] = management.list_warehouses(world.store, world.admin, now)
     assert (jkt.code, jkt.status, jkt.time_zone, jkt.zone_abbreviation) == ("JKT-1", WarehouseStatus.OPEN,
                                                                            "Asia/Jakarta", "WIB")
     assert (jkt.hours_label, jkt.days_label, jkt.processing_days, jkt.delivery_sla_days) == (
@@ -70,34 +70,34 @@ def test_the_list_shows_zone_hours_days_open_orders_and_reserved_units(world, no
 
 
 def test_the_product_manager_reads_the_same_list_and_never_another_companys(world, now):
-    assert [v.code for v in wh.list_warehouses(world.store, world.pm, now)] == ["JKT-1"]
+    assert [v.code for v in management.list_warehouses(world.store, world.pm, now)] == ["JKT-1"]
     place(world)
-    assert wh.list_warehouses(world.store, world.other_pm, now)[0].open_orders == 0
+    assert management.list_warehouses(world.store, world.other_pm, now)[0].open_orders == 0
 
 
 def test_days_are_named_in_runs(world):
-    assert wh.days_label((0, 1, 2, 3, 4)) == "Mon–Fri"
-    assert wh.days_label((0, 2, 4)) == "Mon, Wed, Fri"
-    assert wh.days_label((5, 6)) == "Sat, Sun"
-    assert wh.days_label((0, 1, 3, 4, 5, 6)) == "Mon, Tue, Thu–Sun"
+    assert rules.days_label((0, 1, 2, 3, 4)) == "Mon–Fri"
+    assert rules.days_label((0, 2, 4)) == "Mon, Wed, Fri"
+    assert rules.days_label((5, 6)) == "Sat, Sun"
+    assert rules.days_label((0, 1, 3, 4, 5, 6)) == "Mon, Tue, Thu–Sun"
 
 
 # --- Add ---------------------------------------------------------------------------------------
 
 def test_an_administrator_adds_an_open_warehouse_with_the_default_processing_time(world, now):
-    added = wh.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
+    added = management.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
     assert (added.code, added.name, added.zone_abbreviation, added.hours_label, added.days_label) == (
         "MKS-2", "Gudang Makassar Dua", "WITA", "08:00–16:00 WITA", "Mon–Sat")
     assert (added.status, added.processing_days, added.delivery_sla_days, added.observe_joint_leave) == (
         WarehouseStatus.OPEN, 2, 4, True)
-    assert [v.code for v in wh.list_warehouses(world.store, world.admin, now)] == ["JKT-1", "MKS-2"]
+    assert [v.code for v in management.list_warehouses(world.store, world.admin, now)] == ["JKT-1", "MKS-2"]
     [entry] = audit_of(world)
     assert (entry.action, entry.actor, entry.target) == ("warehouse.added", "ACME01/admin", "warehouse MKS-2")
     assert entry.details["settings"]["delivery SLA"] == "4 calendar days"
 
 
 def test_a_new_warehouse_takes_orders_at_once(world, now):
-    wh.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
+    management.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
     with world.store.transaction() as session:  # the catalogue's job; here only to place an order
         jkt_level = session.scalar(select(StockLevel).limit(1))
         mks = session.scalar(select(Warehouse).where(Warehouse.code == "MKS-2"))
@@ -111,7 +111,7 @@ def test_a_new_warehouse_takes_orders_at_once(world, now):
 def test_a_code_the_company_already_uses_is_refused(world, now, code):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        wh.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, "code": code}, now=now)
+        management.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, "code": code}, now=now)
     assert refused.value.field == "code"
     assert refused.value.message == ("Your company already has a warehouse with the code JKT-1; "
                                      "choose another code.")
@@ -122,9 +122,9 @@ def test_another_company_may_use_the_same_code(world, now):
     with world.store.transaction() as session:
         other = session.scalar(select(Company).where(Company.company_code == "OTHER02"))
         other_admin = _user(session, other, "admin", Role.SYSTEM_ADMINISTRATOR, now)
-    added = wh.add_warehouse(world.store, other_admin, **{**NEW_WAREHOUSE, "code": "MKS-2"}, now=now)
+    added = management.add_warehouse(world.store, other_admin, **{**NEW_WAREHOUSE, "code": "MKS-2"}, now=now)
     assert added.code == "MKS-2"
-    wh.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, "code": "MKS-2"}, now=now)
+    management.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, "code": "MKS-2"}, now=now)
 
 
 BAD_NEW_WAREHOUSES = [
@@ -158,7 +158,7 @@ BAD_NEW_WAREHOUSES = [
 def test_a_bad_new_warehouse_is_refused_naming_the_field_and_nothing_is_stored(world, now, change, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        wh.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, **change}, now=now)
+        management.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, **change}, now=now)
     assert refused.value.field == field
     assert words in refused.value.message
     assert snapshot(world) == before
@@ -168,8 +168,9 @@ def test_a_bad_new_warehouse_is_refused_naming_the_field_and_nothing_is_stored(w
 
 def test_modifying_changes_name_address_zone_and_sla_and_records_what_changed(world, now):
     later = now + timedelta(hours=1)
-    result = wh.modify_warehouse(world.store, world.admin, "jkt-1", name="Gudang Cakung", address="Jl. Cakung 1",
-                                 time_zone="Asia/Jakarta", delivery_sla_days=5, now=later)
+    result = management.modify_warehouse(world.store, world.admin, "jkt-1", name="Gudang Cakung",
+                                         address="Jl. Cakung 1", time_zone="Asia/Jakarta", delivery_sla_days=5,
+                                         now=later)
     assert (result.warehouse.name, result.warehouse.address, result.warehouse.delivery_sla_days) == (
         "Gudang Cakung", "Jl. Cakung 1", 5)
     assert result.warehouse.updated_at == later
@@ -183,8 +184,8 @@ def test_modifying_changes_name_address_zone_and_sla_and_records_what_changed(wo
 
 def test_modifying_nothing_writes_nothing(world, now):
     before = snapshot(world)
-    result = wh.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="",
-                                 time_zone="Asia/Jakarta", delivery_sla_days=3, now=now)
+    result = management.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="",
+                                         time_zone="Asia/Jakarta", delivery_sla_days=3, now=now)
     assert result.changes == {} and result.summary == ""
     assert snapshot(world) == before
 
@@ -192,12 +193,12 @@ def test_modifying_nothing_writes_nothing(world, now):
 def test_a_bad_modification_is_refused_and_nothing_is_stored(world, now):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        wh.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
-                            time_zone="Asia/Tokyo", delivery_sla_days=3, now=now)
+        management.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
+                                    time_zone="Asia/Tokyo", delivery_sla_days=3, now=now)
     assert refused.value.field == "time_zone"
     with pytest.raises(InvalidInput) as refused:
-        wh.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
-                            time_zone="Asia/Jakarta", delivery_sla_days=45, now=now)
+        management.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
+                                    time_zone="Asia/Jakarta", delivery_sla_days=45, now=now)
     assert refused.value.field == "delivery_sla_days"
     assert snapshot(world) == before
 
@@ -207,8 +208,8 @@ def test_a_new_sla_applies_to_orders_packed_from_then_on(world, now):
 
     number = place(world).order_number
     orders.accept_order(world.store, world.pm, number, MONDAY_10 + timedelta(minutes=5))
-    wh.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="", time_zone="Asia/Jakarta",
-                        delivery_sla_days=7, now=MONDAY_10 + timedelta(minutes=10))
+    management.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="", time_zone="Asia/Jakarta",
+                                delivery_sla_days=7, now=MONDAY_10 + timedelta(minutes=10))
     with world.store.reading() as session:
         items = session.scalars(select(Order).where(Order.order_number == number)).one().items
         item_ids = {item.id for item in items}
@@ -224,13 +225,14 @@ def test_another_companys_warehouse_is_not_found(world, now):
         other = session.scalar(select(Company).where(Company.company_code == "OTHER02"))
         _warehouse(session, other, "SBY-9", now)
     before = snapshot(world)
-    for call in (lambda: wh.close_warehouse(world.store, world.admin, "SBY-9", now),
-                 lambda: wh.reopen_warehouse(world.store, world.admin, "SBY-9", now),
-                 lambda: wh.modify_warehouse(world.store, world.admin, "SBY-9", name="x", address="",
-                                             time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
-                 lambda: wh.update_operations(world.store, world.pm, "SBY-9", **OPERATIONS, now=now),
-                 lambda: wh.add_closures(world.store, world.pm, "SBY-9", date(2026, 12, 1), None, "x", now),
-                 lambda: wh.get_warehouse(world.store, world.pm, "SBY-9", now)):
+    for call in (lambda: management.close_warehouse(world.store, world.admin, "SBY-9", now),
+                 lambda: management.reopen_warehouse(world.store, world.admin, "SBY-9", now),
+                 lambda: management.modify_warehouse(world.store, world.admin, "SBY-9", name="x", address="",
+                                                     time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
+                 lambda: operations.update_operations(world.store, world.pm, "SBY-9", **OPERATIONS, now=now),
+                 lambda: operations.add_closures(world.store, world.pm, "SBY-9", date(2026, 12, 1), None, "x",
+                                                 now),
+                 lambda: management.get_warehouse(world.store, world.pm, "SBY-9", now)):
         with pytest.raises(NotFound, match="SBY-9 was not found among your company's warehouses"):
             call()
     assert snapshot(world) == before
@@ -241,8 +243,8 @@ def test_another_companys_warehouse_is_not_found(world, now):
 def test_closing_is_refused_while_orders_are_open_and_the_message_names_them(world, now):
     numbers = [place(world, quantity=1, at=MONDAY_10 + timedelta(minutes=i)).order_number for i in range(7)]
     before = snapshot(world)
-    with pytest.raises(wh.ClosingRefused) as refused:
-        wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+    with pytest.raises(management.ClosingRefused) as refused:
+        management.close_warehouse(world.store, world.admin, "JKT-1", now)
     message = refused.value.message
     assert message == (f"Warehouse JKT-1 cannot be closed yet: it has 7 open orders ({', '.join(numbers[:5])} and "
                        "2 more) and reserved stock of RICE-5 (7 units). Finish these orders (or let them end) "
@@ -254,23 +256,24 @@ def test_closing_is_refused_while_orders_are_open_and_the_message_names_them(wor
 def test_reserved_stock_alone_also_blocks_closing(world, now):
     with world.store.transaction() as session:
         session.execute(update(StockLevel).values(reserved=1))
-    with pytest.raises(wh.ClosingRefused, match=r"it has reserved stock of OIL-2 \(1 unit\), RICE-5 \(1 unit\)\."):
-        wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+    with pytest.raises(management.ClosingRefused,
+                       match=r"it has reserved stock of OIL-2 \(1 unit\), RICE-5 \(1 unit\)\."):
+        management.close_warehouse(world.store, world.admin, "JKT-1", now)
 
 
 def test_finished_orders_do_not_block_closing(world, now):
     number = place(world).order_number
     buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="changed my mind",
                         now=MONDAY_10 + timedelta(minutes=1))
-    closed = wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+    closed = management.close_warehouse(world.store, world.admin, "JKT-1", now)
     assert closed.status == WarehouseStatus.CLOSED and not closed.is_open
 
 
 def test_a_closed_warehouse_takes_no_new_orders_and_can_be_reopened(world, now):
-    wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+    management.close_warehouse(world.store, world.admin, "JKT-1", now)
     with pytest.raises(InvalidInput, match="JKT-1 of ACME01 is closed and takes no orders"):
         place(world, at=now)
-    reopened = wh.reopen_warehouse(world.store, world.admin, "JKT-1", now + timedelta(minutes=1))
+    reopened = management.reopen_warehouse(world.store, world.admin, "JKT-1", now + timedelta(minutes=1))
     assert reopened.status == WarehouseStatus.OPEN
     assert place(world, at=now + timedelta(minutes=2)).order_number
     assert [e.action for e in audit_of(world)] == ["warehouse.closed", "warehouse.reopened"]
@@ -278,27 +281,28 @@ def test_a_closed_warehouse_takes_no_new_orders_and_can_be_reopened(world, now):
 
 def test_closing_a_closed_or_reopening_an_open_warehouse_is_refused(world, now):
     with pytest.raises(InvalidInput, match="Warehouse JKT-1 is already open."):
-        wh.reopen_warehouse(world.store, world.admin, "JKT-1", now)
-    wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+        management.reopen_warehouse(world.store, world.admin, "JKT-1", now)
+    management.close_warehouse(world.store, world.admin, "JKT-1", now)
     before = snapshot(world)
     with pytest.raises(InvalidInput, match="Warehouse JKT-1 is already closed."):
-        wh.close_warehouse(world.store, world.admin, "JKT-1", now)
+        management.close_warehouse(world.store, world.admin, "JKT-1", now)
     assert snapshot(world) == before
 
 
 # --- Roles and standing ------------------------------------------------------------------------
 
 ADMIN_CALLS = {
-    "add": lambda w, a, now: wh.add_warehouse(w.store, a, **NEW_WAREHOUSE, now=now),
-    "modify": lambda w, a, now: wh.modify_warehouse(w.store, a, "JKT-1", name="x", address="",
-                                                    time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
-    "close": lambda w, a, now: wh.close_warehouse(w.store, a, "JKT-1", now),
-    "reopen": lambda w, a, now: wh.reopen_warehouse(w.store, a, "JKT-1", now),
+    "add": lambda w, a, now: management.add_warehouse(w.store, a, **NEW_WAREHOUSE, now=now),
+    "modify": lambda w, a, now: management.modify_warehouse(w.store, a, "JKT-1", name="x", address="",
+                                                            time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
+    "close": lambda w, a, now: management.close_warehouse(w.store, a, "JKT-1", now),
+    "reopen": lambda w, a, now: management.reopen_warehouse(w.store, a, "JKT-1", now),
 }
 PM_CALLS = {
-    "operations": lambda w, a, now: wh.update_operations(w.store, a, "JKT-1", **OPERATIONS, now=now),
-    "add closure": lambda w, a, now: wh.add_closures(w.store, a, "JKT-1", date(2026, 12, 1), None, "stock", now),
-    "remove closure": lambda w, a, now: wh.remove_closure(w.store, a, "JKT-1", date(2026, 12, 1), now),
+    "operations": lambda w, a, now: operations.update_operations(w.store, a, "JKT-1", **OPERATIONS, now=now),
+    "add closure": lambda w, a, now: operations.add_closures(w.store, a, "JKT-1", date(2026, 12, 1), None, "stock",
+                                                             now),
+    "remove closure": lambda w, a, now: operations.remove_closure(w.store, a, "JKT-1", date(2026, 12, 1), now),
 }
 
 
@@ -332,9 +336,9 @@ def test_a_blocked_user_or_a_forged_actor_is_refused(world, now, name):
 # --- Product Manager: operations ---------------------------------------------------------------
 
 def test_the_product_manager_sets_days_hours_processing_time_and_cuti_bersama(world, now):
-    result = wh.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4, 5],
-                                  opens_at=time(7, 30), closes_at=time(16), processing_days=3,
-                                  observe_joint_leave=False, now=now)
+    result = operations.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4, 5],
+                                          opens_at=time(7, 30), closes_at=time(16), processing_days=3,
+                                          observe_joint_leave=False, now=now)
     view = result.warehouse
     assert (view.days_label, view.hours_label, view.processing_days, view.observe_joint_leave) == (
         "Mon–Sat", "07:30–16:00 WIB", 3, False)
@@ -360,7 +364,7 @@ BAD_OPERATIONS = [
 def test_bad_operations_are_refused_naming_the_field_and_nothing_is_stored(world, now, change, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        wh.update_operations(world.store, world.pm, "JKT-1", **{**OPERATIONS, **change}, now=now)
+        operations.update_operations(world.store, world.pm, "JKT-1", **{**OPERATIONS, **change}, now=now)
     assert refused.value.field == field and words in refused.value.message
     assert snapshot(world) == before
 
@@ -369,8 +373,8 @@ def test_new_operations_never_move_a_stored_deadline_but_shape_the_next_ones(wor
     first = place(world, at=MONDAY_10)
     assert first.confirm_deadline == wib(2026, 11, 24, 10, 0)  # one business day of 08:00–17:00
     changed_at = MONDAY_10 + timedelta(minutes=30)
-    wh.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4], opens_at=time(8),
-                         closes_at=time(12), processing_days=2, observe_joint_leave=True, now=changed_at)
+    operations.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4], opens_at=time(8),
+                                 closes_at=time(12), processing_days=2, observe_joint_leave=True, now=changed_at)
     with world.store.reading() as session:
         stored = session.scalar(select(Order.confirm_deadline).where(Order.order_number == first.order_number))
     assert stored == first.confirm_deadline
@@ -381,10 +385,10 @@ def test_new_operations_never_move_a_stored_deadline_but_shape_the_next_ones(wor
 # --- Product Manager: closures and joint leave -------------------------------------------------
 
 def test_a_closure_range_is_added_with_its_reason_and_the_calendar_skips_it(world, now):
-    added = wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3),
-                            "  Stock-taking  ", now)
+    added = operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3),
+                                    "  Stock-taking  ", now)
     assert added == [date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
-    view = wh.get_warehouse(world.store, world.pm, "JKT-1", now)
+    view = management.get_warehouse(world.store, world.pm, "JKT-1", now)
     assert [(c.day, c.reason) for c in view.closures] == [(d, "Stock-taking") for d in added]
     with world.store.reading() as session:
         jkt = session.scalar(select(Warehouse).where(Warehouse.code == "JKT-1",
@@ -396,14 +400,15 @@ def test_a_closure_range_is_added_with_its_reason_and_the_calendar_skips_it(worl
 
 
 def test_days_already_closed_are_kept_and_only_new_ones_added(world, now):
-    wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 2), None, "audit", now)
-    added = wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3), "renovation", now)
+    operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 2), None, "audit", now)
+    added = operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3),
+                                    "renovation", now)
     assert added == [date(2026, 12, 1), date(2026, 12, 3)]
-    reasons = {c.day: c.reason for c in wh.get_warehouse(world.store, world.pm, "JKT-1", now).closures}
+    reasons = {c.day: c.reason for c in management.get_warehouse(world.store, world.pm, "JKT-1", now).closures}
     assert reasons[date(2026, 12, 2)] == "audit"
     before = snapshot(world)
     with pytest.raises(InvalidInput, match="already closed on every day from 01 Dec 2026 to 03 Dec 2026"):
-        wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3), "again", now)
+        operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3), "again", now)
     assert snapshot(world) == before
 
 
@@ -422,41 +427,44 @@ BAD_CLOSURES = [
 def test_bad_closures_are_refused_naming_the_field_and_nothing_is_stored(world, now, args, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        wh.add_closures(world.store, world.pm, "JKT-1", *args, now)
+        operations.add_closures(world.store, world.pm, "JKT-1", *args, now)
     assert refused.value.field == field and words in refused.value.message
     assert snapshot(world) == before
 
 
 def test_today_counts_in_the_warehouses_own_time_zone(world):
     late_evening_utc = datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc)  # already 1 Dec 01:00 in Jakarta
-    assert wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), None, "x", late_evening_utc)
+    assert operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), None, "x", late_evening_utc)
     with pytest.raises(InvalidInput, match="30 Nov 2026 has already passed"):
-        wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 30), None, "x", late_evening_utc)
+        operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 30), None, "x", late_evening_utc)
 
 
 def test_a_closure_is_removed_but_a_past_one_stays_as_history(world, now):
-    wh.add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 26), date(2026, 11, 27), "audit", now)
-    wh.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 27), now)
-    assert [c.day for c in wh.get_warehouse(world.store, world.pm, "JKT-1", now).closures] == [date(2026, 11, 26)]
+    operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 26), date(2026, 11, 27), "audit", now)
+    operations.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 27), now)
+    closures = management.get_warehouse(world.store, world.pm, "JKT-1", now).closures
+    assert [c.day for c in closures] == [date(2026, 11, 26)]
     with pytest.raises(NotFound, match="no closure on 27 Nov 2026"):
-        wh.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 27), now)
+        operations.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 27), now)
     a_week_later = now + timedelta(days=7)
-    assert wh.get_warehouse(world.store, world.pm, "JKT-1", a_week_later).closures == ()  # the list shows what is ahead
+    # the list shows what is ahead
+    assert management.get_warehouse(world.store, world.pm, "JKT-1", a_week_later).closures == ()
     before = snapshot(world)
     with pytest.raises(InvalidInput, match="has already passed and is kept as history"):
-        wh.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 26), a_week_later)
+        operations.remove_closure(world.store, world.pm, "JKT-1", date(2026, 11, 26), a_week_later)
     assert snapshot(world) == before
     assert [e.action for e in audit_of(world)] == ["warehouse.closure_added", "warehouse.closure_removed"]
 
 
 def test_joint_leave_days_are_listed_by_name():
-    days = wh.joint_leave_days(date(2026, 12, 1), date(2026, 12, 31))
+    days = operations.joint_leave_days(date(2026, 12, 1), date(2026, 12, 31))
     assert [(c.day, c.reason) for c in days] == [(date(2026, 12, 24), "Christmas Joint Holiday")]
 
 
 def test_a_warehouse_that_does_not_observe_cuti_bersama_works_on_those_days(world, now):
     christmas_eve = date(2026, 12, 24)
-    wh.update_operations(world.store, world.pm, "JKT-1", **{**OPERATIONS, "observe_joint_leave": False}, now=now)
+    operations.update_operations(world.store, world.pm, "JKT-1", **{**OPERATIONS, "observe_joint_leave": False},
+                                 now=now)
     with world.store.reading() as session:
         warehouse = session.scalar(select(Warehouse).where(Warehouse.company_id == world.pm.company_id))
         assert is_working_day(calendar_of(session, warehouse), christmas_eve)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core import acting as accounts
-from core.catalogue.catalogue import add_product_with_stock
+from core.catalogue.products import add_product_with_stock
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.store.models import Company, Product, StockLevel, User

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from core.analytics.export import COLUMNS, export_history_csv
-from core.analytics.queries import HistoryFilters, Period
+from core.analytics.history import HistoryFilters
+from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
 from core.config import PROJECT_ROOT
 from tests.core.analytics.dataset import build_dataset, load_dataset
@@ -43,7 +44,7 @@ def test_the_export_command_writes_the_same_file_as_the_page(store, env, now, tm
     assert rows[0] == list(COLUMNS) and len(rows) > 10
     actor = load_dataset(store, now).a.actor()  # the page's export, for the same company
     page = tmp_path / "page.csv"
-    export_history_csv(AnalyticsStore(tmp_path / "analytics"), actor,
+    export_history_csv(store, AnalyticsStore(tmp_path / "analytics"), actor,
                        HistoryFilters(Period(now.date() - timedelta(days=69), now.date())), page)
     assert page.read_bytes() == out.read_bytes()
 

@@ -3,7 +3,10 @@
 The lifecycle services are not used: rows are written as the lifecycle would leave them, with
 the fields that the figures read spelled out (see `add_order`). Two companies, so every test can
 also check that one never sees the other's rows; warehouses in WIB and WIT, so local dates differ
-from UTC dates near midnight.
+from UTC dates near midnight. Each company has a Product Manager, user "pm" (`CompanyRows.actor`):
+the analytics services reload the acting user from the store on every call.
+
+`contents` and `assert_same` compare two snapshots table by table (incremental sync = rebuild).
 
 Field meanings the figures rely on:
 - accepted_at set  <=> the seller accepted (even if the order later failed);
@@ -22,10 +25,11 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from core.domain import ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
 from core.acting import Actor
-from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
+from core.analytics.snapshots import AnalyticsStore
+from core.domain import ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
 from core.store.database import Store
+from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Payout, Product, Refund, User, Warehouse
 
 H = timedelta(hours=1)
 
@@ -42,11 +46,13 @@ class CompanyRows:
     code: str
     warehouses: list[tuple[int, str, str]]  # (id, code, time_zone)
     products: list[tuple[int, str, str, int]]  # (id, sku, name, price)
+    pm_user_id: int  # the company's Product Manager, "pm": the analytics services reload them
     order_ids: list[int] = field(default_factory=list)
 
     def actor(self, role: Role = Role.PRODUCT_MANAGER) -> Actor:
-        return Actor(user_id=1, company_id=self.id, company_code=self.code, user_code="pm", role=role,
-                     display_name="Test PM")
+        """The company's user "pm" acting with `role` (another role is refused before any I/O)."""
+        return Actor(user_id=self.pm_user_id, company_id=self.id, company_code=self.code, user_code="pm",
+                     role=role, display_name="Test PM")
 
 
 @dataclass
@@ -61,6 +67,10 @@ def _company(session, code: str, now: datetime, zones: list[tuple[str, str]], pr
     company = Company(company_code=code, name=f"PT {code}", is_whitelisted=True, created_at=now, updated_at=now)
     session.add(company)
     session.flush()
+    pm = User(company_id=company.id, user_code="pm", display_name="Test PM", role=Role.PRODUCT_MANAGER,
+              password_hash="x", password_changed_at=now, must_change_password=False, created_at=now)
+    session.add(pm)
+    session.flush()
     warehouses = []
     for wcode, zone in zones:
         warehouse = Warehouse(company_id=company.id, code=wcode, name=f"Gudang {wcode}", time_zone=zone,
@@ -74,7 +84,7 @@ def _company(session, code: str, now: datetime, zones: list[tuple[str, str]], pr
         session.add(product)
         session.flush()
         rows.append((product.id, sku, name, price))
-    return CompanyRows(company.id, code, warehouses, rows)
+    return CompanyRows(company.id, code, warehouses, rows, pm.id)
 
 
 def add_order(session, rng: random.Random, company: CompanyRows, buyer_id: int, placed_at: datetime, fate: str,
@@ -293,7 +303,36 @@ def load_dataset(store: Store, now: datetime) -> Dataset:
                           s.scalars(select(Warehouse).where(Warehouse.company_id == company.id).order_by(Warehouse.id))]
             products = [(p.id, p.sku, p.name, 10_000) for p in
                         s.scalars(select(Product).where(Product.company_id == company.id).order_by(Product.id))]
-            return CompanyRows(company.id, code, warehouses, products)
+            pm = s.scalar(select(User.id).where(User.company_id == company.id, User.user_code == "pm"))
+            return CompanyRows(company.id, code, warehouses, products, pm)
 
         buyers = list(s.scalars(select(Buyer.id).order_by(Buyer.id)))
         return Dataset(rows("ALPHA01"), rows("BETA02"), buyers, now)
+
+
+# --------------------------------------------------------------------------- comparing snapshots
+
+#: The snapshot's tables, each in a fixed order, as two snapshots of the same store must agree on them.
+TABLES = {
+    "orders": "SELECT * EXCLUDE (utc_offset_min) FROM orders ORDER BY id",
+    "sales_lines": "SELECT * FROM sales_lines ORDER BY item_id",
+    "warehouses": "SELECT * FROM warehouses ORDER BY id",
+    "products": "SELECT * FROM products ORDER BY id",
+    "buyers": "SELECT * FROM buyers ORDER BY id",
+    "companies": "SELECT * FROM companies ORDER BY id",
+    "open_orders": "SELECT * FROM open_orders ORDER BY id",
+}
+
+
+def contents(analytics: AnalyticsStore) -> dict[str, list[tuple]]:
+    """Every row of the current snapshot's tables (TABLES)."""
+    with analytics.reading() as snap:
+        return {name: snap.con.execute(sql).fetchall() for name, sql in TABLES.items()}
+
+
+def assert_same(left: dict, right: dict) -> None:
+    """Two snapshots' `contents` are equal, table by table and row by row."""
+    for name in TABLES:
+        assert len(left[name]) == len(right[name]), name
+        for a, b in zip(left[name], right[name]):
+            assert a == b, f"{name}: {a} != {b}"

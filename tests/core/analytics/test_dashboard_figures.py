@@ -10,14 +10,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.analytics.queries import (
-    HEALTH_TARGETS,
-    HistoryFilters,
-    Period,
-    company_warehouses,
-    load_dashboard,
-    load_history,
-)
+from core.analytics.dashboard import HEALTH_TARGETS, company_warehouses, load_dashboard
+from core.analytics.history import HistoryFilters, load_history
+from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsNotReady
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput, NotFound
@@ -44,7 +39,7 @@ def _period(now, offset, days):
 def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now, offset, days, warehouse):
     company = synced.a
     period = _period(now, offset, days)
-    dash = load_dashboard(analytics, company.actor(), period, warehouse)
+    dash = load_dashboard(store, analytics, company.actor(), period, warehouse)
 
     expected_kpis = reference.kpis(store, company.id, period.start, period.end, warehouse)
     assert {k.key: (k.value, k.previous) for k in dash.kpis} == expected_kpis
@@ -78,39 +73,39 @@ def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now,
 
 def test_the_dataset_exercises_every_figure(store, analytics, synced, now):
     """Guard against a vacuous comparison: the full period has something in every section."""
-    dash = load_dashboard(analytics, synced.a.actor(), _period(now, -69, 70))
+    dash = load_dashboard(store, analytics, synced.a.actor(), _period(now, -69, 70))
     assert all(k.value > 0 for k in dash.kpis if k.key != "payouts_pending") and dash.kpis[4].value > 0
     assert all(m.value not in (None, 0) for m in dash.health)
     assert dash.refunds_count > 0 and dash.needs_action and len(dash.top_products) == 4
     # The two orders completed at 17:30 UTC count on the next (local) day, in WIB and in WIT alike.
     utc_day = (now - timedelta(days=3)).date()
     edge_orders = {"ORD-000201", "ORD-000202"}
-    local = load_history(analytics, synced.a.actor(), HistoryFilters(Period(utc_day + timedelta(days=1),
+    local = load_history(store, analytics, synced.a.actor(), HistoryFilters(Period(utc_day + timedelta(days=1),
                                                                             utc_day + timedelta(days=1))))
     assert edge_orders <= {row.order_number for row in local.rows}
-    same_utc_day = load_history(analytics, synced.a.actor(), HistoryFilters(Period(utc_day, utc_day)))
+    same_utc_day = load_history(store, analytics, synced.a.actor(), HistoryFilters(Period(utc_day, utc_day)))
     assert not edge_orders & {row.order_number for row in same_utc_day.rows}
 
 
 def test_a_company_sees_only_its_own_figures(store, analytics, synced, now):
     period = _period(now, -69, 70)
-    a = load_dashboard(analytics, synced.a.actor(), period)
-    b = load_dashboard(analytics, synced.b.actor(), period)
+    a = load_dashboard(store, analytics, synced.a.actor(), period)
+    b = load_dashboard(store, analytics, synced.b.actor(), period)
     assert {k.key: (k.value, k.previous) for k in b.kpis} == reference.kpis(store, synced.b.id, period.start, period.end)
     assert {w.code for w in a.warehouse_revenue} == {"JKT-01", "JYP-01"}
     assert {w.code for w in b.warehouse_revenue} == {"MKS-01"}
     assert {p.sku for p in b.top_products} <= {"B-001"}
     assert set(a.status_counts) == set(b.status_counts)
-    assert [w.code for w in company_warehouses(analytics, synced.b.actor())] == ["MKS-01"]
+    assert [w.code for w in company_warehouses(store, analytics, synced.b.actor())] == ["MKS-01"]
     with pytest.raises(NotFound):
-        load_dashboard(analytics, synced.a.actor(), period, "MKS-01")  # B's warehouse, asked by A
+        load_dashboard(store, analytics, synced.a.actor(), period, "MKS-01")  # B's warehouse, asked by A
 
 
-def test_only_a_product_manager_may_see_the_dashboard(analytics, synced, now):
+def test_only_a_product_manager_may_see_the_dashboard(store, analytics, synced, now):
     with pytest.raises(AccessDenied):
-        load_dashboard(analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), _period(now, -6, 7))
+        load_dashboard(store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), _period(now, -6, 7))
     with pytest.raises(AccessDenied):
-        load_dashboard(analytics, None, _period(now, -6, 7))
+        load_dashboard(store, analytics, None, _period(now, -6, 7))
 
 
 def test_figures_checked_by_hand_on_three_orders(store, analytics, now):
@@ -137,7 +132,7 @@ def test_figures_checked_by_hand_on_three_orders(store, analytics, now):
         expected_units = done.item_count + waiting.item_count
     sync(store, analytics, now)
     period = Period(now.date() - timedelta(days=6), now.date())
-    dash = load_dashboard(analytics, company.actor(), period)
+    dash = load_dashboard(store, analytics, company.actor(), period)
     figures = {k.key: k.value for k in dash.kpis}
     assert figures["revenue"] == expected_revenue and figures["orders"] == 2
     assert figures["average_order_value"] == expected_revenue // 2
@@ -156,7 +151,7 @@ def test_a_period_must_be_a_real_range():
     assert Period(date(2026, 11, 1), date(2026, 11, 7)).previous() == Period(date(2026, 10, 25), date(2026, 10, 31))
 
 
-def test_no_snapshot_yet_is_said_in_one_sentence(analytics, dataset, now):
+def test_no_snapshot_yet_is_said_in_one_sentence(store, analytics, dataset, now):
     with pytest.raises(AnalyticsNotReady) as raised:
-        load_dashboard(analytics, dataset.a.actor(), _period(now, -6, 7))
+        load_dashboard(store, analytics, dataset.a.actor(), _period(now, -6, 7))
     assert "not ready yet" in raised.value.message

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from core.analytics.queries import Period, load_dashboard
+from core.analytics.dashboard import load_dashboard
+from core.analytics.scope import Period
 from core.analytics.sync import sync
 from core.warehouses.business_time import OperatingCalendar, add_business_days
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo
@@ -139,7 +140,7 @@ def test_the_dashboard_reads_bulk_orders_as_the_store_has_them(store, now, bulk,
         user = s.scalar(select(User).where(User.company_id == company.id, User.user_code == "pm"))
     actor = Actor(user.id, company.id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
     period = Period(now.date() - timedelta(days=29), now.date())
-    dash = load_dashboard(analytics, actor, period)
+    dash = load_dashboard(store, analytics, actor, period)
     assert {k.key: (k.value, k.previous) for k in dash.kpis} == reference.kpis(store, company.id, period.start,
                                                                                  period.end)
     health = reference.funnel_health(store, company.id, period.start, period.end)

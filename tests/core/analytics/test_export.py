@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from core.analytics.export import COLUMNS, export_company_history_csv, export_history_csv
-from core.analytics.queries import HistoryFilters, Period
+from core.analytics.history import HistoryFilters
+from core.analytics.scope import Period
 from core.domain import Role
 from core.errors import AccessDenied, NotFound
 from tests.core.analytics import reference
@@ -31,7 +32,8 @@ def neutral(value: str) -> str:
                          ids=lambda d: ",".join(d) or "all")
 def test_the_export_is_the_whole_filtered_set_as_the_store_has_it(store, analytics, synced, now, tmp_path, extra):
     period = Period(now.date() - timedelta(days=69), now.date())
-    result = export_history_csv(analytics, synced.a.actor(), HistoryFilters(period, **extra), tmp_path / "out.csv")
+    result = export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period, **extra),
+                                tmp_path / "out.csv")
     rows = read_csv(tmp_path / "out.csv")
     assert rows[0] == list(COLUMNS)
     expected = reference.history_lines(store, synced.a.id, period.start, period.end,
@@ -61,17 +63,17 @@ def test_after_a_rebuild_the_export_is_in_completion_order(store, analytics, syn
 
     rebuild(store, analytics, now)
     period = Period(now.date() - timedelta(days=69), now.date())
-    export_history_csv(analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "out.csv")
+    export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "out.csv")
     expected = reference.history_lines(store, synced.a.id, period.start, period.end)
     expected.sort(key=lambda e: (e["completed_at"], e["order_id"], e["item_id"]))
     assert [(row[0], row[7]) for row in read_csv(tmp_path / "out.csv")[1:]] == [
         (neutral(e["order_number"]), neutral(e["sku"])) for e in expected]
 
 
-def test_cells_a_spreadsheet_would_run_are_neutralised(analytics, synced, now, tmp_path):
+def test_cells_a_spreadsheet_would_run_are_neutralised(store, analytics, synced, now, tmp_path):
     """The dataset has a product named =HYPERLINK("x") and buyers named +62…, @…, -…, "…", with commas."""
     period = Period(now.date() - timedelta(days=69), now.date())
-    export_history_csv(analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "out.csv")
+    export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "out.csv")
     rows = read_csv(tmp_path / "out.csv")[1:]
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c[:1] in DANGEROUS], "a cell starts with a formula character"
@@ -91,28 +93,28 @@ def test_tab_and_carriage_return_are_neutralised_too(store, analytics, synced, n
         s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00001").values(name="\tTab Mart"))
         s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00002").values(name="\rReturn Mart\nNew line"))
     sync(store, analytics, now)
-    export_history_csv(analytics, synced.a.actor(), HistoryFilters(Period(now.date() - timedelta(days=69), now.date())),
-                       tmp_path / "out.csv")
+    export_history_csv(store, analytics, synced.a.actor(),
+                       HistoryFilters(Period(now.date() - timedelta(days=69), now.date())), tmp_path / "out.csv")
     names = {row[5] for row in read_csv(tmp_path / "out.csv")[1:]}
     assert "'\tTab Mart" in names and "'\rReturn Mart\nNew line" in names
 
 
-def test_the_export_shows_only_the_companys_own_and_only_to_a_product_manager(analytics, synced, now, tmp_path):
+def test_the_export_shows_only_the_companys_own_and_only_to_a_product_manager(store, analytics, synced, now, tmp_path):
     period = Period(now.date() - timedelta(days=69), now.date())
-    export_history_csv(analytics, synced.b.actor(), HistoryFilters(period), tmp_path / "b.csv")
+    export_history_csv(store, analytics, synced.b.actor(), HistoryFilters(period), tmp_path / "b.csv")
     rows = read_csv(tmp_path / "b.csv")[1:]
     assert rows and {row[7] for row in rows} == {"B-001"} and {row[3] for row in rows} == {"MKS-01"}
     assert all(row[1].endswith(" WITA") for row in rows)
     with pytest.raises(AccessDenied):
-        export_history_csv(analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period),
+        export_history_csv(store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period),
                            tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_the_analysts_export_names_the_company_by_its_code(analytics, synced, now, tmp_path):
+def test_the_analysts_export_names_the_company_by_its_code(store, analytics, synced, now, tmp_path):
     period = Period(now.date() - timedelta(days=69), now.date())
     by_code = export_company_history_csv(analytics, "ALPHA01", HistoryFilters(period), tmp_path / "a.csv")
-    by_actor = export_history_csv(analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "b.csv")
+    by_actor = export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period), tmp_path / "b.csv")
     assert by_code.rows == by_actor.rows and (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     with pytest.raises(NotFound):
         export_company_history_csv(analytics, "NOPE99", HistoryFilters(period), tmp_path / "c.csv")

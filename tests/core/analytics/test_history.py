@@ -5,17 +5,18 @@ from datetime import timedelta
 
 import pytest
 
-from core.analytics.queries import HistoryFilters, Period, history_options, load_history
+from core.analytics.history import HistoryFilters, history_options, load_history
+from core.analytics.scope import Period
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput, NotFound
 from tests.core.analytics import reference
 
 
-def _all_pages(analytics, actor, filters, page_size):
-    first = load_history(analytics, actor, filters, page=1, page_size=page_size)
+def _all_pages(store, analytics, actor, filters, page_size):
+    first = load_history(store, analytics, actor, filters, page=1, page_size=page_size)
     rows = list(first.rows)
     for page in range(2, first.page_count + 1):
-        rows += load_history(analytics, actor, filters, page=page, page_size=page_size).rows
+        rows += load_history(store, analytics, actor, filters, page=page, page_size=page_size).rows
     return first, rows
 
 
@@ -33,7 +34,7 @@ FILTERS = [
 def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, extra):
     period = Period(now.date() - timedelta(days=69), now.date())
     filters = HistoryFilters(period, **extra)
-    first, rows = _all_pages(analytics, synced.a.actor(), filters, page_size=7)
+    first, rows = _all_pages(store, analytics, synced.a.actor(), filters, page_size=7)
     expected = reference.history_lines(store, synced.a.id, period.start, period.end,
                                        warehouse_code=extra.get("warehouse_code"), sku=extra.get("product_sku"),
                                        buyer_code=extra.get("buyer_code"), min_total=extra.get("min_total"),
@@ -51,52 +52,52 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
     assert {r.zone_abbr for r in rows} <= {"WIB", "WIT"}
 
 
-def test_a_page_past_the_end_shows_the_last_page(analytics, synced, now):
+def test_a_page_past_the_end_shows_the_last_page(store, analytics, synced, now):
     filters = HistoryFilters(Period(now.date() - timedelta(days=69), now.date()))
-    page = load_history(analytics, synced.a.actor(), filters, page=10_000, page_size=50)
+    page = load_history(store, analytics, synced.a.actor(), filters, page=10_000, page_size=50)
     assert page.page == page.page_count and page.rows
 
 
 def test_history_is_only_the_companys_own(store, analytics, synced, now):
     period = Period(now.date() - timedelta(days=69), now.date())
-    a_rows = _all_pages(analytics, synced.a.actor(), HistoryFilters(period), 100)[1]
-    b_rows = _all_pages(analytics, synced.b.actor(), HistoryFilters(period), 100)[1]
+    a_rows = _all_pages(store, analytics, synced.a.actor(), HistoryFilters(period), 100)[1]
+    b_rows = _all_pages(store, analytics, synced.b.actor(), HistoryFilters(period), 100)[1]
     assert {r.sku for r in a_rows}.isdisjoint({r.sku for r in b_rows})
     assert len(b_rows) == len(reference.history_lines(store, synced.b.id, period.start, period.end))
     with pytest.raises(NotFound):
-        load_history(analytics, synced.a.actor(), HistoryFilters(period, product_sku="B-001"))
+        load_history(store, analytics, synced.a.actor(), HistoryFilters(period, product_sku="B-001"))
     with pytest.raises(NotFound):
-        load_history(analytics, synced.a.actor(), HistoryFilters(period, warehouse_code="MKS-01"))
-    options = history_options(analytics, synced.b.actor())
+        load_history(store, analytics, synced.a.actor(), HistoryFilters(period, warehouse_code="MKS-01"))
+    options = history_options(store, analytics, synced.b.actor())
     assert [w.code for w in options.warehouses] == ["MKS-01"] and [s for s, _ in options.products] == ["B-001"]
 
 
-def test_history_refuses_the_wrong_role_and_bad_input(analytics, synced, now):
+def test_history_refuses_the_wrong_role_and_bad_input(store, analytics, synced, now):
     period = Period(now.date() - timedelta(days=6), now.date())
     with pytest.raises(AccessDenied):
-        load_history(analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period))
+        load_history(store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period))
     with pytest.raises(InvalidInput):
         HistoryFilters(period, min_total=10, max_total=5)
     with pytest.raises(InvalidInput):
         HistoryFilters(period, min_total=-1)
     with pytest.raises(InvalidInput):
-        load_history(analytics, synced.a.actor(), HistoryFilters(period), page=0)
+        load_history(store, analytics, synced.a.actor(), HistoryFilters(period), page=0)
 
 
 @pytest.mark.parametrize("extra", [dict(), dict(product_sku="A-001")], ids=["all", "one product"])
-def test_paging_by_seeking_gives_the_same_pages_as_counting(analytics, synced, now, extra):
+def test_paging_by_seeking_gives_the_same_pages_as_counting(store, analytics, synced, now, extra):
     """Next/Previous seek from the edge row of the page on screen; First/Last/any page count rows."""
     filters = HistoryFilters(Period(now.date() - timedelta(days=69), now.date()), **extra)
     actor = synced.a.actor()
-    counted = [load_history(analytics, actor, filters, page=p, page_size=6)
-               for p in range(1, load_history(analytics, actor, filters, page_size=6).page_count + 1)]
+    counted = [load_history(store, analytics, actor, filters, page=p, page_size=6)
+               for p in range(1, load_history(store, analytics, actor, filters, page_size=6).page_count + 1)]
     assert len(counted) > 3
     page = counted[0]
     for expected in counted[1:]:  # forwards
-        page = load_history(analytics, actor, filters, page=page.page + 1, page_size=6, after=page.last_key)
+        page = load_history(store, analytics, actor, filters, page=page.page + 1, page_size=6, after=page.last_key)
         assert [r.key for r in page.rows] == [r.key for r in expected.rows]
     for expected in reversed(counted[:-1]):  # and back
-        page = load_history(analytics, actor, filters, page=page.page - 1, page_size=6, before=page.first_key)
+        page = load_history(store, analytics, actor, filters, page=page.page - 1, page_size=6, before=page.first_key)
         assert [r.key for r in page.rows] == [r.key for r in expected.rows]
     keys = [r.key for p in counted for r in p.rows]
     assert keys == sorted(keys, key=lambda k: (-k[0].timestamp(), -k[1], k[2]))  # newest first, no gaps

@@ -45,14 +45,19 @@ UI = textwrap.dedent("""
     from datetime import date, timedelta
     from pathlib import Path
     from core.acting import Actor
+    from core.analytics.dashboard import load_dashboard
     from core.analytics.export import export_history_csv
-    from core.analytics.queries import HistoryFilters, Period, load_dashboard, load_history
+    from core.analytics.history import HistoryFilters, load_history
+    from core.analytics.scope import Period
     from core.analytics.snapshots import AnalyticsStore
     from core.domain import Role
+    from core.store.database import Store
 
-    folder, company_id, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    url, folder, seconds = sys.argv[1], sys.argv[2], float(sys.argv[5])
+    company_id, user_id = int(sys.argv[3]), int(sys.argv[4])
+    store = Store(url)
     analytics = AnalyticsStore(folder)
-    actor = Actor(1, company_id, "ALPHA01", "pm", Role.PRODUCT_MANAGER)
+    actor = Actor(user_id, company_id, "ALPHA01", "pm", Role.PRODUCT_MANAGER)
     period = Period(date(2026, 9, 1), date(2026, 12, 31))
     errors, reads, generations = [], [0], set()
     stop = time.monotonic() + seconds
@@ -61,11 +66,11 @@ UI = textwrap.dedent("""
     def session(n):
         while time.monotonic() < stop:
             try:
-                dash = load_dashboard(analytics, actor, period)
+                dash = load_dashboard(store, analytics, actor, period)
                 generations.add(dash.info.generation)
-                load_history(analytics, actor, HistoryFilters(period), page=2, page_size=10)
+                load_history(store, analytics, actor, HistoryFilters(period), page=2, page_size=10)
                 if n == 0:
-                    export_history_csv(analytics, actor, HistoryFilters(period), out / "x.csv")
+                    export_history_csv(store, analytics, actor, HistoryFilters(period), out / "x.csv")
                 reads[0] += 1
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -92,7 +97,8 @@ def test_ui_and_scheduler_processes_run_at_once_without_a_lock_error(store, data
     env = _env(tmp_path, store)
     (tmp_path / "scheduler.py").write_text(SCHEDULER)
     (tmp_path / "ui.py").write_text(UI)
-    ui = subprocess.Popen([sys.executable, str(tmp_path / "ui.py"), str(analytics.directory), str(dataset.a.id), "12"],
+    ui = subprocess.Popen([sys.executable, str(tmp_path / "ui.py"), store.database_url, str(analytics.directory),
+                           str(dataset.a.id), str(dataset.a.pm_user_id), "12"],
                           cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     scheduler = subprocess.Popen([sys.executable, str(tmp_path / "scheduler.py"), store.database_url,
                                   str(analytics.directory), now.isoformat(), "12"],

@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from core.analytics import reader_process as rp
+from core.analytics.batches import TABLE_NAMES, read_batch
 from core.analytics.snapshots import AnalyticsStore
-from core.analytics.source import TABLE_NAMES, read_batch
 from core.analytics.sync import rebuild, sync
 from core.store.models import Order, Payout
 from core.store.database import Store
-from tests.core.analytics.dataset import advance_randomly, build_dataset
-from tests.core.analytics.test_sync import assert_same, contents
+from tests.core.analytics.dataset import advance_randomly, assert_same, build_dataset, contents
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from datetime import timedelta, timezone
 import pyarrow as pa
 from sqlalchemy import select
 
-from core.analytics import source
-from core.analytics.source import SCHEMAS, read_batch
+from core.analytics.batches import TABLE_NAMES, read_batch
+from core.analytics.source import SCHEMAS
 from core.store.models import Buyer, Order, Product
 
 AWKWARD_NAMES = [
@@ -47,7 +47,7 @@ def test_awkward_text_arrives_exactly_as_stored(store, dataset):
 def test_each_table_comes_in_the_canonical_schema_with_nulls_kept(store, dataset, now):
     batch = read_batch(store.database_url, None)
 
-    for name in source.TABLE_NAMES:
+    for name in TABLE_NAMES:
         assert getattr(batch, name).schema == SCHEMAS[name], name
     orders = batch.orders.to_pylist()
     with store.reading() as session:

@@ -11,40 +11,14 @@ import duckdb
 import pytest
 from sqlalchemy import select
 
-from core.analytics.queries import Period, load_dashboard
+from core.analytics.dashboard import load_dashboard
+from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsBusy, AnalyticsStore
-from core.analytics.sync import (
-    ORDER_TABLE_COLUMNS,
-    SAFETY_WINDOW,
-    rebuild,
-    sync,
-    make_sync_rule,
-)
+from core.analytics.sync import SAFETY_WINDOW, make_sync_rule, rebuild, sync
+from core.analytics.tables import ORDER_TABLE_COLUMNS
 from core.domain import OrderStatus, PayoutStatus
 from core.store.models import Order, Payout
-from tests.core.analytics.dataset import advance_randomly
-
-TABLES = {
-    "orders": "SELECT * EXCLUDE (utc_offset_min) FROM orders ORDER BY id",
-    "sales_lines": "SELECT * FROM sales_lines ORDER BY item_id",
-    "warehouses": "SELECT * FROM warehouses ORDER BY id",
-    "products": "SELECT * FROM products ORDER BY id",
-    "buyers": "SELECT * FROM buyers ORDER BY id",
-    "companies": "SELECT * FROM companies ORDER BY id",
-    "open_orders": "SELECT * FROM open_orders ORDER BY id",
-}
-
-
-def contents(analytics: AnalyticsStore) -> dict[str, list[tuple]]:
-    with analytics.reading() as snap:
-        return {name: snap.con.execute(sql).fetchall() for name, sql in TABLES.items()}
-
-
-def assert_same(left: dict, right: dict) -> None:
-    for name in TABLES:
-        assert len(left[name]) == len(right[name]), name
-        for a, b in zip(left[name], right[name]):
-            assert a == b, f"{name}: {a} != {b}"
+from tests.core.analytics.dataset import advance_randomly, assert_same, contents
 
 
 def order_row(analytics: AnalyticsStore, order_id: int):
@@ -190,7 +164,7 @@ def test_readers_never_see_a_half_written_snapshot(store, dataset, analytics, no
     def reader():
         while not stop.is_set():
             try:
-                dash = load_dashboard(analytics, dataset.a.actor(), period)
+                dash = load_dashboard(store, analytics, dataset.a.actor(), period)
                 k = {x.key: x.value for x in dash.kpis}
                 assert k["revenue"] == k["payouts_pending"] + k["payouts_paid"]
                 reads.append(dash.info.generation)

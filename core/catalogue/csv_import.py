@@ -1,99 +1,39 @@
-"""The catalogue as a CSV file: export it, edit it in a spreadsheet, import it back.
+"""Importing the catalogue from CSV: `preview_import` (check the whole file, say what importing it
+would do, write nothing), then `import_catalogue` (check again and apply it, all rows or none).
 
-One row per product × warehouse, with the columns of CSV_COLUMNS; a product stocked nowhere has
-one row with the warehouse, on hand and price left empty. The file is UTF-8 with a header line.
-
-Export neutralises every cell that a spreadsheet would run as a formula (one starting with
-= + - @, a tab or a carriage return) by putting a single quote in front; import takes that quote
-off again, so a file goes out and comes back unchanged.
-
-Import is checked row by row before anything is written: every bad row is reported with its
-line number and reason, and nothing is applied unless every row is valid. It then runs in one
-unit of work through the same planning and guarded writes as the stock & price grid
-(core.catalogue), so large price changes need the same explicit confirmation, every price change
-reaches the price history (source "csv import"), and a reservation that lands meanwhile fails the
-import cleanly instead of overselling. New products and stock levels are created as needed.
+Every row is checked before anything is written: every bad row is reported with its line number
+and reason (ImportRejected), and nothing is applied unless every row is valid. The import then
+runs in one unit of work through the same planning and guarded writes as the stock & price grid
+(core.catalogue.planning, core.catalogue.saving), so large price changes need the same explicit
+confirmation, every price change reaches the price history (source "csv import"), and a
+reservation that lands meanwhile fails the import cleanly instead of overselling. New products
+and stock levels are created as needed. Reading the file is core.catalogue.csv_format's.
 """
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from core.acting import authorize
-from core.acting import Actor, require_role
-from core.catalogue.catalogue import DEFAULT_UNIT, PM, SETTABLE_STATUSES, SOURCE_CSV, CatalogueSnapshot, ChangePreview, ProductDetails, ProductRef, StockChange, StockEdit, audit_entry, clean_details, format_count, load_snapshot, normalise_sku, plan_stock_changes, refuse_unconfirmed, write_stock_changes, writing
-from core.clock import require_aware
+from core.acting import Actor, acting, require_role
+from core.catalogue.csv_format import CsvFile, CsvRow, Progress, no_progress, read_csv
+from core.catalogue.planning import (CatalogueSnapshot, ChangePreview, ProductRef, StockChange, StockEdit,
+                                     load_snapshot, plan_stock_changes, refuse_unconfirmed)
+from core.catalogue.rules import (ADDED_AT_THE_SAME_MOMENT, DEFAULT_UNIT, PM, SOURCE_CSV, ProductDetails,
+                                  clean_details, format_count, normalise_sku)
+from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput
-from core.store.models import Product, StockLevel, Warehouse
 from core.store.database import Store
+from core.store.models import Product
 
-CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-MAX_IMPORT_ROWS = 20_000
-#: What a spreadsheet takes for the start of a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-Progress = Callable[[float, str], None]
+IMPORT = "import the catalogue"
 
 
-def _quiet(_fraction: float, _text: str) -> None:
-    pass
-
-
-# --- Export ----------------------------------------------------------------------------------------
-
-def neutralise(cell: object) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def export_filename(actor: Actor, now: datetime) -> str:
-    """catalogue-DEMO01-2026-11-26.csv (the date in Jakarta: the bank's business day)."""
-    day = require_aware(now).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
-    return f"catalogue-{actor.company_code}-{day}.csv"
-
-
-def export_catalogue(store: Store, actor: Actor, *, include_deleted: bool = False,
-                     on_progress: Progress = _quiet) -> bytes:
-    """The catalogue with stock and prices as CSV bytes (UTF-8, header first), by SKU and warehouse."""
-    require_role(actor, PM, doing="export the catalogue")
-    on_progress(0.0, "Reading the catalogue…")
-    rows = _export_rows(store, actor, include_deleted)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for done, row in enumerate(rows, 1):
-        writer.writerow([neutralise(cell) for cell in row])
-        if done % 1000 == 0:
-            on_progress(done / len(rows), f"Writing row {format_count(done)} of {format_count(len(rows))}…")
-    on_progress(1.0, f"{format_count(len(rows))} rows exported.")
-    return out.getvalue().encode("utf-8")
-
-
-def _export_rows(store: Store, actor: Actor, include_deleted: bool) -> list[tuple]:
-    statuses = list(ProductStatus) if include_deleted else list(SETTABLE_STATUSES)
-    with store.reading() as session:
-        authorize(session, actor, PM, doing="export the catalogue")  # role, and the user may still act
-        rows = session.execute(
-            select(Product.sku, Product.name, Product.unit, Product.description, Product.status, Warehouse.code,
-                   StockLevel.on_hand, StockLevel.price)
-            .outerjoin(StockLevel, StockLevel.product_id == Product.id)
-            .outerjoin(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(Product.company_id == actor.company_id, Product.status.in_(statuses))
-            .order_by(Product.sku, Warehouse.code)).all()
-    return [(sku, name, unit, description or "", str(status), code or "", "" if on_hand is None else on_hand,
-             "" if price is None else price) for sku, name, unit, description, status, code, on_hand, price in rows]
-
-
-# --- Import: what people get back ----------------------------------------------------------------
+# --- What people get back ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -155,103 +95,7 @@ class ImportSummary:
                 f"({format_count(self.new_products)} new products, {format_count(self.price_changes)} price changes).")
 
 
-# --- Import: reading the file ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CsvRow:
-    line: int
-    cells: dict[str, str]
-    field_count: int
-
-
-@dataclass(frozen=True)
-class CsvFile:
-    rows: list[CsvRow]
-    header_size: int
-    ignored_columns: tuple[str, ...]
-
-
-def read_csv(data: bytes, filename: str) -> CsvFile:
-    """The rows of an uploaded file, or InvalidInput saying in one sentence why it cannot be read."""
-    name = str(filename or "the file")
-    _check_file(data, name)
-    text = _decode(data, name)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InvalidInput(f"{name!r} has no header line; the first line must name the columns: "
-                           f"{', '.join(CSV_COLUMNS)}.", field="file")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","  # Excel in some locales writes ;
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-        columns = _check_header(header, name)
-        rows = _read_rows(reader, columns, name)
-    except csv.Error as exc:
-        raise InvalidInput(f"{name!r} cannot be read as CSV near line {reader.line_num}: {exc}.",
-                           field="file") from None
-    ignored = tuple(c for c in header if c and c not in CSV_COLUMNS)
-    return CsvFile(rows, len(header), ignored)
-
-
-def _check_file(data: bytes, name: str) -> None:
-    if not name.lower().endswith(".csv"):
-        raise InvalidInput(f"{name!r} is not a CSV file. Save your sheet as 'CSV UTF-8 (comma delimited)' "
-                           "and upload the .csv file.", field="file")
-    if not data:
-        raise InvalidInput(f"{name!r} is empty.", field="file")
-    if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-                           f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files.", field="file")
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InvalidInput(f"{name!r} is an Excel workbook renamed .csv, not a CSV file. In Excel choose "
-                           "Save As → 'CSV UTF-8 (comma delimited)'.", field="file")
-
-
-def _decode(data: bytes, name: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{name!r} is not UTF-8 text (the first unreadable character is on line {line}). "
-                           "Save it as 'CSV UTF-8' and upload it again.", field="file") from None
-    if "\x00" in text:
-        raise InvalidInput(f"{name!r} contains binary data, not CSV text.", field="file")
-    return text
-
-
-def _check_header(header: list[str], name: str) -> dict[str, int]:
-    duplicates = sorted({c for c in header if c and header.count(c) > 1})
-    if duplicates:
-        raise InvalidInput(f"{name!r} names the column(s) {', '.join(duplicates)} more than once.", field="file")
-    missing = [c for c in CSV_COLUMNS if c not in header]
-    if missing:
-        raise InvalidInput(f"{name!r} is missing the column(s) {', '.join(missing)}. The first line must name the "
-                           f"columns: {', '.join(CSV_COLUMNS)}.", field="file")
-    return {column: header.index(column) for column in CSV_COLUMNS}
-
-
-def _read_rows(reader, columns: dict[str, int], name: str) -> list[CsvRow]:
-    rows: list[CsvRow] = []
-    line = reader.line_num + 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            if len(rows) >= MAX_IMPORT_ROWS:
-                raise InvalidInput(f"{name!r} has more than {format_count(MAX_IMPORT_ROWS)} rows; the limit is "
-                                   f"{format_count(MAX_IMPORT_ROWS)}. Split it into smaller files.", field="file")
-            cells = {c: _unneutralise(record[i]) if i < len(record) else "" for c, i in columns.items()}
-            rows.append(CsvRow(line, cells, len(record)))
-        line = reader.line_num + 1  # a quoted cell may span lines: the next record starts after this one
-    if not rows:
-        raise InvalidInput(f"{name!r} has a header but no rows to import.", field="file")
-    return rows
-
-
-def _unneutralise(cell: str) -> str:
-    """Undo export's protective quote ("'=SUM" → "=SUM"), so a round trip changes nothing."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-
-
-# --- Import: checking every row ------------------------------------------------------------------
+# --- Checking every row ------------------------------------------------------------------
 
 @dataclass
 class _ProductPlan:
@@ -378,19 +222,18 @@ def _counts(plan: _Plan) -> dict[str, int]:
     return {kind: values.count(kind) for kind in ("created", "updated", "unchanged")}
 
 
-# --- Import: the two steps -----------------------------------------------------------------------
+# --- The two steps -----------------------------------------------------------------------
 
 def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
-                   on_progress: Progress = _quiet) -> ImportPreview:
+                   on_progress: Progress = no_progress) -> ImportPreview:
     """Read and check the whole file; say what importing it would do, and which price changes are
     large (to be confirmed). Raises InvalidInput for an unreadable file and ImportRejected listing
     every bad row. Writes nothing."""
-    require_role(actor, PM, doing="import the catalogue")
+    require_role(actor, PM, doing=IMPORT)
     on_progress(0.0, "Reading the file…")
     parsed = read_csv(data, filename)
     on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
-    with store.reading() as session:
-        authorize(session, actor, PM, doing="import the catalogue")  # role, and the user may still act
+    with acting(store, actor, PM, doing=IMPORT, write=False) as (session, _, _now):
         plan = _check_rows(load_snapshot(session, actor.company_id), parsed, on_progress)
     on_progress(1.0, "Checked.")
     counts = _counts(plan)
@@ -402,16 +245,15 @@ def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
 
 
 def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now: datetime, *,
-                     confirmed_large: Iterable[tuple] = frozenset(), on_progress: Progress = _quiet) -> ImportSummary:
+                     confirmed_large: Iterable[tuple] = frozenset(),
+                     on_progress: Progress = no_progress) -> ImportSummary:
     """Check the file again and apply it in one unit of work: all rows or none. Refuses while any
     large price change is missing from `confirmed_large` (ImportPreview.large_keys)."""
-    require_role(actor, PM, doing="import the catalogue")
-    now = require_aware(now)
+    require_role(actor, PM, doing=IMPORT)
     on_progress(0.0, "Reading the file…")
     parsed = read_csv(data, filename)
     on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
-    with writing(store) as session:
-        authorize(session, actor, PM, doing="import the catalogue")  # role, and the user may still act
+    with acting(store, actor, PM, doing=IMPORT, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
         snapshot = load_snapshot(session, actor.company_id)
         plan = _check_rows(snapshot, parsed, on_progress)
         refuse_unconfirmed(plan.changes, confirmed_large)
@@ -421,8 +263,8 @@ def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now
                             on_progress=lambda f: on_progress(0.7 + 0.3 * f, "Saving stock and prices…"))
         summary = _summary(plan)
         audit_entry(session, actor, now, "catalogue.imported", target=str(filename)[:100], rows=summary.rows,
-               created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
-               price_changes=summary.price_changes)
+                    created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+                    price_changes=summary.price_changes)
     on_progress(1.0, "Imported.")
     return summary
 

@@ -1,0 +1,364 @@
+"""The dashboard: sales, payouts, fulfilment health and the orders waiting for the seller, for one
+company and a period, optionally one warehouse, all from one snapshot. Only a Product Manager in
+good standing sees it (core.analytics.scope), and every query is filtered by their company.
+
+Dates are *local* calendar dates at each order's warehouse (WIB, WITA or WIT); timestamps come back
+as aware UTC datetimes, and the warehouse's zone travels with them so callers can show local time.
+
+Which date each section filters on:
+- revenue, orders, average order value, units, payouts, the daily trend, top products and revenue
+  per warehouse: the day the order was COMPLETED (`completed_day`), as the transaction history;
+- the status funnel and fulfilment health: the day the order was PLACED (`placed_day`).
+
+Health definitions (orders placed in the period):
+- acceptance rate = accepted / (accepted + rejected + auto-cancelled), among orders that got a
+  decision; accepted = `accepted_at` set; auto-cancelled = CANCELLED with CANCELLED_BY_SYSTEM;
+- auto-cancellation rate = auto-cancelled / orders placed;
+- on-time packing = `packed_at <= pack_deadline`, over orders packed;
+- on-time delivery = `delivered_at <= delivery_deadline`, over orders delivered;
+- complaint rate = orders with a complaint / orders shipped;
+- refunds = count and amount of refunds; refund rate = refunds / orders shipped;
+- median time to accept = median(`accepted_at - placed_at`), in hours.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from core.acting import Actor
+from core.analytics.scope import (
+    Period,
+    Scope,
+    WarehouseOption,
+    as_int,
+    as_utc,
+    check_product_manager,
+    query_warehouses,
+    resolve_scope,
+    timed,
+)
+from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
+from core.domain import OrderStatus
+from core.orders.lifecycle import SELLER_DEADLINES, WAITING
+from core.store.database import Store
+
+TOP_PRODUCTS = 10
+NEEDS_ACTION_LIMIT = 10
+
+#: Targets for fulfilment health, as marketplaces publish them for their sellers.
+#: direction "min": the value should be at least the target; "max": at most.
+HEALTH_TARGETS: dict[str, tuple[float, str]] = {
+    "acceptance_rate": (0.95, "min"),
+    "auto_cancellation_rate": (0.02, "max"),
+    "on_time_packing_rate": (0.95, "min"),
+    "on_time_delivery_rate": (0.95, "min"),
+    "complaint_rate": (0.02, "max"),
+    "refund_rate": (0.01, "max"),
+    "median_hours_to_accept": (4.0, "max"),
+}
+
+#: What the seller must do for an open order (the snapshot's open_orders table holds, for each,
+#: the deadline that matters: confirm, pack, delivery or complaint deadline; see core.analytics.tables).
+ACTION_LABELS: dict[str, str] = {status.value: WAITING[status].next.capitalize() for status in SELLER_DEADLINES}
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    value: int
+    previous: int
+    unit: str  # "rupiah" or "count"
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period; None when there is nothing to compare."""
+        if self.previous == 0:
+            return None
+        return (self.value - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: date
+    revenue: int
+    orders: int
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ProductSales:
+    product_id: int
+    sku: str
+    name: str
+    units: int
+    revenue: int
+
+
+@dataclass(frozen=True)
+class WarehouseRevenue:
+    code: str
+    name: str
+    zone_abbr: str
+    revenue: int
+    orders: int
+
+
+@dataclass(frozen=True)
+class HealthMetric:
+    key: str
+    label: str
+    value: float | None  # a share (0..1) or hours; None when nothing to measure
+    target: float
+    direction: str  # "min" or "max"
+    unit: str  # "share" or "hours"
+    numerator: int | None
+    denominator: int | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.target if self.direction == "min" else self.value <= self.target
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    order_id: int
+    order_number: str
+    status: str
+    action: str
+    deadline: datetime  # UTC
+    warehouse_code: str
+    time_zone: str
+    zone_abbr: str
+    buyer_name: str
+    total_amount: int
+
+    def overdue(self, now: datetime) -> bool:
+        return self.deadline <= now
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    info: SnapshotInfo
+    period: Period
+    previous_period: Period
+    warehouse_code: str | None
+    kpis: list[Kpi]
+    trend: list[TrendPoint]
+    funnel: list[FunnelStage]
+    status_counts: dict[str, int]
+    top_products: list[ProductSales]
+    warehouse_revenue: list[WarehouseRevenue]
+    health: list[HealthMetric]
+    refunds_count: int
+    refunds_amount: int
+    needs_action: list[ActionItem]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- dashboard queries
+# Each takes an open snapshot connection and a Scope; bench/analytics.py times them one by one.
+
+
+def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
+    where, params = scope.where()
+    previous = period.previous()
+    params.update(ps=previous.start, pe=previous.end, cs=period.start, ce=period.end)
+    row = con.execute(f"""
+        SELECT
+          sum(total_amount) FILTER (WHERE completed_day >= $cs), count(*) FILTER (WHERE completed_day >= $cs),
+          sum(item_count) FILTER (WHERE completed_day >= $cs),
+          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PENDING'),
+          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PAID'),
+          sum(total_amount) FILTER (WHERE completed_day <= $pe), count(*) FILTER (WHERE completed_day <= $pe),
+          sum(item_count) FILTER (WHERE completed_day <= $pe),
+          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PENDING'),
+          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PAID')
+        FROM orders
+        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $ps AND $ce
+    """, params).fetchone()
+    cur = [as_int(v) for v in row[:5]]
+    prev = [as_int(v) for v in row[5:]]
+    aov = cur[0] // cur[1] if cur[1] else 0
+    prev_aov = prev[0] // prev[1] if prev[1] else 0
+    return [
+        Kpi("revenue", "Completed revenue", cur[0], prev[0], "rupiah"),
+        Kpi("orders", "Completed orders", cur[1], prev[1], "count"),
+        Kpi("average_order_value", "Average order value", aov, prev_aov, "rupiah"),
+        Kpi("units", "Units sold", cur[2], prev[2], "count"),
+        Kpi("payouts_pending", "Payouts pending", cur[3], prev[3], "rupiah"),
+        Kpi("payouts_paid", "Payouts paid", cur[4], prev[4], "rupiah"),
+    ]
+
+
+def query_trend(con, scope: Scope, period: Period) -> list[TrendPoint]:
+    where, params = scope.where()
+    params.update(cs=period.start, ce=period.end)
+    rows = con.execute(f"""
+        SELECT completed_day, sum(total_amount), count(*) FROM orders
+        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
+        GROUP BY completed_day
+    """, params).fetchall()
+    by_day = {day: (int(revenue), int(count)) for day, revenue, count in rows}
+    return [TrendPoint(day, *by_day.get(day, (0, 0)))
+            for day in (period.start + timedelta(days=n) for n in range(period.days))]
+
+
+_FUNNEL = (("placed", "Placed"), ("accepted", "Accepted"), ("packed", "Packed"), ("shipped", "Shipped"),
+           ("delivered", "Delivered"), ("completed", "Completed"))
+
+
+def query_funnel_health(con, scope: Scope, period: Period) -> tuple[list[FunnelStage], dict[str, int],
+                                                                      list[HealthMetric], int, int]:
+    where, params = scope.where()
+    params.update(s=period.start, e=period.end)
+    statuses = [status.value for status in OrderStatus]
+    status_sql = ", ".join(f"count(*) FILTER (WHERE status = '{s}')" for s in statuses)
+    row = con.execute(f"""
+        SELECT count(*), count(accepted_at), count(packed_at), count(shipped_at), count(delivered_at),
+               count(*) FILTER (WHERE status = 'COMPLETED'),
+               count(*) FILTER (WHERE status = 'REJECTED'),
+               count(*) FILTER (WHERE status = 'CANCELLED' AND failure_kind = 'CANCELLED_BY_SYSTEM'),
+               count(*) FILTER (WHERE packed_at <= pack_deadline),
+               count(*) FILTER (WHERE delivered_at <= delivery_deadline),
+               count(*) FILTER (WHERE has_complaint),
+               count(refund_amount), sum(refund_amount),
+               median(CAST(epoch_us(accepted_at) - epoch_us(placed_at) AS DOUBLE)),
+               {status_sql}
+        FROM orders
+        WHERE {where} AND placed_day BETWEEN $s AND $e
+    """, params).fetchone()
+    (placed, accepted, packed, shipped, delivered, completed, rejected, auto_cancelled, packed_on_time,
+     delivered_on_time, complained, refunds, refund_amount, median_us) = row[:14]
+    status_counts = {status: int(count) for status, count in zip(statuses, row[14:])}
+    funnel = [FunnelStage(key, label, int(value)) for (key, label), value in
+              zip(_FUNNEL, (placed, accepted, packed, shipped, delivered, completed))]
+
+    def share(key: str, label: str, numerator: int, denominator: int) -> HealthMetric:
+        target, direction = HEALTH_TARGETS[key]
+        value = numerator / denominator if denominator else None
+        return HealthMetric(key, label, value, target, direction, "share", int(numerator), int(denominator))
+
+    decided = accepted + rejected + auto_cancelled
+    target, direction = HEALTH_TARGETS["median_hours_to_accept"]
+    health = [
+        share("acceptance_rate", "Acceptance rate", accepted, decided),
+        share("auto_cancellation_rate", "Auto-cancellation rate", auto_cancelled, placed),
+        share("on_time_packing_rate", "On-time packing rate", packed_on_time, packed),
+        share("on_time_delivery_rate", "On-time delivery rate", delivered_on_time, delivered),
+        share("complaint_rate", "Complaint rate", complained, shipped),
+        share("refund_rate", "Refund rate", refunds, shipped),
+        HealthMetric("median_hours_to_accept", "Median time to accept",
+                     median_us / 3_600_000_000 if median_us is not None else None, target, direction,
+                     "hours", None, int(accepted)),
+    ]
+    return funnel, status_counts, health, int(refunds), as_int(refund_amount)
+
+
+def query_top_products(con, scope: Scope, period: Period, limit: int = TOP_PRODUCTS) -> list[ProductSales]:
+    """By completed revenue; names and SKUs as the catalogue has them now (products are never
+    deleted from it, only marked DELETED), the lines' own snapshot if one ever is missing."""
+    where, params = scope.where("l")
+    params.update(cs=period.start, ce=period.end, n=limit)
+    rows = con.execute(f"""
+        WITH top AS (
+            SELECT product_id, sum(quantity) AS units, sum(line_total) AS revenue
+            FROM sales_lines l
+            WHERE {where} AND completed_day BETWEEN $cs AND $ce
+            GROUP BY product_id
+            ORDER BY revenue DESC, product_id
+            LIMIT $n
+        )
+        SELECT top.product_id, p.sku, p.name, units, revenue
+        FROM top LEFT JOIN products p ON p.id = top.product_id
+        ORDER BY revenue DESC, top.product_id
+    """, params).fetchall()
+    missing = [pid for pid, sku, *_ in rows if sku is None]
+    names = {}
+    if missing:
+        names = {pid: (sku, name) for pid, sku, name in con.execute(f"""
+            SELECT product_id, any_value(sku), any_value(product_name) FROM sales_lines
+            WHERE company_id = $c AND product_id IN ({", ".join(str(int(m)) for m in missing)}) GROUP BY product_id
+        """, {"c": scope.company_id}).fetchall()}
+    return [ProductSales(int(pid), sku or names.get(pid, ("", ""))[0], name or names.get(pid, ("", ""))[1],
+                         int(units), int(revenue))
+            for pid, sku, name, units, revenue in rows]
+
+
+def query_warehouse_revenue(con, scope: Scope, period: Period) -> list[WarehouseRevenue]:
+    where, params = scope.where("o")
+    params.update(cs=period.start, ce=period.end)
+    warehouse_filter = "AND w.id = $warehouse_id" if scope.warehouse_id is not None else ""
+    rows = con.execute(f"""
+        WITH totals AS (
+            SELECT warehouse_id, sum(total_amount) AS revenue, count(*) AS orders FROM orders o
+            WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
+            GROUP BY warehouse_id
+        )
+        SELECT w.code, w.name, w.zone_abbr, coalesce(t.revenue, 0), coalesce(t.orders, 0)
+        FROM warehouses w LEFT JOIN totals t ON t.warehouse_id = w.id
+        WHERE w.company_id = $company_id {warehouse_filter}
+        ORDER BY 4 DESC, w.code
+    """, params).fetchall()
+    return [WarehouseRevenue(code, name, abbr, int(revenue), int(orders)) for code, name, abbr, revenue, orders in rows]
+
+
+def query_needs_action(con, scope: Scope, limit: int = NEEDS_ACTION_LIMIT) -> list[ActionItem]:
+    where, params = scope.where("a")
+    params["n"] = limit
+    rows = con.execute(f"""
+        SELECT a.id, a.order_number, a.status, a.deadline, w.code, w.time_zone, w.zone_abbr,
+               coalesce(b.name, ''), a.total_amount
+        FROM (SELECT * FROM open_orders a WHERE {where} AND deadline IS NOT NULL
+              ORDER BY deadline, id LIMIT $n) a
+        LEFT JOIN warehouses w ON w.id = a.warehouse_id
+        LEFT JOIN buyers b ON b.id = a.buyer_id
+        ORDER BY a.deadline, a.id
+    """, params).fetchall()
+    return [ActionItem(int(oid), number, status, ACTION_LABELS[status], as_utc(deadline), code, zone, abbr,
+                       buyer, int(total))
+            for oid, number, status, deadline, code, zone, abbr, buyer, total in rows]
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+
+def company_warehouses(store: Store, analytics: AnalyticsStore, actor: Actor) -> list[WarehouseOption]:
+    """The company's warehouses, for the filter."""
+    check_product_manager(store, actor, doing="see the dashboard")
+    with analytics.reading() as snap:
+        return query_warehouses(snap.con, actor.company_id)
+
+
+def load_dashboard(store: Store, analytics: AnalyticsStore, actor: Actor, period: Period,
+                   warehouse_code: str | None = None) -> Dashboard:
+    """Every section of the dashboard, from one snapshot (so they agree with each other)."""
+    check_product_manager(store, actor, doing="see the dashboard")
+    timings: dict[str, float] = {}
+    with analytics.reading() as snap:
+        con = snap.con
+        scope = resolve_scope(con, actor.company_id, warehouse_code)
+        kpis = timed(timings, "kpis", query_kpis, con, scope, period)
+        trend = timed(timings, "trend", query_trend, con, scope, period)
+        funnel, status_counts, health, refunds, refund_amount = timed(
+            timings, "funnel_health", query_funnel_health, con, scope, period)
+        top = timed(timings, "top_products", query_top_products, con, scope, period)
+        per_warehouse = timed(timings, "warehouse_revenue", query_warehouse_revenue, con, scope, period)
+        actions = timed(timings, "needs_action", query_needs_action, con, scope)
+        return Dashboard(
+            info=snap.info, period=period, previous_period=period.previous(), warehouse_code=warehouse_code,
+            kpis=kpis, trend=trend, funnel=funnel, status_counts=status_counts, top_products=top,
+            warehouse_revenue=per_warehouse, health=health, refunds_count=refunds,
+            refunds_amount=refund_amount, needs_action=actions, timings_ms=timings,
+        )

@@ -1,0 +1,273 @@
+"""The transaction history: completed sales, one row per order line, filtered, totalled and paged,
+for one company; and the filtered set's SQL that the CSV export (core.analytics.export) shares.
+Only a Product Manager in good standing sees it (core.analytics.scope), and every query is filtered
+by their company.
+
+Rows are those of orders COMPLETED in the period, by the *local* date of completion at the order's
+warehouse (`completed_day`), newest completion first; times come back as aware UTC datetimes with
+the warehouse's offset and zone, so callers can show local time.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.acting import Actor, require_role
+from core.analytics.scope import (
+    Period,
+    Scope,
+    WarehouseOption,
+    as_int,
+    as_utc,
+    check_product_manager,
+    query_warehouses,
+    resolve_scope,
+    timed,
+)
+from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
+from core.domain import Role
+from core.errors import InvalidInput, NotFound
+from core.store.database import Store
+
+HISTORY_PAGE_SIZE = 50
+
+
+# --------------------------------------------------------------------------- inputs and results
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    period: Period
+    warehouse_code: str | None = None
+    product_sku: str | None = None
+    buyer_code: str | None = None
+    min_total: int | None = None  # order total, rupiah
+    max_total: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("min_total", "max_total"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise InvalidInput("Amounts are whole rupiah, zero or more.", field=name)
+        if self.min_total is not None and self.max_total is not None and self.min_total > self.max_total:
+            raise InvalidInput("The lowest order total must not be above the highest.", field="min_total")
+
+
+#: Where a row sits in the history's order (newest completion first): (completed_at, order_id, item_id).
+RowKey = tuple[datetime, int, int]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    key: RowKey
+    order_number: str
+    placed_at: datetime  # UTC
+    completed_at: datetime  # UTC
+    utc_offset_min: int
+    zone_abbr: str
+    warehouse_code: str
+    buyer_code: str
+    buyer_name: str
+    product_name: str
+    sku: str
+    quantity: int
+    unit_price: int
+    line_total: int
+
+    def local(self, at: datetime) -> datetime:
+        """A UTC time of this row at its warehouse (naive local wall time)."""
+        return (at + timedelta(minutes=self.utc_offset_min)).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class HistoryTotals:
+    lines: int
+    orders: int
+    units: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    info: SnapshotInfo
+    filters: HistoryFilters
+    rows: list[HistoryRow]
+    totals: HistoryTotals
+    page: int  # 1-based
+    page_size: int
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def first_key(self) -> RowKey | None:
+        return self.rows[0].key if self.rows else None
+
+    @property
+    def last_key(self) -> RowKey | None:
+        return self.rows[-1].key if self.rows else None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.totals.lines // self.page_size))
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    warehouses: list[WarehouseOption]
+    products: list[tuple[str, str]]  # (sku, name)
+    buyers: list[tuple[str, str]]  # (buyer_code, name)
+
+# --------------------------------------------------------------------------- the filtered set
+
+
+def history_where(con, company_id: int, filters: HistoryFilters, alias: str = "l") -> tuple[str, dict[str, Any]]:
+    """The WHERE clause of one company's filtered set (sales_lines), shared by the page and the export."""
+    scope = resolve_scope(con, company_id, filters.warehouse_code)
+    return filtered_lines_where(con, scope, filters, alias)
+
+
+def filtered_lines_where(con, scope: Scope, filters: HistoryFilters, alias: str = "l", *,
+                         orders_table: bool = False) -> tuple[str, dict[str, Any]]:
+    """The history's filters as SQL on sales_lines, or (`orders_table`) the same order-level
+    filters on the orders table (there is no product filter on an order)."""
+    where, params = scope.where(alias)
+    p = f"{alias}." if alias else ""
+    total = f"{p}total_amount" if orders_table else f"{p}order_total"
+    where += f" AND {p}completed_day BETWEEN $hs AND $he"
+    if orders_table:
+        where += f" AND {p}status = 'COMPLETED'"
+    params.update(hs=filters.period.start, he=filters.period.end)
+    if filters.product_sku:
+        if orders_table:
+            raise ValueError("a product filter selects lines, not orders")
+        ids = [row[0] for row in con.execute(
+            "SELECT id FROM products WHERE company_id = $c AND sku = $sku",
+            {"c": scope.company_id, "sku": filters.product_sku}).fetchall()]
+        if not ids:
+            raise NotFound(f"There is no product with SKU {filters.product_sku} in your catalogue.")
+        where += f" AND {p}product_id IN ({', '.join(str(int(i)) for i in ids)})"
+    if filters.buyer_code:
+        row = con.execute("SELECT id FROM buyers WHERE buyer_code = $b", {"b": filters.buyer_code}).fetchone()
+        if row is None:
+            raise NotFound(f"There is no buyer {filters.buyer_code}.")
+        where += f" AND {p}buyer_id = $buyer_id"
+        params["buyer_id"] = int(row[0])
+    if filters.min_total is not None:
+        where += f" AND {total} >= $min_total"
+        params["min_total"] = filters.min_total
+    if filters.max_total is not None:
+        where += f" AND {total} <= $max_total"
+        params["max_total"] = filters.max_total
+    return where, params
+
+
+def query_history_totals(con, where: str, params: dict, *, orders_where: str | None) -> HistoryTotals:
+    """Lines, units and amount of the filtered lines; orders counted in the orders table with the
+    same order-level filters (cheaper than distinct order ids), or, when a product filter keeps
+    only some lines of an order, as the distinct orders of the filtered lines."""
+    lines, units, amount, distinct = con.execute(f"""
+        SELECT count(*), sum(quantity), sum(line_total), {"NULL" if orders_where else "count(DISTINCT order_id)"}
+        FROM sales_lines l WHERE {where}
+    """, params).fetchone()
+    orders = distinct if orders_where is None else con.execute(
+        f"SELECT count(*) FROM orders o WHERE {orders_where}", params).fetchone()[0]
+    return HistoryTotals(as_int(lines), as_int(orders), as_int(units), as_int(amount))
+
+
+_NEWEST_FIRST = "completed_at DESC, order_id DESC, item_id"
+_OLDEST_FIRST = "completed_at, order_id, item_id DESC"
+# "After" a key in newest-first order, and "before" it; item_id runs the other way within an order.
+_AFTER = ("(completed_at < $kc OR (completed_at = $kc AND order_id < $ko)"
+          " OR (completed_at = $kc AND order_id = $ko AND item_id > $ki))")
+_BEFORE = ("(completed_at > $kc OR (completed_at = $kc AND order_id > $ko)"
+           " OR (completed_at = $kc AND order_id = $ko AND item_id < $ki))")
+
+
+def query_history_rows(con, where: str, params: dict, *, limit: int, offset: int = 0, total: int | None = None,
+                       after: RowKey | None = None, before: RowKey | None = None) -> list[HistoryRow]:
+    """One page, newest completion first. With `after`/`before` (the last/first row of the page
+    shown) it seeks from that row (keyset paging: as fast on page 5,000 as on page 1); otherwise
+    it skips `offset` rows, from whichever end of the set is nearer."""
+    params = {**params, "limit": limit}
+    reverse = False
+    if after is not None or before is not None:
+        kc, ko, ki = after if after is not None else before
+        params.update(kc=kc.replace(tzinfo=None) if kc.tzinfo else kc, ko=ko, ki=ki)
+        where = f"{where} AND {_AFTER if after is not None else _BEFORE}"
+        reverse = before is not None
+        params["offset"] = 0
+    elif total is not None and offset > total // 2:
+        reverse = True
+        params["offset"] = max(0, total - offset - limit)
+        params["limit"] = min(limit, total - offset)
+    else:
+        params["offset"] = offset
+    rows = con.execute(f"""
+        SELECT l.completed_at, l.order_id, l.item_id, l.order_number, l.placed_at, l.utc_offset_min, w.zone_abbr,
+               w.code, b.buyer_code, b.name, l.product_name, l.sku, l.quantity, l.unit_price, l.line_total
+        FROM (SELECT * FROM sales_lines l WHERE {where}
+              ORDER BY {_OLDEST_FIRST if reverse else _NEWEST_FIRST} LIMIT $limit OFFSET $offset) l
+        LEFT JOIN warehouses w ON w.id = l.warehouse_id
+        LEFT JOIN buyers b ON b.id = l.buyer_id
+        ORDER BY l.{_NEWEST_FIRST.replace(", ", ", l.")}
+    """, params).fetchall()
+    return [HistoryRow((completed, int(order_id), int(item_id)), number, as_utc(placed), as_utc(completed),
+                       int(offset_min or 0), abbr or "", code or "", buyer_code or "", buyer or "", product, sku,
+                       int(qty), int(price), int(total))
+            for (completed, order_id, item_id, number, placed, offset_min, abbr, code, buyer_code, buyer, product,
+                 sku, qty, price, total) in rows]
+
+# --------------------------------------------------------------------------- the page
+
+
+def load_history(store: Store, analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters, page: int = 1,
+                 page_size: int = HISTORY_PAGE_SIZE, *, after: RowKey | None = None,
+                 before: RowKey | None = None) -> HistoryPage:
+    """One page of completed sales (one row per order line) and the totals of the whole filtered set.
+
+    `page` is the page's number; for the page after (before) the one on screen pass also its last
+    (first) row's key as `after` (`before`): the page is then found by seeking, not by counting rows.
+    """
+    require_role(actor, Role.PRODUCT_MANAGER, doing="see the transaction history")
+    if page < 1:
+        raise InvalidInput("Pages are numbered from 1.", field="page")
+    if not 1 <= page_size <= 1000:
+        raise InvalidInput("A page holds between 1 and 1,000 rows.", field="page_size")
+    if after is not None and before is not None:
+        raise InvalidInput("Page from one side at a time.", field="page")
+    check_product_manager(store, actor, doing="see the transaction history")
+    timings: dict[str, float] = {}
+    with analytics.reading() as snap:
+        con = snap.con
+        scope = resolve_scope(con, actor.company_id, filters.warehouse_code)
+        where, params = filtered_lines_where(con, scope, filters)
+        orders_where = None if filters.product_sku else filtered_lines_where(con, scope, filters, "o",
+                                                                             orders_table=True)[0]
+        totals = timed(timings, "totals", lambda: query_history_totals(con, where, params,
+                                                                       orders_where=orders_where))
+        page_count = max(1, -(-totals.lines // page_size))
+        if page > page_count:
+            page, after, before = page_count, None, None
+        started = time.perf_counter()
+        rows = query_history_rows(con, where, params, limit=page_size, offset=(page - 1) * page_size,
+                                  total=totals.lines, after=after, before=before)
+        timings["rows"] = round((time.perf_counter() - started) * 1000, 3)
+        return HistoryPage(info=snap.info, filters=filters, rows=rows, totals=totals, page=page,
+                           page_size=page_size, timings_ms=timings)
+
+
+def history_options(store: Store, analytics: AnalyticsStore, actor: Actor) -> HistoryOptions:
+    """What the history filters offer: the company's warehouses, products, and buyers it sold to."""
+    check_product_manager(store, actor, doing="see the transaction history")
+    with analytics.reading() as snap:
+        con = snap.con
+        products = con.execute("SELECT sku, name FROM products WHERE company_id = $c ORDER BY name, sku",
+                               {"c": actor.company_id}).fetchall()
+        buyers = con.execute("""
+            SELECT buyer_code, name FROM buyers
+            WHERE id IN (SELECT DISTINCT buyer_id FROM orders WHERE company_id = $c AND status = 'COMPLETED')
+            ORDER BY name, buyer_code
+        """, {"c": actor.company_id}).fetchall()
+        return HistoryOptions(query_warehouses(con, actor.company_id),
+                              [(s, n) for s, n in products], [(c, n) for c, n in buyers])

@@ -1,0 +1,153 @@
+"""The warehouse list both roles read, and what the System Administrator does to warehouses: add,
+modify (name, address, time zone, delivery SLA), close and reopen.
+
+Each service is one unit of work through `acting`; typed input is checked after the role and
+before the store is touched. A refusal leaves the store unchanged.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.acting import Actor, acting, require_role
+from core.domain import Role, WarehouseStatus
+from core.errors import DomainError, InvalidInput
+from core.orders.lifecycle import OPEN_STATUSES
+from core.store.database import Store
+from core.store.models import Order, Product, StockLevel, Warehouse
+from core.warehouses.records import apply_change, described, own_warehouse, record, view_of, views_of
+from core.warehouses.rules import (
+    DEFAULT_PROCESSING_DAYS, DEFAULT_SLA_DAYS, NAMED_BLOCKERS, WarehouseUpdate, WarehouseView, check_hours,
+    check_sla, check_time_zone, clean_address, clean_code, clean_name, clean_operating_days, plural,
+)
+
+ADMIN = Role.SYSTEM_ADMINISTRATOR
+PM = Role.PRODUCT_MANAGER
+
+
+class ClosingRefused(DomainError):
+    """The warehouse still has open orders or reserved stock; the message names them."""
+
+    def __init__(self, message: str, open_orders: list[str], reserved: dict[str, int]):
+        super().__init__(message)
+        self.open_orders = open_orders
+        self.reserved = reserved
+
+
+# --- Reading (both roles) ------------------------------------------------------------------------
+
+def list_warehouses(store: Store, actor: Actor, now: datetime) -> list[WarehouseView]:
+    """The company's warehouses by code, open and closed, with open orders and reserved units."""
+    with acting(store, actor, ADMIN, PM, doing="see the warehouse list", now=now, write=False) as (session, _, now):
+        return views_of(session, actor, now)
+
+
+def get_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
+    with acting(store, actor, ADMIN, PM, doing="see a warehouse", now=now, write=False) as (session, _, now):
+        return view_of(session, actor, own_warehouse(session, actor, code), now)
+
+
+# --- Add and modify ------------------------------------------------------------------------------
+
+def _code_taken(code: str) -> InvalidInput:
+    return InvalidInput(f"Your company already has a warehouse with the code {code}; choose another code.",
+                        field="code")
+
+
+def add_warehouse(store: Store, actor: Actor, *, code: str, name: str, time_zone: str, opens_at: time,
+                  closes_at: time, operating_days, delivery_sla_days: int = DEFAULT_SLA_DAYS,
+                  address: str = "", now: datetime) -> WarehouseView:
+    """A new, open warehouse with the default processing time (2 business days); it observes
+    cuti bersama until the Product Manager says otherwise."""
+    require_role(actor, ADMIN, doing="add warehouses")
+    code, name, address = clean_code(code), clean_name(name), clean_address(address)
+    time_zone = check_time_zone(time_zone)
+    check_hours(opens_at, closes_at)
+    days, sla = clean_operating_days(operating_days), check_sla(delivery_sla_days)
+    with acting(store, actor, ADMIN, doing="add warehouses", now=now) as (session, _, now):
+        taken = session.scalar(select(Warehouse.id).where(Warehouse.company_id == actor.company_id,
+                                                          func.upper(Warehouse.code) == code))
+        if taken is not None:
+            raise _code_taken(code)
+        warehouse = Warehouse(company_id=actor.company_id, code=code, name=name, address=address, time_zone=time_zone,
+                              operating_days=days, opens_at=opens_at, closes_at=closes_at,
+                              processing_days=DEFAULT_PROCESSING_DAYS, delivery_sla_days=sla,
+                              observe_joint_leave=True, status=WarehouseStatus.OPEN, created_at=now, updated_at=now)
+        session.add(warehouse)
+        try:
+            session.flush()
+        except IntegrityError:  # a colleague added the same code a moment ago
+            raise _code_taken(code) from None
+        record(session, actor, now, "warehouse.added", code, settings=described(warehouse))
+        return view_of(session, actor, warehouse, now)
+
+
+def modify_warehouse(store: Store, actor: Actor, code: str, *, name: str, address: str, time_zone: str,
+                     delivery_sla_days: int, now: datetime) -> WarehouseUpdate:
+    """Change what the System Administrator owns: name, address, time zone and delivery SLA.
+    The code stays: orders, stock and the buyer app refer to the warehouse by it."""
+    require_role(actor, ADMIN, doing="modify warehouses")
+    values = {"name": clean_name(name), "address": clean_address(address),
+              "time_zone": check_time_zone(time_zone), "delivery_sla_days": check_sla(delivery_sla_days)}
+    with acting(store, actor, ADMIN, doing="modify warehouses", now=now) as (session, _, now):
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        return apply_change(session, actor, warehouse, values, now, "warehouse.modified")
+
+
+# --- Close and reopen ----------------------------------------------------------------------------
+
+def _named(items: list[str], total: int) -> str:
+    shown = ", ".join(items[:NAMED_BLOCKERS])
+    return f"{shown} and {total - NAMED_BLOCKERS} more" if total > NAMED_BLOCKERS else shown
+
+
+def _closing_blockers(session: Session, actor: Actor, warehouse: Warehouse) -> tuple[list[str], dict[str, int]]:
+    orders = list(session.scalars(
+        select(Order.order_number).where(Order.company_id == actor.company_id, Order.warehouse_id == warehouse.id,
+                                         Order.status.in_(OPEN_STATUSES))
+        .order_by(Order.placed_at, Order.id)))
+    reserved = dict(session.execute(
+        select(Product.sku, StockLevel.reserved).join(Product, Product.id == StockLevel.product_id)
+        .where(StockLevel.warehouse_id == warehouse.id, StockLevel.reserved > 0).order_by(Product.sku)).all())
+    return orders, reserved
+
+
+def _closing_refusal(code: str, orders: list[str], reserved: dict[str, int]) -> ClosingRefused:
+    reasons = []
+    if orders:
+        reasons.append(f"{plural(len(orders), 'open order')} ({_named(orders, len(orders))})")
+    if reserved:
+        stock = [f"{sku} ({plural(units, 'unit')})" for sku, units in reserved.items()]
+        reasons.append(f"reserved stock of {_named(stock, len(stock))}")
+    return ClosingRefused(
+        f"Warehouse {code} cannot be closed yet: it has {' and '.join(reasons)}. Finish these orders (or let them "
+        "end) first, then close it.", orders, reserved)
+
+
+def close_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
+    """Close a warehouse: it takes no new orders. Refused while it has open orders or reserved stock."""
+    with acting(store, actor, ADMIN, doing="close warehouses", now=now) as (session, _, now):
+        # Locked so two administrators, or a close and a reopen, cannot interleave.
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        if warehouse.status == WarehouseStatus.CLOSED:
+            raise InvalidInput(f"Warehouse {warehouse.code} is already closed.", field="status")
+        orders, reserved = _closing_blockers(session, actor, warehouse)
+        if orders or reserved:
+            raise _closing_refusal(warehouse.code, orders, reserved)
+        warehouse.status, warehouse.updated_at = WarehouseStatus.CLOSED, now
+        record(session, actor, now, "warehouse.closed", warehouse.code)
+        return view_of(session, actor, warehouse, now)
+
+
+def reopen_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
+    """A closed warehouse takes orders again, with the settings it had."""
+    with acting(store, actor, ADMIN, doing="reopen warehouses", now=now) as (session, _, now):
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        if warehouse.status == WarehouseStatus.OPEN:
+            raise InvalidInput(f"Warehouse {warehouse.code} is already open.", field="status")
+        warehouse.status, warehouse.updated_at = WarehouseStatus.OPEN, now
+        record(session, actor, now, "warehouse.reopened", warehouse.code)
+        return view_of(session, actor, warehouse, now)

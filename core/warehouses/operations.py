@@ -1,0 +1,111 @@
+"""How a warehouse works, set by the Product Manager: operating days, opening hours, processing
+time, cuti bersama and closure dates; and `calendar_of`, the operating calendar the order steps
+compute deadlines with.
+
+A change applies to orders from then on: a deadline is computed when an order enters the state
+it belongs to and is stored on the order, so no change here ever moves a stored deadline.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.acting import Actor, acting, require_role
+from core.domain import Role
+from core.errors import InvalidInput, NotFound
+from core.store.database import Store
+from core.store.models import Warehouse, WarehouseClosure
+from core.warehouses.business_time import OperatingCalendar, non_working_days
+from core.warehouses.records import apply_change, own_warehouse, record
+from core.warehouses.rules import (
+    Closure, WarehouseUpdate, check_hours, check_joint_leave, check_processing, clean_closure_reason,
+    clean_operating_days, closure_days, format_day, local_today,
+)
+
+PM = Role.PRODUCT_MANAGER
+
+
+def update_operations(store: Store, actor: Actor, code: str, *, operating_days, opens_at: time, closes_at: time,
+                      processing_days: int, observe_joint_leave: bool, now: datetime) -> WarehouseUpdate:
+    """How a warehouse works: the business days behind the deadlines of orders from now on."""
+    require_role(actor, PM, doing="change warehouse operations")
+    check_hours(opens_at, closes_at)
+    values = {"operating_days": clean_operating_days(operating_days), "opens_at": opens_at, "closes_at": closes_at,
+              "processing_days": check_processing(processing_days),
+              "observe_joint_leave": check_joint_leave(observe_joint_leave)}
+    with acting(store, actor, PM, doing="change warehouse operations", now=now) as (session, _, now):
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        return apply_change(session, actor, warehouse, values, now, "warehouse.operations_changed")
+
+
+# --- Closures ------------------------------------------------------------------------------------
+
+def add_closures(store: Store, actor: Actor, code: str, first_day: date, last_day: date | None, reason: str,
+                 now: datetime) -> list[date]:
+    """Mark local dates on which the warehouse does not work (stock-taking, renovation, a local
+    holiday). Dates already closed are left as they are. Returns the dates added."""
+    require_role(actor, PM, doing="plan warehouse closures")
+    reason = clean_closure_reason(reason)
+    with acting(store, actor, PM, doing="plan warehouse closures", now=now) as (session, _, now):
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        days = closure_days(first_day, last_day, local_today(warehouse.time_zone, now))
+        existing = set(session.scalars(select(WarehouseClosure.day).where(
+            WarehouseClosure.warehouse_id == warehouse.id, WarehouseClosure.day.in_(days))))
+        new_days = [d for d in days if d not in existing]
+        if not new_days:
+            when = (format_day(days[0]) if len(days) == 1
+                    else f"every day from {format_day(days[0])} to {format_day(days[-1])}")
+            raise InvalidInput(f"Warehouse {warehouse.code} is already closed on {when}.", field="day")
+        session.add_all(WarehouseClosure(warehouse_id=warehouse.id, day=d, reason=reason) for d in new_days)
+        warehouse.updated_at = now
+        record(session, actor, now, "warehouse.closure_added", warehouse.code,
+               days=[d.isoformat() for d in new_days], reason=reason)
+        return new_days
+
+
+def remove_closure(store: Store, actor: Actor, code: str, day: date, now: datetime) -> None:
+    """The warehouse works on `day` after all. Past closures stay, as the history of what was."""
+    with acting(store, actor, PM, doing="remove warehouse closures", now=now) as (session, _, now):
+        warehouse = own_warehouse(session, actor, code, lock=True)
+        closure = session.scalar(select(WarehouseClosure).where(WarehouseClosure.warehouse_id == warehouse.id,
+                                                                WarehouseClosure.day == day))
+        if closure is None:
+            raise NotFound(f"Warehouse {warehouse.code} has no closure on {format_day(day)}.")
+        if day < local_today(warehouse.time_zone, now):
+            raise InvalidInput(f"The closure on {format_day(day)} has already passed and is kept as history.",
+                               field="day")
+        session.delete(closure)
+        warehouse.updated_at = now
+        record(session, actor, now, "warehouse.closure_removed", warehouse.code, day=day.isoformat(),
+               reason=closure.reason)
+
+
+def joint_leave_days(first_day: date, last_day: date) -> list[Closure]:
+    """The national joint-leave days (cuti bersama) between two dates, with their names: what a
+    warehouse that observes them skips on top of the public holidays."""
+    def calendar(observe: bool) -> OperatingCalendar:
+        return OperatingCalendar("Asia/Jakarta", frozenset({0}), time(8), time(17), observe_joint_leave=observe)
+
+    days: list[Closure] = []
+    for year in range(first_day.year, last_day.year + 1):
+        with_leave, without = non_working_days(calendar(True), year), non_working_days(calendar(False), year)
+        days += [Closure(d, name) for d, name in with_leave.items() if d not in without and first_day <= d <= last_day]
+    return days
+
+
+# --- The calendar the business-time rules read ---------------------------------------------------
+
+def calendar_of(session: Session, warehouse: Warehouse) -> OperatingCalendar:
+    """The warehouse's operating calendar as it is now, closures included (read in the caller's
+    unit of work)."""
+    closures = session.scalars(select(WarehouseClosure.day).where(WarehouseClosure.warehouse_id == warehouse.id))
+    return OperatingCalendar(
+        time_zone=warehouse.time_zone,
+        operating_weekdays=frozenset(int(day) for day in warehouse.operating_days.split(",") if day != ""),
+        opens=warehouse.opens_at,
+        closes=warehouse.closes_at,
+        closures=frozenset(closures),
+        observe_joint_leave=warehouse.observe_joint_leave,
+    )

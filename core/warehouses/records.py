@@ -1,0 +1,108 @@
+"""Finding, showing and changing a warehouse inside a unit of work the caller already holds.
+
+Every helper here takes the caller's `session` first and reaches only the actor's own company's
+warehouses: another company's warehouse is "not found". Every change is audited in the same
+transaction, in words ("delivery SLA: 3 calendar days → 5 calendar days").
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.acting import Actor
+from core.accounts import audit
+from core.domain import ActorKind, WarehouseStatus
+from core.errors import NotFound
+from core.orders.lifecycle import OPEN_STATUSES
+from core.store.models import Order, StockLevel, Warehouse, WarehouseClosure
+from core.warehouses.business_time import zone_abbreviation
+from core.warehouses.rules import Closure, WarehouseUpdate, WarehouseView, days_label, local_today, plural
+
+
+def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = False) -> Warehouse:
+    """The actor's company's warehouse with this code (any case), or NotFound."""
+    query = select(Warehouse).where(Warehouse.company_id == actor.company_id,
+                                    func.upper(Warehouse.code) == (code or "").strip().upper())
+    if lock:
+        query = query.with_for_update()
+    warehouse = session.scalar(query)
+    if warehouse is None:
+        raise NotFound(f"Warehouse {code} was not found among your company's warehouses.")
+    return warehouse
+
+
+def views_of(session: Session, actor: Actor, now: datetime, only_id: int | None = None) -> list[WarehouseView]:
+    """The company's warehouses by code (or just one), with open orders, reserved units and the
+    closures from today on."""
+    query = select(Warehouse).where(Warehouse.company_id == actor.company_id).order_by(Warehouse.code)
+    if only_id is not None:
+        query = query.where(Warehouse.id == only_id)
+    warehouses = session.scalars(query).all()
+    ids = [w.id for w in warehouses]
+    open_orders = dict(session.execute(
+        select(Order.warehouse_id, func.count()).where(Order.company_id == actor.company_id,
+                                                       Order.warehouse_id.in_(ids), Order.status.in_(OPEN_STATUSES))
+        .group_by(Order.warehouse_id)).all())
+    reserved = dict(session.execute(
+        select(StockLevel.warehouse_id, func.sum(StockLevel.reserved)).where(StockLevel.warehouse_id.in_(ids))
+        .group_by(StockLevel.warehouse_id)).all())
+    closures: dict[int, list[Closure]] = {}
+    for row in session.scalars(select(WarehouseClosure).where(WarehouseClosure.warehouse_id.in_(ids))
+                               .order_by(WarehouseClosure.day)):
+        closures.setdefault(row.warehouse_id, []).append(Closure(row.day, row.reason))
+    return [_view(w, open_orders.get(w.id, 0), int(reserved.get(w.id) or 0), closures.get(w.id, []), now)
+            for w in warehouses]
+
+
+def _view(w: Warehouse, open_orders: int, reserved: int, closures: list[Closure], now: datetime) -> WarehouseView:
+    today = local_today(w.time_zone, now)
+    return WarehouseView(
+        code=w.code, name=w.name, address=w.address or "", time_zone=w.time_zone, status=WarehouseStatus(w.status),
+        opens_at=w.opens_at, closes_at=w.closes_at,
+        operating_days=tuple(int(d) for d in w.operating_days.split(",") if d != ""),
+        processing_days=w.processing_days, delivery_sla_days=w.delivery_sla_days,
+        observe_joint_leave=w.observe_joint_leave, open_orders=open_orders, reserved_units=reserved,
+        updated_at=w.updated_at, closures=tuple(c for c in closures if c.day >= today),
+    )
+
+
+def view_of(session: Session, actor: Actor, warehouse: Warehouse, now: datetime) -> WarehouseView:
+    """One warehouse as the lists show it, with the session's pending changes in it."""
+    session.flush()
+    return views_of(session, actor, now, only_id=warehouse.id)[0]
+
+
+def record(session: Session, actor: Actor, now: datetime, action: str, code: str, **details) -> None:
+    """The audit entry of a change to warehouse `code`."""
+    audit.record(session, at=now, actor_kind=ActorKind.USER, actor=actor.label, company_id=actor.company_id,
+                 action=action, target=f"warehouse {code}", details=details or None)
+
+
+def described(w: Warehouse) -> dict[str, str]:
+    """Each setting of a warehouse in words, keyed by what people call it."""
+    return {
+        "name": w.name,
+        "address": w.address or "—",
+        "time zone": f"{w.time_zone} ({zone_abbreviation(w.time_zone)})",
+        "delivery SLA": plural(w.delivery_sla_days, "calendar day"),
+        "operating days": days_label([int(d) for d in w.operating_days.split(",") if d]),
+        "hours": f"{w.opens_at:%H:%M}–{w.closes_at:%H:%M}",
+        "processing time": plural(w.processing_days, "business day"),
+        "cuti bersama": "observed" if w.observe_joint_leave else "not observed",
+    }
+
+
+def apply_change(session: Session, actor: Actor, warehouse: Warehouse, values: dict, now: datetime,
+                 action: str) -> WarehouseUpdate:
+    """Set `values` on the warehouse; audit and return what changed (nothing written if nothing did)."""
+    before = described(warehouse)
+    for name, value in values.items():
+        setattr(warehouse, name, value)
+    after = described(warehouse)
+    changes = {what: (before[what], after[what]) for what in before if before[what] != after[what]}
+    if changes:
+        warehouse.updated_at = now
+        record(session, actor, now, action, warehouse.code, changes={k: list(v) for k, v in changes.items()})
+    return WarehouseUpdate(view_of(session, actor, warehouse, now), changes)
