@@ -54,6 +54,10 @@ else:
 navigation = st.navigation(pages)
 if check.actor is not None:
     _account_sidebar(check)
-session.sync_cookie()
+# The cookie component is drawn only while a cookie change is pending, and its answer reruns the
+# page: in a container drawn on every run, its coming and going never shifts the page's own
+# elements, so a form being filled in at that moment keeps what was typed.
+with st.container():
+    session.sync_cookie()
 session.show_notices()
 navigation.run()
