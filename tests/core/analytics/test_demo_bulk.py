@@ -16,7 +16,9 @@ from core.analytics.scope import Period
 from core.analytics.sync import sync
 from core.warehouses.business_time import OperatingCalendar, add_business_days
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo
-from core.demo.bulk import BusinessClock, _us, calendar_of_warehouse, generate_bulk
+from core.demo.bulk import generate_bulk
+from core.demo.bulk_clock import BusinessClock, to_micros
+from core.warehouses.operations import calendar_of
 from core.store.models import Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, StockLevel, User, Warehouse
 from core.acting import Actor
 from core.domain import Role
@@ -41,7 +43,7 @@ def _from_us(value: int) -> datetime:
        days=st.sampled_from([0, 0.5, 1, 2, 3, 5]))
 def test_the_vectorised_business_clock_agrees_with_business_time(which, offset_s, micros, days):
     start = START + timedelta(seconds=offset_s, microseconds=micros)
-    got = CLOCKS[which].add_days(np.array([_us(start)], dtype=np.int64), days)[0]
+    got = CLOCKS[which].add_days(np.array([to_micros(start)], dtype=np.int64), days)[0]
     assert _from_us(got) == add_business_days(CALENDARS[which], start, days)
 
 
@@ -53,7 +55,7 @@ def test_the_business_clock_agrees_on_opening_and_closing_instants():
 
                 start = datetime.combine(day, moment, ZoneInfo(cal.time_zone))
                 for days in (0, 1, 2):
-                    got = clock.add_days(np.array([_us(start)], dtype=np.int64), days)[0]
+                    got = clock.add_days(np.array([to_micros(start)], dtype=np.int64), days)[0]
                     assert _from_us(got) == add_business_days(cal, start, days), (cal.time_zone, start, days)
 
 
@@ -78,7 +80,7 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         complaints = {c.order_id: c for c in s.scalars(select(Complaint))}
         shipments = set(s.scalars(select(Shipment.order_id)))
         warehouses = {w.id: w for w in s.scalars(select(Warehouse))}
-        calendars = {w.id: calendar_of_warehouse(w) for w in warehouses.values()}
+        calendars = {w.id: calendar_of(s, w) for w in warehouses.values()}
         stock = {(lvl.warehouse_id, lvl.product_id): lvl for lvl in s.scalars(select(StockLevel))}
     assert len(orders) == bulk.orders == 3000
     assert Counter(str(o.status) for o in orders.values()) == Counter(bulk.by_status)
