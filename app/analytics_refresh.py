@@ -2,6 +2,7 @@
 the single writer, `python -m jobs.analytics sync`, run as a process of its own (the UI process never
 opens a DuckDB file for writing; the command takes the same writer lock as the scheduler, so it waits
 for a sync in progress rather than racing it), then reruns the page so it shows the new figures."""
+
 from __future__ import annotations
 
 import json
@@ -34,27 +35,39 @@ def refresh_now(actor: Actor, *, timeout_s: float = TIMEOUT_S) -> RefreshOutcome
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     try:
-        done = subprocess.run([sys.executable, "-m", "jobs.analytics", "sync", "--wait", str(int(timeout_s))],
-                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout_s + 30)
+        done = subprocess.run(
+            [sys.executable, "-m", "jobs.analytics", "sync", "--wait", str(int(timeout_s))],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s + 30,
+        )
     except subprocess.TimeoutExpired:
         raise DomainError("Refreshing the figures took too long; they will refresh with the next sweep.") from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["the sync failed"])[-1].removeprefix("kopra: ")
         raise DomainError(f"The figures could not be refreshed: {reason}")
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    return RefreshOutcome(int(summary["generation"]), int(summary["changed_orders"]),
-                          round(summary["total_ms"] / 1000, 2))
+    return RefreshOutcome(
+        int(summary["generation"]), int(summary["changed_orders"]), round(summary["total_ms"] / 1000, 2)
+    )
 
 
 def refresh_button(actor: Actor, key: str) -> None:
-    if st.button("Refresh now", key=key, icon=":material/refresh:",
-                 help="Bring the figures up to date with the latest orders (the scheduler does it every sweep)."):
+    if st.button(
+        "Refresh now",
+        key=key,
+        icon=":material/refresh:",
+        help="Bring the figures up to date with the latest orders (the scheduler does it every sweep).",
+    ):
         with st.spinner("Refreshing the figures…"):
             try:
                 outcome = refresh_now(actor)
             except DomainError as refused:
                 st.error(refused.message)
                 return
-        notify("success", f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, "
-                          f"{outcome.seconds} s).")
+        notify(
+            "success", f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, {outcome.seconds} s)."
+        )
         st.rerun()

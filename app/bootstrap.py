@@ -1,5 +1,6 @@
 """The UI process's wiring: core.bootstrap once per process, shared by every browser session
 (Streamlit's resource cache). Pages take the settings and stores from here, never build them."""
+
 from __future__ import annotations
 
 import streamlit as st

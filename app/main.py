@@ -5,6 +5,7 @@ one-time password, or an expired one): the change-password page only. Otherwise 
 role's menu (app.session.ROLE_PAGES); another role's pages are not registered, so their URLs do
 not exist for this user, and each page checks the role again when it loads.
 """
+
 from __future__ import annotations
 
 import sys

@@ -8,6 +8,7 @@ cookie plumbing (its CookieController and the CookieManager component under it),
 the browser: so the cookie cannot be HttpOnly, and it appears a moment after the page renders.
 What it holds is worthless once the server has ended the session.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,9 @@ from pathlib import Path
 import streamlit as st
 
 from app.bootstrap import get_settings, get_store
-from core.accounts import passwords
-from core.accounts import policy
-from core.accounts import sessions
-from core.acting import Actor
+from core.accounts import passwords, policy, sessions
 from core.accounts.sessions import SessionCheck
+from core.acting import Actor
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
@@ -63,6 +62,7 @@ CHANGE_PASSWORD_PAGE = PageSpec("change_password.py", "Change your password", ":
 
 # --- Notices that survive a rerun --------------------------------------------------------------
 
+
 def notify(kind: str, text: str) -> None:
     """Show `text` (kind: success, info, warning, error) on the next run, e.g. after st.rerun()."""
     st.session_state.setdefault(_NOTICES, []).append((kind, text))
@@ -74,6 +74,7 @@ def show_notices() -> None:
 
 
 # --- The cookie --------------------------------------------------------------------------------
+
 
 def _queue_cookie(kind: str, token: str | None = None, expires_at: datetime | None = None) -> None:
     # Each operation gets its own component key: a fresh iframe runs it and reports back once.
@@ -98,8 +99,7 @@ def sync_cookie() -> None:
     # The key would sign the library's JWT; we never let it write one (our cookie is opaque).
     cookies = CookieController(cookie_name=COOKIE_NAME, cookie_key=None, cookie_expiry_days=1)
     if kind == "set":
-        cookies.cookie_model.cookie_manager.set(COOKIE_NAME, token, key=key, expires_at=expires_at,
-                                                same_site="strict")
+        cookies.cookie_model.cookie_manager.set(COOKIE_NAME, token, key=key, expires_at=expires_at, same_site="strict")
     else:
         try:
             cookies.cookie_model.cookie_manager.delete(COOKIE_NAME, key=key)
@@ -116,6 +116,7 @@ def _cookie_token() -> str | None:
 
 
 # --- Resolving the session ---------------------------------------------------------------------
+
 
 def adopt(token: str, expires_at: datetime | None) -> None:
     """This browser now holds `token` (after a login or a password change)."""
@@ -220,12 +221,19 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
     """The change-own-password form (Settings, the forced change after login, the System
     Administrator's sidebar). after_change="rerun" moves on to the role's pages."""
     with st.form(key, clear_on_submit=True):
-        current = st.text_input("Current password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
-                                key=f"{key}_current")
-        new = st.text_input("New password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
-                            help=policy.PASSWORD_RULES_TEXT, key=f"{key}_new")
-        again = st.text_input("New password again", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
-                              key=f"{key}_again")
+        current = st.text_input(
+            "Current password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_current"
+        )
+        new = st.text_input(
+            "New password",
+            type="password",
+            max_chars=policy.PASSWORD_MAX_LENGTH,
+            help=policy.PASSWORD_RULES_TEXT,
+            key=f"{key}_new",
+        )
+        again = st.text_input(
+            "New password again", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_again"
+        )
         st.caption(policy.PASSWORD_RULES_TEXT)
         submitted = st.form_submit_button("Change password", type="primary")
     if not submitted:

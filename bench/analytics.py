@@ -12,6 +12,7 @@ Goals at 1,000,000 orders: each dashboard query < 30 ms, all of them < 150 ms, a
 < 50 ms, export >= 1.5 M rows/s, a sync of 10,000 changed orders < 250 ms, a rebuild < 10 s, the
 heaviest dashboard query >= 20x faster than on SQLite. Ends with one JSON line of the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,14 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.acting import Actor  # noqa: E402
+from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.dashboard import (  # noqa: E402
     load_dashboard,
     query_funnel_health,
@@ -39,20 +41,21 @@ from core.analytics.dashboard import (  # noqa: E402
     query_trend,
     query_warehouse_revenue,
 )
-from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.export import export_company_history_csv  # noqa: E402
 from core.analytics.history import HistoryFilters, load_history  # noqa: E402
 from core.analytics.reader_process import reader_process  # noqa: E402
 from core.analytics.scope import Period, Scope  # noqa: E402
 from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E402
 from core.analytics.sync import rebuild, sync  # noqa: E402
-from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
 from core.demo.bulk import generate_bulk  # noqa: E402
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
 from core.domain import Role  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
 
-OFFSET_SQL = ("CASE w.time_zone WHEN 'Asia/Jakarta' THEN '+7 hours' WHEN 'Asia/Makassar' THEN '+8 hours' "
-              "WHEN 'Asia/Jayapura' THEN '+9 hours' ELSE '+0 hours' END")
+OFFSET_SQL = (
+    "CASE w.time_zone WHEN 'Asia/Jakarta' THEN '+7 hours' WHEN 'Asia/Makassar' THEN '+8 hours' "
+    "WHEN 'Asia/Jayapura' THEN '+9 hours' ELSE '+0 hours' END"
+)
 
 
 def median_ms(fn, runs: int) -> tuple[float, object]:
@@ -82,42 +85,56 @@ def make_store(folder: Path, orders: int, fresh: bool) -> tuple[Store, datetime]
         made = json.loads(marker.read_text())
         print(f"store: reusing {folder} ({made['orders']:,} orders made {made['made_at']})")
         return store, datetime.fromisoformat(made["now"])
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     migrate(store)
     load_demo(store, seed=2026, now=now - timedelta(days=400), history_days=0)
     started = time.perf_counter()
-    result = generate_bulk(store, orders=orders, company_code=DEMO_COMPANY_CODE, seed=2026, now=now,
-                           progress=lambda line: print("  " + line, flush=True))
-    print(f"store: {result.orders:,} orders, {result.items:,} items, {result.events:,} events generated "
-          f"in {time.perf_counter() - started:.0f} s")
+    result = generate_bulk(
+        store,
+        orders=orders,
+        company_code=DEMO_COMPANY_CODE,
+        seed=2026,
+        now=now,
+        progress=lambda line: print("  " + line, flush=True),
+    )
+    print(
+        f"store: {result.orders:,} orders, {result.items:,} items, {result.events:,} events generated "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
     marker.write_text(json.dumps({"orders": orders, "now": now.isoformat(), "made_at": datetime.now().isoformat()}))
     return store, now
 
 
 def pm_actor(path: Path) -> Actor:
     with sqlite3.connect(path) as con:
-        company_id, = con.execute("SELECT id FROM companies WHERE company_code = ?", (DEMO_COMPANY_CODE,)).fetchone()
-        user_id, = con.execute("SELECT id FROM users WHERE company_id = ? AND user_code = 'pm'", (company_id,)).fetchone()
+        (company_id,) = con.execute("SELECT id FROM companies WHERE company_code = ?", (DEMO_COMPANY_CODE,)).fetchone()
+        (user_id,) = con.execute(
+            "SELECT id FROM users WHERE company_id = ? AND user_code = 'pm'", (company_id,)
+        ).fetchone()
     return Actor(user_id, company_id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
 
 
 def has_updated_at_index(path: Path) -> bool:
     with sqlite3.connect(path) as con:
-        return any("updated_at" in (sql or "") for _, sql in con.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"))
+        return any(
+            "updated_at" in (sql or "")
+            for _, sql in con.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"
+            )
+        )
 
 
 # --------------------------------------------------------------------------- the same queries on SQLite
 
 
 def ts(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def utc_bounds(start: date, end: date) -> tuple[str, str]:
     """A UTC range that holds every local day in [start, end] in any Indonesian zone (for the indexes)."""
-    lo = datetime.combine(start, datetime.min.time(), timezone.utc) - timedelta(hours=9)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), timezone.utc)
+    lo = datetime.combine(start, datetime.min.time(), UTC) - timedelta(hours=9)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
     return ts(lo), ts(hi)
 
 
@@ -131,31 +148,46 @@ class SqliteDashboard:
     def kpis(self):
         prev = self.period.previous()
         lo, hi = utc_bounds(prev.start, self.period.end)
-        row = self.con.execute(f"""
+        row = self.con.execute(
+            f"""
             SELECT sum(CASE WHEN d >= :cs THEN total_amount END), sum(CASE WHEN d >= :cs THEN 1 ELSE 0 END),
                    sum(CASE WHEN d >= :cs THEN item_count END),
-                   sum(CASE WHEN d >= :cs AND ps = 'PENDING' THEN pa END), sum(CASE WHEN d >= :cs AND ps = 'PAID' THEN pa END),
+                   sum(CASE WHEN d >= :cs AND ps = 'PENDING' THEN pa END),
+                   sum(CASE WHEN d >= :cs AND ps = 'PAID' THEN pa END),
                    sum(CASE WHEN d <= :pe THEN total_amount END), sum(CASE WHEN d <= :pe THEN 1 ELSE 0 END),
                    sum(CASE WHEN d <= :pe THEN item_count END),
-                   sum(CASE WHEN d <= :pe AND ps = 'PENDING' THEN pa END), sum(CASE WHEN d <= :pe AND ps = 'PAID' THEN pa END)
+                   sum(CASE WHEN d <= :pe AND ps = 'PENDING' THEN pa END),
+                   sum(CASE WHEN d <= :pe AND ps = 'PAID' THEN pa END)
             FROM (SELECT o.total_amount, o.item_count, date(o.completed_at, {OFFSET_SQL}) AS d, p.status AS ps,
                          p.amount AS pa
                   FROM orders o JOIN warehouses w ON w.id = o.warehouse_id LEFT JOIN payouts p ON p.order_id = o.id
                   WHERE o.company_id = :c AND o.status = 'COMPLETED' AND o.completed_at >= :lo AND o.completed_at < :hi)
             WHERE d BETWEEN :ps_ AND :ce
-        """, dict(c=self.c, cs=self.period.start.isoformat(), ce=self.period.end.isoformat(), pe=prev.end.isoformat(),
-                  ps_=prev.start.isoformat(), lo=lo, hi=hi)).fetchone()
+        """,
+            dict(
+                c=self.c,
+                cs=self.period.start.isoformat(),
+                ce=self.period.end.isoformat(),
+                pe=prev.end.isoformat(),
+                ps_=prev.start.isoformat(),
+                lo=lo,
+                hi=hi,
+            ),
+        ).fetchone()
         return [v or 0 for v in row]
 
     def trend(self):
         lo, hi = utc_bounds(self.period.start, self.period.end)
-        return self.con.execute(f"""
+        return self.con.execute(
+            f"""
             SELECT d, sum(total_amount), count(*) FROM (
                 SELECT o.total_amount, date(o.completed_at, {OFFSET_SQL}) AS d FROM orders o
                 JOIN warehouses w ON w.id = o.warehouse_id
                 WHERE o.company_id = :c AND o.status = 'COMPLETED' AND o.completed_at >= :lo AND o.completed_at < :hi)
             WHERE d BETWEEN :s AND :e GROUP BY d ORDER BY d
-        """, dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat())).fetchall()
+        """,
+            dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()),
+        ).fetchall()
 
     def funnel_health(self):
         lo, hi = utc_bounds(self.period.start, self.period.end)
@@ -163,49 +195,66 @@ class SqliteDashboard:
                    WHERE o.company_id = :c AND o.placed_at >= :lo AND o.placed_at < :hi
                      AND date(o.placed_at, {OFFSET_SQL}) BETWEEN :s AND :e"""
         params = dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat())
-        row = self.con.execute(f"""
+        row = self.con.execute(
+            f"""
             SELECT count(*), count(o.accepted_at), count(o.packed_at), count(o.shipped_at), count(o.delivered_at),
                    sum(o.status = 'COMPLETED'), sum(o.status = 'REJECTED'),
                    sum(o.status = 'CANCELLED' AND o.failure_kind = 'CANCELLED_BY_SYSTEM'),
                    sum(o.packed_at <= o.pack_deadline), sum(o.delivered_at <= o.delivery_deadline),
                    sum(EXISTS (SELECT 1 FROM complaints c WHERE c.order_id = o.id)),
                    count(r.id), sum(r.amount)
-            {base.replace('WHERE', 'LEFT JOIN refunds r ON r.order_id = o.id WHERE', 1)}
-        """, params).fetchone()
-        waits = [w for (w,) in self.con.execute(
-            f"SELECT (julianday(o.accepted_at) - julianday(o.placed_at)) * 24 {base} AND o.accepted_at IS NOT NULL",
-            params)]
+            {base.replace("WHERE", "LEFT JOIN refunds r ON r.order_id = o.id WHERE", 1)}
+        """,
+            params,
+        ).fetchone()
+        waits = [
+            w
+            for (w,) in self.con.execute(
+                f"SELECT (julianday(o.accepted_at) - julianday(o.placed_at)) * 24 {base} AND o.accepted_at IS NOT NULL",
+                params,
+            )
+        ]
         return row, (statistics.median(waits) if waits else None)
 
     def top_products(self):
         lo, hi = utc_bounds(self.period.start, self.period.end)
-        return self.con.execute(f"""
+        return self.con.execute(
+            f"""
             SELECT i.product_id, sum(i.quantity), sum(i.line_total) AS revenue
             FROM orders o JOIN warehouses w ON w.id = o.warehouse_id JOIN order_items i ON i.order_id = o.id
             WHERE o.company_id = :c AND o.status = 'COMPLETED' AND o.completed_at >= :lo AND o.completed_at < :hi
               AND date(o.completed_at, {OFFSET_SQL}) BETWEEN :s AND :e
             GROUP BY i.product_id ORDER BY revenue DESC, i.product_id LIMIT 10
-        """, dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat())).fetchall()
+        """,
+            dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()),
+        ).fetchall()
 
     def warehouse_revenue(self):
         lo, hi = utc_bounds(self.period.start, self.period.end)
-        return self.con.execute(f"""
+        return self.con.execute(
+            f"""
             SELECT w.code, sum(o.total_amount), count(*) FROM orders o JOIN warehouses w ON w.id = o.warehouse_id
             WHERE o.company_id = :c AND o.status = 'COMPLETED' AND o.completed_at >= :lo AND o.completed_at < :hi
               AND date(o.completed_at, {OFFSET_SQL}) BETWEEN :s AND :e
             GROUP BY w.code ORDER BY 2 DESC
-        """, dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat())).fetchall()
+        """,
+            dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()),
+        ).fetchall()
 
     def needs_action(self):
-        return self.con.execute("""
+        return self.con.execute(
+            """
             SELECT o.id, CASE o.status WHEN 'PENDING_CONFIRMATION' THEN o.confirm_deadline
                          WHEN 'PROCESSING' THEN o.pack_deadline WHEN 'READY_TO_SHIP' THEN o.delivery_deadline
                          WHEN 'COMPLAINED' THEN o.complaint_deadline END AS deadline, w.code, b.name
             FROM orders o JOIN warehouses w ON w.id = o.warehouse_id JOIN buyers b ON b.id = o.buyer_id
-            WHERE o.company_id = :c AND o.status IN ('PENDING_CONFIRMATION', 'PROCESSING', 'READY_TO_SHIP', 'COMPLAINED')
+            WHERE o.company_id = :c
+              AND o.status IN ('PENDING_CONFIRMATION', 'PROCESSING', 'READY_TO_SHIP', 'COMPLAINED')
               AND deadline IS NOT NULL
             ORDER BY deadline, o.id LIMIT 10
-        """, dict(c=self.c)).fetchall()
+        """,
+            dict(c=self.c),
+        ).fetchall()
 
     HISTORY_FROM = f"""
         FROM orders o JOIN warehouses w ON w.id = o.warehouse_id JOIN order_items i ON i.order_id = o.id
@@ -216,13 +265,17 @@ class SqliteDashboard:
     def history_page(self, offset: int, limit: int = 50):
         lo, hi = utc_bounds(self.period.start, self.period.end)
         params = dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat())
-        totals = self.con.execute(f"SELECT count(*), count(DISTINCT o.id), sum(i.quantity), sum(i.line_total) "
-                                  f"{self.HISTORY_FROM}", params).fetchone()
-        rows = self.con.execute(f"""
+        totals = self.con.execute(
+            f"SELECT count(*), count(DISTINCT o.id), sum(i.quantity), sum(i.line_total) {self.HISTORY_FROM}", params
+        ).fetchone()
+        rows = self.con.execute(
+            f"""
             SELECT o.order_number, o.placed_at, o.completed_at, w.code, b.buyer_code, b.name, i.product_name, i.sku,
                    i.quantity, i.unit_price, i.line_total {self.HISTORY_FROM}
             ORDER BY o.completed_at DESC, o.id DESC, i.id LIMIT :limit OFFSET :offset
-        """, {**params, "limit": limit, "offset": offset}).fetchall()
+        """,
+            {**params, "limit": limit, "offset": offset},
+        ).fetchall()
         return totals, rows
 
     def export(self, out: Path) -> int:
@@ -241,16 +294,45 @@ class SqliteDashboard:
         count = 0
         with open(out, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["order_number", "placed_at", "completed_at", "warehouse", "buyer_code", "buyer_name",
-                             "product_name", "sku", "quantity", "unit_price", "line_total"])
-            cursor = self.con.execute(f"""
+            writer.writerow(
+                [
+                    "order_number",
+                    "placed_at",
+                    "completed_at",
+                    "warehouse",
+                    "buyer_code",
+                    "buyer_name",
+                    "product_name",
+                    "sku",
+                    "quantity",
+                    "unit_price",
+                    "line_total",
+                ]
+            )
+            cursor = self.con.execute(
+                f"""
                 SELECT o.order_number, o.placed_at, o.completed_at, w.time_zone, w.code, b.buyer_code, b.name,
                        i.product_name, i.sku, i.quantity, i.unit_price, i.line_total {self.HISTORY_FROM}
                 ORDER BY o.completed_at, o.id, i.id
-            """, dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()))
+            """,
+                dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()),
+            )
             for number, placed, completed, zone, code, buyer_code, buyer, product, sku, qty, price, total in cursor:
-                writer.writerow([cell(number), local(placed, zone), local(completed, zone), cell(code), cell(buyer_code),
-                                 cell(buyer), cell(product), cell(sku), qty, price, total])
+                writer.writerow(
+                    [
+                        cell(number),
+                        local(placed, zone),
+                        local(completed, zone),
+                        cell(code),
+                        cell(buyer_code),
+                        cell(buyer),
+                        cell(product),
+                        cell(sku),
+                        qty,
+                        price,
+                        total,
+                    ]
+                )
                 count += 1
         return count
 
@@ -266,8 +348,11 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="generate the store again")
     parser.add_argument("--runs", type=int, default=15, help="runs per DuckDB figure (median)")
     parser.add_argument("--baseline-runs", type=int, default=5, help="runs per SQLite figure (median)")
-    parser.add_argument("--skip-sqlite-rebuild", action="store_true",
-                        help="do not time the in-process sqlite3 rebuild (the slow alternative)")
+    parser.add_argument(
+        "--skip-sqlite-rebuild",
+        action="store_true",
+        help="do not time the in-process sqlite3 rebuild (the slow alternative)",
+    )
     args = parser.parse_args()
     orders = 10_000_000 if args.ten_million else args.orders
     folder = Path(args.dir or f"/tmp/kopra-bench-analytics/{orders}")
@@ -282,20 +367,24 @@ def main() -> int:
     print(f"load average at start: {load_avg()}  (2 cores, shared)")
 
     # -- rebuild ------------------------------------------------------------------------------
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     built = rebuild(store, analytics, now)
     figures["rebuild_s"] = round(built.total_ms / 1000, 2)
     figures["rebuild_read_s"] = round(built.read_ms / 1000, 2)
-    print(f"\nfull rebuild (ADBC worker + DuckDB): {figures['rebuild_s']} s "
-          f"(read {figures['rebuild_read_s']} s), {built.changed_orders:,} orders, {built.sales_lines:,} lines")
+    print(
+        f"\nfull rebuild (ADBC worker + DuckDB): {figures['rebuild_s']} s "
+        f"(read {figures['rebuild_read_s']} s), {built.changed_orders:,} orders, {built.sales_lines:,} lines"
+    )
     if not args.skip_sqlite_rebuild:
         other = AnalyticsStore(folder / "analytics-sqlite3")
         shutil.rmtree(other.directory, ignore_errors=True)
         slow = rebuild(store, other, now, use_worker=False)
         shutil.rmtree(other.directory, ignore_errors=True)
         figures["rebuild_sqlite3_s"] = round(slow.total_ms / 1000, 2)
-        print(f"  same rebuild reading with Python's sqlite3 in-process: {figures['rebuild_sqlite3_s']} s "
-              f"(ratio {slow.total_ms / built.total_ms:.1f}x)")
+        print(
+            f"  same rebuild reading with Python's sqlite3 in-process: {figures['rebuild_sqlite3_s']} s "
+            f"(ratio {slow.total_ms / built.total_ms:.1f}x)"
+        )
     sync(store, analytics, now)  # fill the other slot (a file copy) so both are current
     figures["snapshot_file_mb"] = round(analytics.slot_path(built.slot).stat().st_size / 2**20, 1)
 
@@ -357,10 +446,14 @@ def main() -> int:
     cold_ms, _ = median_ms(first_after_switch, max(3, args.runs // 3))
     figures["dashboard_total_first_run_after_switch_ms"] = round(cold_ms, 2)
     figures["dashboard_total_sqlite_ms"] = round(sum(r[2] for r in rows), 1)
-    print(f"  {'whole dashboard':<20}{whole_ms:>10.2f}{figures['dashboard_total_sqlite_ms']:>12.1f}"
-          f"{figures['dashboard_total_sqlite_ms'] / whole_ms:>8.0f}x   (DuckDB: open the snapshot + every query)")
-    print(f"  a script run's cursor on this process's connection: {figures['snapshot_cursor_ms']} ms; "
-          f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms")
+    print(
+        f"  {'whole dashboard':<20}{whole_ms:>10.2f}{figures['dashboard_total_sqlite_ms']:>12.1f}"
+        f"{figures['dashboard_total_sqlite_ms'] / whole_ms:>8.0f}x   (DuckDB: open the snapshot + every query)"
+    )
+    print(
+        f"  a script run's cursor on this process's connection: {figures['snapshot_cursor_ms']} ms; "
+        f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms"
+    )
     print(f"  whole dashboard, first run after a switch (cold connection): {cold_ms:.1f} ms")
     year = Period(today - timedelta(days=364), today)
     year_ms, _ = median_ms(lambda: load_dashboard(store, analytics, actor, year), max(3, args.runs // 3))
@@ -373,21 +466,31 @@ def main() -> int:
     page_ms, first = median_ms(lambda: load_history(store, analytics, actor, filters, page=1), args.runs)
     deep = max(2, first.page_count // 2)
     deep_ms, before_deep = median_ms(lambda: load_history(store, analytics, actor, filters, page=deep - 1), args.runs)
-    seek_ms, _ = median_ms(lambda: load_history(store, analytics, actor, filters, page=deep,
-                                                after=before_deep.last_key), args.runs)
+    seek_ms, _ = median_ms(
+        lambda: load_history(store, analytics, actor, filters, page=deep, after=before_deep.last_key), args.runs
+    )
     lite_page_ms, (lite_totals, _) = median_ms(lambda: baseline.history_page(0), args.baseline_runs)
     lite_deep_ms, _ = median_ms(lambda: baseline.history_page((deep - 2) * 50), args.baseline_runs)
     assert (first.totals.lines, first.totals.orders, first.totals.units, first.totals.amount) == tuple(lite_totals)
-    figures.update(history_page_ms=round(page_ms, 2), history_deep_page_ms=round(deep_ms, 2),
-                   history_next_page_deep_ms=round(seek_ms, 2),
-                   history_page_sqlite_ms=round(lite_page_ms, 1), history_deep_page_sqlite_ms=round(lite_deep_ms, 1),
-                   history_lines_30d=first.totals.lines)
+    figures.update(
+        history_page_ms=round(page_ms, 2),
+        history_deep_page_ms=round(deep_ms, 2),
+        history_next_page_deep_ms=round(seek_ms, 2),
+        history_page_sqlite_ms=round(lite_page_ms, 1),
+        history_deep_page_sqlite_ms=round(lite_deep_ms, 1),
+        history_lines_30d=first.totals.lines,
+    )
     print(f"\nhistory, 30 days ({first.totals.lines:,} lines, {first.page_count:,} pages of 50) — median ms")
     print(f"  page 1 with totals        {page_ms:>8.2f}  SQLite {lite_page_ms:>9.1f}  ({lite_page_ms / page_ms:.0f}x)")
-    print(f"  page {deep - 1:<6,} by number   {deep_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  ({lite_deep_ms / deep_ms:.0f}x)"
-          f"   (counting rows from the nearer end)")
-    print(f"  page {deep:<6,} by Next     {seek_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  ({lite_deep_ms / seek_ms:.0f}x)"
-          f"   (seeking from the previous page's last row)")
+    print(
+        f"  page {deep - 1:<6,} by number   {deep_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  "
+        f"({lite_deep_ms / deep_ms:.0f}x)"
+        f"   (counting rows from the nearer end)"
+    )
+    print(
+        f"  page {deep:<6,} by Next     {seek_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  ({lite_deep_ms / seek_ms:.0f}x)"
+        f"   (seeking from the previous page's last row)"
+    )
 
     # -- export -------------------------------------------------------------------------------
     everything = HistoryFilters(Period(today - timedelta(days=729), today))
@@ -400,25 +503,35 @@ def main() -> int:
     lite_export_s = time.perf_counter() - started
     assert lite_rows == exported.rows
     same = _same_lines(out, folder / "export-sqlite.csv")
-    figures.update(export_rows=exported.rows, export_s=round(export_s, 2),
-                   export_rows_per_s=round(exported.rows / export_s),
-                   export_sqlite_s=round(lite_export_s, 2), export_sqlite_rows_per_s=round(lite_rows / lite_export_s),
-                   export_mb=round(out.stat().st_size / 2**20, 1))
-    print(f"\nfull CSV export: {exported.rows:,} rows ({figures['export_mb']} MB) in {export_s:.2f} s = "
-          f"{figures['export_rows_per_s']:,} rows/s; csv module over SQLite {lite_export_s:.2f} s = "
-          f"{figures['export_sqlite_rows_per_s']:,} rows/s ({lite_export_s / export_s:.1f}x); same lines: {same}")
+    figures.update(
+        export_rows=exported.rows,
+        export_s=round(export_s, 2),
+        export_rows_per_s=round(exported.rows / export_s),
+        export_sqlite_s=round(lite_export_s, 2),
+        export_sqlite_rows_per_s=round(lite_rows / lite_export_s),
+        export_mb=round(out.stat().st_size / 2**20, 1),
+    )
+    print(
+        f"\nfull CSV export: {exported.rows:,} rows ({figures['export_mb']} MB) in {export_s:.2f} s = "
+        f"{figures['export_rows_per_s']:,} rows/s; csv module over SQLite {lite_export_s:.2f} s = "
+        f"{figures['export_sqlite_rows_per_s']:,} rows/s ({lite_export_s / export_s:.1f}x); same lines: {same}"
+    )
     for leftover in (out, folder / "export-sqlite.csv"):
         leftover.unlink()
 
     # -- incremental sync of 10,000 changed orders ----------------------------------------------
     figures["updated_at_index"] = has_updated_at_index(path)
-    print(f"\nincremental sync of 10,000 changed orders with their lines (index on orders.updated_at: "
-          f"{figures['updated_at_index']}); median of 6 syncs (3 rounds x both slots)")
+    print(
+        f"\nincremental sync of 10,000 changed orders with their lines (index on orders.updated_at: "
+        f"{figures['updated_at_index']}); median of 6 syncs (3 rounds x both slots)"
+    )
     created = False
     if not figures["updated_at_index"]:
         figures["sync_10k_without_index_ms"], plain = sync_rounds(store, analytics, path, recent=True)
-        print(f"  as migrated today (no index on updated_at: every sync scans orders): "
-              f"{figures['sync_10k_without_index_ms']} ms {plain['ms']}")
+        print(
+            f"  as migrated today (no index on updated_at: every sync scans orders): "
+            f"{figures['sync_10k_without_index_ms']} ms {plain['ms']}"
+        )
         with sqlite3.connect(path) as con:
             con.execute("CREATE INDEX ix_orders_updated_at ON orders (updated_at)")
         created = True
@@ -437,16 +550,22 @@ def main() -> int:
     print(f"  10,000 of the newest 50,000 orders{label}: {figures['sync_10k_ms']} ms {recent['ms']}")
     print(f"      steps (median ms): {recent['steps']}")
     print(f"      the first of them started the reader process: {figures['sync_10k_first_ms']} ms")
-    print(f"  the same, read in this process with sqlite3 instead of the reader process: "
-          f"{figures['sync_10k_in_process_ms']} ms {in_process['ms']} "
-          f"(ratio {figures['sync_10k_in_process_ms'] / figures['sync_10k_ms']:.2f}x)")
+    print(
+        f"  the same, read in this process with sqlite3 instead of the reader process: "
+        f"{figures['sync_10k_in_process_ms']} ms {in_process['ms']} "
+        f"(ratio {figures['sync_10k_in_process_ms'] / figures['sync_10k_ms']:.2f}x)"
+    )
     print(f"      steps (median ms): {in_process['steps']}")
-    print(f"  10,000 orders scattered over all {orders:,}{label}: {figures['sync_10k_scattered_ms']} ms {scattered['ms']}")
+    print(
+        f"  10,000 orders scattered over all {orders:,}{label}: {figures['sync_10k_scattered_ms']} ms {scattered['ms']}"
+    )
     print(f"      steps (median ms): {scattered['steps']}")
 
     figures["load_avg_end"] = load_avg()
-    print("\ngoals at 1,000,000 orders: query < 30 ms, dashboard < 150 ms, history page < 50 ms, "
-          "export >= 1.5 M rows/s, sync 10k < 250 ms, rebuild < 10 s, heaviest >= 20x")
+    print(
+        "\ngoals at 1,000,000 orders: query < 30 ms, dashboard < 150 ms, history page < 50 ms, "
+        "export >= 1.5 M rows/s, sync 10k < 250 ms, rebuild < 10 s, heaviest >= 20x"
+    )
     sqlite_con.close()
     store.dispose()
     print(json.dumps(figures))
@@ -462,7 +581,7 @@ def sync_rounds(store: Store, analytics: AnalyticsStore, path: Path, *, recent: 
 
     with sqlite3.connect(path) as con:
         max_id, latest = con.execute("SELECT max(id), max(updated_at) FROM orders").fetchone()
-    clock = datetime.fromisoformat(latest).replace(tzinfo=timezone.utc) + timedelta(hours=1)
+    clock = datetime.fromisoformat(latest).replace(tzinfo=UTC) + timedelta(hours=1)
     rng = random.Random(5)
     ms, steps = [], []
     for _ in range(rounds):

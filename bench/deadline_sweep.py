@@ -11,6 +11,7 @@ For SQLite and PostgreSQL, on identical copies of the same store:
 Ends with one JSON line of the figures. PostgreSQL: KOPRA_BENCH_POSTGRES_URL (default the local
 test server); each run creates and drops its own databases.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,12 +33,12 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from core.domain import OrderStatus  # noqa: E402
 from core.orders.lifecycle import TRANSITIONS, Step  # noqa: E402
-from core.store.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
 from core.orders.steps import take_step  # noqa: E402
 from core.orders.sweep import sweep_step  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
+from core.store.models import Buyer, Company, Order, Product, Warehouse  # noqa: E402
 
-NOW = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 PRODUCTS = 60
 POSTGRES_URL = os.environ.get("KOPRA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -59,25 +61,51 @@ def rows(orders: int, overdue: int, seed: int = 7):
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def build(store: Store, orders: int, overdue: int) -> None:
     with store.transaction() as session:
-        session.add(Company(id=1, company_code="BENCH01", name="Bench", is_whitelisted=True, created_at=NOW,
-                            updated_at=NOW))
-        session.add(Warehouse(id=1, company_id=1, code="W1", name="W1", time_zone="Asia/Jakarta", opens_at=clock_time(8),
-                              closes_at=clock_time(17), created_at=NOW, updated_at=NOW))
+        session.add(
+            Company(id=1, company_code="BENCH01", name="Bench", is_whitelisted=True, created_at=NOW, updated_at=NOW)
+        )
+        session.add(
+            Warehouse(
+                id=1,
+                company_id=1,
+                code="W1",
+                name="W1",
+                time_zone="Asia/Jakarta",
+                opens_at=clock_time(8),
+                closes_at=clock_time(17),
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         session.add(Buyer(id=1, buyer_code="B1", name="Buyer", created_at=NOW))
         session.flush()
-        session.add_all([Product(id=p, company_id=1, sku=f"SKU-{p}", name=f"SKU-{p}", created_at=NOW, updated_at=NOW)
-                         for p in range(1, PRODUCTS + 1)])
+        session.add_all(
+            [
+                Product(id=p, company_id=1, sku=f"SKU-{p}", name=f"SKU-{p}", created_at=NOW, updated_at=NOW)
+                for p in range(1, PRODUCTS + 1)
+            ]
+        )
     reserved = [0] * (PRODUCTS + 1)
     order_rows, item_rows = [], []
     for order_id, status, placed, deadline, product, quantity in rows(orders, overdue):
         amount = quantity * 10_000
-        order_rows.append((order_id, f"KP-{order_id:08d}", status, amount, quantity, _naive_utc(placed),
-                           _naive_utc(deadline), _naive_utc(placed)))
+        order_rows.append(
+            (
+                order_id,
+                f"KP-{order_id:08d}",
+                status,
+                amount,
+                quantity,
+                _naive_utc(placed),
+                _naive_utc(deadline),
+                _naive_utc(placed),
+            )
+        )
         item_rows.append((order_id, order_id, product, f"SKU-{product}", quantity, amount))
         if status == "PENDING_CONFIRMATION":
             reserved[product] += quantity
@@ -85,10 +113,14 @@ def build(store: Store, orders: int, overdue: int) -> None:
 
 
 def _load(store: Store, order_rows, item_rows, reserved) -> None:
-    order_sql = ("INSERT INTO orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
-                 "item_count, placed_at, confirm_deadline, updated_at) VALUES ")
-    item_sql = ("INSERT INTO order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
-                "line_total) VALUES ")
+    order_sql = (
+        "INSERT INTO orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
+        "item_count, placed_at, confirm_deadline, updated_at) VALUES "
+    )
+    item_sql = (
+        "INSERT INTO order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
+        "line_total) VALUES "
+    )
     raw = store.engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -97,21 +129,28 @@ def _load(store: Store, order_rows, item_rows, reserved) -> None:
             cursor.executemany(order_sql + "(?, ?, 1, 1, 1, ?, ?, ?, ?, ?, ?)", order_rows)
             cursor.executemany(item_sql + "(?, ?, ?, ?, 'Product', ?, 10000, ?)", item_rows)
         else:
-            with cursor.copy("COPY orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
-                             "item_count, placed_at, confirm_deadline, updated_at) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY orders (id, order_number, company_id, warehouse_id, buyer_id, status, total_amount, "
+                "item_count, placed_at, confirm_deadline, updated_at) FROM STDIN"
+            ) as copy:
                 for oid, number, status, amount, qty, placed, deadline, updated in order_rows:
                     copy.write_row((oid, number, 1, 1, 1, status, amount, qty, placed, deadline, updated))
-            with cursor.copy("COPY order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
-                             "line_total) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY order_items (id, order_id, product_id, sku, product_name, quantity, unit_price, "
+                "line_total) FROM STDIN"
+            ) as copy:
                 for iid, oid, product, sku, qty, total in item_rows:
                     copy.write_row((iid, oid, product, sku, "Product", qty, 10000, total))
             cursor.execute("SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))")
             cursor.execute("SELECT setval('order_items_id_seq', (SELECT max(id) FROM order_items))")
         stock = [(p, p, 10**9, reserved[p], 10_000, _naive_utc(NOW)) for p in range(1, PRODUCTS + 1)]
         placeholder = "?" if store.backend == "sqlite" else "%s"
-        cursor.executemany("INSERT INTO stock_levels (id, product_id, warehouse_id, on_hand, reserved, price, updated_at) "
-                           f"VALUES ({placeholder}, {placeholder}, 1, {placeholder}, {placeholder}, {placeholder}, "
-                           f"{placeholder})", stock)
+        cursor.executemany(
+            "INSERT INTO stock_levels (id, product_id, warehouse_id, on_hand, reserved, price, updated_at) "
+            f"VALUES ({placeholder}, {placeholder}, 1, {placeholder}, {placeholder}, {placeholder}, "
+            f"{placeholder})",
+            stock,
+        )
         raw.commit()
         cursor.execute("ANALYZE")
         raw.commit()
@@ -120,8 +159,11 @@ def _load(store: Store, order_rows, item_rows, reserved) -> None:
 
 
 def due_ids(store: Store, limit: int | None = None) -> list[int]:
-    query = (select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION, Order.confirm_deadline <= NOW)
-             .order_by(Order.confirm_deadline))
+    query = (
+        select(Order.id)
+        .where(Order.status == OrderStatus.PENDING_CONFIRMATION, Order.confirm_deadline <= NOW)
+        .order_by(Order.confirm_deadline)
+    )
     with store.reading() as session:
         return list(session.scalars(query.limit(limit) if limit else query))
 
@@ -135,9 +177,13 @@ def time_sweep(store: Store) -> tuple[float, int]:
 def time_bare_update(store: Store) -> tuple[float, int]:
     started = time.perf_counter()
     with store.transaction() as session:
-        moved = session.execute(text(
-            "UPDATE orders SET status = 'CANCELLED' WHERE status = 'PENDING_CONFIRMATION' AND confirm_deadline <= :now"),
-            {"now": NOW if store.backend == "postgresql" else _naive_utc(NOW)}).rowcount
+        moved = session.execute(
+            text(
+                "UPDATE orders SET status = 'CANCELLED' "
+                "WHERE status = 'PENDING_CONFIRMATION' AND confirm_deadline <= :now"
+            ),
+            {"now": NOW if store.backend == "postgresql" else _naive_utc(NOW)},
+        ).rowcount
     return time.perf_counter() - started, moved
 
 

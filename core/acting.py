@@ -16,13 +16,15 @@ which, before the service touches anything:
 
 Every query a service runs is then filtered by `actor.company_id`.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator, NamedTuple, overload
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -63,8 +65,14 @@ class Actor:
 
 
 def actor_of(user: User, company: Company) -> Actor:
-    return Actor(user_id=user.id, company_id=company.id, company_code=company.company_code,
-                 user_code=user.user_code, role=Role(user.role), display_name=user.display_name)
+    return Actor(
+        user_id=user.id,
+        company_id=company.id,
+        company_code=company.company_code,
+        user_code=user.user_code,
+        role=Role(user.role),
+        display_name=user.display_name,
+    )
 
 
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
@@ -107,27 +115,66 @@ class Reading(NamedTuple):
 
 
 @overload
-def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: datetime, write: bool = True,
-           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Acting]: ...
+def acting(
+    store: Store,
+    actor: Actor,
+    *roles: Role,
+    doing: str,
+    now: datetime,
+    write: bool = True,
+    conflict: str = CONFLICT,
+    password_change_pending_ok: bool = False,
+) -> AbstractContextManager[Acting]: ...
 
 
 @overload
-def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: None = None, write: bool = True,
-           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Reading]: ...
+def acting(
+    store: Store,
+    actor: Actor,
+    *roles: Role,
+    doing: str,
+    now: None = None,
+    write: bool = True,
+    conflict: str = CONFLICT,
+    password_change_pending_ok: bool = False,
+) -> AbstractContextManager[Reading]: ...
 
 
-def acting(store: Store, actor: Actor, *roles: Role, doing: str, now: datetime | None = None, write: bool = True,
-           conflict: str = CONFLICT, password_change_pending_ok: bool = False) -> AbstractContextManager[Any]:
+def acting(
+    store: Store,
+    actor: Actor,
+    *roles: Role,
+    doing: str,
+    now: datetime | None = None,
+    write: bool = True,
+    conflict: str = CONFLICT,
+    password_change_pending_ok: bool = False,
+) -> AbstractContextManager[Any]:
     """One unit of work of `actor` (see the module's docstring). `write=False` for reads: they never
     take the write lock. `conflict` is what the person reads if a concurrent change won."""
     require_role(actor, *roles, doing=doing)
-    return _unit_of_work(store, actor, doing=doing, now=require_aware(now) if now is not None else None,
-                         write=write, conflict=conflict, password_change_pending_ok=password_change_pending_ok)
+    return _unit_of_work(
+        store,
+        actor,
+        doing=doing,
+        now=require_aware(now) if now is not None else None,
+        write=write,
+        conflict=conflict,
+        password_change_pending_ok=password_change_pending_ok,
+    )
 
 
 @contextmanager
-def _unit_of_work(store: Store, actor: Actor, *, doing: str, now: datetime | None, write: bool, conflict: str,
-                  password_change_pending_ok: bool) -> Iterator[Acting | Reading]:
+def _unit_of_work(
+    store: Store,
+    actor: Actor,
+    *,
+    doing: str,
+    now: datetime | None,
+    write: bool,
+    conflict: str,
+    password_change_pending_ok: bool,
+) -> Iterator[Acting | Reading]:
     unit = store.transaction if write else store.reading
     try:
         with unit() as session:
@@ -145,7 +192,9 @@ def _unit_of_work(store: Store, actor: Actor, *, doing: str, now: datetime | Non
 
 def _is_busy(exc: OperationalError) -> bool:
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return code in _BUSY_SQLSTATES or "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+    return (
+        code in _BUSY_SQLSTATES or "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+    )
 
 
 def authorize(session: Session, actor: Actor, *roles: Role, doing: str) -> User:

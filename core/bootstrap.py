@@ -1,6 +1,7 @@
 """The one wiring point: settings, the transactional store and the analytics store, built once per
 process for every entry point (the UI, each `jobs/` command). Nothing else constructs them; services
 receive what they need from the caller."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

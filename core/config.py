@@ -4,13 +4,14 @@
 `ConfigError` with one sentence a person can act on. The README's configuration table
 mirrors `SETTINGS_DOC` below.
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,9 +21,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: (variable, default, meaning) — the README's configuration table is written from this.
 SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("KOPRA_DATA_DIR", "data/", "Folder for local files: the SQLite store, DuckDB analytics files, logs."),
-    ("KOPRA_DATABASE_URL", "sqlite:///$KOPRA_DATA_DIR/kopra.sqlite3",
-     "Any SQLAlchemy URL of the transactional store; PostgreSQL in production "
-     "(`postgresql://user@host:5432/db`)."),
+    (
+        "KOPRA_DATABASE_URL",
+        "sqlite:///$KOPRA_DATA_DIR/kopra.sqlite3",
+        "Any SQLAlchemy URL of the transactional store; PostgreSQL in production (`postgresql://user@host:5432/db`).",
+    ),
     ("KOPRA_PORT", "8501", "Port of the Streamlit UI."),
     ("KOPRA_SCHEDULER_INTERVAL_S", "30", "Seconds between two deadline sweeps of the scheduler."),
     ("KOPRA_SESSION_IDLE_MINUTES", "30", "A login session ends after this many idle minutes."),
@@ -88,9 +91,7 @@ def _data_dir(env: Mapping[str, str]) -> Path:
         with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
             pass
     except OSError as exc:
-        raise ConfigError(
-            f"KOPRA_DATA_DIR {str(path)!r} is not a writable folder ({exc.strerror or exc})."
-        ) from None
+        raise ConfigError(f"KOPRA_DATA_DIR {str(path)!r} is not a writable folder ({exc.strerror or exc}).") from None
     return path
 
 
@@ -105,11 +106,12 @@ def parse_database_url(raw: str) -> URL:
         ) from None
     backend = url.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
-        raise ConfigError(
-            f"KOPRA_DATABASE_URL uses {backend!r}, but only SQLite and PostgreSQL are supported."
-        )
+        raise ConfigError(f"KOPRA_DATABASE_URL uses {backend!r}, but only SQLite and PostgreSQL are supported.")
     if backend == "sqlite" and not url.database:
-        raise ConfigError("KOPRA_DATABASE_URL must name an SQLite file; an in-memory store cannot be shared by the UI and the scheduler.")
+        raise ConfigError(
+            "KOPRA_DATABASE_URL must name an SQLite file; an in-memory store cannot be shared by the UI and the "
+            "scheduler."
+        )
     if backend == "postgresql" and not url.database:
         raise ConfigError("KOPRA_DATABASE_URL must name a PostgreSQL database (…/dbname).")
     if backend == "postgresql" and url.drivername in ("postgresql", "postgres"):

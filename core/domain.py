@@ -2,6 +2,7 @@
 
 Everything else (tables, rules, pages) speaks in these names. Values are stored as text.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -2,6 +2,7 @@
 
 Every message is a complete sentence meant for the user who tried; pages show it as it is.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Money is integer rupiah with dots between thousands ("Rp1.234.567"); times are a warehouse's local
 time with its zone's abbreviation, dates that cannot be misread (26 Nov 2026, never 11/26 or 26/11).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -4,6 +4,7 @@ An upload is accepted only if Pillow decodes it as PNG, JPEG or WebP within the 
 limits; it is then re-encoded (which drops metadata such as GPS positions and anything smuggled
 after the image data) and scaled down to a sensible size before it is stored.
 """
+
 from __future__ import annotations
 
 import io
@@ -50,11 +51,13 @@ def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = 
     if len(data) > limits.max_bytes:
         raise InvalidInput(
             f"The {what} {filename!r} is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}.",
-            field=what)
+            field=what,
+        )
     image = _decode(data, filename, what)
     if image.format not in ALLOWED_FORMATS:
         raise InvalidInput(
-            f"The {what} {filename!r} is a {image.format} image; only PNG, JPEG or WebP are accepted.", field=what)
+            f"The {what} {filename!r} is a {image.format} image; only PNG, JPEG or WebP are accepted.", field=what
+        )
     image = ImageOps.exif_transpose(image)  # phone photos: honour the camera's rotation before EXIF is dropped
     image.thumbnail((limits.max_side, limits.max_side))
     return _reencode(image)
@@ -68,7 +71,9 @@ def _decode(data: bytes, filename: str, what: str) -> Image.Image:
             if image.width * image.height > MAX_PIXELS:
                 raise InvalidInput(
                     f"The {what} {filename!r} is {image.width}×{image.height} pixels; the limit is "
-                    f"{MAX_PIXELS // 1_000_000} million pixels.", field=what)
+                    f"{MAX_PIXELS // 1_000_000} million pixels.",
+                    field=what,
+                )
             image.load()
     except InvalidInput:
         raise
@@ -76,8 +81,8 @@ def _decode(data: bytes, filename: str, what: str) -> Image.Image:
         raise InvalidInput(f"The {what} {filename!r} is too large to open safely.", field=what) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise InvalidInput(
-            f"The {what} {filename!r} is not a readable PNG, JPEG or WebP image (whatever its name says).",
-            field=what) from None
+            f"The {what} {filename!r} is not a readable PNG, JPEG or WebP image (whatever its name says).", field=what
+        ) from None
     return image
 
 

@@ -8,15 +8,16 @@
 - `status`: how fresh the current snapshot is.
 Each prints one JSON line; exit code 3 means another writer kept the analytics files busy.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from core.bootstrap import bootstrap
 from core.analytics.snapshots import AnalyticsBusy, AnalyticsNotReady
 from core.analytics.sync import rebuild, sync
+from core.bootstrap import bootstrap
 from core.clock import utc_now
 from jobs.entry import run_command
 
@@ -24,11 +25,13 @@ EXIT_BUSY = 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.analytics", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.analytics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=("sync", "rebuild", "status"))
-    parser.add_argument("--wait", type=float, default=120.0,
-                        help="seconds to wait for another sync to finish (default 120)")
+    parser.add_argument(
+        "--wait", type=float, default=120.0, help="seconds to wait for another sync to finish (default 120)"
+    )
     args = parser.parse_args(argv)
     wiring = bootstrap()
     analytics = wiring.analytics
@@ -39,9 +42,20 @@ def main(argv: list[str] | None = None) -> int:
         except AnalyticsNotReady as exc:
             print(json.dumps({"event": "analytics_status", "ready": False, "message": exc.message}))
             return 1
-        print(json.dumps({"event": "analytics_status", "ready": True, "generation": info.generation,
-                          "synced_at": info.synced_at.isoformat(), "mode": info.mode, "orders": info.orders,
-                          "age_s": round(info.age_seconds(utc_now()), 1), "source": info.source}))
+        print(
+            json.dumps(
+                {
+                    "event": "analytics_status",
+                    "ready": True,
+                    "generation": info.generation,
+                    "synced_at": info.synced_at.isoformat(),
+                    "mode": info.mode,
+                    "orders": info.orders,
+                    "age_s": round(info.age_seconds(utc_now()), 1),
+                    "source": info.source,
+                }
+            )
+        )
         return 0
     store = wiring.store
     store.check_reachable()

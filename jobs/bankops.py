@@ -15,15 +15,16 @@ operating-system user) and the time in UTC. create-user and reset-password print
 password: hand it to the user, who must change it at the next login. A refused action ends with
 one sentence on stderr and exit code 1 (a configuration problem: 2).
 """
+
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
-from core.bootstrap import bootstrap
 from core.accounts import bankops
+from core.bootstrap import bootstrap
 from core.clock import utc_now
 from core.config import ConfigError
 from core.domain import Role
@@ -50,12 +51,16 @@ def _os_user() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m jobs.bankops", description=__doc__,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="python -m jobs.bankops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     # Accepted before or after the subcommand; after it wins.
     operator = argparse.ArgumentParser(add_help=False)
-    operator.add_argument("--operator", default=argparse.SUPPRESS,
-                          help="who is acting, for the audit log (default: the operating-system user)")
+    operator.add_argument(
+        "--operator",
+        default=argparse.SUPPRESS,
+        help="who is acting, for the audit log (default: the operating-system user)",
+    )
     parser.add_argument("--operator", default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -80,8 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("reset-password", "give a user a new one-time password; prints it", user=True)
     command("delete-user", "remove a user from the service", user=True)
     command("list-users", "list a company's users with status and last login")
-    commands.add_parser("list-companies", help="list every company and whether it is whitelisted",
-                        parents=[operator])
+    commands.add_parser("list-companies", help="list every company and whether it is whitelisted", parents=[operator])
     return parser
 
 
@@ -89,8 +93,10 @@ def _open_store() -> Store:
     wiring = bootstrap(check_reachable=True)
     store = wiring.store
     if current_revision(store) != head_revision(store):
-        raise ConfigError(f"The store at {wiring.settings.safe_database_url()} is not prepared; "
-                          "run python -m jobs.prepare --no-demo first.")
+        raise ConfigError(
+            f"The store at {wiring.settings.safe_database_url()} is not prepared; "
+            "run python -m jobs.prepare --no-demo first."
+        )
     return store
 
 
@@ -101,8 +107,15 @@ def _when(moment) -> str:
 def _print_users(rows: list[bankops.UserRow]) -> None:
     header = ("USER ID", "NAME", "ROLE", "STATUS", "FAILED", "MUST CHANGE", "LAST LOGIN")
     table = [header] + [
-        (r.user_code, r.display_name, r.role.label, r.status, str(r.failed_login_count),
-         "yes" if r.must_change_password else "no", _when(r.last_login_at))
+        (
+            r.user_code,
+            r.display_name,
+            r.role.label,
+            r.status,
+            str(r.failed_login_count),
+            "yes" if r.must_change_password else "no",
+            _when(r.last_login_at),
+        )
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -126,15 +139,25 @@ def perform(args: argparse.Namespace, store: Store) -> None:
     company = args.company_id
     if name == "create-company":
         row = bankops.create_company(store, company_code=company, name=args.name, whitelisted=args.whitelist, **who)
-        print(f"Company {row.company_code} ({row.name}) created, "
-              f"{'whitelisted' if row.is_whitelisted else 'not whitelisted yet'}.")
+        print(
+            f"Company {row.company_code} ({row.name}) created, "
+            f"{'whitelisted' if row.is_whitelisted else 'not whitelisted yet'}."
+        )
     elif name in ("whitelist", "dewhitelist"):
         row = bankops.set_whitelisted(store, company_code=company, whitelisted=name == "whitelist", **who)
-        print(f"Company {row.company_code} is {'now' if row.is_whitelisted else 'no longer'} whitelisted "
-              "for Kopra Partnership.")
+        print(
+            f"Company {row.company_code} is {'now' if row.is_whitelisted else 'no longer'} whitelisted "
+            "for Kopra Partnership."
+        )
     elif name == "create-user":
-        otp = bankops.create_user(store, company_code=company, user_code=args.user_id, display_name=args.name,
-                                  role=bankops.parse_role(args.role), **who)
+        otp = bankops.create_user(
+            store,
+            company_code=company,
+            user_code=args.user_id,
+            display_name=args.name,
+            role=bankops.parse_role(args.role),
+            **who,
+        )
         print(f"User {otp.company_code}/{otp.user_code} created as {bankops.parse_role(args.role).label}.")
         _print_one_time_password(otp)
     elif name == "block":

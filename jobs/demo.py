@@ -7,6 +7,7 @@ spread over the last year, in every lifecycle state, written in bulk (core.demo.
 any size for benchmarks and for trying the pages at scale. Migrates the store first. Then run
 `python -m jobs.analytics rebuild` (or let the scheduler sync) to see them on the dashboard.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,15 +15,16 @@ import sys
 
 from core.bootstrap import bootstrap
 from core.clock import utc_now
-from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.demo.bulk import generate_bulk
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.store.database import migrate
 from jobs.entry import run_command
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seed", type=int, help="random seed (default: KOPRA_DEMO_SEED)")
     parser.add_argument("--orders", type=int, help="add this many orders in bulk")
     parser.add_argument("--company", default=DEMO_COMPANY_CODE, help="whose orders (default DEMO01)")
@@ -40,14 +42,23 @@ def main(argv: list[str] | None = None) -> int:
     print("demo data: loaded" if loaded else "demo data: already there, not loaded again")
     if args.orders:
         try:
-            result = generate_bulk(store, orders=args.orders, company_code=args.company, seed=seed, now=now,
-                                   days=args.days, progress=lambda line: print(line, flush=True))
+            result = generate_bulk(
+                store,
+                orders=args.orders,
+                company_code=args.company,
+                seed=seed,
+                now=now,
+                days=args.days,
+                progress=lambda line: print(line, flush=True),
+            )
         except ValueError as exc:
             print(f"kopra: {exc}.", file=sys.stderr)
             return 1
         statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(result.by_status.items()))
-        print(f"bulk demo: {result.orders:,} orders, {result.items:,} items, {result.events:,} events, "
-              f"{result.payouts:,} payouts, {result.refunds:,} refunds in {result.seconds} s ({statuses})")
+        print(
+            f"bulk demo: {result.orders:,} orders, {result.items:,} items, {result.events:,} events, "
+            f"{result.payouts:,} payouts, {result.refunds:,} refunds in {result.seconds} s ({statuses})"
+        )
     store.dispose()
     return 0
 

@@ -1,10 +1,11 @@
 """How every command ends: a configuration problem is one clear sentence and exit code 2,
 never a traceback; anything else unexpected is one sentence too, with the detail in the log."""
+
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from core.config import ConfigError
 

@@ -7,17 +7,18 @@ in the period (local dates at each warehouse), one row per order line, dates in 
 local time, UTF-8 with a header row, formula-like cells neutralised. It reads the current
 analytics snapshot (`--sync` first brings it up to date) and says how fresh that is.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import date
 
-from core.bootstrap import bootstrap
 from core.analytics.export import export_company_history_csv
 from core.analytics.history import HistoryFilters
 from core.analytics.scope import Period
 from core.analytics.sync import sync
+from core.bootstrap import bootstrap
 from core.clock import utc_now
 from core.errors import DomainError
 from jobs.entry import run_command
@@ -41,8 +42,9 @@ def _amount(raw: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.export", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.export", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--company", required=True, help="Company ID, e.g. DEMO01")
     parser.add_argument("--from", dest="start", required=True, type=_date, help="first completion date (local)")
     parser.add_argument("--to", dest="end", required=True, type=_date, help="last completion date (local)")
@@ -57,9 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     wiring = bootstrap()
     analytics = wiring.analytics
     try:
-        filters = HistoryFilters(Period(args.start, args.end), warehouse_code=args.warehouse,
-                                 product_sku=args.product, buyer_code=args.buyer,
-                                 min_total=args.min_total, max_total=args.max_total)
+        filters = HistoryFilters(
+            Period(args.start, args.end),
+            warehouse_code=args.warehouse,
+            product_sku=args.product,
+            buyer_code=args.buyer,
+            min_total=args.min_total,
+            max_total=args.max_total,
+        )
         if args.sync:
             store = wiring.store
             store.check_reachable()
@@ -72,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kopra: {exc.message}", file=sys.stderr)
         return 1
     age = result.info.age_seconds(utc_now())
-    print(f"exported {result.rows} rows to {result.path} in {result.seconds:.2f} s "
-          f"(data as of {result.info.synced_at.isoformat(timespec='seconds')}, {age:.0f} s old)")
+    print(
+        f"exported {result.rows} rows to {result.path} in {result.seconds:.2f} s "
+        f"(data as of {result.info.synced_at.isoformat(timespec='seconds')}, {age:.0f} s old)"
+    )
     return 0
 
 

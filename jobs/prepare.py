@@ -1,5 +1,6 @@
 """`python -m jobs.prepare`: check the configuration, reach the store, migrate it to the newest
 schema and load the demo data the first time (never twice). `make run` calls this first."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,10 +1,12 @@
 """`python -m jobs.scheduler`: the deadline scheduler, a process of its own beside the UI.
 
 Every KOPRA_SCHEDULER_INTERVAL_S seconds (default 30) it runs one sweep of the rules that fall
-due with time, then brings the DuckDB analytics snapshot up to date. `--once` runs one sweep and exits; `--now ISO-8601` sweeps as if it were that time
-(for operators catching up by hand, and for tests). Each sweep logs one JSON line per action and
+due with time, then brings the DuckDB analytics snapshot up to date. `--once` runs one sweep and
+exits; `--now ISO-8601` sweeps as if it were that time (for operators catching up by hand, and for
+tests). Each sweep logs one JSON line per action and
 one summary line; a failing sweep is logged and the loop goes on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,16 +14,16 @@ import json
 import logging
 import signal
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 import schedule
 
+from core.analytics.sync import make_sync_rule
 from core.bootstrap import bootstrap
 from core.clock import require_aware, utc_now
-from core.analytics.sync import make_sync_rule
-from core.store.database import Store
 from core.orders.sweep import run_sweep
+from core.store.database import Store
 from jobs.entry import configure_logging, run_command
 
 log = logging.getLogger("kopra.scheduler")
@@ -43,8 +45,7 @@ def sweep_once(store: Store, now: datetime, analytics_sync: Callable | None = No
             summary["analytics_orders_synced"] = analytics_sync(store, now, log_action)
         except Exception as exc:  # the rules above are done; the next sweep syncs again
             summary["analytics_sync_failed"] = f"{type(exc).__name__}: {exc}"[:300]
-    summary = {"event": "sweep", "now": now.isoformat(), **summary,
-               "seconds": round(time.perf_counter() - started, 3)}
+    summary = {"event": "sweep", "now": now.isoformat(), **summary, "seconds": round(time.perf_counter() - started, 3)}
     _log_line(**summary)
     return summary
 
@@ -60,12 +61,15 @@ def parse_now(raw: str) -> datetime:
     try:
         return require_aware(datetime.fromisoformat(raw), "--now")
     except ValueError as exc:
-        raise SystemExit(f"kopra: --now must be an ISO-8601 time with a UTC offset, e.g. 2026-11-26T10:00:00+07:00 ({exc}).")
+        raise SystemExit(
+            f"kopra: --now must be an ISO-8601 time with a UTC offset, e.g. 2026-11-26T10:00:00+07:00 ({exc})."
+        ) from None
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.scheduler", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.scheduler", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--once", action="store_true", help="run one sweep, then exit")
     parser.add_argument("--now", help="sweep as if it were this time (ISO-8601 with offset)")
     args = parser.parse_args()
@@ -87,8 +91,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, _stop)
     jobs = schedule.Scheduler()
     jobs.every(settings.scheduler_interval_s).seconds.do(_guarded_sweep, store, analytics_sync)
-    _log_line(event="scheduler_started", interval_s=settings.scheduler_interval_s,
-              store=settings.safe_database_url())
+    _log_line(event="scheduler_started", interval_s=settings.scheduler_interval_s, store=settings.safe_database_url())
     _guarded_sweep(store, analytics_sync)  # catch up at once on whatever fell due while we were down
     while not stopping:
         jobs.run_pending()

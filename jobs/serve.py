@@ -1,6 +1,7 @@
 """`python -m jobs.serve` (what `make run` starts): prepare the store, then run the scheduler
 process and the Streamlit UI side by side. Ctrl-C (or SIGTERM) stops both; if one of them dies,
 the other is stopped too and the exit code says so."""
+
 from __future__ import annotations
 
 import os
@@ -53,9 +54,17 @@ def main() -> int:
     env = _children_env()
     scheduler = subprocess.Popen([sys.executable, "-m", "jobs.scheduler"], cwd=PROJECT_ROOT, env=env)
     ui = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app" / "main.py"),
-         "--server.port", str(settings.port)],
-        cwd=PROJECT_ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app" / "main.py"),
+            "--server.port",
+            str(settings.port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
     )
     processes = [scheduler, ui]
     _print_logins(settings.port)
@@ -72,8 +81,10 @@ def main() -> int:
         while not stopping:
             for name, process in (("scheduler", scheduler), ("UI", ui)):
                 if process.poll() is not None:
-                    print(f"kopra: the {name} stopped (exit code {process.returncode}); stopping the rest.",
-                          file=sys.stderr)
+                    print(
+                        f"kopra: the {name} stopped (exit code {process.returncode}); stopping the rest.",
+                        file=sys.stderr,
+                    )
                     return process.returncode or 1
             time.sleep(0.5)
         return 0

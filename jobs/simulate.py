@@ -9,6 +9,7 @@ shipped orders, buyers confirm or complain about delivered ones, and cancel some
 overdue ones. The seller side is yours, in the UI; the deadlines are the scheduler's. One JSON line
 per action, a summary at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,14 +17,14 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from core.bootstrap import bootstrap
-from core.orders import buyer_channel as buyers
 from core.clock import utc_now
 from core.domain import OrderStatus
 from core.errors import DomainError
+from core.orders import buyer_channel as buyers
 from core.store.database import Store
 from jobs.entry import run_command
 
@@ -56,39 +57,75 @@ class BuyerTraffic:
         if not offers or not self.buyer_codes:
             return
         first = self.rng.choice(offers)
-        same_place = [o for o in offers if (o.company_code, o.warehouse_code) == (first.company_code, first.warehouse_code)]
+        same_place = [
+            o for o in offers if (o.company_code, o.warehouse_code) == (first.company_code, first.warehouse_code)
+        ]
         picked = self.rng.sample(same_place, min(len(same_place), self.rng.randint(1, 3)))
         lines = [buyers.OrderLine(o.sku, self.rng.randint(1, max(1, min(6, o.available)))) for o in picked]
         buyer = self.rng.choice(self.buyer_codes)
-        self._act("order placed", lambda: buyers.place_order(
-            self.store, buyer_code=buyer, company_code=first.company_code, warehouse_code=first.warehouse_code,
-            lines=lines, now=now), buyer=buyer, warehouse=first.warehouse_code)
+        self._act(
+            "order placed",
+            lambda: buyers.place_order(
+                self.store,
+                buyer_code=buyer,
+                company_code=first.company_code,
+                warehouse_code=first.warehouse_code,
+                lines=lines,
+                now=now,
+            ),
+            buyer=buyer,
+            warehouse=first.warehouse_code,
+        )
 
     def _courier_and_buyers(self, now: datetime) -> None:
-        waiting = buyers.orders_in_status(self.store, [OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING,
-                                                       OrderStatus.READY_TO_SHIP, OrderStatus.SHIPPED,
-                                                       OrderStatus.DELIVERED], limit=2000)
+        waiting = buyers.orders_in_status(
+            self.store,
+            [
+                OrderStatus.PENDING_CONFIRMATION,
+                OrderStatus.PROCESSING,
+                OrderStatus.READY_TO_SHIP,
+                OrderStatus.SHIPPED,
+                OrderStatus.DELIVERED,
+            ],
+            limit=2000,
+        )
         for order in waiting:
             number, buyer = order.order_number, order.buyer_code
             roll = self.rng.random()
             if order.status == OrderStatus.SHIPPED and roll < CHANCES["deliver"]:
-                self._act("delivered", lambda: buyers.mark_delivered(self.store, order_number=number, now=now),
-                          order=number)
+                self._act(
+                    "delivered", lambda: buyers.mark_delivered(self.store, order_number=number, now=now), order=number
+                )
             elif order.status == OrderStatus.DELIVERED and roll < CHANCES["confirm"]:
-                self._act("receipt confirmed", lambda: buyers.confirm_receipt(
-                    self.store, buyer_code=buyer, order_number=number, now=now), order=number)
+                self._act(
+                    "receipt confirmed",
+                    lambda: buyers.confirm_receipt(self.store, buyer_code=buyer, order_number=number, now=now),
+                    order=number,
+                )
             elif order.status == OrderStatus.DELIVERED and roll < CHANCES["confirm"] + CHANCES["complain"]:
-                self._act("complaint filed", lambda: buyers.file_complaint(
-                    self.store, buyer_code=buyer, order_number=number, description="Goods arrived damaged",
-                    now=now), order=number)
+                self._act(
+                    "complaint filed",
+                    lambda: buyers.file_complaint(
+                        self.store, buyer_code=buyer, order_number=number, description="Goods arrived damaged", now=now
+                    ),
+                    order=number,
+                )
             elif order.status == OrderStatus.PENDING_CONFIRMATION and roll < CHANCES["cancel_pending"]:
-                self._act("cancelled", lambda: buyers.cancel_order(
-                    self.store, buyer_code=buyer, order_number=number, reason="ordered by mistake", now=now),
-                    order=number)
+                self._act(
+                    "cancelled",
+                    lambda: buyers.cancel_order(
+                        self.store, buyer_code=buyer, order_number=number, reason="ordered by mistake", now=now
+                    ),
+                    order=number,
+                )
             elif _overdue(order, now) and roll < CHANCES["cancel_overdue"]:
-                self._act("cancelled", lambda: buyers.cancel_order(
-                    self.store, buyer_code=buyer, order_number=number, reason="seller too slow", now=now),
-                    order=number)
+                self._act(
+                    "cancelled",
+                    lambda: buyers.cancel_order(
+                        self.store, buyer_code=buyer, order_number=number, reason="seller too slow", now=now
+                    ),
+                    order=number,
+                )
 
 
 def _overdue(order: buyers.MarketplaceOrder, now: datetime) -> bool:
@@ -99,9 +136,17 @@ def _overdue(order: buyers.MarketplaceOrder, now: datetime) -> bool:
     return False
 
 
-def run_simulation(store: Store, *, rate_per_minute: float, duration_s: float, seed: int,
-                   company_code: str | None = None, clock: Callable[[], datetime] = utc_now,
-                   sleep: Callable[[float], None] = time.sleep, log: Callable[[dict], None] = print) -> Counter[str]:
+def run_simulation(
+    store: Store,
+    *,
+    rate_per_minute: float,
+    duration_s: float,
+    seed: int,
+    company_code: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[dict], None] = print,
+) -> Counter[str]:
     rng = random.Random(seed)
     traffic = BuyerTraffic(store, rng, company_code, log=lambda fields: log(json.dumps(fields)))
     started = time.monotonic()
@@ -123,8 +168,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m jobs.simulate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs.simulate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=float, default=6.0, help="orders per minute (default 6)")
     parser.add_argument("--duration", type=float, default=300, help="seconds to run (default 300)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: a new one each run)")
@@ -133,9 +179,13 @@ def main() -> int:
     if args.rate < 0 or args.duration <= 0:
         raise SystemExit("kopra: --rate must be 0 or more and --duration more than 0.")
     store = bootstrap(check_reachable=True).store
-    counts = run_simulation(store, rate_per_minute=args.rate, duration_s=args.duration,
-                            seed=args.seed if args.seed is not None else random.randrange(2**31),
-                            company_code=args.company)
+    counts = run_simulation(
+        store,
+        rate_per_minute=args.rate,
+        duration_s=args.duration,
+        seed=args.seed if args.seed is not None else random.randrange(2**31),
+        company_code=args.company,
+    )
     print(json.dumps({"event": "simulation_done", **counts}))
     return 0
 

@@ -3,12 +3,13 @@ an order along it. Tests import these from here, never from each other.
 
 The world: ACME01 (whitelisted) with a Product Manager and a System Administrator, a Jakarta warehouse
 (Mon–Fri 08:00–17:00 WIB), two products; approved and unapproved buyers; a second company OTHER02."""
+
 from __future__ import annotations
 
 import io
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from PIL import Image
 from sqlalchemy import select
@@ -37,32 +38,58 @@ class World:
     def stock(self, sku: str = "RICE-5") -> tuple[int, int]:
         """(on_hand, reserved) of a product in the Jakarta warehouse."""
         with self.store.reading() as session:
-            level = session.scalar(select(StockLevel).join(Product).where(Product.sku == sku,
-                                                                         Product.company_id == self.pm.company_id))
+            level = session.scalar(
+                select(StockLevel).join(Product).where(Product.sku == sku, Product.company_id == self.pm.company_id)
+            )
             return level.on_hand, level.reserved
 
 
 def _company(session, code, now, whitelisted=True):
-    company = Company(company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now,
-                      updated_at=now, payout_bank_name="Bank Mandiri", payout_account_number="1234567890",
-                      payout_account_holder=f"{code} Tbk")
+    company = Company(
+        company_code=code,
+        name=f"{code} Tbk",
+        is_whitelisted=whitelisted,
+        created_at=now,
+        updated_at=now,
+        payout_bank_name="Bank Mandiri",
+        payout_account_number="1234567890",
+        payout_account_holder=f"{code} Tbk",
+    )
     session.add(company)
     session.flush()
     return company
 
 
 def _user(session, company, code, role, now) -> Actor:
-    user = User(company_id=company.id, user_code=code, display_name=code, role=role, password_hash="x",
-                password_changed_at=now, must_change_password=False, created_at=now)
+    user = User(
+        company_id=company.id,
+        user_code=code,
+        display_name=code,
+        role=role,
+        password_hash="x",
+        password_changed_at=now,
+        must_change_password=False,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     return Actor(user.id, company.id, company.company_code, code, role, code)
 
 
 def _warehouse(session, company, code, now, zone="Asia/Jakarta"):
-    warehouse = Warehouse(company_id=company.id, code=code, name=code, time_zone=zone, operating_days="0,1,2,3,4",
-                          opens_at=time(8), closes_at=time(17), processing_days=2, delivery_sla_days=3,
-                          created_at=now, updated_at=now)
+    warehouse = Warehouse(
+        company_id=company.id,
+        code=code,
+        name=code,
+        time_zone=zone,
+        operating_days="0,1,2,3,4",
+        opens_at=time(8),
+        closes_at=time(17),
+        processing_days=2,
+        delivery_sla_days=3,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(warehouse)
     session.flush()
     return warehouse
@@ -72,12 +99,15 @@ def _product(session, company, warehouse, sku, price, on_hand, now):
     product = Product(company_id=company.id, sku=sku, name=f"Product {sku}", unit="pcs", created_at=now, updated_at=now)
     session.add(product)
     session.flush()
-    session.add(StockLevel(product_id=product.id, warehouse_id=warehouse.id, on_hand=on_hand, reserved=0, price=price,
-                           updated_at=now))
+    session.add(
+        StockLevel(
+            product_id=product.id, warehouse_id=warehouse.id, on_hand=on_hand, reserved=0, price=price, updated_at=now
+        )
+    )
 
 
 def build_world(store) -> World:
-    created = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
     with store.transaction() as session:
         company = _company(session, "ACME01", created)
         pm = _user(session, company, "pm", Role.PRODUCT_MANAGER, created)
@@ -89,9 +119,13 @@ def build_world(store) -> World:
         other_pm = _user(session, other, "pm", Role.PRODUCT_MANAGER, created)
         other_wh = _warehouse(session, other, "JKT-1", created)
         _product(session, other, other_wh, "RICE-5", 70_000, 50, created)
-        session.add_all([Buyer(buyer_code="BUY-1", name="Toko Makmur", created_at=created),
-                         Buyer(buyer_code="BUY-2", name="Warung Jaya", created_at=created),
-                         Buyer(buyer_code="BUY-X", name="Kios Ditolak", is_approved=False, created_at=created)])
+        session.add_all(
+            [
+                Buyer(buyer_code="BUY-1", name="Toko Makmur", created_at=created),
+                Buyer(buyer_code="BUY-2", name="Warung Jaya", created_at=created),
+                Buyer(buyer_code="BUY-X", name="Kios Ditolak", is_approved=False, created_at=created),
+            ]
+        )
     return World(store=store, pm=pm, admin=admin, other_pm=other_pm)
 
 
@@ -136,8 +170,14 @@ def photo() -> bytes:
 
 
 def place(world, quantity=2, sku="RICE-5", at=MONDAY_10, buyer="BUY-1"):
-    return buyers.place_order(world.store, buyer_code=buyer, company_code="ACME01", warehouse_code="JKT-1",
-                              lines=[OrderLine(sku, quantity)], now=at)
+    return buyers.place_order(
+        world.store,
+        buyer_code=buyer,
+        company_code="ACME01",
+        warehouse_code="JKT-1",
+        lines=[OrderLine(sku, quantity)],
+        now=at,
+    )
 
 
 def status_of(world, number) -> OrderStatus:
@@ -147,8 +187,12 @@ def status_of(world, number) -> OrderStatus:
 
 def events_of(world, number) -> list[tuple]:
     with world.store.reading() as session:
-        return session.execute(select(OrderEvent.from_status, OrderEvent.to_status, OrderEvent.actor_kind)
-                               .join(Order).where(Order.order_number == number).order_by(OrderEvent.id)).all()
+        return session.execute(
+            select(OrderEvent.from_status, OrderEvent.to_status, OrderEvent.actor_kind)
+            .join(Order)
+            .where(Order.order_number == number)
+            .order_by(OrderEvent.id)
+        ).all()
 
 
 def items_of(world, number) -> set[int]:
@@ -158,8 +202,16 @@ def items_of(world, number) -> set[int]:
 
 def ship(world, number, at):
     seller.mark_packed(world.store, world.pm, number, items_of(world, number), at)
-    seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-123456", photo=photo(),
-                      photo_name="proof.jpg", now=at)
+    seller.ship_order(
+        world.store,
+        world.pm,
+        number,
+        courier="JNE",
+        tracking_number="JNE-123456",
+        photo=photo(),
+        photo_name="proof.jpg",
+        now=at,
+    )
 
 
 # --- the catalogue: its state, stock levels, another warehouse -------------------------------------
@@ -174,10 +226,30 @@ def catalogue_snapshot(store) -> dict:
     """Everything a catalogue call may touch, to prove a refusal changed nothing."""
     with store.reading() as session:
         return {
-            "products": sorted(session.execute(select(Product.company_id, Product.sku, Product.name, Product.unit,
-                                                      Product.description, Product.status, Product.image_mime))),
-            "levels": sorted(session.execute(select(StockLevel.product_id, StockLevel.warehouse_id,
-                                                    StockLevel.on_hand, StockLevel.reserved, StockLevel.price))),
+            "products": sorted(
+                session.execute(
+                    select(
+                        Product.company_id,
+                        Product.sku,
+                        Product.name,
+                        Product.unit,
+                        Product.description,
+                        Product.status,
+                        Product.image_mime,
+                    )
+                )
+            ),
+            "levels": sorted(
+                session.execute(
+                    select(
+                        StockLevel.product_id,
+                        StockLevel.warehouse_id,
+                        StockLevel.on_hand,
+                        StockLevel.reserved,
+                        StockLevel.price,
+                    )
+                )
+            ),
             "prices": session.scalar(select(func.count(PriceChange.id))),
         }
 
@@ -187,13 +259,25 @@ def stock_level(world, sku="RICE-5", warehouse="JKT-1") -> tuple[int, int, int]:
     with world.store.reading() as session:
         return session.execute(
             select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
-            .join(Product, Product.id == StockLevel.product_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(Product.company_id == world.pm.company_id, Product.sku == sku, Warehouse.code == warehouse)).one()
+            .join(Product, Product.id == StockLevel.product_id)
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(Product.company_id == world.pm.company_id, Product.sku == sku, Warehouse.code == warehouse)
+        ).one()
 
 
 def add_warehouse(world, code="MKS-1", zone="Asia/Makassar", *, open_=True) -> None:
     """Another ACME01 warehouse (08:00–17:00 in its zone), open or closed, stocking nothing yet."""
     with world.store.transaction() as session:
-        session.add(Warehouse(company_id=world.pm.company_id, code=code, name=code, time_zone=zone,
-                              opens_at=time(8), closes_at=time(17), created_at=MONDAY_10, updated_at=MONDAY_10,
-                              status=WarehouseStatus.OPEN if open_ else WarehouseStatus.CLOSED))
+        session.add(
+            Warehouse(
+                company_id=world.pm.company_id,
+                code=code,
+                name=code,
+                time_zone=zone,
+                opens_at=time(8),
+                closes_at=time(17),
+                created_at=MONDAY_10,
+                updated_at=MONDAY_10,
+                status=WarehouseStatus.OPEN if open_ else WarehouseStatus.CLOSED,
+            )
+        )

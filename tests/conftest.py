@@ -5,12 +5,13 @@ Each test run creates its own PostgreSQL database and drops it at the end, so ru
 each other's rows; each test starts from empty tables. With CI=true an unreachable PostgreSQL
 fails the run instead of skipping.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,8 +22,8 @@ os.environ.setdefault("KOPRA_BCRYPT_ROUNDS", "4")
 # No demo order history unless a test asks for it: playing months of orders takes seconds.
 os.environ.setdefault("KOPRA_DEMO_DAYS", "0")
 
-from core.store.models import Base  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
+from core.store.models import Base  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get("KOPRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -38,8 +39,7 @@ def unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 5})
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     name = f"kopra_test_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as conn:
@@ -94,7 +94,14 @@ def store(request, tmp_path) -> Store:
 @pytest.fixture
 def now() -> datetime:
     """A fixed, ordinary moment: Wednesday 2026-11-25 10:00 WIB."""
-    return datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+    return datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test's PostgreSQL case, so `make test-fast` can leave it out (-m "not postgresql")."""
+    for item in items:
+        if _database_of(item.nodeid) == "postgresql":
+            item.add_marker(pytest.mark.postgresql)
 
 
 def _database_of(nodeid: str) -> str | None:

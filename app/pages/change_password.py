@@ -1,6 +1,7 @@
 """The forced password change: after a first login with a one-time password, or when the
 password is older than KOPRA_PASSWORD_MAX_AGE_DAYS. The navigation shows only this page until
 the change is done."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -9,6 +10,8 @@ from app.session import password_change_form, require_login
 
 actor = require_login()
 st.title("Change your password")
-st.write(f"Welcome, {actor.display_name or actor.user_code}. Before you continue, please replace your "
-         "one-time or expired password with a new one that only you know.")
+st.write(
+    f"Welcome, {actor.display_name or actor.user_code}. Before you continue, please replace your "
+    "one-time or expired password with a new one that only you know."
+)
 password_change_form(actor, key="forced_password", after_change="rerun")

@@ -4,14 +4,16 @@ the payout bank account.
 Thin: each form calls one core.company service. The logo is checked and shown as it will be
 stored before the administrator saves it; the payout account asks for the password again.
 """
+
 from __future__ import annotations
 
 import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.company import payout_account as payout, profile as company
 from core.clock import utc_now
+from core.company import payout_account as payout
+from core.company import profile as company
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
 from core.images import LOGO
@@ -48,10 +50,20 @@ with text_col:
 # --- What buyers see ---------------------------------------------------------------------------
 st.subheader("Description and contact phone")
 with st.form("profile"):
-    description = st.text_area("Description", value=current.description, max_chars=company.MAX_DESCRIPTION,
-                               key="profile_description", help="Shown to buyers in their app.")
-    phone = st.text_input("Contact phone", value=current.contact_phone or "", max_chars=32, key="profile_phone",
-                          help=f"Buyers call this number about their orders. E.g. {company.PHONE_EXAMPLES}.")
+    description = st.text_area(
+        "Description",
+        value=current.description,
+        max_chars=company.MAX_DESCRIPTION,
+        key="profile_description",
+        help="Shown to buyers in their app.",
+    )
+    phone = st.text_input(
+        "Contact phone",
+        value=current.contact_phone or "",
+        max_chars=32,
+        key="profile_phone",
+        help=f"Buyers call this number about their orders. E.g. {company.PHONE_EXAMPLES}.",
+    )
     profile_clicked = st.form_submit_button("Save profile", type="primary")
 if profile_clicked:
     try:
@@ -66,8 +78,12 @@ st.subheader("Logo")
 upload_round = st.session_state.get(_UPLOAD_ROUND, 0)
 LOGO_MB = LOGO.max_bytes // (1024 * 1024)
 # The browser refuses a larger file at once; core checks the size (and everything else) again.
-upload = st.file_uploader(f"New logo: PNG, JPEG or WebP, up to {LOGO_MB} MB", type=["png", "jpg", "jpeg", "webp"],
-                          max_upload_size=LOGO_MB, key=f"logo_upload_{upload_round}")
+upload = st.file_uploader(
+    f"New logo: PNG, JPEG or WebP, up to {LOGO_MB} MB",
+    type=["png", "jpg", "jpeg", "webp"],
+    max_upload_size=LOGO_MB,
+    key=f"logo_upload_{upload_round}",
+)
 if upload is not None:
     data = upload.getvalue()
     try:
@@ -76,8 +92,11 @@ if upload is not None:
     except DomainError as exc:
         st.error(exc.message)
     else:
-        st.image(preview.data, width=min(preview.width, 320),
-                 caption=f"Preview, as it will be stored: {preview.width}×{preview.height} pixels. Not saved yet.")
+        st.image(
+            preview.data,
+            width=min(preview.width, 320),
+            caption=f"Preview, as it will be stored: {preview.width}×{preview.height} pixels. Not saved yet.",
+        )
         if st.button("Save this logo", type="primary", key="save_logo"):
             try:
                 company.save_logo(store, actor, data, upload.name, utc_now())
@@ -97,31 +116,54 @@ elif current.logo and st.button("Remove the logo", key="remove_logo"):
 # --- Payout account ----------------------------------------------------------------------------
 st.subheader("Payout bank account")
 if current.payout_account_masked:
-    st.write(f"Payouts go to {current.payout_bank_name} account {current.payout_account_masked} "
-             f"({current.payout_account_holder}).")
+    st.write(
+        f"Payouts go to {current.payout_bank_name} account {current.payout_account_masked} "
+        f"({current.payout_account_holder})."
+    )
 else:
     st.warning("No payout account is set: completed sales cannot be paid out until one is.")
-st.caption("Changing the account asks for your password again and is recorded in the audit log. Payouts already "
-           "created keep the account they were created with.")
+st.caption(
+    "Changing the account asks for your password again and is recorded in the audit log. Payouts already "
+    "created keep the account they were created with."
+)
 # Cleared after each submit, so the password does not stay in the form.
 with st.form("payout", clear_on_submit=True):
-    bank_name = st.text_input("Bank name", value=current.payout_bank_name or "Bank Mandiri",
-                              max_chars=payout.MAX_BANK_NAME, key="payout_bank")
-    account_number = st.text_input("New account number", max_chars=40, key="payout_number",
-                                   placeholder=f"{payout.ACCOUNT_DIGITS[0]} to {payout.ACCOUNT_DIGITS[1]} digits")
-    holder = st.text_input("Account holder", value=current.payout_account_holder or "",
-                           max_chars=payout.MAX_HOLDER, key="payout_holder")
-    password = st.text_input("Your password", type="password", key="payout_password",
-                             help="The password you log in with; it confirms that it is you.")
+    bank_name = st.text_input(
+        "Bank name", value=current.payout_bank_name or "Bank Mandiri", max_chars=payout.MAX_BANK_NAME, key="payout_bank"
+    )
+    account_number = st.text_input(
+        "New account number",
+        max_chars=40,
+        key="payout_number",
+        placeholder=f"{payout.ACCOUNT_DIGITS[0]} to {payout.ACCOUNT_DIGITS[1]} digits",
+    )
+    holder = st.text_input(
+        "Account holder", value=current.payout_account_holder or "", max_chars=payout.MAX_HOLDER, key="payout_holder"
+    )
+    password = st.text_input(
+        "Your password",
+        type="password",
+        key="payout_password",
+        help="The password you log in with; it confirms that it is you.",
+    )
     payout_clicked = st.form_submit_button("Change payout account", type="primary")
 if payout_clicked:
     try:
-        saved = payout.change_payout_account(store, actor, bank_name=bank_name, account_number=account_number,
-                                             account_holder=holder, current_password=password, now=utc_now())
+        saved = payout.change_payout_account(
+            store,
+            actor,
+            bank_name=bank_name,
+            account_number=account_number,
+            account_holder=holder,
+            current_password=password,
+            now=utc_now(),
+        )
     except AccessDenied:
         st.rerun()  # e.g. the fifth wrong password blocked the user: the next run ends the session and says why
     except DomainError as exc:
         st.error(exc.message)
     else:
-        _done(f"The payout account is changed: payouts from now on go to {saved.payout_bank_name} account "
-              f"{saved.payout_account_masked} ({saved.payout_account_holder}).")
+        _done(
+            f"The payout account is changed: payouts from now on go to {saved.payout_bank_name} account "
+            f"{saved.payout_account_masked} ({saved.payout_account_holder})."
+        )

@@ -1,5 +1,6 @@
 """Dashboard (Product Manager): sales, payouts and fulfilment health for a period and a warehouse,
 from the analytics snapshot (core.analytics). The page reads the filters, calls core, and draws."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,16 +9,15 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.bootstrap import get_analytics, get_store
 from app.analytics_refresh import refresh_button
+from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from core.analytics.dashboard import Dashboard, company_warehouses, load_dashboard
 from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
-from core.formats import format_duration, format_local
-from core.formats import format_rupiah, format_rupiah_short
+from core.formats import format_duration, format_local, format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -40,8 +40,13 @@ except DomainError as problem:
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
 left, middle, right = st.columns([2, 2, 3])
 with left:
-    picked = st.date_input("Period", value=(today - timedelta(days=29), today), max_value=today + timedelta(days=1),
-                           format="DD/MM/YYYY", key="dash_period")
+    picked = st.date_input(
+        "Period",
+        value=(today - timedelta(days=29), today),
+        max_value=today + timedelta(days=1),
+        format="DD/MM/YYYY",
+        key="dash_period",
+    )
 with middle:
     labels = {ALL: None} | {f"{w.code} · {w.name} ({w.zone_abbr})": w.code for w in warehouses}
     warehouse_code = labels[st.selectbox("Warehouse", list(labels), key="dash_warehouse")]
@@ -58,11 +63,14 @@ except DomainError as refused:
 
 zone = next((w for w in warehouses if w.code == warehouse_code), None)
 shown_zone = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}.get(
-    zone.zone_abbr if zone else "WIB", "Asia/Jakarta")
+    zone.zone_abbr if zone else "WIB", "Asia/Jakarta"
+)
 with right:
     info = dashboard.info
-    st.caption(f"Figures as of **{format_local(info.synced_at, shown_zone)}** "
-               f"({format_duration(now - info.synced_at)} ago). The scheduler refreshes them on every sweep.")
+    st.caption(
+        f"Figures as of **{format_local(info.synced_at, shown_zone)}** "
+        f"({format_duration(now - info.synced_at)} ago). The scheduler refreshes them on every sweep."
+    )
     refresh_button(actor, "refresh")
 
 previous = dashboard.previous_period
@@ -71,7 +79,8 @@ st.caption(
     "**completed** in the period; the funnel and fulfilment health count orders **placed** in the period. "
     "Dates are each warehouse's local dates (WIB, WITA, WIT). Changes compare with the previous "
     f"{dashboard.period.days} days ({previous.start:%d %b %Y} – {previous.end:%d %b %Y}). "
-    "Payouts are those of the orders completed in the period: pending ones are still to be transferred.")
+    "Payouts are those of the orders completed in the period: pending ones are still to be transferred."
+)
 
 # --- KPI cards -----------------------------------------------------------------------------------
 cards = st.columns(3) + st.columns(3)  # two rows of three: readable on a laptop screen
@@ -83,14 +92,24 @@ for card, kpi in zip(cards, dashboard.kpis):
         value = f"{kpi.value:,}".replace(",", ".")
         exact = f"Previous period: {kpi.previous:,}.".replace(",", ".")
     delta = None if kpi.change is None else f"{kpi.change:+.1%}".replace(".", ",")
-    card.metric(kpi.label, value, delta=delta, border=True,
-                delta_color="inverse" if kpi.key == "payouts_pending" else "normal",
-                help=exact + (" Nothing in the previous period to compare with." if delta is None else ""))
+    card.metric(
+        kpi.label,
+        value,
+        delta=delta,
+        border=True,
+        delta_color="inverse" if kpi.key == "payouts_pending" else "normal",
+        help=exact + (" Nothing in the previous period to compare with." if delta is None else ""),
+    )
 
 
 def layout(figure: go.Figure, height: int = 320) -> go.Figure:
-    figure.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
-                         plot_bgcolor="white", separators=",.")
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.2),
+        plot_bgcolor="white",
+        separators=",.",
+    )
     return figure
 
 
@@ -98,18 +117,35 @@ def layout(figure: go.Figure, height: int = 320) -> go.Figure:
 left, right = st.columns([3, 2])
 with left:
     trend = go.Figure()
-    trend.add_bar(x=[p.day for p in dashboard.trend], y=[p.revenue for p in dashboard.trend], name="Revenue (Rp)",
-                  marker_color=BLUE)
-    trend.add_scatter(x=[p.day for p in dashboard.trend], y=[p.orders for p in dashboard.trend], name="Orders",
-                      yaxis="y2", mode="lines+markers", line=dict(color="#F2A900"))
-    trend.update_layout(title="Daily completed revenue and orders",
-                        yaxis=dict(title="Rp", gridcolor="#EEE", tickformat=",d"),
-                        yaxis2=dict(title="Orders", overlaying="y", side="right", showgrid=False,
-                                    tickformat=",d", rangemode="tozero"))
+    trend.add_bar(
+        x=[p.day for p in dashboard.trend],
+        y=[p.revenue for p in dashboard.trend],
+        name="Revenue (Rp)",
+        marker_color=BLUE,
+    )
+    trend.add_scatter(
+        x=[p.day for p in dashboard.trend],
+        y=[p.orders for p in dashboard.trend],
+        name="Orders",
+        yaxis="y2",
+        mode="lines+markers",
+        line=dict(color="#F2A900"),
+    )
+    trend.update_layout(
+        title="Daily completed revenue and orders",
+        yaxis=dict(title="Rp", gridcolor="#EEE", tickformat=",d"),
+        yaxis2=dict(title="Orders", overlaying="y", side="right", showgrid=False, tickformat=",d", rangemode="tozero"),
+    )
     st.plotly_chart(layout(trend), width="stretch", key="trend")
 with right:
-    funnel = go.Figure(go.Funnel(y=[s.label for s in dashboard.funnel], x=[s.count for s in dashboard.funnel],
-                                 textinfo="value+percent initial", marker=dict(color=BLUE)))
+    funnel = go.Figure(
+        go.Funnel(
+            y=[s.label for s in dashboard.funnel],
+            x=[s.count for s in dashboard.funnel],
+            textinfo="value+percent initial",
+            marker=dict(color=BLUE),
+        )
+    )
     funnel.update_layout(title="Orders placed: how far they got")
     st.plotly_chart(layout(funnel), width="stretch", key="funnel")
 
@@ -117,56 +153,96 @@ with right:
 left, right = st.columns([3, 2])
 with left:
     top = list(reversed(dashboard.top_products))
-    products = go.Figure(go.Bar(x=[p.revenue for p in top], y=[f"{p.name} ({p.sku})" for p in top], orientation="h",
-                                marker_color=BLUE, text=[f"{p.units:,} units".replace(",", ".") for p in top],
-                                textposition="auto"))
+    products = go.Figure(
+        go.Bar(
+            x=[p.revenue for p in top],
+            y=[f"{p.name} ({p.sku})" for p in top],
+            orientation="h",
+            marker_color=BLUE,
+            text=[f"{p.units:,} units".replace(",", ".") for p in top],
+            textposition="auto",
+        )
+    )
     products.update_layout(title="Top products by completed revenue (Rp)", xaxis=dict(tickformat=",d"))
     st.plotly_chart(layout(products, 360), width="stretch", key="top_products")
 with right:
-    per_warehouse = go.Figure(go.Bar(x=[w.code for w in dashboard.warehouse_revenue],
-                                     y=[w.revenue for w in dashboard.warehouse_revenue], marker_color=BLUE,
-                                     text=[f"{w.orders:,} orders".replace(",", ".") for w in dashboard.warehouse_revenue]))
+    per_warehouse = go.Figure(
+        go.Bar(
+            x=[w.code for w in dashboard.warehouse_revenue],
+            y=[w.revenue for w in dashboard.warehouse_revenue],
+            marker_color=BLUE,
+            text=[f"{w.orders:,} orders".replace(",", ".") for w in dashboard.warehouse_revenue],
+        )
+    )
     per_warehouse.update_layout(title="Completed revenue per warehouse (Rp)", yaxis=dict(tickformat=",d"))
     st.plotly_chart(layout(per_warehouse, 360), width="stretch", key="warehouse_revenue")
 
 # --- fulfilment health ---------------------------------------------------------------------------
 st.subheader("Fulfilment health")
-st.caption("Orders placed in the period, each against its target (the dark tick). Acceptance rate = accepted ÷ "
-           "(accepted + rejected + auto-cancelled); on-time packing = packed by the packing deadline, among orders "
-           "packed; on-time delivery = delivered by the delivery deadline, among orders delivered; complaint and "
-           "refund rates are over orders shipped.")
+st.caption(
+    "Orders placed in the period, each against its target (the dark tick). Acceptance rate = accepted ÷ "
+    "(accepted + rejected + auto-cancelled); on-time packing = packed by the packing deadline, among orders "
+    "packed; on-time delivery = delivered by the delivery deadline, among orders delivered; complaint and "
+    "refund rates are over orders shipped."
+)
 shares = [m for m in dashboard.health if m.unit == "share"]
 hours = next(m for m in dashboard.health if m.unit == "hours")
 left, right = st.columns([3, 2])
 with left:
     health = go.Figure()
-    health.add_bar(y=[m.label for m in shares], x=[(m.value or 0) * 100 for m in shares], orientation="h",
-                   marker_color=[GREY if m.met is None else (GREEN if m.met else RED) for m in shares],
-                   text=["—" if m.value is None else f"{m.value:.1%}".replace(".", ",") for m in shares],
-                   customdata=[f"{m.numerator:,} of {m.denominator:,}".replace(",", ".") for m in shares],
-                   hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
-                   textposition="outside", cliponaxis=False, name="This period")
-    health.add_scatter(y=[m.label for m in shares], x=[m.target * 100 for m in shares], mode="markers",
-                       marker=dict(symbol="line-ns-open", size=30, color="#1B2430", line=dict(width=3, color="#1B2430")),
-                       hovertemplate="target %{x}%<extra></extra>", name="Target")
-    health.update_layout(title="Rates (%)", xaxis=dict(range=[0, 115], ticksuffix="%"),
-                         yaxis=dict(autorange="reversed"))
+    health.add_bar(
+        y=[m.label for m in shares],
+        x=[(m.value or 0) * 100 for m in shares],
+        orientation="h",
+        marker_color=[GREY if m.met is None else (GREEN if m.met else RED) for m in shares],
+        text=["—" if m.value is None else f"{m.value:.1%}".replace(".", ",") for m in shares],
+        customdata=[f"{m.numerator:,} of {m.denominator:,}".replace(",", ".") for m in shares],
+        hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
+        textposition="outside",
+        cliponaxis=False,
+        name="This period",
+    )
+    health.add_scatter(
+        y=[m.label for m in shares],
+        x=[m.target * 100 for m in shares],
+        mode="markers",
+        marker=dict(symbol="line-ns-open", size=30, color="#1B2430", line=dict(width=3, color="#1B2430")),
+        hovertemplate="target %{x}%<extra></extra>",
+        name="Target",
+    )
+    health.update_layout(
+        title="Rates (%)", xaxis=dict(range=[0, 115], ticksuffix="%"), yaxis=dict(autorange="reversed")
+    )
     st.plotly_chart(layout(health, 360), width="stretch", key="health")
 with right:
     a, b = st.columns(2)
-    a.metric("Median time to accept", "—" if hours.value is None else f"{hours.value:.1f} h".replace(".", ","),
-             border=True,
-             delta=None if hours.met is None else ("on target" if hours.met else "above target"),
-             delta_color="normal" if hours.met else "inverse", help=f"Target: at most {hours.target:.0f} hours.")
-    b.metric("Refunds", f"{dashboard.refunds_count:,}".replace(",", "."), border=True,
-             help="Refunds of orders placed in the period.")
+    a.metric(
+        "Median time to accept",
+        "—" if hours.value is None else f"{hours.value:.1f} h".replace(".", ","),
+        border=True,
+        delta=None if hours.met is None else ("on target" if hours.met else "above target"),
+        delta_color="normal" if hours.met else "inverse",
+        help=f"Target: at most {hours.target:.0f} hours.",
+    )
+    b.metric(
+        "Refunds",
+        f"{dashboard.refunds_count:,}".replace(",", "."),
+        border=True,
+        help="Refunds of orders placed in the period.",
+    )
     st.metric("Refunded amount", format_rupiah(dashboard.refunds_amount), border=True)
     for metric in shares:
         mark = "—" if metric.met is None else (":material/check_circle:" if metric.met else ":material/warning:")
         direction = "at least" if metric.direction == "min" else "at most"
-        shown = "no orders to measure" if metric.value is None else (
-            f"{metric.value:.1%} ({metric.numerator:,} of {metric.denominator:,})".replace(",", "#")
-            .replace(".", ",").replace("#", "."))
+        shown = (
+            "no orders to measure"
+            if metric.value is None
+            else (
+                f"{metric.value:.1%} ({metric.numerator:,} of {metric.denominator:,})".replace(",", "#")
+                .replace(".", ",")
+                .replace("#", ".")
+            )
+        )
         st.caption(f"{mark} {metric.label}: {shown}; target {direction} {metric.target:.0%}")
 
 # --- needs action now ----------------------------------------------------------------------------
@@ -175,12 +251,19 @@ st.caption("Open orders waiting for you, nearest deadline first (as of the figur
 if not dashboard.needs_action:
     st.success("Nothing is waiting for you.")
 else:
-    st.dataframe([{
-        "Order": item.order_number,
-        "To do": item.action,
-        "Deadline": format_local(item.deadline, item.time_zone),
-        "Time left": ("⚠ " if item.overdue(now) else "") + format_duration(item.deadline - now),
-        "Warehouse": item.warehouse_code,
-        "Buyer": item.buyer_name,
-        "Amount": format_rupiah(item.total_amount),
-    } for item in dashboard.needs_action], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                "Order": item.order_number,
+                "To do": item.action,
+                "Deadline": format_local(item.deadline, item.time_zone),
+                "Time left": ("⚠ " if item.overdue(now) else "") + format_duration(item.deadline - now),
+                "Warehouse": item.warehouse_code,
+                "Buyer": item.buyer_name,
+                "Amount": format_rupiah(item.total_amount),
+            }
+            for item in dashboard.needs_action
+        ],
+        hide_index=True,
+        width="stretch",
+    )

@@ -3,14 +3,15 @@
 Thin: reads the three fields, calls core.accounts.login, and either adopts the new session (the
 navigation then shows the role's menu, or the forced password change) or shows the refusal.
 """
+
 from __future__ import annotations
 
 import streamlit as st
 
 from app import session
 from app.bootstrap import get_settings, get_store
-from core.accounts.login import login as log_in
 from core.accounts import policy
+from core.accounts.login import login as log_in
 from core.clock import utc_now
 
 session.ensure_main_navigation()
@@ -20,8 +21,7 @@ st.caption("Seller portal · Kopra by Mandiri")
 with st.form("login", clear_on_submit=False):
     company_code = st.text_input("Company ID", max_chars=32, key="login_company")
     user_code = st.text_input("User ID", max_chars=64, key="login_user")
-    password = st.text_input("Password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH,
-                             key="login_password")
+    password = st.text_input("Password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key="login_password")
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
@@ -31,5 +31,7 @@ if submitted:
         st.rerun()
     st.error(result.message)
 
-st.caption("Keep your password secret and change it periodically. "
-           "Problems? Contact your Relationship Manager or Mandiri Call 14000.")
+st.caption(
+    "Keep your password secret and change it periodically. "
+    "Problems? Contact your Relationship Manager or Mandiri Call 14000."
+)

@@ -1,23 +1,22 @@
 """Sales Management (Product Manager): a tab per stage of the order lifecycle, each order's detail
 with its timeline, and the actions of each stage. Every rule is in core.orders; this page reads
 input, calls one core function, and says what happened."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
-from core.orders import seller
-from core.orders import views
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, Role
 from core.errors import DomainError
+from core.formats import format_duration, format_local, format_rupiah
+from core.orders import seller, views
 from core.orders.lifecycle import STATUS_LABELS, Step
-from core.formats import format_duration, format_local
-from core.formats import format_rupiah
 from core.orders.views import OrderDetail, OrderRow
 
 actor = require_actor(Role.PRODUCT_MANAGER)
@@ -26,9 +25,11 @@ now = utc_now()
 
 COURIERS = ("JNE", "J&T Express", "SiCepat", "AnterAja", "Pos Indonesia", "Other")
 URGENT = timedelta(hours=2)
-FAILURE_LABELS = {FailureKind.REJECTED_BY_SELLER: "Rejected by the seller",
-                  FailureKind.CANCELLED_BY_BUYER: "Cancelled by the buyer",
-                  FailureKind.CANCELLED_BY_SYSTEM: "Cancelled by the system"}
+FAILURE_LABELS = {
+    FailureKind.REJECTED_BY_SELLER: "Rejected by the seller",
+    FailureKind.CANCELLED_BY_BUYER: "Cancelled by the buyer",
+    FailureKind.CANCELLED_BY_SYSTEM: "Cancelled by the system",
+}
 
 
 DONE = "_sales_done"  # (stage, order) whose action succeeded: close it on the next run
@@ -62,17 +63,25 @@ def urgency_colour(deadline: datetime | None) -> str:
 
 
 def table(rows: list[OrderRow], deadline_label: str | None) -> None:
-    frame = pd.DataFrame([{
-        "Order": row.order_number,
-        "Status": STATUS_LABELS[row.status],
-        **({deadline_label: format_local(row.deadline, row.time_zone), "Time left": time_left(row.deadline)}
-           if deadline_label else {}),
-        "Warehouse": row.warehouse_code,
-        "Buyer": row.buyer_name,
-        "Units": row.item_count,
-        "Amount": format_rupiah(row.total_amount),
-        "Placed": format_local(row.placed_at, row.time_zone),
-    } for row in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                "Order": row.order_number,
+                "Status": STATUS_LABELS[row.status],
+                **(
+                    {deadline_label: format_local(row.deadline, row.time_zone), "Time left": time_left(row.deadline)}
+                    if deadline_label
+                    else {}
+                ),
+                "Warehouse": row.warehouse_code,
+                "Buyer": row.buyer_name,
+                "Units": row.item_count,
+                "Amount": format_rupiah(row.total_amount),
+                "Placed": format_local(row.placed_at, row.time_zone),
+            }
+            for row in rows
+        ]
+    )
     if deadline_label and rows:
         colours = [urgency_colour(row.deadline) for row in rows]
         frame = frame.style.apply(lambda _column: colours, subset=["Time left"])
@@ -86,8 +95,13 @@ def pick_order(rows: list[OrderRow], stage: str) -> str | None:
     numbers = [row.order_number for row in rows]
     if st.session_state.get(key) and st.session_state[key] not in numbers:
         numbers.append(st.session_state[key])  # it moved on while open: keep it, and say what happened
-    return st.selectbox("Open an order", numbers, index=None, key=f"pick_{stage}",
-                        placeholder="Choose an order to see its detail and act on it")
+    return st.selectbox(
+        "Open an order",
+        numbers,
+        index=None,
+        key=f"pick_{stage}",
+        placeholder="Choose an order to see its detail and act on it",
+    )
 
 
 def show_detail(detail: OrderDetail) -> None:
@@ -95,31 +109,54 @@ def show_detail(detail: OrderDetail) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"#### {order.order_number} · {STATUS_LABELS[order.status]}")
-        st.markdown(f"**Buyer:** {detail.buyer.name} ({detail.buyer.buyer_code}) · {detail.buyer.phone or 'no phone'}  \n"
-                    f"**Warehouse:** {detail.warehouse.code} — {detail.warehouse.name}  \n"
-                    f"**Amount:** {format_rupiah(order.total_amount)} for {order.item_count} units")
-        st.dataframe(pd.DataFrame([{"SKU": i.sku, "Product": i.product_name, "Quantity": i.quantity,
-                                    "Unit price": format_rupiah(i.unit_price), "Line total": format_rupiah(i.line_total)}
-                                   for i in detail.items]), hide_index=True, width="stretch")
-        deadlines = [("Confirm by", order.confirm_deadline), ("Pack by", order.pack_deadline),
-                     ("Deliver by", order.delivery_deadline), ("Answer complaint by", order.complaint_deadline),
-                     ("Completes automatically", order.complete_deadline)]
+        st.markdown(
+            f"**Buyer:** {detail.buyer.name} ({detail.buyer.buyer_code}) · {detail.buyer.phone or 'no phone'}  \n"
+            f"**Warehouse:** {detail.warehouse.code} — {detail.warehouse.name}  \n"
+            f"**Amount:** {format_rupiah(order.total_amount)} for {order.item_count} units"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "SKU": i.sku,
+                        "Product": i.product_name,
+                        "Quantity": i.quantity,
+                        "Unit price": format_rupiah(i.unit_price),
+                        "Line total": format_rupiah(i.line_total),
+                    }
+                    for i in detail.items
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        deadlines = [
+            ("Confirm by", order.confirm_deadline),
+            ("Pack by", order.pack_deadline),
+            ("Deliver by", order.delivery_deadline),
+            ("Answer complaint by", order.complaint_deadline),
+            ("Completes automatically", order.complete_deadline),
+        ]
         st.markdown("  \n".join(f"**{label}:** {format_local(due, zone)}" for label, due in deadlines if due))
         if order.failure_reason:
             st.markdown(f"**Why it failed:** {order.failure_reason}")
         if detail.complaint:
             st.markdown(f"**Complaint:** {detail.complaint.description}")
         if detail.payout:
-            st.markdown(f"**Payout:** {format_rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
-                        + (f" · {detail.payout.transfer_reference}" if detail.payout.transfer_reference else ""))
+            st.markdown(
+                f"**Payout:** {format_rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
+                + (f" · {detail.payout.transfer_reference}" if detail.payout.transfer_reference else "")
+            )
         if detail.refund:
             st.markdown(f"**Refund:** {format_rupiah(detail.refund.amount)} · {detail.refund.reason}")
     with right:
         st.markdown("##### Timeline")
         for event in detail.events:
             who = event.actor_id or event.actor_kind.lower()
-            st.markdown(f"- {format_local(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
-                        f"by {event.actor_kind.lower()} {who}" + (f": {event.reason}" if event.reason else ""))
+            st.markdown(
+                f"- {format_local(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
+                f"by {event.actor_kind.lower()} {who}" + (f": {event.reason}" if event.reason else "")
+            )
         if detail.shipment:
             st.markdown(f"##### Shipped with {detail.shipment.courier}, tracking {detail.shipment.tracking_number}")
             st.image(detail.shipment.proof_photo, caption="Shipping proof", width=320)
@@ -133,8 +170,9 @@ def new_actions(number: str, steps: list[Step]) -> None:
         with reject.form(f"reject_{number}", clear_on_submit=False):
             reason = st.text_input("Reason for rejecting (the buyer sees it)", key=f"reason_{number}")
             if st.form_submit_button("Reject"):
-                run_action(lambda: seller.reject_order(store, actor, number, reason, utc_now()),
-                           f"{number} rejected.", number)
+                run_action(
+                    lambda: seller.reject_order(store, actor, number, reason, utc_now()), f"{number} rejected.", number
+                )
 
 
 def bulk_accept(rows: list[OrderRow]) -> None:
@@ -142,12 +180,16 @@ def bulk_accept(rows: list[OrderRow]) -> None:
         chosen = st.multiselect("Orders to accept", [row.order_number for row in rows], key="bulk_pick")
         if st.button("Accept the chosen orders", key="bulk_accept", disabled=not chosen):
             progress = st.progress(0.0, text="Accepting…")
-            result = seller.accept_orders(store, actor, chosen, utc_now(),
-                                          on_progress=lambda done, total: progress.progress(
-                                              done / total, text=f"Accepted {done} of {total}…"))
+            result = seller.accept_orders(
+                store,
+                actor,
+                chosen,
+                utc_now(),
+                on_progress=lambda done, total: progress.progress(done / total, text=f"Accepted {done} of {total}…"),
+            )
             if result.done:
                 notify("success", f"Accepted {len(result.done)} of {len(chosen)} orders.")
-            for number, why in result.refused.items():
+            for why in result.refused.values():
                 notify("warning", why)
             st.rerun()
 
@@ -155,38 +197,61 @@ def bulk_accept(rows: list[OrderRow]) -> None:
 def packing_actions(detail: OrderDetail) -> None:
     number = detail.order.order_number
     st.markdown("##### Check off each item against the order before packing")
-    checked = {item.id for item in detail.items
-               if st.checkbox(f"{item.quantity} × {item.sku} — {item.product_name}", key=f"check_{number}_{item.id}")}
+    checked = {
+        item.id
+        for item in detail.items
+        if st.checkbox(f"{item.quantity} × {item.sku} — {item.product_name}", key=f"check_{number}_{item.id}")
+    }
     if st.button("Mark packed", key=f"packed_{number}", type="primary"):
-        run_action(lambda: seller.mark_packed(store, actor, number, checked, utc_now()),
-                   f"{number} is packed; the courier's delivery time starts now.", number)
+        run_action(
+            lambda: seller.mark_packed(store, actor, number, checked, utc_now()),
+            f"{number} is packed; the courier's delivery time starts now.",
+            number,
+        )
 
 
 def shipping_actions(number: str) -> None:
     with st.form(f"ship_{number}"):
         st.markdown("##### Ship with a proof photo")
-        photo = st.file_uploader("Shipping proof photo (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"],
-                                 key=f"photo_{number}")
+        photo = st.file_uploader(
+            "Shipping proof photo (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key=f"photo_{number}"
+        )
         courier = st.selectbox("Courier", COURIERS, key=f"courier_{number}")
         tracking = st.text_input("Tracking number", key=f"tracking_{number}")
         if st.form_submit_button("Mark shipped", type="primary"):
             if photo is None:
                 st.error("Upload the shipping proof photo first: it is the proof that the order left the warehouse.")
             else:
-                run_action(lambda: seller.ship_order(store, actor, number, courier=courier, tracking_number=tracking,
-                                                     photo=photo.getvalue(), photo_name=photo.name, now=utc_now()),
-                           f"{number} is shipped with {courier}.", number)
+                run_action(
+                    lambda: seller.ship_order(
+                        store,
+                        actor,
+                        number,
+                        courier=courier,
+                        tracking_number=tracking,
+                        photo=photo.getvalue(),
+                        photo_name=photo.name,
+                        now=utc_now(),
+                    ),
+                    f"{number} is shipped with {courier}.",
+                    number,
+                )
 
 
 def receive_actions(number: str) -> None:
     fit = st.checkbox("The goods can be sold again (put them back in stock)", value=True, key=f"fit_{number}")
     if st.button("Returned goods received: refund the buyer", key=f"received_{number}", type="primary"):
-        run_action(lambda: seller.receive_return(store, actor, number, fit_to_sell=fit, now=utc_now()),
-                   f"{number}: goods received, the buyer is refunded.", number)
+        run_action(
+            lambda: seller.receive_return(store, actor, number, fit_to_sell=fit, now=utc_now()),
+            f"{number}: goods received, the buyer is refunded.",
+            number,
+        )
 
 
-ANSWERS = {Step.ANSWER_WITH_REFUND: ("Refund the buyer", ComplaintResolution.REFUND),
-           Step.ANSWER_WITH_RETURN: ("Ask for the goods back (return, then refund)", ComplaintResolution.RETURN)}
+ANSWERS = {
+    Step.ANSWER_WITH_REFUND: ("Refund the buyer", ComplaintResolution.REFUND),
+    Step.ANSWER_WITH_RETURN: ("Ask for the goods back (return, then refund)", ComplaintResolution.RETURN),
+}
 
 
 def answer_actions(number: str, steps: list[Step]) -> None:
@@ -195,8 +260,11 @@ def answer_actions(number: str, steps: list[Step]) -> None:
         choice = st.radio("Answer", list(choices), key=f"resolution_{number}")
         note = st.text_input("Note to the buyer", key=f"note_{number}")
         if st.form_submit_button("Send the answer", type="primary"):
-            run_action(lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),
-                       f"{number}: complaint answered.", number)
+            run_action(
+                lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),
+                f"{number}: complaint answered.",
+                number,
+            )
 
 
 def failed_filters() -> dict:
@@ -205,8 +273,11 @@ def failed_filters() -> dict:
     since = from_col.date_input("From", value=(now - timedelta(days=30)).date(), key="failed_from")
     until = to_col.date_input("To", value=now.date(), key="failed_to")
     kind = next((k for k, v in FAILURE_LABELS.items() if v == label), None)
-    return {"failure_kind": kind, "closed_from": datetime.combine(since, time(0), timezone.utc),
-            "closed_to": datetime.combine(until + timedelta(days=1), time(0), timezone.utc)}
+    return {
+        "failure_kind": kind,
+        "closed_from": datetime.combine(since, time(0), UTC),
+        "closed_to": datetime.combine(until + timedelta(days=1), time(0), UTC),
+    }
 
 
 def stage_tab(stage: str, deadline_label: str | None) -> None:
@@ -216,11 +287,24 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
         st.info("No orders here right now.")
         return
     if stage == "Failed":
-        st.dataframe(pd.DataFrame([{"Order": r.order_number, "Why": FAILURE_LABELS.get(r.failure_kind, "—"),
-                                    "Detail": r.failure_reason, "When": format_local(r.closed_at, r.time_zone),
-                                    "Warehouse": r.warehouse_code, "Buyer": r.buyer_name,
-                                    "Amount": format_rupiah(r.total_amount)} for r in rows]),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Order": r.order_number,
+                        "Why": FAILURE_LABELS.get(r.failure_kind, "—"),
+                        "Detail": r.failure_reason,
+                        "When": format_local(r.closed_at, r.time_zone),
+                        "Warehouse": r.warehouse_code,
+                        "Buyer": r.buyer_name,
+                        "Amount": format_rupiah(r.total_amount),
+                    }
+                    for r in rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         table(rows, deadline_label)
     if stage == "New":
@@ -259,11 +343,19 @@ def offer_steps(number: str, detail: OrderDetail, steps: list[Step], refused: di
 
 st.title("Sales Management")
 counts = views.stage_counts(store, actor)
-TABS = [("New", "Confirm by"), ("Processing", "Pack by"), ("Shipping", "Deliver by"),
-        ("Delivered", "Completes automatically"), ("Complaints", "Answer by"), ("Failed", None)]
+TABS = [
+    ("New", "Confirm by"),
+    ("Processing", "Pack by"),
+    ("Shipping", "Deliver by"),
+    ("Delivered", "Completes automatically"),
+    ("Complaints", "Answer by"),
+    ("Failed", None),
+]
 for (stage, deadline_label), tab in zip(TABS, st.tabs([f"{stage} ({counts[stage]})" for stage, _ in TABS])):
     with tab:
         stage_tab(stage, deadline_label)
-st.caption("Times are the warehouse's local time. Time left is orange within 2 hours and red once overdue. "
-           "Deadlines were fixed when "
-           "each order entered its stage; the scheduler acts on them even when nobody has this page open.")
+st.caption(
+    "Times are the warehouse's local time. Time left is orange within 2 hours and red once overdue. "
+    "Deadlines were fixed when "
+    "each order entered its stage; the scheduler acts on them even when nobody has this page open."
+)

@@ -5,6 +5,7 @@ change (issue 4).
 Thin: each form calls one core service (core.warehouses, core.company, core.accounts) and says
 what happened, or shows the refusal as core wrote it.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,13 +14,13 @@ import streamlit as st
 
 from app.bootstrap import get_settings, get_store
 from app.session import notify, password_change_form, require_actor
-from core.accounts import passwords as accounts
-from core.company import profile as company
 from app.warehouse_table import warehouse_rows
-from core.warehouses import management, operations, rules
+from core.accounts import passwords as accounts
 from core.clock import utc_now
+from core.company import profile as company
 from core.domain import Role
 from core.errors import DomainError
+from core.warehouses import management, operations, rules
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 st.title("Settings")
@@ -55,59 +56,99 @@ st.info(rules.CHANGES_APPLY_FROM_NOW)
 if not warehouses:
     st.write("Your company has no warehouse yet; your System Administrator adds them.")
 else:
-    picked = st.selectbox("Warehouse", list(by_code), key="ops_pick", format_func=lambda c: (
-        f"{c} · {by_code[c].name} ({'open' if by_code[c].is_open else 'closed'})"))
+    picked = st.selectbox(
+        "Warehouse",
+        list(by_code),
+        key="ops_pick",
+        format_func=lambda c: f"{c} · {by_code[c].name} ({'open' if by_code[c].is_open else 'closed'})",
+    )
     current = by_code[picked]
     st.caption(f"{current.zone_label}. Times are the warehouse's local time ({current.zone_abbreviation}).")
     # Keys carry the code, so choosing another warehouse shows that warehouse's values.
     with st.form(f"operations_{picked}"):
-        days = st.multiselect("Operating days", list(range(7)), default=list(current.operating_days),
-                              format_func=_weekday, key=f"ops_days_{picked}")
+        days = st.multiselect(
+            "Operating days",
+            list(range(7)),
+            default=list(current.operating_days),
+            format_func=_weekday,
+            key=f"ops_days_{picked}",
+        )
         opens_col, closes_col = st.columns(2)
-        opens_at = opens_col.time_input(f"Opens at ({current.zone_abbreviation})", value=current.opens_at,
-                                        key=f"ops_opens_{picked}")
-        closes_at = closes_col.time_input(f"Closes at ({current.zone_abbreviation})", value=current.closes_at,
-                                          key=f"ops_closes_{picked}")
-        processing = st.number_input("Processing time (business days to pack an accepted order)",
-                                     min_value=rules.PROCESSING_DAYS[0], max_value=rules.PROCESSING_DAYS[1],
-                                     value=current.processing_days, step=1, key=f"ops_processing_{picked}")
-        observe = st.checkbox("Observe joint-leave days (cuti bersama): the warehouse does not work on them",
-                              value=current.observe_joint_leave, key=f"ops_joint_leave_{picked}")
+        opens_at = opens_col.time_input(
+            f"Opens at ({current.zone_abbreviation})", value=current.opens_at, key=f"ops_opens_{picked}"
+        )
+        closes_at = closes_col.time_input(
+            f"Closes at ({current.zone_abbreviation})", value=current.closes_at, key=f"ops_closes_{picked}"
+        )
+        processing = st.number_input(
+            "Processing time (business days to pack an accepted order)",
+            min_value=rules.PROCESSING_DAYS[0],
+            max_value=rules.PROCESSING_DAYS[1],
+            value=current.processing_days,
+            step=1,
+            key=f"ops_processing_{picked}",
+        )
+        observe = st.checkbox(
+            "Observe joint-leave days (cuti bersama): the warehouse does not work on them",
+            value=current.observe_joint_leave,
+            key=f"ops_joint_leave_{picked}",
+        )
         ops_clicked = st.form_submit_button("Save operations", type="primary")
     if ops_clicked:
         try:
-            result = operations.update_operations(store, actor, picked, operating_days=days, opens_at=opens_at,
-                                                  closes_at=closes_at, processing_days=int(processing),
-                                                  observe_joint_leave=observe, now=utc_now())
+            result = operations.update_operations(
+                store,
+                actor,
+                picked,
+                operating_days=days,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                processing_days=int(processing),
+                observe_joint_leave=observe,
+                now=utc_now(),
+            )
         except DomainError as exc:
             st.error(exc.message)
         else:
             if not result.changes:
                 st.info(f"Nothing to save: warehouse {picked} already works this way.")
             else:
-                _done(f"Operations of {picked} are saved: {result.summary}. They apply to orders from now on; "
-                      "deadlines already set do not move.")
+                _done(
+                    f"Operations of {picked} are saved: {result.summary}. They apply to orders from now on; "
+                    "deadlines already set do not move."
+                )
 
     today = rules.local_today(current.time_zone, now)
     joint_leave = operations.joint_leave_days(today, today + timedelta(days=365))
     if joint_leave:
-        st.caption("Joint-leave days in the coming year: "
-                   + "; ".join(f"{rules.format_day(c.day)} ({c.reason})" for c in joint_leave) + ".")
+        st.caption(
+            "Joint-leave days in the coming year: "
+            + "; ".join(f"{rules.format_day(c.day)} ({c.reason})" for c in joint_leave)
+            + "."
+        )
 
     st.markdown(f"**Closure dates of {picked}**")
     if current.closures:
-        st.dataframe([{"Date": rules.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason}
-                      for c in current.closures], hide_index=True)
+        st.dataframe(
+            [{"Date": rules.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason} for c in current.closures],
+            hide_index=True,
+        )
     else:
         st.caption("No closures planned. Public holidays are skipped without being listed here.")
     with st.form(f"closure_{picked}"):
         first_col, last_col = st.columns(2)
-        first_day = first_col.date_input("First day closed", value=today,
-                                         format="YYYY-MM-DD", key=f"closure_first_{picked}")
-        last_day = last_col.date_input("Last day closed (the same day for one day)", value=today,
-                                       format="YYYY-MM-DD", key=f"closure_last_{picked}")
-        reason = st.text_input("Reason", max_chars=rules.MAX_CLOSURE_REASON, key=f"closure_reason_{picked}",
-                               placeholder="e.g. stock-taking, renovation, local holiday")
+        first_day = first_col.date_input(
+            "First day closed", value=today, format="YYYY-MM-DD", key=f"closure_first_{picked}"
+        )
+        last_day = last_col.date_input(
+            "Last day closed (the same day for one day)", value=today, format="YYYY-MM-DD", key=f"closure_last_{picked}"
+        )
+        reason = st.text_input(
+            "Reason",
+            max_chars=rules.MAX_CLOSURE_REASON,
+            key=f"closure_reason_{picked}",
+            placeholder="e.g. stock-taking, renovation, local holiday",
+        )
         closure_clicked = st.form_submit_button("Add closure")
     if closure_clicked:
         try:
@@ -116,12 +157,15 @@ else:
             st.error(exc.message)
         else:
             listed = ", ".join(rules.format_day(d) for d in added)
-            _done(f"{picked} is closed on {listed} ({reason.strip()}). Orders from now on skip "
-                  f"{'this day' if len(added) == 1 else 'these days'}.")
+            _done(
+                f"{picked} is closed on {listed} ({reason.strip()}). Orders from now on skip "
+                f"{'this day' if len(added) == 1 else 'these days'}."
+            )
     if current.closures:
         remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        to_remove = remove_col.selectbox("Closure to remove", list(current.closures), format_func=_closure_label,
-                                         key=f"closure_remove_pick_{picked}")
+        to_remove = remove_col.selectbox(
+            "Closure to remove", list(current.closures), format_func=_closure_label, key=f"closure_remove_pick_{picked}"
+        )
         if button_col.button("Remove closure", key=f"closure_remove_{picked}"):
             try:
                 operations.remove_closure(store, actor, picked, to_remove.day, utc_now())
@@ -144,8 +188,10 @@ with text_col:
     st.write(profile.description or "No description.")
     st.write(f"Contact phone for buyers: {profile.contact_phone or 'not set'}")
     if profile.payout_account_masked:
-        st.write(f"Payout account: {profile.payout_bank_name} {profile.payout_account_masked} "
-                 f"({profile.payout_account_holder})")
+        st.write(
+            f"Payout account: {profile.payout_bank_name} {profile.payout_account_masked} "
+            f"({profile.payout_account_holder})"
+        )
     else:
         st.write("Payout account: not set")
 
@@ -164,7 +210,9 @@ except DomainError as exc:
     st.error(exc.message)
     st.stop()
 last_login = account.last_login_at.strftime("%d %b %Y %H:%M UTC") if account.last_login_at else "never"
-st.caption(f"{account.display_name} · User ID {account.user_code} · {account.company_name} "
-           f"({account.company_code}) · last login {last_login} · password valid until "
-           f"{account.password_expires_at.strftime('%d %b %Y')}")
+st.caption(
+    f"{account.display_name} · User ID {account.user_code} · {account.company_name} "
+    f"({account.company_code}) · last login {last_login} · password valid until "
+    f"{account.password_expires_at.strftime('%d %b %Y')}"
+)
 password_change_form(actor, key="settings_password")

@@ -1,6 +1,7 @@
 """Transaction History (Product Manager): completed sales, one row per product line, with filters,
 totals of the whole filtered set, paging, and a CSV export of the whole filtered set. Reads the
 analytics snapshot through core.analytics; the page reads input, calls core, and shows."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app.bootstrap import get_analytics, get_store
 from app.analytics_refresh import refresh_button
+from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from core.analytics.export import export_history_csv
 from core.analytics.history import HistoryFilters, HistoryPage, history_options, load_history
@@ -20,8 +21,7 @@ from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
-from core.formats import format_duration, format_local
-from core.formats import format_rupiah, format_rupiah_short
+from core.formats import format_duration, format_local, format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -57,30 +57,45 @@ with st.form("history_filter_form"):
         if not isinstance(period, tuple) or len(period) != 2:
             st.error("Choose the first and the last day of the period.")
         else:
-            st.session_state[FILTERS] = dict(start=period[0], end=period[1], warehouse_code=warehouses[warehouse],
-                                             product_sku=products[product], buyer_code=buyers[buyer],
-                                             min_total=None if low is None else int(low),
-                                             max_total=None if high is None else int(high))
+            st.session_state[FILTERS] = dict(
+                start=period[0],
+                end=period[1],
+                warehouse_code=warehouses[warehouse],
+                product_sku=products[product],
+                buyer_code=buyers[buyer],
+                min_total=None if low is None else int(low),
+                max_total=None if high is None else int(high),
+            )
             st.session_state[PAGE] = {"page": 1}
             st.session_state.pop(EXPORT, None)
 
 chosen = st.session_state.get(FILTERS) or dict(start=today - timedelta(days=29), end=today)
 try:
-    filters = HistoryFilters(Period(chosen["start"], chosen["end"]),
-                             **{k: v for k, v in chosen.items() if k not in ("start", "end")})
+    filters = HistoryFilters(
+        Period(chosen["start"], chosen["end"]), **{k: v for k, v in chosen.items() if k not in ("start", "end")}
+    )
     # Previous/Next seek from the row at the page's edge (fast at any depth); First/Last count from an end.
     position = st.session_state.get(PAGE) or {"page": 1}
-    history: HistoryPage = load_history(store, analytics, actor, filters, page=position["page"],
-                                        page_size=PAGE_SIZE, after=position.get("after"),
-                                        before=position.get("before"))
+    history: HistoryPage = load_history(
+        store,
+        analytics,
+        actor,
+        filters,
+        page=position["page"],
+        page_size=PAGE_SIZE,
+        after=position.get("after"),
+        before=position.get("before"),
+    )
 except DomainError as refused:
     st.error(refused.message)
     st.stop()
 
-st.caption(f"Completed sales whose completion falls between {filters.period.start:%d %b %Y} and "
-           f"{filters.period.end:%d %b %Y} (each warehouse's local date); times in the warehouse's local time. "
-           f"Figures as of {format_local(history.info.synced_at, 'Asia/Jakarta')} "
-           f"({format_duration(now - history.info.synced_at)} ago).")
+st.caption(
+    f"Completed sales whose completion falls between {filters.period.start:%d %b %Y} and "
+    f"{filters.period.end:%d %b %Y} (each warehouse's local date); times in the warehouse's local time. "
+    f"Figures as of {format_local(history.info.synced_at, 'Asia/Jakarta')} "
+    f"({format_duration(now - history.info.synced_at)} ago)."
+)
 
 totals = history.totals
 t1, t2, t3, t4 = st.columns(4)
@@ -92,29 +107,46 @@ t4.metric("Amount", format_rupiah_short(totals.amount), border=True, help=format
 if not history.rows:
     st.info("No completed sales match these filters.")
 else:
-    st.dataframe([{
-        "Completed": f"{row.local(row.completed_at):%d %b %Y %H:%M} {row.zone_abbr}",
-        "Order": row.order_number,
-        "Warehouse": row.warehouse_code,
-        "Buyer": row.buyer_name,
-        "Product": row.product_name,
-        "SKU": row.sku,
-        "Qty": row.quantity,
-        "Unit price": format_rupiah(row.unit_price),
-        "Line total": format_rupiah(row.line_total),
-    } for row in history.rows], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                "Completed": f"{row.local(row.completed_at):%d %b %Y %H:%M} {row.zone_abbr}",
+                "Order": row.order_number,
+                "Warehouse": row.warehouse_code,
+                "Buyer": row.buyer_name,
+                "Product": row.product_name,
+                "SKU": row.sku,
+                "Qty": row.quantity,
+                "Unit price": format_rupiah(row.unit_price),
+                "Line total": format_rupiah(row.line_total),
+            }
+            for row in history.rows
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
     first, previous, where, following, last = st.columns([1, 1, 2, 1, 1])
     moves = {
         "First": (first, history.page <= 1, {"page": 1}, ":material/first_page:"),
-        "Previous": (previous, history.page <= 1, {"page": history.page - 1, "before": history.first_key},
-                     ":material/chevron_left:"),
-        "Next": (following, history.page >= history.page_count,
-                 {"page": history.page + 1, "after": history.last_key}, ":material/chevron_right:"),
+        "Previous": (
+            previous,
+            history.page <= 1,
+            {"page": history.page - 1, "before": history.first_key},
+            ":material/chevron_left:",
+        ),
+        "Next": (
+            following,
+            history.page >= history.page_count,
+            {"page": history.page + 1, "after": history.last_key},
+            ":material/chevron_right:",
+        ),
         "Last": (last, history.page >= history.page_count, {"page": history.page_count}, ":material/last_page:"),
     }
-    where.markdown(f"<div style='text-align:center'>Page {history.page:,} of {history.page_count:,}</div>"
-                   .replace(",", "."), unsafe_allow_html=True)
+    where.markdown(
+        f"<div style='text-align:center'>Page {history.page:,} of {history.page_count:,}</div>".replace(",", "."),
+        unsafe_allow_html=True,
+    )
     for label, (column, disabled, target, icon) in moves.items():
         if column.button(label, disabled=disabled, icon=icon, key=f"history_{label.lower()}"):
             st.session_state[PAGE] = target
@@ -138,13 +170,21 @@ if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines ==
         previous_file = st.session_state.get(EXPORT, {}).get("path")
         if previous_file and previous_file != str(target):
             Path(previous_file).unlink(missing_ok=True)
-        st.session_state[EXPORT] = {"path": str(target), "rows": result.rows,
-                                    "name": f"transaction-history-{filters.period.start}-{filters.period.end}.csv"}
+        st.session_state[EXPORT] = {
+            "path": str(target),
+            "rows": result.rows,
+            "name": f"transaction-history-{filters.period.start}-{filters.period.end}.csv",
+        }
 
 prepared = st.session_state.get(EXPORT)
 if prepared and Path(prepared["path"]).exists():
     path = Path(prepared["path"])
     size = path.stat().st_size
-    st.download_button(f"Download {prepared['rows']:,} rows ({size / 2**20:.1f} MB)".replace(",", "."),
-                       data=lambda: path.read_bytes(), file_name=prepared["name"], mime="text/csv",
-                       icon=":material/file_download:", on_click="ignore")
+    st.download_button(
+        f"Download {prepared['rows']:,} rows ({size / 2**20:.1f} MB)".replace(",", "."),
+        data=lambda: path.read_bytes(),
+        file_name=prepared["name"],
+        mime="text/csv",
+        icon=":material/file_download:",
+        on_click="ignore",
+    )

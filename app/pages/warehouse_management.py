@@ -4,6 +4,7 @@ zone, hours and open orders; add, modify (name, address, time zone, delivery SLA
 Thin: each action reads its form, calls one core.warehouses service and says what happened, or
 shows the refusal as core wrote it. After a change the page reruns, so the list is fresh.
 """
+
 from __future__ import annotations
 
 from datetime import time
@@ -13,16 +14,17 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import notify, require_actor
 from app.warehouse_table import warehouse_rows
-from core.warehouses import management, rules
-from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
+from core.warehouses import management, rules
+from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 
 actor = require_actor(Role.SYSTEM_ADMINISTRATOR)
 st.title("Warehouse Management")
-st.caption("Add, modify and close your company's warehouses and set each one's delivery SLA. "
-           + rules.CHANGES_APPLY_FROM_NOW)
+st.caption(
+    "Add, modify and close your company's warehouses and set each one's delivery SLA. " + rules.CHANGES_APPLY_FROM_NOW
+)
 
 store = get_store()
 ZONES = list(INDONESIAN_TIME_ZONES)
@@ -59,61 +61,108 @@ add_tab, modify_tab, status_tab = st.tabs(["Add a warehouse", "Modify a warehous
 with add_tab:
     add_round = st.session_state.setdefault(ADD_ROUND, 0)
     with st.form(f"add_warehouse_{add_round}"):
-        code = st.text_input("Code", max_chars=32, key=f"add_code_{add_round}", placeholder="e.g. SBY-01",
-                             help="2 to 32 letters, digits and dashes. It cannot be changed later: orders, "
-                                  "stock and the buyer app refer to it.")
-        name = st.text_input("Name", max_chars=rules.MAX_NAME, key=f"add_name_{add_round}",
-                             placeholder="e.g. Gudang Rungkut")
+        code = st.text_input(
+            "Code",
+            max_chars=32,
+            key=f"add_code_{add_round}",
+            placeholder="e.g. SBY-01",
+            help="2 to 32 letters, digits and dashes. It cannot be changed later: orders, "
+            "stock and the buyer app refer to it.",
+        )
+        name = st.text_input(
+            "Name", max_chars=rules.MAX_NAME, key=f"add_name_{add_round}", placeholder="e.g. Gudang Rungkut"
+        )
         address = st.text_area("Address", max_chars=rules.MAX_ADDRESS, key=f"add_address_{add_round}")
         zone = st.selectbox("Time zone", ZONES, format_func=rules.zone_label, key=f"add_zone_{add_round}")
         opens_col, closes_col = st.columns(2)
         opens_at = opens_col.time_input("Opens at (local time)", value=time(8), key=f"add_opens_{add_round}")
         closes_at = closes_col.time_input("Closes at (local time)", value=time(17), key=f"add_closes_{add_round}")
-        days = st.multiselect("Operating days", DAYS, default=[0, 1, 2, 3, 4], format_func=_weekday,
-                              key=f"add_days_{add_round}")
-        sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=rules.SLA_DAYS[0],
-                              max_value=rules.SLA_DAYS[1], value=rules.DEFAULT_SLA_DAYS, step=1,
-                              key=f"add_sla_{add_round}")
-        st.caption(f"A new warehouse opens for orders at once, with a processing time of "
-                   f"{rules.DEFAULT_PROCESSING_DAYS} business days; the Product Manager can adjust its operations "
-                   "in Settings.")
+        days = st.multiselect(
+            "Operating days", DAYS, default=[0, 1, 2, 3, 4], format_func=_weekday, key=f"add_days_{add_round}"
+        )
+        sla = st.number_input(
+            "Delivery SLA (calendar days from packing)",
+            min_value=rules.SLA_DAYS[0],
+            max_value=rules.SLA_DAYS[1],
+            value=rules.DEFAULT_SLA_DAYS,
+            step=1,
+            key=f"add_sla_{add_round}",
+        )
+        st.caption(
+            f"A new warehouse opens for orders at once, with a processing time of "
+            f"{rules.DEFAULT_PROCESSING_DAYS} business days; the Product Manager can adjust its operations "
+            "in Settings."
+        )
         add_clicked = st.form_submit_button("Add warehouse", type="primary")
     if add_clicked:
         try:
-            added = management.add_warehouse(store, actor, code=code, name=name, address=address,
-                                             time_zone=zone, opens_at=opens_at, closes_at=closes_at,
-                                             operating_days=days, delivery_sla_days=int(sla), now=utc_now())
+            added = management.add_warehouse(
+                store,
+                actor,
+                code=code,
+                name=name,
+                address=address,
+                time_zone=zone,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                operating_days=days,
+                delivery_sla_days=int(sla),
+                now=utc_now(),
+            )
         except DomainError as exc:
             st.error(exc.message)
         else:
             st.session_state[ADD_ROUND] = add_round + 1  # an empty form, so it is not added twice by mistake
-            _done(f"Warehouse {added.code} ({added.name}) is added and open for orders: "
-                  f"{added.days_label}, {added.hours_label}, delivery SLA {added.delivery_sla_days} days.")
+            _done(
+                f"Warehouse {added.code} ({added.name}) is added and open for orders: "
+                f"{added.days_label}, {added.hours_label}, delivery SLA {added.delivery_sla_days} days."
+            )
 
 with modify_tab:
     if not warehouses:
         st.info("There is no warehouse to modify yet.")
     else:
-        picked = st.selectbox("Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}",
-                              key="modify_pick")
+        picked = st.selectbox(
+            "Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="modify_pick"
+        )
         current = by_code[picked]
         # Keys carry the code, so choosing another warehouse shows that warehouse's values.
         with st.form(f"modify_{picked}"):
             name = st.text_input("Name", value=current.name, max_chars=rules.MAX_NAME, key=f"modify_name_{picked}")
-            address = st.text_area("Address", value=current.address, max_chars=rules.MAX_ADDRESS,
-                                   key=f"modify_address_{picked}")
-            zone = st.selectbox("Time zone", ZONES, index=ZONES.index(current.time_zone),
-                                format_func=rules.zone_label, key=f"modify_zone_{picked}")
-            sla = st.number_input("Delivery SLA (calendar days from packing)", min_value=rules.SLA_DAYS[0],
-                                  max_value=rules.SLA_DAYS[1], value=current.delivery_sla_days, step=1,
-                                  key=f"modify_sla_{picked}")
-            st.caption("Operating days, hours, processing time and closures are set by the Product Manager in "
-                       "Settings.")
+            address = st.text_area(
+                "Address", value=current.address, max_chars=rules.MAX_ADDRESS, key=f"modify_address_{picked}"
+            )
+            zone = st.selectbox(
+                "Time zone",
+                ZONES,
+                index=ZONES.index(current.time_zone),
+                format_func=rules.zone_label,
+                key=f"modify_zone_{picked}",
+            )
+            sla = st.number_input(
+                "Delivery SLA (calendar days from packing)",
+                min_value=rules.SLA_DAYS[0],
+                max_value=rules.SLA_DAYS[1],
+                value=current.delivery_sla_days,
+                step=1,
+                key=f"modify_sla_{picked}",
+            )
+            st.caption(
+                "Operating days, hours, processing time and closures are set by the Product Manager in Settings."
+            )
             modify_clicked = st.form_submit_button("Save changes", type="primary")
         if modify_clicked:
             try:
-                result = management.modify_warehouse(store, actor, picked, name=name, address=address,
-                                                     time_zone=zone, delivery_sla_days=int(sla), now=utc_now())
+                result = management.modify_warehouse(
+                    store,
+                    actor,
+                    picked,
+                    name=name,
+                    address=address,
+                    time_zone=zone,
+                    delivery_sla_days=int(sla),
+                    now=utc_now(),
+                )
             except DomainError as exc:
                 st.error(exc.message)
             else:
@@ -126,13 +175,16 @@ with status_tab:
     if not warehouses:
         st.info("There is no warehouse to close yet.")
     else:
-        picked = st.selectbox("Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}",
-                              key="status_pick")
+        picked = st.selectbox(
+            "Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="status_pick"
+        )
         current = by_code[picked]
         if current.is_open:
-            st.write(f"**{picked}** is open: {current.open_orders} open orders, {current.reserved_units} reserved "
-                     "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
-                     "orders and no reserved stock, and it can be reopened later.")
+            st.write(
+                f"**{picked}** is open: {current.open_orders} open orders, {current.reserved_units} reserved "
+                "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
+                "orders and no reserved stock, and it can be reopened later."
+            )
             if st.button(f"Close warehouse {picked}", key="close_warehouse"):
                 try:
                     management.close_warehouse(store, actor, picked, utc_now())
@@ -141,8 +193,10 @@ with status_tab:
                 else:
                     _done(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
         else:
-            st.write(f"**{picked}** is closed and takes no orders. Reopening it lets buyers order from it again, "
-                     "with the settings it had.")
+            st.write(
+                f"**{picked}** is closed and takes no orders. Reopening it lets buyers order from it again, "
+                "with the settings it had."
+            )
             if st.button(f"Reopen warehouse {picked}", key="reopen_warehouse", type="primary"):
                 try:
                     management.reopen_warehouse(store, actor, picked, utc_now())

@@ -6,6 +6,7 @@ with the change it describes. Times are UTC. Details are JSON and must never car
 `record` refuses keys that look like one (a password, a token, a hash), because a log is read by
 more people than the store and is kept longer.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,8 +77,9 @@ class AuditRecord:
     details: dict[str, Any]
 
 
-def entries(session: Session, *, company_id: int | None = None, action_prefix: str | None = None,
-            limit: int = 200) -> list[AuditRecord]:
+def entries(
+    session: Session, *, company_id: int | None = None, action_prefix: str | None = None, limit: int = 200
+) -> list[AuditRecord]:
     """The newest entries first, optionally of one company and/or one family of actions
     (e.g. "login."). For the back office and for tests; sellers never read the audit log."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
@@ -86,13 +88,21 @@ def entries(session: Session, *, company_id: int | None = None, action_prefix: s
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
     return [
-        AuditRecord(e.at, e.actor_kind, e.actor, e.company_id, e.action, e.target,
-                    json.loads(e.details) if e.details else {})
+        AuditRecord(
+            e.at, e.actor_kind, e.actor, e.company_id, e.action, e.target, json.loads(e.details) if e.details else {}
+        )
         for e in session.scalars(query)
     ]
 
 
 def record_by_user(session: Session, user: User, now: datetime, action: str, **details: Any) -> AuditEntry:
     """An entry whose actor is a seller's user (logins, logouts, password changes)."""
-    return record(session, at=now, actor_kind=ActorKind.USER, actor=f"{user.company.company_code}/{user.user_code}",
-                  company_id=user.company_id, action=action, details=details or None)
+    return record(
+        session,
+        at=now,
+        actor_kind=ActorKind.USER,
+        actor=f"{user.company.company_code}/{user.user_code}",
+        company_id=user.company_id,
+        action=action,
+        details=details or None,
+    )

@@ -9,6 +9,7 @@ A change that takes access away (block, delete, reset, de-whitelist) also ends t
 concerns at once; the sessions would be refused at the next click anyway, because every request
 reloads the user and the company.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit
+from core.accounts.hashing import hash_password
 from core.accounts.login import find_company, find_user
 from core.accounts.passwords import retire_password
 from core.accounts.policy import new_one_time_password
@@ -26,9 +28,8 @@ from core.accounts.sessions import revoke_user_sessions
 from core.clock import require_aware
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import InvalidInput, NotFound
-from core.store.models import Company, User
-from core.accounts.hashing import hash_password
 from core.store.database import Store
+from core.store.models import Company, User
 
 COMPANY_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
 USER_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -65,6 +66,7 @@ class OneTimePassword:
 
 # --- Helpers -----------------------------------------------------------------------------------
 
+
 def _operator(operator: str) -> str:
     name = (operator or "").strip()
     if not name:
@@ -74,10 +76,19 @@ def _operator(operator: str) -> str:
     return name
 
 
-def _bank_audit(session: Session, operator: str, now: datetime, company: Company, action: str,
-                target: str | None = None, **details) -> None:
-    audit.record(session, at=now, actor_kind=ActorKind.BANK, actor=operator, company_id=company.id,
-                 action=f"bank.{action}", target=target or company.company_code, details=details or None)
+def _bank_audit(
+    session: Session, operator: str, now: datetime, company: Company, action: str, target: str | None = None, **details
+) -> None:
+    audit.record(
+        session,
+        at=now,
+        actor_kind=ActorKind.BANK,
+        actor=operator,
+        company_id=company.id,
+        action=f"bank.{action}",
+        target=target or company.company_code,
+        details=details or None,
+    )
 
 
 def _company(session: Session, company_code: str) -> Company:
@@ -112,14 +123,18 @@ def parse_role(text: str) -> Role:
 
 # --- Companies ---------------------------------------------------------------------------------
 
-def create_company(store: Store, *, operator: str, company_code: str, name: str, whitelisted: bool,
-                   now: datetime) -> CompanyRow:
+
+def create_company(
+    store: Store, *, operator: str, company_code: str, name: str, whitelisted: bool, now: datetime
+) -> CompanyRow:
     """Onboard a Kopra Cash Management customer as a seller company (whitelisted or not yet)."""
     now, operator = require_aware(now), _operator(operator)
     code, name = company_code.strip(), name.strip()
     if not COMPANY_CODE_PATTERN.fullmatch(code):
-        raise InvalidInput("A Company ID has 2 to 32 letters, digits, '-' or '_', starting with a letter or digit.",
-                           field="company_code")
+        raise InvalidInput(
+            "A Company ID has 2 to 32 letters, digits, '-' or '_', starting with a letter or digit.",
+            field="company_code",
+        )
     if not name or len(name) > 200:
         raise InvalidInput("A company needs a name of 1 to 200 characters.", field="name")
     with store.transaction() as session:
@@ -132,8 +147,7 @@ def create_company(store: Store, *, operator: str, company_code: str, name: str,
         return CompanyRow(company.company_code, company.name, company.is_whitelisted)
 
 
-def set_whitelisted(store: Store, *, operator: str, company_code: str, whitelisted: bool,
-                    now: datetime) -> CompanyRow:
+def set_whitelisted(store: Store, *, operator: str, company_code: str, whitelisted: bool, now: datetime) -> CompanyRow:
     """Put a company on the Kopra Partnership whitelist or take it off. Taking it off ends its
     users' sessions at once."""
     now, operator = require_aware(now), _operator(operator)
@@ -145,21 +159,32 @@ def set_whitelisted(store: Store, *, operator: str, company_code: str, whitelist
         if not whitelisted:
             for user_id in session.scalars(select(User.id).where(User.company_id == company.id)):
                 ended += revoke_user_sessions(session, user_id, now, "company not whitelisted")
-        _bank_audit(session, operator, now, company, "whitelist" if whitelisted else "dewhitelist",
-                    was_whitelisted=was, sessions_ended=ended)
+        _bank_audit(
+            session,
+            operator,
+            now,
+            company,
+            "whitelist" if whitelisted else "dewhitelist",
+            was_whitelisted=was,
+            sessions_ended=ended,
+        )
         return CompanyRow(company.company_code, company.name, company.is_whitelisted)
 
 
 # --- Users -------------------------------------------------------------------------------------
 
-def create_user(store: Store, *, operator: str, company_code: str, user_code: str, display_name: str,
-                role: Role, now: datetime) -> OneTimePassword:
+
+def create_user(
+    store: Store, *, operator: str, company_code: str, user_code: str, display_name: str, role: Role, now: datetime
+) -> OneTimePassword:
     """Create a user with a one-time password, which they must change at their first login."""
     now, operator = require_aware(now), _operator(operator)
     code, display_name = user_code.strip(), display_name.strip()
     if not USER_CODE_PATTERN.fullmatch(code):
-        raise InvalidInput("A User ID has 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.",
-                           field="user_code")
+        raise InvalidInput(
+            "A User ID has 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.",
+            field="user_code",
+        )
     if not display_name or len(display_name) > 200:
         raise InvalidInput("A user needs a name of 1 to 200 characters.", field="display_name")
     password = new_one_time_password()
@@ -169,19 +194,31 @@ def create_user(store: Store, *, operator: str, company_code: str, user_code: st
         existing = find_user(session, company, code)
         if existing is not None:
             gone = " (deleted; its ID cannot be reused)" if existing.deleted_at is not None else ""
-            raise InvalidInput(f"Company {company.company_code} already has a user with User ID "
-                               f"{existing.user_code!r}{gone}.", field="user_code")
-        user = User(company_id=company.id, user_code=code, display_name=display_name, role=role,
-                    password_hash=password_hash, status=UserStatus.ACTIVE, failed_login_count=0,
-                    password_changed_at=now, must_change_password=True, created_at=now)
+            raise InvalidInput(
+                f"Company {company.company_code} already has a user with User ID {existing.user_code!r}{gone}.",
+                field="user_code",
+            )
+        user = User(
+            company_id=company.id,
+            user_code=code,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            status=UserStatus.ACTIVE,
+            failed_login_count=0,
+            password_changed_at=now,
+            must_change_password=True,
+            created_at=now,
+        )
         session.add(user)
         session.flush()
         _bank_audit(session, operator, now, company, "create_user", _label(company, user), role=role.value)
         return OneTimePassword(company.company_code, user.user_code, password)
 
 
-def block_user(store: Store, *, operator: str, company_code: str, user_code: str, now: datetime,
-               reason: str = "") -> UserRow:
+def block_user(
+    store: Store, *, operator: str, company_code: str, user_code: str, now: datetime, reason: str = ""
+) -> UserRow:
     """Block a user: they cannot log in, and their open sessions end now."""
     now, operator = require_aware(now), _operator(operator)
     with store.transaction() as session:
@@ -189,8 +226,16 @@ def block_user(store: Store, *, operator: str, company_code: str, user_code: str
         user = _user(session, company, user_code)
         user.status = UserStatus.BLOCKED
         ended = revoke_user_sessions(session, user.id, now, "user blocked")
-        _bank_audit(session, operator, now, company, "block_user", _label(company, user),
-                    reason=reason.strip()[:200] or None, sessions_ended=ended)
+        _bank_audit(
+            session,
+            operator,
+            now,
+            company,
+            "block_user",
+            _label(company, user),
+            reason=reason.strip()[:200] or None,
+            sessions_ended=ended,
+        )
         return _user_row(company, user)
 
 
@@ -207,8 +252,7 @@ def unblock_user(store: Store, *, operator: str, company_code: str, user_code: s
         return _user_row(company, user)
 
 
-def reset_password(store: Store, *, operator: str, company_code: str, user_code: str,
-                   now: datetime) -> OneTimePassword:
+def reset_password(store: Store, *, operator: str, company_code: str, user_code: str, now: datetime) -> OneTimePassword:
     """Give a user a new one-time password (to change at the next login); their sessions end.
     A blocked user stays blocked: unblocking is its own, deliberate step."""
     now, operator = require_aware(now), _operator(operator)
@@ -247,8 +291,16 @@ def list_users(store: Store, *, operator: str, company_code: str, now: datetime)
 
 def _user_row(company: Company, user: User) -> UserRow:
     status = "DELETED" if user.deleted_at is not None else UserStatus(user.status).value
-    return UserRow(company.company_code, user.user_code, user.display_name, Role(user.role), status,
-                   user.failed_login_count, user.must_change_password, user.last_login_at)
+    return UserRow(
+        company.company_code,
+        user.user_code,
+        user.display_name,
+        Role(user.role),
+        status,
+        user.failed_login_count,
+        user.must_change_password,
+        user.last_login_at,
+    )
 
 
 def list_companies(store: Store, *, operator: str, now: datetime) -> list[CompanyRow]:
@@ -256,6 +308,13 @@ def list_companies(store: Store, *, operator: str, now: datetime) -> list[Compan
     now, operator = require_aware(now), _operator(operator)
     with store.transaction() as session:
         companies = session.scalars(select(Company).order_by(Company.company_code)).all()
-        audit.record(session, at=now, actor_kind=ActorKind.BANK, actor=operator, company_id=None,
-                     action="bank.list_companies", details={"count": len(companies)})
+        audit.record(
+            session,
+            at=now,
+            actor_kind=ActorKind.BANK,
+            actor=operator,
+            company_id=None,
+            action="bank.list_companies",
+            details={"count": len(companies)},
+        )
         return [CompanyRow(c.company_code, c.name, c.is_whitelisted) for c in companies]

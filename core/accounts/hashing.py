@@ -4,6 +4,7 @@ core/ may not import Streamlit (the library's Hasher does), so bcrypt is called 
 The password is first reduced with SHA-256 (base64, 44 bytes) because bcrypt only reads 72 bytes
 (and bcrypt 5 refuses longer input): a long passphrase stays whole. Whitespace is kept as typed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,6 +12,7 @@ import hashlib
 import os
 
 import bcrypt
+
 
 #: bcrypt cost; tests lower it through KOPRA_BCRYPT_ROUNDS to stay fast.
 def _rounds() -> int:

@@ -8,6 +8,7 @@ user and wrong password answer with the same sentence and spend the same bcrypt 
 the text nor the time tells which companies or users exist. Passwords are only ever hashed
 (core.accounts.hashing); nothing here logs one. Every rule takes `now` (an aware datetime).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,15 @@ from sqlalchemy.orm import Session
 
 from core.accounts import audit
 from core.accounts.hashing import burn_verification_time, verify_password
-from core.accounts.policy import (BLOCKED_MESSAGE, INVALID_CREDENTIALS, LOCKOUT_THRESHOLD, MISSING_FIELDS,
-                                  NOT_WHITELISTED_MESSAGE, AccountPolicy, password_expired)
+from core.accounts.policy import (
+    BLOCKED_MESSAGE,
+    INVALID_CREDENTIALS,
+    LOCKOUT_THRESHOLD,
+    MISSING_FIELDS,
+    NOT_WHITELISTED_MESSAGE,
+    AccountPolicy,
+    password_expired,
+)
 from core.accounts.sessions import open_session, revoke_user_sessions
 from core.acting import Actor, actor_of
 from core.clock import require_aware
@@ -27,7 +35,6 @@ from core.config import Settings
 from core.domain import ActorKind, UserStatus
 from core.store.database import Store
 from core.store.models import Company, User
-
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,7 @@ def find_company(session: Session, company_code: str) -> Company | None:
 def find_user(session: Session, company: Company, user_code: str) -> User | None:
     """User IDs are matched without regard to case (the back office refuses look-alike IDs)."""
     code = user_code.strip().lower()
-    return session.scalar(select(User).where(User.company_id == company.id,
-                                             func.lower(User.user_code) == code))
+    return session.scalar(select(User).where(User.company_id == company.id, func.lower(User.user_code) == code))
 
 
 def count_failed_password(session: Session, user: User, now: datetime, where: str) -> bool:
@@ -65,14 +71,24 @@ def count_failed_password(session: Session, user: User, now: datetime, where: st
     if user.failed_login_count >= LOCKOUT_THRESHOLD:
         user.status = UserStatus.BLOCKED
         revoke_user_sessions(session, user.id, now, "locked out")
-        audit.record_by_user(session, user, now, "login.lockout", where=where, consecutive_failures=user.failed_login_count)
+        audit.record_by_user(
+            session, user, now, "login.lockout", where=where, consecutive_failures=user.failed_login_count
+        )
         return True
-    audit.record_by_user(session, user, now, "login.failure", where=where, reason="wrong password",
-                consecutive_failures=user.failed_login_count)
+    audit.record_by_user(
+        session,
+        user,
+        now,
+        "login.failure",
+        where=where,
+        reason="wrong password",
+        consecutive_failures=user.failed_login_count,
+    )
     return False
 
 
 # --- Login -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Candidate:
@@ -94,8 +110,9 @@ def _find_candidate(store: Store, company_code: str, user_code: str) -> _Candida
         return _Candidate(company.id, user.id, user.password_hash)
 
 
-def login(store: Store, company_code: str, user_code: str, password: str, now: datetime,
-          settings: Settings | None = None) -> LoginResult:
+def login(
+    store: Store, company_code: str, user_code: str, password: str, now: datetime, settings: Settings | None = None
+) -> LoginResult:
     """Check a Company ID + User ID + Password and open a session, or say why not.
 
     The password is used exactly as typed (whitespace included). Unknown company, unknown user
@@ -121,19 +138,34 @@ def _record_unknown_login(store: Store, candidate: _Candidate, now: datetime) ->
     # The typed IDs are not logged: people sometimes type their password into the wrong field.
     reason = "unknown company" if candidate.company_id is None else "unknown user"
     with store.transaction() as session:
-        audit.record(session, at=now, actor_kind=ActorKind.USER, actor=None, company_id=candidate.company_id,
-                     action="login.failure", details={"reason": reason})
+        audit.record(
+            session,
+            at=now,
+            actor_kind=ActorKind.USER,
+            actor=None,
+            company_id=candidate.company_id,
+            action="login.failure",
+            details={"reason": reason},
+        )
 
 
-def _settle_login(store: Store, candidate: _Candidate, password_ok: bool, now: datetime,
-                  policy: AccountPolicy) -> LoginResult:
+def _settle_login(
+    store: Store, candidate: _Candidate, password_ok: bool, now: datetime, policy: AccountPolicy
+) -> LoginResult:
     with store.transaction() as session:
         # Locked, so two wrong passwords at the same moment both count.
         user = session.get(User, candidate.user_id, with_for_update=True)
         if user is None or user.deleted_at is not None or user.password_hash != candidate.password_hash:
             # The bank changed the user between our two looks: treat it as a failed attempt.
-            audit.record(session, at=now, actor_kind=ActorKind.USER, actor=None, company_id=candidate.company_id,
-                         action="login.failure", details={"reason": "user changed during login"})
+            audit.record(
+                session,
+                at=now,
+                actor_kind=ActorKind.USER,
+                actor=None,
+                company_id=candidate.company_id,
+                action="login.failure",
+                details={"reason": "user changed during login"},
+            )
             return LoginResult(message=INVALID_CREDENTIALS)
         if user.status == UserStatus.BLOCKED:
             audit.record_by_user(session, user, now, "login.refused", reason="user blocked")
@@ -151,7 +183,12 @@ def _settle_login(store: Store, candidate: _Candidate, password_ok: bool, now: d
             user.must_change_password = True
         token, row = open_session(session, user, now, policy)
         user.last_login_at = now
-        audit.record_by_user(session, user, now, "login.success", must_change=user.must_change_password,
-                    expired=expired)
-        return LoginResult(token=token, must_change_password=user.must_change_password,
-                           expires_at=row.expires_at, actor=actor_of(user, company))
+        audit.record_by_user(
+            session, user, now, "login.success", must_change=user.must_change_password, expired=expired
+        )
+        return LoginResult(
+            token=token,
+            must_change_password=user.must_change_password,
+            expires_at=row.expires_at,
+            actor=actor_of(user, company),
+        )

@@ -3,6 +3,7 @@
 A wrong current password counts towards the lockout like a wrong login; a change ends every
 session of the user (other browsers included) and opens a fresh one for the browser that made it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
 from core.store.database import Store
 from core.store.models import PasswordHistory, User
+
 
 @dataclass(frozen=True)
 class PasswordChanged:
@@ -47,11 +49,16 @@ class AccountSummary:
 def account_summary(store: Store, actor: Actor, now: datetime, settings: Settings | None = None) -> AccountSummary:
     """The acting user's own account, for the Settings page."""
     policy = AccountPolicy.of(settings)
-    with acting(store, actor, *ANY_ROLE, doing="see your account", now=now, write=False,
-                password_change_pending_ok=True) as (_session, user, now):
+    with acting(
+        store, actor, *ANY_ROLE, doing="see your account", now=now, write=False, password_change_pending_ok=True
+    ) as (_session, user, now):
         return AccountSummary(
-            company_code=user.company.company_code, company_name=user.company.name, user_code=user.user_code,
-            display_name=user.display_name, role=Role(user.role), last_login_at=user.last_login_at,
+            company_code=user.company.company_code,
+            company_name=user.company.name,
+            user_code=user.user_code,
+            display_name=user.display_name,
+            role=Role(user.role),
+            last_login_at=user.last_login_at,
             password_changed_at=user.password_changed_at,
             password_expires_at=user.password_changed_at + policy.password_max_age,
         )
@@ -60,8 +67,10 @@ def account_summary(store: Store, actor: Actor, now: datetime, settings: Setting
 def _earlier_hashes(session: Session, user: User) -> list[str]:
     """The current hash and the ones before it: the last PASSWORD_REUSE_DEPTH passwords."""
     history = session.scalars(
-        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
-        .order_by(PasswordHistory.id.desc()).limit(PASSWORD_REUSE_DEPTH - 1)
+        select(PasswordHistory.password_hash)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.id.desc())
+        .limit(PASSWORD_REUSE_DEPTH - 1)
     ).all()
     return [user.password_hash, *history]
 
@@ -74,8 +83,9 @@ def check_new_password(new_password: str, repeated_password: str, user_code: str
     if new_password != repeated_password:
         raise InvalidInput("The two new passwords are not the same.", field="repeated_password")
     if any(verify_password(new_password, earlier) for earlier in earlier_hashes):
-        raise InvalidInput(f"The new password may not be one of your last {PASSWORD_REUSE_DEPTH} passwords.",
-                           field="new_password")
+        raise InvalidInput(
+            f"The new password may not be one of your last {PASSWORD_REUSE_DEPTH} passwords.", field="new_password"
+        )
 
 
 def retire_password(session: Session, user: User, new_hash: str, now: datetime, *, one_time: bool) -> None:
@@ -87,8 +97,15 @@ def retire_password(session: Session, user: User, new_hash: str, now: datetime, 
     user.must_change_password = one_time
 
 
-def change_password(store: Store, actor: Actor, current_password: str, new_password: str,
-                    repeated_password: str, now: datetime, settings: Settings | None = None) -> PasswordChanged:
+def change_password(
+    store: Store,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    repeated_password: str,
+    now: datetime,
+    settings: Settings | None = None,
+) -> PasswordChanged:
     """The acting user changes their own password.
 
     A wrong current password counts towards the lockout like a wrong login (someone at an
@@ -97,8 +114,11 @@ def change_password(store: Store, actor: Actor, current_password: str, new_passw
     """
     policy = AccountPolicy.of(settings)
     doing = "change your password"
-    with acting(store, actor, *ANY_ROLE, doing=doing, now=now, write=False,
-                password_change_pending_ok=True) as (session, user, now):
+    with acting(store, actor, *ANY_ROLE, doing=doing, now=now, write=False, password_change_pending_ok=True) as (
+        session,
+        user,
+        now,
+    ):
         current_hash, earlier = user.password_hash, _earlier_hashes(session, user)
     if not verify_password(current_password, current_hash):
         _refuse_wrong_current_password(store, actor, now)

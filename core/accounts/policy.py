@@ -1,5 +1,6 @@
 """The accounts rules in one place: lockout, the password policy, session limits, and the
 sentences people read when they cannot get in (the FAQ's wording where it has one)."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,8 +28,9 @@ PASSWORD_RULES_TEXT = (
 # --- What people are told ----------------------------------------------------------------------
 
 INVALID_CREDENTIALS = "The Company ID, User ID or password is not correct."
-BLOCKED_MESSAGE = ("Your user ID is blocked. Please contact your Relationship Manager or "
-                   "Mandiri Call 14000 to reactivate it.")
+BLOCKED_MESSAGE = (
+    "Your user ID is blocked. Please contact your Relationship Manager or Mandiri Call 14000 to reactivate it."
+)
 NOT_WHITELISTED_MESSAGE = (
     "Your company is not registered for Kopra Partnership: only Kopra Cash Management customers "
     "on the whitelist can use it. Please contact your Relationship Manager to register."
@@ -39,17 +41,18 @@ USER_GONE = "Your user ID no longer exists. Please contact your Relationship Man
 PASSWORD_CHANGE_FIRST = "Please set a new password before you continue."
 
 
-def idle_message(policy: "AccountPolicy") -> str:
+def idle_message(policy: AccountPolicy) -> str:
     minutes = int(policy.session_idle.total_seconds() // 60)
     return f"You were logged out after {minutes} minutes without activity. Please log in again."
 
 
-def lifetime_message(policy: "AccountPolicy") -> str:
+def lifetime_message(policy: AccountPolicy) -> str:
     hours = int(policy.session_lifetime.total_seconds() // 3600)
     return f"Your session reached its limit of {hours} hours. Please log in again."
 
 
 # --- Configuration -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AccountPolicy:
@@ -60,15 +63,21 @@ class AccountPolicy:
     password_max_age: timedelta
 
     @classmethod
-    def of(cls, settings: Settings | None) -> "AccountPolicy":
+    def of(cls, settings: Settings | None) -> AccountPolicy:
         """The policy of `settings`, or of the documented defaults when there are none."""
         if settings is None:
             defaults = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
-            idle, lifetime, max_age = (defaults["session_idle_minutes"], defaults["session_lifetime_hours"],
-                                       defaults["password_max_age_days"])
+            idle, lifetime, max_age = (
+                defaults["session_idle_minutes"],
+                defaults["session_lifetime_hours"],
+                defaults["password_max_age_days"],
+            )
         else:
-            idle, lifetime, max_age = (settings.session_idle_minutes, settings.session_lifetime_hours,
-                                       settings.password_max_age_days)
+            idle, lifetime, max_age = (
+                settings.session_idle_minutes,
+                settings.session_lifetime_hours,
+                settings.password_max_age_days,
+            )
         return cls(timedelta(minutes=idle), timedelta(hours=lifetime), timedelta(days=max_age))
 
 
@@ -79,7 +88,7 @@ def new_one_time_password() -> str:
     while True:
         chars = [secrets.choice(alphabet) for _ in range(12)]
         if any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
-            return "-".join("".join(chars[i:i + 4]) for i in (0, 4, 8))
+            return "-".join("".join(chars[i : i + 4]) for i in (0, 4, 8))
 
 
 def password_expired(user: User, now: datetime, policy: AccountPolicy) -> bool:

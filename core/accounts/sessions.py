@@ -3,6 +3,7 @@ whose SHA-256 is the row's key. Logout, a password change, a lockout, a block, a
 company losing its whitelisting end a session; so do the idle timeout and the absolute lifetime.
 The user and the company are reloaded on every check, so a change by the bank takes effect at the
 user's next click."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import audit
-from core.accounts.policy import (BLOCKED_MESSAGE, NOT_WHITELISTED_MESSAGE, SESSION_ENDED, TOUCH_INTERVAL, USER_GONE,
-                                  AccountPolicy, idle_message, lifetime_message)
+from core.accounts.policy import (
+    BLOCKED_MESSAGE,
+    NOT_WHITELISTED_MESSAGE,
+    SESSION_ENDED,
+    TOUCH_INTERVAL,
+    USER_GONE,
+    AccountPolicy,
+    idle_message,
+    lifetime_message,
+)
 from core.acting import Actor, actor_of
 from core.clock import require_aware
 from core.config import Settings
@@ -52,16 +61,23 @@ def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: 
 
 def open_session(session: Session, user: User, now: datetime, policy: AccountPolicy) -> tuple[str, LoginSession]:
     token = secrets.token_urlsafe(32)
-    row = LoginSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
-                       expires_at=now + policy.session_lifetime)
+    row = LoginSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.session_lifetime,
+    )
     session.add(row)
     return token, row
 
 
 # --- Sessions ----------------------------------------------------------------------------------
 
-def _end_reason(row: LoginSession, user: User | None, company: Company | None, now: datetime,
-                policy: AccountPolicy) -> tuple[str, str] | None:
+
+def _end_reason(
+    row: LoginSession, user: User | None, company: Company | None, now: datetime, policy: AccountPolicy
+) -> tuple[str, str] | None:
     """(revoked_reason, message) if this session may not go on, else None."""
     # Who may no longer act comes first, so a locked-out user is told they are blocked.
     if user is None or user.deleted_at is not None:
@@ -107,9 +123,11 @@ def check_session(store: Store, token: str | None, now: datetime, settings: Sett
         return SessionCheck(ended_message=message)
     if stale:
         with store.transaction() as session:
-            session.execute(update(LoginSession)
-                            .where(LoginSession.id == row.id, LoginSession.last_seen_at < now)
-                            .values(last_seen_at=now))
+            session.execute(
+                update(LoginSession)
+                .where(LoginSession.id == row.id, LoginSession.last_seen_at < now)
+                .values(last_seen_at=now)
+            )
     return SessionCheck(actor=actor, must_change_password=must_change, expires_at=expires_at)
 
 
@@ -121,9 +139,11 @@ def actor_for_session(store: Store, token: str | None, now: datetime, settings: 
 
 def _revoke(store: Store, session_id: int, now: datetime, reason: str) -> None:
     with store.transaction() as session:
-        session.execute(update(LoginSession)
-                        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
-                        .values(revoked_at=now, revoked_reason=reason[:64]))
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason[:64])
+        )
 
 
 def logout(store: Store, token: str | None, now: datetime) -> None:

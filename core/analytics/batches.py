@@ -5,12 +5,13 @@
 - `read_full_parallel`: the whole store, with the order lines read over a second connection at
   the same time (the rebuild worker's read of a large SQLite store).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,14 +40,15 @@ class SourceBatch:
         if self.orders.num_rows == 0:
             return None
         value = pc.max(self.orders["updated_at"]).as_py()
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 TABLE_NAMES = ("orders", "items", "complaints", "refunds", "payouts", "companies", "warehouses", "products", "buyers")
 
 
-def _read_tables(src: SourceReader, lower_bound: datetime | None, pending_payout_ids: Iterable[int],
-                 timings: dict[str, float]) -> dict[str, pa.Table]:
+def _read_tables(
+    src: SourceReader, lower_bound: datetime | None, pending_payout_ids: Iterable[int], timings: dict[str, float]
+) -> dict[str, pa.Table]:
     def timed(key: str, fn):
         t0 = time.perf_counter()
         result = fn()
@@ -102,9 +104,15 @@ def orders_in_sqlite(path: str) -> int:
         connection.close()
 
 
-def read_batch(database_url: str, lower_bound: datetime | None, pending_payout_ids: Iterable[int] = (),
-               *, after_read: Callable[[], None] | None = None, driver: str | None = None,
-               canonical: Callable[[str, pa.Table], pa.Table] | None = None) -> SourceBatch:
+def read_batch(
+    database_url: str,
+    lower_bound: datetime | None,
+    pending_payout_ids: Iterable[int] = (),
+    *,
+    after_read: Callable[[], None] | None = None,
+    driver: str | None = None,
+    canonical: Callable[[str, pa.Table], pa.Table] | None = None,
+) -> SourceBatch:
     """Everything that changed since `lower_bound` (None: everything), in one snapshot.
 
     Orders with `updated_at >= lower_bound`; the lines of those that are COMPLETED; their
@@ -140,8 +148,9 @@ def _distinct_by_id(table: pa.Table) -> pa.Table:
     return table.take(pa.array(keep, pa.int64()))
 
 
-def read_full_parallel(database_url: str, canonical_factory: Callable[[], Callable[[str, pa.Table], pa.Table]]) \
-        -> SourceBatch:
+def read_full_parallel(
+    database_url: str, canonical_factory: Callable[[], Callable[[str, pa.Table], pa.Table]]
+) -> SourceBatch:
     """The whole store with the order lines read by a second connection at the same time.
 
     Lines never change once written (they are inserted with their order), and the second read

@@ -20,6 +20,7 @@ Health definitions (orders placed in the period):
 - refunds = count and amount of refunds; refund rate = refunds / orders shipped;
 - median time to accept = median(`accepted_at - placed_at`), in hours.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -175,7 +176,8 @@ def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
     where, params = scope.where()
     previous = period.previous()
     params.update(ps=previous.start, pe=previous.end, cs=period.start, ce=period.end)
-    row = con.execute(f"""
+    row = con.execute(
+        f"""
         SELECT
           sum(total_amount) FILTER (WHERE completed_day >= $cs), count(*) FILTER (WHERE completed_day >= $cs),
           sum(item_count) FILTER (WHERE completed_day >= $cs),
@@ -187,7 +189,9 @@ def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
           sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PAID')
         FROM orders
         WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $ps AND $ce
-    """, params).fetchone()
+    """,
+        params,
+    ).fetchone()
     cur = [as_int(v) for v in row[:5]]
     prev = [as_int(v) for v in row[5:]]
     aov = cur[0] // cur[1] if cur[1] else 0
@@ -205,27 +209,40 @@ def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
 def query_trend(con, scope: Scope, period: Period) -> list[TrendPoint]:
     where, params = scope.where()
     params.update(cs=period.start, ce=period.end)
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT completed_day, sum(total_amount), count(*) FROM orders
         WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
         GROUP BY completed_day
-    """, params).fetchall()
+    """,
+        params,
+    ).fetchall()
     by_day = {day: (int(revenue), int(count)) for day, revenue, count in rows}
-    return [TrendPoint(day, *by_day.get(day, (0, 0)))
-            for day in (period.start + timedelta(days=n) for n in range(period.days))]
+    return [
+        TrendPoint(day, *by_day.get(day, (0, 0)))
+        for day in (period.start + timedelta(days=n) for n in range(period.days))
+    ]
 
 
-_FUNNEL = (("placed", "Placed"), ("accepted", "Accepted"), ("packed", "Packed"), ("shipped", "Shipped"),
-           ("delivered", "Delivered"), ("completed", "Completed"))
+_FUNNEL = (
+    ("placed", "Placed"),
+    ("accepted", "Accepted"),
+    ("packed", "Packed"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
+    ("completed", "Completed"),
+)
 
 
-def query_funnel_health(con, scope: Scope, period: Period) -> tuple[list[FunnelStage], dict[str, int],
-                                                                      list[HealthMetric], int, int]:
+def query_funnel_health(
+    con, scope: Scope, period: Period
+) -> tuple[list[FunnelStage], dict[str, int], list[HealthMetric], int, int]:
     where, params = scope.where()
     params.update(s=period.start, e=period.end)
     statuses = [status.value for status in OrderStatus]
     status_sql = ", ".join(f"count(*) FILTER (WHERE status = '{s}')" for s in statuses)
-    row = con.execute(f"""
+    row = con.execute(
+        f"""
         SELECT count(*), count(accepted_at), count(packed_at), count(shipped_at), count(delivered_at),
                count(*) FILTER (WHERE status = 'COMPLETED'),
                count(*) FILTER (WHERE status = 'REJECTED'),
@@ -238,12 +255,30 @@ def query_funnel_health(con, scope: Scope, period: Period) -> tuple[list[FunnelS
                {status_sql}
         FROM orders
         WHERE {where} AND placed_day BETWEEN $s AND $e
-    """, params).fetchone()
-    (placed, accepted, packed, shipped, delivered, completed, rejected, auto_cancelled, packed_on_time,
-     delivered_on_time, complained, refunds, refund_amount, median_us) = row[:14]
+    """,
+        params,
+    ).fetchone()
+    (
+        placed,
+        accepted,
+        packed,
+        shipped,
+        delivered,
+        completed,
+        rejected,
+        auto_cancelled,
+        packed_on_time,
+        delivered_on_time,
+        complained,
+        refunds,
+        refund_amount,
+        median_us,
+    ) = row[:14]
     status_counts = {status: int(count) for status, count in zip(statuses, row[14:])}
-    funnel = [FunnelStage(key, label, int(value)) for (key, label), value in
-              zip(_FUNNEL, (placed, accepted, packed, shipped, delivered, completed))]
+    funnel = [
+        FunnelStage(key, label, int(value))
+        for (key, label), value in zip(_FUNNEL, (placed, accepted, packed, shipped, delivered, completed))
+    ]
 
     def share(key: str, label: str, numerator: int, denominator: int) -> HealthMetric:
         target, direction = HEALTH_TARGETS[key]
@@ -259,9 +294,16 @@ def query_funnel_health(con, scope: Scope, period: Period) -> tuple[list[FunnelS
         share("on_time_delivery_rate", "On-time delivery rate", delivered_on_time, delivered),
         share("complaint_rate", "Complaint rate", complained, shipped),
         share("refund_rate", "Refund rate", refunds, shipped),
-        HealthMetric("median_hours_to_accept", "Median time to accept",
-                     median_us / 3_600_000_000 if median_us is not None else None, target, direction,
-                     "hours", None, int(accepted)),
+        HealthMetric(
+            "median_hours_to_accept",
+            "Median time to accept",
+            median_us / 3_600_000_000 if median_us is not None else None,
+            target,
+            direction,
+            "hours",
+            None,
+            int(accepted),
+        ),
     ]
     return funnel, status_counts, health, int(refunds), as_int(refund_amount)
 
@@ -271,7 +313,8 @@ def query_top_products(con, scope: Scope, period: Period, limit: int = TOP_PRODU
     deleted from it, only marked DELETED), the lines' own snapshot if one ever is missing."""
     where, params = scope.where("l")
     params.update(cs=period.start, ce=period.end, n=limit)
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         WITH top AS (
             SELECT product_id, sum(quantity) AS units, sum(line_total) AS revenue
             FROM sales_lines l
@@ -283,24 +326,36 @@ def query_top_products(con, scope: Scope, period: Period, limit: int = TOP_PRODU
         SELECT top.product_id, p.sku, p.name, units, revenue
         FROM top LEFT JOIN products p ON p.id = top.product_id
         ORDER BY revenue DESC, top.product_id
-    """, params).fetchall()
+    """,
+        params,
+    ).fetchall()
     missing = [pid for pid, sku, *_ in rows if sku is None]
     names = {}
     if missing:
-        names = {pid: (sku, name) for pid, sku, name in con.execute(f"""
+        names = {
+            pid: (sku, name)
+            for pid, sku, name in con.execute(
+                f"""
             SELECT product_id, any_value(sku), any_value(product_name) FROM sales_lines
             WHERE company_id = $c AND product_id IN ({", ".join(str(int(m)) for m in missing)}) GROUP BY product_id
-        """, {"c": scope.company_id}).fetchall()}
-    return [ProductSales(int(pid), sku or names.get(pid, ("", ""))[0], name or names.get(pid, ("", ""))[1],
-                         int(units), int(revenue))
-            for pid, sku, name, units, revenue in rows]
+        """,
+                {"c": scope.company_id},
+            ).fetchall()
+        }
+    return [
+        ProductSales(
+            int(pid), sku or names.get(pid, ("", ""))[0], name or names.get(pid, ("", ""))[1], int(units), int(revenue)
+        )
+        for pid, sku, name, units, revenue in rows
+    ]
 
 
 def query_warehouse_revenue(con, scope: Scope, period: Period) -> list[WarehouseRevenue]:
     where, params = scope.where("o")
     params.update(cs=period.start, ce=period.end)
     warehouse_filter = "AND w.id = $warehouse_id" if scope.warehouse_id is not None else ""
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         WITH totals AS (
             SELECT warehouse_id, sum(total_amount) AS revenue, count(*) AS orders FROM orders o
             WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
@@ -310,14 +365,17 @@ def query_warehouse_revenue(con, scope: Scope, period: Period) -> list[Warehouse
         FROM warehouses w LEFT JOIN totals t ON t.warehouse_id = w.id
         WHERE w.company_id = $company_id {warehouse_filter}
         ORDER BY 4 DESC, w.code
-    """, params).fetchall()
+    """,
+        params,
+    ).fetchall()
     return [WarehouseRevenue(code, name, abbr, int(revenue), int(orders)) for code, name, abbr, revenue, orders in rows]
 
 
 def query_needs_action(con, scope: Scope, limit: int = NEEDS_ACTION_LIMIT) -> list[ActionItem]:
     where, params = scope.where("a")
     params["n"] = limit
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT a.id, a.order_number, a.status, a.deadline, w.code, w.time_zone, w.zone_abbr,
                coalesce(b.name, ''), a.total_amount
         FROM (SELECT * FROM open_orders a WHERE {where} AND deadline IS NOT NULL
@@ -325,10 +383,15 @@ def query_needs_action(con, scope: Scope, limit: int = NEEDS_ACTION_LIMIT) -> li
         LEFT JOIN warehouses w ON w.id = a.warehouse_id
         LEFT JOIN buyers b ON b.id = a.buyer_id
         ORDER BY a.deadline, a.id
-    """, params).fetchall()
-    return [ActionItem(int(oid), number, status, ACTION_LABELS[status], as_utc(deadline), code, zone, abbr,
-                       buyer, int(total))
-            for oid, number, status, deadline, code, zone, abbr, buyer, total in rows]
+    """,
+        params,
+    ).fetchall()
+    return [
+        ActionItem(
+            int(oid), number, status, ACTION_LABELS[status], as_utc(deadline), code, zone, abbr, buyer, int(total)
+        )
+        for oid, number, status, deadline, code, zone, abbr, buyer, total in rows
+    ]
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -341,8 +404,9 @@ def company_warehouses(store: Store, analytics: AnalyticsStore, actor: Actor) ->
         return query_warehouses(snap.con, actor.company_id)
 
 
-def load_dashboard(store: Store, analytics: AnalyticsStore, actor: Actor, period: Period,
-                   warehouse_code: str | None = None) -> Dashboard:
+def load_dashboard(
+    store: Store, analytics: AnalyticsStore, actor: Actor, period: Period, warehouse_code: str | None = None
+) -> Dashboard:
     """Every section of the dashboard, from one snapshot (so they agree with each other)."""
     check_product_manager(store, actor, doing="see the dashboard")
     timings: dict[str, float] = {}
@@ -352,13 +416,25 @@ def load_dashboard(store: Store, analytics: AnalyticsStore, actor: Actor, period
         kpis = timed(timings, "kpis", query_kpis, con, scope, period)
         trend = timed(timings, "trend", query_trend, con, scope, period)
         funnel, status_counts, health, refunds, refund_amount = timed(
-            timings, "funnel_health", query_funnel_health, con, scope, period)
+            timings, "funnel_health", query_funnel_health, con, scope, period
+        )
         top = timed(timings, "top_products", query_top_products, con, scope, period)
         per_warehouse = timed(timings, "warehouse_revenue", query_warehouse_revenue, con, scope, period)
         actions = timed(timings, "needs_action", query_needs_action, con, scope)
         return Dashboard(
-            info=snap.info, period=period, previous_period=period.previous(), warehouse_code=warehouse_code,
-            kpis=kpis, trend=trend, funnel=funnel, status_counts=status_counts, top_products=top,
-            warehouse_revenue=per_warehouse, health=health, refunds_count=refunds,
-            refunds_amount=refund_amount, needs_action=actions, timings_ms=timings,
+            info=snap.info,
+            period=period,
+            previous_period=period.previous(),
+            warehouse_code=warehouse_code,
+            kpis=kpis,
+            trend=trend,
+            funnel=funnel,
+            status_counts=status_counts,
+            top_products=top,
+            warehouse_revenue=per_warehouse,
+            health=health,
+            refunds_count=refunds,
+            refunds_amount=refund_amount,
+            needs_action=actions,
+            timings_ms=timings,
         )

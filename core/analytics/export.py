@@ -8,6 +8,7 @@ apostrophe so a spreadsheet shows it as text instead of running it as a formula 
 for CSV injection). Only a Product Manager exports, and only their own company's lines; the
 operator's command (jobs.export) names the company by its code.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,19 @@ from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.errors import NotFound
 from core.store.database import Store
 
-COLUMNS = ("order_number", "placed_at", "completed_at", "warehouse", "buyer_code", "buyer_name",
-           "product_name", "sku", "quantity", "unit_price", "line_total")
+COLUMNS = (
+    "order_number",
+    "placed_at",
+    "completed_at",
+    "warehouse",
+    "buyer_code",
+    "buyer_name",
+    "product_name",
+    "sku",
+    "quantity",
+    "unit_price",
+    "line_total",
+)
 
 
 @dataclass(frozen=True)
@@ -37,14 +49,15 @@ class ExportResult:
 def neutralise_sql(expression: str) -> str:
     """SQL that prefixes an apostrophe to a text that a spreadsheet would run as a formula (first
     character =, +, -, @, tab or carriage return: 61, 43, 45, 64, 9, 13 as code points, cheap)."""
-    return (f"CASE WHEN ord({expression}) IN (61, 43, 45, 64, 9, 13) "
-            f"THEN '''' || {expression} ELSE {expression} END")
+    return f"CASE WHEN ord({expression}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {expression} ELSE {expression} END"
 
 
 def _local(column: str) -> str:
     """A UTC column as the warehouse's wall-clock time, to the second, with the zone's abbreviation."""
-    return (f"CAST(date_trunc('second', l.{column} + to_minutes(coalesce(l.utc_offset_min, 0))) AS VARCHAR)"
-            f" || ' ' || coalesce(w.zone_abbr, 'UTC')")
+    return (
+        f"CAST(date_trunc('second', l.{column} + to_minutes(coalesce(l.utc_offset_min, 0))) AS VARCHAR)"
+        f" || ' ' || coalesce(w.zone_abbr, 'UTC')"
+    )
 
 
 def export_select(where: str) -> str:
@@ -65,11 +78,11 @@ def export_select(where: str) -> str:
         "l.line_total AS line_total",
     ]
     return f"""
-        SELECT {', '.join(cells)}
+        SELECT {", ".join(cells)}
         FROM sales_lines l
-        LEFT JOIN (SELECT id, zone_abbr, {neutralise_sql('code')} AS code_cell FROM warehouses) w
+        LEFT JOIN (SELECT id, zone_abbr, {neutralise_sql("code")} AS code_cell FROM warehouses) w
                ON w.id = l.warehouse_id
-        LEFT JOIN (SELECT id, {neutralise_sql('buyer_code')} AS code_cell, {neutralise_sql('name')} AS name_cell
+        LEFT JOIN (SELECT id, {neutralise_sql("buyer_code")} AS code_cell, {neutralise_sql("name")} AS name_cell
                    FROM buyers) b ON b.id = l.buyer_id
         WHERE {where}
     """
@@ -86,8 +99,8 @@ def _write(con, where: str, params: dict, out: Path) -> int:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         row = con.execute(
-            f"COPY ({export_select(where)}) TO {_sql_path(tmp)} (FORMAT csv, HEADER true, DELIMITER ',')",
-            params).fetchone()
+            f"COPY ({export_select(where)}) TO {_sql_path(tmp)} (FORMAT csv, HEADER true, DELIMITER ',')", params
+        ).fetchone()
         os.replace(tmp, out)
     finally:
         if tmp.exists():
@@ -95,8 +108,9 @@ def _write(con, where: str, params: dict, out: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def export_history_csv(store: Store, analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters,
-                       out: Path) -> ExportResult:
+def export_history_csv(
+    store: Store, analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters, out: Path
+) -> ExportResult:
     """Write the acting user's filtered transaction history to `out` (the page's download)."""
     check_product_manager(store, actor, doing="export the transaction history")
     started = time.perf_counter()
@@ -106,13 +120,13 @@ def export_history_csv(store: Store, analytics: AnalyticsStore, actor: Actor, fi
         return ExportResult(Path(out), rows, time.perf_counter() - started, snap.info)
 
 
-def export_company_history_csv(analytics: AnalyticsStore, company_code: str, filters: HistoryFilters,
-                               out: Path) -> ExportResult:
+def export_company_history_csv(
+    analytics: AnalyticsStore, company_code: str, filters: HistoryFilters, out: Path
+) -> ExportResult:
     """The same export for an analyst at the command line, for one company named by its code."""
     started = time.perf_counter()
     with analytics.reading() as snap:
-        row = snap.con.execute("SELECT id FROM companies WHERE company_code = $code",
-                               {"code": company_code}).fetchone()
+        row = snap.con.execute("SELECT id FROM companies WHERE company_code = $code", {"code": company_code}).fetchone()
         if row is None:
             raise NotFound(f"There is no company {company_code} in the analytics store.")
         where, params = history_where(snap.con, int(row[0]), filters)

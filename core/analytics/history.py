@@ -7,6 +7,7 @@ Rows are those of orders COMPLETED in the period, by the *local* date of complet
 warehouse (`completed_day`), newest completion first; times come back as aware UTC datetimes with
 the warehouse's offset and zone, so callers can show local time.
 """
+
 from __future__ import annotations
 
 import time
@@ -118,6 +119,7 @@ class HistoryOptions:
     products: list[tuple[str, str]]  # (sku, name)
     buyers: list[tuple[str, str]]  # (buyer_code, name)
 
+
 # --------------------------------------------------------------------------- the filtered set
 
 
@@ -127,8 +129,9 @@ def history_where(con, company_id: int, filters: HistoryFilters, alias: str = "l
     return filtered_lines_where(con, scope, filters, alias)
 
 
-def filtered_lines_where(con, scope: Scope, filters: HistoryFilters, alias: str = "l", *,
-                         orders_table: bool = False) -> tuple[str, dict[str, Any]]:
+def filtered_lines_where(
+    con, scope: Scope, filters: HistoryFilters, alias: str = "l", *, orders_table: bool = False
+) -> tuple[str, dict[str, Any]]:
     """The history's filters as SQL on sales_lines, or (`orders_table`) the same order-level
     filters on the orders table (there is no product filter on an order)."""
     where, params = scope.where(alias)
@@ -141,9 +144,13 @@ def filtered_lines_where(con, scope: Scope, filters: HistoryFilters, alias: str 
     if filters.product_sku:
         if orders_table:
             raise ValueError("a product filter selects lines, not orders")
-        ids = [row[0] for row in con.execute(
-            "SELECT id FROM products WHERE company_id = $c AND sku = $sku",
-            {"c": scope.company_id, "sku": filters.product_sku}).fetchall()]
+        ids = [
+            row[0]
+            for row in con.execute(
+                "SELECT id FROM products WHERE company_id = $c AND sku = $sku",
+                {"c": scope.company_id, "sku": filters.product_sku},
+            ).fetchall()
+        ]
         if not ids:
             raise NotFound(f"There is no product with SKU {filters.product_sku} in your catalogue.")
         where += f" AND {p}product_id IN ({', '.join(str(int(i)) for i in ids)})"
@@ -166,26 +173,45 @@ def query_history_totals(con, where: str, params: dict, *, orders_where: str | N
     """Lines, units and amount of the filtered lines; orders counted in the orders table with the
     same order-level filters (cheaper than distinct order ids), or, when a product filter keeps
     only some lines of an order, as the distinct orders of the filtered lines."""
-    lines, units, amount, distinct = con.execute(f"""
+    lines, units, amount, distinct = con.execute(
+        f"""
         SELECT count(*), sum(quantity), sum(line_total), {"NULL" if orders_where else "count(DISTINCT order_id)"}
         FROM sales_lines l WHERE {where}
-    """, params).fetchone()
-    orders = distinct if orders_where is None else con.execute(
-        f"SELECT count(*) FROM orders o WHERE {orders_where}", params).fetchone()[0]
+    """,
+        params,
+    ).fetchone()
+    orders = (
+        distinct
+        if orders_where is None
+        else con.execute(f"SELECT count(*) FROM orders o WHERE {orders_where}", params).fetchone()[0]
+    )
     return HistoryTotals(as_int(lines), as_int(orders), as_int(units), as_int(amount))
 
 
 _NEWEST_FIRST = "completed_at DESC, order_id DESC, item_id"
 _OLDEST_FIRST = "completed_at, order_id, item_id DESC"
 # "After" a key in newest-first order, and "before" it; item_id runs the other way within an order.
-_AFTER = ("(completed_at < $kc OR (completed_at = $kc AND order_id < $ko)"
-          " OR (completed_at = $kc AND order_id = $ko AND item_id > $ki))")
-_BEFORE = ("(completed_at > $kc OR (completed_at = $kc AND order_id > $ko)"
-           " OR (completed_at = $kc AND order_id = $ko AND item_id < $ki))")
+_AFTER = (
+    "(completed_at < $kc OR (completed_at = $kc AND order_id < $ko)"
+    " OR (completed_at = $kc AND order_id = $ko AND item_id > $ki))"
+)
+_BEFORE = (
+    "(completed_at > $kc OR (completed_at = $kc AND order_id > $ko)"
+    " OR (completed_at = $kc AND order_id = $ko AND item_id < $ki))"
+)
 
 
-def query_history_rows(con, where: str, params: dict, *, limit: int, offset: int = 0, total: int | None = None,
-                       after: RowKey | None = None, before: RowKey | None = None) -> list[HistoryRow]:
+def query_history_rows(
+    con,
+    where: str,
+    params: dict,
+    *,
+    limit: int,
+    offset: int = 0,
+    total: int | None = None,
+    after: RowKey | None = None,
+    before: RowKey | None = None,
+) -> list[HistoryRow]:
     """One page, newest completion first. With `after`/`before` (the last/first row of the page
     shown) it seeks from that row (keyset paging: as fast on page 5,000 as on page 1); otherwise
     it skips `offset` rows, from whichever end of the set is nearer."""
@@ -203,7 +229,8 @@ def query_history_rows(con, where: str, params: dict, *, limit: int, offset: int
         params["limit"] = min(limit, total - offset)
     else:
         params["offset"] = offset
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT l.completed_at, l.order_id, l.item_id, l.order_number, l.placed_at, l.utc_offset_min, w.zone_abbr,
                w.code, b.buyer_code, b.name, l.product_name, l.sku, l.quantity, l.unit_price, l.line_total
         FROM (SELECT * FROM sales_lines l WHERE {where}
@@ -211,19 +238,60 @@ def query_history_rows(con, where: str, params: dict, *, limit: int, offset: int
         LEFT JOIN warehouses w ON w.id = l.warehouse_id
         LEFT JOIN buyers b ON b.id = l.buyer_id
         ORDER BY l.{_NEWEST_FIRST.replace(", ", ", l.")}
-    """, params).fetchall()
-    return [HistoryRow((completed, int(order_id), int(item_id)), number, as_utc(placed), as_utc(completed),
-                       int(offset_min or 0), abbr or "", code or "", buyer_code or "", buyer or "", product, sku,
-                       int(qty), int(price), int(total))
-            for (completed, order_id, item_id, number, placed, offset_min, abbr, code, buyer_code, buyer, product,
-                 sku, qty, price, total) in rows]
+    """,
+        params,
+    ).fetchall()
+    return [
+        HistoryRow(
+            (completed, int(order_id), int(item_id)),
+            number,
+            as_utc(placed),
+            as_utc(completed),
+            int(offset_min or 0),
+            abbr or "",
+            code or "",
+            buyer_code or "",
+            buyer or "",
+            product,
+            sku,
+            int(qty),
+            int(price),
+            int(total),
+        )
+        for (
+            completed,
+            order_id,
+            item_id,
+            number,
+            placed,
+            offset_min,
+            abbr,
+            code,
+            buyer_code,
+            buyer,
+            product,
+            sku,
+            qty,
+            price,
+            total,
+        ) in rows
+    ]
+
 
 # --------------------------------------------------------------------------- the page
 
 
-def load_history(store: Store, analytics: AnalyticsStore, actor: Actor, filters: HistoryFilters, page: int = 1,
-                 page_size: int = HISTORY_PAGE_SIZE, *, after: RowKey | None = None,
-                 before: RowKey | None = None) -> HistoryPage:
+def load_history(
+    store: Store,
+    analytics: AnalyticsStore,
+    actor: Actor,
+    filters: HistoryFilters,
+    page: int = 1,
+    page_size: int = HISTORY_PAGE_SIZE,
+    *,
+    after: RowKey | None = None,
+    before: RowKey | None = None,
+) -> HistoryPage:
     """One page of completed sales (one row per order line) and the totals of the whole filtered set.
 
     `page` is the page's number; for the page after (before) the one on screen pass also its last
@@ -242,19 +310,34 @@ def load_history(store: Store, analytics: AnalyticsStore, actor: Actor, filters:
         con = snap.con
         scope = resolve_scope(con, actor.company_id, filters.warehouse_code)
         where, params = filtered_lines_where(con, scope, filters)
-        orders_where = None if filters.product_sku else filtered_lines_where(con, scope, filters, "o",
-                                                                             orders_table=True)[0]
-        totals = timed(timings, "totals", lambda: query_history_totals(con, where, params,
-                                                                       orders_where=orders_where))
+        orders_where = (
+            None if filters.product_sku else filtered_lines_where(con, scope, filters, "o", orders_table=True)[0]
+        )
+        totals = timed(timings, "totals", lambda: query_history_totals(con, where, params, orders_where=orders_where))
         page_count = max(1, -(-totals.lines // page_size))
         if page > page_count:
             page, after, before = page_count, None, None
         started = time.perf_counter()
-        rows = query_history_rows(con, where, params, limit=page_size, offset=(page - 1) * page_size,
-                                  total=totals.lines, after=after, before=before)
+        rows = query_history_rows(
+            con,
+            where,
+            params,
+            limit=page_size,
+            offset=(page - 1) * page_size,
+            total=totals.lines,
+            after=after,
+            before=before,
+        )
         timings["rows"] = round((time.perf_counter() - started) * 1000, 3)
-        return HistoryPage(info=snap.info, filters=filters, rows=rows, totals=totals, page=page,
-                           page_size=page_size, timings_ms=timings)
+        return HistoryPage(
+            info=snap.info,
+            filters=filters,
+            rows=rows,
+            totals=totals,
+            page=page,
+            page_size=page_size,
+            timings_ms=timings,
+        )
 
 
 def history_options(store: Store, analytics: AnalyticsStore, actor: Actor) -> HistoryOptions:
@@ -262,12 +345,17 @@ def history_options(store: Store, analytics: AnalyticsStore, actor: Actor) -> Hi
     check_product_manager(store, actor, doing="see the transaction history")
     with analytics.reading() as snap:
         con = snap.con
-        products = con.execute("SELECT sku, name FROM products WHERE company_id = $c ORDER BY name, sku",
-                               {"c": actor.company_id}).fetchall()
-        buyers = con.execute("""
+        products = con.execute(
+            "SELECT sku, name FROM products WHERE company_id = $c ORDER BY name, sku", {"c": actor.company_id}
+        ).fetchall()
+        buyers = con.execute(
+            """
             SELECT buyer_code, name FROM buyers
             WHERE id IN (SELECT DISTINCT buyer_id FROM orders WHERE company_id = $c AND status = 'COMPLETED')
             ORDER BY name, buyer_code
-        """, {"c": actor.company_id}).fetchall()
-        return HistoryOptions(query_warehouses(con, actor.company_id),
-                              [(s, n) for s, n in products], [(c, n) for c, n in buyers])
+        """,
+            {"c": actor.company_id},
+        ).fetchall()
+        return HistoryOptions(
+            query_warehouses(con, actor.company_id), [(s, n) for s, n in products], [(c, n) for c, n in buyers]
+        )

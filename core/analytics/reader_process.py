@@ -13,6 +13,7 @@ Arrow buffers). The child exits when its stdin closes, that is when its parent e
 
 `python -m core.analytics.reader_process` is the child's entry point.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -23,8 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from core.analytics.batches import SourceBatch, read_batch
 from core.analytics.source import adbc_target, sqlite_timestamp
@@ -51,10 +52,14 @@ class ReaderProcess:
     def running(self) -> bool:
         return self._child is not None and self._child.poll() is None and self._owner == os.getpid()
 
-    def read_batch(self, database_url: str, lower_bound: datetime | None,
-                   pending_payout_ids: Iterable[int] = ()) -> SourceBatch:
-        request = {"database_url": database_url, "lower_bound": lower_bound,
-                   "pending_payout_ids": sorted(set(int(i) for i in pending_payout_ids))}
+    def read_batch(
+        self, database_url: str, lower_bound: datetime | None, pending_payout_ids: Iterable[int] = ()
+    ) -> SourceBatch:
+        request = {
+            "database_url": database_url,
+            "lower_bound": lower_bound,
+            "pending_payout_ids": sorted(set(int(i) for i in pending_payout_ids)),
+        }
         with self._lock:
             for attempt in (1, 2):
                 child = self._ensure_started()
@@ -69,7 +74,9 @@ class ReaderProcess:
                         raise ReaderProcessFailed(f"the analytics reader process stopped answering: {exc}") from exc
                     continue
                 if "error" in answer:
-                    raise ReaderProcessFailed(f"the analytics reader process could not read the store: {answer['error']}")
+                    raise ReaderProcessFailed(
+                        f"the analytics reader process could not read the store: {answer['error']}"
+                    )
                 return answer["batch"]
         raise AssertionError("unreachable")
 
@@ -84,8 +91,12 @@ class ReaderProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "core.analytics.reader_process"], cwd=PROJECT_ROOT, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            [sys.executable, "-m", "core.analytics.reader_process"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         self._owner = os.getpid()
         self.started_ms = round((time.perf_counter() - started) * 1000, 1)
         return self._child
@@ -120,19 +131,27 @@ def changed_orders_in_sqlite(path: str, lower_bound: datetime) -> int:
 
     connection = sqlite3.connect(path, timeout=30)
     try:
-        return int(connection.execute("SELECT count(*) FROM orders WHERE updated_at >= ?",
-                                      (sqlite_timestamp(lower_bound),)).fetchone()[0])
+        return int(
+            connection.execute(
+                "SELECT count(*) FROM orders WHERE updated_at >= ?", (sqlite_timestamp(lower_bound),)
+            ).fetchone()[0]
+        )
     finally:
         connection.close()
 
 
-def read_changes(database_url: str, lower_bound: datetime | None, pending_payout_ids: Iterable[int] = (),
-                 *, after_read=None) -> SourceBatch:
+def read_changes(
+    database_url: str, lower_bound: datetime | None, pending_payout_ids: Iterable[int] = (), *, after_read=None
+) -> SourceBatch:
     """What changed since `lower_bound`, read in this process or, for many changes on SQLite,
     in the reader process. `after_read` (a test hook) keeps the read in this process."""
     backend, path = adbc_target(database_url)
-    if (backend == "sqlite" and lower_bound is not None and after_read is None
-            and changed_orders_in_sqlite(path, lower_bound) >= READER_PROCESS_FROM):
+    if (
+        backend == "sqlite"
+        and lower_bound is not None
+        and after_read is None
+        and changed_orders_in_sqlite(path, lower_bound) >= READER_PROCESS_FROM
+    ):
         return _READER.read_batch(database_url, lower_bound, pending_payout_ids)
     return read_batch(database_url, lower_bound, pending_payout_ids, after_read=after_read)
 
@@ -152,8 +171,9 @@ def main() -> int:
         except EOFError:
             return 0
         try:
-            batch = read_batch(request["database_url"], request["lower_bound"], request["pending_payout_ids"],
-                               driver="adbc")
+            batch = read_batch(
+                request["database_url"], request["lower_bound"], request["pending_payout_ids"], driver="adbc"
+            )
             answer = {"batch": batch}
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
             answer = {"error": f"{type(exc).__name__}: {exc}"}

@@ -5,6 +5,7 @@ Started by core.analytics.sync for large SQLite stores. A process of its own so 
 bundled SQLite library (about 6x faster than sqlite3 row tuples for a whole-store read) never
 shares a process with Python's sqlite3 on the same file (see core.analytics.source.open_source).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,15 +34,31 @@ def main() -> int:
     read_ms = (time.perf_counter() - started) * 1000
     write_timings: dict[str, float] = {}
     orders_total, watermark = build_snapshot_file(
-        Path(path), batch, now=now, generation=int(generation), epoch=int(epoch),
-        backend=parse_database_url(database_url).get_backend_name(), source_url=safe_url(database_url),
-        started=started, timings=write_timings)
-    print(json.dumps({
-        "orders": batch.orders.num_rows, "lines": batch.items.num_rows, "payouts": batch.payouts.num_rows,
-        "orders_total": orders_total, "watermark": watermark.isoformat() if watermark else None,
-        "read_ms": round(read_ms, 1), "read_timings_ms": batch.timings_ms, "write_timings_ms": write_timings,
-        "write_ms": round((time.perf_counter() - started) * 1000 - read_ms, 1),
-    }))
+        Path(path),
+        batch,
+        now=now,
+        generation=int(generation),
+        epoch=int(epoch),
+        backend=parse_database_url(database_url).get_backend_name(),
+        source_url=safe_url(database_url),
+        started=started,
+        timings=write_timings,
+    )
+    print(
+        json.dumps(
+            {
+                "orders": batch.orders.num_rows,
+                "lines": batch.items.num_rows,
+                "payouts": batch.payouts.num_rows,
+                "orders_total": orders_total,
+                "watermark": watermark.isoformat() if watermark else None,
+                "read_ms": round(read_ms, 1),
+                "read_timings_ms": batch.timings_ms,
+                "write_timings_ms": write_timings,
+                "write_ms": round((time.perf_counter() - started) * 1000 - read_ms, 1),
+            }
+        )
+    )
     return 0
 
 

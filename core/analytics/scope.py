@@ -6,11 +6,12 @@ Who may read: a Product Manager in good standing, checked on every call in the t
 (`check_product_manager`) before the snapshot is opened; every query is then filtered by the
 actor's company.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -63,7 +64,7 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
 
@@ -90,8 +91,9 @@ class Scope:
 def resolve_scope(con: duckdb.DuckDBPyConnection, company_id: int, warehouse_code: str | None) -> Scope:
     if not warehouse_code:
         return Scope(company_id)
-    row = con.execute("SELECT id FROM warehouses WHERE company_id = $c AND code = $code",
-                      {"c": company_id, "code": warehouse_code}).fetchone()
+    row = con.execute(
+        "SELECT id FROM warehouses WHERE company_id = $c AND code = $code", {"c": company_id, "code": warehouse_code}
+    ).fetchone()
     if row is None:
         raise NotFound(f"There is no warehouse {warehouse_code} in your company.")
     return Scope(company_id, int(row[0]))
@@ -105,8 +107,9 @@ class WarehouseOption:
 
 
 def query_warehouses(con, company_id: int) -> list[WarehouseOption]:
-    rows = con.execute("SELECT code, name, zone_abbr FROM warehouses WHERE company_id = $c ORDER BY code",
-                       {"c": company_id}).fetchall()
+    rows = con.execute(
+        "SELECT code, name, zone_abbr FROM warehouses WHERE company_id = $c ORDER BY code", {"c": company_id}
+    ).fetchall()
     return [WarehouseOption(code, name, abbr) for code, name, abbr in rows]
 
 
@@ -115,7 +118,7 @@ def query_warehouses(con, company_id: int) -> list[WarehouseOption]:
 
 def as_utc(value: datetime | None) -> datetime | None:
     """A snapshot timestamp (naive, holding UTC) as an aware UTC datetime."""
-    return value.replace(tzinfo=timezone.utc) if value is not None else None
+    return value.replace(tzinfo=UTC) if value is not None else None
 
 
 def as_int(value) -> int:

@@ -10,16 +10,18 @@ even read it. So the UI never reads the file that is being written:
 
 Readers (each process keeps one read-only connection to the current slot and hands each unit of
 work, a script run, a cursor of it) take no write lock and never see a half-written file: the
-pointer only ever names a slot whose writer has committed, checkpointed and closed it. The writer takes the lock, opens the *other*
-slot for writing (DuckDB refuses while a reader from before the last switch still has it open,
-so it waits for those to finish), catches it up from its own watermark, checkpoints, closes, and
-switches the pointer. Each slot carries its own sync state (watermark, generation), so a slot that
-is one switch behind simply catches up on two intervals of changes.
+pointer only ever names a slot whose writer has committed, checkpointed and closed it. The writer
+takes the lock, opens the *other* slot for writing (DuckDB refuses while a reader from before the
+last switch still has it open, so it waits for those to finish), catches it up from its own
+watermark, checkpoints, closes, and switches the pointer. Each slot carries its own sync state
+(watermark, generation), so a slot that is one switch behind simply catches up on two intervals of
+changes.
 
 A read-only connection holds a shared lock on its file while it is open, so the cached one is
 retired as soon as the pointer names the other slot (see "the readers' pool" below): the writer
 never waits for more than the runs that were already reading.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -28,11 +30,11 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -84,7 +86,7 @@ class Snapshot:
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
@@ -94,14 +96,14 @@ def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     if row is None:
         raise AnalyticsNotReady("The analytics figures are not ready yet: the first sync has not finished.")
     generation, epoch, synced_at, watermark, mode, source, orders, sync_ms = row
-    return SnapshotInfo(int(generation), int(epoch), _aware(synced_at), _aware(watermark), mode, source,
-                        int(orders), float(sync_ms))
+    return SnapshotInfo(
+        int(generation), int(epoch), _aware(synced_at), _aware(watermark), mode, source, int(orders), float(sync_ms)
+    )
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
     text = str(exc)
-    return ("Could not set lock" in text or "Conflicting lock" in text
-            or "different configuration" in text)
+    return "Could not set lock" in text or "Conflicting lock" in text or "different configuration" in text
 
 
 class AnalyticsStore:
@@ -132,8 +134,7 @@ class AnalyticsStore:
     def write_pointer(self, *, slot: str, generation: int, epoch: int) -> None:
         """Switch readers to `slot`: written whole to a temporary file, then renamed over the pointer."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"slot": slot, "generation": generation, "epoch": epoch,
-                              "schema_version": SCHEMA_VERSION})
+        payload = json.dumps({"slot": slot, "generation": generation, "epoch": epoch, "schema_version": SCHEMA_VERSION})
         tmp = self.directory / f".{POINTER_NAME}.{os.getpid()}.tmp"
         with open(tmp, "w") as handle:
             handle.write(payload)
@@ -165,7 +166,8 @@ class AnalyticsStore:
     def not_ready(self) -> AnalyticsNotReady:
         return AnalyticsNotReady(
             "The analytics figures are not ready yet: the first sync has not finished. "
-            "They appear after the scheduler's next sweep, or press Refresh now.")
+            "They appear after the scheduler's next sweep, or press Refresh now."
+        )
 
     # ------------------------------------------------------------------ the writer
 
@@ -208,8 +210,8 @@ class AnalyticsStore:
                     raise
                 if time.monotonic() >= deadline:
                     raise AnalyticsBusy(
-                        "The analytics slot is still being read after "
-                        f"{wait_s:.0f} s; the sync will be retried.") from None
+                        f"The analytics slot is still being read after {wait_s:.0f} s; the sync will be retried."
+                    ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
 
@@ -340,8 +342,9 @@ class _Pool:
         pointer = self.analytics.read_pointer()
         with self.lock:
             entry = self.entry
-            if entry is not None and (not pointer or (entry.slot, entry.generation)
-                                      != (pointer.get("slot"), pointer.get("generation"))):
+            if entry is not None and (
+                not pointer or (entry.slot, entry.generation) != (pointer.get("slot"), pointer.get("generation"))
+            ):
                 self._retire(entry)
 
 

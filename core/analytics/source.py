@@ -13,11 +13,12 @@ with each other: SQLite (WAL) keeps one snapshot for a deferred read transaction
 asked for REPEATABLE READ. Nothing here writes to the store. Which rows a sync reads is
 core.analytics.batches.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Callable, Iterator
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,38 +32,80 @@ TS = pa.timestamp("us")
 #: The canonical columns of each table the sync reads, and their Arrow types: what the figures
 #: use, nothing more (each timestamp column costs about a tenth of a full read).
 SCHEMAS: dict[str, pa.Schema] = {
-    "orders": pa.schema([
-        ("id", pa.int64()), ("order_number", pa.string()), ("company_id", pa.int64()),
-        ("warehouse_id", pa.int64()), ("buyer_id", pa.int64()), ("status", pa.string()),
-        ("total_amount", pa.int64()), ("item_count", pa.int64()),
-        ("placed_at", TS), ("accepted_at", TS), ("packed_at", TS), ("shipped_at", TS),
-        ("delivered_at", TS), ("completed_at", TS),
-        ("confirm_deadline", TS), ("pack_deadline", TS), ("delivery_deadline", TS),
-        ("complaint_deadline", TS),
-        ("failure_kind", pa.string()), ("updated_at", TS),
-    ]),
-    "items": pa.schema([
-        ("id", pa.int64()), ("order_id", pa.int64()), ("product_id", pa.int64()), ("sku", pa.string()),
-        ("product_name", pa.string()), ("quantity", pa.int64()), ("unit_price", pa.int64()),
-        ("line_total", pa.int64()),
-    ]),
+    "orders": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("order_number", pa.string()),
+            ("company_id", pa.int64()),
+            ("warehouse_id", pa.int64()),
+            ("buyer_id", pa.int64()),
+            ("status", pa.string()),
+            ("total_amount", pa.int64()),
+            ("item_count", pa.int64()),
+            ("placed_at", TS),
+            ("accepted_at", TS),
+            ("packed_at", TS),
+            ("shipped_at", TS),
+            ("delivered_at", TS),
+            ("completed_at", TS),
+            ("confirm_deadline", TS),
+            ("pack_deadline", TS),
+            ("delivery_deadline", TS),
+            ("complaint_deadline", TS),
+            ("failure_kind", pa.string()),
+            ("updated_at", TS),
+        ]
+    ),
+    "items": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("order_id", pa.int64()),
+            ("product_id", pa.int64()),
+            ("sku", pa.string()),
+            ("product_name", pa.string()),
+            ("quantity", pa.int64()),
+            ("unit_price", pa.int64()),
+            ("line_total", pa.int64()),
+        ]
+    ),
     "complaints": pa.schema([("order_id", pa.int64()), ("filed_at", TS)]),
     "refunds": pa.schema([("order_id", pa.int64()), ("amount", pa.int64()), ("created_at", TS)]),
-    "payouts": pa.schema([
-        ("id", pa.int64()), ("order_id", pa.int64()), ("amount", pa.int64()), ("status", pa.string()),
-        ("created_at", TS), ("paid_at", TS),
-    ]),
+    "payouts": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("order_id", pa.int64()),
+            ("amount", pa.int64()),
+            ("status", pa.string()),
+            ("created_at", TS),
+            ("paid_at", TS),
+        ]
+    ),
     "companies": pa.schema([("id", pa.int64()), ("company_code", pa.string()), ("name", pa.string())]),
-    "warehouses": pa.schema([
-        ("id", pa.int64()), ("company_id", pa.int64()), ("code", pa.string()), ("name", pa.string()),
-        ("time_zone", pa.string()),
-    ]),
-    "products": pa.schema([
-        ("id", pa.int64()), ("company_id", pa.int64()), ("sku", pa.string()), ("name", pa.string()),
-    ]),
-    "buyers": pa.schema([
-        ("id", pa.int64()), ("buyer_code", pa.string()), ("name", pa.string()), ("city", pa.string()),
-    ]),
+    "warehouses": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("company_id", pa.int64()),
+            ("code", pa.string()),
+            ("name", pa.string()),
+            ("time_zone", pa.string()),
+        ]
+    ),
+    "products": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("company_id", pa.int64()),
+            ("sku", pa.string()),
+            ("name", pa.string()),
+        ]
+    ),
+    "buyers": pa.schema(
+        [
+            ("id", pa.int64()),
+            ("buyer_code", pa.string()),
+            ("name", pa.string()),
+            ("city", pa.string()),
+        ]
+    ),
 }
 
 #: Text columns that may be NULL (read through SQLite as '' and turned back into NULL).
@@ -97,7 +140,7 @@ def adbc_target(database_url: str) -> tuple[str, str]:
 
 def sqlite_timestamp(at: datetime) -> str:
     """`at` in SQLAlchemy's SQLite storage format: compared as text, so the shape must match."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class SourceReader:
@@ -117,7 +160,7 @@ class SourceReader:
     def ts_literal(self, at: datetime) -> str:
         if self.backend == "sqlite":
             return "'" + sqlite_timestamp(at) + "'"
-        return "TIMESTAMPTZ '" + at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") + "+00'"
+        return "TIMESTAMPTZ '" + at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") + "+00'"
 
     def among(self, column: str, ids: list[int]) -> str:
         """`column` is one of `ids` (a literal list: JSON for SQLite, an array for PostgreSQL)."""
@@ -133,8 +176,7 @@ class SourceReader:
         parts = []
         for column in SCHEMAS[name]:
             expr = f"{alias}.{column.name}"
-            if self.backend == "sqlite" and (
-                    column.type == TS or (name, column.name) in NULLABLE_TEXT):
+            if self.backend == "sqlite" and (column.type == TS or (name, column.name) in NULLABLE_TEXT):
                 # ADBC's SQLite driver infers a column's type from its first rows and fails when a
                 # NULL-started column turns out to hold text: make every such column text, NULL as ''.
                 expr = f"COALESCE({expr}, '')"
@@ -188,11 +230,15 @@ def _csv_options(name: str) -> dict:
     schema = SCHEMAS[name]
     return {
         "read_options": pacsv.ReadOptions(column_names=schema.names),
-        "parse_options": pacsv.ParseOptions(delimiter=",", quote_char="'", double_quote=True, escape_char=False,
-                                            newlines_in_values=True),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=",", quote_char="'", double_quote=True, escape_char=False, newlines_in_values=True
+        ),
         "convert_options": pacsv.ConvertOptions(
             column_types={field.name: pa.string() if field.type == TS else field.type for field in schema},
-            null_values=["", "NULL"], strings_can_be_null=True, quoted_strings_can_be_null=False),
+            null_values=["", "NULL"],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
     }
 
 

@@ -21,6 +21,7 @@ still PENDING in the slot, by id, and every payout created inside the window.
 What a slot holds and how a batch goes into it is core.analytics.tables; what a sync reads is
 core.analytics.batches.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -102,8 +103,15 @@ def _new_watermark(previous: datetime | None, batch: SourceBatch, now: datetime)
 # --------------------------------------------------------------------------- the two writers
 
 
-def rebuild(store: Store, analytics: AnalyticsStore, now: datetime, *, lock_wait_s: float = 0.0,
-            claim_wait_s: float = CLAIM_WAIT_S, use_worker: bool | None = None) -> SyncResult:
+def rebuild(
+    store: Store,
+    analytics: AnalyticsStore,
+    now: datetime,
+    *,
+    lock_wait_s: float = 0.0,
+    claim_wait_s: float = CLAIM_WAIT_S,
+    use_worker: bool | None = None,
+) -> SyncResult:
     """Build a fresh snapshot from the whole store and switch readers to it.
 
     `use_worker`: read a SQLite store in the worker process (None: when it is large)."""
@@ -116,9 +124,18 @@ def rebuild(store: Store, analytics: AnalyticsStore, now: datetime, *, lock_wait
 REBUILD_WORKER_FROM = 50_000
 
 
-def build_snapshot_file(path: Path, batch: SourceBatch, *, now: datetime, generation: int, epoch: int,
-                        backend: str, source_url: str, started: float,
-                        timings: dict[str, float] | None = None) -> tuple[int, datetime | None]:
+def build_snapshot_file(
+    path: Path,
+    batch: SourceBatch,
+    *,
+    now: datetime,
+    generation: int,
+    epoch: int,
+    backend: str,
+    source_url: str,
+    started: float,
+    timings: dict[str, float] | None = None,
+) -> tuple[int, datetime | None]:
     """Write a complete snapshot of `batch` (a full read) into a new DuckDB file at `path`."""
     timings = {} if timings is None else timings
     con = duckdb.connect(str(path))
@@ -127,9 +144,17 @@ def build_snapshot_file(path: Path, batch: SourceBatch, *, now: datetime, genera
         con.execute("BEGIN")
         apply_batch(con, batch, at=now, full=True, timings=timings)
         watermark = _new_watermark(None, batch, now)
-        orders_total = write_state(con, generation=generation, epoch=epoch, synced_at=now, watermark=watermark,
-                                   mode="rebuild", backend=backend, source_url=source_url,
-                                   sync_ms=(time.perf_counter() - started) * 1000)
+        orders_total = write_state(
+            con,
+            generation=generation,
+            epoch=epoch,
+            synced_at=now,
+            watermark=watermark,
+            mode="rebuild",
+            backend=backend,
+            source_url=source_url,
+            sync_ms=(time.perf_counter() - started) * 1000,
+        )
         t0 = time.perf_counter()
         commit_checkpointed(con)
         timings["commit_checkpoint"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -144,14 +169,20 @@ def _rebuild_in_worker(store: Store, tmp: Path, now: datetime, generation: int, 
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
         [sys.executable, "-m", "core.analytics.rebuild_worker", str(tmp), now.isoformat(), str(generation), str(epoch)],
-        input=store.database_url, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        input=store.database_url,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"the analytics rebuild worker failed: {done.stderr.strip()[-800:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _rebuild_locked(store: Store, analytics: AnalyticsStore, now: datetime, *, claim_wait_s: float,
-                    use_worker: bool | None = None) -> SyncResult:
+def _rebuild_locked(
+    store: Store, analytics: AnalyticsStore, now: datetime, *, claim_wait_s: float, use_worker: bool | None = None
+) -> SyncResult:
     started = time.perf_counter()
     analytics.remove_leftovers()
     pointer = analytics.read_pointer()
@@ -160,8 +191,9 @@ def _rebuild_locked(store: Store, analytics: AnalyticsStore, now: datetime, *, c
     target = _other(pointer["slot"]) if pointer else SLOTS[0]
     tmp = analytics.temp_file("rebuild")
     if use_worker is None:
-        use_worker = (store.backend == "sqlite"
-                      and orders_in_sqlite(adbc_target(store.database_url)[1]) >= REBUILD_WORKER_FROM)
+        use_worker = (
+            store.backend == "sqlite" and orders_in_sqlite(adbc_target(store.database_url)[1]) >= REBUILD_WORKER_FROM
+        )
     try:
         if use_worker:
             done = _rebuild_in_worker(store, tmp, now, generation, epoch)
@@ -173,8 +205,15 @@ def _rebuild_locked(store: Store, analytics: AnalyticsStore, now: datetime, *, c
             read_ms = batch.read_ms
             changed, lines, payouts = batch.orders.num_rows, batch.items.num_rows, batch.payouts.num_rows
             orders_total, watermark = build_snapshot_file(
-                tmp, batch, now=now, generation=generation, epoch=epoch, backend=store.backend,
-                source_url=safe_url(store.database_url), started=started)
+                tmp,
+                batch,
+                now=now,
+                generation=generation,
+                epoch=epoch,
+                backend=store.backend,
+                source_url=safe_url(store.database_url),
+                started=started,
+            )
         analytics.replace_slot(target, tmp, wait_s=claim_wait_s)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -183,15 +222,31 @@ def _rebuild_locked(store: Store, analytics: AnalyticsStore, now: datetime, *, c
     analytics.write_pointer(slot=target, generation=generation, epoch=epoch)
     total_ms = round((time.perf_counter() - started) * 1000, 1)
     return SyncResult(
-        mode="rebuild", slot=target, generation=generation, changed_orders=changed, sales_lines=lines,
-        payouts=payouts, lower_bound=None, watermark=watermark, read_ms=round(read_ms, 1),
-        write_ms=round(total_ms - read_ms, 1), total_ms=total_ms, orders_total=orders_total,
+        mode="rebuild",
+        slot=target,
+        generation=generation,
+        changed_orders=changed,
+        sales_lines=lines,
+        payouts=payouts,
+        lower_bound=None,
+        watermark=watermark,
+        read_ms=round(read_ms, 1),
+        write_ms=round(total_ms - read_ms, 1),
+        total_ms=total_ms,
+        orders_total=orders_total,
     )
 
 
-def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: timedelta = SAFETY_WINDOW,
-         lock_wait_s: float = 0.0, claim_wait_s: float = CLAIM_WAIT_S,
-         after_read: Callable[[], None] | None = None) -> SyncResult:
+def sync(
+    store: Store,
+    analytics: AnalyticsStore,
+    now: datetime,
+    *,
+    window: timedelta = SAFETY_WINDOW,
+    lock_wait_s: float = 0.0,
+    claim_wait_s: float = CLAIM_WAIT_S,
+    after_read: Callable[[], None] | None = None,
+) -> SyncResult:
     """Bring the analytics store up to date with what changed; the first sync builds it whole.
 
     Raises AnalyticsBusy if another writer holds the lock after `lock_wait_s`, or if readers
@@ -201,8 +256,11 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
     with analytics.writer_lock(wait_s=lock_wait_s):
         pointer = analytics.read_pointer()
         source_url = safe_url(store.database_url)
-        if (not pointer or pointer.get("schema_version") != SCHEMA_VERSION
-                or not analytics.slot_path(pointer["slot"]).exists()):
+        if (
+            not pointer
+            or pointer.get("schema_version") != SCHEMA_VERSION
+            or not analytics.slot_path(pointer["slot"]).exists()
+        ):
             return _rebuild_locked(store, analytics, now, claim_wait_s=claim_wait_s)
         current, target = pointer["slot"], _other(pointer["slot"])
         started = time.perf_counter()
@@ -223,8 +281,9 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
                     return _rebuild_locked(store, analytics, now, claim_wait_s=claim_wait_s)
             info = read_info(con)
             lower_bound = min(info.watermark, now) - window if info.watermark else None
-            pending = [row[0] for row in con.execute(
-                "SELECT payout_id FROM orders WHERE payout_status = 'PENDING'").fetchall()]
+            pending = [
+                row[0] for row in con.execute("SELECT payout_id FROM orders WHERE payout_status = 'PENDING'").fetchall()
+            ]
             steps: dict[str, float] = {}
             clock = [started]
 
@@ -243,9 +302,16 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
             watermark = _new_watermark(info.watermark, batch, now)
             generation = int(pointer["generation"]) + 1
             orders_total = write_state(
-                con, generation=generation, epoch=int(pointer["epoch"]), synced_at=now, watermark=watermark,
-                mode="incremental", backend=store.backend, source_url=source_url,
-                sync_ms=(time.perf_counter() - started) * 1000)
+                con,
+                generation=generation,
+                epoch=int(pointer["epoch"]),
+                synced_at=now,
+                watermark=watermark,
+                mode="incremental",
+                backend=store.backend,
+                source_url=source_url,
+                sync_ms=(time.perf_counter() - started) * 1000,
+            )
             step("apply")
             steps.update({f"apply.{name}": ms for name, ms in applied.items()})
             steps.update({f"read.{name}": ms for name, ms in batch.timings_ms.items()})
@@ -259,11 +325,19 @@ def sync(store: Store, analytics: AnalyticsStore, now: datetime, *, window: time
         step("switch")
         write_done = time.perf_counter()
         return SyncResult(
-            mode="incremental", slot=target, generation=generation, changed_orders=batch.orders.num_rows,
-            sales_lines=batch.items.num_rows, payouts=batch.payouts.num_rows, lower_bound=lower_bound,
-            watermark=watermark, read_ms=round((read_done - started) * 1000, 1),
+            mode="incremental",
+            slot=target,
+            generation=generation,
+            changed_orders=batch.orders.num_rows,
+            sales_lines=batch.items.num_rows,
+            payouts=batch.payouts.num_rows,
+            lower_bound=lower_bound,
+            watermark=watermark,
+            read_ms=round((read_done - started) * 1000, 1),
             write_ms=round((write_done - read_done) * 1000, 1),
-            total_ms=round((write_done - started) * 1000, 1), orders_total=orders_total, steps_ms=steps,
+            total_ms=round((write_done - started) * 1000, 1),
+            orders_total=orders_total,
+            steps_ms=steps,
         )
 
 

@@ -9,11 +9,12 @@
 
 Which batch to read, into which slot, and when readers switch to it is core.analytics.sync.
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -71,11 +72,36 @@ ACTION_DEADLINES: dict[str, str] = {status.value: column for status, column in S
 
 #: The columns of the analytics `orders` table, in its order (SCHEMA_SQL).
 ORDER_TABLE_COLUMNS = (
-    "id", "order_number", "company_id", "warehouse_id", "buyer_id", "status", "total_amount", "item_count",
-    "placed_at", "accepted_at", "packed_at", "shipped_at", "delivered_at", "completed_at",
-    "confirm_deadline", "pack_deadline", "delivery_deadline", "complaint_deadline", "failure_kind", "updated_at",
-    "utc_offset_min", "placed_day", "completed_day", "has_complaint", "refund_amount", "refunded_at",
-    "payout_id", "payout_status", "payout_amount", "payout_paid_at",
+    "id",
+    "order_number",
+    "company_id",
+    "warehouse_id",
+    "buyer_id",
+    "status",
+    "total_amount",
+    "item_count",
+    "placed_at",
+    "accepted_at",
+    "packed_at",
+    "shipped_at",
+    "delivered_at",
+    "completed_at",
+    "confirm_deadline",
+    "pack_deadline",
+    "delivery_deadline",
+    "complaint_deadline",
+    "failure_kind",
+    "updated_at",
+    "utc_offset_min",
+    "placed_day",
+    "completed_day",
+    "has_complaint",
+    "refund_amount",
+    "refunded_at",
+    "payout_id",
+    "payout_status",
+    "payout_amount",
+    "payout_paid_at",
 )
 
 #: The batch's orders as rows of the analytics `orders` table (every column named, in order).
@@ -108,12 +134,13 @@ def _warehouses_with_zone(warehouses: pa.Table, at: datetime) -> pa.Table:
         try:
             tz = ZoneInfo(zone)
         except Exception:  # an unknown zone name: show it as UTC rather than fail the sync
-            tz = timezone.utc
+            tz = UTC
         offset = at.astimezone(tz).utcoffset() or timedelta(0)
         offsets.append(int(offset.total_seconds() // 60))
         abbrs.append(INDONESIAN_TIME_ZONES.get(zone, zone))
-    return (warehouses.append_column("zone_abbr", pa.array(abbrs, pa.string()))
-            .append_column("utc_offset_min", pa.array(offsets, pa.int32())))
+    return warehouses.append_column("zone_abbr", pa.array(abbrs, pa.string())).append_column(
+        "utc_offset_min", pa.array(offsets, pa.int32())
+    )
 
 
 def _fingerprint(table: pa.Table) -> str:
@@ -124,8 +151,14 @@ def _fingerprint(table: pa.Table) -> str:
     return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
-def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datetime, full: bool,
-                timings: dict[str, float] | None = None) -> None:
+def apply_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: SourceBatch,
+    *,
+    at: datetime,
+    full: bool,
+    timings: dict[str, float] | None = None,
+) -> None:
     """Upsert one batch into an open slot, in one DuckDB transaction (caller commits).
 
     `full`: the batch is the whole store going into empty tables (a rebuild): nothing to delete."""
@@ -138,9 +171,14 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datet
         clock[0] = now_
 
     names = {
-        "src_orders": batch.orders, "src_items": batch.items, "src_complaints": batch.complaints,
-        "src_refunds": batch.refunds, "src_payouts": batch.payouts, "src_companies": batch.companies,
-        "src_warehouses": _warehouses_with_zone(batch.warehouses, at), "src_products": batch.products,
+        "src_orders": batch.orders,
+        "src_items": batch.items,
+        "src_complaints": batch.complaints,
+        "src_refunds": batch.refunds,
+        "src_payouts": batch.payouts,
+        "src_companies": batch.companies,
+        "src_warehouses": _warehouses_with_zone(batch.warehouses, at),
+        "src_products": batch.products,
         "src_buyers": batch.buyers,
     }
     for name, table in names.items():
@@ -155,9 +193,12 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: SourceBatch, *, at: datet
             if known.get(dim) == fingerprint:
                 continue
             if dim == "warehouses":
-                moved = [row[0] for row in con.execute("""
+                moved = [
+                    row[0]
+                    for row in con.execute("""
                     SELECT s.id FROM src_warehouses s JOIN warehouses w ON w.id = s.id
-                    WHERE w.utc_offset_min IS DISTINCT FROM s.utc_offset_min""").fetchall()]
+                    WHERE w.utc_offset_min IS DISTINCT FROM s.utc_offset_min""").fetchall()
+                ]
             con.execute(f"DELETE FROM {dim}")
             con.execute(f"INSERT INTO {dim} SELECT * FROM src_{dim}")
             con.execute("DELETE FROM dimension_state WHERE name = ?", [dim])
@@ -254,15 +295,36 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     return require_aware(value, "time").replace(tzinfo=None)
 
 
-def write_state(con, *, generation: int, epoch: int, synced_at: datetime, watermark: datetime | None,
-                mode: str, backend: str, source_url: str, sync_ms: float) -> int:
+def write_state(
+    con,
+    *,
+    generation: int,
+    epoch: int,
+    synced_at: datetime,
+    watermark: datetime | None,
+    mode: str,
+    backend: str,
+    source_url: str,
+    sync_ms: float,
+) -> int:
     """Record what the slot now holds (in the caller's transaction); returns its number of orders."""
     orders = con.execute("SELECT count(*) FROM orders").fetchone()[0]
     con.execute("DELETE FROM sync_state")
-    con.execute("INSERT INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        SCHEMA_VERSION, generation, epoch, _naive_utc(synced_at), _naive_utc(watermark), mode, backend,
-        source_url, orders, sync_ms,
-    ])
+    con.execute(
+        "INSERT INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            SCHEMA_VERSION,
+            generation,
+            epoch,
+            _naive_utc(synced_at),
+            _naive_utc(watermark),
+            mode,
+            backend,
+            source_url,
+            orders,
+            sync_ms,
+        ],
+    )
     return int(orders)
 
 

@@ -3,6 +3,7 @@
 The file's format (columns, formula neutralisation) is core.catalogue.csv_format's; a file
 exported here imports back unchanged (core.catalogue.csv_import).
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,9 @@ def export_filename(company_code: str, now: datetime) -> str:
     return f"catalogue-{company_code}-{day}.csv"
 
 
-def export_catalogue(store: Store, actor: Actor, *, include_deleted: bool = False,
-                     on_progress: Progress = no_progress) -> bytes:
+def export_catalogue(
+    store: Store, actor: Actor, *, include_deleted: bool = False, on_progress: Progress = no_progress
+) -> bytes:
     """The catalogue with stock and prices as CSV bytes (UTF-8, header first), by SKU and warehouse."""
     require_role(actor, PM, doing=EXPORT)  # before the first progress report
     on_progress(0.0, "Reading the catalogue…")
@@ -50,11 +52,31 @@ def _export_rows(store: Store, actor: Actor, include_deleted: bool) -> list[tupl
     statuses = list(ProductStatus) if include_deleted else list(SETTABLE_STATUSES)
     with acting(store, actor, PM, doing=EXPORT, write=False) as (session, _, _now):
         rows = session.execute(
-            select(Product.sku, Product.name, Product.unit, Product.description, Product.status, Warehouse.code,
-                   StockLevel.on_hand, StockLevel.price)
+            select(
+                Product.sku,
+                Product.name,
+                Product.unit,
+                Product.description,
+                Product.status,
+                Warehouse.code,
+                StockLevel.on_hand,
+                StockLevel.price,
+            )
             .outerjoin(StockLevel, StockLevel.product_id == Product.id)
             .outerjoin(Warehouse, Warehouse.id == StockLevel.warehouse_id)
             .where(Product.company_id == actor.company_id, Product.status.in_(statuses))
-            .order_by(Product.sku, Warehouse.code)).all()
-    return [(sku, name, unit, description or "", str(status), code or "", "" if on_hand is None else on_hand,
-             "" if price is None else price) for sku, name, unit, description, status, code, on_hand, price in rows]
+            .order_by(Product.sku, Warehouse.code)
+        ).all()
+    return [
+        (
+            sku,
+            name,
+            unit,
+            description or "",
+            str(status),
+            code or "",
+            "" if on_hand is None else on_hand,
+            "" if price is None else price,
+        )
+        for sku, name, unit, description, status, code, on_hand, price in rows
+    ]

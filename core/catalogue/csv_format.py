@@ -8,6 +8,7 @@ Export neutralises every cell that a spreadsheet would run as a formula (one sta
 = + - @, a tab or a carriage return) by putting a single quote in front; reading takes that quote
 off again, so a file goes out and comes back unchanged.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,6 +45,7 @@ def unneutralise(cell: str) -> str:
 
 # --- Reading an uploaded file ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CsvRow:
     line: int
@@ -65,8 +67,10 @@ def read_csv(data: bytes, filename: str) -> CsvFile:
     text = _decode(data, name)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise InvalidInput(f"{name!r} has no header line; the first line must name the columns: "
-                           f"{', '.join(CSV_COLUMNS)}.", field="file")
+        raise InvalidInput(
+            f"{name!r} has no header line; the first line must name the columns: {', '.join(CSV_COLUMNS)}.",
+            field="file",
+        )
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","  # Excel in some locales writes ;
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -74,33 +78,45 @@ def read_csv(data: bytes, filename: str) -> CsvFile:
         columns = _check_header(header, name)
         rows = _read_rows(reader, columns, name)
     except csv.Error as exc:
-        raise InvalidInput(f"{name!r} cannot be read as CSV near line {reader.line_num}: {exc}.",
-                           field="file") from None
+        raise InvalidInput(
+            f"{name!r} cannot be read as CSV near line {reader.line_num}: {exc}.", field="file"
+        ) from None
     ignored = tuple(c for c in header if c and c not in CSV_COLUMNS)
     return CsvFile(rows, len(header), ignored)
 
 
 def _check_file(data: bytes, name: str) -> None:
     if not name.lower().endswith(".csv"):
-        raise InvalidInput(f"{name!r} is not a CSV file. Save your sheet as 'CSV UTF-8 (comma delimited)' "
-                           "and upload the .csv file.", field="file")
+        raise InvalidInput(
+            f"{name!r} is not a CSV file. Save your sheet as 'CSV UTF-8 (comma delimited)' and upload the .csv file.",
+            field="file",
+        )
     if not data:
         raise InvalidInput(f"{name!r} is empty.", field="file")
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-                           f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files.", field="file")
+        raise InvalidInput(
+            f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files.",
+            field="file",
+        )
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InvalidInput(f"{name!r} is an Excel workbook renamed .csv, not a CSV file. In Excel choose "
-                           "Save As → 'CSV UTF-8 (comma delimited)'.", field="file")
+        raise InvalidInput(
+            f"{name!r} is an Excel workbook renamed .csv, not a CSV file. In Excel choose "
+            "Save As → 'CSV UTF-8 (comma delimited)'.",
+            field="file",
+        )
 
 
 def _decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InvalidInput(f"{name!r} is not UTF-8 text (the first unreadable character is on line {line}). "
-                           "Save it as 'CSV UTF-8' and upload it again.", field="file") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{name!r} is not UTF-8 text (the first unreadable character is on line {line}). "
+            "Save it as 'CSV UTF-8' and upload it again.",
+            field="file",
+        ) from None
     if "\x00" in text:
         raise InvalidInput(f"{name!r} contains binary data, not CSV text.", field="file")
     return text
@@ -112,8 +128,11 @@ def _check_header(header: list[str], name: str) -> dict[str, int]:
         raise InvalidInput(f"{name!r} names the column(s) {', '.join(duplicates)} more than once.", field="file")
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
-        raise InvalidInput(f"{name!r} is missing the column(s) {', '.join(missing)}. The first line must name the "
-                           f"columns: {', '.join(CSV_COLUMNS)}.", field="file")
+        raise InvalidInput(
+            f"{name!r} is missing the column(s) {', '.join(missing)}. The first line must name the "
+            f"columns: {', '.join(CSV_COLUMNS)}.",
+            field="file",
+        )
     return {column: header.index(column) for column in CSV_COLUMNS}
 
 
@@ -123,8 +142,11 @@ def _read_rows(reader, columns: dict[str, int], name: str) -> list[CsvRow]:
     for record in reader:
         if any(cell.strip() for cell in record):
             if len(rows) >= MAX_IMPORT_ROWS:
-                raise InvalidInput(f"{name!r} has more than {format_count(MAX_IMPORT_ROWS)} rows; the limit is "
-                                   f"{format_count(MAX_IMPORT_ROWS)}. Split it into smaller files.", field="file")
+                raise InvalidInput(
+                    f"{name!r} has more than {format_count(MAX_IMPORT_ROWS)} rows; the limit is "
+                    f"{format_count(MAX_IMPORT_ROWS)}. Split it into smaller files.",
+                    field="file",
+                )
             cells = {c: unneutralise(record[i]) if i < len(record) else "" for c, i in columns.items()}
             rows.append(CsvRow(line, cells, len(record)))
         line = reader.line_num + 1  # a quoted cell may span lines: the next record starts after this one

@@ -9,6 +9,7 @@ confirmation, every price change reaches the price history (source "csv import")
 reservation that lands meanwhile fails the import cleanly instead of overselling. New products
 and stock levels are created as needed. Reading the file is core.catalogue.csv_format's.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -20,10 +21,26 @@ from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting, require_role
 from core.catalogue.csv_format import CsvFile, CsvRow, Progress, no_progress, read_csv
-from core.catalogue.planning import (CatalogueSnapshot, ChangePreview, ProductRef, StockChange, StockEdit,
-                                     load_snapshot, plan_stock_changes, refuse_unconfirmed)
-from core.catalogue.rules import (ADDED_AT_THE_SAME_MOMENT, DEFAULT_UNIT, PM, SOURCE_CSV, ProductDetails,
-                                  clean_details, format_count, normalise_sku)
+from core.catalogue.planning import (
+    CatalogueSnapshot,
+    ChangePreview,
+    ProductRef,
+    StockChange,
+    StockEdit,
+    load_snapshot,
+    plan_stock_changes,
+    refuse_unconfirmed,
+)
+from core.catalogue.rules import (
+    ADDED_AT_THE_SAME_MOMENT,
+    DEFAULT_UNIT,
+    PM,
+    SOURCE_CSV,
+    ProductDetails,
+    clean_details,
+    format_count,
+    normalise_sku,
+)
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput
@@ -34,6 +51,7 @@ IMPORT = "import the catalogue"
 
 
 # --- What people get back ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -55,8 +73,11 @@ class ImportRejected(InvalidInput):
         bad_lines = len({p.line for p in self.problems})
         shown = "; ".join(str(p) for p in self.problems[:3])
         more = f"; and {len(self.problems) - 3} more" if len(self.problems) > 3 else ""
-        super().__init__(f"{bad_lines} of {format_count(rows)} rows have problems, so nothing was imported: "
-                         f"{shown}{more}. Fix them and upload the file again.", field="file")
+        super().__init__(
+            f"{bad_lines} of {format_count(rows)} rows have problems, so nothing was imported: "
+            f"{shown}{more}. Fix them and upload the file again.",
+            field="file",
+        )
 
 
 @dataclass(frozen=True)
@@ -90,12 +111,15 @@ class ImportSummary:
     price_changes: int
 
     def sentence(self) -> str:
-        return (f"Imported {format_count(self.rows)} rows: {format_count(self.created)} created, "
-                f"{format_count(self.updated)} updated, {format_count(self.unchanged)} unchanged "
-                f"({format_count(self.new_products)} new products, {format_count(self.price_changes)} price changes).")
+        return (
+            f"Imported {format_count(self.rows)} rows: {format_count(self.created)} created, "
+            f"{format_count(self.updated)} updated, {format_count(self.unchanged)} unchanged "
+            f"({format_count(self.new_products)} new products, {format_count(self.price_changes)} price changes)."
+        )
 
 
 # --- Checking every row ------------------------------------------------------------------
+
 
 @dataclass
 class _ProductPlan:
@@ -113,8 +137,12 @@ class _ProductPlan:
         if self.existing is None:
             return False
         e = self.existing
-        return (e.name, e.unit, e.description, e.status) != (self.details.name, self.details.unit,
-                                                              self.details.description, self.details.status)
+        return (e.name, e.unit, e.description, e.status) != (
+            self.details.name,
+            self.details.unit,
+            self.details.description,
+            self.details.status,
+        )
 
 
 @dataclass
@@ -145,15 +173,25 @@ def _check_rows(snapshot: CatalogueSnapshot, parsed: CsvFile, on_progress: Progr
     return _outcome(parsed, products, edits, changes)
 
 
-def _check_row(snapshot: CatalogueSnapshot, row: CsvRow, header_size: int, products: dict[str, _ProductPlan],
-               edits: list[tuple[int, StockEdit]], seen: dict[tuple[str, str], int]) -> list[RowProblem]:
+def _check_row(
+    snapshot: CatalogueSnapshot,
+    row: CsvRow,
+    header_size: int,
+    products: dict[str, _ProductPlan],
+    edits: list[tuple[int, StockEdit]],
+    seen: dict[tuple[str, str], int],
+) -> list[RowProblem]:
     cells = row.cells
     code = cells["warehouse_code"].strip()
     raw_sku = cells["sku"].strip()
     bad = lambda message: RowProblem(row.line, raw_sku, code, message)  # noqa: E731
     if row.field_count != header_size:
-        return [bad(f"has {row.field_count} fields but the header has {header_size} (a missing or extra comma, "
-                    "or an unclosed quote?)")]
+        return [
+            bad(
+                f"has {row.field_count} fields but the header has {header_size} (a missing or extra comma, "
+                "or an unclosed quote?)"
+            )
+        ]
     try:
         sku = normalise_sku(raw_sku)
     except InvalidInput as exc:
@@ -165,16 +203,21 @@ def _check_row(snapshot: CatalogueSnapshot, row: CsvRow, header_size: int, produ
         if not code:
             problems.append(bad("warehouse_code is empty; name the warehouse the on hand and price are for"))
         elif (sku, code.upper()) in seen:
-            problems.append(bad(f"repeats {sku} in {code} from line {seen[(sku, code.upper())]}; "
-                                "each product and warehouse may appear only once"))
+            problems.append(
+                bad(
+                    f"repeats {sku} in {code} from line {seen[(sku, code.upper())]}; "
+                    "each product and warehouse may appear only once"
+                )
+            )
         else:
             seen[(sku, code.upper())] = row.line
             edits.append((row.line, StockEdit(sku, code, cells["on_hand"], cells["price"])))
     return problems
 
 
-def _check_product_cells(snapshot: CatalogueSnapshot, row: CsvRow, sku: str,
-                         products: dict[str, _ProductPlan]) -> list[RowProblem]:
+def _check_product_cells(
+    snapshot: CatalogueSnapshot, row: CsvRow, sku: str, products: dict[str, _ProductPlan]
+) -> list[RowProblem]:
     cells = row.cells
     bad = lambda message: RowProblem(row.line, sku, cells["warehouse_code"].strip(), message)  # noqa: E731
     existing = snapshot.products.get(sku)
@@ -184,8 +227,9 @@ def _check_product_cells(snapshot: CatalogueSnapshot, row: CsvRow, sku: str,
     status = cells["status"].strip() or (existing.status if existing else ProductStatus.ACTIVE)
     unit = cells["unit"].strip() or (existing.unit if existing else DEFAULT_UNIT)
     try:
-        details = clean_details(ProductDetails(name=cells["name"], unit=unit,
-                                               description=cells["description"], status=status))
+        details = clean_details(
+            ProductDetails(name=cells["name"], unit=unit, description=cells["description"], status=status)
+        )
     except InvalidInput as exc:
         return [bad(exc.message)]
     plan = products.get(sku)
@@ -193,22 +237,30 @@ def _check_product_cells(snapshot: CatalogueSnapshot, row: CsvRow, sku: str,
         products[sku] = _ProductPlan(sku, details, row.line, existing)
         return []
     # Rows of one product must agree on what the product is.
-    differing = [name for name in ("name", "unit", "description", "status")
-                 if getattr(plan.details, name) != getattr(details, name)]
+    differing = [
+        name
+        for name in ("name", "unit", "description", "status")
+        if getattr(plan.details, name) != getattr(details, name)
+    ]
     if differing:
-        return [bad(f"{' and '.join(differing)} differ{'s' if len(differing) == 1 else ''} from line "
-                    f"{plan.first_line} for the same SKU {sku}")]
+        return [
+            bad(
+                f"{' and '.join(differing)} differ{'s' if len(differing) == 1 else ''} from line "
+                f"{plan.first_line} for the same SKU {sku}"
+            )
+        ]
     return []
 
 
-def _outcome(parsed: CsvFile, products: dict[str, _ProductPlan], edits: list[tuple[int, StockEdit]],
-             changes: list[StockChange]) -> _Plan:
+def _outcome(
+    parsed: CsvFile, products: dict[str, _ProductPlan], edits: list[tuple[int, StockEdit]], changes: list[StockChange]
+) -> _Plan:
     change_by_key = {(c.sku, c.warehouse_code.upper()): c for c in changes}
     edit_line_by_key = {(e.sku, e.warehouse_code.strip().upper()): line for line, e in edits}
     outcome: dict[int, str] = {}
     for row in parsed.rows:
         outcome[row.line] = "unchanged"
-    for sku, plan in products.items():
+    for plan in products.values():
         if plan.is_new or plan.changed:
             outcome[plan.first_line] = "created" if plan.is_new else "updated"
     for key, change in change_by_key.items():
@@ -224,8 +276,10 @@ def _counts(plan: _Plan) -> dict[str, int]:
 
 # --- The two steps -----------------------------------------------------------------------
 
-def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
-                   on_progress: Progress = no_progress) -> ImportPreview:
+
+def preview_import(
+    store: Store, actor: Actor, data: bytes, filename: str, *, on_progress: Progress = no_progress
+) -> ImportPreview:
     """Read and check the whole file; say what importing it would do, and which price changes are
     large (to be confirmed). Raises InvalidInput for an unreadable file and ImportRejected listing
     every bad row. Writes nothing."""
@@ -238,15 +292,27 @@ def preview_import(store: Store, actor: Actor, data: bytes, filename: str, *,
     on_progress(1.0, "Checked.")
     counts = _counts(plan)
     return ImportPreview(
-        rows=plan.rows, new_products=tuple(s for s, p in plan.products.items() if p.is_new),
+        rows=plan.rows,
+        new_products=tuple(s for s, p in plan.products.items() if p.is_new),
         updated_products=tuple(s for s, p in plan.products.items() if p.changed),
-        changes=ChangePreview(tuple(plan.changes)), created_rows=counts["created"], updated_rows=counts["updated"],
-        unchanged_rows=counts["unchanged"], ignored_columns=plan.ignored_columns)
+        changes=ChangePreview(tuple(plan.changes)),
+        created_rows=counts["created"],
+        updated_rows=counts["updated"],
+        unchanged_rows=counts["unchanged"],
+        ignored_columns=plan.ignored_columns,
+    )
 
 
-def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now: datetime, *,
-                     confirmed_large: Iterable[tuple] = frozenset(),
-                     on_progress: Progress = no_progress) -> ImportSummary:
+def import_catalogue(
+    store: Store,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    now: datetime,
+    *,
+    confirmed_large: Iterable[tuple] = frozenset(),
+    on_progress: Progress = no_progress,
+) -> ImportSummary:
     """Check the file again and apply it in one unit of work: all rows or none. Refuses while any
     large price change is missing from `confirmed_large` (ImportPreview.large_keys)."""
     require_role(actor, PM, doing=IMPORT)
@@ -259,12 +325,29 @@ def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now
         refuse_unconfirmed(plan.changes, confirmed_large)
         on_progress(0.6, "Saving…")
         product_ids = _write_products(session, actor, plan, now)
-        write_stock_changes(session, actor, snapshot, plan.changes, now, source=SOURCE_CSV, product_ids=product_ids,
-                            on_progress=lambda f: on_progress(0.7 + 0.3 * f, "Saving stock and prices…"))
+        write_stock_changes(
+            session,
+            actor,
+            snapshot,
+            plan.changes,
+            now,
+            source=SOURCE_CSV,
+            product_ids=product_ids,
+            on_progress=lambda f: on_progress(0.7 + 0.3 * f, "Saving stock and prices…"),
+        )
         summary = _summary(plan)
-        audit_entry(session, actor, now, "catalogue.imported", target=str(filename)[:100], rows=summary.rows,
-                    created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
-                    price_changes=summary.price_changes)
+        audit_entry(
+            session,
+            actor,
+            now,
+            "catalogue.imported",
+            target=str(filename)[:100],
+            rows=summary.rows,
+            created=summary.created,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            price_changes=summary.price_changes,
+        )
     on_progress(1.0, "Imported.")
     return summary
 
@@ -272,16 +355,36 @@ def import_catalogue(store: Store, actor: Actor, data: bytes, filename: str, now
 def _write_products(session: Session, actor: Actor, plan: _Plan, now: datetime) -> dict[str, int]:
     new = [p for p in plan.products.values() if p.is_new]
     if new:
-        session.execute(insert(Product), [
-            dict(company_id=actor.company_id, sku=p.sku, name=p.details.name, unit=p.details.unit,
-                 description=p.details.description, status=p.details.status, created_at=now, updated_at=now)
-            for p in new])
+        session.execute(
+            insert(Product),
+            [
+                dict(
+                    company_id=actor.company_id,
+                    sku=p.sku,
+                    name=p.details.name,
+                    unit=p.details.unit,
+                    description=p.details.description,
+                    status=p.details.status,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for p in new
+            ],
+        )
     for p in plan.products.values():
         if p.changed:
-            session.execute(update(Product).where(Product.id == p.existing.id, Product.company_id == actor.company_id)
-                            .values(name=p.details.name, unit=p.details.unit, description=p.details.description,
-                                    status=p.details.status, updated_at=now)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Product)
+                .where(Product.id == p.existing.id, Product.company_id == actor.company_id)
+                .values(
+                    name=p.details.name,
+                    unit=p.details.unit,
+                    description=p.details.description,
+                    status=p.details.status,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
     if not new:
         return {}
     return dict(session.execute(select(Product.sku, Product.id).where(Product.company_id == actor.company_id)).all())
@@ -290,7 +393,11 @@ def _write_products(session: Session, actor: Actor, plan: _Plan, now: datetime) 
 def _summary(plan: _Plan) -> ImportSummary:
     counts = _counts(plan)
     return ImportSummary(
-        rows=plan.rows, created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"],
+        rows=plan.rows,
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
         new_products=sum(p.is_new for p in plan.products.values()),
         updated_products=sum(p.changed for p in plan.products.values()),
-        price_changes=sum(c.price_changed for c in plan.changes))
+        price_changes=sum(c.price_changed for c in plan.changes),
+    )

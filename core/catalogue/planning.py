@@ -9,6 +9,7 @@ applies the price guard, and core.catalogue.saving writes the planned `StockChan
 A value the person did not touch is not a change, even if the store moved meanwhile; a value they
 did touch must start from what the store holds now (`seen_*`), or they would overwrite unseen news.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,15 +18,23 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.catalogue.rules import (CellProblem, LargePriceChangesUnconfirmed, format_count, format_percent,
-                                  is_large_price_change, on_hand_problem, percent_change, price_problem,
-                                  read_whole_number)
+from core.catalogue.rules import (
+    CellProblem,
+    LargePriceChangesUnconfirmed,
+    format_count,
+    format_percent,
+    is_large_price_change,
+    on_hand_problem,
+    percent_change,
+    price_problem,
+    read_whole_number,
+)
 from core.domain import ProductStatus, WarehouseStatus
 from core.formats import format_rupiah
 from core.store.models import Product, StockLevel, Warehouse
 
-
 # --- The catalogue as a unit of work found it ----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WarehouseRef:
@@ -65,26 +74,43 @@ class CatalogueSnapshot:
 
 def read_warehouses(session: Session, company_id: int) -> list[WarehouseRef]:
     """The company's warehouses (open and closed), by code."""
-    rows = session.execute(select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.time_zone, Warehouse.status)
-                           .where(Warehouse.company_id == company_id).order_by(Warehouse.code))
-    return [WarehouseRef(id_, code, name, zone, status == WarehouseStatus.OPEN)
-            for id_, code, name, zone, status in rows]
+    rows = session.execute(
+        select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.time_zone, Warehouse.status)
+        .where(Warehouse.company_id == company_id)
+        .order_by(Warehouse.code)
+    )
+    return [
+        WarehouseRef(id_, code, name, zone, status == WarehouseStatus.OPEN) for id_, code, name, zone, status in rows
+    ]
 
 
 def load_snapshot(session: Session, company_id: int) -> CatalogueSnapshot:
     """Three queries, whatever the number of edits to check."""
     snapshot = CatalogueSnapshot()
-    for row in session.execute(select(Product.id, Product.sku, Product.name, Product.unit, Product.description,
-                                      Product.status).where(Product.company_id == company_id)):
-        snapshot.products[row.sku] = ProductRef(row.id, row.sku, row.name, row.unit, row.description or "",
-                                                ProductStatus(row.status))
+    for row in session.execute(
+        select(Product.id, Product.sku, Product.name, Product.unit, Product.description, Product.status).where(
+            Product.company_id == company_id
+        )
+    ):
+        snapshot.products[row.sku] = ProductRef(
+            row.id, row.sku, row.name, row.unit, row.description or "", ProductStatus(row.status)
+        )
     snapshot.warehouses = {w.code: w for w in read_warehouses(session, company_id)}
     for level in session.execute(
-            select(StockLevel.id, StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand,
-                   StockLevel.reserved, StockLevel.price)
-            .join(Product, Product.id == StockLevel.product_id).where(Product.company_id == company_id)):
-        snapshot.levels[(level.product_id, level.warehouse_id)] = LevelRef(level.id, level.on_hand, level.reserved,
-                                                                           level.price)
+        select(
+            StockLevel.id,
+            StockLevel.product_id,
+            StockLevel.warehouse_id,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            StockLevel.price,
+        )
+        .join(Product, Product.id == StockLevel.product_id)
+        .where(Product.company_id == company_id)
+    ):
+        snapshot.levels[(level.product_id, level.warehouse_id)] = LevelRef(
+            level.id, level.on_hand, level.reserved, level.price
+        )
     return snapshot
 
 
@@ -96,6 +122,7 @@ def find_warehouse(snapshot: CatalogueSnapshot, code: str) -> WarehouseRef | Non
 
 
 # --- What a person asks for, and what it would change ---------------------------------------------
+
 
 @dataclass(frozen=True)
 class StockEdit:
@@ -151,8 +178,10 @@ class StockChange:
 
     def price_summary(self) -> str:
         old = format_rupiah(self.old_price) if self.old_price is not None else "no price"
-        return (f"{self.sku} at {self.warehouse_code} {old} → {format_rupiah(self.new_price)} "
-                f"({format_percent(self.percent)})")
+        return (
+            f"{self.sku} at {self.warehouse_code} {old} → {format_rupiah(self.new_price)} "
+            f"({format_percent(self.percent)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -182,9 +211,13 @@ class ChangePreview:
 
 # --- Checking every edit ----------------------------------------------------------------------------
 
-def plan_stock_changes(snapshot: CatalogueSnapshot, edits: Sequence[StockEdit], *,
-                       new_products: Mapping[str, str] | None = None,
-                       ) -> tuple[list[StockChange], list[tuple[int, CellProblem]]]:
+
+def plan_stock_changes(
+    snapshot: CatalogueSnapshot,
+    edits: Sequence[StockEdit],
+    *,
+    new_products: Mapping[str, str] | None = None,
+) -> tuple[list[StockChange], list[tuple[int, CellProblem]]]:
     """Check every edit against the snapshot; return what would change and every problem (with
     the index of its edit). `new_products` (SKU → name) are being created in the same unit of work."""
     new_products = new_products or {}
@@ -195,8 +228,11 @@ def plan_stock_changes(snapshot: CatalogueSnapshot, edits: Sequence[StockEdit], 
         change, found = _plan_one(snapshot, edit, new_products)
         key = (str(edit.sku or "").strip().upper(), str(edit.warehouse_code or "").strip())
         if key in seen_keys:
-            found.append(CellProblem(*key, "row", f"the same product and warehouse appear twice (also entry "
-                                                  f"{seen_keys[key] + 1})"))
+            found.append(
+                CellProblem(
+                    *key, "row", f"the same product and warehouse appear twice (also entry {seen_keys[key] + 1})"
+                )
+            )
         seen_keys.setdefault(key, index)
         problems.extend((index, problem) for problem in found)
         if change is not None and not found:
@@ -212,21 +248,26 @@ def refuse_unconfirmed(changes: Iterable[StockChange], confirmed_large: Iterable
         raise LargePriceChangesUnconfirmed(missing)
 
 
-def _plan_one(snapshot: CatalogueSnapshot, edit: StockEdit,
-              new_products: Mapping[str, str]) -> tuple[StockChange | None, list[CellProblem]]:
+def _plan_one(
+    snapshot: CatalogueSnapshot, edit: StockEdit, new_products: Mapping[str, str]
+) -> tuple[StockChange | None, list[CellProblem]]:
     sku = str(edit.sku or "").strip().upper()
     code = str(edit.warehouse_code or "").strip()
     product = snapshot.products.get(sku)
     if product is None and sku not in new_products:
-        return None, [CellProblem(sku, code, "product",
-                                  f"there is no product {sku or '(empty SKU)'} in your catalogue")]
+        return None, [
+            CellProblem(sku, code, "product", f"there is no product {sku or '(empty SKU)'} in your catalogue")
+        ]
     if product is not None and product.status == ProductStatus.DELETED:
         return None, [CellProblem(sku, code, "product", f"product {sku} is deleted")]
     warehouse = find_warehouse(snapshot, code)
     if warehouse is None:
         known = ", ".join(snapshot.warehouses) or "none yet"
-        return None, [CellProblem(sku, code, "warehouse", f"your company has no warehouse {code or '(empty)'} "
-                                                          f"(your warehouses: {known})")]
+        return None, [
+            CellProblem(
+                sku, code, "warehouse", f"your company has no warehouse {code or '(empty)'} (your warehouses: {known})"
+            )
+        ]
     code = warehouse.code
     level = snapshot.levels.get((product.id, warehouse.id)) if product is not None else None
     found: list[CellProblem] = []
@@ -258,20 +299,31 @@ def _read_cell(value: object, sku: str, code: str, column: str, found: list[Cell
         return None
 
 
-def _new_level(sku: str, name: str, warehouse: WarehouseRef, on_hand: int,
-               price: int) -> tuple[StockChange | None, list[CellProblem]]:
-    found = [CellProblem(sku, warehouse.code, column, why) for column, why in (
-        ("on hand", on_hand_problem(on_hand, 0)), ("price", price_problem(price))) if why]
+def _new_level(
+    sku: str, name: str, warehouse: WarehouseRef, on_hand: int, price: int
+) -> tuple[StockChange | None, list[CellProblem]]:
+    found = [
+        CellProblem(sku, warehouse.code, column, why)
+        for column, why in (("on hand", on_hand_problem(on_hand, 0)), ("price", price_problem(price)))
+        if why
+    ]
     if not warehouse.is_open:
-        found.append(CellProblem(sku, warehouse.code, "warehouse",
-                                 f"warehouse {warehouse.code} is closed; new stock cannot be placed there"))
+        found.append(
+            CellProblem(
+                sku,
+                warehouse.code,
+                "warehouse",
+                f"warehouse {warehouse.code} is closed; new stock cannot be placed there",
+            )
+        )
     if found:
         return None, found
     return StockChange(sku, name, warehouse.code, None, None, on_hand, 0, None, price), []
 
 
-def _changed_level(sku: str, name: str, code: str, level: LevelRef, edit: StockEdit, on_hand: int,
-                   price: int) -> tuple[StockChange | None, list[CellProblem]]:
+def _changed_level(
+    sku: str, name: str, code: str, level: LevelRef, edit: StockEdit, on_hand: int, price: int
+) -> tuple[StockChange | None, list[CellProblem]]:
     seen_on_hand = level.on_hand if edit.seen_on_hand is None else edit.seen_on_hand
     seen_price = level.price if edit.seen_price is None else edit.seen_price
     touched_on_hand, touched_price = on_hand != seen_on_hand, price != seen_price
@@ -282,15 +334,38 @@ def _changed_level(sku: str, name: str, code: str, level: LevelRef, edit: StockE
         found.append(CellProblem(sku, code, "price", why))
     # A touched value must start from what the store holds now (see the module's docstring).
     if touched_on_hand and seen_on_hand != level.on_hand:
-        found.append(CellProblem(sku, code, "on hand", f"changed from {format_count(seen_on_hand)} to "
-                                 f"{format_count(level.on_hand)} since you loaded it (orders or deliveries); "
-                                 "reload and enter it again"))
+        found.append(
+            CellProblem(
+                sku,
+                code,
+                "on hand",
+                f"changed from {format_count(seen_on_hand)} to "
+                f"{format_count(level.on_hand)} since you loaded it (orders or deliveries); "
+                "reload and enter it again",
+            )
+        )
     if touched_price and seen_price != level.price:
-        found.append(CellProblem(sku, code, "price", f"changed from {format_rupiah(seen_price)} to "
-                                 f"{format_rupiah(level.price)} since you loaded it; reload and enter it again"))
+        found.append(
+            CellProblem(
+                sku,
+                code,
+                "price",
+                f"changed from {format_rupiah(seen_price)} to "
+                f"{format_rupiah(level.price)} since you loaded it; reload and enter it again",
+            )
+        )
     if found:
         return None, found
     if not touched_on_hand and not touched_price:
         return None, []
-    return StockChange(sku, name, code, level.id, level.on_hand, on_hand if touched_on_hand else level.on_hand,
-                       level.reserved, level.price, price if touched_price else level.price), []
+    return StockChange(
+        sku,
+        name,
+        code,
+        level.id,
+        level.on_hand,
+        on_hand if touched_on_hand else level.on_hand,
+        level.reserved,
+        level.price,
+        price if touched_price else level.price,
+    ), []

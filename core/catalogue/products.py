@@ -14,6 +14,7 @@ What the Product Manager does here, each call one unit of work on the acting use
 A product's stock and price per warehouse are changed on the grid (core.catalogue.stock); the add
 form stocks a new product through the same planning and saving.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -25,9 +26,20 @@ from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting, require_role
 from core.catalogue.planning import StockEdit, load_snapshot, plan_stock_changes
-from core.catalogue.rules import (ADDED_AT_THE_SAME_MOMENT, DEFAULT_UNIT, LOW_STOCK_LEVEL, PM, SETTABLE_STATUSES,
-                                  SOURCE_FORM, ProductDetails, ProductOnOpenOrders, StockEntriesInvalid,
-                                  clean_details, lookup_sku, normalise_sku)
+from core.catalogue.rules import (
+    ADDED_AT_THE_SAME_MOMENT,
+    DEFAULT_UNIT,
+    LOW_STOCK_LEVEL,
+    PM,
+    SETTABLE_STATUSES,
+    SOURCE_FORM,
+    ProductDetails,
+    ProductOnOpenOrders,
+    StockEntriesInvalid,
+    clean_details,
+    lookup_sku,
+    normalise_sku,
+)
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput, NotFound
@@ -93,8 +105,17 @@ class NewStock:
 
 # --- Finding products ------------------------------------------------------------------------------
 
-_PRODUCT_COLUMNS = (Product.id, Product.sku, Product.name, Product.unit, Product.description, Product.status,
-                    Product.image_mime, Product.updated_at, Product.deleted_at)
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.unit,
+    Product.description,
+    Product.status,
+    Product.image_mime,
+    Product.updated_at,
+    Product.deleted_at,
+)
 
 
 def search_filter(search: str):
@@ -102,13 +123,22 @@ def search_filter(search: str):
     term = " ".join(str(search or "").split()).lower()
     if not term:
         return None
-    return or_(func.lower(Product.sku).contains(term, autoescape=True),
-               func.lower(Product.name).contains(term, autoescape=True))
+    return or_(
+        func.lower(Product.sku).contains(term, autoescape=True),
+        func.lower(Product.name).contains(term, autoescape=True),
+    )
 
 
-def list_products(store: Store, actor: Actor, *, search: str = "", status: ProductStatus | None = None,
-                  warehouse_code: str | None = None, low_stock_only: bool = False,
-                  low_stock_level: int = LOW_STOCK_LEVEL) -> list[ProductRow]:
+def list_products(
+    store: Store,
+    actor: Actor,
+    *,
+    search: str = "",
+    status: ProductStatus | None = None,
+    warehouse_code: str | None = None,
+    low_stock_only: bool = False,
+    low_stock_level: int = LOW_STOCK_LEVEL,
+) -> list[ProductRow]:
     """The company's products by SKU, each with its stock and price per warehouse.
 
     search: text in the SKU or name (any case). status: one status, or None for the catalogue as
@@ -141,14 +171,17 @@ def get_product(store: Store, actor: Actor, sku: str) -> ProductRow:
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
     with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
-        row = session.execute(select(*_PRODUCT_COLUMNS)
-                              .where(Product.company_id == actor.company_id, Product.sku == sku)).first()
+        row = session.execute(
+            select(*_PRODUCT_COLUMNS).where(Product.company_id == actor.company_id, Product.sku == sku)
+        ).first()
         if row is None:
             raise NotFound(f"There is no product {sku} in your catalogue.")
         cells = session.execute(
             select(Warehouse.code, Warehouse.name, StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(StockLevel.product_id == row.id).order_by(Warehouse.code)).all()
+            .where(StockLevel.product_id == row.id)
+            .order_by(Warehouse.code)
+        ).all()
     return _product_row(row, (StockCell(*cell) for cell in cells))
 
 
@@ -158,8 +191,9 @@ def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | N
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
     with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
-        row = session.execute(select(Product.image, Product.image_mime)
-                              .where(Product.company_id == actor.company_id, Product.sku == sku)).first()
+        row = session.execute(
+            select(Product.image, Product.image_mime).where(Product.company_id == actor.company_id, Product.sku == sku)
+        ).first()
     if row is None:
         raise NotFound(f"There is no product {sku} in your catalogue.")
     return (row.image, row.image_mime) if row.image else None
@@ -168,12 +202,19 @@ def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | N
 def _cells_by_product(session: Session, company_id: int) -> dict[int, list[StockCell]]:
     """Every stock level of the company in one query (the list never asks per product)."""
     rows = session.execute(
-        select(StockLevel.product_id, Warehouse.code, Warehouse.name, StockLevel.on_hand, StockLevel.reserved,
-               StockLevel.price)
+        select(
+            StockLevel.product_id,
+            Warehouse.code,
+            Warehouse.name,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            StockLevel.price,
+        )
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .join(Product, Product.id == StockLevel.product_id)
         .where(Product.company_id == company_id, Warehouse.company_id == company_id)
-        .order_by(Warehouse.code))
+        .order_by(Warehouse.code)
+    )
     cells: dict[int, list[StockCell]] = {}
     for product_id, code, name, on_hand, reserved, price in rows:
         cells.setdefault(product_id, []).append(StockCell(code, name, on_hand, reserved, price))
@@ -182,14 +223,34 @@ def _cells_by_product(session: Session, company_id: int) -> dict[int, list[Stock
 
 def _product_row(row, cells: Iterable[StockCell]) -> ProductRow:
     id_, sku, name, unit, description, status, image_mime, updated_at, deleted_at = row
-    return ProductRow(id_, sku, name, unit, description or "", ProductStatus(status), image_mime is not None,
-                      updated_at, deleted_at, tuple(cells))
+    return ProductRow(
+        id_,
+        sku,
+        name,
+        unit,
+        description or "",
+        ProductStatus(status),
+        image_mime is not None,
+        updated_at,
+        deleted_at,
+        tuple(cells),
+    )
 
 
 # --- Adding, modifying and deleting products -----------------------------------------------------
 
-def add_product(store: Store, actor: Actor, sku: str, details: ProductDetails, now: datetime, *,
-                stock: Sequence[NewStock] = (), image: bytes | None = None, image_name: str = "") -> ProductRow:
+
+def add_product(
+    store: Store,
+    actor: Actor,
+    sku: str,
+    details: ProductDetails,
+    now: datetime,
+    *,
+    stock: Sequence[NewStock] = (),
+    image: bytes | None = None,
+    image_name: str = "",
+) -> ProductRow:
     """A new product, optionally stocked and priced in some warehouses and with an image; all in
     one unit of work (a bad stock entry or image adds nothing). Warehouses whose on hand and
     price are both left empty are skipped."""
@@ -205,28 +266,64 @@ def add_product(store: Store, actor: Actor, sku: str, details: ProductDetails, n
         changes, problems = plan_stock_changes(snapshot, edits, new_products={sku: details.name})
         if problems:
             raise StockEntriesInvalid([problem for _, problem in problems])
-        product = Product(company_id=actor.company_id, sku=sku, name=details.name, unit=details.unit,
-                          description=details.description, status=details.status, created_at=now, updated_at=now,
-                          image=checked.data if checked else None, image_mime=checked.mime if checked else None)
+        product = Product(
+            company_id=actor.company_id,
+            sku=sku,
+            name=details.name,
+            unit=details.unit,
+            description=details.description,
+            status=details.status,
+            created_at=now,
+            updated_at=now,
+            image=checked.data if checked else None,
+            image_mime=checked.mime if checked else None,
+        )
         session.add(product)
         session.flush()
         write_stock_changes(session, actor, snapshot, changes, now, source=SOURCE_FORM, product_ids={sku: product.id})
-        audit_entry(session, actor, now, "product.added", target=sku, name=details.name,
-                    warehouses=[c.warehouse_code for c in changes], image=checked is not None)
+        audit_entry(
+            session,
+            actor,
+            now,
+            "product.added",
+            target=sku,
+            name=details.name,
+            warehouses=[c.warehouse_code for c in changes],
+            image=checked is not None,
+        )
     return get_product(store, actor, sku)
 
 
-def add_product_with_stock(store: Store, actor: Actor, *, sku: str, name: str, warehouse_code: str, on_hand: int,
-                           price: int, now: datetime, unit: str = DEFAULT_UNIT, description: str = "") -> ProductRow:
+def add_product_with_stock(
+    store: Store,
+    actor: Actor,
+    *,
+    sku: str,
+    name: str,
+    warehouse_code: str,
+    on_hand: int,
+    price: int,
+    now: datetime,
+    unit: str = DEFAULT_UNIT,
+    description: str = "",
+) -> ProductRow:
     """Shortcut for tests and scripts: one active product stocked and priced in one warehouse."""
-    return add_product(store, actor, sku, ProductDetails(name=name, unit=unit, description=description), now,
-                       stock=[NewStock(warehouse_code, on_hand, price)])
+    return add_product(
+        store,
+        actor,
+        sku,
+        ProductDetails(name=name, unit=unit, description=description),
+        now,
+        stock=[NewStock(warehouse_code, on_hand, price)],
+    )
 
 
 def _sku_taken_message(sku: str, status: ProductStatus) -> str:
     if status == ProductStatus.DELETED:
-        return (f"SKU {sku} belonged to a product that was deleted; it stays reserved for that product's sales "
-                "history. Choose another SKU.")
+        return (
+            f"SKU {sku} belonged to a product that was deleted; it stays reserved for that product's sales "
+            "history. Choose another SKU."
+        )
     return f"SKU {sku} is already in your catalogue; modify that product instead, or choose another SKU."
 
 
@@ -240,14 +337,26 @@ def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails
         product = _own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted and can no longer be modified.", field="sku")
-        before = {"name": product.name, "unit": product.unit, "description": product.description or "",
-                  "status": product.status}
-        after = {"name": details.name, "unit": details.unit, "description": details.description,
-                 "status": details.status}
+        before = {
+            "name": product.name,
+            "unit": product.unit,
+            "description": product.description or "",
+            "status": product.status,
+        }
+        after = {
+            "name": details.name,
+            "unit": details.unit,
+            "description": details.description,
+            "status": details.status,
+        }
         changed = sorted(k for k in after if after[k] != before[k])
         if changed:
             product.name, product.unit, product.description, product.status = (
-                details.name, details.unit, details.description, details.status)
+                details.name,
+                details.unit,
+                details.description,
+                details.status,
+            )
             product.updated_at = now
             audit_entry(session, actor, now, "product.modified", target=sku, fields=changed)
     return get_product(store, actor, sku)
@@ -266,10 +375,19 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
         # Lock its stock rows first: an order reserving this product right now either finished
         # (and is seen below) or waits until the product is gone.
         session.execute(select(StockLevel.id).where(StockLevel.product_id == product.id).with_for_update()).all()
-        open_orders = list(session.scalars(
-            select(Order.order_number).join(OrderItem, OrderItem.order_id == Order.id)
-            .where(OrderItem.product_id == product.id, Order.company_id == actor.company_id,
-                   Order.status.in_(OPEN_STATUSES)).distinct().order_by(Order.order_number)))
+        open_orders = list(
+            session.scalars(
+                select(Order.order_number)
+                .join(OrderItem, OrderItem.order_id == Order.id)
+                .where(
+                    OrderItem.product_id == product.id,
+                    Order.company_id == actor.company_id,
+                    Order.status.in_(OPEN_STATUSES),
+                )
+                .distinct()
+                .order_by(Order.order_number)
+            )
+        )
         if open_orders:
             raise ProductOnOpenOrders(sku, open_orders)
         product.status, product.deleted_at, product.updated_at = ProductStatus.DELETED, now, now
@@ -278,8 +396,9 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
 
 def _own_product(session: Session, actor: Actor, sku: str) -> Product:
     """The product in the actor's own catalogue, locked until the change commits."""
-    product = session.scalar(select(Product).where(Product.company_id == actor.company_id, Product.sku == sku)
-                             .with_for_update())
+    product = session.scalar(
+        select(Product).where(Product.company_id == actor.company_id, Product.sku == sku).with_for_update()
+    )
     if product is None:
         raise NotFound(f"There is no product {sku} in your catalogue.")
     return product
@@ -287,14 +406,14 @@ def _own_product(session: Session, actor: Actor, sku: str) -> Product:
 
 # --- Product image -------------------------------------------------------------------------------
 
+
 def preview_product_image(data: bytes, filename: str) -> CheckedImage:
     """The image exactly as it would be stored (decoded, checked, re-encoded, scaled down), without
     saving it, so the manager sees it before deciding."""
     return check_image(data, filename, PRODUCT_IMAGE, what="product image")
 
 
-def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filename: str,
-                       now: datetime) -> CheckedImage:
+def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filename: str, now: datetime) -> CheckedImage:
     """Check the upload again (a preview is never trusted) and store the re-encoded image."""
     doing = "change a product image"
     require_role(actor, PM, doing=doing)
@@ -305,8 +424,18 @@ def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filena
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
         product.image, product.image_mime, product.updated_at = image.data, image.mime, now
-        audit_entry(session, actor, now, "product.image_changed", target=sku, file=str(filename)[:100],
-                    mime=image.mime, width=image.width, height=image.height, size=len(image.data))
+        audit_entry(
+            session,
+            actor,
+            now,
+            "product.image_changed",
+            target=sku,
+            file=str(filename)[:100],
+            mime=image.mime,
+            width=image.width,
+            height=image.height,
+            size=len(image.data),
+        )
     return image
 
 

@@ -4,6 +4,7 @@ pages show, and the checking and cleaning of what a person types (SKU, details, 
 No store access here: every function takes plain values, so the add form, the grid and the CSV
 import check the same input the same way.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,14 +44,16 @@ SOURCE_FORM, SOURCE_GRID, SOURCE_CSV = "form", "grid", "csv import"
 #: Statuses a Product Manager may set; DELETED is reached only through delete_product.
 SETTABLE_STATUSES = (ProductStatus.ACTIVE, ProductStatus.INACTIVE)
 #: What a person reads when two saves created the same product or stock level at once and the other won.
-ADDED_AT_THE_SAME_MOMENT = ("Someone added the same product or stock at the same moment; nothing was saved. "
-                            "Reload and try again.")
+ADDED_AT_THE_SAME_MOMENT = (
+    "Someone added the same product or stock at the same moment; nothing was saved. Reload and try again."
+)
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- Numbers as people read them, and the price guard ------------------------------------------
+
 
 def format_count(number: int) -> str:
     """Quantities as Indonesian readers group them: 12.500."""
@@ -79,6 +82,7 @@ def format_percent(percent: float | None) -> str:
 
 # --- Errors the pages show ---------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CellProblem:
     """One bad cell of the stock & price grid (or one bad stock entry of a form)."""
@@ -106,14 +110,15 @@ class StockEntriesInvalid(InvalidInput):
 class LargePriceChangesUnconfirmed(DomainError):
     """Price changes of more than 30% that the manager has not explicitly confirmed. Nothing was saved."""
 
-    def __init__(self, changes: Sequence["StockChange"]):
+    def __init__(self, changes: Sequence[StockChange]):
         self.changes = tuple(changes)
         listed = "; ".join(c.price_summary() for c in self.changes[:5])
         more = f"; and {len(self.changes) - 5} more" if len(self.changes) > 5 else ""
         count = "1 price change is" if len(self.changes) == 1 else f"{len(self.changes)} price changes are"
         super().__init__(
             f"{count} more than {LARGE_PRICE_CHANGE_PERCENT}% against the current price and must be explicitly "
-            f"confirmed: {listed}{more}. Nothing was saved.")
+            f"confirmed: {listed}{more}. Nothing was saved."
+        )
 
 
 class ProductOnOpenOrders(DomainError):
@@ -124,11 +129,14 @@ class ProductOnOpenOrders(DomainError):
         shown = ", ".join(self.order_numbers[:10])
         more = f" and {len(self.order_numbers) - 10} more" if len(self.order_numbers) > 10 else ""
         orders = "an open order" if len(self.order_numbers) == 1 else f"{len(self.order_numbers)} open orders"
-        super().__init__(f"Product {sku} cannot be deleted: it is on {orders} ({shown}{more}). "
-                         "It can be deleted once those orders are finished.")
+        super().__init__(
+            f"Product {sku} cannot be deleted: it is on {orders} ({shown}{more}). "
+            "It can be deleted once those orders are finished."
+        )
 
 
 # --- Checking what people type -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProductDetails:
@@ -146,8 +154,10 @@ def normalise_sku(raw: object) -> str:
         raise InvalidInput("Enter a SKU (the product's code, e.g. BRS-5KG).", field="sku")
     if len(sku) > MAX_SKU or not SKU_PATTERN.fullmatch(sku):
         raise InvalidInput(
-            f"SKU {sku[:MAX_SKU + 1]!r} is not valid: use up to {MAX_SKU} letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit (no spaces).", field="sku")
+            f"SKU {sku[: MAX_SKU + 1]!r} is not valid: use up to {MAX_SKU} letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit (no spaces).",
+            field="sku",
+        )
     return sku
 
 
@@ -176,22 +186,28 @@ def clean_details(details: ProductDetails) -> ProductDetails:
     unit = _clean_line(details.unit, "unit", MAX_UNIT, required=False, field_name="unit") or DEFAULT_UNIT
     description = str(details.description or "").strip().replace("\r\n", "\n")
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"The description is {len(description)} characters long; the limit is "
-                           f"{MAX_DESCRIPTION}.", field="description")
+        raise InvalidInput(
+            f"The description is {len(description)} characters long; the limit is {MAX_DESCRIPTION}.",
+            field="description",
+        )
     if _CONTROL_EXCEPT_LINES.search(description):
-        raise InvalidInput("The description contains control characters; type it again as plain text.",
-                           field="description")
+        raise InvalidInput(
+            "The description contains control characters; type it again as plain text.", field="description"
+        )
     return ProductDetails(name=name, unit=unit, description=description, status=settable_status(details.status))
 
 
 def settable_status(raw: object) -> ProductStatus:
     text = str(raw.value if isinstance(raw, ProductStatus) else raw or "").strip().upper()
     if text == ProductStatus.DELETED:
-        raise InvalidInput("A product is deleted with the Delete action (it checks for open orders first), "
-                           "not by setting its status.", field="status")
+        raise InvalidInput(
+            "A product is deleted with the Delete action (it checks for open orders first), not by setting its status.",
+            field="status",
+        )
     if text not in {s.value for s in SETTABLE_STATUSES}:
-        raise InvalidInput(f"Status {text!r} is not known; use ACTIVE (on sale) or INACTIVE (hidden from buyers).",
-                           field="status")
+        raise InvalidInput(
+            f"Status {text!r} is not known; use ACTIVE (on sale) or INACTIVE (hidden from buyers).", field="status"
+        )
     return ProductStatus(text)
 
 
@@ -228,8 +244,10 @@ def on_hand_problem(on_hand: int, reserved: int) -> str | None:
     if on_hand > MAX_ON_HAND:
         return f"{format_count(on_hand)} is more than the limit of {format_count(MAX_ON_HAND)}"
     if on_hand < reserved:
-        return (f"{format_count(on_hand)} is below the {format_count(reserved)} units reserved by open orders; "
-                "on hand can never be less than what is reserved")
+        return (
+            f"{format_count(on_hand)} is below the {format_count(reserved)} units reserved by open orders; "
+            "on hand can never be less than what is reserved"
+        )
     return None
 
 

@@ -7,6 +7,7 @@ guarded UPDATE: it only lands if on hand / price are still what the change was p
 the new on hand still covers what is reserved; otherwise the save raises, the whole unit of work
 rolls back, and the manager is told what moved.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -27,13 +28,29 @@ from core.store.models import PriceChange, StockLevel
 
 def audit_entry(session: Session, actor: Actor, now: datetime, action: str, target: str, **details) -> None:
     """One audit-log line for a catalogue action, in the caller's unit of work."""
-    audit.record(session, at=now, actor_kind=ActorKind.USER, actor=actor.label, company_id=actor.company_id,
-                 action=action, target=target, details=details or None)
+    audit.record(
+        session,
+        at=now,
+        actor_kind=ActorKind.USER,
+        actor=actor.label,
+        company_id=actor.company_id,
+        action=action,
+        target=target,
+        details=details or None,
+    )
 
 
-def write_stock_changes(session: Session, actor: Actor, snapshot: CatalogueSnapshot, changes: Sequence[StockChange],
-                        now: datetime, *, source: str, product_ids: Mapping[str, int] | None = None,
-                        on_progress: Callable[[float], None] | None = None) -> None:
+def write_stock_changes(
+    session: Session,
+    actor: Actor,
+    snapshot: CatalogueSnapshot,
+    changes: Sequence[StockChange],
+    now: datetime,
+    *,
+    source: str,
+    product_ids: Mapping[str, int] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
     """Write planned changes with guarded statements and one price-history row per price change.
     Raises (and so rolls the whole unit of work back) if anything moved since it was planned."""
     product_ids = {**{sku: p.id for sku, p in snapshot.products.items()}, **(product_ids or {})}
@@ -41,18 +58,37 @@ def write_stock_changes(session: Session, actor: Actor, snapshot: CatalogueSnaps
     # A steady order of row locks keeps two concurrent saves from deadlocking each other.
     existing.sort(key=lambda c: c.level_id)
     for start in range(0, len(existing), 1000):
-        _guarded_updates(session, existing[start:start + 1000], now)
+        _guarded_updates(session, existing[start : start + 1000], now)
         if on_progress:
             on_progress(min(1.0, (start + 1000) / len(existing)))
-    new_levels = [dict(product_id=product_ids[c.sku], warehouse_id=snapshot.warehouses[c.warehouse_code].id,
-                       on_hand=c.new_on_hand, reserved=0, price=c.new_price, updated_at=now)
-                  for c in changes if c.is_new]
+    new_levels = [
+        dict(
+            product_id=product_ids[c.sku],
+            warehouse_id=snapshot.warehouses[c.warehouse_code].id,
+            on_hand=c.new_on_hand,
+            reserved=0,
+            price=c.new_price,
+            updated_at=now,
+        )
+        for c in changes
+        if c.is_new
+    ]
     if new_levels:
         session.execute(insert(StockLevel), new_levels)
-    history = [dict(product_id=product_ids[c.sku], warehouse_id=snapshot.warehouses[c.warehouse_code].id,
-                    old_price=c.old_price, new_price=c.new_price, changed_by_user_id=actor.user_id, changed_at=now,
-                    confirmed_large_change=c.is_large, source=source)
-               for c in changes if c.price_changed]
+    history = [
+        dict(
+            product_id=product_ids[c.sku],
+            warehouse_id=snapshot.warehouses[c.warehouse_code].id,
+            old_price=c.old_price,
+            new_price=c.new_price,
+            changed_by_user_id=actor.user_id,
+            changed_at=now,
+            confirmed_large_change=c.is_large,
+            source=source,
+        )
+        for c in changes
+        if c.price_changed
+    ]
     if history:
         session.execute(insert(PriceChange), history)
 
@@ -60,17 +96,24 @@ def write_stock_changes(session: Session, actor: Actor, snapshot: CatalogueSnaps
 #: One guarded statement per kind of change, each run for many rows at once (executemany).
 _LEVEL = StockLevel.__table__.c
 _GUARDED = {
-    (True, False): update(StockLevel.__table__).where(
-        _LEVEL.id == bindparam("b_id"), _LEVEL.on_hand == bindparam("b_old_on_hand"),
-        _LEVEL.reserved <= bindparam("b_new_on_hand")).values(on_hand=bindparam("b_new_on_hand"),
-                                                              updated_at=bindparam("b_now")),
-    (False, True): update(StockLevel.__table__).where(
-        _LEVEL.id == bindparam("b_id"), _LEVEL.price == bindparam("b_old_price")).values(
-        price=bindparam("b_new_price"), updated_at=bindparam("b_now")),
-    (True, True): update(StockLevel.__table__).where(
-        _LEVEL.id == bindparam("b_id"), _LEVEL.on_hand == bindparam("b_old_on_hand"),
-        _LEVEL.reserved <= bindparam("b_new_on_hand"), _LEVEL.price == bindparam("b_old_price")).values(
-        on_hand=bindparam("b_new_on_hand"), price=bindparam("b_new_price"), updated_at=bindparam("b_now")),
+    (True, False): update(StockLevel.__table__)
+    .where(
+        _LEVEL.id == bindparam("b_id"),
+        _LEVEL.on_hand == bindparam("b_old_on_hand"),
+        _LEVEL.reserved <= bindparam("b_new_on_hand"),
+    )
+    .values(on_hand=bindparam("b_new_on_hand"), updated_at=bindparam("b_now")),
+    (False, True): update(StockLevel.__table__)
+    .where(_LEVEL.id == bindparam("b_id"), _LEVEL.price == bindparam("b_old_price"))
+    .values(price=bindparam("b_new_price"), updated_at=bindparam("b_now")),
+    (True, True): update(StockLevel.__table__)
+    .where(
+        _LEVEL.id == bindparam("b_id"),
+        _LEVEL.on_hand == bindparam("b_old_on_hand"),
+        _LEVEL.reserved <= bindparam("b_new_on_hand"),
+        _LEVEL.price == bindparam("b_old_price"),
+    )
+    .values(on_hand=bindparam("b_new_on_hand"), price=bindparam("b_new_price"), updated_at=bindparam("b_now")),
 }
 
 
@@ -82,9 +125,20 @@ def _guarded_updates(session: Session, changes: Sequence[StockChange], now: date
         group = [c for c in changes if (c.on_hand_changed, c.price_changed) == kind]
         if not group:
             continue
-        result = connection.execute(statement, [
-            dict(b_id=c.level_id, b_old_on_hand=c.old_on_hand, b_new_on_hand=c.new_on_hand, b_old_price=c.old_price,
-                 b_new_price=c.new_price, b_now=now) for c in group])
+        result = connection.execute(
+            statement,
+            [
+                dict(
+                    b_id=c.level_id,
+                    b_old_on_hand=c.old_on_hand,
+                    b_new_on_hand=c.new_on_hand,
+                    b_old_price=c.old_price,
+                    b_new_price=c.new_price,
+                    b_now=now,
+                )
+                for c in group
+            ],
+        )
         if result.rowcount != len(group):
             _explain_first_moved(session, group)
 
@@ -92,13 +146,19 @@ def _guarded_updates(session: Session, changes: Sequence[StockChange], now: date
 def _explain_first_moved(session: Session, changes: Sequence[StockChange]) -> None:
     """Some guarded rows did not land (the whole unit of work is about to roll back): say which."""
     ids = [c.level_id for c in changes]
-    current = {row.id: row for row in session.execute(
-        select(StockLevel.id, StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
-        .where(StockLevel.id.in_(ids)))}
+    current = {
+        row.id: row
+        for row in session.execute(
+            select(StockLevel.id, StockLevel.on_hand, StockLevel.reserved, StockLevel.price).where(
+                StockLevel.id.in_(ids)
+            )
+        )
+    }
     for change in changes:
         row = current[change.level_id]
         landed = (row.on_hand == change.new_on_hand or not change.on_hand_changed) and (
-            row.price == change.new_price or not change.price_changed)
+            row.price == change.new_price or not change.price_changed
+        )
         if not landed:
             _explain_moved(session, change)
     raise ConcurrentChange("Stock or prices changed while you were saving. Nothing was saved; reload and try again.")
@@ -106,11 +166,16 @@ def _explain_first_moved(session: Session, changes: Sequence[StockChange]) -> No
 
 def _explain_moved(session: Session, change: StockChange) -> None:
     now_on_hand, now_reserved, now_price = session.execute(
-        select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price).where(StockLevel.id == change.level_id)).one()
+        select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price).where(StockLevel.id == change.level_id)
+    ).one()
     where = f"{change.sku} at {change.warehouse_code}"
     if change.on_hand_changed and now_reserved > change.new_on_hand and now_on_hand == change.old_on_hand:
-        raise InvalidInput(f"{where}: {format_count(now_reserved)} units are now reserved by open orders, so on hand "
-                           f"cannot be set to {format_count(change.new_on_hand)}. Nothing was saved.", field="on_hand")
+        raise InvalidInput(
+            f"{where}: {format_count(now_reserved)} units are now reserved by open orders, so on hand "
+            f"cannot be set to {format_count(change.new_on_hand)}. Nothing was saved.",
+            field="on_hand",
+        )
     raise ConcurrentChange(
         f"{where} changed while you were saving (on hand {format_count(now_on_hand)}, reserved "
-        f"{format_count(now_reserved)}, price {format_rupiah(now_price)}). Nothing was saved; reload and try again.")
+        f"{format_count(now_reserved)}, price {format_rupiah(now_price)}). Nothing was saved; reload and try again."
+    )

@@ -14,6 +14,7 @@ price change, from the add form, the grid or a CSV import, is written to the pri
 who, when, where from and whether it was a confirmed large change. The checking lives in
 core.catalogue.planning, the guarded writes in core.catalogue.saving.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -23,11 +24,27 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from core.acting import Actor, acting, require_role
-from core.catalogue.planning import (ChangePreview, StockEdit, WarehouseRef, load_snapshot, plan_stock_changes,
-                                     read_warehouses, refuse_unconfirmed)
+from core.catalogue.planning import (
+    ChangePreview,
+    StockEdit,
+    WarehouseRef,
+    load_snapshot,
+    plan_stock_changes,
+    read_warehouses,
+    refuse_unconfirmed,
+)
 from core.catalogue.products import search_filter
-from core.catalogue.rules import (ADDED_AT_THE_SAME_MOMENT, MAX_RECEIPT, PM, SETTABLE_STATUSES, SOURCE_GRID,
-                                  CellProblem, StockEntriesInvalid, lookup_sku, percent_change)
+from core.catalogue.rules import (
+    ADDED_AT_THE_SAME_MOMENT,
+    MAX_RECEIPT,
+    PM,
+    SETTABLE_STATUSES,
+    SOURCE_GRID,
+    CellProblem,
+    StockEntriesInvalid,
+    lookup_sku,
+    percent_change,
+)
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput, NotFound
@@ -84,22 +101,35 @@ def company_warehouses(store: Store, actor: Actor) -> list[WarehouseRef]:
 
 # --- The stock & price grid ---------------------------------------------------------------------
 
+
 def stock_grid(store: Store, actor: Actor, *, search: str = "", warehouse_code: str | None = None) -> list[GridRow]:
     """Rows of product × warehouse for the stock & price grid, by SKU then warehouse: every stock
     level of active and inactive products, plus an empty row where a product is not yet stocked
     in an open warehouse. Three queries, whatever the size of the catalogue."""
     with acting(store, actor, PM, doing="see stock and prices", write=False) as (session, _, _now):
-        query = (select(Product.id, Product.sku, Product.name, Product.unit, Product.status)
-                 .where(Product.company_id == actor.company_id, Product.status.in_(SETTABLE_STATUSES)))
+        query = select(Product.id, Product.sku, Product.name, Product.unit, Product.status).where(
+            Product.company_id == actor.company_id, Product.status.in_(SETTABLE_STATUSES)
+        )
         if (condition := search_filter(search)) is not None:
             query = query.where(condition)
         products = session.execute(query.order_by(Product.sku)).all()
-        warehouses = [w for w in read_warehouses(session, actor.company_id)
-                      if not warehouse_code or w.code == warehouse_code]
-        levels = {(p, w): (on_hand, reserved, price) for p, w, on_hand, reserved, price in session.execute(
-            select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved,
-                   StockLevel.price).join(Product, Product.id == StockLevel.product_id)
-            .where(Product.company_id == actor.company_id))}
+        warehouses = [
+            w for w in read_warehouses(session, actor.company_id) if not warehouse_code or w.code == warehouse_code
+        ]
+        levels = {
+            (p, w): (on_hand, reserved, price)
+            for p, w, on_hand, reserved, price in session.execute(
+                select(
+                    StockLevel.product_id,
+                    StockLevel.warehouse_id,
+                    StockLevel.on_hand,
+                    StockLevel.reserved,
+                    StockLevel.price,
+                )
+                .join(Product, Product.id == StockLevel.product_id)
+                .where(Product.company_id == actor.company_id)
+            )
+        }
     rows = []
     for product_id, sku, name, unit, status in products:
         for warehouse in warehouses:
@@ -128,13 +158,23 @@ def preview_changes(store: Store, actor: Actor, edits: Sequence[StockEdit]) -> C
     return ChangePreview(tuple(changes))
 
 
-def apply_changes(store: Store, actor: Actor, edits: Sequence[StockEdit], now: datetime, *,
-                  confirmed_large: Iterable[tuple] = frozenset(), source: str = SOURCE_GRID) -> ChangePreview:
+def apply_changes(
+    store: Store,
+    actor: Actor,
+    edits: Sequence[StockEdit],
+    now: datetime,
+    *,
+    confirmed_large: Iterable[tuple] = frozenset(),
+    source: str = SOURCE_GRID,
+) -> ChangePreview:
     """Save the edited grid in one unit of work, all or nothing. Refuses while any cell is bad or
     any large price change is missing from `confirmed_large` (ChangePreview.large_keys).
     Returns the changes made."""
-    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, now=now,
-                conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (
+        session,
+        _,
+        now,
+    ):
         snapshot = load_snapshot(session, actor.company_id)
         changes, problems = plan_stock_changes(snapshot, edits)
         if problems:
@@ -142,10 +182,17 @@ def apply_changes(store: Store, actor: Actor, edits: Sequence[StockEdit], now: d
         refuse_unconfirmed(changes, confirmed_large)
         write_stock_changes(session, actor, snapshot, changes, now, source=source)
         if changes:
-            audit_entry(session, actor, now, "catalogue.stock_and_prices_changed", target=f"{len(changes)} rows",
-                        source=source, stock_changes=sum(c.on_hand_changed for c in changes),
-                        price_changes=sum(c.price_changed for c in changes),
-                        large_price_changes=sum(c.is_large for c in changes))
+            audit_entry(
+                session,
+                actor,
+                now,
+                "catalogue.stock_and_prices_changed",
+                target=f"{len(changes)} rows",
+                source=source,
+                stock_changes=sum(c.on_hand_changed for c in changes),
+                price_changes=sum(c.price_changed for c in changes),
+                large_price_changes=sum(c.is_large for c in changes),
+            )
     return ChangePreview(tuple(changes))
 
 
@@ -157,18 +204,28 @@ def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, qua
         raise InvalidInput(f"A stock receipt must be a whole number from 1 to {MAX_RECEIPT:,}.", field="quantity")
     with acting(store, actor, PM, doing=doing, now=now) as (session, _, now):
         level_id = session.scalar(
-            select(StockLevel.id).join(Product, Product.id == StockLevel.product_id)
+            select(StockLevel.id)
+            .join(Product, Product.id == StockLevel.product_id)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(Product.company_id == actor.company_id, Warehouse.company_id == actor.company_id,
-                   Product.sku == sku, Warehouse.code == warehouse_code))
+            .where(
+                Product.company_id == actor.company_id,
+                Warehouse.company_id == actor.company_id,
+                Product.sku == sku,
+                Warehouse.code == warehouse_code,
+            )
+        )
         if level_id is None:
             raise NotFound(f"Product {sku} is not stocked in warehouse {warehouse_code}.")
         return session.execute(
-            update(StockLevel).where(StockLevel.id == level_id)
-            .values(on_hand=StockLevel.on_hand + quantity, updated_at=now).returning(StockLevel.on_hand)).scalar_one()
+            update(StockLevel)
+            .where(StockLevel.id == level_id)
+            .values(on_hand=StockLevel.on_hand + quantity, updated_at=now)
+            .returning(StockLevel.on_hand)
+        ).scalar_one()
 
 
 # --- Price history ---------------------------------------------------------------------------------
+
 
 def price_history(store: Store, actor: Actor, sku: str, *, limit: int = 500) -> list[PriceHistoryEntry]:
     """Every price change of a product, newest first, with who made it and from where."""
@@ -176,24 +233,36 @@ def price_history(store: Store, actor: Actor, sku: str, *, limit: int = 500) -> 
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
     with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
-        product_id = session.scalar(select(Product.id).where(Product.company_id == actor.company_id,
-                                                             Product.sku == sku))
+        product_id = session.scalar(
+            select(Product.id).where(Product.company_id == actor.company_id, Product.sku == sku)
+        )
         if product_id is None:
             raise NotFound(f"There is no product {sku} in your catalogue.")
         rows = session.execute(
-            select(PriceChange.changed_at, Warehouse.code, Warehouse.time_zone, PriceChange.old_price,
-                   PriceChange.new_price, User.display_name, User.user_code, PriceChange.source,
-                   PriceChange.confirmed_large_change)
+            select(
+                PriceChange.changed_at,
+                Warehouse.code,
+                Warehouse.time_zone,
+                PriceChange.old_price,
+                PriceChange.new_price,
+                User.display_name,
+                User.user_code,
+                PriceChange.source,
+                PriceChange.confirmed_large_change,
+            )
             .join(Warehouse, Warehouse.id == PriceChange.warehouse_id)
             .outerjoin(User, User.id == PriceChange.changed_by_user_id)
             .where(PriceChange.product_id == product_id)
-            .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc()).limit(limit)).all()
-    return [PriceHistoryEntry(at, code, zone, old, new, _who(display, user_code, source), source, bool(large))
-            for at, code, zone, old, new, display, user_code, source, large in rows]
+            .order_by(PriceChange.changed_at.desc(), PriceChange.id.desc())
+            .limit(limit)
+        ).all()
+    return [
+        PriceHistoryEntry(at, code, zone, old, new, _who(display, user_code, source), source, bool(large))
+        for at, code, zone, old, new, display, user_code, source, large in rows
+    ]
 
 
 def _who(display_name: str | None, user_code: str | None, source: str) -> str:
     if user_code is None:
         return "demo data" if source == "demo" else "the system"
     return f"{display_name} ({user_code})" if display_name and display_name != user_code else user_code
-

@@ -4,6 +4,7 @@ Changing it asks for the administrator's password again (a wrong one counts towa
 like a wrong login) and is written to the audit log with both account numbers masked to their
 last four digits. bcrypt runs between two units of work, never inside the write lock.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,18 @@ WRONG_PASSWORD = "Your password is not correct; the payout account was not chang
 
 # --- Checking what people type -----------------------------------------------------------------
 
+
 def _clean_bank_name(bank_name: str) -> str:
     cleaned = " ".join((bank_name or "").split())
     if not cleaned:
-        raise InvalidInput("Enter the name of the bank that holds the payout account, e.g. Bank Mandiri.",
-                           field="bank_name")
+        raise InvalidInput(
+            "Enter the name of the bank that holds the payout account, e.g. Bank Mandiri.", field="bank_name"
+        )
     if len(cleaned) > MAX_BANK_NAME or not BANK_NAME_PATTERN.fullmatch(cleaned):
-        raise InvalidInput(f"The bank name may have up to {MAX_BANK_NAME} letters, digits, spaces and . , & ( ) ' / -.",
-                           field="bank_name")
+        raise InvalidInput(
+            f"The bank name may have up to {MAX_BANK_NAME} letters, digits, spaces and . , & ( ) ' / -.",
+            field="bank_name",
+        )
     return cleaned
 
 
@@ -53,8 +58,9 @@ def clean_account_number(account_number: str) -> str:
     if not (cleaned.isascii() and cleaned.isdigit()):
         raise InvalidInput("The account number may contain digits only.", field="account_number")
     if not low <= len(cleaned) <= high:
-        raise InvalidInput(f"The account number must have {low} to {high} digits; {len(cleaned)} entered.",
-                           field="account_number")
+        raise InvalidInput(
+            f"The account number must have {low} to {high} digits; {len(cleaned)} entered.", field="account_number"
+        )
     return cleaned
 
 
@@ -63,15 +69,18 @@ def _clean_holder(holder: str) -> str:
     if not cleaned:
         raise InvalidInput("Enter the account holder's name as the bank has it.", field="account_holder")
     if len(cleaned) > MAX_HOLDER:
-        raise InvalidInput(f"The account holder's name may be at most {MAX_HOLDER} characters long.",
-                           field="account_holder")
+        raise InvalidInput(
+            f"The account holder's name may be at most {MAX_HOLDER} characters long.", field="account_holder"
+        )
     if not HOLDER_PATTERN.fullmatch(cleaned):
-        raise InvalidInput("The account holder's name may contain letters, spaces and . , ' - only.",
-                           field="account_holder")
+        raise InvalidInput(
+            "The account holder's name may contain letters, spaces and . , ' - only.", field="account_holder"
+        )
     return cleaned
 
 
 # --- The change --------------------------------------------------------------------------------
+
 
 def _confirm_password(store: Store, actor: Actor, password: str, password_hash: str, now: datetime) -> None:
     """Check the acting user's password again (bcrypt runs outside any write lock, as in core.accounts).
@@ -91,8 +100,16 @@ def _confirm_password(store: Store, actor: Actor, password: str, password_hash: 
     raise InvalidInput(WRONG_PASSWORD, field="current_password")
 
 
-def change_payout_account(store: Store, actor: Actor, *, bank_name: str, account_number: str,
-                          account_holder: str, current_password: str, now: datetime) -> CompanyProfile:
+def change_payout_account(
+    store: Store,
+    actor: Actor,
+    *,
+    bank_name: str,
+    account_number: str,
+    account_holder: str,
+    current_password: str,
+    now: datetime,
+) -> CompanyProfile:
     """Where the company's payouts go from now on. Asks for the password again; audited with both
     account numbers masked. Payouts already created keep the account they were created with."""
     require_role(actor, ADMIN, doing=DOING)
@@ -111,10 +128,18 @@ def change_payout_account(store: Store, actor: Actor, *, bank_name: str, account
             raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")
         user.failed_login_count = 0  # the right password ends a run of wrong ones, as at login
         company = own_company(session, actor, lock=True)
-        record(session, actor, now, "company.payout_account_changed",
-               old_bank=company.payout_bank_name, new_bank=bank,
-               old_account=mask_account(company.payout_account_number), new_account=mask_account(number),
-               old_holder=company.payout_account_holder, new_holder=holder)
+        record(
+            session,
+            actor,
+            now,
+            "company.payout_account_changed",
+            old_bank=company.payout_bank_name,
+            new_bank=bank,
+            old_account=mask_account(company.payout_account_number),
+            new_account=mask_account(number),
+            old_holder=company.payout_account_holder,
+            new_holder=holder,
+        )
         company.payout_bank_name, company.payout_account_number, company.payout_account_holder = bank, number, holder
         company.updated_at = now
         return profile_of(company)

@@ -7,6 +7,7 @@ number, stored as +62 …). The Product Manager reads the profile (Settings show
 
 Every service is one unit of work through `acting` and touches only the actor's own company.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,7 @@ PHONE_EXAMPLES = "+62 21 5091 4000, 021-5091-4000 or 0812 3456 7890"
 
 
 # --- What the pages read -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CompanyProfile:
@@ -69,17 +71,31 @@ def own_company(session: Session, actor: Actor, *, lock: bool = False) -> Compan
 
 def profile_of(company: Company) -> CompanyProfile:
     return CompanyProfile(
-        company_code=company.company_code, name=company.name, description=company.description or "",
-        contact_phone=company.contact_phone, logo=company.logo, logo_mime=company.logo_mime,
-        payout_bank_name=company.payout_bank_name, payout_account_masked=mask_account(company.payout_account_number),
-        payout_account_holder=company.payout_account_holder, updated_at=company.updated_at,
+        company_code=company.company_code,
+        name=company.name,
+        description=company.description or "",
+        contact_phone=company.contact_phone,
+        logo=company.logo,
+        logo_mime=company.logo_mime,
+        payout_bank_name=company.payout_bank_name,
+        payout_account_masked=mask_account(company.payout_account_number),
+        payout_account_holder=company.payout_account_holder,
+        updated_at=company.updated_at,
     )
 
 
 def record(session: Session, actor: Actor, now: datetime, action: str, **details) -> None:
     """The audit entry of a change to the actor's company."""
-    audit.record(session, at=now, actor_kind=ActorKind.USER, actor=actor.label, company_id=actor.company_id,
-                 action=action, target=f"company {actor.company_code}", details=details or None)
+    audit.record(
+        session,
+        at=now,
+        actor_kind=ActorKind.USER,
+        actor=actor.label,
+        company_id=actor.company_id,
+        action=action,
+        target=f"company {actor.company_code}",
+        details=details or None,
+    )
 
 
 def company_profile(store: Store, actor: Actor) -> CompanyProfile:
@@ -90,6 +106,7 @@ def company_profile(store: Store, actor: Actor) -> CompanyProfile:
 
 # --- Description and contact phone -------------------------------------------------------------
 
+
 def normalise_phone(text: str) -> str:
     """An Indonesian phone number as people write it, in one form: '+62 21 5091 4000'.
 
@@ -99,8 +116,9 @@ def normalise_phone(text: str) -> str:
     """
     raw = (text or "").strip()
     if not raw:
-        raise InvalidInput(f"Enter the phone number buyers call about orders, e.g. {PHONE_EXAMPLES}.",
-                           field="contact_phone")
+        raise InvalidInput(
+            f"Enter the phone number buyers call about orders, e.g. {PHONE_EXAMPLES}.", field="contact_phone"
+        )
     compact = re.sub(r"[\s.\-()]", "", raw.replace("(0)", ""))
     if compact.startswith("+62"):
         national = compact[3:]
@@ -111,8 +129,9 @@ def normalise_phone(text: str) -> str:
     else:
         national = ""
     if not _plausible_national_number(national):
-        raise InvalidInput(f"{raw!r} is not an Indonesian phone number; write it like {PHONE_EXAMPLES}.",
-                           field="contact_phone")
+        raise InvalidInput(
+            f"{raw!r} is not an Indonesian phone number; write it like {PHONE_EXAMPLES}.", field="contact_phone"
+        )
     return "+62 " + _grouped(national)
 
 
@@ -136,13 +155,16 @@ def _grouped(national: str) -> str:
 def _clean_description(description: str) -> str:
     cleaned = (description or "").strip()
     if len(cleaned) > MAX_DESCRIPTION:
-        raise InvalidInput(f"The description may be at most {MAX_DESCRIPTION} characters long "
-                           f"({len(cleaned)} entered).", field="description")
+        raise InvalidInput(
+            f"The description may be at most {MAX_DESCRIPTION} characters long ({len(cleaned)} entered).",
+            field="description",
+        )
     return cleaned
 
 
-def update_profile(store: Store, actor: Actor, *, description: str, contact_phone: str,
-                   now: datetime) -> CompanyProfile:
+def update_profile(
+    store: Store, actor: Actor, *, description: str, contact_phone: str, now: datetime
+) -> CompanyProfile:
     """Change what buyers read about the company: its description and contact phone."""
     require_role(actor, ADMIN, doing="change the company profile")
     description, phone = _clean_description(description), normalise_phone(contact_phone)
@@ -161,6 +183,7 @@ def update_profile(store: Store, actor: Actor, *, description: str, contact_phon
 
 # --- Logo --------------------------------------------------------------------------------------
 
+
 def preview_logo(data: bytes, filename: str) -> CheckedImage:
     """The logo exactly as it would be stored (decoded, checked, re-encoded, scaled down), without
     saving it: the page shows it before the administrator decides."""
@@ -174,8 +197,17 @@ def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datet
     with acting(store, actor, ADMIN, doing="change the company logo", now=now) as (session, _, now):
         company = own_company(session, actor, lock=True)
         company.logo, company.logo_mime, company.updated_at = logo.data, logo.mime, now
-        record(session, actor, now, "company.logo_changed", file=filename[:100], mime=logo.mime,
-               width=logo.width, height=logo.height, size=len(logo.data))
+        record(
+            session,
+            actor,
+            now,
+            "company.logo_changed",
+            file=filename[:100],
+            mime=logo.mime,
+            width=logo.width,
+            height=logo.height,
+            size=len(logo.data),
+        )
     return logo
 
 

@@ -17,13 +17,14 @@ stock_levels.
 It never runs SQLAlchemy and ADBC on the same SQLite file at the same time in one process: two
 SQLite libraries in one process do not see each other's POSIX locks (sqlite.org/howtocorrupt).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -34,8 +35,21 @@ from core.demo.bulk_fates import Chunk, Context, WarehouseFacts
 from core.demo.bulk_rows import order_tables
 from core.domain import OrderStatus
 from core.store.database import Store
-from core.store.models import (Buyer, Company, Complaint, Order, OrderEvent, OrderItem, Payout, Product, Refund,
-                               Shipment, StockLevel, User, Warehouse)
+from core.store.models import (
+    Buyer,
+    Company,
+    Complaint,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Payout,
+    Product,
+    Refund,
+    Shipment,
+    StockLevel,
+    User,
+    Warehouse,
+)
 from core.warehouses.operations import calendar_of
 
 
@@ -51,16 +65,17 @@ class BulkResult:
     by_status: dict[str, int]
 
 
-def _prepare(store: Store, company_code: str, first_day: date, last_day: date, buyers_wanted: int,
-             now: datetime) -> Context:
+def _prepare(
+    store: Store, company_code: str, first_day: date, last_day: date, buyers_wanted: int, now: datetime
+) -> Context:
     with store.transaction() as session:
         company = session.scalar(select(Company).where(Company.company_code == company_code))
         if company is None:
             raise ValueError(f"there is no company {company_code}; load the demo first")
-        warehouses = list(session.scalars(select(Warehouse).where(Warehouse.company_id == company.id)
-                                          .order_by(Warehouse.id)))
-        products = list(session.scalars(select(Product).where(Product.company_id == company.id)
-                                        .order_by(Product.id)))
+        warehouses = list(
+            session.scalars(select(Warehouse).where(Warehouse.company_id == company.id).order_by(Warehouse.id))
+        )
+        products = list(session.scalars(select(Product).where(Product.company_id == company.id).order_by(Product.id)))
         if not warehouses or not products:
             raise ValueError(f"company {company_code} needs warehouses and products for orders")
         prices = np.zeros((len(warehouses), len(products)), dtype=np.int64)
@@ -75,39 +90,64 @@ def _prepare(store: Store, company_code: str, first_day: date, last_day: date, b
         if have < buyers_wanted:
             start = (session.scalar(select(func.max(Buyer.id))) or 0) + 1
             rng = np.random.default_rng(len(products) + have)
-            session.add_all([Buyer(buyer_code=f"LVB-{n:07d}", name=f"Toko Grosir {n:07d}", city="Jakarta",
-                                   address=f"Jl. Pasar Baru No. {n % 200 + 1}", is_approved=True,
-                                   created_at=now - timedelta(days=int(rng.integers(400, 900))))
-                             for n in range(start, start + buyers_wanted - have)])
+            session.add_all(
+                [
+                    Buyer(
+                        buyer_code=f"LVB-{n:07d}",
+                        name=f"Toko Grosir {n:07d}",
+                        city="Jakarta",
+                        address=f"Jl. Pasar Baru No. {n % 200 + 1}",
+                        is_approved=True,
+                        created_at=now - timedelta(days=int(rng.integers(400, 900))),
+                    )
+                    for n in range(start, start + buyers_wanted - have)
+                ]
+            )
             session.flush()
-        buyer_ids = np.array(list(session.scalars(select(Buyer.id).where(Buyer.is_approved.is_(True))
-                                                  .order_by(Buyer.id))), dtype=np.int64)
+        buyer_ids = np.array(
+            list(session.scalars(select(Buyer.id).where(Buyer.is_approved.is_(True)).order_by(Buyer.id))),
+            dtype=np.int64,
+        )
         user = session.scalar(select(User).where(User.company_id == company.id).order_by(User.id))
         weights = [0.55, 0.30, 0.15] + [0.1] * max(0, len(warehouses) - 3)
         result = []
         for n, warehouse in enumerate(warehouses):
             clock = BusinessClock(calendar_of(session, warehouse), first_day, last_day)
-            result.append(WarehouseFacts(warehouse.id, warehouse.code, warehouse.time_zone, clock,
-                                     warehouse.processing_days, warehouse.delivery_sla_days, weights[n]))
+            result.append(
+                WarehouseFacts(
+                    warehouse.id,
+                    warehouse.code,
+                    warehouse.time_zone,
+                    clock,
+                    warehouse.processing_days,
+                    warehouse.delivery_sla_days,
+                    weights[n],
+                )
+            )
         total = sum(w.weight for w in result)
         for w in result:
             w.weight /= total
         return Context(
-            company_id=company.id, company_code=company.company_code,
+            company_id=company.id,
+            company_code=company.company_code,
             user_label=f"{company.company_code}/{user.user_code}" if user else company.company_code,
-            user_id=user.id if user else None, warehouses=result,
+            user_id=user.id if user else None,
+            warehouses=result,
             product_ids=np.array([p.id for p in products], dtype=np.int64),
-            product_skus=[p.sku for p in products], product_names=[p.name for p in products],
-            prices=prices, buyer_ids=buyer_ids,
+            product_skus=[p.sku for p in products],
+            product_names=[p.name for p in products],
+            prices=prices,
+            buyer_ids=buyer_ids,
             bank=(company.payout_bank_name, company.payout_account_number, company.payout_account_holder),
         )
 
 
 def _next_ids(store: Store) -> dict[str, int]:
     with store.reading() as session:
-        return {model.__tablename__: (session.scalar(select(func.max(model.id))) or 0) + 1
-                for model in (Order, OrderItem, OrderEvent, Payout, Refund, Complaint, Shipment)}
-
+        return {
+            model.__tablename__: (session.scalar(select(func.max(model.id))) or 0) + 1
+            for model in (Order, OrderItem, OrderEvent, Payout, Refund, Complaint, Shipment)
+        }
 
 
 # --------------------------------------------------------------------------- the generator
@@ -125,9 +165,17 @@ def _placed_times(rng: np.random.Generator, count: int, now_us: int, days: int, 
     return np.sort(placed)
 
 
-def generate_bulk(store: Store, *, orders: int, company_code: str, seed: int, now: datetime,
-                  days: int = 365, chunk_size: int = 200_000,
-                  progress: Callable[[str], None] = lambda _m: None) -> BulkResult:
+def generate_bulk(
+    store: Store,
+    *,
+    orders: int,
+    company_code: str,
+    seed: int,
+    now: datetime,
+    days: int = 365,
+    chunk_size: int = 200_000,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> BulkResult:
     """Add `orders` orders of `company_code` placed over the last `days` days before `now`."""
     if orders < 1:
         raise ValueError("orders must be at least 1")
@@ -136,8 +184,7 @@ def generate_bulk(store: Store, *, orders: int, company_code: str, seed: int, no
     now_us = to_micros(now)
     first_day = (now - timedelta(days=days + 3)).date()
     last_day = (now + timedelta(days=120)).date()
-    ctx = _prepare(store, company_code, first_day, last_day, buyers_wanted=max(52, min(20_000, orders // 200)),
-                   now=now)
+    ctx = _prepare(store, company_code, first_day, last_day, buyers_wanted=max(52, min(20_000, orders // 200)), now=now)
     ids = _next_ids(store)
     backend = store.backend
     placed_all = _placed_times(rng, orders, now_us, days, [w.zone for w in ctx.warehouses])
@@ -149,7 +196,7 @@ def generate_bulk(store: Store, *, orders: int, company_code: str, seed: int, no
     try:
         with connection.cursor() as cursor:
             for begin in range(0, orders, chunk_size):
-                placed = placed_all[begin:begin + chunk_size]
+                placed = placed_all[begin : begin + chunk_size]
                 chunk = Chunk(ctx, rng, placed, ids["orders"], now_us)
                 ids["orders"] += chunk.n
                 tables = order_tables(ctx, chunk, ids, backend)
@@ -165,11 +212,19 @@ def generate_bulk(store: Store, *, orders: int, company_code: str, seed: int, no
                 totals["complaints"] += tables["complaints"].num_rows
                 for status, count in zip(*np.unique(chunk.status.astype(str), return_counts=True)):
                     by_status[status] = by_status.get(status, 0) + int(count)
-                open_mask = np.isin(chunk.status[chunk.line_order].astype(str), [
-                    OrderStatus.PENDING_CONFIRMATION.value, OrderStatus.PROCESSING.value,
-                    OrderStatus.READY_TO_SHIP.value])
-                for w, p, q in zip(chunk.w_index[chunk.line_order][open_mask].tolist(),
-                                   chunk.line_product[open_mask].tolist(), chunk.line_quantity[open_mask].tolist()):
+                open_mask = np.isin(
+                    chunk.status[chunk.line_order].astype(str),
+                    [
+                        OrderStatus.PENDING_CONFIRMATION.value,
+                        OrderStatus.PROCESSING.value,
+                        OrderStatus.READY_TO_SHIP.value,
+                    ],
+                )
+                for w, p, q in zip(
+                    chunk.w_index[chunk.line_order][open_mask].tolist(),
+                    chunk.line_product[open_mask].tolist(),
+                    chunk.line_quantity[open_mask].tolist(),
+                ):
                     key = (ctx.warehouses[w].id, int(ctx.product_ids[p]))
                     reserved[key] = reserved.get(key, 0) + q
                 progress(f"{totals['orders']:,} of {orders:,} orders written ({time.perf_counter() - started:.0f} s)")
@@ -227,18 +282,31 @@ def _finish(store: Store, reserved: dict[tuple[int, int], int], now: datetime) -
     """Reserve stock for orders not yet shipped; let PostgreSQL's sequences and planner catch up."""
     with store.transaction() as session:
         for (warehouse_id, product_id), quantity in reserved.items():
-            level = session.scalar(select(StockLevel).where(StockLevel.warehouse_id == warehouse_id,
-                                                            StockLevel.product_id == product_id))
+            level = session.scalar(
+                select(StockLevel).where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id)
+            )
             if level is None:
                 continue
             level.reserved = level.reserved + quantity
             level.on_hand = max(level.on_hand, level.reserved + 50)
             level.updated_at = now
         if store.backend == "postgresql":
-            for table in ("orders", "order_items", "order_events", "payouts", "refunds", "complaints", "shipments",
-                          "buyers"):
-                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"coalesce((SELECT max(id) FROM {table}), 1))"))
+            for table in (
+                "orders",
+                "order_items",
+                "order_events",
+                "payouts",
+                "refunds",
+                "complaints",
+                "shipments",
+                "buyers",
+            ):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"coalesce((SELECT max(id) FROM {table}), 1))"
+                    )
+                )
     with store.engine.connect() as connection:
         if store.backend == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -2,9 +2,10 @@
 array of start times at once, by the same rules as core.warehouses.business_time (checked against
 it, property by property, in tests/core/demo/test_bulk.py). Times are int64 microseconds since the
 epoch (UTC), `NEVER` for a moment that did not come."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -61,6 +62,5 @@ class BusinessClock:
 
 
 def to_micros(moment: datetime) -> int:
-    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86400 + delta.seconds) * US + delta.microseconds
-

@@ -4,6 +4,7 @@ past a deadline, delivered late, complained about and refunded, returned, comple
 automatically, and then cut off at `now`, so the newest orders are still in flight. Deadlines come
 from each warehouse's `BusinessClock`; an automatic step takes effect at its deadline and is
 recorded by the sweep up to 30 s later (`sweep_lag`), as core.orders.lifecycle says."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,6 @@ class Context:
     bank: tuple[str | None, str | None, str | None]
 
 
-
-
 class Chunk:
     """The columns of one chunk of orders and everything that hangs off them (int64 µs times)."""
 
@@ -54,8 +53,9 @@ class Chunk:
         w_index = rng.choice(len(ctx.warehouses), size=n, p=[w.weight for w in ctx.warehouses])
         self.w_index = w_index
         # Buyers: a long tail; a few regulars order most.
-        self.buyer = ctx.buyer_ids[np.minimum((rng.pareto(1.2, n) * len(ctx.buyer_ids) / 20).astype(np.int64),
-                                              len(ctx.buyer_ids) - 1)]
+        self.buyer = ctx.buyer_ids[
+            np.minimum((rng.pareto(1.2, n) * len(ctx.buyer_ids) / 20).astype(np.int64), len(ctx.buyer_ids) - 1)
+        ]
         self.placed = placed
 
         def per_warehouse(fn):
@@ -78,22 +78,35 @@ class Chunk:
         # An automatic step takes effect at its deadline; the sweep records it up to 30 s later.
         self.sweep_lag = (u[1] * 30 * US).astype(np.int64)
         decided_at = np.where(
-            auto_cancelled, self.confirm_deadline,
-            start + np.minimum(rng.exponential(1.6 * HOUR, n).astype(np.int64), (window * 0.97).astype(np.int64)))
-        decided_at = np.where(buyer_cancelled, placed + (u[1] * (self.confirm_deadline - placed) * 0.9).astype(np.int64),
-                              decided_at)
+            auto_cancelled,
+            self.confirm_deadline,
+            start + np.minimum(rng.exponential(1.6 * HOUR, n).astype(np.int64), (window * 0.97).astype(np.int64)),
+        )
+        decided_at = np.where(
+            buyer_cancelled, placed + (u[1] * (self.confirm_deadline - placed) * 0.9).astype(np.int64), decided_at
+        )
         decided = decided_at <= now_us
 
         accepted_at = np.where(accepted & decided, decided_at, NEVER)
         is_accepted = accepted & decided
-        self.pack_deadline = np.where(is_accepted, per_warehouse(
-            lambda wh, m: wh.clock.add_days(np.minimum(decided_at[m], now_us + 30 * DAY), wh.processing_days)), NEVER)
+        self.pack_deadline = np.where(
+            is_accepted,
+            per_warehouse(
+                lambda wh, m: wh.clock.add_days(np.minimum(decided_at[m], now_us + 30 * DAY), wh.processing_days)
+            ),
+            NEVER,
+        )
         late_pack = u[2] < 0.06
         cancel_late_pack = late_pack & (u[3] < 0.15)
-        packed_at = np.where(late_pack, self.pack_deadline + (10 * 60 * US + u[4] * 20 * HOUR).astype(np.int64),
-                             accepted_at + ((0.1 + 0.85 * u[4]) * (self.pack_deadline - accepted_at)).astype(np.int64))
+        packed_at = np.where(
+            late_pack,
+            self.pack_deadline + (10 * 60 * US + u[4] * 20 * HOUR).astype(np.int64),
+            accepted_at + ((0.1 + 0.85 * u[4]) * (self.pack_deadline - accepted_at)).astype(np.int64),
+        )
         packed_at = np.where(cancel_late_pack, NEVER, packed_at)
-        late_cancel_at = np.where(cancel_late_pack, self.pack_deadline + (HOUR + u[5] * 9 * HOUR).astype(np.int64), NEVER)
+        late_cancel_at = np.where(
+            cancel_late_pack, self.pack_deadline + (HOUR + u[5] * 9 * HOUR).astype(np.int64), NEVER
+        )
         packed_at = np.where(is_accepted, packed_at, NEVER)
         late_cancel_at = np.where(is_accepted, late_cancel_at, NEVER)
         is_packed = packed_at <= now_us
@@ -102,8 +115,10 @@ class Chunk:
         shipped_at = np.where(is_packed, packed_at + (HOUR // 2 + u[6] * 8 * HOUR).astype(np.int64), NEVER)
         late_delivery = u[7] < 0.05
         delivered_at = np.where(
-            late_delivery, self.delivery_deadline + (HOUR + u[8] * 48 * HOUR).astype(np.int64),
-            shipped_at + ((0.3 + 0.65 * u[8]) * (self.delivery_deadline - shipped_at)).astype(np.int64))
+            late_delivery,
+            self.delivery_deadline + (HOUR + u[8] * 48 * HOUR).astype(np.int64),
+            shipped_at + ((0.3 + 0.65 * u[8]) * (self.delivery_deadline - shipped_at)).astype(np.int64),
+        )
         is_shipped = shipped_at <= now_us
         delivered_at = np.where(is_shipped, delivered_at, NEVER)
         # A few late deliveries are cancelled by the buyer once the delivery deadline has passed.
@@ -117,14 +132,18 @@ class Chunk:
         resolution = rng.random(n)
         res_refund, res_return = resolution < 0.6, (resolution >= 0.6) & (resolution < 0.85)
         self.complaint_deadline = np.where(is_filed, filed_at + 2 * DAY, NEVER)
-        answered_at = np.where(res_refund | res_return, filed_at + (HOUR + resolution * 40 * HOUR).astype(np.int64),
-                               self.complaint_deadline)
+        answered_at = np.where(
+            res_refund | res_return,
+            filed_at + (HOUR + resolution * 40 * HOUR).astype(np.int64),
+            self.complaint_deadline,
+        )
         received_at = np.where(res_return, answered_at + 3 * DAY, NEVER)
         refunded_at = np.where(res_return, received_at, answered_at)
         self.complete_deadline = np.where(is_delivered, delivered_at + 2 * DAY, NEVER)
         buyer_confirms = rng.random(n) < 0.65
-        completed_at = np.where(buyer_confirms, delivered_at + (HOUR + rng.random(n) * 46 * HOUR).astype(np.int64),
-                                self.complete_deadline)
+        completed_at = np.where(
+            buyer_confirms, delivered_at + (HOUR + rng.random(n) * 46 * HOUR).astype(np.int64), self.complete_deadline
+        )
         completed_at = np.where(is_delivered & ~complained, completed_at, NEVER)
         is_completed = completed_at <= now_us
         paid_at = completed_at + self.sweep_lag + (30 * US + rng.random(n) * 270 * US).astype(np.int64)
@@ -169,21 +188,43 @@ class Chunk:
         failure[decided & auto_cancelled] = FailureKind.CANCELLED_BY_SYSTEM.value
         failure[(decided & buyer_cancelled) | is_late_cancelled] = FailureKind.CANCELLED_BY_BUYER.value
         self.failure = failure
-        self.masks = dict(decided=decided, rejected=rejected & decided, auto_cancelled=auto_cancelled & decided,
-                          buyer_cancelled=buyer_cancelled & decided, accepted=is_accepted, packed=is_packed,
-                          shipped=is_shipped, delivered=is_delivered, filed=is_filed, returning=returning,
-                          return_answered=is_filed & res_return & (answered_at <= now_us), refunded=is_refunded,
-                          completed=is_completed, late_cancelled=is_late_cancelled,
-                          late_cancel_from_shipped=is_late_cancelled & cancel_late_delivery,
-                          paid=is_completed & (paid_at <= now_us), auto_refund=~(res_refund | res_return),
-                          buyer_confirms=buyer_confirms)
+        self.masks = dict(
+            decided=decided,
+            rejected=rejected & decided,
+            auto_cancelled=auto_cancelled & decided,
+            buyer_cancelled=buyer_cancelled & decided,
+            accepted=is_accepted,
+            packed=is_packed,
+            shipped=is_shipped,
+            delivered=is_delivered,
+            filed=is_filed,
+            returning=returning,
+            return_answered=is_filed & res_return & (answered_at <= now_us),
+            refunded=is_refunded,
+            completed=is_completed,
+            late_cancelled=is_late_cancelled,
+            late_cancel_from_shipped=is_late_cancelled & cancel_late_delivery,
+            paid=is_completed & (paid_at <= now_us),
+            auto_refund=~(res_refund | res_return),
+            buyer_confirms=buyer_confirms,
+        )
         self.res_refund, self.res_return = res_refund, res_return
         self.res_auto = ~(res_refund | res_return)
         self.decided_at, self.filed_at, self.answered_at = decided_at, filed_at, answered_at
         self.refunded_at, self.received_at, self.paid_at = refunded_at, received_at, paid_at
-        stamps = np.stack([placed, self.accepted_at, self.packed_at, self.shipped_at, self.delivered_at,
-                           self.completed_at, self.closed_at, np.where(is_filed, filed_at, NEVER),
-                           np.where(returning, answered_at, NEVER)])
+        stamps = np.stack(
+            [
+                placed,
+                self.accepted_at,
+                self.packed_at,
+                self.shipped_at,
+                self.delivered_at,
+                self.completed_at,
+                self.closed_at,
+                np.where(is_filed, filed_at, NEVER),
+                np.where(returning, answered_at, NEVER),
+            ]
+        )
         stamps = np.where(stamps >= NEVER, np.iinfo(np.int64).min, stamps)
         self.updated_at = np.maximum(stamps.max(axis=0), placed)
 

@@ -7,34 +7,44 @@ placed (accepted quickly, rejected, ignored until the system cancels it, packed 
 about, …) drawn from a seeded random generator, so the same seed gives the same history.
 Actions planned after `end` are left for real time: the demo ends with orders in every stage.
 """
+
 from __future__ import annotations
 
 import heapq
 import itertools
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import select
 
-from core.orders import buyer_channel as buyers
-from core.orders import seller as orders
 from core.acting import Actor
-from core.warehouses.business_time import OperatingCalendar, add_business_hours
 from core.catalogue.stock import receive_stock
 from core.domain import ComplaintResolution, Role
 from core.errors import DomainError
-from core.store.models import Buyer, Company, Order, OrderItem, User, Warehouse
-from core.store.database import Store
+from core.orders import buyer_channel as buyers
+from core.orders import seller as orders
 from core.orders.sweep import run_sweep
+from core.store.database import Store
+from core.store.models import Buyer, Company, Order, OrderItem, User, Warehouse
+from core.warehouses.business_time import OperatingCalendar, add_business_hours
 from core.warehouses.operations import calendar_of
 
-REJECT_REASONS = ("Stock damaged in the warehouse", "Price listed in error", "Cannot deliver to that area",
-                  "Product discontinued by the supplier")
-COMPLAINTS = ("Two items arrived damaged", "Wrong variant delivered", "One carton missing",
-              "Packaging wet on arrival", "Expiry date too close")
+REJECT_REASONS = (
+    "Stock damaged in the warehouse",
+    "Price listed in error",
+    "Cannot deliver to that area",
+    "Product discontinued by the supplier",
+)
+COMPLAINTS = (
+    "Two items arrived damaged",
+    "Wrong variant delivered",
+    "One carton missing",
+    "Packaging wet on arrival",
+    "Expiry date too close",
+)
 COURIERS = ("JNE", "J&T Express", "SiCepat", "AnterAja", "Pos Indonesia")
 
 
@@ -70,11 +80,14 @@ class HistoryPlayer:
     def _load_seller(self, company_code: str) -> tuple[Actor, list[_Warehouse]]:
         with self.store.reading() as session:
             company = session.scalar(select(Company).where(Company.company_code == company_code))
-            user = session.scalar(select(User).where(User.company_id == company.id,
-                                                     User.role == Role.PRODUCT_MANAGER).order_by(User.id))
+            user = session.scalar(
+                select(User).where(User.company_id == company.id, User.role == Role.PRODUCT_MANAGER).order_by(User.id)
+            )
             actor = Actor(user.id, company.id, company.company_code, user.user_code, user.role, user.display_name)
-            warehouses = [_Warehouse(w.code, calendar_of(session, w), w.delivery_sla_days, w.processing_days)
-                          for w in session.scalars(select(Warehouse).where(Warehouse.company_id == company.id))]
+            warehouses = [
+                _Warehouse(w.code, calendar_of(session, w), w.delivery_sla_days, w.processing_days)
+                for w in session.scalars(select(Warehouse).where(Warehouse.company_id == company.id))
+            ]
         return actor, warehouses
 
     # --- the clock ---------------------------------------------------------------------------
@@ -108,12 +121,18 @@ class HistoryPlayer:
 
     def _plan_day(self, day: datetime, orders_per_weekday: int) -> None:
         weekday = (day + timedelta(hours=7)).weekday()
-        count = self.rng.randint(orders_per_weekday // 2, orders_per_weekday) if weekday < 5 else \
-            self.rng.randint(0, orders_per_weekday // 3)
+        count = (
+            self.rng.randint(orders_per_weekday // 2, orders_per_weekday)
+            if weekday < 5
+            else self.rng.randint(0, orders_per_weekday // 3)
+        )
         for _ in range(count):
             # Buyers order around the clock, mostly in the (western Indonesian) day.
-            at = day + timedelta(hours=self.rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 23]),
-                                 minutes=self.rng.randint(0, 59), seconds=self.rng.randint(0, 59))
+            at = day + timedelta(
+                hours=self.rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 23]),
+                minutes=self.rng.randint(0, 59),
+                seconds=self.rng.randint(0, 59),
+            )
             if at >= self.now:
                 self.plan(at, self._place_order)
         if weekday == 0:
@@ -130,15 +149,25 @@ class HistoryPlayer:
 
     def _place_order(self) -> None:
         warehouse = self.rng.choice(self.warehouses)
-        offers = [o for o in buyers.products_on_sale(self.store, self.company_code)
-                  if o.warehouse_code == warehouse.code and o.available >= 12]
+        offers = [
+            o
+            for o in buyers.products_on_sale(self.store, self.company_code)
+            if o.warehouse_code == warehouse.code and o.available >= 12
+        ]
         if not offers:
             return
-        lines = [buyers.OrderLine(o.sku, self.rng.randint(1, 12)) for o in self.rng.sample(offers, min(len(offers),
-                                                                                                 self.rng.randint(1, 4)))]
-        placed = buyers.place_order(self.store, buyer_code=self.rng.choice(self.buyer_codes),
-                                    company_code=self.company_code, warehouse_code=warehouse.code, lines=lines,
-                                    now=self.now)
+        lines = [
+            buyers.OrderLine(o.sku, self.rng.randint(1, 12))
+            for o in self.rng.sample(offers, min(len(offers), self.rng.randint(1, 4)))
+        ]
+        placed = buyers.place_order(
+            self.store,
+            buyer_code=self.rng.choice(self.buyer_codes),
+            company_code=self.company_code,
+            warehouse_code=warehouse.code,
+            lines=lines,
+            now=self.now,
+        )
         self.counts["orders placed"] += 1
         self._plan_confirmation(placed, warehouse)
 
@@ -150,21 +179,29 @@ class HistoryPlayer:
         elif roll < 0.90:
             at = add_business_hours(warehouse.calendar, self.now, self.rng.uniform(0.2, 5))
             reason = self.rng.choice(REJECT_REASONS)
-            self.plan(min(at, placed.confirm_deadline - timedelta(minutes=5)),
-                      lambda: self._seller(orders.reject_order, number, reason, counter="orders rejected"))
+            self.plan(
+                min(at, placed.confirm_deadline - timedelta(minutes=5)),
+                lambda: self._seller(orders.reject_order, number, reason, counter="orders rejected"),
+            )
         elif roll < 0.93:
             self.plan(self.now + timedelta(minutes=self.rng.randint(10, 300)), lambda: self._buyer_cancel(number))
         self.plan_sweep(placed.confirm_deadline)  # the rest are left to the system
 
     def _buyer_cancel(self, number: str) -> None:
-        buyers.cancel_order(self.store, buyer_code=self._buyer_code(number), order_number=number,
-                            reason="ordered by mistake", now=self.now)
+        buyers.cancel_order(
+            self.store,
+            buyer_code=self._buyer_code(number),
+            order_number=number,
+            reason="ordered by mistake",
+            now=self.now,
+        )
         self.counts["orders cancelled by the buyer"] += 1
 
     def _buyer_code(self, number: str) -> str:
         with self.store.reading() as session:
-            return session.scalar(select(Buyer.buyer_code).join(Order, Order.buyer_id == Buyer.id)
-                                  .where(Order.order_number == number))
+            return session.scalar(
+                select(Buyer.buyer_code).join(Order, Order.buyer_id == Buyer.id).where(Order.order_number == number)
+            )
 
     # --- the seller's staff ----------------------------------------------------------------------
 
@@ -188,17 +225,28 @@ class HistoryPlayer:
             items = set(session.scalars(select(OrderItem.id).join(Order).where(Order.order_number == number)))
         orders.mark_packed(self.store, self.pm, number, items, self.now)
         self.counts["orders packed"] += 1
-        self.plan(add_business_hours(warehouse.calendar, self.now, self.rng.uniform(0.3, 5)),
-                  lambda: self._ship(number, warehouse))
+        self.plan(
+            add_business_hours(warehouse.calendar, self.now, self.rng.uniform(0.3, 5)),
+            lambda: self._ship(number, warehouse),
+        )
 
     def _ship(self, number: str, warehouse: _Warehouse) -> None:
         courier = self.rng.choice(COURIERS)
-        orders.ship_order(self.store, self.pm, number, courier=courier,
-                          tracking_number=f"{courier[:3].upper().replace('&', '')}{self.rng.randint(10**9, 10**10)}",
-                          photo=_proof_photo(), photo_name="proof.jpg", now=self.now)
+        orders.ship_order(
+            self.store,
+            self.pm,
+            number,
+            courier=courier,
+            tracking_number=f"{courier[:3].upper().replace('&', '')}{self.rng.randint(10**9, 10**10)}",
+            photo=_proof_photo(),
+            photo_name="proof.jpg",
+            now=self.now,
+        )
         self.counts["orders shipped"] += 1
         late = self.rng.random() < 0.05
-        days = warehouse.sla_days + self.rng.uniform(0.3, 2) if late else self.rng.uniform(0.4, warehouse.sla_days - 0.2)
+        days = (
+            warehouse.sla_days + self.rng.uniform(0.3, 2) if late else self.rng.uniform(0.4, warehouse.sla_days - 0.2)
+        )
         self.plan(self.now + timedelta(days=days), lambda: self._deliver(number))
         if late and self.rng.random() < 0.3:
             self.plan(self.now + timedelta(days=warehouse.sla_days, hours=1), lambda: self._buyer_cancel(number))
@@ -206,14 +254,23 @@ class HistoryPlayer:
     def _answer_complaint(self, number: str) -> None:
         roll = self.rng.random()
         if roll < 0.45:
-            self._seller(orders.answer_complaint, number, ComplaintResolution.REFUND, "Refunded, sorry",
-                         counter="complaints answered with a refund")
+            self._seller(
+                orders.answer_complaint,
+                number,
+                ComplaintResolution.REFUND,
+                "Refunded, sorry",
+                counter="complaints answered with a refund",
+            )
         elif roll < 0.80:
-            self._seller(orders.answer_complaint, number, ComplaintResolution.RETURN, "Please send the goods back",
-                         counter="complaints answered with a return")
+            self._seller(
+                orders.answer_complaint,
+                number,
+                ComplaintResolution.RETURN,
+                "Please send the goods back",
+                counter="complaints answered with a return",
+            )
             fit = self.rng.random() < 0.75
-            self.plan(self.now + timedelta(days=self.rng.uniform(2, 5)),
-                      lambda: self._receive_return(number, fit))
+            self.plan(self.now + timedelta(days=self.rng.uniform(2, 5)), lambda: self._receive_return(number, fit))
 
     def _receive_return(self, number: str, fit: bool) -> None:
         orders.receive_return(self.store, self.pm, number, fit_to_sell=fit, now=self.now)
@@ -243,8 +300,13 @@ class HistoryPlayer:
         self.plan_sweep(self.now)  # the next sweep disburses the payout
 
     def _complain(self, number: str) -> None:
-        deadline = buyers.file_complaint(self.store, buyer_code=self._buyer_code(number), order_number=number,
-                                         description=self.rng.choice(COMPLAINTS), now=self.now)
+        deadline = buyers.file_complaint(
+            self.store,
+            buyer_code=self._buyer_code(number),
+            order_number=number,
+            description=self.rng.choice(COMPLAINTS),
+            now=self.now,
+        )
         self.counts["complaints filed"] += 1
         if self.rng.random() < 0.8:
             self.plan(self.now + timedelta(hours=self.rng.uniform(2, 40)), lambda: self._answer_complaint(number))
@@ -278,7 +340,8 @@ def _proof_photo() -> bytes:
     return _PROOF
 
 
-def make_history(store: Store, *, company_code: str, seed: int, end: datetime, days: int,
-                 orders_per_weekday: int = 14) -> Counter[str]:
+def make_history(
+    store: Store, *, company_code: str, seed: int, end: datetime, days: int, orders_per_weekday: int = 14
+) -> Counter[str]:
     player = HistoryPlayer(store, company_code=company_code, seed=seed, start=end - timedelta(days=days), end=end)
     return player.play(orders_per_weekday)

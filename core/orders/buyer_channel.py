@@ -4,6 +4,7 @@ Place an order, cancel it, confirm receipt, file a complaint; and the courier's 
 which arrives through the same channel. Each call is one transaction and names the buyer, who
 may only touch their own orders.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -54,8 +55,9 @@ def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
     return order
 
 
-def place_order(store: Store, *, buyer_code: str, company_code: str, warehouse_code: str,
-                lines: list[OrderLine], now: datetime) -> PlacedOrder:
+def place_order(
+    store: Store, *, buyer_code: str, company_code: str, warehouse_code: str, lines: list[OrderLine], now: datetime
+) -> PlacedOrder:
     """Reserve the stock and open the order; the seller then has 1 business day to answer."""
     now = require_aware(now)
     _check_lines(lines)
@@ -64,13 +66,28 @@ def place_order(store: Store, *, buyer_code: str, company_code: str, warehouse_c
         warehouse = _open_warehouse(session, company_code, warehouse_code)
         reserved = [_reserve_line(session, warehouse, line) for line in lines]
         order = open_order(
-            session, warehouse, now=now, by=buyer_code, order_number=f"TMP-{uuid.uuid4().hex[:24]}", buyer_id=buyer.id,
+            session,
+            warehouse,
+            now=now,
+            by=buyer_code,
+            order_number=f"TMP-{uuid.uuid4().hex[:24]}",
+            buyer_id=buyer.id,
             total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
-            item_count=sum(line.quantity for line in lines))
+            item_count=sum(line.quantity for line in lines),
+        )
         order.order_number = f"KP-{order.id:08d}"  # from the id: unique without a race
         for (product, price), line in zip(reserved, lines):
-            session.add(OrderItem(order_id=order.id, product_id=product.id, sku=product.sku, product_name=product.name,
-                                  quantity=line.quantity, unit_price=price, line_total=price * line.quantity))
+            session.add(
+                OrderItem(
+                    order_id=order.id,
+                    product_id=product.id,
+                    sku=product.sku,
+                    product_name=product.name,
+                    quantity=line.quantity,
+                    unit_price=price,
+                    line_total=price * line.quantity,
+                )
+            )
         return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
 
 
@@ -84,41 +101,50 @@ def _check_lines(lines: list[OrderLine]) -> None:
         raise InvalidInput("Each product may appear on only one line of an order.", field="lines")
     for line in lines:
         if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
-            raise InvalidInput(f"Quantity of {line.sku} must be a whole number from 1 to {MAX_QUANTITY}.",
-                               field="quantity")
+            raise InvalidInput(
+                f"Quantity of {line.sku} must be a whole number from 1 to {MAX_QUANTITY}.", field="quantity"
+            )
 
 
 def _open_warehouse(session, company_code: str, warehouse_code: str) -> Warehouse:
     # FOR SHARE on PostgreSQL: a closing that commits meanwhile waits for this order, or this order
     # sees the warehouse closed; never an order landing in a warehouse just closed (SQLite: writers queue).
     row = session.execute(
-        select(Warehouse, Company).join(Company, Company.id == Warehouse.company_id)
+        select(Warehouse, Company)
+        .join(Company, Company.id == Warehouse.company_id)
         .where(Company.company_code == company_code, Warehouse.code == warehouse_code)
-        .with_for_update(read=True, of=Warehouse)).first()
+        .with_for_update(read=True, of=Warehouse)
+    ).first()
     if row is None:
         raise NotFound(f"Seller {company_code} has no warehouse {warehouse_code}.")
     warehouse, company = row
     if not company.is_whitelisted:
         raise InvalidInput(f"Seller {company_code} is not registered for Kopra Partnership.", field="seller")
     if warehouse.status != WarehouseStatus.OPEN:
-        raise InvalidInput(f"Warehouse {warehouse_code} of {company_code} is closed and takes no orders.",
-                           field="warehouse")
+        raise InvalidInput(
+            f"Warehouse {warehouse_code} of {company_code} is closed and takes no orders.", field="warehouse"
+        )
     return warehouse
 
 
 def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Product, int]:
     """Reserve one line's units; return the product and its price now (the order keeps that price)."""
     row = session.execute(
-        select(Product, StockLevel).join(StockLevel, StockLevel.product_id == Product.id)
-        .where(Product.company_id == warehouse.company_id, Product.sku == line.sku,
-               StockLevel.warehouse_id == warehouse.id)).first()
+        select(Product, StockLevel)
+        .join(StockLevel, StockLevel.product_id == Product.id)
+        .where(
+            Product.company_id == warehouse.company_id, Product.sku == line.sku, StockLevel.warehouse_id == warehouse.id
+        )
+    ).first()
     if row is None or row[0].status != ProductStatus.ACTIVE:
         raise NotFound(f"Product {line.sku} is not on sale in warehouse {warehouse.code}.")
     product, level = row
     if not reserve(session, warehouse.id, product.id, line.quantity):
         available = session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == level.id))
-        raise OutOfStock(f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
-                         f"{warehouse.code}; {line.quantity} were ordered.")
+        raise OutOfStock(
+            f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
+            f"{warehouse.code}; {line.quantity} were ordered."
+        )
     return product, level.price
 
 
@@ -149,8 +175,9 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
     with store.transaction() as session:
         order = _buyers_order(session, _buyer(session, buyer_code), order_number)
         taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer_code, reason=description[:500])
-        session.add(Complaint(order_id=order.id, description=description[:4000], filed_at=now,
-                              answer_deadline=taken.deadline))
+        session.add(
+            Complaint(order_id=order.id, description=description[:4000], filed_at=now, answer_deadline=taken.deadline)
+        )
     return taken.deadline
 
 
@@ -166,6 +193,7 @@ def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_no
 
 # --- what the buyer app and the courier see (used by the simulator) ------------------------------
 
+
 @dataclass(frozen=True)
 class OfferedProduct:
     company_code: str
@@ -177,13 +205,25 @@ class OfferedProduct:
 
 def products_on_sale(store: Store, company_code: str | None = None) -> list[OfferedProduct]:
     """Active products with available stock in open warehouses of whitelisted sellers."""
-    query = (select(Company.company_code, Warehouse.code, Product.sku, StockLevel.on_hand - StockLevel.reserved,
-                    StockLevel.price)
-             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id).join(Product, Product.id == StockLevel.product_id)
-             .join(Company, Company.id == Warehouse.company_id)
-             .where(Company.is_whitelisted.is_(True), Warehouse.status == WarehouseStatus.OPEN,
-                    Product.status == ProductStatus.ACTIVE, StockLevel.on_hand > StockLevel.reserved)
-             .order_by(Company.company_code, Warehouse.code, Product.sku))
+    query = (
+        select(
+            Company.company_code,
+            Warehouse.code,
+            Product.sku,
+            StockLevel.on_hand - StockLevel.reserved,
+            StockLevel.price,
+        )
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Company, Company.id == Warehouse.company_id)
+        .where(
+            Company.is_whitelisted.is_(True),
+            Warehouse.status == WarehouseStatus.OPEN,
+            Product.status == ProductStatus.ACTIVE,
+            StockLevel.on_hand > StockLevel.reserved,
+        )
+        .order_by(Company.company_code, Warehouse.code, Product.sku)
+    )
     if company_code:
         query = query.where(Company.company_code == company_code)
     with store.reading() as session:
@@ -201,13 +241,19 @@ class MarketplaceOrder:
 
 def orders_in_status(store: Store, statuses: list[OrderStatus], limit: int = 200) -> list[MarketplaceOrder]:
     """Orders the buyer app or the courier would act on next, oldest first."""
-    query = (select(Order.order_number, Buyer.buyer_code, Order.status, Order.pack_deadline, Order.delivery_deadline)
-             .join(Buyer, Buyer.id == Order.buyer_id).where(Order.status.in_(statuses))
-             .order_by(Order.updated_at).limit(limit))
+    query = (
+        select(Order.order_number, Buyer.buyer_code, Order.status, Order.pack_deadline, Order.delivery_deadline)
+        .join(Buyer, Buyer.id == Order.buyer_id)
+        .where(Order.status.in_(statuses))
+        .order_by(Order.updated_at)
+        .limit(limit)
+    )
     with store.reading() as session:
         return [MarketplaceOrder(*row) for row in session.execute(query)]
 
 
 def approved_buyers(store: Store) -> list[str]:
     with store.reading() as session:
-        return list(session.scalars(select(Buyer.buyer_code).where(Buyer.is_approved.is_(True)).order_by(Buyer.buyer_code)))
+        return list(
+            session.scalars(select(Buyer.buyer_code).where(Buyer.is_approved.is_(True)).order_by(Buyer.buyer_code))
+        )

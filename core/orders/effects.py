@@ -15,11 +15,13 @@ An automatic step takes effect at its deadline (`Transition.takes_effect_at`): t
 `at`, the closing or completion time and the money record's date; `recorded_at` and `updated_at` say
 when the sweep actually wrote it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Integer, and_, any_, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -27,8 +29,18 @@ from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, ComplaintResolution, OrderStatus, PayoutStatus, ProductStatus
 from core.orders.lifecycle import RESERVING_STATUSES, Effect, Transition
-from core.store.models import (Company, Complaint, Order, OrderEvent, OrderItem, Payout, Product, Refund, StockLevel,
-                               UtcDateTime)
+from core.store.models import (
+    Company,
+    Complaint,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Payout,
+    Product,
+    Refund,
+    StockLevel,
+    UtcDateTime,
+)
 
 orders_t, events_t, items_t = Order.__table__, OrderEvent.__table__, OrderItem.__table__
 stock_t, payouts_t, refunds_t = StockLevel.__table__, Payout.__table__, Refund.__table__
@@ -76,43 +88,79 @@ def order_changes(transition: Transition, at: Any, now: datetime, failure_reason
 
 # --- the step's own record -----------------------------------------------------------------------
 
-def record_step(session: Session, order: Order, transition: Transition, *, at: datetime, now: datetime,
-                actor_id: str | None, reason: str | None, failure_reason: str | None = None,
-                changes: dict | None = None) -> MovedOrder | None:
+
+def record_step(
+    session: Session,
+    order: Order,
+    transition: Transition,
+    *,
+    at: datetime,
+    now: datetime,
+    actor_id: str | None,
+    reason: str | None,
+    failure_reason: str | None = None,
+    changes: dict | None = None,
+) -> MovedOrder | None:
     """Per order: move `order` from the status it was read in, and write the event. None if
     someone moved it first (nothing written)."""
     moved = MovedOrder(order.id, order.company_id, order.warehouse_id, order.total_amount, OrderStatus(order.status))
     values = {**order_changes(transition, at, now, failure_reason), **(changes or {})}
-    result = session.execute(update(orders_t).where(orders_t.c.id == order.id, orders_t.c.status == moved.source)
-                             .values(**values))
+    result = session.execute(
+        update(orders_t).where(orders_t.c.id == order.id, orders_t.c.status == moved.source).values(**values)
+    )
     if result.rowcount != 1:
         return None
-    session.add(OrderEvent(order_id=order.id, from_status=moved.source, to_status=transition.target,
-                           actor_kind=transition.actor, actor_id=actor_id, reason=reason, at=at, recorded_at=now))
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=moved.source,
+            to_status=transition.target,
+            actor_kind=transition.actor,
+            actor_id=actor_id,
+            reason=reason,
+            at=at,
+            recorded_at=now,
+        )
+    )
     return moved
 
 
-def record_steps(session: Session, transition: Transition, ids: list[int], now: datetime,
-                 actor_id: str) -> list[tuple[int, str]]:
+def record_steps(
+    session: Session, transition: Transition, ids: list[int], now: datetime, actor_id: str
+) -> list[tuple[int, str]]:
     """Set-based, for an automatic step: move those of `ids` still in the step's source status, each
     at its own deadline, and write their events. Returns (id, order number) of the moved ones."""
     (source,) = transition.sources
     dialect = session.bind.dialect.name
     at = orders_t.c[transition.takes_effect_at]
     moved = session.execute(
-        update(orders_t).where(among(orders_t.c.id, ids, dialect), orders_t.c.status == source.value)
-        .values(**order_changes(transition, at, now)).returning(orders_t.c.id, orders_t.c.order_number)).all()
+        update(orders_t)
+        .where(among(orders_t.c.id, ids, dialect), orders_t.c.status == source.value)
+        .values(**order_changes(transition, at, now))
+        .returning(orders_t.c.id, orders_t.c.order_number)
+    ).all()
     moved_ids = [row[0] for row in moved]
     if moved_ids:
-        session.execute(insert(events_t).from_select(
-            ["order_id", "from_status", "to_status", "actor_kind", "actor_id", "reason", "at", "recorded_at"],
-            select(orders_t.c.id, literal(source.value), literal(transition.target.value),
-                   literal(ActorKind.SYSTEM.value), literal(actor_id), literal(transition.reason), at,
-                   literal(now, UtcDateTime())).where(among(orders_t.c.id, moved_ids, dialect))))
+        session.execute(
+            insert(events_t).from_select(
+                ["order_id", "from_status", "to_status", "actor_kind", "actor_id", "reason", "at", "recorded_at"],
+                select(
+                    orders_t.c.id,
+                    literal(source.value),
+                    literal(transition.target.value),
+                    literal(ActorKind.SYSTEM.value),
+                    literal(actor_id),
+                    literal(transition.reason),
+                    at,
+                    literal(now, UtcDateTime()),
+                ).where(among(orders_t.c.id, moved_ids, dialect)),
+            )
+        )
     return [(row[0], row[1]) for row in moved]
 
 
 # --- stock ---------------------------------------------------------------------------------------
+
 
 def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int) -> bool:
     """Reserve `quantity` if that much is available; False if not. Safe under any concurrency:
@@ -120,10 +168,13 @@ def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int)
     Placing reserves line by line, so this effect has no set-based shape."""
     result = session.execute(
         update(StockLevel)
-        .where(StockLevel.warehouse_id == warehouse_id, StockLevel.product_id == product_id,
-               StockLevel.on_hand - StockLevel.reserved >= quantity,
-               # re-checked with the reservation itself: a product deleted a moment ago takes no order
-               StockLevel.product_id.in_(select(Product.id).where(Product.status == ProductStatus.ACTIVE)))
+        .where(
+            StockLevel.warehouse_id == warehouse_id,
+            StockLevel.product_id == product_id,
+            StockLevel.on_hand - StockLevel.reserved >= quantity,
+            # re-checked with the reservation itself: a product deleted a moment ago takes no order
+            StockLevel.product_id.in_(select(Product.id).where(Product.status == ProductStatus.ACTIVE)),
+        )
         .values(reserved=StockLevel.reserved + quantity)
         .execution_options(synchronize_session=False)
     )
@@ -131,17 +182,26 @@ def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int)
 
 
 def _lines(session: Session, order_id: int) -> list[tuple[int, int]]:
-    return [(p, q) for p, q in session.execute(
-        select(OrderItem.product_id, OrderItem.quantity).where(OrderItem.order_id == order_id))]
+    return [
+        (p, q)
+        for p, q in session.execute(
+            select(OrderItem.product_id, OrderItem.quantity).where(OrderItem.order_id == order_id)
+        )
+    ]
 
 
 def _change_stock(session: Session, order: MovedOrder, now: datetime, *, reserved: int, on_hand: int) -> None:
     """Each line's quantity times the given signs, on the order's warehouse."""
     for product_id, quantity in _lines(session, order.id):
         session.execute(
-            update(stock_t).where(stock_t.c.warehouse_id == order.warehouse_id, stock_t.c.product_id == product_id)
-            .values(reserved=stock_t.c.reserved + reserved * quantity, on_hand=stock_t.c.on_hand + on_hand * quantity,
-                    updated_at=now))
+            update(stock_t)
+            .where(stock_t.c.warehouse_id == order.warehouse_id, stock_t.c.product_id == product_id)
+            .values(
+                reserved=stock_t.c.reserved + reserved * quantity,
+                on_hand=stock_t.c.on_hand + on_hand * quantity,
+                updated_at=now,
+            )
+        )
 
 
 def release(session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime) -> None:
@@ -157,12 +217,15 @@ def release_many(session: Session, order_ids: list[int], transition: Transition,
         select(orders_t.c.warehouse_id, items_t.c.product_id, func.sum(items_t.c.quantity))
         .join(items_t, items_t.c.order_id == orders_t.c.id)
         .where(among(orders_t.c.id, order_ids, session.bind.dialect.name))
-        .group_by(orders_t.c.warehouse_id, items_t.c.product_id)).all()
+        .group_by(orders_t.c.warehouse_id, items_t.c.product_id)
+    ).all()
     if totals:
         session.execute(
-            update(stock_t).where(and_(stock_t.c.warehouse_id == bindparam("w"), stock_t.c.product_id == bindparam("p")))
+            update(stock_t)
+            .where(and_(stock_t.c.warehouse_id == bindparam("w"), stock_t.c.product_id == bindparam("p")))
             .values(reserved=stock_t.c.reserved - bindparam("q"), updated_at=bindparam("now", type_=UtcDateTime())),
-            [{"w": w, "p": p, "q": q, "now": now} for w, p, q in totals])
+            [{"w": w, "p": p, "q": q, "now": now} for w, p, q in totals],
+        )
 
 
 def take(session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime) -> None:
@@ -175,57 +238,102 @@ def restock(session: Session, order: MovedOrder, transition: Transition, at: dat
 
 # --- money ---------------------------------------------------------------------------------------
 
+
 def payout(session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime) -> None:
     """The full order amount to the seller's payout account as it is now; no fees."""
     company = session.get(Company, order.company_id)
-    session.add(Payout(
-        order_id=order.id, company_id=order.company_id, amount=order.total_amount,
-        bank_name=company.payout_bank_name, account_number=company.payout_account_number,
-        account_holder=company.payout_account_holder, status=PayoutStatus.PENDING,
-        trigger=transition.payout_trigger, created_at=at,
-    ))
+    session.add(
+        Payout(
+            order_id=order.id,
+            company_id=order.company_id,
+            amount=order.total_amount,
+            bank_name=company.payout_bank_name,
+            account_number=company.payout_account_number,
+            account_holder=company.payout_account_holder,
+            status=PayoutStatus.PENDING,
+            trigger=transition.payout_trigger,
+            created_at=at,
+        )
+    )
 
 
 def payout_many(session: Session, order_ids: list[int], transition: Transition, now: datetime) -> None:
-    session.execute(insert(payouts_t).from_select(
-        ["order_id", "company_id", "amount", "bank_name", "account_number", "account_holder", "status", "trigger",
-         "created_at"],
-        select(orders_t.c.id, orders_t.c.company_id, orders_t.c.total_amount, companies_t.c.payout_bank_name,
-               companies_t.c.payout_account_number, companies_t.c.payout_account_holder,
-               literal(PayoutStatus.PENDING.value), literal(transition.payout_trigger),
-               orders_t.c[transition.takes_effect_at])
-        .join(companies_t, companies_t.c.id == orders_t.c.company_id)
-        .where(among(orders_t.c.id, order_ids, session.bind.dialect.name))))
+    session.execute(
+        insert(payouts_t).from_select(
+            [
+                "order_id",
+                "company_id",
+                "amount",
+                "bank_name",
+                "account_number",
+                "account_holder",
+                "status",
+                "trigger",
+                "created_at",
+            ],
+            select(
+                orders_t.c.id,
+                orders_t.c.company_id,
+                orders_t.c.total_amount,
+                companies_t.c.payout_bank_name,
+                companies_t.c.payout_account_number,
+                companies_t.c.payout_account_holder,
+                literal(PayoutStatus.PENDING.value),
+                literal(transition.payout_trigger),
+                orders_t.c[transition.takes_effect_at],
+            )
+            .join(companies_t, companies_t.c.id == orders_t.c.company_id)
+            .where(among(orders_t.c.id, order_ids, session.bind.dialect.name)),
+        )
+    )
 
 
 def refund(session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime) -> None:
     """The full order amount back to the buyer."""
-    session.add(Refund(order_id=order.id, company_id=order.company_id, amount=order.total_amount,
-                       reason=transition.refund_reason, created_at=at))
+    session.add(
+        Refund(
+            order_id=order.id,
+            company_id=order.company_id,
+            amount=order.total_amount,
+            reason=transition.refund_reason,
+            created_at=at,
+        )
+    )
 
 
 def refund_many(session: Session, order_ids: list[int], transition: Transition, now: datetime) -> None:
-    session.execute(insert(refunds_t).from_select(
-        ["order_id", "company_id", "amount", "reason", "created_at"],
-        select(orders_t.c.id, orders_t.c.company_id, orders_t.c.total_amount, literal(transition.refund_reason),
-               orders_t.c[transition.takes_effect_at])
-        .where(among(orders_t.c.id, order_ids, session.bind.dialect.name))))
+    session.execute(
+        insert(refunds_t).from_select(
+            ["order_id", "company_id", "amount", "reason", "created_at"],
+            select(
+                orders_t.c.id,
+                orders_t.c.company_id,
+                orders_t.c.total_amount,
+                literal(transition.refund_reason),
+                orders_t.c[transition.takes_effect_at],
+            ).where(among(orders_t.c.id, order_ids, session.bind.dialect.name)),
+        )
+    )
 
 
 def _close_unanswered(session: Session, where, at) -> None:
-    session.execute(update(complaints_t).where(where, complaints_t.c.resolution.is_(None))
-                    .values(resolution=ComplaintResolution.AUTO_REFUND.value, answered_at=at,
-                            answer_note=UNANSWERED_NOTE))
+    session.execute(
+        update(complaints_t)
+        .where(where, complaints_t.c.resolution.is_(None))
+        .values(resolution=ComplaintResolution.AUTO_REFUND.value, answered_at=at, answer_note=UNANSWERED_NOTE)
+    )
 
 
-def close_unanswered_complaint(session: Session, order: MovedOrder, transition: Transition, at: datetime,
-                               now: datetime) -> None:
+def close_unanswered_complaint(
+    session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime
+) -> None:
     _close_unanswered(session, complaints_t.c.order_id == order.id, _time(at))
 
 
 def close_unanswered_complaints(session: Session, order_ids: list[int], transition: Transition, now: datetime) -> None:
-    deadline = (select(orders_t.c[transition.takes_effect_at]).where(orders_t.c.id == complaints_t.c.order_id)
-                .scalar_subquery())
+    deadline = (
+        select(orders_t.c[transition.takes_effect_at]).where(orders_t.c.id == complaints_t.c.order_id).scalar_subquery()
+    )
     _close_unanswered(session, among(complaints_t.c.order_id, order_ids, session.bind.dialect.name), deadline)
 
 
@@ -236,18 +344,31 @@ SetBased = Callable[[Session, list[int], Transition, datetime], None]
 
 #: RESERVE is carried out line by line while the order is placed (see `reserve`).
 PER_ORDER: dict[Effect, PerOrder] = {
-    Effect.RELEASE: release, Effect.TAKE: take, Effect.RESTOCK: restock, Effect.PAYOUT: payout,
-    Effect.REFUND: refund, Effect.CLOSE_UNANSWERED_COMPLAINT: close_unanswered_complaint,
+    Effect.RELEASE: release,
+    Effect.TAKE: take,
+    Effect.RESTOCK: restock,
+    Effect.PAYOUT: payout,
+    Effect.REFUND: refund,
+    Effect.CLOSE_UNANSWERED_COMPLAINT: close_unanswered_complaint,
 }
 #: The effects of automatic steps, for the sweep's batches.
 SET_BASED: dict[Effect, SetBased] = {
-    Effect.RELEASE: release_many, Effect.PAYOUT: payout_many, Effect.REFUND: refund_many,
+    Effect.RELEASE: release_many,
+    Effect.PAYOUT: payout_many,
+    Effect.REFUND: refund_many,
     Effect.CLOSE_UNANSWERED_COMPLAINT: close_unanswered_complaints,
 }
 
 
-def apply_effects(session: Session, order: MovedOrder, transition: Transition, *, at: datetime, now: datetime,
-                  restock_goods: bool = False) -> None:
+def apply_effects(
+    session: Session,
+    order: MovedOrder,
+    transition: Transition,
+    *,
+    at: datetime,
+    now: datetime,
+    restock_goods: bool = False,
+) -> None:
     """Per order: every effect of the step (RESTOCK only when the goods are fit to sell)."""
     for effect in transition.effects:
         if effect == Effect.RESERVE or (effect == Effect.RESTOCK and not restock_goods):

@@ -14,14 +14,16 @@ kind of actor. Beside the table: the deadline that matters in each open status a
 `core.orders.steps` applies a step to one stored order and `core.orders.sweep` applies the automatic
 steps in batches; both carry out the records and effects with `core.orders.effects`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Callable
 
-from core.domain import ActorKind, FailureKind, OrderStatus as S
+from core.domain import ActorKind, FailureKind
+from core.domain import OrderStatus as S
 from core.errors import TransitionRefused
 from core.warehouses.business_time import OperatingCalendar, add_business_days
 
@@ -123,6 +125,7 @@ class Transition:
 
 # --- the guards ----------------------------------------------------------------------------------
 
+
 def _seller_still_in_time(order: OrderClock, now: datetime) -> str | None:
     # The rule is the deadline, not the scheduler's timing: past it, the answer is the system's.
     if order.confirm_deadline and now >= order.confirm_deadline:
@@ -160,6 +163,7 @@ def _due(column: str) -> Guard:
         if deadline is None or now < deadline:
             return "its deadline has not passed yet"
         return None
+
     return guard
 
 
@@ -177,58 +181,186 @@ def _t(step: Step, sources: set, target: S, actor: ActorKind, doing: str, **fact
     return Transition(step, frozenset(sources), target, actor, doing, **facts)
 
 
-TRANSITIONS: dict[Step, Transition] = {t.step: t for t in (
-    _t(Step.PLACE, {None}, S.PENDING_CONFIRMATION, BUYER, "place the order", starts=CONFIRM,
-       stamps=("placed_at",), effects=(Effect.RESERVE,), reason="order placed"),
-    _t(Step.ACCEPT, {S.PENDING_CONFIRMATION}, S.PROCESSING, USER, "accept the order", guard=_seller_still_in_time,
-       starts=PACK, stamps=("accepted_at",), reason="accepted"),
-    _t(Step.REJECT, {S.PENDING_CONFIRMATION}, S.REJECTED, USER, "reject the order", guard=_seller_still_in_time,
-       stamps=("closed_at",), effects=(Effect.RELEASE,), failure=FailureKind.REJECTED_BY_SELLER),
-    _t(Step.MARK_PACKED, {S.PROCESSING}, S.READY_TO_SHIP, USER, "mark the order packed", starts=DELIVER,
-       stamps=("packed_at",), reason="packed, all items checked"),
-    _t(Step.SHIP, {S.READY_TO_SHIP}, S.SHIPPED, USER, "ship the order", stamps=("shipped_at",),
-       effects=(Effect.TAKE,)),
-    _t(Step.MARK_DELIVERED, {S.SHIPPED}, S.DELIVERED, COURIER, "mark the order delivered", starts=COMPLETE,
-       stamps=("delivered_at",), reason="delivered by the courier"),
-    # A buyer who confirms receipt of an order not yet marked delivered marks it delivered at once.
-    _t(Step.CONFIRM_RECEIPT, {S.SHIPPED, S.DELIVERED}, S.COMPLETED, BUYER, "confirm receipt",
-       stamps=("delivered_at", "completed_at"), effects=(Effect.PAYOUT,), reason="buyer confirmed receipt",
-       payout_trigger="BUYER_CONFIRMED"),
-    _t(Step.BUYER_CANCEL, {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED}, S.CANCELLED, BUYER,
-       "cancel the order", guard=_buyer_may_cancel, stamps=("closed_at",), effects=(Effect.RELEASE,),
-       reason="cancelled by the buyer", failure=FailureKind.CANCELLED_BY_BUYER,
-       failure_reason="cancelled by the buyer"),
-    _t(Step.COMPLAIN, {S.SHIPPED, S.DELIVERED}, S.COMPLAINED, BUYER, "file a complaint",
-       guard=_complaint_window_open, starts=ANSWER_COMPLAINT),
-    _t(Step.ANSWER_WITH_REFUND, {S.COMPLAINED}, S.REFUNDED, USER, "answer the complaint with a refund",
-       guard=_complaint_answer_in_time, stamps=("closed_at",), effects=(Effect.REFUND,),
-       reason="answered with a refund", refund_reason="complaint answered with a refund"),
-    _t(Step.ANSWER_WITH_RETURN, {S.COMPLAINED}, S.RETURN_REQUESTED, USER, "answer the complaint with a return",
-       guard=_complaint_answer_in_time, reason="answered with a return"),
-    _t(Step.RECEIVE_RETURN, {S.RETURN_REQUESTED}, S.REFUNDED, USER, "record the returned goods",
-       stamps=("closed_at",), effects=(Effect.RESTOCK, Effect.REFUND),
-       refund_reason="complaint answered with a return"),
-    _t(Step.AUTO_CANCEL, {S.PENDING_CONFIRMATION}, S.CANCELLED, SYSTEM, "cancel the unconfirmed order",
-       guard=_due("confirm_deadline"), takes_effect_at="confirm_deadline", stamps=("closed_at",),
-       effects=(Effect.RELEASE,), reason="no answer within 1 business day", failure=FailureKind.CANCELLED_BY_SYSTEM,
-       failure_reason="not confirmed within 1 business day"),
-    _t(Step.AUTO_REFUND, {S.COMPLAINED}, S.REFUNDED, SYSTEM, "refund the unanswered complaint",
-       guard=_due("complaint_deadline"), takes_effect_at="complaint_deadline", stamps=("closed_at",),
-       effects=(Effect.CLOSE_UNANSWERED_COMPLAINT, Effect.REFUND),
-       reason="complaint not answered within 2 calendar days",
-       refund_reason="complaint not answered within 2 calendar days"),
-    _t(Step.AUTO_COMPLETE, {S.DELIVERED}, S.COMPLETED, SYSTEM, "complete the delivered order",
-       guard=_due("complete_deadline"), takes_effect_at="complete_deadline", stamps=("completed_at",),
-       effects=(Effect.PAYOUT,), reason="buyer did not confirm within 2 calendar days of delivery",
-       payout_trigger="AUTO_AFTER_DELIVERY"),
-)}
+TRANSITIONS: dict[Step, Transition] = {
+    t.step: t
+    for t in (
+        _t(
+            Step.PLACE,
+            {None},
+            S.PENDING_CONFIRMATION,
+            BUYER,
+            "place the order",
+            starts=CONFIRM,
+            stamps=("placed_at",),
+            effects=(Effect.RESERVE,),
+            reason="order placed",
+        ),
+        _t(
+            Step.ACCEPT,
+            {S.PENDING_CONFIRMATION},
+            S.PROCESSING,
+            USER,
+            "accept the order",
+            guard=_seller_still_in_time,
+            starts=PACK,
+            stamps=("accepted_at",),
+            reason="accepted",
+        ),
+        _t(
+            Step.REJECT,
+            {S.PENDING_CONFIRMATION},
+            S.REJECTED,
+            USER,
+            "reject the order",
+            guard=_seller_still_in_time,
+            stamps=("closed_at",),
+            effects=(Effect.RELEASE,),
+            failure=FailureKind.REJECTED_BY_SELLER,
+        ),
+        _t(
+            Step.MARK_PACKED,
+            {S.PROCESSING},
+            S.READY_TO_SHIP,
+            USER,
+            "mark the order packed",
+            starts=DELIVER,
+            stamps=("packed_at",),
+            reason="packed, all items checked",
+        ),
+        _t(
+            Step.SHIP,
+            {S.READY_TO_SHIP},
+            S.SHIPPED,
+            USER,
+            "ship the order",
+            stamps=("shipped_at",),
+            effects=(Effect.TAKE,),
+        ),
+        _t(
+            Step.MARK_DELIVERED,
+            {S.SHIPPED},
+            S.DELIVERED,
+            COURIER,
+            "mark the order delivered",
+            starts=COMPLETE,
+            stamps=("delivered_at",),
+            reason="delivered by the courier",
+        ),
+        # A buyer who confirms receipt of an order not yet marked delivered marks it delivered at once.
+        _t(
+            Step.CONFIRM_RECEIPT,
+            {S.SHIPPED, S.DELIVERED},
+            S.COMPLETED,
+            BUYER,
+            "confirm receipt",
+            stamps=("delivered_at", "completed_at"),
+            effects=(Effect.PAYOUT,),
+            reason="buyer confirmed receipt",
+            payout_trigger="BUYER_CONFIRMED",
+        ),
+        _t(
+            Step.BUYER_CANCEL,
+            {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED},
+            S.CANCELLED,
+            BUYER,
+            "cancel the order",
+            guard=_buyer_may_cancel,
+            stamps=("closed_at",),
+            effects=(Effect.RELEASE,),
+            reason="cancelled by the buyer",
+            failure=FailureKind.CANCELLED_BY_BUYER,
+            failure_reason="cancelled by the buyer",
+        ),
+        _t(
+            Step.COMPLAIN,
+            {S.SHIPPED, S.DELIVERED},
+            S.COMPLAINED,
+            BUYER,
+            "file a complaint",
+            guard=_complaint_window_open,
+            starts=ANSWER_COMPLAINT,
+        ),
+        _t(
+            Step.ANSWER_WITH_REFUND,
+            {S.COMPLAINED},
+            S.REFUNDED,
+            USER,
+            "answer the complaint with a refund",
+            guard=_complaint_answer_in_time,
+            stamps=("closed_at",),
+            effects=(Effect.REFUND,),
+            reason="answered with a refund",
+            refund_reason="complaint answered with a refund",
+        ),
+        _t(
+            Step.ANSWER_WITH_RETURN,
+            {S.COMPLAINED},
+            S.RETURN_REQUESTED,
+            USER,
+            "answer the complaint with a return",
+            guard=_complaint_answer_in_time,
+            reason="answered with a return",
+        ),
+        _t(
+            Step.RECEIVE_RETURN,
+            {S.RETURN_REQUESTED},
+            S.REFUNDED,
+            USER,
+            "record the returned goods",
+            stamps=("closed_at",),
+            effects=(Effect.RESTOCK, Effect.REFUND),
+            refund_reason="complaint answered with a return",
+        ),
+        _t(
+            Step.AUTO_CANCEL,
+            {S.PENDING_CONFIRMATION},
+            S.CANCELLED,
+            SYSTEM,
+            "cancel the unconfirmed order",
+            guard=_due("confirm_deadline"),
+            takes_effect_at="confirm_deadline",
+            stamps=("closed_at",),
+            effects=(Effect.RELEASE,),
+            reason="no answer within 1 business day",
+            failure=FailureKind.CANCELLED_BY_SYSTEM,
+            failure_reason="not confirmed within 1 business day",
+        ),
+        _t(
+            Step.AUTO_REFUND,
+            {S.COMPLAINED},
+            S.REFUNDED,
+            SYSTEM,
+            "refund the unanswered complaint",
+            guard=_due("complaint_deadline"),
+            takes_effect_at="complaint_deadline",
+            stamps=("closed_at",),
+            effects=(Effect.CLOSE_UNANSWERED_COMPLAINT, Effect.REFUND),
+            reason="complaint not answered within 2 calendar days",
+            refund_reason="complaint not answered within 2 calendar days",
+        ),
+        _t(
+            Step.AUTO_COMPLETE,
+            {S.DELIVERED},
+            S.COMPLETED,
+            SYSTEM,
+            "complete the delivered order",
+            guard=_due("complete_deadline"),
+            takes_effect_at="complete_deadline",
+            stamps=("completed_at",),
+            effects=(Effect.PAYOUT,),
+            reason="buyer did not confirm within 2 calendar days of delivery",
+            payout_trigger="AUTO_AFTER_DELIVERY",
+        ),
+    )
+}
 
 #: The steps the scheduler takes, in the order a sweep applies them.
 AUTOMATIC_STEPS: tuple[Transition, ...] = tuple(t for t in TRANSITIONS.values() if t.automatic)
 
 #: Statuses in which an order still needs somebody to act; the rest are final.
-OPEN_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED,
-                           S.COMPLAINED, S.RETURN_REQUESTED})
+OPEN_STATUSES = frozenset(
+    {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED, S.COMPLAINED, S.RETURN_REQUESTED}
+)
 #: Statuses that hold reserved stock (reserved at placing, taken at shipping).
 RESERVING_STATUSES = frozenset({S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP})
 
@@ -254,17 +386,24 @@ WAITING: dict[S, Waiting] = {
     S.RETURN_REQUESTED: Waiting(BUYER, None, "the buyer sends the goods back"),
 }
 #: The statuses in which the seller's staff must act next, and the deadline each must be met by.
-SELLER_DEADLINES: dict[S, str] = {status: w.deadline for status, w in WAITING.items()
-                                  if w.turn == USER and w.deadline is not None}
+SELLER_DEADLINES: dict[S, str] = {
+    status: w.deadline for status, w in WAITING.items() if w.turn == USER and w.deadline is not None
+}
 
 
 # --- asking the table ----------------------------------------------------------------------------
 
 STATUS_LABELS = {
-    S.PENDING_CONFIRMATION: "waiting for confirmation", S.PROCESSING: "being processed (packing)",
-    S.READY_TO_SHIP: "packed, ready to ship", S.SHIPPED: "shipped", S.DELIVERED: "delivered",
-    S.COMPLETED: "completed", S.REJECTED: "rejected by the seller", S.CANCELLED: "cancelled",
-    S.COMPLAINED: "under complaint", S.RETURN_REQUESTED: "waiting for the returned goods",
+    S.PENDING_CONFIRMATION: "waiting for confirmation",
+    S.PROCESSING: "being processed (packing)",
+    S.READY_TO_SHIP: "packed, ready to ship",
+    S.SHIPPED: "shipped",
+    S.DELIVERED: "delivered",
+    S.COMPLETED: "completed",
+    S.REJECTED: "rejected by the seller",
+    S.CANCELLED: "cancelled",
+    S.COMPLAINED: "under complaint",
+    S.RETURN_REQUESTED: "waiting for the returned goods",
     S.REFUNDED: "refunded",
 }
 
@@ -292,5 +431,8 @@ def available_steps(order: OrderClock, actor: ActorKind, now: datetime) -> list[
 
 def refused_steps(order: OrderClock, actor: ActorKind, now: datetime) -> dict[Step, str]:
     """The steps `actor` could take from the order's status but may not now, with why not."""
-    return {t.step: refusal for t in TRANSITIONS.values()
-            if t.actor == actor and order.status in t.sources and (refusal := why_not(t.step, order, now))}
+    return {
+        t.step: refusal
+        for t in TRANSITIONS.values()
+        if t.actor == actor and order.status in t.sources and (refusal := why_not(t.step, order, now))
+    }

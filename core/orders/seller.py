@@ -6,11 +6,12 @@ words) and takes one step of the lifecycle table (core.orders.steps). It reaches
 actor's own company: another company's order is "not found", never "forbidden" (we do not confirm
 that it exists).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +31,9 @@ MAX_REASON = 500
 
 def own_order(session: Session, actor: Actor, order_number: str) -> Order:
     """An order of the actor's company, or NotFound (whether it exists elsewhere or not at all)."""
-    order = session.scalar(select(Order).where(Order.order_number == order_number,
-                                               Order.company_id == actor.company_id))
+    order = session.scalar(
+        select(Order).where(Order.order_number == order_number, Order.company_id == actor.company_id)
+    )
     if order is None:
         raise NotFound(f"Order {order_number} was not found in your company's orders.")
     return order
@@ -49,8 +51,15 @@ def reject_order(store: Store, actor: Actor, order_number: str, reason: str, now
     if not reason:
         raise InvalidInput("Say why the order is rejected; the buyer sees the reason.", field="reason")
     with acting(store, actor, PM, doing="reject orders", now=now) as (session, _, now):
-        take_step(session, own_order(session, actor, order_number), Step.REJECT, now=now, by=actor.label,
-                  reason=reason, failure_reason=reason)
+        take_step(
+            session,
+            own_order(session, actor, order_number),
+            Step.REJECT,
+            now=now,
+            by=actor.label,
+            reason=reason,
+            failure_reason=reason,
+        )
 
 
 @dataclass
@@ -59,8 +68,13 @@ class BulkResult:
     refused: dict[str, str] = field(default_factory=dict)  # order number -> why
 
 
-def accept_orders(store: Store, actor: Actor, order_numbers: list[str], now: datetime,
-                  on_progress: Callable[[int, int], None] = lambda _done, _total: None) -> BulkResult:
+def accept_orders(
+    store: Store,
+    actor: Actor,
+    order_numbers: list[str],
+    now: datetime,
+    on_progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> BulkResult:
     """Bulk accept: each order in its own transaction, so one refusal does not hold back the rest."""
     with acting(store, actor, PM, doing="accept orders", now=now, write=False):
         pass  # refuse a user who lost their standing before trying any order
@@ -83,16 +97,27 @@ def mark_packed(store: Store, actor: Actor, order_number: str, checked_item_ids:
         items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
         missing = [item.sku for item in items if item.id not in checked_item_ids]
         if missing:
-            raise InvalidInput(f"Check off every item before marking {order_number} packed: "
-                               f"{len(items) - len(missing)} of {len(items)} checked; not yet: {', '.join(missing)}.",
-                               field="items")
+            raise InvalidInput(
+                f"Check off every item before marking {order_number} packed: "
+                f"{len(items) - len(missing)} of {len(items)} checked; not yet: {', '.join(missing)}.",
+                field="items",
+            )
         take_step(session, order, Step.MARK_PACKED, now=now, by=actor.label)
         for item in items:
             item.checked_at = now
 
 
-def ship_order(store: Store, actor: Actor, order_number: str, *, courier: str, tracking_number: str,
-               photo: bytes, photo_name: str, now: datetime) -> None:
+def ship_order(
+    store: Store,
+    actor: Actor,
+    order_number: str,
+    *,
+    courier: str,
+    tracking_number: str,
+    photo: bytes,
+    photo_name: str,
+    now: datetime,
+) -> None:
     """Shipping needs the proof photo (checked by decoding it), the courier and the tracking number.
     The reserved units leave the shelf."""
     require_role(actor, PM, doing="ship orders")
@@ -105,17 +130,28 @@ def ship_order(store: Store, actor: Actor, order_number: str, *, courier: str, t
     with acting(store, actor, PM, doing="ship orders", now=now) as (session, _, now):
         order = own_order(session, actor, order_number)
         order_id = order.id
-        take_step(session, order, Step.SHIP, now=now, by=actor.label, reason=f"shipped with {courier}, {tracking_number}")
-        session.add(Shipment(order_id=order_id, courier=courier[:100], tracking_number=tracking_number,
-                             proof_photo=proof.data, proof_mime=proof.mime, shipped_by_user_id=actor.user_id,
-                             shipped_at=now))
+        take_step(
+            session, order, Step.SHIP, now=now, by=actor.label, reason=f"shipped with {courier}, {tracking_number}"
+        )
+        session.add(
+            Shipment(
+                order_id=order_id,
+                courier=courier[:100],
+                tracking_number=tracking_number,
+                proof_photo=proof.data,
+                proof_mime=proof.mime,
+                shipped_by_user_id=actor.user_id,
+                shipped_at=now,
+            )
+        )
 
 
 ANSWERS = {ComplaintResolution.REFUND: Step.ANSWER_WITH_REFUND, ComplaintResolution.RETURN: Step.ANSWER_WITH_RETURN}
 
 
-def answer_complaint(store: Store, actor: Actor, order_number: str, resolution: ComplaintResolution, note: str,
-                     now: datetime) -> None:
+def answer_complaint(
+    store: Store, actor: Actor, order_number: str, resolution: ComplaintResolution, note: str, now: datetime
+) -> None:
     """Refund: the buyer is refunded now. Return: the goods come back first; the refund follows
     when they are recorded as received."""
     require_role(actor, PM, doing="answer complaints")
@@ -136,7 +172,14 @@ def receive_return(store: Store, actor: Actor, order_number: str, *, fit_to_sell
     with acting(store, actor, PM, doing="record returned goods", now=now) as (session, _, now):
         order = own_order(session, actor, order_number)
         order_id = order.id
-        take_step(session, order, Step.RECEIVE_RETURN, now=now, by=actor.label, restock_goods=fit_to_sell,
-                  reason="returned goods received" + (", restocked" if fit_to_sell else ", not fit to sell"))
+        take_step(
+            session,
+            order,
+            Step.RECEIVE_RETURN,
+            now=now,
+            by=actor.label,
+            restock_goods=fit_to_sell,
+            reason="returned goods received" + (", restocked" if fit_to_sell else ", not fit to sell"),
+        )
         complaint = session.scalar(select(Complaint).where(Complaint.order_id == order_id))
         complaint.return_received_at, complaint.restocked = now, fit_to_sell

@@ -6,6 +6,7 @@ nothing. The order's status update is guarded by the status it was read in, so i
 buyer or the scheduler moved the order first, nothing is applied and the person is told who did what
 and when. `open_order` is the first step, placing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,22 +23,37 @@ from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transiti
 from core.store.models import Order, OrderEvent, Warehouse
 from core.warehouses.operations import calendar_of
 
-ACTOR_WORDS = {ActorKind.USER: "a colleague", ActorKind.BUYER: "the buyer", ActorKind.COURIER: "the courier",
-               ActorKind.SYSTEM: "the system", ActorKind.BANK: "the bank"}
+ACTOR_WORDS = {
+    ActorKind.USER: "a colleague",
+    ActorKind.BUYER: "the buyer",
+    ActorKind.COURIER: "the courier",
+    ActorKind.SYSTEM: "the system",
+    ActorKind.BANK: "the bank",
+}
 
 EVENT_VERBS = {
-    OrderStatus.PENDING_CONFIRMATION: "placed", OrderStatus.PROCESSING: "accepted", OrderStatus.READY_TO_SHIP: "packed",
-    OrderStatus.SHIPPED: "shipped", OrderStatus.DELIVERED: "delivered", OrderStatus.COMPLETED: "completed",
-    OrderStatus.REJECTED: "rejected", OrderStatus.CANCELLED: "cancelled", OrderStatus.COMPLAINED: "complained about",
-    OrderStatus.RETURN_REQUESTED: "answered with a return", OrderStatus.REFUNDED: "refunded",
+    OrderStatus.PENDING_CONFIRMATION: "placed",
+    OrderStatus.PROCESSING: "accepted",
+    OrderStatus.READY_TO_SHIP: "packed",
+    OrderStatus.SHIPPED: "shipped",
+    OrderStatus.DELIVERED: "delivered",
+    OrderStatus.COMPLETED: "completed",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.COMPLAINED: "complained about",
+    OrderStatus.RETURN_REQUESTED: "answered with a return",
+    OrderStatus.REFUNDED: "refunded",
 }
 
 
 def clock_of(order: Order) -> OrderClock:
     return OrderClock(
-        order_number=order.order_number, status=order.status,
-        confirm_deadline=order.confirm_deadline, pack_deadline=order.pack_deadline,
-        delivery_deadline=order.delivery_deadline, complaint_deadline=order.complaint_deadline,
+        order_number=order.order_number,
+        status=order.status,
+        confirm_deadline=order.confirm_deadline,
+        pack_deadline=order.pack_deadline,
+        delivery_deadline=order.delivery_deadline,
+        complaint_deadline=order.complaint_deadline,
         complete_deadline=order.complete_deadline,
     )
 
@@ -46,15 +62,20 @@ def describe_event(event: OrderEvent, time_zone: str) -> str:
     """'The system cancelled it at 26 Nov 2026 10:00 WIB (no answer within 1 business day).'"""
     reason = f" ({event.reason})" if event.reason else ""
     who = ACTOR_WORDS[event.actor_kind]
-    return f"{who[0].upper()}{who[1:]} {EVENT_VERBS[event.to_status]} it at {format_local(event.at, time_zone)}{reason}."
+    return (
+        f"{who[0].upper()}{who[1:]} {EVENT_VERBS[event.to_status]} it at {format_local(event.at, time_zone)}{reason}."
+    )
 
 
 def what_happened(session: Session, order_id: int) -> str:
     """The order's latest change, told as `describe_event` tells it ('' if it has none)."""
     row = session.execute(
-        select(OrderEvent, Warehouse.time_zone).join(Order, Order.id == OrderEvent.order_id)
+        select(OrderEvent, Warehouse.time_zone)
+        .join(Order, Order.id == OrderEvent.order_id)
         .join(Warehouse, Warehouse.id == Order.warehouse_id)
-        .where(OrderEvent.order_id == order_id).order_by(OrderEvent.id.desc()).limit(1)
+        .where(OrderEvent.order_id == order_id)
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
     ).first()
     return describe_event(*row) if row else ""
 
@@ -78,8 +99,18 @@ class Taken:
     deadline: datetime | None
 
 
-def take_step(session: Session, order: Order, step: Step, *, now: datetime, by: str | None, reason: str | None = None,
-              failure_reason: str | None = None, restock_goods: bool = False, **changes) -> Taken:
+def take_step(
+    session: Session,
+    order: Order,
+    step: Step,
+    *,
+    now: datetime,
+    by: str | None,
+    reason: str | None = None,
+    failure_reason: str | None = None,
+    restock_goods: bool = False,
+    **changes,
+) -> Taken:
     """Check and take `step` on `order`: status, timestamps, the deadline it starts, its event, and
     its effects on stock and money. `by` names the actor in the timeline; `changes` are further
     order columns the caller's step sets."""
@@ -93,13 +124,23 @@ def take_step(session: Session, order: Order, step: Step, *, now: datetime, by: 
     # An automatic step takes effect at its deadline, whenever the sweep gets to it.
     at = getattr(order, transition.takes_effect_at) if transition.takes_effect_at else now
     started = _started(session, session.get(Warehouse, order.warehouse_id), transition, at)
-    moved = effects.record_step(session, order, transition, at=at, now=now, actor_id=by,
-                                reason=reason or transition.reason, failure_reason=failure_reason,
-                                changes={**started, **changes})
+    moved = effects.record_step(
+        session,
+        order,
+        transition,
+        at=at,
+        now=now,
+        actor_id=by,
+        reason=reason or transition.reason,
+        failure_reason=failure_reason,
+        changes={**started, **changes},
+    )
     if moved is None:
         session.expire(order)
-        raise ConcurrentChange(f"Could not {transition.doing} {order.order_number}: it changed a moment ago and "
-                               f"nothing was applied. {what_happened(session, order.id)}")
+        raise ConcurrentChange(
+            f"Could not {transition.doing} {order.order_number}: it changed a moment ago and "
+            f"nothing was applied. {what_happened(session, order.id)}"
+        )
     effects.apply_effects(session, moved, transition, at=at, now=now, restock_goods=restock_goods)
     session.expire(order)  # the row changed underneath the ORM object: reload on next access
     return Taken(transition, at, next(iter(started.values()), None))
@@ -109,11 +150,27 @@ def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str
     """Placing: a new order in `warehouse`, with the clock the table starts for it and its first
     event. The caller has reserved its lines (Effect.RESERVE) and adds them to the order."""
     transition = TRANSITIONS[Step.PLACE]
-    order = Order(company_id=warehouse.company_id, warehouse_id=warehouse.id, status=transition.target,
-                  updated_at=now, **{column: now for column in transition.stamps},
-                  **_started(session, warehouse, transition, now), **columns)
+    order = Order(
+        company_id=warehouse.company_id,
+        warehouse_id=warehouse.id,
+        status=transition.target,
+        updated_at=now,
+        **{column: now for column in transition.stamps},
+        **_started(session, warehouse, transition, now),
+        **columns,
+    )
     session.add(order)
     session.flush()
-    session.add(OrderEvent(order_id=order.id, from_status=None, to_status=transition.target, actor_kind=transition.actor,
-                           actor_id=by, reason=transition.reason, at=now, recorded_at=now))
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=None,
+            to_status=transition.target,
+            actor_kind=transition.actor,
+            actor_id=by,
+            reason=transition.reason,
+            at=now,
+            recorded_at=now,
+        )
+    )
     return order

@@ -16,10 +16,11 @@ If a batch fails, its orders are retried one by one: the failing one is reported
 A late, doubled or concurrent sweep is therefore harmless, and a sweep after an outage catches up on
 everything that fell due meanwhile (deadlines are stored, so "due" is simply `deadline <= now`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import String, cast, literal, select, update
 
@@ -45,8 +46,11 @@ def _due_ids(store: Store, transition: Transition, now: datetime) -> list[int]:
     (source,) = transition.sources
     deadline = orders_t.c[transition.takes_effect_at]
     with store.reading() as session:
-        return list(session.scalars(select(orders_t.c.id).where(orders_t.c.status == source.value, deadline <= now)
-                                    .order_by(orders_t.c.id)))
+        return list(
+            session.scalars(
+                select(orders_t.c.id).where(orders_t.c.status == source.value, deadline <= now).order_by(orders_t.c.id)
+            )
+        )
 
 
 def _claim(session, transition: Transition, candidates: list[int]) -> list[int]:
@@ -55,9 +59,13 @@ def _claim(session, transition: Transition, candidates: list[int]) -> list[int]:
     if session.bind.dialect.name != "postgresql":
         return candidates
     (source,) = transition.sources
-    return list(session.scalars(select(orders_t.c.id)
-                                .where(among(orders_t.c.id, candidates, "postgresql"), orders_t.c.status == source.value)
-                                .with_for_update(skip_locked=True)))
+    return list(
+        session.scalars(
+            select(orders_t.c.id)
+            .where(among(orders_t.c.id, candidates, "postgresql"), orders_t.c.status == source.value)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 def _move(session, transition: Transition, ids: list[int], now: datetime) -> list[tuple[int, str]]:
@@ -73,7 +81,7 @@ def sweep_step(store: Store, transition: Transition, now: datetime, on_action: O
     candidates = _due_ids(store, transition, now)
     for start in range(0, len(candidates), BATCH_SIZE):
         with store.transaction() as session:
-            ids = _claim(session, transition, candidates[start:start + BATCH_SIZE])
+            ids = _claim(session, transition, candidates[start : start + BATCH_SIZE])
             if not ids:
                 continue
             try:
@@ -87,8 +95,9 @@ def sweep_step(store: Store, transition: Transition, now: datetime, on_action: O
     return applied
 
 
-def _move_one_by_one(session, transition: Transition, ids: list[int], now: datetime,
-                     on_action: OnAction) -> list[tuple[int, str]]:
+def _move_one_by_one(
+    session, transition: Transition, ids: list[int], now: datetime, on_action: OnAction
+) -> list[tuple[int, str]]:
     moved = []
     for order_id in ids:
         try:
@@ -106,22 +115,33 @@ def disburse_payouts(store: Store, now: datetime, on_action: OnAction = lambda _
     paid = 0
     while True:
         with store.transaction() as session:
-            claim = (select(payouts_t.c.id).where(payouts_t.c.status == PayoutStatus.PENDING.value,
-                                                  payouts_t.c.created_at <= now).limit(BATCH_SIZE))
+            claim = (
+                select(payouts_t.c.id)
+                .where(payouts_t.c.status == PayoutStatus.PENDING.value, payouts_t.c.created_at <= now)
+                .limit(BATCH_SIZE)
+            )
             if session.bind.dialect.name == "postgresql":
                 claim = claim.with_for_update(skip_locked=True)
             ids = list(session.scalars(claim))
             if not ids:
                 return paid
             done = session.execute(
-                update(payouts_t).where(among(payouts_t.c.id, ids, session.bind.dialect.name),
-                                        payouts_t.c.status == PayoutStatus.PENDING.value)
-                .values(status=PayoutStatus.PAID.value, paid_at=now,
-                        transfer_reference=literal("KPT-") + cast(payouts_t.c.id, String))
-                .returning(payouts_t.c.order_id, payouts_t.c.transfer_reference, payouts_t.c.amount)).all()
+                update(payouts_t)
+                .where(
+                    among(payouts_t.c.id, ids, session.bind.dialect.name),
+                    payouts_t.c.status == PayoutStatus.PENDING.value,
+                )
+                .values(
+                    status=PayoutStatus.PAID.value,
+                    paid_at=now,
+                    transfer_reference=literal("KPT-") + cast(payouts_t.c.id, String),
+                )
+                .returning(payouts_t.c.order_id, payouts_t.c.transfer_reference, payouts_t.c.amount)
+            ).all()
         for order_id, reference, amount in done:
-            on_action({"rule": "disburse_payouts", "order_id": order_id, "transfer_reference": reference,
-                       "amount": amount})
+            on_action(
+                {"rule": "disburse_payouts", "order_id": order_id, "transfer_reference": reference, "amount": amount}
+            )
         paid += len(done)
         if len(ids) < BATCH_SIZE:
             return paid
@@ -155,5 +175,9 @@ def run_sweep(store: Store, now: datetime, on_action: OnAction = lambda _a: None
             counts[name] = rule(store, now, report)
         except Exception as exc:  # one rule failing must not stop the others
             failed_rules[name] = f"{type(exc).__name__}: {exc}"[:300]
-    return {"actions": sum(counts.values()), "by_rule": counts, "failed_orders": failed_orders,
-            "failed_rules": failed_rules}
+    return {
+        "actions": sum(counts.values()),
+        "by_rule": counts,
+        "failed_orders": failed_orders,
+        "failed_rules": failed_rules,
+    }

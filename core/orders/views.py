@@ -5,6 +5,7 @@ Every read goes through `acting` (read-only) and is filtered by the actor's comp
 view dataclasses, never rows of the store. The deadline that matters in each status and whose turn
 it is come from the lifecycle table (core.orders.lifecycle.WAITING).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,19 +60,36 @@ def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int 
     """The company's open orders ordered by their nearest deadline, with the time left (negative: overdue)."""
     with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
         deadline = _deadline_expression().label("deadline")
-        query = (select(Order.order_number, Order.status, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name,
-                        Order.total_amount)
-                 .join(Warehouse, Warehouse.id == Order.warehouse_id).join(Buyer, Buyer.id == Order.buyer_id)
-                 .where(Order.company_id == actor.company_id, Order.status.in_(list(DEADLINE_COLUMNS)))
-                 .order_by(deadline.asc()).limit(limit))
-        return [OrderNeedingAction(number, status, WAITING[status].next, due, due - now, code, zone, buyer, total)
-                for number, status, due, code, zone, buyer, total in session.execute(query) if due is not None]
+        query = (
+            select(
+                Order.order_number,
+                Order.status,
+                deadline,
+                Warehouse.code,
+                Warehouse.time_zone,
+                Buyer.name,
+                Order.total_amount,
+            )
+            .join(Warehouse, Warehouse.id == Order.warehouse_id)
+            .join(Buyer, Buyer.id == Order.buyer_id)
+            .where(Order.company_id == actor.company_id, Order.status.in_(list(DEADLINE_COLUMNS)))
+            .order_by(deadline.asc())
+            .limit(limit)
+        )
+        return [
+            OrderNeedingAction(number, status, WAITING[status].next, due, due - now, code, zone, buyer, total)
+            for number, status, due, code, zone, buyer, total in session.execute(query)
+            if due is not None
+        ]
 
 
 def stage_counts(store: Store, actor: Actor) -> dict[str, int]:
     with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
-        by_status = dict(session.execute(
-            select(Order.status, func.count()).where(Order.company_id == actor.company_id).group_by(Order.status)).all())
+        by_status = dict(
+            session.execute(
+                select(Order.status, func.count()).where(Order.company_id == actor.company_id).group_by(Order.status)
+            ).all()
+        )
     return {stage: sum(by_status.get(status, 0) for status in statuses) for stage, statuses in STAGES.items()}
 
 
@@ -91,17 +109,27 @@ class OrderRow:
     closed_at: datetime | None
 
 
-def list_orders(store: Store, actor: Actor, stage: str, *, failure_kind: FailureKind | None = None,
-                closed_from: datetime | None = None, closed_to: datetime | None = None,
-                limit: int = 200) -> list[OrderRow]:
+def list_orders(
+    store: Store,
+    actor: Actor,
+    stage: str,
+    *,
+    failure_kind: FailureKind | None = None,
+    closed_from: datetime | None = None,
+    closed_to: datetime | None = None,
+    limit: int = 200,
+) -> list[OrderRow]:
     """One Sales Management stage: open stages by nearest deadline first, Failed by most recent first."""
     if stage not in STAGES:
         raise InvalidInput(f"Unknown stage {stage!r}.", field="stage")
     with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
         deadline = _deadline_expression().label("deadline")
-        query = (select(Order, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name)
-                 .join(Warehouse, Warehouse.id == Order.warehouse_id).join(Buyer, Buyer.id == Order.buyer_id)
-                 .where(Order.company_id == actor.company_id, Order.status.in_(STAGES[stage])))
+        query = (
+            select(Order, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name)
+            .join(Warehouse, Warehouse.id == Order.warehouse_id)
+            .join(Buyer, Buyer.id == Order.buyer_id)
+            .where(Order.company_id == actor.company_id, Order.status.in_(STAGES[stage]))
+        )
         if stage == "Failed":
             if failure_kind:
                 query = query.where(Order.failure_kind == failure_kind)
@@ -112,12 +140,27 @@ def list_orders(store: Store, actor: Actor, stage: str, *, failure_kind: Failure
             query = query.order_by(Order.closed_at.desc())
         else:
             query = query.order_by(deadline.asc(), Order.id)
-        return [OrderRow(o.order_number, o.status, o.placed_at, due, code, zone, buyer, o.total_amount, o.item_count,
-                         o.failure_kind, o.failure_reason, o.closed_at)
-                for o, due, code, zone, buyer in session.execute(query.limit(limit))]
+        return [
+            OrderRow(
+                o.order_number,
+                o.status,
+                o.placed_at,
+                due,
+                code,
+                zone,
+                buyer,
+                o.total_amount,
+                o.item_count,
+                o.failure_kind,
+                o.failure_reason,
+                o.closed_at,
+            )
+            for o, due, code, zone, buyer in session.execute(query.limit(limit))
+        ]
 
 
 # --- one order -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OrderFacts:
@@ -229,7 +272,6 @@ class OrderDetail:
         return describe_event(self.events[-1], self.warehouse.time_zone) if self.events else ""
 
 
-
 def seller_steps(order: OrderClock, at: datetime) -> tuple[list[Step], dict[Step, str]]:
     """What the seller's staff may do to `order` as it was at `at` (e.g. when they opened it), and the
     steps from its status they may not take, with why not (core.orders.lifecycle)."""
@@ -245,13 +287,24 @@ def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
         order = own_order(session, actor, order_number)
         by_order = lambda model: session.scalar(select(model).where(model.order_id == order.id))  # noqa: E731
         return OrderDetail(
-            order=_view(OrderFacts, order), clock=clock_of(order),
+            order=_view(OrderFacts, order),
+            clock=clock_of(order),
             warehouse=_view(WarehouseRef, session.get(Warehouse, order.warehouse_id)),
             buyer=_view(BuyerRef, session.get(Buyer, order.buyer_id)),
-            items=[_view(ItemView, item) for item in session.scalars(
-                select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id))],
-            events=[_view(EventView, event) for event in session.scalars(
-                select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id))],
-            shipment=_view(ShipmentView, by_order(Shipment)), complaint=_view(ComplaintView, by_order(Complaint)),
-            payout=_view(PayoutView, by_order(Payout)), refund=_view(RefundView, by_order(Refund)),
+            items=[
+                _view(ItemView, item)
+                for item in session.scalars(
+                    select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+                )
+            ],
+            events=[
+                _view(EventView, event)
+                for event in session.scalars(
+                    select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
+                )
+            ],
+            shipment=_view(ShipmentView, by_order(Shipment)),
+            complaint=_view(ComplaintView, by_order(Complaint)),
+            payout=_view(PayoutView, by_order(Payout)),
+            refund=_view(RefundView, by_order(Refund)),
         )

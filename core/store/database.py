@@ -5,11 +5,12 @@ a busy timeout, and write transactions that take the write lock up front (`BEGIN
 so two writers queue instead of failing half-way with "database is locked". Read-only
 units of work begin DEFERRED so readers never wait for the write lock.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
@@ -66,7 +67,7 @@ class Store:
         self._read_sessions = sessionmaker(read_engine, expire_on_commit=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Store":
+    def from_settings(cls, settings: Settings) -> Store:
         return cls(settings.database_url)
 
     @contextmanager

@@ -5,9 +5,10 @@ Money is integer rupiah (`BigInteger`), never float. Every timestamp is stored i
 Uniqueness the business depends on (one payout per order, one refund per order, SKU per company,
 warehouse code per company) is enforced by the schema, not only by code.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
     BigInteger,
@@ -60,15 +61,15 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given to the store; times must be timezone-aware")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def _text_enum(enum_cls) -> String:
@@ -97,8 +98,8 @@ class Company(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    users: Mapped[list["User"]] = relationship(back_populates="company")
-    warehouses: Mapped[list["Warehouse"]] = relationship(back_populates="company")
+    users: Mapped[list[User]] = relationship(back_populates="company")
+    warehouses: Mapped[list[Warehouse]] = relationship(back_populates="company")
 
 
 class User(Base):
@@ -174,7 +175,7 @@ class Warehouse(Base):
     updated_at: Mapped[datetime]
 
     company: Mapped[Company] = relationship(back_populates="warehouses")
-    closures: Mapped[list["WarehouseClosure"]] = relationship(order_by="WarehouseClosure.day")
+    closures: Mapped[list[WarehouseClosure]] = relationship(order_by="WarehouseClosure.day")
 
 
 class WarehouseClosure(Base):
@@ -206,7 +207,7 @@ class Product(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
 
-    stock_levels: Mapped[list["StockLevel"]] = relationship(back_populates="product")
+    stock_levels: Mapped[list[StockLevel]] = relationship(back_populates="product")
 
 
 class StockLevel(Base):
@@ -302,8 +303,8 @@ class Order(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
-    items: Mapped[list["OrderItem"]] = relationship(back_populates="order", order_by="OrderItem.id")
-    events: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
+    events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id")
     warehouse: Mapped[Warehouse] = relationship()
     buyer: Mapped[Buyer] = relationship()
 
@@ -432,4 +433,3 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str | None] = mapped_column(Text)  # JSON
-

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -51,7 +51,7 @@ MAX_CLOSED_DAYS = 366 * 3
 HOLIDAY_LANGUAGE = "en_US"
 CLOSURE_NAME = "Warehouse closure"
 
-_UTC = timezone.utc
+_UTC = UTC
 _ZONES = {name: ZoneInfo(name) for name in INDONESIAN_TIME_ZONES}
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -77,15 +77,11 @@ class OperatingCalendar:
         if not weekdays:
             raise ValueError("operating_weekdays must not be empty")
         if not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
-            raise ValueError(
-                f"operating_weekdays must be integers 0 (Monday)..6 (Sunday), got {sorted(weekdays)}"
-            )
+            raise ValueError(f"operating_weekdays must be integers 0 (Monday)..6 (Sunday), got {sorted(weekdays)}")
         if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
             raise ValueError("opens/closes are local wall-clock times and must not carry a tzinfo")
         if not self.opens < self.closes:
-            raise ValueError(
-                f"opens ({self.opens}) must be earlier than closes ({self.closes}) on the same day"
-            )
+            raise ValueError(f"opens ({self.opens}) must be earlier than closes ({self.closes}) on the same day")
         if not all(isinstance(d, date) and not isinstance(d, datetime) for d in closures):
             raise ValueError("closures must contain datetime.date values (local dates)")
         object.__setattr__(self, "operating_weekdays", weekdays)
@@ -100,7 +96,7 @@ class OperatingCalendar:
 # --------------------------------------------------------------------------- holidays
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_names(year: int, observe_joint_leave: bool) -> dict[date, str]:
     """National days off for one year (cached: building a holidays object is slow)."""
     categories = (PUBLIC, GOVERNMENT) if observe_joint_leave else (PUBLIC,)
@@ -108,7 +104,7 @@ def _holiday_names(year: int, observe_joint_leave: bool) -> dict[date, str]:
     return dict(sorted(days.items()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holiday_dates(year: int, observe_joint_leave: bool) -> frozenset[date]:
     return frozenset(_holiday_names(year, observe_joint_leave))
 

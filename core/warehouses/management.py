@@ -4,6 +4,7 @@ modify (name, address, time zone, delivery SLA), close and reopen.
 Each service is one unit of work through `acting`; typed input is checked after the role and
 before the store is touched. A refusal leaves the store unchanged.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time
@@ -20,8 +21,19 @@ from core.store.database import Store
 from core.store.models import Order, Product, StockLevel, Warehouse
 from core.warehouses.records import apply_change, described, own_warehouse, record, view_of, views_of
 from core.warehouses.rules import (
-    DEFAULT_PROCESSING_DAYS, DEFAULT_SLA_DAYS, NAMED_BLOCKERS, WarehouseUpdate, WarehouseView, check_hours,
-    check_sla, check_time_zone, clean_address, clean_code, clean_name, clean_operating_days, plural,
+    DEFAULT_PROCESSING_DAYS,
+    DEFAULT_SLA_DAYS,
+    NAMED_BLOCKERS,
+    WarehouseUpdate,
+    WarehouseView,
+    check_hours,
+    check_sla,
+    check_time_zone,
+    clean_address,
+    clean_code,
+    clean_name,
+    clean_operating_days,
+    plural,
 )
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
@@ -39,6 +51,7 @@ class ClosingRefused(DomainError):
 
 # --- Reading (both roles) ------------------------------------------------------------------------
 
+
 def list_warehouses(store: Store, actor: Actor, now: datetime) -> list[WarehouseView]:
     """The company's warehouses by code, open and closed, with open orders and reserved units."""
     with acting(store, actor, ADMIN, PM, doing="see the warehouse list", now=now, write=False) as (session, _, now):
@@ -52,14 +65,27 @@ def get_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> Wareh
 
 # --- Add and modify ------------------------------------------------------------------------------
 
+
 def _code_taken(code: str) -> InvalidInput:
-    return InvalidInput(f"Your company already has a warehouse with the code {code}; choose another code.",
-                        field="code")
+    return InvalidInput(
+        f"Your company already has a warehouse with the code {code}; choose another code.", field="code"
+    )
 
 
-def add_warehouse(store: Store, actor: Actor, *, code: str, name: str, time_zone: str, opens_at: time,
-                  closes_at: time, operating_days, delivery_sla_days: int = DEFAULT_SLA_DAYS,
-                  address: str = "", now: datetime) -> WarehouseView:
+def add_warehouse(
+    store: Store,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    time_zone: str,
+    opens_at: time,
+    closes_at: time,
+    operating_days,
+    delivery_sla_days: int = DEFAULT_SLA_DAYS,
+    address: str = "",
+    now: datetime,
+) -> WarehouseView:
     """A new, open warehouse with the default processing time (2 business days); it observes
     cuti bersama until the Product Manager says otherwise."""
     require_role(actor, ADMIN, doing="add warehouses")
@@ -68,14 +94,27 @@ def add_warehouse(store: Store, actor: Actor, *, code: str, name: str, time_zone
     check_hours(opens_at, closes_at)
     days, sla = clean_operating_days(operating_days), check_sla(delivery_sla_days)
     with acting(store, actor, ADMIN, doing="add warehouses", now=now) as (session, _, now):
-        taken = session.scalar(select(Warehouse.id).where(Warehouse.company_id == actor.company_id,
-                                                          func.upper(Warehouse.code) == code))
+        taken = session.scalar(
+            select(Warehouse.id).where(Warehouse.company_id == actor.company_id, func.upper(Warehouse.code) == code)
+        )
         if taken is not None:
             raise _code_taken(code)
-        warehouse = Warehouse(company_id=actor.company_id, code=code, name=name, address=address, time_zone=time_zone,
-                              operating_days=days, opens_at=opens_at, closes_at=closes_at,
-                              processing_days=DEFAULT_PROCESSING_DAYS, delivery_sla_days=sla,
-                              observe_joint_leave=True, status=WarehouseStatus.OPEN, created_at=now, updated_at=now)
+        warehouse = Warehouse(
+            company_id=actor.company_id,
+            code=code,
+            name=name,
+            address=address,
+            time_zone=time_zone,
+            operating_days=days,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            processing_days=DEFAULT_PROCESSING_DAYS,
+            delivery_sla_days=sla,
+            observe_joint_leave=True,
+            status=WarehouseStatus.OPEN,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(warehouse)
         try:
             session.flush()
@@ -85,13 +124,26 @@ def add_warehouse(store: Store, actor: Actor, *, code: str, name: str, time_zone
         return view_of(session, actor, warehouse, now)
 
 
-def modify_warehouse(store: Store, actor: Actor, code: str, *, name: str, address: str, time_zone: str,
-                     delivery_sla_days: int, now: datetime) -> WarehouseUpdate:
+def modify_warehouse(
+    store: Store,
+    actor: Actor,
+    code: str,
+    *,
+    name: str,
+    address: str,
+    time_zone: str,
+    delivery_sla_days: int,
+    now: datetime,
+) -> WarehouseUpdate:
     """Change what the System Administrator owns: name, address, time zone and delivery SLA.
     The code stays: orders, stock and the buyer app refer to the warehouse by it."""
     require_role(actor, ADMIN, doing="modify warehouses")
-    values = {"name": clean_name(name), "address": clean_address(address),
-              "time_zone": check_time_zone(time_zone), "delivery_sla_days": check_sla(delivery_sla_days)}
+    values = {
+        "name": clean_name(name),
+        "address": clean_address(address),
+        "time_zone": check_time_zone(time_zone),
+        "delivery_sla_days": check_sla(delivery_sla_days),
+    }
     with acting(store, actor, ADMIN, doing="modify warehouses", now=now) as (session, _, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         return apply_change(session, actor, warehouse, values, now, "warehouse.modified")
@@ -99,19 +151,32 @@ def modify_warehouse(store: Store, actor: Actor, code: str, *, name: str, addres
 
 # --- Close and reopen ----------------------------------------------------------------------------
 
+
 def _named(items: list[str], total: int) -> str:
     shown = ", ".join(items[:NAMED_BLOCKERS])
     return f"{shown} and {total - NAMED_BLOCKERS} more" if total > NAMED_BLOCKERS else shown
 
 
 def _closing_blockers(session: Session, actor: Actor, warehouse: Warehouse) -> tuple[list[str], dict[str, int]]:
-    orders = list(session.scalars(
-        select(Order.order_number).where(Order.company_id == actor.company_id, Order.warehouse_id == warehouse.id,
-                                         Order.status.in_(OPEN_STATUSES))
-        .order_by(Order.placed_at, Order.id)))
-    reserved = dict(session.execute(
-        select(Product.sku, StockLevel.reserved).join(Product, Product.id == StockLevel.product_id)
-        .where(StockLevel.warehouse_id == warehouse.id, StockLevel.reserved > 0).order_by(Product.sku)).all())
+    orders = list(
+        session.scalars(
+            select(Order.order_number)
+            .where(
+                Order.company_id == actor.company_id,
+                Order.warehouse_id == warehouse.id,
+                Order.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Order.placed_at, Order.id)
+        )
+    )
+    reserved = dict(
+        session.execute(
+            select(Product.sku, StockLevel.reserved)
+            .join(Product, Product.id == StockLevel.product_id)
+            .where(StockLevel.warehouse_id == warehouse.id, StockLevel.reserved > 0)
+            .order_by(Product.sku)
+        ).all()
+    )
     return orders, reserved
 
 
@@ -124,7 +189,10 @@ def _closing_refusal(code: str, orders: list[str], reserved: dict[str, int]) -> 
         reasons.append(f"reserved stock of {_named(stock, len(stock))}")
     return ClosingRefused(
         f"Warehouse {code} cannot be closed yet: it has {' and '.join(reasons)}. Finish these orders (or let them "
-        "end) first, then close it.", orders, reserved)
+        "end) first, then close it.",
+        orders,
+        reserved,
+    )
 
 
 def close_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:

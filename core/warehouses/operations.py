@@ -5,6 +5,7 @@ compute deadlines with.
 A change applies to orders from then on: a deadline is computed when an order enters the state
 it belongs to and is stored on the order, so no change here ever moves a stored deadline.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -20,21 +21,43 @@ from core.store.models import Warehouse, WarehouseClosure
 from core.warehouses.business_time import OperatingCalendar, non_working_days
 from core.warehouses.records import apply_change, own_warehouse, record
 from core.warehouses.rules import (
-    Closure, WarehouseUpdate, check_hours, check_joint_leave, check_processing, clean_closure_reason,
-    clean_operating_days, closure_days, format_day, local_today,
+    Closure,
+    WarehouseUpdate,
+    check_hours,
+    check_joint_leave,
+    check_processing,
+    clean_closure_reason,
+    clean_operating_days,
+    closure_days,
+    format_day,
+    local_today,
 )
 
 PM = Role.PRODUCT_MANAGER
 
 
-def update_operations(store: Store, actor: Actor, code: str, *, operating_days, opens_at: time, closes_at: time,
-                      processing_days: int, observe_joint_leave: bool, now: datetime) -> WarehouseUpdate:
+def update_operations(
+    store: Store,
+    actor: Actor,
+    code: str,
+    *,
+    operating_days,
+    opens_at: time,
+    closes_at: time,
+    processing_days: int,
+    observe_joint_leave: bool,
+    now: datetime,
+) -> WarehouseUpdate:
     """How a warehouse works: the business days behind the deadlines of orders from now on."""
     require_role(actor, PM, doing="change warehouse operations")
     check_hours(opens_at, closes_at)
-    values = {"operating_days": clean_operating_days(operating_days), "opens_at": opens_at, "closes_at": closes_at,
-              "processing_days": check_processing(processing_days),
-              "observe_joint_leave": check_joint_leave(observe_joint_leave)}
+    values = {
+        "operating_days": clean_operating_days(operating_days),
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "processing_days": check_processing(processing_days),
+        "observe_joint_leave": check_joint_leave(observe_joint_leave),
+    }
     with acting(store, actor, PM, doing="change warehouse operations", now=now) as (session, _, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         return apply_change(session, actor, warehouse, values, now, "warehouse.operations_changed")
@@ -42,8 +65,10 @@ def update_operations(store: Store, actor: Actor, code: str, *, operating_days, 
 
 # --- Closures ------------------------------------------------------------------------------------
 
-def add_closures(store: Store, actor: Actor, code: str, first_day: date, last_day: date | None, reason: str,
-                 now: datetime) -> list[date]:
+
+def add_closures(
+    store: Store, actor: Actor, code: str, first_day: date, last_day: date | None, reason: str, now: datetime
+) -> list[date]:
     """Mark local dates on which the warehouse does not work (stock-taking, renovation, a local
     holiday). Dates already closed are left as they are. Returns the dates added."""
     require_role(actor, PM, doing="plan warehouse closures")
@@ -51,17 +76,32 @@ def add_closures(store: Store, actor: Actor, code: str, first_day: date, last_da
     with acting(store, actor, PM, doing="plan warehouse closures", now=now) as (session, _, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         days = closure_days(first_day, last_day, local_today(warehouse.time_zone, now))
-        existing = set(session.scalars(select(WarehouseClosure.day).where(
-            WarehouseClosure.warehouse_id == warehouse.id, WarehouseClosure.day.in_(days))))
+        existing = set(
+            session.scalars(
+                select(WarehouseClosure.day).where(
+                    WarehouseClosure.warehouse_id == warehouse.id, WarehouseClosure.day.in_(days)
+                )
+            )
+        )
         new_days = [d for d in days if d not in existing]
         if not new_days:
-            when = (format_day(days[0]) if len(days) == 1
-                    else f"every day from {format_day(days[0])} to {format_day(days[-1])}")
+            when = (
+                format_day(days[0])
+                if len(days) == 1
+                else f"every day from {format_day(days[0])} to {format_day(days[-1])}"
+            )
             raise InvalidInput(f"Warehouse {warehouse.code} is already closed on {when}.", field="day")
         session.add_all(WarehouseClosure(warehouse_id=warehouse.id, day=d, reason=reason) for d in new_days)
         warehouse.updated_at = now
-        record(session, actor, now, "warehouse.closure_added", warehouse.code,
-               days=[d.isoformat() for d in new_days], reason=reason)
+        record(
+            session,
+            actor,
+            now,
+            "warehouse.closure_added",
+            warehouse.code,
+            days=[d.isoformat() for d in new_days],
+            reason=reason,
+        )
         return new_days
 
 
@@ -69,22 +109,26 @@ def remove_closure(store: Store, actor: Actor, code: str, day: date, now: dateti
     """The warehouse works on `day` after all. Past closures stay, as the history of what was."""
     with acting(store, actor, PM, doing="remove warehouse closures", now=now) as (session, _, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
-        closure = session.scalar(select(WarehouseClosure).where(WarehouseClosure.warehouse_id == warehouse.id,
-                                                                WarehouseClosure.day == day))
+        closure = session.scalar(
+            select(WarehouseClosure).where(WarehouseClosure.warehouse_id == warehouse.id, WarehouseClosure.day == day)
+        )
         if closure is None:
             raise NotFound(f"Warehouse {warehouse.code} has no closure on {format_day(day)}.")
         if day < local_today(warehouse.time_zone, now):
-            raise InvalidInput(f"The closure on {format_day(day)} has already passed and is kept as history.",
-                               field="day")
+            raise InvalidInput(
+                f"The closure on {format_day(day)} has already passed and is kept as history.", field="day"
+            )
         session.delete(closure)
         warehouse.updated_at = now
-        record(session, actor, now, "warehouse.closure_removed", warehouse.code, day=day.isoformat(),
-               reason=closure.reason)
+        record(
+            session, actor, now, "warehouse.closure_removed", warehouse.code, day=day.isoformat(), reason=closure.reason
+        )
 
 
 def joint_leave_days(first_day: date, last_day: date) -> list[Closure]:
     """The national joint-leave days (cuti bersama) between two dates, with their names: what a
     warehouse that observes them skips on top of the public holidays."""
+
     def calendar(observe: bool) -> OperatingCalendar:
         return OperatingCalendar("Asia/Jakarta", frozenset({0}), time(8), time(17), observe_joint_leave=observe)
 
@@ -96,6 +140,7 @@ def joint_leave_days(first_day: date, last_day: date) -> list[Closure]:
 
 
 # --- The calendar the business-time rules read ---------------------------------------------------
+
 
 def calendar_of(session: Session, warehouse: Warehouse) -> OperatingCalendar:
     """The warehouse's operating calendar as it is now, closures included (read in the caller's

@@ -4,6 +4,7 @@ Every helper here takes the caller's `session` first and reaches only the actor'
 warehouses: another company's warehouse is "not found". Every change is audited in the same
 transaction, in words ("delivery SLA: 3 calendar days → 5 calendar days").
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.acting import Actor
 from core.accounts import audit
+from core.acting import Actor
 from core.domain import ActorKind, WarehouseStatus
 from core.errors import NotFound
 from core.orders.lifecycle import OPEN_STATUSES
@@ -23,8 +24,9 @@ from core.warehouses.rules import Closure, WarehouseUpdate, WarehouseView, days_
 
 def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = False) -> Warehouse:
     """The actor's company's warehouse with this code (any case), or NotFound."""
-    query = select(Warehouse).where(Warehouse.company_id == actor.company_id,
-                                    func.upper(Warehouse.code) == (code or "").strip().upper())
+    query = select(Warehouse).where(
+        Warehouse.company_id == actor.company_id, func.upper(Warehouse.code) == (code or "").strip().upper()
+    )
     if lock:
         query = query.with_for_update()
     warehouse = session.scalar(query)
@@ -41,30 +43,49 @@ def views_of(session: Session, actor: Actor, now: datetime, only_id: int | None 
         query = query.where(Warehouse.id == only_id)
     warehouses = session.scalars(query).all()
     ids = [w.id for w in warehouses]
-    open_orders = dict(session.execute(
-        select(Order.warehouse_id, func.count()).where(Order.company_id == actor.company_id,
-                                                       Order.warehouse_id.in_(ids), Order.status.in_(OPEN_STATUSES))
-        .group_by(Order.warehouse_id)).all())
-    reserved = dict(session.execute(
-        select(StockLevel.warehouse_id, func.sum(StockLevel.reserved)).where(StockLevel.warehouse_id.in_(ids))
-        .group_by(StockLevel.warehouse_id)).all())
+    open_orders = dict(
+        session.execute(
+            select(Order.warehouse_id, func.count())
+            .where(Order.company_id == actor.company_id, Order.warehouse_id.in_(ids), Order.status.in_(OPEN_STATUSES))
+            .group_by(Order.warehouse_id)
+        ).all()
+    )
+    reserved = dict(
+        session.execute(
+            select(StockLevel.warehouse_id, func.sum(StockLevel.reserved))
+            .where(StockLevel.warehouse_id.in_(ids))
+            .group_by(StockLevel.warehouse_id)
+        ).all()
+    )
     closures: dict[int, list[Closure]] = {}
-    for row in session.scalars(select(WarehouseClosure).where(WarehouseClosure.warehouse_id.in_(ids))
-                               .order_by(WarehouseClosure.day)):
+    for row in session.scalars(
+        select(WarehouseClosure).where(WarehouseClosure.warehouse_id.in_(ids)).order_by(WarehouseClosure.day)
+    ):
         closures.setdefault(row.warehouse_id, []).append(Closure(row.day, row.reason))
-    return [_view(w, open_orders.get(w.id, 0), int(reserved.get(w.id) or 0), closures.get(w.id, []), now)
-            for w in warehouses]
+    return [
+        _view(w, open_orders.get(w.id, 0), int(reserved.get(w.id) or 0), closures.get(w.id, []), now)
+        for w in warehouses
+    ]
 
 
 def _view(w: Warehouse, open_orders: int, reserved: int, closures: list[Closure], now: datetime) -> WarehouseView:
     today = local_today(w.time_zone, now)
     return WarehouseView(
-        code=w.code, name=w.name, address=w.address or "", time_zone=w.time_zone, status=WarehouseStatus(w.status),
-        opens_at=w.opens_at, closes_at=w.closes_at,
+        code=w.code,
+        name=w.name,
+        address=w.address or "",
+        time_zone=w.time_zone,
+        status=WarehouseStatus(w.status),
+        opens_at=w.opens_at,
+        closes_at=w.closes_at,
         operating_days=tuple(int(d) for d in w.operating_days.split(",") if d != ""),
-        processing_days=w.processing_days, delivery_sla_days=w.delivery_sla_days,
-        observe_joint_leave=w.observe_joint_leave, open_orders=open_orders, reserved_units=reserved,
-        updated_at=w.updated_at, closures=tuple(c for c in closures if c.day >= today),
+        processing_days=w.processing_days,
+        delivery_sla_days=w.delivery_sla_days,
+        observe_joint_leave=w.observe_joint_leave,
+        open_orders=open_orders,
+        reserved_units=reserved,
+        updated_at=w.updated_at,
+        closures=tuple(c for c in closures if c.day >= today),
     )
 
 
@@ -76,8 +97,16 @@ def view_of(session: Session, actor: Actor, warehouse: Warehouse, now: datetime)
 
 def record(session: Session, actor: Actor, now: datetime, action: str, code: str, **details) -> None:
     """The audit entry of a change to warehouse `code`."""
-    audit.record(session, at=now, actor_kind=ActorKind.USER, actor=actor.label, company_id=actor.company_id,
-                 action=action, target=f"warehouse {code}", details=details or None)
+    audit.record(
+        session,
+        at=now,
+        actor_kind=ActorKind.USER,
+        actor=actor.label,
+        company_id=actor.company_id,
+        action=action,
+        target=f"warehouse {code}",
+        details=details or None,
+    )
 
 
 def described(w: Warehouse) -> dict[str, str]:
@@ -94,8 +123,9 @@ def described(w: Warehouse) -> dict[str, str]:
     }
 
 
-def apply_change(session: Session, actor: Actor, warehouse: Warehouse, values: dict, now: datetime,
-                 action: str) -> WarehouseUpdate:
+def apply_change(
+    session: Session, actor: Actor, warehouse: Warehouse, values: dict, now: datetime, action: str
+) -> WarehouseUpdate:
     """Set `values` on the warehouse; audit and return what changed (nothing written if nothing did)."""
     before = described(warehouse)
     for name, value in values.items():

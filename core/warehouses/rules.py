@@ -3,6 +3,7 @@ labels) and the checks of what people type. Nothing here touches the store.
 
 A refused value raises InvalidInput naming the field and why.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,11 +40,13 @@ ZONE_REGIONS = {
 }
 #: Real Indonesian IANA zones the marketplace does not use, and the one to choose instead.
 ZONE_ALIASES = {"Asia/Pontianak": "Asia/Jakarta"}
-CHANGES_APPLY_FROM_NOW = ("Changes apply to orders from now on: deadlines already set on orders "
-                          "(to confirm, pack or deliver) do not move.")
+CHANGES_APPLY_FROM_NOW = (
+    "Changes apply to orders from now on: deadlines already set on orders (to confirm, pack or deliver) do not move."
+)
 
 
 # --- What the pages read -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Closure:
@@ -145,6 +148,7 @@ def local_today(time_zone: str, now: datetime) -> date:
 
 # --- Checking what people type -------------------------------------------------------------------
 
+
 def clean_code(code: str) -> str:
     """Warehouse codes are kept in capitals, as they are printed on labels ('jkt-2' is 'JKT-2')."""
     cleaned = (code or "").strip().upper()
@@ -153,7 +157,9 @@ def clean_code(code: str) -> str:
     if not CODE_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
             f"The warehouse code {cleaned!r} is not valid: use 2 to 32 letters A–Z, digits and dashes, "
-            "starting and ending with a letter or digit (e.g. JKT-02).", field="code")
+            "starting and ending with a letter or digit (e.g. JKT-02).",
+            field="code",
+        )
     return cleaned
 
 
@@ -182,10 +188,11 @@ def check_time_zone(time_zone: str) -> str:
         raise InvalidInput(f"Choose the warehouse's time zone: {choices}.", field="time_zone")
     if zone in ZONE_ALIASES:
         instead = ZONE_ALIASES[zone]
-        raise InvalidInput(f"{zone} keeps the same time as {instead} ({INDONESIAN_TIME_ZONES[instead]}); "
-                           f"choose {instead}.", field="time_zone")
-    raise InvalidInput(f"{zone} is not an Indonesian time zone; choose one of {choices}.",
-                       field="time_zone")
+        raise InvalidInput(
+            f"{zone} keeps the same time as {instead} ({INDONESIAN_TIME_ZONES[instead]}); choose {instead}.",
+            field="time_zone",
+        )
+    raise InvalidInput(f"{zone} is not an Indonesian time zone; choose one of {choices}.", field="time_zone")
 
 
 def check_hours(opens_at: time, closes_at: time) -> None:
@@ -195,7 +202,8 @@ def check_hours(opens_at: time, closes_at: time) -> None:
     if not opens_at < closes_at:
         raise InvalidInput(
             f"The opening time ({opens_at:%H:%M}) must be before the closing time ({closes_at:%H:%M}) on the same day.",
-            field="opens_at")
+            field="opens_at",
+        )
 
 
 def clean_operating_days(days) -> str:
@@ -204,8 +212,10 @@ def clean_operating_days(days) -> str:
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in chosen):
         raise InvalidInput("Operating days are weekdays from Monday to Sunday.", field="operating_days")
     if not chosen:
-        raise InvalidInput("Choose at least one operating day: a warehouse that never opens cannot take orders.",
-                           field="operating_days")
+        raise InvalidInput(
+            "Choose at least one operating day: a warehouse that never opens cannot take orders.",
+            field="operating_days",
+        )
     return ",".join(str(d) for d in sorted(chosen))
 
 
@@ -226,16 +236,18 @@ def check_processing(days) -> int:
 
 def check_joint_leave(observe) -> bool:
     if not isinstance(observe, bool):
-        raise InvalidInput("Say whether the warehouse observes joint-leave days (yes or no).",
-                           field="observe_joint_leave")
+        raise InvalidInput(
+            "Say whether the warehouse observes joint-leave days (yes or no).", field="observe_joint_leave"
+        )
     return observe
 
 
 def clean_closure_reason(reason: str) -> str:
     cleaned = " ".join((reason or "").split())
     if not cleaned:
-        raise InvalidInput("Say why the warehouse is closed (e.g. stock-taking); your colleagues see it.",
-                           field="reason")
+        raise InvalidInput(
+            "Say why the warehouse is closed (e.g. stock-taking); your colleagues see it.", field="reason"
+        )
     if len(cleaned) > MAX_CLOSURE_REASON:
         raise InvalidInput(f"The reason may be at most {MAX_CLOSURE_REASON} characters long.", field="reason")
     return cleaned
@@ -249,16 +261,25 @@ def closure_days(first_day: date, last_day: date | None, today: date) -> list[da
         if not isinstance(value, date) or isinstance(value, datetime):
             raise InvalidInput("Choose the closure dates from the calendar.", field="day")
     if last_day < first_day:
-        raise InvalidInput(f"The last closure day ({format_day(last_day)}) is before the first "
-                           f"({format_day(first_day)}).", field="day")
+        raise InvalidInput(
+            f"The last closure day ({format_day(last_day)}) is before the first ({format_day(first_day)}).", field="day"
+        )
     if first_day < today:
-        raise InvalidInput(f"{format_day(first_day)} has already passed in the warehouse's time zone; "
-                           "closures are for today or later.", field="day")
+        raise InvalidInput(
+            f"{format_day(first_day)} has already passed in the warehouse's time zone; "
+            "closures are for today or later.",
+            field="day",
+        )
     if last_day > today + CLOSURE_HORIZON:
-        raise InvalidInput(f"Closures can be planned up to {format_day(today + CLOSURE_HORIZON)}; "
-                           f"{format_day(last_day)} is later.", field="day")
+        raise InvalidInput(
+            f"Closures can be planned up to {format_day(today + CLOSURE_HORIZON)}; {format_day(last_day)} is later.",
+            field="day",
+        )
     span = (last_day - first_day).days + 1
     if span > MAX_CLOSURE_SPAN_DAYS:
-        raise InvalidInput(f"One closure may cover at most {MAX_CLOSURE_SPAN_DAYS} days ({span} chosen); "
-                           "for longer, the System Administrator closes the warehouse.", field="day")
+        raise InvalidInput(
+            f"One closure may cover at most {MAX_CLOSURE_SPAN_DAYS} days ({span} chosen); "
+            "for longer, the System Administrator closes the warehouse.",
+            field="day",
+        )
     return [first_day + timedelta(days=n) for n in range(span)]

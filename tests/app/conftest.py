@@ -31,6 +31,7 @@ loaded (KOPRA_DATA_DIR set, KOPRA_DATABASE_URL unset) and clears Streamlit's res
 because app/bootstrap.py caches the settings and the store once per process. Custom components
 (the cookie manager) do nothing in AppTest, so cookies are not part of these tests.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,14 +41,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.accounts.login import login as log_in
 from core.accounts import login
+from core.accounts.hashing import hash_password
+from core.accounts.login import login as log_in
 from core.config import PROJECT_ROOT, Settings, load_settings
 from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, load_demo
 from core.domain import Role, UserStatus
-from core.store.models import Company, User
-from core.accounts.hashing import hash_password
 from core.store.database import Store, migrate
+from core.store.models import Company, User
 
 MAIN = str(PROJECT_ROOT / "app" / "main.py")
 
@@ -57,21 +58,43 @@ class DemoStore:
     store: Store
     settings: Settings
 
-    def add_user(self, company_code: str, user_code: str, role: Role, *, password: str = DEMO_PASSWORD,
-                 whitelisted: bool = True, must_change_password: bool = False) -> None:
+    def add_user(
+        self,
+        company_code: str,
+        user_code: str,
+        role: Role,
+        *,
+        password: str = DEMO_PASSWORD,
+        whitelisted: bool = True,
+        must_change_password: bool = False,
+    ) -> None:
         """Add a user (and their company if it is new) directly in the store, ready to log in."""
         now = _now()
         with self.store.transaction() as session:
             company = login.find_company(session, company_code)
             if company is None:
-                company = Company(company_code=company_code, name=f"Company {company_code}",
-                                  is_whitelisted=whitelisted, created_at=now, updated_at=now)
+                company = Company(
+                    company_code=company_code,
+                    name=f"Company {company_code}",
+                    is_whitelisted=whitelisted,
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(company)
                 session.flush()
-            session.add(User(company_id=company.id, user_code=user_code, display_name=user_code.title(),
-                             role=role, password_hash=hash_password(password), status=UserStatus.ACTIVE,
-                             password_changed_at=now, must_change_password=must_change_password,
-                             created_at=now))
+            session.add(
+                User(
+                    company_id=company.id,
+                    user_code=user_code,
+                    display_name=user_code.title(),
+                    role=role,
+                    password_hash=hash_password(password),
+                    status=UserStatus.ACTIVE,
+                    password_changed_at=now,
+                    must_change_password=must_change_password,
+                    created_at=now,
+                )
+            )
 
 
 @dataclass
@@ -132,8 +155,14 @@ def demo_store(tmp_path, monkeypatch) -> DemoStore:
 def app_as(demo_store):
     """app_as(user_code, company_code="DEMO01", page=None, *, run=True) -> LoggedInApp."""
 
-    def open_app(user_code: str, company_code: str = DEMO_COMPANY_CODE, page: str | None = None, *,
-                 password: str = DEMO_PASSWORD, run: bool = True) -> LoggedInApp:
+    def open_app(
+        user_code: str,
+        company_code: str = DEMO_COMPANY_CODE,
+        page: str | None = None,
+        *,
+        password: str = DEMO_PASSWORD,
+        run: bool = True,
+    ) -> LoggedInApp:
         result = log_in(demo_store.store, company_code, user_code, password, _now(), demo_store.settings)
         assert result.ok, f"could not log in {company_code}/{user_code}: {result.message}"
         at = new_app_test()

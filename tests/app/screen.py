@@ -1,4 +1,5 @@
 """Reading what an AppTest page shows, the same way in every page test."""
+
 from __future__ import annotations
 
 

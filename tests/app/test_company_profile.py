@@ -1,6 +1,7 @@
 """Company Profile as the System Administrator sees it (AppTest on a throw-away demo store):
 description and phone, the logo previewed before saving, the payout account behind the password;
 every refusal in words, the store unchanged, never a traceback."""
+
 from __future__ import annotations
 
 import io
@@ -9,9 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from core.accounts import policy
-from core.accounts import sessions
-from core.accounts import audit
+from core.accounts import audit, policy, sessions
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.domain import UserStatus
@@ -31,8 +30,16 @@ def admin_page(app_as):
 def company_row(app) -> tuple:
     with app.store.reading() as session:
         c = session.scalar(select(Company).where(Company.company_code == "DEMO01"))
-        return (c.description, c.contact_phone, c.logo, c.logo_mime, c.payout_bank_name, c.payout_account_number,
-                c.payout_account_holder, c.updated_at)
+        return (
+            c.description,
+            c.contact_phone,
+            c.logo,
+            c.logo_mime,
+            c.payout_bank_name,
+            c.payout_account_number,
+            c.payout_account_holder,
+            c.updated_at,
+        )
 
 
 def png(size=(800, 300)) -> bytes:
@@ -55,6 +62,7 @@ def test_the_page_shows_the_profile_with_the_account_number_masked(admin_page):
 
 # --- Description and phone ---------------------------------------------------------------------
 
+
 def test_saving_the_description_and_phone_says_what_buyers_now_see(admin_page):
     at = admin_page.at
     at.text_area(key="profile_description").input("Grosir sembako untuk toko dan warung.")
@@ -72,12 +80,14 @@ def test_a_bad_phone_is_refused_with_examples_and_nothing_is_saved(admin_page):
     at.text_input(key="profile_phone").input("555-1234")
     click(at, "Save profile")
     at = run(admin_page)
-    assert errors(at) == ["'555-1234' is not an Indonesian phone number; write it like +62 21 5091 4000, "
-                          "021-5091-4000 or 0812 3456 7890."]
+    assert errors(at) == [
+        "'555-1234' is not an Indonesian phone number; write it like +62 21 5091 4000, 021-5091-4000 or 0812 3456 7890."
+    ]
     assert company_row(admin_page) == before
 
 
 # --- Logo --------------------------------------------------------------------------------------
+
 
 def test_an_uploaded_logo_is_previewed_then_saved(admin_page):
     at = admin_page.at
@@ -118,6 +128,7 @@ def test_a_saved_logo_can_be_removed(admin_page):
 
 # --- Payout account ----------------------------------------------------------------------------
 
+
 def fill_payout(at, number="1370 0098 76543", holder="PT Sumber Pangan Nusantara", password=DEMO_PASSWORD):
     at.text_input(key="payout_bank").input("Bank Mandiri")
     at.text_input(key="payout_number").input(number)
@@ -129,8 +140,10 @@ def fill_payout(at, number="1370 0098 76543", holder="PT Sumber Pangan Nusantara
 def test_changing_the_payout_account_with_the_password_says_where_payouts_go(admin_page):
     fill_payout(admin_page.at)
     at = run(admin_page)
-    assert successes(at) == ["The payout account is changed: payouts from now on go to Bank Mandiri account "
-                             "•••••••••6543 (PT Sumber Pangan Nusantara)."]
+    assert successes(at) == [
+        "The payout account is changed: payouts from now on go to Bank Mandiri account "
+        "•••••••••6543 (PT Sumber Pangan Nusantara)."
+    ]
     assert company_row(admin_page)[5] == "1370009876543"
     with admin_page.store.reading() as session:
         [entry] = audit.entries(session, action_prefix="company.payout_account_changed")
@@ -145,11 +158,15 @@ def test_a_wrong_password_changes_nothing_and_says_so(admin_page):
     assert company_row(admin_page) == before
 
 
-@pytest.mark.parametrize("number, holder, message", [
-    ("1370-ABC-76543", "PT Sumber Pangan Nusantara", "The account number may contain digits only."),
-    ("123456789", "PT Sumber Pangan Nusantara", "The account number must have 10 to 16 digits; 9 entered."),
-    ("1370009876543", "PT 123", "The account holder's name may contain letters, spaces and . , ' - only."),
-], ids=["letters", "too-short", "holder-digits"])
+@pytest.mark.parametrize(
+    "number, holder, message",
+    [
+        ("1370-ABC-76543", "PT Sumber Pangan Nusantara", "The account number may contain digits only."),
+        ("123456789", "PT Sumber Pangan Nusantara", "The account number must have 10 to 16 digits; 9 entered."),
+        ("1370009876543", "PT 123", "The account holder's name may contain letters, spaces and . , ' - only."),
+    ],
+    ids=["letters", "too-short", "holder-digits"],
+)
 def test_a_bad_account_is_refused_in_words(admin_page, number, holder, message):
     before = company_row(admin_page)
     fill_payout(admin_page.at, number=number, holder=holder)

@@ -1,4 +1,5 @@
 """The Dashboard page as Streamlit renders it, on a demo store with bulk orders synced."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,11 @@ from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import sync
 from core.clock import utc_now
-from core.demo.seed import DEMO_COMPANY_CODE
 from core.demo.bulk import generate_bulk
+from core.demo.seed import DEMO_COMPANY_CODE
 from core.domain import Role
-from core.store.models import Company, User
 from core.formats import format_rupiah, format_rupiah_short
+from core.store.models import Company, User
 
 
 @pytest.fixture
@@ -46,13 +47,16 @@ def shown_kpis(at) -> dict[str, str]:
 
 
 def expected_kpis(dashboard) -> dict[str, str]:
-    return {k.label: format_rupiah_short(k.value) if k.unit == "rupiah" else f"{k.value:,}".replace(",", ".")
-            for k in dashboard.kpis}
+    return {
+        k.label: format_rupiah_short(k.value) if k.unit == "rupiah" else f"{k.value:,}".replace(",", ".")
+        for k in dashboard.kpis
+    }
 
 
 def charts(at) -> dict[str, dict]:
-    return {json.loads(el.proto.spec)["layout"]["title"]["text"]: json.loads(el.proto.spec)
-            for el in at.get("plotly_chart")}
+    return {
+        json.loads(el.proto.spec)["layout"]["title"]["text"]: json.loads(el.proto.spec) for el in at.get("plotly_chart")
+    }
 
 
 def test_before_the_first_sync_the_dashboard_says_so(app_as):
@@ -73,9 +77,13 @@ def test_the_dashboard_shows_the_figures_of_the_snapshot(with_sales, app_as):
     helps = {m.label: m.proto.help for m in at.metric}
     assert format_rupiah(expected.kpis[0].value) in helps["Completed revenue"]  # the exact amount
     figures = charts(at)
-    assert set(figures) == {"Daily completed revenue and orders", "Orders placed: how far they got",
-                            "Top products by completed revenue (Rp)", "Completed revenue per warehouse (Rp)",
-                            "Rates (%)"}
+    assert set(figures) == {
+        "Daily completed revenue and orders",
+        "Orders placed: how far they got",
+        "Top products by completed revenue (Rp)",
+        "Completed revenue per warehouse (Rp)",
+        "Rates (%)",
+    }
     trend = figures["Daily completed revenue and orders"]["data"][0]
     assert sum(trend["y"]) == expected.kpis[0].value and len(trend["x"]) == 30
     assert figures["Orders placed: how far they got"]["data"][0]["x"] == [s.count for s in expected.funnel]

@@ -1,12 +1,12 @@
 """Logging in through the UI (AppTest): the three-field form, every refusal, the forced password
 change, and changing one's own password in Settings or (System Administrator) the sidebar."""
+
 from __future__ import annotations
 
 import pytest
+
+from core.accounts import bankops, policy, sessions
 from core.accounts.login import login as core_login
-from core.accounts import policy
-from core.accounts import sessions
-from core.accounts import bankops
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
@@ -52,9 +52,15 @@ def test_a_demo_user_logs_in_and_lands_on_their_first_page(logged_out_app, demo_
     assert sessions.actor_for_session(demo_store.store, token, utc_now()).user_code == user_code
 
 
-@pytest.mark.parametrize("company, user, password", [
-    ("NOPE99", "pm", DEMO_PASSWORD), ("DEMO01", "nobody", DEMO_PASSWORD), ("DEMO01", "pm", "Kopra-Demo-2025"),
-], ids=["unknown-company", "unknown-user", "wrong-password"])
+@pytest.mark.parametrize(
+    "company, user, password",
+    [
+        ("NOPE99", "pm", DEMO_PASSWORD),
+        ("DEMO01", "nobody", DEMO_PASSWORD),
+        ("DEMO01", "pm", "Kopra-Demo-2025"),
+    ],
+    ids=["unknown-company", "unknown-user", "wrong-password"],
+)
 def test_unknown_company_unknown_user_and_wrong_password_read_the_same(logged_out_app, company, user, password):
     at = log_in(logged_out_app, company, user, password)
     assert errors(at) == [policy.INVALID_CREDENTIALS]
@@ -63,8 +69,9 @@ def test_unknown_company_unknown_user_and_wrong_password_read_the_same(logged_ou
 
 def test_the_demo_blocked_user_is_told_to_contact_the_relationship_manager(logged_out_app):
     at = log_in(logged_out_app, "DEMO01", "blocked", DEMO_PASSWORD)
-    assert errors(at) == ["Your user ID is blocked. Please contact your Relationship Manager or Mandiri Call 14000 "
-                          "to reactivate it."]
+    assert errors(at) == [
+        "Your user ID is blocked. Please contact your Relationship Manager or Mandiri Call 14000 to reactivate it."
+    ]
 
 
 def test_a_company_that_is_not_whitelisted_is_refused(logged_out_app):
@@ -90,8 +97,15 @@ def test_five_wrong_passwords_then_the_blocked_message(logged_out_app, demo_stor
 
 
 def test_a_first_login_with_a_one_time_password_goes_through_the_forced_change(logged_out_app, demo_store):
-    otp = bankops.create_user(demo_store.store, operator="rm.sari", company_code="DEMO01", user_code="rina",
-                              display_name="Rina Wijaya", role=Role.SYSTEM_ADMINISTRATOR, now=utc_now())
+    otp = bankops.create_user(
+        demo_store.store,
+        operator="rm.sari",
+        company_code="DEMO01",
+        user_code="rina",
+        display_name="Rina Wijaya",
+        role=Role.SYSTEM_ADMINISTRATOR,
+        now=utc_now(),
+    )
     at = log_in(logged_out_app, "DEMO01", "rina", otp.password)
     assert titles(at) == ["Change your password"]
     first_token = at.session_state["session_token"]

@@ -1,4 +1,5 @@
 """The login screen as Streamlit renders it."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest

@@ -1,6 +1,7 @@
 """Roles and navigation: each role reaches exactly its pages; another role's page is neither
 registered (switch_page fails, as a deep link finds nothing) nor willing to show itself when its
 script runs anyway; the session is re-checked on every rerun."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,9 +11,7 @@ from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from app.session import CHANGE_PASSWORD_PAGE, LOGIN_PAGE, ROLE_PAGES
-from core.accounts import policy
-from core.accounts import sessions
-from core.accounts import bankops
+from core.accounts import bankops, policy, sessions
 from core.clock import utc_now
 from core.config import PROJECT_ROOT
 from core.demo.seed import DEMO_PASSWORD
@@ -25,8 +24,9 @@ EXPECTED_MENUS = {
     "admin": ["Warehouse Management", "Company Profile"],
     "pm": ["Dashboard", "Product Management", "Sales Management", "Transaction History", "Settings"],
 }
-ALL_PAGE_FILES = sorted({spec.file for specs in ROLE_PAGES.values() for spec in specs}
-                        | {LOGIN_PAGE.file, CHANGE_PASSWORD_PAGE.file})
+ALL_PAGE_FILES = sorted(
+    {spec.file for specs in ROLE_PAGES.values() for spec in specs} | {LOGIN_PAGE.file, CHANGE_PASSWORD_PAGE.file}
+)
 
 
 def reachable_pages(token: str | None) -> list[str]:
@@ -62,7 +62,9 @@ def test_after_login_the_first_menu_page_opens(app_as, user_code, first_page):
 
 def test_the_role_pages_are_the_faqs_menus():
     assert {role: [spec.title for spec in specs] for role, specs in ROLE_PAGES.items()} == {
-        Role.SYSTEM_ADMINISTRATOR: EXPECTED_MENUS["admin"], Role.PRODUCT_MANAGER: EXPECTED_MENUS["pm"]}
+        Role.SYSTEM_ADMINISTRATOR: EXPECTED_MENUS["admin"],
+        Role.PRODUCT_MANAGER: EXPECTED_MENUS["pm"],
+    }
 
 
 def test_logged_out_only_the_login_page_exists(demo_store):
@@ -147,14 +149,18 @@ def test_a_user_who_must_change_their_password_sees_only_that_page(app_as, demo_
     assert not at.title and at.warning[0].value == "Please set a new password before you continue."
 
 
-@pytest.mark.parametrize("user_code, deep_link, lands_on", [
-    ("pm", "company_profile", "Dashboard"),
-    ("admin", "dashboard", "Warehouse Management"),
-    ("admin", "company_profile", "Company Profile"),
-    (None, "settings", "Kopra Partnership"),
-])
+@pytest.mark.parametrize(
+    "user_code, deep_link, lands_on",
+    [
+        ("pm", "company_profile", "Dashboard"),
+        ("admin", "dashboard", "Warehouse Management"),
+        ("admin", "company_profile", "Company Profile"),
+        (None, "settings", "Kopra Partnership"),
+    ],
+)
 def test_a_deep_link_before_main_has_ever_run_still_goes_through_the_role_navigation(
-        app_as, demo_store, monkeypatch, user_code, deep_link, lands_on):
+    app_as, demo_store, monkeypatch, user_code, deep_link, lands_on
+):
     """On a freshly started server Streamlit's legacy pages-folder mode would run a page file named
     in the URL directly, under a menu of every file in app/pages/ (AppTest starts every run in that
     mode; the autouse fixture normally switches it off). The pages send such a run through main.py."""

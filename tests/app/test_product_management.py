@@ -1,6 +1,7 @@
 """Product Management through the UI (AppTest on the demo store: DEMO01, 60 products in JKT-01,
 MKS-01 and JYP-01): every action and every refusal, with what the Product Manager sees, and the
 store re-read after each refusal to prove nothing changed."""
+
 from __future__ import annotations
 
 import io
@@ -12,10 +13,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.accounts import sessions as accounts
-from core.orders import buyer_channel as buyers
 from core.catalogue import csv_format, products
-from core.orders.buyer_channel import OrderLine
 from core.clock import utc_now
+from core.orders import buyer_channel as buyers
+from core.orders.buyer_channel import OrderLine
 from core.store.models import Company, PriceChange, Product, StockLevel, Warehouse
 
 PAGE = "pages/product_management.py"
@@ -46,8 +47,9 @@ def catalogue_state(store) -> dict:
     with store.reading() as session:
         return {
             "products": sorted(session.execute(select(Product.sku, Product.name, Product.status, Product.image_mime))),
-            "levels": sorted(session.execute(select(StockLevel.id, StockLevel.on_hand, StockLevel.reserved,
-                                                    StockLevel.price))),
+            "levels": sorted(
+                session.execute(select(StockLevel.id, StockLevel.on_hand, StockLevel.reserved, StockLevel.price))
+            ),
             "prices": session.scalar(select(func.count(PriceChange.id))),
         }
 
@@ -56,9 +58,11 @@ def level(store, sku: str, warehouse: str) -> tuple[int, int, int]:
     with store.reading() as session:
         return session.execute(
             select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
-            .join(Product, Product.id == StockLevel.product_id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .join(Product, Product.id == StockLevel.product_id)
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
             .join(Company, Company.id == Product.company_id)
-            .where(Company.company_code == "DEMO01", Product.sku == sku, Warehouse.code == warehouse)).one()
+            .where(Company.company_code == "DEMO01", Product.sku == sku, Warehouse.code == warehouse)
+        ).one()
 
 
 def png() -> bytes:
@@ -73,6 +77,7 @@ def table(at, columns: list[str]):
 
 
 # --- The list ------------------------------------------------------------------------------------
+
 
 def test_the_list_shows_every_product_per_warehouse_with_stock_and_rupiah_prices(pm):
     frame = table(pm.at, ["SKU", "Warehouse", "On hand", "Reserved", "Available", "Price"])
@@ -114,6 +119,7 @@ def test_the_low_stock_filter_shows_products_at_or_below_the_level(pm):
 
 # --- Adding ----------------------------------------------------------------------------------------
 
+
 def fill_add_form(at, sku: str, name: str, stock: dict[str, tuple]) -> None:
     at.text_input(key="pm_add_sku_0").input(sku)
     at.text_input(key="pm_add_name_0").input(name)
@@ -129,12 +135,15 @@ def test_adding_a_product_with_stock_and_price_says_so_and_lists_it(pm):
     at = pm.at
     fill_add_form(at, "kopi-ab1", "Kopi Arabika 250 g", {"JKT-01": (40, 55_000), "JYP-01": (12, 61_000)})
     assert not at.exception
-    assert values(at.success) == ["Added KOPI-AB1 · Kopi Arabika 250 g, stocked in JKT-01 (40 at Rp55.000), "
-                                  "JYP-01 (12 at Rp61.000)."]
+    assert values(at.success) == [
+        "Added KOPI-AB1 · Kopi Arabika 250 g, stocked in JKT-01 (40 at Rp55.000), JYP-01 (12 at Rp61.000)."
+    ]
     at.text_input(key="pm_search").input("KOPI-AB1").run()
     frame = table(at, ["SKU", "Warehouse", "On hand", "Price"])
     assert sorted(zip(frame["Warehouse"], frame["On hand"], frame["Price"])) == [
-        ("JKT-01", 40, "Rp55.000"), ("JYP-01", 12, "Rp61.000")]
+        ("JKT-01", 40, "Rp55.000"),
+        ("JYP-01", 12, "Rp61.000"),
+    ]
     assert at.text_input(key="pm_add_sku_1").value == ""  # a fresh, empty form for the next one
 
 
@@ -143,9 +152,11 @@ def test_bad_entries_in_the_add_form_are_refused_naming_every_bad_cell(pm):
     before = catalogue_state(pm.store)
     fill_add_form(at, "TEH-9", "Teh", {"JKT-01": (-3, 0), "MKS-01": (5, None)})
     assert not at.exception
-    assert values(at.error) == ["3 entries need fixing before anything is saved: TEH-9 at JKT-01, on hand: cannot "
-                                "be negative (-3); TEH-9 at JKT-01, price: must be more than Rp0 (got 0); TEH-9 at "
-                                "MKS-01, price: is empty; enter the price per unit in whole rupiah."]
+    assert values(at.error) == [
+        "3 entries need fixing before anything is saved: TEH-9 at JKT-01, on hand: cannot "
+        "be negative (-3); TEH-9 at JKT-01, price: must be more than Rp0 (got 0); TEH-9 at "
+        "MKS-01, price: is empty; enter the price per unit in whole rupiah."
+    ]
     problems = table(at, ["SKU", "Warehouse", "Column", "Problem"])
     assert list(problems["Column"]) == ["on hand", "price", "price"]
     assert catalogue_state(pm.store) == before
@@ -155,8 +166,9 @@ def test_a_duplicate_or_malformed_sku_is_refused(pm):
     at = pm.at
     before = catalogue_state(pm.store)
     fill_add_form(at, "SPN-0001", "Again", {})
-    assert values(at.error) == ["SKU SPN-0001 is already in your catalogue; modify that product instead, or choose "
-                                "another SKU."]
+    assert values(at.error) == [
+        "SKU SPN-0001 is already in your catalogue; modify that product instead, or choose another SKU."
+    ]
     at.text_input(key="pm_add_sku_0").input("two words")
     button(at, "Add product").click()
     at.run()
@@ -165,6 +177,7 @@ def test_a_duplicate_or_malformed_sku_is_refused(pm):
 
 
 # --- Modify, image, delete ----------------------------------------------------------------------------
+
 
 def test_modifying_a_product_saves_its_details(pm):
     at = pm.at
@@ -175,7 +188,9 @@ def test_modifying_a_product_saves_its_details(pm):
     assert values(at.success) == ["Saved the details of SPN-0001."]
     with pm.store.reading() as session:
         assert session.execute(select(Product.name, Product.status).where(Product.sku == "SPN-0001")).one() == (
-            "Beras Premium 5 kg Pulen", "INACTIVE")
+            "Beras Premium 5 kg Pulen",
+            "INACTIVE",
+        )
 
 
 def test_an_empty_name_is_refused_with_the_reason(pm):
@@ -193,8 +208,9 @@ def test_a_file_that_is_not_an_image_but_named_png_is_refused_before_anything_is
     before = catalogue_state(pm.store)
     at.file_uploader(key="pm_image_SPN-0001_0").upload("photo.png", b"%PDF-1.7 this is a document", "image/png")
     at.run()
-    assert values(at.error) == ["The product image 'photo.png' is not a readable PNG, JPEG or WebP image (whatever "
-                                "its name says)."]
+    assert values(at.error) == [
+        "The product image 'photo.png' is not a readable PNG, JPEG or WebP image (whatever its name says)."
+    ]
     assert "Save this image" not in [b.label for b in at.button]
     assert catalogue_state(pm.store) == before
 
@@ -228,15 +244,23 @@ def test_the_current_image_can_be_removed(pm):
 
 
 def test_deleting_a_product_on_an_open_order_is_refused_naming_the_order(pm):
-    placed = buyers.place_order(pm.store, buyer_code="LVM-00001", company_code="DEMO01", warehouse_code="JKT-01",
-                                lines=[OrderLine("SPN-0001", 2)], now=utc_now())
+    placed = buyers.place_order(
+        pm.store,
+        buyer_code="LVM-00001",
+        company_code="DEMO01",
+        warehouse_code="JKT-01",
+        lines=[OrderLine("SPN-0001", 2)],
+        now=utc_now(),
+    )
     at = pm.at
     before = catalogue_state(pm.store)
     at.checkbox(key="pm_delete_sure_SPN-0001").check()
     button(at, "Delete product").click()
     at.run()
-    assert values(at.error) == [f"Product SPN-0001 cannot be deleted: it is on an open order ({placed.order_number}). "
-                                "It can be deleted once those orders are finished."]
+    assert values(at.error) == [
+        f"Product SPN-0001 cannot be deleted: it is on an open order ({placed.order_number}). "
+        "It can be deleted once those orders are finished."
+    ]
     assert catalogue_state(pm.store) == before
 
 
@@ -257,6 +281,7 @@ def test_deleting_needs_the_tick_and_then_removes_the_product_from_the_list(pm):
 
 # --- The stock & price grid --------------------------------------------------------------------------
 
+
 def edit_grid(at, edits: dict[int, dict]):
     """Type into the grid as a browser would (AppTest seeds the editor's state), then rerun."""
     at.session_state[at.session_state["pm_grid_key"]] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
@@ -270,8 +295,16 @@ def grid(at):
 def test_the_grid_shows_on_hand_reserved_available_and_price_with_only_on_hand_and_price_editable(pm):
     editor = pm.at.data_editor[0]
     frame = editor.value
-    assert list(frame.columns) == ["SKU", "Product", "Warehouse", "On hand", "Reserved", "Available", "Price (Rp)",
-                                   "Current price"]
+    assert list(frame.columns) == [
+        "SKU",
+        "Product",
+        "Warehouse",
+        "On hand",
+        "Reserved",
+        "Available",
+        "Price (Rp)",
+        "Current price",
+    ]
     assert len(frame) == 180
     assert (frame["Available"] == frame["On hand"] - frame["Reserved"]).all()
     config = json.loads(editor.proto.columns)
@@ -288,13 +321,20 @@ def test_bad_cells_in_the_grid_are_listed_with_sku_warehouse_and_why_and_nothing
     problems = table(at, ["SKU", "Warehouse", "Column", "Problem"])
     assert [tuple(r) for r in problems[["SKU", "Warehouse", "Column", "Problem"]].itertuples(index=False)] == [
         (first["SKU"], first["Warehouse"], "on hand", "cannot be negative (-5)"),
-        (second["SKU"], second["Warehouse"], "price", "must be more than Rp0 (got 0)")]
+        (second["SKU"], second["Warehouse"], "price", "must be more than Rp0 (got 0)"),
+    ]
     assert "Save changes" not in [b.label for b in at.button]
 
 
 def test_on_hand_below_what_is_reserved_is_refused_in_the_grid(pm):
-    buyers.place_order(pm.store, buyer_code="LVM-00001", company_code="DEMO01", warehouse_code="JKT-01",
-                       lines=[OrderLine("SPN-0001", 7)], now=utc_now())
+    buyers.place_order(
+        pm.store,
+        buyer_code="LVM-00001",
+        company_code="DEMO01",
+        warehouse_code="JKT-01",
+        lines=[OrderLine("SPN-0001", 7)],
+        now=utc_now(),
+    )
     at = pm.at.run()  # the grid shows the store as it is now (no edits in progress)
     row = grid(at).index[(grid(at)["SKU"] == "SPN-0001") & (grid(at)["Warehouse"] == "JKT-01")][0]
     assert grid(at).loc[row, "Reserved"] == 7
@@ -314,17 +354,29 @@ def test_edits_in_progress_can_be_discarded(pm):
 
 
 def test_filling_an_empty_row_of_the_grid_stocks_the_product_in_that_warehouse(pm):
-    products.add_product_with_stock(pm.store, pm_actor(pm), sku="AAA-1", name="Air Mineral 330 ml",
-                                    warehouse_code="JKT-01", on_hand=10, price=3_000, now=utc_now())
+    products.add_product_with_stock(
+        pm.store,
+        pm_actor(pm),
+        sku="AAA-1",
+        name="Air Mineral 330 ml",
+        warehouse_code="JKT-01",
+        on_hand=10,
+        price=3_000,
+        now=utc_now(),
+    )
     at = pm.at.run()
     assert [tuple(r) for r in grid(at).head(3)[["SKU", "Warehouse", "On hand"]].itertuples(index=False)] == [
-        ("AAA-1", "JKT-01", 10), ("AAA-1", "JYP-01", pd.NA), ("AAA-1", "MKS-01", pd.NA)]
+        ("AAA-1", "JKT-01", 10),
+        ("AAA-1", "JYP-01", pd.NA),
+        ("AAA-1", "MKS-01", pd.NA),
+    ]
     edit_grid(at, {2: {"On hand": 24, "Price (Rp)": 3_300}})
     assert table(at, ["SKU", "On hand", "Price change"]).iloc[0]["On hand"] == "— → 24"
     button(at, "Save changes").click()
     at.run()
-    assert values(at.success) == ["Saved: 1 on-hand figure and 1 price changed; every price change is in the price "
-                                  "history."]
+    assert values(at.success) == [
+        "Saved: 1 on-hand figure and 1 price changed; every price change is in the price history."
+    ]
     assert level(pm.store, "AAA-1", "MKS-01") == (24, 0, 3_300)
 
 
@@ -334,26 +386,30 @@ def test_a_large_price_change_is_refused_without_the_confirmation_and_saved_with
     sku, code, old = row["SKU"], row["Warehouse"], int(row["Price (Rp)"])
     before = catalogue_state(pm.store)
     edit_grid(at, {0: {"Price (Rp)": old * 2}})
-    assert values(at.warning) == ["1 price change is more than 30% against the current price. Check it side by "
-                                  "side:"]
+    assert values(at.warning) == ["1 price change is more than 30% against the current price. Check it side by side:"]
     side_by_side = table(at, ["Current price", "New price", "Change"])
     assert list(side_by_side.iloc[0][["SKU", "Warehouse", "Change"]]) == [sku, code, "+100%"]
     assert side_by_side.iloc[0]["New price"] == f"Rp{old * 2:,}".replace(",", ".")
     button(at, "Save changes").click()
     at.run()
-    assert at.error[0].value.startswith("1 price change is more than 30% against the current price and must be "
-                                        f"explicitly confirmed: {sku} at {code}")
+    assert at.error[0].value.startswith(
+        f"1 price change is more than 30% against the current price and must be explicitly confirmed: {sku} at {code}"
+    )
     assert at.error[0].value.endswith("Nothing was saved.")
     assert catalogue_state(pm.store) == before
     next(c for c in at.checkbox if c.label.startswith("I have checked the 1 large price change")).check()
     button(at, "Save changes").click()
     at.run()
-    assert values(at.success) == ["Saved: 0 on-hand figures and 1 price changed; every price change is in the price "
-                                  "history."]
+    assert values(at.success) == [
+        "Saved: 0 on-hand figures and 1 price changed; every price change is in the price history."
+    ]
     assert level(pm.store, sku, code)[2] == old * 2
     with pm.store.reading() as session:
-        change = session.execute(select(PriceChange.old_price, PriceChange.new_price, PriceChange.source,
-                                        PriceChange.confirmed_large_change).order_by(PriceChange.id.desc())).first()
+        change = session.execute(
+            select(
+                PriceChange.old_price, PriceChange.new_price, PriceChange.source, PriceChange.confirmed_large_change
+            ).order_by(PriceChange.id.desc())
+        ).first()
     assert tuple(change) == (old, old * 2, "grid", True)
 
 
@@ -365,8 +421,9 @@ def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_th
     assert not at.warning
     button(at, "Save changes").click()
     at.run()
-    assert values(at.success) == ["Saved: 1 on-hand figure and 1 price changed; every price change is in the price "
-                                  "history."]
+    assert values(at.success) == [
+        "Saved: 1 on-hand figure and 1 price changed; every price change is in the price history."
+    ]
     assert level(pm.store, sku, code)[0] == 999
     assert grid(at).iloc[0]["On hand"] == 999  # the grid reloaded from the store
     history = table(at, ["When", "Old price", "New price", "Large change confirmed"])
@@ -377,6 +434,7 @@ def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_th
 
 # --- CSV ----------------------------------------------------------------------------------------------
 
+
 def upload_csv(at, data: bytes, name: str = "catalogue.csv"):
     at.file_uploader(key="pm_import_file_0").upload(name, data, "text/csv")
     return at.run()
@@ -385,13 +443,17 @@ def upload_csv(at, data: bytes, name: str = "catalogue.csv"):
 def test_a_bad_csv_row_is_reported_with_its_line_number_and_nothing_is_imported(pm):
     at = pm.at
     before = catalogue_state(pm.store)
-    data = (f"{HEADER}\r\nSPN-0001,Beras Premium 5 kg,sak,,ACTIVE,JKT-01,10,78000\r\n"
-            "SPN-0002,Beras Premium 5 kg Hemat,sak,,ACTIVE,BDG-01,5,70000\r\n").encode()
+    data = (
+        f"{HEADER}\r\nSPN-0001,Beras Premium 5 kg,sak,,ACTIVE,JKT-01,10,78000\r\n"
+        "SPN-0002,Beras Premium 5 kg Hemat,sak,,ACTIVE,BDG-01,5,70000\r\n"
+    ).encode()
     upload_csv(at, data)
     assert not at.exception
-    assert values(at.error) == ["1 of 2 rows have problems, so nothing was imported: line 3: warehouse: your "
-                                "company has no warehouse BDG-01 (your warehouses: JKT-01, JYP-01, MKS-01). Fix them "
-                                "and upload the file again."]
+    assert values(at.error) == [
+        "1 of 2 rows have problems, so nothing was imported: line 3: warehouse: your "
+        "company has no warehouse BDG-01 (your warehouses: JKT-01, JYP-01, MKS-01). Fix them "
+        "and upload the file again."
+    ]
     problems = table(at, ["Line", "Problem"])
     assert list(problems["Line"]) == [3]
     assert not [b for b in at.button if b.label.startswith("Import")]
@@ -400,21 +462,25 @@ def test_a_bad_csv_row_is_reported_with_its_line_number_and_nothing_is_imported(
 
 def test_a_file_that_is_not_a_csv_is_refused_in_one_sentence(pm):
     upload_csv(pm.at, b"PK\x03\x04 workbook", "catalogue.csv")
-    assert values(pm.at.error) == ["'catalogue.csv' is an Excel workbook renamed .csv, not a CSV file. In Excel "
-                                   "choose Save As → 'CSV UTF-8 (comma delimited)'."]
+    assert values(pm.at.error) == [
+        "'catalogue.csv' is an Excel workbook renamed .csv, not a CSV file. In Excel "
+        "choose Save As → 'CSV UTF-8 (comma delimited)'."
+    ]
 
 
 def test_a_valid_import_is_checked_first_then_applied_with_a_summary(pm):
     at = pm.at
     data = f"{HEADER}\r\nNEW-CSV-1,Gula Aren 500 g,pak,,ACTIVE,MKS-01,25,21000\r\n".encode()
     upload_csv(at, data)
-    assert values(at.info) == ["1 rows checked, all valid: 1 to create, 0 to update, 0 unchanged (1 new products, "
-                               "1 price changes)."]
+    assert values(at.info) == [
+        "1 rows checked, all valid: 1 to create, 0 to update, 0 unchanged (1 new products, 1 price changes)."
+    ]
     button(at, "Import 1 rows").click()
     at.run()
     assert not at.exception
-    assert values(at.success) == ["Imported 1 rows: 1 created, 0 updated, 0 unchanged (1 new products, 1 price "
-                                  "changes)."]
+    assert values(at.success) == [
+        "Imported 1 rows: 1 created, 0 updated, 0 unchanged (1 new products, 1 price changes)."
+    ]
     assert level(pm.store, "NEW-CSV-1", "MKS-01") == (25, 0, 21_000)
 
 
@@ -424,8 +490,7 @@ def test_a_large_price_change_in_an_import_is_refused_without_the_confirmation_a
     data = f"{HEADER}\r\nSPN-0003,Minyak Goreng 2 L,pouch,,ACTIVE,JKT-01,50,{old // 2}\r\n".encode()
     before = catalogue_state(pm.store)
     upload_csv(at, data)
-    assert values(at.warning) == ["1 price change is more than 30% against the current price. Check it side by "
-                                  "side:"]
+    assert values(at.warning) == ["1 price change is more than 30% against the current price. Check it side by side:"]
     assert list(table(at, ["Current price", "New price"])["Change"]) == ["-50%"]
     button(at, "Import 1 rows").click()
     at.run()

@@ -1,6 +1,7 @@
 """Settings as the Product Manager sees it (AppTest on a throw-away demo store): per-warehouse
 operations, closure dates and cuti bersama, each said to apply from now on; read-only company
 information and warehouse list; the password form stays. Refusals in words, store unchanged."""
+
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -30,10 +31,20 @@ def click(at, label: str) -> None:
 def warehouse_row(app, code="JKT-01") -> tuple:
     with app.store.reading() as session:
         w = session.scalar(select(Warehouse).where(Warehouse.code == code))
-        closures = session.execute(select(WarehouseClosure.day, WarehouseClosure.reason)
-                                   .where(WarehouseClosure.warehouse_id == w.id).order_by(WarehouseClosure.day)).all()
-        return (w.operating_days, w.opens_at, w.closes_at, w.processing_days, w.observe_joint_leave, w.updated_at,
-                closures)
+        closures = session.execute(
+            select(WarehouseClosure.day, WarehouseClosure.reason)
+            .where(WarehouseClosure.warehouse_id == w.id)
+            .order_by(WarehouseClosure.day)
+        ).all()
+        return (
+            w.operating_days,
+            w.opens_at,
+            w.closes_at,
+            w.processing_days,
+            w.observe_joint_leave,
+            w.updated_at,
+            closures,
+        )
 
 
 def jakarta_today() -> date:
@@ -44,8 +55,10 @@ def test_the_page_says_changes_apply_from_now_on_and_shows_company_and_warehouse
     at = pm_page.at
     subheaders = [h.value for h in at.subheader]
     assert subheaders == ["Warehouse operations", "Company information", "Warehouse list", "My password"]
-    assert [i.value for i in at.info] == ["Changes apply to orders from now on: deadlines already set on orders "
-                                          "(to confirm, pack or deliver) do not move."]
+    assert [i.value for i in at.info] == [
+        "Changes apply to orders from now on: deadlines already set on orders "
+        "(to confirm, pack or deliver) do not move."
+    ]
     assert "PT Sumber Pangan Nusantara" in texts(at) and "Payout account: Bank Mandiri •••••••••7890" in texts(at)
     assert "1230004567890" not in texts(at)
     table = at.dataframe[-1].value
@@ -67,9 +80,11 @@ def test_saving_operations_says_what_changed_and_that_stored_deadlines_stay(pm_p
     click(at, "Save operations")
     at = run(pm_page)
     assert errors(at) == []
-    assert successes(at) == ["Operations of MKS-01 are saved: operating days Mon–Sat → Mon–Fri; hours 08:00–16:00 → "
-                             "07:30–16:00; processing time 2 business days → 3 business days; cuti bersama observed → "
-                             "not observed. They apply to orders from now on; deadlines already set do not move."]
+    assert successes(at) == [
+        "Operations of MKS-01 are saved: operating days Mon–Sat → Mon–Fri; hours 08:00–16:00 → "
+        "07:30–16:00; processing time 2 business days → 3 business days; cuti bersama observed → "
+        "not observed. They apply to orders from now on; deadlines already set do not move."
+    ]
     assert warehouse_row(pm_page, "MKS-01")[:5] == ("0,1,2,3,4", time(7, 30), time(16), 3, False)
 
 
@@ -81,11 +96,20 @@ def test_saving_unchanged_operations_says_there_is_nothing_to_save(pm_page):
     assert warehouse_row(pm_page) == before
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"ops_opens_JKT-01": time(18)},
-     "The opening time (18:00) must be before the closing time (17:00) on the same day."),
-    ({"ops_days_JKT-01": []}, "Choose at least one operating day: a warehouse that never opens cannot take orders."),
-], ids=["opens-after-closes", "no-days"])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"ops_opens_JKT-01": time(18)},
+            "The opening time (18:00) must be before the closing time (17:00) on the same day.",
+        ),
+        (
+            {"ops_days_JKT-01": []},
+            "Choose at least one operating day: a warehouse that never opens cannot take orders.",
+        ),
+    ],
+    ids=["opens-after-closes", "no-days"],
+)
 def test_bad_operations_are_refused_in_words_and_nothing_is_saved(pm_page, change, message):
     before = warehouse_row(pm_page)
     at = pm_page.at
@@ -116,10 +140,14 @@ def test_a_closure_is_added_listed_and_removed(pm_page):
     assert warehouse_row(pm_page)[-1] == [(first + timedelta(days=1), "Stock-taking")]
 
 
-@pytest.mark.parametrize("days_ahead, reason, message", [
-    (3, "  ", "Say why the warehouse is closed (e.g. stock-taking); your colleagues see it."),
-    (-2, "Too late", "has already passed in the warehouse's time zone; closures are for today or later."),
-], ids=["no-reason", "past-date"])
+@pytest.mark.parametrize(
+    "days_ahead, reason, message",
+    [
+        (3, "  ", "Say why the warehouse is closed (e.g. stock-taking); your colleagues see it."),
+        (-2, "Too late", "has already passed in the warehouse's time zone; closures are for today or later."),
+    ],
+    ids=["no-reason", "past-date"],
+)
 def test_a_bad_closure_is_refused_in_words_and_nothing_is_saved(pm_page, days_ahead, reason, message):
     before = warehouse_row(pm_page)
     day = jakarta_today() + timedelta(days=days_ahead)

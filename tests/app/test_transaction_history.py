@@ -1,4 +1,5 @@
 """The Transaction History page as Streamlit renders it: totals, paging, filters, the export."""
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,12 @@ def shown_totals(at) -> dict[str, str]:
 
 def expected_totals(page) -> dict[str, str]:
     t = page.totals
-    return {"Orders": f"{t.orders:,}".replace(",", "."), "Product lines": f"{t.lines:,}".replace(",", "."),
-            "Units": f"{t.units:,}".replace(",", "."), "Amount": format_rupiah_short(t.amount)}
+    return {
+        "Orders": f"{t.orders:,}".replace(",", "."),
+        "Product lines": f"{t.lines:,}".replace(",", "."),
+        "Units": f"{t.units:,}".replace(",", "."),
+        "Amount": format_rupiah_short(t.amount),
+    }
 
 
 @pytest.fixture

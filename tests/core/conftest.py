@@ -1,4 +1,5 @@
 """Fixtures of the core tests: the small seller world of tests.builders on each database."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Accounts: login with three fields, lockout, server-side sessions, password policy, expiry and
 the forced change — on SQLite and PostgreSQL (the `store` fixture)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,21 +13,16 @@ import bcrypt
 import pytest
 from sqlalchemy import select, text, update
 
-from core.accounts.login import login as log_in
-from core.accounts import hashing
-from core.accounts import login
+from core.accounts import audit, bankops, hashing, login, policy, sessions
 from core.accounts import passwords as accounts_passwords
-from core.accounts import policy
-from core.accounts import sessions
-from core.accounts import audit
-from core.accounts import bankops
+from core.accounts.hashing import hash_password
+from core.accounts.login import login as log_in
 from core.accounts.policy import BLOCKED_MESSAGE, INVALID_CREDENTIALS, NOT_WHITELISTED_MESSAGE
 from core.config import Settings
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import AccessDenied, InvalidInput
-from core.store.models import AuditEntry, Company, LoginSession, PasswordHistory, User
-from core.accounts.hashing import hash_password
 from core.store.database import Store
+from core.store.models import AuditEntry, Company, LoginSession, PasswordHistory, User
 
 PASSWORD = "Kebun-Kopi-2026"
 OPERATOR = "rm.sari"
@@ -35,23 +31,41 @@ OPERATOR = "rm.sari"
 # --- A small world: ACME01 (whitelisted) with a Product Manager and a System Administrator,
 # --- GHOST03 (a cash-management customer, not whitelisted) with one user. Shared by other tests.
 
+
 def add_company(store: Store, code: str, now: datetime, *, whitelisted: bool = True) -> int:
     with store.transaction() as session:
-        company = Company(company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted,
-                          created_at=now, updated_at=now)
+        company = Company(
+            company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now, updated_at=now
+        )
         session.add(company)
         session.flush()
         return company.id
 
 
-def add_user(store: Store, company_code: str, user_code: str, role: Role, now: datetime, *,
-             password: str = PASSWORD, changed_days_ago: int = 1, must_change: bool = False) -> int:
+def add_user(
+    store: Store,
+    company_code: str,
+    user_code: str,
+    role: Role,
+    now: datetime,
+    *,
+    password: str = PASSWORD,
+    changed_days_ago: int = 1,
+    must_change: bool = False,
+) -> int:
     with store.transaction() as session:
         company = login.find_company(session, company_code)
-        user = User(company_id=company.id, user_code=user_code, display_name=user_code.title(), role=role,
-                    password_hash=hash_password(password), status=UserStatus.ACTIVE,
-                    password_changed_at=now - timedelta(days=changed_days_ago),
-                    must_change_password=must_change, created_at=now - timedelta(days=100))
+        user = User(
+            company_id=company.id,
+            user_code=user_code,
+            display_name=user_code.title(),
+            role=role,
+            password_hash=hash_password(password),
+            status=UserStatus.ACTIVE,
+            password_changed_at=now - timedelta(days=changed_days_ago),
+            must_change_password=must_change,
+            created_at=now - timedelta(days=100),
+        )
         session.add(user)
         session.flush()
         return user.id
@@ -90,6 +104,7 @@ def login_pm(store: Store, now: datetime, password: str = PASSWORD, **kw) -> log
 
 
 # --- Logging in ---------------------------------------------------------------------------------
+
 
 def test_a_correct_login_opens_a_server_side_session_and_the_store_keeps_only_its_hash(acme, now):
     result = login_pm(acme, now)
@@ -150,12 +165,16 @@ def _count_bcrypt_checks(monkeypatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize("company, user, password", [
-    ("NOPE99", "pm", PASSWORD),  # unknown company
-    ("ACME01", "nobody", PASSWORD),  # unknown user
-    ("ACME01", "pm", "Wrong-Password-1"),  # wrong password
-    ("GHOST03", "admin", PASSWORD),  # company not whitelisted
-], ids=["unknown-company", "unknown-user", "wrong-password", "not-whitelisted"])
+@pytest.mark.parametrize(
+    "company, user, password",
+    [
+        ("NOPE99", "pm", PASSWORD),  # unknown company
+        ("ACME01", "nobody", PASSWORD),  # unknown user
+        ("ACME01", "pm", "Wrong-Password-1"),  # wrong password
+        ("GHOST03", "admin", PASSWORD),  # company not whitelisted
+    ],
+    ids=["unknown-company", "unknown-user", "wrong-password", "not-whitelisted"],
+)
 def test_every_refusal_spends_exactly_one_bcrypt_verification(acme, now, monkeypatch, company, user, password):
     hashing.burn_verification_time("warm-up")  # the dummy hash is made once per process
     calls = _count_bcrypt_checks(monkeypatch)
@@ -169,8 +188,11 @@ def test_unknown_company_unknown_user_and_wrong_password_take_comparable_time(ac
     monkeypatch.setenv("KOPRA_BCRYPT_ROUNDS", "10")
     add_user(acme, "ACME01", "timed", Role.PRODUCT_MANAGER, now)  # hashed at cost 10
     hashing.burn_verification_time("warm-up")
-    paths = {"unknown company": ("NOPE99", "timed"), "unknown user": ("ACME01", "nobody"),
-             "wrong password": ("ACME01", "timed")}
+    paths = {
+        "unknown company": ("NOPE99", "timed"),
+        "unknown user": ("ACME01", "nobody"),
+        "wrong password": ("ACME01", "timed"),
+    }
     times: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(7):
         for name, (company, user) in paths.items():
@@ -201,6 +223,7 @@ def test_a_deleted_user_is_an_unknown_user(acme, now):
 
 # --- Lockout ------------------------------------------------------------------------------------
 
+
 def test_the_fifth_wrong_password_in_a_row_blocks_the_user_and_says_so(acme, now):
     for attempt in range(1, 5):
         assert login_pm(acme, now, "Wrong-Password-1").message == INVALID_CREDENTIALS
@@ -216,8 +239,9 @@ def test_a_blocked_user_gets_the_same_blocked_sentence_whether_the_password_is_r
     right, wrong = login_pm(acme, now), login_pm(acme, now, "Wrong-Password-1")
     assert right.message == wrong.message == BLOCKED_MESSAGE
     assert not right.ok and not wrong.ok
-    assert BLOCKED_MESSAGE == ("Your user ID is blocked. Please contact your Relationship Manager or "
-                               "Mandiri Call 14000 to reactivate it.")
+    assert BLOCKED_MESSAGE == (
+        "Your user ID is blocked. Please contact your Relationship Manager or Mandiri Call 14000 to reactivate it."
+    )
 
 
 def test_failures_are_counted_per_user_in_the_store_across_sessions_and_processes(acme, now):
@@ -266,6 +290,7 @@ def test_unblocking_lets_the_user_in_again_with_a_fresh_count(acme, now):
 
 
 # --- Sessions -----------------------------------------------------------------------------------
+
 
 def test_a_session_gives_back_the_actor_reloaded_from_the_store(acme, now):
     token = login_pm(acme, now).token
@@ -345,16 +370,30 @@ def test_logout_revokes_the_session(acme, now):
     assert audit_actions(acme) == ["login.success", "logout"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda s, now: bankops.block_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
-     BLOCKED_MESSAGE),
-    (lambda s, now: bankops.delete_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
-     policy.USER_GONE),
-    (lambda s, now: bankops.set_whitelisted(s, operator=OPERATOR, company_code="ACME01", whitelisted=False, now=now),
-     NOT_WHITELISTED_MESSAGE),
-    (lambda s, now: bankops.reset_password(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
-     policy.SESSION_ENDED),
-], ids=["blocked", "deleted", "dewhitelisted", "password-reset"])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda s, now: bankops.block_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
+            BLOCKED_MESSAGE,
+        ),
+        (
+            lambda s, now: bankops.delete_user(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
+            policy.USER_GONE,
+        ),
+        (
+            lambda s, now: bankops.set_whitelisted(
+                s, operator=OPERATOR, company_code="ACME01", whitelisted=False, now=now
+            ),
+            NOT_WHITELISTED_MESSAGE,
+        ),
+        (
+            lambda s, now: bankops.reset_password(s, operator=OPERATOR, company_code="ACME01", user_code="pm", now=now),
+            policy.SESSION_ENDED,
+        ),
+    ],
+    ids=["blocked", "deleted", "dewhitelisted", "password-reset"],
+)
 def test_the_bank_taking_access_away_ends_the_session_at_once(acme, now, change, message):
     token = login_pm(acme, now).token
     change(acme, now + timedelta(minutes=1))
@@ -362,10 +401,14 @@ def test_the_bank_taking_access_away_ends_the_session_at_once(acme, now, change,
     assert check.actor is None and check.ended_message == message
 
 
-@pytest.mark.parametrize("column, value, message", [
-    ("status", UserStatus.BLOCKED.value, BLOCKED_MESSAGE),
-    ("deleted_at", "now", policy.USER_GONE),
-], ids=["blocked", "deleted"])
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("status", UserStatus.BLOCKED.value, BLOCKED_MESSAGE),
+        ("deleted_at", "now", policy.USER_GONE),
+    ],
+    ids=["blocked", "deleted"],
+)
 def test_even_a_change_made_straight_in_the_store_takes_effect_on_the_next_request(acme, now, column, value, message):
     token = login_pm(acme, now).token
     with acme.transaction() as session:
@@ -407,15 +450,19 @@ def test_changing_the_password_ends_every_session_and_gives_this_browser_a_fresh
     assert "password.changed" in audit_actions(acme)
 
 
-@pytest.mark.parametrize("new, repeated, words, field", [
-    ("Short-1", "Short-1", "at least 10 characters", "new_password"),
-    ("x" * 255 + "12", "x" * 255 + "12", "at most 256", "new_password"),
-    ("only-letters-here", "only-letters-here", "letters and digits", "new_password"),
-    ("1234567890-", "1234567890-", "letters and digits", "new_password"),
-    ("my-PM-password-1", "my-PM-password-1", "may not contain your User ID", "new_password"),
-    (NEW, NEW + "x", "not the same", "repeated_password"),
-    (PASSWORD, PASSWORD, "last 5 passwords", "new_password"),
-], ids=["short", "long", "no-digit", "no-letter", "user-id", "not-repeated", "current"])
+@pytest.mark.parametrize(
+    "new, repeated, words, field",
+    [
+        ("Short-1", "Short-1", "at least 10 characters", "new_password"),
+        ("x" * 255 + "12", "x" * 255 + "12", "at most 256", "new_password"),
+        ("only-letters-here", "only-letters-here", "letters and digits", "new_password"),
+        ("1234567890-", "1234567890-", "letters and digits", "new_password"),
+        ("my-PM-password-1", "my-PM-password-1", "may not contain your User ID", "new_password"),
+        (NEW, NEW + "x", "not the same", "repeated_password"),
+        (PASSWORD, PASSWORD, "last 5 passwords", "new_password"),
+    ],
+    ids=["short", "long", "no-digit", "no-letter", "user-id", "not-repeated", "current"],
+)
 def test_the_password_policy(acme, now, new, repeated, words, field):
     actor = _actor(acme, now)
     with pytest.raises(InvalidInput) as refused:
@@ -467,8 +514,15 @@ def test_the_password_lifetime_is_configurable(acme, now):
 
 
 def test_a_first_login_with_a_one_time_password_must_change_it(acme, now):
-    otp = bankops.create_user(acme, operator=OPERATOR, company_code="ACME01", user_code="rina",
-                              display_name="Rina Wijaya", role=Role.PRODUCT_MANAGER, now=now)
+    otp = bankops.create_user(
+        acme,
+        operator=OPERATOR,
+        company_code="ACME01",
+        user_code="rina",
+        display_name="Rina Wijaya",
+        role=Role.PRODUCT_MANAGER,
+        now=now,
+    )
     result = log_in(acme, "ACME01", "rina", otp.password, now)
     assert result.ok and result.must_change_password
     changed = accounts_passwords.change_password(acme, result.actor, otp.password, NEW, NEW, now)
@@ -488,6 +542,7 @@ def test_one_time_passwords_are_random_and_readable():
 
 # --- Never a secret in the store's logs ---------------------------------------------------------
 
+
 def test_no_password_or_token_ever_reaches_the_audit_log(acme, now):
     secrets_seen = [PASSWORD, NEW, "Wrong-Password-1"]
     result = login_pm(acme, now)
@@ -496,8 +551,15 @@ def test_no_password_or_token_ever_reaches_the_audit_log(acme, now):
     log_in(acme, "ACME01", "Wrong-Password-1", PASSWORD, now)  # a password typed as User ID
     changed = accounts_passwords.change_password(acme, result.actor, PASSWORD, NEW, NEW, now)
     secrets_seen.append(changed.token)
-    otp = bankops.create_user(acme, operator=OPERATOR, company_code="ACME01", user_code="rina",
-                              display_name="Rina", role=Role.PRODUCT_MANAGER, now=now)
+    otp = bankops.create_user(
+        acme,
+        operator=OPERATOR,
+        company_code="ACME01",
+        user_code="rina",
+        display_name="Rina",
+        role=Role.PRODUCT_MANAGER,
+        now=now,
+    )
     reset = bankops.reset_password(acme, operator=OPERATOR, company_code="ACME01", user_code="rina", now=now)
     secrets_seen += [otp.password, reset.password]
     sessions.logout(acme, changed.token, now)
@@ -511,8 +573,15 @@ def test_no_password_or_token_ever_reaches_the_audit_log(acme, now):
 def test_the_audit_log_refuses_details_that_look_like_secrets(acme, now):
     with pytest.raises(audit.SecretInAuditLog):
         with acme.transaction() as session:
-            audit.record(session, at=now, actor_kind=ActorKind.USER, actor="ACME01/pm", company_id=None,
-                         action="test", details={"new_password": "x"})
+            audit.record(
+                session,
+                at=now,
+                actor_kind=ActorKind.USER,
+                actor="ACME01/pm",
+                company_id=None,
+                action="test",
+                details={"new_password": "x"},
+            )
 
 
 def test_audit_entries_are_in_utc_with_who_and_what(acme, now):
@@ -522,4 +591,8 @@ def test_audit_entries_are_in_utc_with_who_and_what(acme, now):
         company_id = login.find_company(session, "ACME01").id
     assert entry.at == now and entry.at.utcoffset() == timedelta(0)
     assert (entry.actor_kind, entry.actor, entry.company_id, entry.action) == (
-        ActorKind.USER, "ACME01/pm", company_id, "login.success")
+        ActorKind.USER,
+        "ACME01/pm",
+        company_id,
+        "login.success",
+    )

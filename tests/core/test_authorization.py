@@ -13,6 +13,7 @@ the companies of those rows. The tests below then check each one:
 Authorization does not depend on the database, so this table runs on SQLite only. Uses the world of
 tests/builders.py (ACME01 with pm and admin, OTHER02 with pm).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,11 +30,11 @@ import pytest
 from sqlalchemy import select, update
 
 import core
-from core.acting import Actor
 from core.accounts import passwords, policy
+from core.acting import Actor
 from core.analytics import dashboard, export, history, scope
-from core.analytics.scope import Period
 from core.analytics.history import HistoryFilters
+from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
 from core.catalogue import csv_export, csv_import, products, stock
 from core.catalogue.planning import StockEdit
@@ -110,22 +111,40 @@ def _s(function, call, allowed, **kw) -> Service:
 
 
 SERVICES: list[Service] = [
-    _s(passwords.account_summary, lambda s, a, now: passwords.account_summary(s.store, a, now), ANY_ROLE,
-       before_password_change=True),
-    _s(passwords.change_password, lambda s, a, now: passwords.change_password(
-        s.store, a, "x", "Nieuw-Wachtwoord-1", "Nieuw-Wachtwoord-1", now), ANY_ROLE, before_password_change=True),
+    _s(
+        passwords.account_summary,
+        lambda s, a, now: passwords.account_summary(s.store, a, now),
+        ANY_ROLE,
+        before_password_change=True,
+    ),
+    _s(
+        passwords.change_password,
+        lambda s, a, now: passwords.change_password(s.store, a, "x", "Nieuw-Wachtwoord-1", "Nieuw-Wachtwoord-1", now),
+        ANY_ROLE,
+        before_password_change=True,
+    ),
     # orders
     _s(seller.accept_order, lambda s, a, now: seller.accept_order(s.store, a, "KP-X", now), PRODUCT_MANAGER),
     _s(seller.accept_orders, lambda s, a, now: seller.accept_orders(s.store, a, ["KP-X"], now), PRODUCT_MANAGER),
     _s(seller.reject_order, lambda s, a, now: seller.reject_order(s.store, a, "KP-X", "why", now), PRODUCT_MANAGER),
     _s(seller.mark_packed, lambda s, a, now: seller.mark_packed(s.store, a, "KP-X", set(), now), PRODUCT_MANAGER),
-    _s(seller.ship_order, lambda s, a, now: seller.ship_order(
-        s.store, a, "KP-X", courier="JNE", tracking_number="JNE12345", photo=photo(), photo_name="p.jpg", now=now),
-       PRODUCT_MANAGER),
-    _s(seller.answer_complaint, lambda s, a, now: seller.answer_complaint(
-        s.store, a, "KP-X", ComplaintResolution.REFUND, "", now), PRODUCT_MANAGER),
-    _s(seller.receive_return, lambda s, a, now: seller.receive_return(s.store, a, "KP-X", fit_to_sell=True, now=now),
-       PRODUCT_MANAGER),
+    _s(
+        seller.ship_order,
+        lambda s, a, now: seller.ship_order(
+            s.store, a, "KP-X", courier="JNE", tracking_number="JNE12345", photo=photo(), photo_name="p.jpg", now=now
+        ),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        seller.answer_complaint,
+        lambda s, a, now: seller.answer_complaint(s.store, a, "KP-X", ComplaintResolution.REFUND, "", now),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        seller.receive_return,
+        lambda s, a, now: seller.receive_return(s.store, a, "KP-X", fit_to_sell=True, now=now),
+        PRODUCT_MANAGER,
+    ),
     _s(views.order_detail, lambda s, a, now: views.order_detail(s.store, a, "KP-X"), PRODUCT_MANAGER),
     _s(views.list_orders, lambda s, a, now: views.list_orders(s.store, a, "New"), PRODUCT_MANAGER),
     _s(views.stage_counts, lambda s, a, now: views.stage_counts(s.store, a), PRODUCT_MANAGER),
@@ -134,74 +153,172 @@ SERVICES: list[Service] = [
     _s(products.list_products, lambda s, a, now: products.list_products(s.store, a), PRODUCT_MANAGER),
     _s(products.get_product, lambda s, a, now: products.get_product(s.store, a, "RICE-5"), PRODUCT_MANAGER),
     _s(products.product_image, lambda s, a, now: products.product_image(s.store, a, "RICE-5"), PRODUCT_MANAGER),
-    _s(products.add_product, lambda s, a, now: products.add_product(s.store, a, "NEW-1", DETAILS, now),
-       PRODUCT_MANAGER),
-    _s(products.add_product_with_stock, lambda s, a, now: products.add_product_with_stock(
-        s.store, a, sku="NEW-2", name="Gula 1 kg", warehouse_code="JKT-1", on_hand=5, price=15_000, now=now),
-       PRODUCT_MANAGER),
-    _s(products.modify_product, lambda s, a, now: products.modify_product(s.store, a, "RICE-5", DETAILS, now),
-       PRODUCT_MANAGER),
+    _s(
+        products.add_product, lambda s, a, now: products.add_product(s.store, a, "NEW-1", DETAILS, now), PRODUCT_MANAGER
+    ),
+    _s(
+        products.add_product_with_stock,
+        lambda s, a, now: products.add_product_with_stock(
+            s.store, a, sku="NEW-2", name="Gula 1 kg", warehouse_code="JKT-1", on_hand=5, price=15_000, now=now
+        ),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        products.modify_product,
+        lambda s, a, now: products.modify_product(s.store, a, "RICE-5", DETAILS, now),
+        PRODUCT_MANAGER,
+    ),
     _s(products.delete_product, lambda s, a, now: products.delete_product(s.store, a, "RICE-5", now), PRODUCT_MANAGER),
-    _s(products.save_product_image, lambda s, a, now: products.save_product_image(
-        s.store, a, "RICE-5", photo(), "p.jpg", now), PRODUCT_MANAGER),
-    _s(products.remove_product_image, lambda s, a, now: products.remove_product_image(s.store, a, "RICE-5", now),
-       PRODUCT_MANAGER),
+    _s(
+        products.save_product_image,
+        lambda s, a, now: products.save_product_image(s.store, a, "RICE-5", photo(), "p.jpg", now),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        products.remove_product_image,
+        lambda s, a, now: products.remove_product_image(s.store, a, "RICE-5", now),
+        PRODUCT_MANAGER,
+    ),
     _s(stock.company_warehouses, lambda s, a, now: stock.company_warehouses(s.store, a), PRODUCT_MANAGER),
     _s(stock.stock_grid, lambda s, a, now: stock.stock_grid(s.store, a), PRODUCT_MANAGER),
     _s(stock.check_stock_edits, lambda s, a, now: stock.check_stock_edits(s.store, a, EDIT), PRODUCT_MANAGER),
     _s(stock.preview_changes, lambda s, a, now: stock.preview_changes(s.store, a, EDIT), PRODUCT_MANAGER),
     _s(stock.apply_changes, lambda s, a, now: stock.apply_changes(s.store, a, EDIT, now), PRODUCT_MANAGER),
-    _s(stock.receive_stock, lambda s, a, now: stock.receive_stock(s.store, a, "RICE-5", "JKT-1", 5, now),
-       PRODUCT_MANAGER),
+    _s(
+        stock.receive_stock,
+        lambda s, a, now: stock.receive_stock(s.store, a, "RICE-5", "JKT-1", 5, now),
+        PRODUCT_MANAGER,
+    ),
     _s(stock.price_history, lambda s, a, now: stock.price_history(s.store, a, "RICE-5"), PRODUCT_MANAGER),
     _s(csv_export.export_catalogue, lambda s, a, now: csv_export.export_catalogue(s.store, a), PRODUCT_MANAGER),
-    _s(csv_import.preview_import, lambda s, a, now: csv_import.preview_import(s.store, a, CSV, "c.csv"),
-       PRODUCT_MANAGER),
-    _s(csv_import.import_catalogue, lambda s, a, now: csv_import.import_catalogue(s.store, a, CSV, "c.csv", now),
-       PRODUCT_MANAGER),
+    _s(
+        csv_import.preview_import,
+        lambda s, a, now: csv_import.preview_import(s.store, a, CSV, "c.csv"),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        csv_import.import_catalogue,
+        lambda s, a, now: csv_import.import_catalogue(s.store, a, CSV, "c.csv", now),
+        PRODUCT_MANAGER,
+    ),
     # warehouses
     _s(management.list_warehouses, lambda s, a, now: management.list_warehouses(s.store, a, now), ANY_ROLE),
     _s(management.get_warehouse, lambda s, a, now: management.get_warehouse(s.store, a, "JKT-1", now), ANY_ROLE),
-    _s(management.add_warehouse, lambda s, a, now: management.add_warehouse(
-        s.store, a, code="SBY-1", name="Surabaya", time_zone="Asia/Jakarta", opens_at=time(8), closes_at=time(17),
-        operating_days=[0, 1, 2, 3, 4], now=now), SYSTEM_ADMINISTRATOR),
-    _s(management.modify_warehouse, lambda s, a, now: management.modify_warehouse(
-        s.store, a, "JKT-1", name="Jakarta", address="", time_zone="Asia/Jakarta", delivery_sla_days=4, now=now),
-       SYSTEM_ADMINISTRATOR),
-    _s(management.close_warehouse, lambda s, a, now: management.close_warehouse(s.store, a, "JKT-1", now),
-       SYSTEM_ADMINISTRATOR),
-    _s(management.reopen_warehouse, lambda s, a, now: management.reopen_warehouse(s.store, a, "JKT-1", now),
-       SYSTEM_ADMINISTRATOR),
-    _s(operations.update_operations, lambda s, a, now: operations.update_operations(
-        s.store, a, "JKT-1", operating_days=[0, 1, 2, 3, 4], opens_at=time(8), closes_at=time(17), processing_days=2,
-        observe_joint_leave=True, now=now), PRODUCT_MANAGER),
-    _s(operations.add_closures, lambda s, a, now: operations.add_closures(
-        s.store, a, "JKT-1", now.date() + timedelta(days=7), None, "stock-taking", now), PRODUCT_MANAGER),
-    _s(operations.remove_closure, lambda s, a, now: operations.remove_closure(s.store, a, "JKT-1", now.date(), now),
-       PRODUCT_MANAGER),
+    _s(
+        management.add_warehouse,
+        lambda s, a, now: management.add_warehouse(
+            s.store,
+            a,
+            code="SBY-1",
+            name="Surabaya",
+            time_zone="Asia/Jakarta",
+            opens_at=time(8),
+            closes_at=time(17),
+            operating_days=[0, 1, 2, 3, 4],
+            now=now,
+        ),
+        SYSTEM_ADMINISTRATOR,
+    ),
+    _s(
+        management.modify_warehouse,
+        lambda s, a, now: management.modify_warehouse(
+            s.store, a, "JKT-1", name="Jakarta", address="", time_zone="Asia/Jakarta", delivery_sla_days=4, now=now
+        ),
+        SYSTEM_ADMINISTRATOR,
+    ),
+    _s(
+        management.close_warehouse,
+        lambda s, a, now: management.close_warehouse(s.store, a, "JKT-1", now),
+        SYSTEM_ADMINISTRATOR,
+    ),
+    _s(
+        management.reopen_warehouse,
+        lambda s, a, now: management.reopen_warehouse(s.store, a, "JKT-1", now),
+        SYSTEM_ADMINISTRATOR,
+    ),
+    _s(
+        operations.update_operations,
+        lambda s, a, now: operations.update_operations(
+            s.store,
+            a,
+            "JKT-1",
+            operating_days=[0, 1, 2, 3, 4],
+            opens_at=time(8),
+            closes_at=time(17),
+            processing_days=2,
+            observe_joint_leave=True,
+            now=now,
+        ),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        operations.add_closures,
+        lambda s, a, now: operations.add_closures(
+            s.store, a, "JKT-1", now.date() + timedelta(days=7), None, "stock-taking", now
+        ),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        operations.remove_closure,
+        lambda s, a, now: operations.remove_closure(s.store, a, "JKT-1", now.date(), now),
+        PRODUCT_MANAGER,
+    ),
     # company
     _s(profile.company_profile, lambda s, a, now: profile.company_profile(s.store, a), ANY_ROLE),
-    _s(profile.update_profile, lambda s, a, now: profile.update_profile(
-        s.store, a, description="x", contact_phone="021-5091-4000", now=now), SYSTEM_ADMINISTRATOR),
-    _s(profile.save_logo, lambda s, a, now: profile.save_logo(s.store, a, photo(), "logo.jpg", now),
-       SYSTEM_ADMINISTRATOR),
+    _s(
+        profile.update_profile,
+        lambda s, a, now: profile.update_profile(s.store, a, description="x", contact_phone="021-5091-4000", now=now),
+        SYSTEM_ADMINISTRATOR,
+    ),
+    _s(
+        profile.save_logo,
+        lambda s, a, now: profile.save_logo(s.store, a, photo(), "logo.jpg", now),
+        SYSTEM_ADMINISTRATOR,
+    ),
     _s(profile.remove_logo, lambda s, a, now: profile.remove_logo(s.store, a, now), SYSTEM_ADMINISTRATOR),
-    _s(payout_account.change_payout_account, lambda s, a, now: payout_account.change_payout_account(
-        s.store, a, bank_name="Bank Mandiri", account_number="1234567890123", account_holder="ACME Tbk",
-        current_password="x", now=now), SYSTEM_ADMINISTRATOR),
+    _s(
+        payout_account.change_payout_account,
+        lambda s, a, now: payout_account.change_payout_account(
+            s.store,
+            a,
+            bank_name="Bank Mandiri",
+            account_number="1234567890123",
+            account_holder="ACME Tbk",
+            current_password="x",
+            now=now,
+        ),
+        SYSTEM_ADMINISTRATOR,
+    ),
     # analytics
-    _s(scope.check_product_manager, lambda s, a, now: scope.check_product_manager(s.store, a, doing="see figures"),
-       PRODUCT_MANAGER),
+    _s(
+        scope.check_product_manager,
+        lambda s, a, now: scope.check_product_manager(s.store, a, doing="see figures"),
+        PRODUCT_MANAGER,
+    ),
     _s(scope.check_may_refresh, lambda s, a, now: scope.check_may_refresh(s.store, a), PRODUCT_MANAGER),
-    _s(dashboard.company_warehouses, lambda s, a, now: dashboard.company_warehouses(s.store, s.analytics, a),
-       PRODUCT_MANAGER),
-    _s(dashboard.load_dashboard, lambda s, a, now: dashboard.load_dashboard(s.store, s.analytics, a, PERIOD),
-       PRODUCT_MANAGER),
-    _s(history.load_history, lambda s, a, now: history.load_history(s.store, s.analytics, a, HistoryFilters(PERIOD)),
-       PRODUCT_MANAGER),
+    _s(
+        dashboard.company_warehouses,
+        lambda s, a, now: dashboard.company_warehouses(s.store, s.analytics, a),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        dashboard.load_dashboard,
+        lambda s, a, now: dashboard.load_dashboard(s.store, s.analytics, a, PERIOD),
+        PRODUCT_MANAGER,
+    ),
+    _s(
+        history.load_history,
+        lambda s, a, now: history.load_history(s.store, s.analytics, a, HistoryFilters(PERIOD)),
+        PRODUCT_MANAGER,
+    ),
     _s(history.history_options, lambda s, a, now: history.history_options(s.store, s.analytics, a), PRODUCT_MANAGER),
-    _s(export.export_history_csv, lambda s, a, now: export.export_history_csv(
-        s.store, s.analytics, a, HistoryFilters(PERIOD), s.folder / "out.csv"), PRODUCT_MANAGER),
+    _s(
+        export.export_history_csv,
+        lambda s, a, now: export.export_history_csv(
+            s.store, s.analytics, a, HistoryFilters(PERIOD), s.folder / "out.csv"
+        ),
+        PRODUCT_MANAGER,
+    ),
 ]
 
 
@@ -231,14 +348,21 @@ def test_every_service_that_acts_for_a_user_is_in_the_authorization_table():
 def _orders_of_both_companies(scene: Scene, now: datetime) -> None:
     """One order for each company, so reads have rows to leak if they could."""
     for company_code in ("ACME01", "OTHER02"):
-        buyers.place_order(scene.store, buyer_code="BUY-1", company_code=company_code, warehouse_code="JKT-1",
-                           lines=[buyers.OrderLine("RICE-5", 1)], now=now)
+        buyers.place_order(
+            scene.store,
+            buyer_code="BUY-1",
+            company_code=company_code,
+            warehouse_code="JKT-1",
+            lines=[buyers.OrderLine("RICE-5", 1)],
+            now=now,
+        )
 
 
 def _with_orders(read):
     def call(scene, actor, now):
         _orders_of_both_companies(scene, now)
         return read(scene, actor, now)
+
     return call
 
 
@@ -246,25 +370,40 @@ def _companies_of_products(scene: Scene, rows) -> set[str]:
     """The companies owning the listed products (by product id: both world companies sell RICE-5)."""
     ids = {row.id for row in rows}
     with scene.store.reading() as session:
-        return set(session.scalars(select(Company.company_code).join(Product, Product.company_id == Company.id)
-                                   .where(Product.id.in_(ids))))
+        return set(
+            session.scalars(
+                select(Company.company_code).join(Product, Product.company_id == Company.id).where(Product.id.in_(ids))
+            )
+        )
 
 
 def _companies_of_orders(scene: Scene, rows) -> set[str]:
     numbers = [row.order_number for row in rows]
     with scene.store.reading() as session:
-        return set(session.scalars(select(Company.company_code).join(Order, Order.company_id == Company.id)
-                                   .where(Order.order_number.in_(numbers))))
+        return set(
+            session.scalars(
+                select(Company.company_code)
+                .join(Order, Order.company_id == Company.id)
+                .where(Order.order_number.in_(numbers))
+            )
+        )
 
 
 READS: list[Read] = [
     Read("catalogue.list_products", lambda s, a, now: products.list_products(s.store, a), _companies_of_products),
-    Read("accounts.account_summary", lambda s, a, now: passwords.account_summary(s.store, a, now),
-         lambda _s, result: {result.company_code}),
-    Read("orders.list_orders", _with_orders(lambda s, a, now: views.list_orders(s.store, a, "New")),
-         _companies_of_orders),
-    Read("orders.orders_needing_action", _with_orders(lambda s, a, now: views.orders_needing_action(s.store, a, now)),
-         _companies_of_orders),
+    Read(
+        "accounts.account_summary",
+        lambda s, a, now: passwords.account_summary(s.store, a, now),
+        lambda _s, result: {result.company_code},
+    ),
+    Read(
+        "orders.list_orders", _with_orders(lambda s, a, now: views.list_orders(s.store, a, "New")), _companies_of_orders
+    ),
+    Read(
+        "orders.orders_needing_action",
+        _with_orders(lambda s, a, now: views.orders_needing_action(s.store, a, now)),
+        _companies_of_orders,
+    ),
 ]
 
 
@@ -303,14 +442,22 @@ def _allowed_actor(world: World, service: Service) -> Actor:
 
 
 STANDING_CHANGES = {
-    "blocked user": (lambda s, actor: s.execute(update(User).where(User.id == actor.user_id)
-                                                 .values(status=UserStatus.BLOCKED.value)), policy.BLOCKED_MESSAGE),
-    "deleted user": (lambda s, actor: s.execute(update(User).where(User.id == actor.user_id)
-                                                 .values(deleted_at=datetime(2026, 2, 1).astimezone())),
-                     policy.USER_GONE),
-    "company not whitelisted": (lambda s, actor: s.execute(update(Company).where(Company.id == actor.company_id)
-                                                            .values(is_whitelisted=False)),
-                                policy.NOT_WHITELISTED_MESSAGE),
+    "blocked user": (
+        lambda s, actor: s.execute(
+            update(User).where(User.id == actor.user_id).values(status=UserStatus.BLOCKED.value)
+        ),
+        policy.BLOCKED_MESSAGE,
+    ),
+    "deleted user": (
+        lambda s, actor: s.execute(
+            update(User).where(User.id == actor.user_id).values(deleted_at=datetime(2026, 2, 1).astimezone())
+        ),
+        policy.USER_GONE,
+    ),
+    "company not whitelisted": (
+        lambda s, actor: s.execute(update(Company).where(Company.id == actor.company_id).values(is_whitelisted=False)),
+        policy.NOT_WHITELISTED_MESSAGE,
+    ),
 }
 
 
@@ -350,8 +497,9 @@ def test_a_user_who_must_still_change_a_one_time_password_may_do_nothing_else(sc
 @pytest.mark.parametrize("service", _by_name(SERVICES))
 def test_a_forged_actor_claiming_another_company_is_refused(scene, now, service):
     actor = _allowed_actor(scene.world, service)
-    forged = dataclasses.replace(actor, company_id=scene.world.other_pm.company_id,
-                                 company_code=scene.world.other_pm.company_code)
+    forged = dataclasses.replace(
+        actor, company_id=scene.world.other_pm.company_id, company_code=scene.world.other_pm.company_code
+    )
     with pytest.raises(AccessDenied):
         service.call(scene, forged, now)
 
@@ -367,4 +515,3 @@ def test_no_read_returns_a_row_of_another_company(scene, now, read):
         assert result or read.name.startswith("accounts."), f"{read.name} returned nothing to check"
         companies = read.companies(scene, result)
         assert companies <= {actor.company_code}, f"{read.name} as {actor.label} returned rows of {companies}"
-

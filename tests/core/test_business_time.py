@@ -1,6 +1,6 @@
 """Tests for core.warehouses.business_time: the warehouse business-day clock."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -8,9 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.warehouses.business_time import INDONESIAN_TIME_ZONES, OperatingCalendar, add_business_days, add_business_hours, is_open, is_working_day, next_opening, non_working_days, open_hours_between, zone_abbreviation
+from core.warehouses.business_time import (
+    INDONESIAN_TIME_ZONES,
+    OperatingCalendar,
+    add_business_days,
+    add_business_hours,
+    is_open,
+    is_working_day,
+    next_opening,
+    non_working_days,
+    open_hours_between,
+    zone_abbreviation,
+)
 
-UTC = timezone.utc
+UTC = UTC
 WIB = ZoneInfo("Asia/Jakarta")
 MON_FRI = frozenset(range(5))
 

@@ -1,4 +1,5 @@
 """Configuration: defaults, and one clear sentence for every bad setting."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,18 +16,22 @@ def test_defaults_put_an_sqlite_store_in_the_data_folder(tmp_path):
 
 
 def test_a_plain_postgresql_url_uses_psycopg_3(tmp_path):
-    settings = load_settings({"KOPRA_DATA_DIR": str(tmp_path),
-                              "KOPRA_DATABASE_URL": "postgresql://kopra:s3cret@db:5432/kopra"})
+    settings = load_settings(
+        {"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgresql://kopra:s3cret@db:5432/kopra"}
+    )
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert "s3cret" not in settings.safe_database_url()
 
 
-@pytest.mark.parametrize("url, words", [
-    ("not a url", "is not a valid database URL"),
-    ("mysql://root@localhost/kopra", "only SQLite and PostgreSQL"),
-    ("sqlite://", "must name an SQLite file"),
-    ("postgresql://postgres@localhost", "must name a PostgreSQL database"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("not a url", "is not a valid database URL"),
+        ("mysql://root@localhost/kopra", "only SQLite and PostgreSQL"),
+        ("sqlite://", "must name an SQLite file"),
+        ("postgresql://postgres@localhost", "must name a PostgreSQL database"),
+    ],
+)
 def test_a_bad_database_url_is_refused_in_one_sentence(tmp_path, url, words):
     with pytest.raises(ConfigError, match=words) as caught:
         load_settings({"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": url})
@@ -40,11 +45,14 @@ def test_a_data_folder_that_cannot_be_written_is_refused(tmp_path):
         load_settings({"KOPRA_DATA_DIR": str(blocker / "data")})
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("KOPRA_PORT", "eighty", "must be a whole number"),
-    ("KOPRA_PORT", "70000", "must be between 1 and 65535"),
-    ("KOPRA_SCHEDULER_INTERVAL_S", "0", "must be between 1 and 3600"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("KOPRA_PORT", "eighty", "must be a whole number"),
+        ("KOPRA_PORT", "70000", "must be between 1 and 65535"),
+        ("KOPRA_SCHEDULER_INTERVAL_S", "0", "must be between 1 and 3600"),
+    ],
+)
 def test_a_bad_number_names_the_setting(tmp_path, name, value, words):
     with pytest.raises(ConfigError, match=f"{name} {words}"):
         load_settings({"KOPRA_DATA_DIR": str(tmp_path), name: value})

@@ -1,5 +1,6 @@
 """The scheduler's rules on a real store: each applied exactly once, late or doubled, and never over
 a person who acted first."""
+
 from __future__ import annotations
 
 import threading
@@ -7,15 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
+from core.errors import ConcurrentChange
 from core.orders import buyer_channel as buyers
 from core.orders import seller as orders
 from core.orders.lifecycle import TRANSITIONS, Step
-from core.orders.sweep import sweep_step
-from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
-from core.errors import ConcurrentChange
-from core.store.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
+from core.orders.sweep import run_sweep, sweep_step
 from core.store.database import Store
-from core.orders.sweep import run_sweep
+from core.store.models import Complaint, Order, OrderEvent, Payout, Refund, StockLevel
 from tests.builders import MONDAY_10, at_once, place, ship, status_of, wib
 
 DUE = wib(2026, 11, 24, 10, 0)  # an order placed MONDAY_10 must be confirmed by then
@@ -35,10 +35,16 @@ def test_an_unconfirmed_order_is_cancelled_at_its_deadline_and_its_stock_release
     with world.store.reading() as session:
         order = session.scalar(select(Order))
         assert (order.status, order.failure_kind, order.closed_at) == (
-            OrderStatus.CANCELLED, FailureKind.CANCELLED_BY_SYSTEM, DUE)
+            OrderStatus.CANCELLED,
+            FailureKind.CANCELLED_BY_SYSTEM,
+            DUE,
+        )
         event = session.scalar(select(OrderEvent).order_by(OrderEvent.id.desc()))
         assert (event.actor_kind, event.actor_id, event.from_status) == (
-            ActorKind.SYSTEM, "scheduler", OrderStatus.PENDING_CONFIRMATION)
+            ActorKind.SYSTEM,
+            "scheduler",
+            OrderStatus.PENDING_CONFIRMATION,
+        )
     assert status_of(world, number) == OrderStatus.CANCELLED
 
 
@@ -96,7 +102,10 @@ def test_a_scheduler_started_after_a_three_day_outage_catches_up_on_everything(w
     summary = run_sweep(world.store, back_up)
     assert summary["by_rule"] == {"auto_cancel": 1, "auto_refund": 1, "auto_complete": 1, "disburse_payouts": 1}
     assert [status_of(world, n) for n in (unconfirmed, complained, delivered)] == [
-        OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.COMPLETED]
+        OrderStatus.CANCELLED,
+        OrderStatus.REFUNDED,
+        OrderStatus.COMPLETED,
+    ]
 
 
 def test_two_schedulers_sweeping_at_once_apply_each_transition_once(world):
@@ -121,7 +130,9 @@ def test_a_race_between_a_person_and_the_scheduler_has_exactly_one_winner(world,
 
     def check_then_let_the_scheduler_in(*args, **kwargs):
         transition = real_check(*args, **kwargs)
-        thread = threading.Thread(target=lambda: swept.update(auto_cancel=sweep_step(sweeper, TRANSITIONS[Step.AUTO_CANCEL], DUE)))
+        thread = threading.Thread(
+            target=lambda: swept.update(auto_cancel=sweep_step(sweeper, TRANSITIONS[Step.AUTO_CANCEL], DUE))
+        )
         thread.start()
         thread.join(timeout=1.0)  # PostgreSQL: done at once; SQLite: still waiting for our lock
         swept["thread"] = thread
@@ -142,8 +153,9 @@ def test_a_race_between_a_person_and_the_scheduler_has_exactly_one_winner(world,
     assert outcome == expected
     assert swept["auto_cancel"] == (1 if expected == "scheduler" else 0)
     with world.store.reading() as session:
-        leaving_pending = session.scalar(select(func.count(OrderEvent.id)).where(
-            OrderEvent.from_status == OrderStatus.PENDING_CONFIRMATION))
+        leaving_pending = session.scalar(
+            select(func.count(OrderEvent.id)).where(OrderEvent.from_status == OrderStatus.PENDING_CONFIRMATION)
+        )
     assert leaving_pending == 1
     assert status_of(world, number) == (OrderStatus.CANCELLED if expected == "scheduler" else OrderStatus.PROCESSING)
 
@@ -190,7 +202,10 @@ def test_after_an_outage_each_automatic_step_takes_effect_at_its_deadline(world)
         assert session.scalar(select(Refund.created_at)) == due_by_two_days
         assert session.scalar(select(Payout.created_at)) == due_by_two_days
         assert session.scalar(select(Complaint.answered_at)) == due_by_two_days
-        system_events = session.execute(select(OrderEvent.order_id, OrderEvent.at, OrderEvent.recorded_at)
-                                        .where(OrderEvent.actor_kind == ActorKind.SYSTEM)).all()
+        system_events = session.execute(
+            select(OrderEvent.order_id, OrderEvent.at, OrderEvent.recorded_at).where(
+                OrderEvent.actor_kind == ActorKind.SYSTEM
+            )
+        ).all()
     assert sorted(at for _, at, _ in system_events) == [DUE, due_by_two_days, due_by_two_days]
     assert {recorded for _, _, recorded in system_events} == {back_up}

@@ -1,12 +1,13 @@
 """Demo data: what the demo promises, loaded once, the same from the same seed."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.accounts.hashing import verify_password
 from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, OTHER_COMPANY_CODE, load_demo
 from core.domain import Role, UserStatus
 from core.store.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
-from core.accounts.hashing import verify_password
 
 
 def test_the_demo_has_a_whitelisted_company_with_both_roles(store, now):
@@ -68,9 +69,12 @@ def test_the_same_seed_gives_the_same_prices(store, now, tmp_path):
 
     def prices(target):
         with target.reading() as session:
-            return session.execute(select(Product.sku, Warehouse.code, StockLevel.price, StockLevel.on_hand)
-                                   .join(StockLevel.product).join(StockLevel.warehouse)
-                                   .order_by(Product.sku, Warehouse.code)).all()
+            return session.execute(
+                select(Product.sku, Warehouse.code, StockLevel.price, StockLevel.on_hand)
+                .join(StockLevel.product)
+                .join(StockLevel.warehouse)
+                .order_by(Product.sku, Warehouse.code)
+            ).all()
 
     assert prices(store) == prices(other)
     other.dispose()

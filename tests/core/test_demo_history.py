@@ -1,7 +1,9 @@
 """The demo's order history is played through the real services, and it shows every path."""
+
 from __future__ import annotations
 
 from collections import defaultdict
+
 from sqlalchemy import func, select
 
 from core.demo.seed import load_demo
@@ -26,8 +28,13 @@ def reaches_every_ending_and_leaves_orders_in_flight(history):
         resolutions = set(session.scalars(select(Complaint.resolution).distinct()))
         triggers = set(session.scalars(select(Payout.trigger).distinct()))
     assert {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.REFUNDED} <= statuses
-    assert statuses & {OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING, OrderStatus.SHIPPED,
-                       OrderStatus.DELIVERED, OrderStatus.READY_TO_SHIP}
+    assert statuses & {
+        OrderStatus.PENDING_CONFIRMATION,
+        OrderStatus.PROCESSING,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.READY_TO_SHIP,
+    }
     assert kinds == {FailureKind.CANCELLED_BY_SYSTEM, FailureKind.CANCELLED_BY_BUYER, FailureKind.REJECTED_BY_SELLER}
     assert {ComplaintResolution.AUTO_REFUND, ComplaintResolution.REFUND} <= resolutions
     assert triggers == {"BUYER_CONFIRMED", "AUTO_AFTER_DELIVERY"}
@@ -37,7 +44,8 @@ def every_order_has_an_unbroken_event_chain_ending_in_its_status(history):
     with history.reading() as session:
         chains = defaultdict(list)
         for order_id, source, target in session.execute(
-                select(OrderEvent.order_id, OrderEvent.from_status, OrderEvent.to_status).order_by(OrderEvent.id)):
+            select(OrderEvent.order_id, OrderEvent.from_status, OrderEvent.to_status).order_by(OrderEvent.id)
+        ):
             chains[order_id].append((source, target))
         status = dict(session.execute(select(Order.id, Order.status)).all())
     assert len(status) > 100
@@ -49,13 +57,19 @@ def every_order_has_an_unbroken_event_chain_ending_in_its_status(history):
 
 def reserved_stock_is_exactly_what_open_orders_hold(history):
     with history.reading() as session:
-        held = dict(session.execute(
-            select(StockLevel.id, func.coalesce(func.sum(OrderItem.quantity), 0))
-            .select_from(StockLevel)
-            .outerjoin(Order, (Order.warehouse_id == StockLevel.warehouse_id)
-                       & Order.status.in_(list(RESERVING_STATUSES)))
-            .outerjoin(OrderItem, (OrderItem.order_id == Order.id) & (OrderItem.product_id == StockLevel.product_id))
-            .group_by(StockLevel.id)).all())
+        held = dict(
+            session.execute(
+                select(StockLevel.id, func.coalesce(func.sum(OrderItem.quantity), 0))
+                .select_from(StockLevel)
+                .outerjoin(
+                    Order, (Order.warehouse_id == StockLevel.warehouse_id) & Order.status.in_(list(RESERVING_STATUSES))
+                )
+                .outerjoin(
+                    OrderItem, (OrderItem.order_id == Order.id) & (OrderItem.product_id == StockLevel.product_id)
+                )
+                .group_by(StockLevel.id)
+            ).all()
+        )
         reserved = dict(session.execute(select(StockLevel.id, StockLevel.reserved)).all())
     assert reserved == held
 

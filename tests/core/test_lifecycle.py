@@ -1,17 +1,28 @@
 """The transition table as plain Python: every allowed step, every refused one, every guard."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from core.domain import ActorKind, OrderStatus as S
+from core.domain import ActorKind
+from core.domain import OrderStatus as S
 from core.errors import TransitionRefused
-from core.orders.lifecycle import (OPEN_STATUSES, SELLER_DEADLINES, TRANSITIONS, WAITING, OrderClock, Step,
-                                   available_steps, check_step, refused_steps)
+from core.orders.lifecycle import (
+    OPEN_STATUSES,
+    SELLER_DEADLINES,
+    TRANSITIONS,
+    WAITING,
+    OrderClock,
+    Step,
+    available_steps,
+    check_step,
+    refused_steps,
+)
 from core.warehouses.business_time import OperatingCalendar
 
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 PAST, FUTURE = NOW - timedelta(hours=1), NOW + timedelta(hours=1)
 
 #: The product's lifecycle, written out by hand from PRODUCT.md: (step, from) -> to.
@@ -41,8 +52,13 @@ EXPECTED = {
 
 def clock(status: S, **deadlines) -> OrderClock:
     # Deadlines that make every guard pass unless a test says otherwise.
-    passing = dict(confirm_deadline=FUTURE, pack_deadline=PAST, delivery_deadline=PAST,
-                   complaint_deadline=PAST if status == S.COMPLAINED else FUTURE, complete_deadline=FUTURE)
+    passing = dict(
+        confirm_deadline=FUTURE,
+        pack_deadline=PAST,
+        delivery_deadline=PAST,
+        complaint_deadline=PAST if status == S.COMPLAINED else FUTURE,
+        complete_deadline=FUTURE,
+    )
     if status == S.PENDING_CONFIRMATION:
         passing["confirm_deadline"] = FUTURE
     passing.update(deadlines)
@@ -51,9 +67,11 @@ def clock(status: S, **deadlines) -> OrderClock:
 
 def guard_friendly(step: Step, status: S) -> OrderClock:
     overrides = {
-        Step.AUTO_CANCEL: dict(confirm_deadline=PAST), Step.AUTO_COMPLETE: dict(complete_deadline=PAST),
+        Step.AUTO_CANCEL: dict(confirm_deadline=PAST),
+        Step.AUTO_COMPLETE: dict(complete_deadline=PAST),
         Step.AUTO_REFUND: dict(complaint_deadline=PAST),
-        Step.ANSWER_WITH_REFUND: dict(complaint_deadline=FUTURE), Step.ANSWER_WITH_RETURN: dict(complaint_deadline=FUTURE),
+        Step.ANSWER_WITH_REFUND: dict(complaint_deadline=FUTURE),
+        Step.ANSWER_WITH_RETURN: dict(complaint_deadline=FUTURE),
     }.get(step, {})
     return clock(status, **overrides)
 
@@ -114,8 +132,14 @@ def test_a_complaint_cannot_be_answered_after_two_days():
         check_step(Step.ANSWER_WITH_REFUND, clock(S.COMPLAINED, complaint_deadline=PAST), NOW)
 
 
-@pytest.mark.parametrize("step, field", [(Step.AUTO_CANCEL, "confirm_deadline"), (Step.AUTO_REFUND, "complaint_deadline"),
-                                         (Step.AUTO_COMPLETE, "complete_deadline")])
+@pytest.mark.parametrize(
+    "step, field",
+    [
+        (Step.AUTO_CANCEL, "confirm_deadline"),
+        (Step.AUTO_REFUND, "complaint_deadline"),
+        (Step.AUTO_COMPLETE, "complete_deadline"),
+    ],
+)
 def test_the_system_acts_only_once_the_deadline_is_reached(step, field):
     source = next(iter(TRANSITIONS[step].sources))
     with pytest.raises(TransitionRefused, match="deadline has not passed"):
@@ -143,27 +167,36 @@ def test_refused_steps_say_why_not():
     late = clock(S.PENDING_CONFIRMATION, confirm_deadline=PAST)
     assert refused_steps(late, ActorKind.USER, NOW) == {
         Step.ACCEPT: "the time to confirm it has ended, so the system cancels it",
-        Step.REJECT: "the time to confirm it has ended, so the system cancels it"}
+        Step.REJECT: "the time to confirm it has ended, so the system cancels it",
+    }
 
 
 def test_each_open_status_says_whose_turn_it_is_and_the_seller_deadlines_follow():
     assert set(WAITING) == OPEN_STATUSES
-    assert SELLER_DEADLINES == {S.PENDING_CONFIRMATION: "confirm_deadline", S.PROCESSING: "pack_deadline",
-                                S.READY_TO_SHIP: "delivery_deadline", S.COMPLAINED: "complaint_deadline"}
+    assert SELLER_DEADLINES == {
+        S.PENDING_CONFIRMATION: "confirm_deadline",
+        S.PROCESSING: "pack_deadline",
+        S.READY_TO_SHIP: "delivery_deadline",
+        S.COMPLAINED: "complaint_deadline",
+    }
 
 
 def test_every_deadline_a_step_starts_or_waits_for_is_a_field_of_the_order_clock():
-    named = {t.starts.column for t in TRANSITIONS.values() if t.starts} | {
-        t.takes_effect_at for t in TRANSITIONS.values() if t.takes_effect_at} | set(SELLER_DEADLINES.values())
+    named = (
+        {t.starts.column for t in TRANSITIONS.values() if t.starts}
+        | {t.takes_effect_at for t in TRANSITIONS.values() if t.takes_effect_at}
+        | set(SELLER_DEADLINES.values())
+    )
     assert named <= set(OrderClock.__dataclass_fields__)
 
 
 def test_deadlines_count_business_or_calendar_days():
     calendar = OperatingCalendar("Asia/Jakarta", frozenset({0, 1, 2, 3, 4}), time(8), time(17))
-    friday_16 = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)  # 16:00 WIB
+    friday_16 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 16:00 WIB
     pack = TRANSITIONS[Step.ACCEPT].starts
-    assert pack.due(friday_16, warehouse_days=1, calendar=calendar) == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    assert pack.due(friday_16, warehouse_days=1, calendar=calendar) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     deliver = TRANSITIONS[Step.MARK_PACKED].starts
     assert deliver.due(friday_16, warehouse_days=3, calendar=None) == friday_16 + timedelta(days=3)
     assert TRANSITIONS[Step.PLACE].starts.due(friday_16, warehouse_days=None, calendar=calendar) == datetime(
-        2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+        2026, 11, 30, 9, 0, tzinfo=UTC
+    )

@@ -1,10 +1,11 @@
 """No oversell, ever: many buyers racing for fewer units than they ask for, each from its own
 connection, all released at the same instant."""
+
 from __future__ import annotations
 
+from core.errors import OutOfStock
 from core.orders import buyer_channel as buyers
 from core.orders.buyer_channel import OrderLine
-from core.errors import OutOfStock
 from tests.builders import MONDAY_10, at_once
 
 RACERS = 24  # OIL-2 has 10 units on hand
@@ -12,8 +13,15 @@ RACERS = 24  # OIL-2 has 10 units on hand
 
 def order_oil(units: int):
     def place(store, index):
-        return buyers.place_order(store, buyer_code="BUY-1" if index % 2 else "BUY-2", company_code="ACME01",
-                                  warehouse_code="JKT-1", lines=[OrderLine("OIL-2", units)], now=MONDAY_10)
+        return buyers.place_order(
+            store,
+            buyer_code="BUY-1" if index % 2 else "BUY-2",
+            company_code="ACME01",
+            warehouse_code="JKT-1",
+            lines=[OrderLine("OIL-2", units)],
+            now=MONDAY_10,
+        )
+
     return place
 
 

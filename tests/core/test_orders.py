@@ -1,5 +1,6 @@
 """Order services on a real store (SQLite and PostgreSQL): each step in one transaction, with its
 event, stock movement and money record; refusals leave the store unchanged."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.orders import buyer_channel as buyers
-from core.orders import seller
-from core.orders import views
-from core.orders.buyer_channel import OrderLine
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
 from core.errors import AccessDenied, InvalidInput, NotFound, OutOfStock, TransitionRefused
+from core.orders import buyer_channel as buyers
+from core.orders import seller, views
+from core.orders.buyer_channel import OrderLine
 from core.store.models import Order, OrderItem, Payout, Refund, Shipment
 from tests.builders import MONDAY_10, events_of, items_of, place, ship, status_of, wib
+
 
 def test_placing_an_order_reserves_stock_snapshots_prices_and_sets_the_confirm_deadline(world):
     placed = place(world, quantity=3)
@@ -33,15 +34,22 @@ def test_the_happy_path_ends_in_one_payout_of_the_full_amount(world):
     ship(world, number, MONDAY_10 + timedelta(hours=3))
     assert world.stock() == (98, 0)  # shipping took the reserved units off the shelf
     buyers.mark_delivered(world.store, order_number=number, now=MONDAY_10 + timedelta(days=2))
-    buyers.confirm_receipt(world.store, buyer_code="BUY-1", order_number=number, now=MONDAY_10 + timedelta(days=2, hours=2))
+    buyers.confirm_receipt(
+        world.store, buyer_code="BUY-1", order_number=number, now=MONDAY_10 + timedelta(days=2, hours=2)
+    )
     assert status_of(world, number) == OrderStatus.COMPLETED
     with world.store.reading() as session:
         payout = session.scalar(select(Payout))
         assert (payout.amount, payout.status, payout.trigger) == (150_000, PayoutStatus.PENDING, "BUYER_CONFIRMED")
         assert payout.account_number == "1234567890"
     assert [e[1] for e in events_of(world, number)] == [
-        OrderStatus.PENDING_CONFIRMATION, OrderStatus.PROCESSING, OrderStatus.READY_TO_SHIP, OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED, OrderStatus.COMPLETED]
+        OrderStatus.PENDING_CONFIRMATION,
+        OrderStatus.PROCESSING,
+        OrderStatus.READY_TO_SHIP,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    ]
 
 
 def test_accepting_stores_the_packing_deadline_from_the_warehouse_processing_time(world):
@@ -54,8 +62,14 @@ def test_accepting_stores_the_packing_deadline_from_the_warehouse_processing_tim
 
 
 def test_packing_requires_every_item_checked_off(world):
-    placed = buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code="JKT-1",
-                                lines=[OrderLine("RICE-5", 1), OrderLine("OIL-2", 1)], now=MONDAY_10)
+    placed = buyers.place_order(
+        world.store,
+        buyer_code="BUY-1",
+        company_code="ACME01",
+        warehouse_code="JKT-1",
+        lines=[OrderLine("RICE-5", 1), OrderLine("OIL-2", 1)],
+        now=MONDAY_10,
+    )
     seller.accept_order(world.store, world.pm, placed.order_number, MONDAY_10)
     one = {min(items_of(world, placed.order_number))}
     with pytest.raises(InvalidInput, match="1 of 2 checked; not yet: OIL-2"):
@@ -72,7 +86,10 @@ def test_rejecting_needs_a_reason_and_gives_the_stock_back(world):
     with world.store.reading() as session:
         order = session.scalar(select(Order))
         assert (order.status, order.failure_kind, order.failure_reason) == (
-            OrderStatus.REJECTED, FailureKind.REJECTED_BY_SELLER, "Out of this batch")
+            OrderStatus.REJECTED,
+            FailureKind.REJECTED_BY_SELLER,
+            "Out of this batch",
+        )
 
 
 def test_a_non_image_renamed_png_cannot_ship_and_nothing_changes(world):
@@ -80,8 +97,16 @@ def test_a_non_image_renamed_png_cannot_ship_and_nothing_changes(world):
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
     with pytest.raises(InvalidInput, match="not a readable PNG, JPEG or WebP image"):
-        seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-1234",
-                          photo=b"%PDF-1.4 not an image", photo_name="proof.png", now=MONDAY_10)
+        seller.ship_order(
+            world.store,
+            world.pm,
+            number,
+            courier="JNE",
+            tracking_number="JNE-1234",
+            photo=b"%PDF-1.4 not an image",
+            photo_name="proof.png",
+            now=MONDAY_10,
+        )
     assert status_of(world, number) == OrderStatus.READY_TO_SHIP
     assert world.stock() == (100, 2)
     with world.store.reading() as session:
@@ -92,10 +117,16 @@ def test_the_buyer_cannot_cancel_an_accepted_order_before_the_packing_deadline(w
     number = place(world).order_number
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     with pytest.raises(TransitionRefused, match="packing deadline has not passed"):
-        buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="changed mind",
-                            now=MONDAY_10 + timedelta(hours=2))
-    buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="too slow",
-                        now=MONDAY_10 + timedelta(days=3))
+        buyers.cancel_order(
+            world.store,
+            buyer_code="BUY-1",
+            order_number=number,
+            reason="changed mind",
+            now=MONDAY_10 + timedelta(hours=2),
+        )
+    buyers.cancel_order(
+        world.store, buyer_code="BUY-1", order_number=number, reason="too slow", now=MONDAY_10 + timedelta(days=3)
+    )
     assert status_of(world, number) == OrderStatus.CANCELLED
     assert world.stock() == (100, 0)
 
@@ -104,8 +135,9 @@ def test_a_buyer_cancelling_a_shipped_order_after_the_sla_does_not_release_stock
     number = place(world).order_number
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
-    buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="never arrived",
-                        now=MONDAY_10 + timedelta(days=4))
+    buyers.cancel_order(
+        world.store, buyer_code="BUY-1", order_number=number, reason="never arrived", now=MONDAY_10 + timedelta(days=4)
+    )
     assert world.stock() == (98, 0)
 
 
@@ -114,10 +146,17 @@ def test_a_complaint_answered_with_a_refund_records_one_refund(world):
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
     buyers.mark_delivered(world.store, order_number=number, now=MONDAY_10 + timedelta(days=1))
-    deadline = buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=number,
-                                     description="Two sacks torn", now=MONDAY_10 + timedelta(days=1, hours=1))
+    deadline = buyers.file_complaint(
+        world.store,
+        buyer_code="BUY-1",
+        order_number=number,
+        description="Two sacks torn",
+        now=MONDAY_10 + timedelta(days=1, hours=1),
+    )
     assert deadline == MONDAY_10 + timedelta(days=3, hours=1)
-    seller.answer_complaint(world.store, world.pm, number, ComplaintResolution.REFUND, "Sorry", MONDAY_10 + timedelta(days=2))
+    seller.answer_complaint(
+        world.store, world.pm, number, ComplaintResolution.REFUND, "Sorry", MONDAY_10 + timedelta(days=2)
+    )
     assert status_of(world, number) == OrderStatus.REFUNDED
     with world.store.reading() as session:
         assert [r.amount for r in session.scalars(select(Refund))] == [150_000]
@@ -128,10 +167,21 @@ def test_a_return_refunds_when_the_goods_arrive_and_restocks_them_if_fit(world):
     number = place(world, quantity=4).order_number
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10)
-    buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=number, description="Wrong brand",
-                          now=MONDAY_10 + timedelta(days=1))
-    seller.answer_complaint(world.store, world.pm, number, ComplaintResolution.RETURN, "Send it back",
-                            MONDAY_10 + timedelta(days=1, hours=2))
+    buyers.file_complaint(
+        world.store,
+        buyer_code="BUY-1",
+        order_number=number,
+        description="Wrong brand",
+        now=MONDAY_10 + timedelta(days=1),
+    )
+    seller.answer_complaint(
+        world.store,
+        world.pm,
+        number,
+        ComplaintResolution.RETURN,
+        "Send it back",
+        MONDAY_10 + timedelta(days=1, hours=2),
+    )
     assert status_of(world, number) == OrderStatus.RETURN_REQUESTED
     with world.store.reading() as session:
         assert session.scalar(select(func.count(Refund.id))) == 0
@@ -164,32 +214,51 @@ def test_a_second_confirmation_cannot_pay_twice(world):
 
 def test_ordering_more_than_is_available_is_refused_and_reserves_nothing(world):
     with pytest.raises(OutOfStock, match="Only 10 pcs of OIL-2"):
-        buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code="JKT-1",
-                           lines=[OrderLine("RICE-5", 5), OrderLine("OIL-2", 11)], now=MONDAY_10)
+        buyers.place_order(
+            world.store,
+            buyer_code="BUY-1",
+            company_code="ACME01",
+            warehouse_code="JKT-1",
+            lines=[OrderLine("RICE-5", 5), OrderLine("OIL-2", 11)],
+            now=MONDAY_10,
+        )
     assert world.stock("RICE-5") == (100, 0)  # the first line's reservation was rolled back too
     with world.store.reading() as session:
         assert session.scalar(select(func.count(Order.id))) == 0
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    (dict(buyer_code="BUY-X"), Exception, "not approved by the bank"),
-    (dict(buyer_code="NOPE"), NotFound, "not known"),
-    (dict(warehouse_code="XX"), NotFound, "has no warehouse XX"),
-    (dict(lines=[OrderLine("NOPE", 1)]), NotFound, "not on sale"),
-    (dict(lines=[OrderLine("RICE-5", 0)]), InvalidInput, "must be a whole number"),
-    (dict(lines=[]), InvalidInput, "at least one line"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(buyer_code="BUY-X"), Exception, "not approved by the bank"),
+        (dict(buyer_code="NOPE"), NotFound, "not known"),
+        (dict(warehouse_code="XX"), NotFound, "has no warehouse XX"),
+        (dict(lines=[OrderLine("NOPE", 1)]), NotFound, "not on sale"),
+        (dict(lines=[OrderLine("RICE-5", 0)]), InvalidInput, "must be a whole number"),
+        (dict(lines=[]), InvalidInput, "at least one line"),
+    ],
+)
 def test_the_buyer_channel_refuses_bad_orders_clearly(world, kwargs, error, words):
-    arguments = dict(buyer_code="BUY-1", company_code="ACME01", warehouse_code="JKT-1",
-                     lines=[OrderLine("RICE-5", 1)], now=MONDAY_10) | kwargs
+    arguments = (
+        dict(
+            buyer_code="BUY-1",
+            company_code="ACME01",
+            warehouse_code="JKT-1",
+            lines=[OrderLine("RICE-5", 1)],
+            now=MONDAY_10,
+        )
+        | kwargs
+    )
     with pytest.raises(error, match=words):
         buyers.place_order(world.store, **arguments)
 
 
 def test_a_closed_warehouse_takes_no_orders(world):
     from sqlalchemy import update
+
     from core.domain import WarehouseStatus
     from core.store.models import Warehouse
+
     with world.store.transaction() as session:
         session.execute(update(Warehouse).values(status=WarehouseStatus.CLOSED))
     with pytest.raises(InvalidInput, match="is closed and takes no orders"):
@@ -223,20 +292,28 @@ def test_a_system_administrator_may_not_handle_orders(world):
 def test_accepting_an_order_the_system_already_cancelled_says_what_happened(world):
     from core.orders.lifecycle import TRANSITIONS, Step
     from core.orders.sweep import sweep_step
+
     number = place(world).order_number
     sweep_step(world.store, TRANSITIONS[Step.AUTO_CANCEL], wib(2026, 11, 24, 10, 0))
     with pytest.raises(TransitionRefused) as refused:
         seller.accept_order(world.store, world.pm, number, wib(2026, 11, 24, 10, 0, 1))
-    assert refused.value.message == ("Cannot accept the order KP-00000001: it is cancelled. The system cancelled it at "
-                                     "24 Nov 2026 10:00 WIB (no answer within 1 business day).")
+    assert refused.value.message == (
+        "Cannot accept the order KP-00000001: it is cancelled. The system cancelled it at "
+        "24 Nov 2026 10:00 WIB (no answer within 1 business day)."
+    )
 
 
 def test_bulk_accept_reports_each_order_and_goes_on_after_a_refusal(world):
     first, second = place(world).order_number, place(world).order_number
     buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=second, reason="oops", now=MONDAY_10)
     progress = []
-    result = seller.accept_orders(world.store, world.pm, [first, second], MONDAY_10,
-                                  on_progress=lambda done, total: progress.append((done, total)))
+    result = seller.accept_orders(
+        world.store,
+        world.pm,
+        [first, second],
+        MONDAY_10,
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
     assert result.done == [first]
     assert "it is cancelled" in result.refused[second]
     assert progress == [(1, 2), (2, 2)]

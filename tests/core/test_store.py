@@ -1,16 +1,17 @@
 """The store: migrations, SQLite set-up for two writers, UTC times, and the rules the schema enforces."""
+
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.domain import OrderStatus, PayoutStatus, Role
-from core.store.models import Buyer, Company, Order, Payout, Product, Refund, StockLevel, User, Warehouse
 from core.store.database import Store, current_revision, downgrade, head_revision, migrate
+from core.store.models import Buyer, Company, Order, Payout, Product, Refund, StockLevel, User, Warehouse
 
 WIB = timezone(timedelta(hours=7))
 
@@ -23,8 +24,16 @@ def make_company(session, now, code="ACME01"):
 
 
 def make_warehouse(session, company, now, code="W1"):
-    warehouse = Warehouse(company_id=company.id, code=code, name=code, time_zone="Asia/Jakarta",
-                          opens_at=time(8), closes_at=time(17), created_at=now, updated_at=now)
+    warehouse = Warehouse(
+        company_id=company.id,
+        code=code,
+        name=code,
+        time_zone="Asia/Jakarta",
+        opens_at=time(8),
+        closes_at=time(17),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(warehouse)
     session.flush()
     return warehouse
@@ -36,8 +45,16 @@ def make_order(session, now, number="KP-1"):
     buyer = Buyer(buyer_code=f"B-{number}", name="Toko", created_at=now)
     session.add(buyer)
     session.flush()
-    order = Order(order_number=number, company_id=company.id, warehouse_id=warehouse.id, buyer_id=buyer.id,
-                  status=OrderStatus.COMPLETED, total_amount=150_000, placed_at=now, updated_at=now)
+    order = Order(
+        order_number=number,
+        company_id=company.id,
+        warehouse_id=warehouse.id,
+        buyer_id=buyer.id,
+        status=OrderStatus.COMPLETED,
+        total_amount=150_000,
+        placed_at=now,
+        updated_at=now,
+    )
     session.add(order)
     session.flush()
     return order
@@ -46,9 +63,25 @@ def make_order(session, now, number="KP-1"):
 def test_migrations_bring_an_empty_store_to_the_newest_schema(store):
     assert current_revision(store) == head_revision(store)
     tables = set(inspect(store.engine).get_table_names())
-    for table in ("companies", "users", "warehouses", "warehouse_closures", "products", "stock_levels",
-                  "price_changes", "buyers", "orders", "order_items", "order_events", "shipments",
-                  "complaints", "refunds", "payouts", "audit_log", "login_sessions"):
+    for table in (
+        "companies",
+        "users",
+        "warehouses",
+        "warehouse_closures",
+        "products",
+        "stock_levels",
+        "price_changes",
+        "buyers",
+        "orders",
+        "order_items",
+        "order_events",
+        "shipments",
+        "complaints",
+        "refunds",
+        "payouts",
+        "audit_log",
+        "login_sessions",
+    ):
         assert table in tables
 
 
@@ -74,7 +107,7 @@ def test_times_go_in_with_any_offset_and_come_out_in_utc(store, now):
     with store.reading() as session:
         stored = session.get(Company, company_id).created_at
     assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
-    assert stored == datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+    assert stored == datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
 def test_a_naive_time_is_refused_and_nothing_is_written(store):
@@ -97,13 +130,29 @@ def test_a_unit_of_work_that_fails_leaves_the_store_unchanged(store, now):
 def test_an_order_can_have_only_one_payout(store, now):
     with store.transaction() as session:
         order = make_order(session, now)
-        session.add(Payout(order_id=order.id, company_id=order.company_id, amount=150_000,
-                           status=PayoutStatus.PENDING, trigger="buyer_confirmed", created_at=now))
+        session.add(
+            Payout(
+                order_id=order.id,
+                company_id=order.company_id,
+                amount=150_000,
+                status=PayoutStatus.PENDING,
+                trigger="buyer_confirmed",
+                created_at=now,
+            )
+        )
         order_id, company_id = order.id, order.company_id
     with pytest.raises(IntegrityError):
         with store.transaction() as session:
-            session.add(Payout(order_id=order_id, company_id=company_id, amount=150_000,
-                               status=PayoutStatus.PENDING, trigger="retry", created_at=now))
+            session.add(
+                Payout(
+                    order_id=order_id,
+                    company_id=company_id,
+                    amount=150_000,
+                    status=PayoutStatus.PENDING,
+                    trigger="retry",
+                    created_at=now,
+                )
+            )
     with store.reading() as session:
         assert len(session.scalars(select(Payout)).all()) == 1
 
@@ -111,13 +160,15 @@ def test_an_order_can_have_only_one_payout(store, now):
 def test_an_order_can_have_only_one_refund(store, now):
     with store.transaction() as session:
         order = make_order(session, now)
-        session.add(Refund(order_id=order.id, company_id=order.company_id, amount=150_000, reason="complaint",
-                           created_at=now))
+        session.add(
+            Refund(order_id=order.id, company_id=order.company_id, amount=150_000, reason="complaint", created_at=now)
+        )
         order_id, company_id = order.id, order.company_id
     with pytest.raises(IntegrityError):
         with store.transaction() as session:
-            session.add(Refund(order_id=order_id, company_id=company_id, amount=150_000, reason="again",
-                               created_at=now))
+            session.add(
+                Refund(order_id=order_id, company_id=company_id, amount=150_000, reason="again", created_at=now)
+            )
 
 
 def test_a_sku_is_unique_within_a_company_but_not_across_companies(store, now):
@@ -142,16 +193,33 @@ def test_the_schema_refuses_impossible_stock_and_prices(store, now, on_hand, res
         ids = product.id, warehouse.id
     with pytest.raises(IntegrityError):
         with store.transaction() as session:
-            session.add(StockLevel(product_id=ids[0], warehouse_id=ids[1], on_hand=on_hand, reserved=reserved,
-                                   price=price, updated_at=now))
+            session.add(
+                StockLevel(
+                    product_id=ids[0],
+                    warehouse_id=ids[1],
+                    on_hand=on_hand,
+                    reserved=reserved,
+                    price=price,
+                    updated_at=now,
+                )
+            )
 
 
 def test_a_user_id_is_unique_within_its_company(store, now):
     with store.transaction() as session:
         company = make_company(session, now)
         for _ in range(2):
-            session.add(User(company_id=company.id, user_code="pm", display_name="PM", role=Role.PRODUCT_MANAGER,
-                             password_hash="x", password_changed_at=now, created_at=now))
+            session.add(
+                User(
+                    company_id=company.id,
+                    user_code="pm",
+                    display_name="PM",
+                    role=Role.PRODUCT_MANAGER,
+                    password_hash="x",
+                    password_changed_at=now,
+                    created_at=now,
+                )
+            )
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
@@ -160,8 +228,18 @@ def test_a_user_id_is_unique_within_its_company(store, now):
 def test_foreign_keys_are_enforced(store, now):
     with pytest.raises(IntegrityError):
         with store.transaction() as session:
-            session.add(Warehouse(company_id=999, code="X", name="X", time_zone="Asia/Jakarta", opens_at=time(8),
-                                  closes_at=time(17), created_at=now, updated_at=now))
+            session.add(
+                Warehouse(
+                    company_id=999,
+                    code="X",
+                    name="X",
+                    time_zone="Asia/Jakarta",
+                    opens_at=time(8),
+                    closes_at=time(17),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):

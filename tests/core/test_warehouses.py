@@ -2,46 +2,78 @@
 modify, close and reopen; the Product Manager's operating settings and closures. Every refusal
 names the field and leaves the store unchanged; every change is audited and applies to orders
 from then on (stored deadlines never move)."""
+
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from core.accounts import audit
-from core.orders import buyer_channel as buyers
-from core.warehouses import management, operations, rules
-from core.orders.buyer_channel import OrderLine
-from core.warehouses.business_time import is_working_day
 from core.domain import Role, UserStatus, WarehouseStatus
 from core.errors import AccessDenied, InvalidInput, NotFound
+from core.orders import buyer_channel as buyers
+from core.orders.buyer_channel import OrderLine
 from core.store.models import AuditEntry, Company, Order, StockLevel, User, Warehouse, WarehouseClosure
+from core.warehouses import management, operations, rules
+from core.warehouses.business_time import is_working_day
 from core.warehouses.operations import calendar_of
 from tests.builders import _user, _warehouse, wib
 
 MONDAY_10 = wib(2026, 11, 23, 10, 0)
-NEW_WAREHOUSE = dict(code="mks-2", name="Gudang Makassar Dua", time_zone="Asia/Makassar", opens_at=time(8),
-                     closes_at=time(16), operating_days=[0, 1, 2, 3, 4, 5], delivery_sla_days=4,
-                     address="Jl. Kima Raya 2, Makassar")
-OPERATIONS = dict(operating_days=[0, 1, 2, 3, 4], opens_at=time(8), closes_at=time(17), processing_days=2,
-                  observe_joint_leave=True)
+NEW_WAREHOUSE = dict(
+    code="mks-2",
+    name="Gudang Makassar Dua",
+    time_zone="Asia/Makassar",
+    opens_at=time(8),
+    closes_at=time(16),
+    operating_days=[0, 1, 2, 3, 4, 5],
+    delivery_sla_days=4,
+    address="Jl. Kima Raya 2, Makassar",
+)
+OPERATIONS = dict(
+    operating_days=[0, 1, 2, 3, 4], opens_at=time(8), closes_at=time(17), processing_days=2, observe_joint_leave=True
+)
 
 
 def place(world, quantity=2, sku="RICE-5", at=MONDAY_10, warehouse="JKT-1"):
-    return buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code=warehouse,
-                              lines=[OrderLine(sku, quantity)], now=at)
+    return buyers.place_order(
+        world.store,
+        buyer_code="BUY-1",
+        company_code="ACME01",
+        warehouse_code=warehouse,
+        lines=[OrderLine(sku, quantity)],
+        now=at,
+    )
 
 
 def snapshot(world) -> tuple:
     """Everything a warehouse service may write, to compare before and after a refusal."""
     with world.store.reading() as session:
-        warehouses = [(w.code, w.name, w.address, w.time_zone, w.operating_days, w.opens_at, w.closes_at,
-                       w.processing_days, w.delivery_sla_days, w.observe_joint_leave, w.status, w.updated_at)
-                      for w in session.scalars(select(Warehouse).order_by(Warehouse.id))]
-        closures = session.execute(select(WarehouseClosure.warehouse_id, WarehouseClosure.day,
-                                          WarehouseClosure.reason).order_by(WarehouseClosure.id)).all()
+        warehouses = [
+            (
+                w.code,
+                w.name,
+                w.address,
+                w.time_zone,
+                w.operating_days,
+                w.opens_at,
+                w.closes_at,
+                w.processing_days,
+                w.delivery_sla_days,
+                w.observe_joint_leave,
+                w.status,
+                w.updated_at,
+            )
+            for w in session.scalars(select(Warehouse).order_by(Warehouse.id))
+        ]
+        closures = session.execute(
+            select(WarehouseClosure.warehouse_id, WarehouseClosure.day, WarehouseClosure.reason).order_by(
+                WarehouseClosure.id
+            )
+        ).all()
         audits = session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
         return warehouses, closures, audits
 
@@ -57,14 +89,23 @@ def by_code(views) -> dict[str, rules.WarehouseView]:
 
 # --- The list ----------------------------------------------------------------------------------
 
+
 def test_the_list_shows_zone_hours_days_open_orders_and_reserved_units(world, now):
     place(world, quantity=2)
     place(world, quantity=3, sku="OIL-2")
     [jkt] = management.list_warehouses(world.store, world.admin, now)
-    assert (jkt.code, jkt.status, jkt.time_zone, jkt.zone_abbreviation) == ("JKT-1", WarehouseStatus.OPEN,
-                                                                           "Asia/Jakarta", "WIB")
+    assert (jkt.code, jkt.status, jkt.time_zone, jkt.zone_abbreviation) == (
+        "JKT-1",
+        WarehouseStatus.OPEN,
+        "Asia/Jakarta",
+        "WIB",
+    )
     assert (jkt.hours_label, jkt.days_label, jkt.processing_days, jkt.delivery_sla_days) == (
-        "08:00–17:00 WIB", "Mon–Fri", 2, 3)
+        "08:00–17:00 WIB",
+        "Mon–Fri",
+        2,
+        3,
+    )
     assert (jkt.open_orders, jkt.reserved_units) == (2, 5)
     assert jkt.zone_label.startswith("WIB · Asia/Jakarta (")
 
@@ -84,12 +125,22 @@ def test_days_are_named_in_runs(world):
 
 # --- Add ---------------------------------------------------------------------------------------
 
+
 def test_an_administrator_adds_an_open_warehouse_with_the_default_processing_time(world, now):
     added = management.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
     assert (added.code, added.name, added.zone_abbreviation, added.hours_label, added.days_label) == (
-        "MKS-2", "Gudang Makassar Dua", "WITA", "08:00–16:00 WITA", "Mon–Sat")
+        "MKS-2",
+        "Gudang Makassar Dua",
+        "WITA",
+        "08:00–16:00 WITA",
+        "Mon–Sat",
+    )
     assert (added.status, added.processing_days, added.delivery_sla_days, added.observe_joint_leave) == (
-        WarehouseStatus.OPEN, 2, 4, True)
+        WarehouseStatus.OPEN,
+        2,
+        4,
+        True,
+    )
     assert [v.code for v in management.list_warehouses(world.store, world.admin, now)] == ["JKT-1", "MKS-2"]
     [entry] = audit_of(world)
     assert (entry.action, entry.actor, entry.target) == ("warehouse.added", "ACME01/admin", "warehouse MKS-2")
@@ -101,8 +152,16 @@ def test_a_new_warehouse_takes_orders_at_once(world, now):
     with world.store.transaction() as session:  # the catalogue's job; here only to place an order
         jkt_level = session.scalar(select(StockLevel).limit(1))
         mks = session.scalar(select(Warehouse).where(Warehouse.code == "MKS-2"))
-        session.add(StockLevel(product_id=jkt_level.product_id, warehouse_id=mks.id, on_hand=5, reserved=0,
-                               price=80_000, updated_at=now))
+        session.add(
+            StockLevel(
+                product_id=jkt_level.product_id,
+                warehouse_id=mks.id,
+                on_hand=5,
+                reserved=0,
+                price=80_000,
+                updated_at=now,
+            )
+        )
     placed = place(world, quantity=1, warehouse="MKS-2", at=now)
     assert placed.confirm_deadline > now
 
@@ -113,8 +172,7 @@ def test_a_code_the_company_already_uses_is_refused(world, now, code):
     with pytest.raises(InvalidInput) as refused:
         management.add_warehouse(world.store, world.admin, **{**NEW_WAREHOUSE, "code": code}, now=now)
     assert refused.value.field == "code"
-    assert refused.value.message == ("Your company already has a warehouse with the code JKT-1; "
-                                     "choose another code.")
+    assert refused.value.message == ("Your company already has a warehouse with the code JKT-1; choose another code.")
     assert snapshot(world) == before
 
 
@@ -140,8 +198,11 @@ BAD_NEW_WAREHOUSES = [
     ({"time_zone": "Asia/Pontianak"}, "time_zone", "choose Asia/Jakarta"),
     ({"time_zone": "WIB"}, "time_zone", "not an Indonesian time zone"),
     ({"time_zone": ""}, "time_zone", "Choose the warehouse's time zone"),
-    ({"opens_at": time(17), "closes_at": time(8)}, "opens_at",
-     "The opening time (17:00) must be before the closing time (08:00)"),
+    (
+        {"opens_at": time(17), "closes_at": time(8)},
+        "opens_at",
+        "The opening time (17:00) must be before the closing time (08:00)",
+    ),
     ({"opens_at": time(9), "closes_at": time(9)}, "opens_at", "must be before the closing time"),
     ({"opens_at": "08:00"}, "opens_at", "local time of day"),
     ({"operating_days": []}, "operating_days", "at least one operating day"),
@@ -153,8 +214,11 @@ BAD_NEW_WAREHOUSES = [
 ]
 
 
-@pytest.mark.parametrize("change, field, words", BAD_NEW_WAREHOUSES,
-                         ids=[f"{field}-{i}" for i, (_, field, _) in enumerate(BAD_NEW_WAREHOUSES)])
+@pytest.mark.parametrize(
+    "change, field, words",
+    BAD_NEW_WAREHOUSES,
+    ids=[f"{field}-{i}" for i, (_, field, _) in enumerate(BAD_NEW_WAREHOUSES)],
+)
 def test_a_bad_new_warehouse_is_refused_naming_the_field_and_nothing_is_stored(world, now, change, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
@@ -166,16 +230,30 @@ def test_a_bad_new_warehouse_is_refused_naming_the_field_and_nothing_is_stored(w
 
 # --- Modify ------------------------------------------------------------------------------------
 
+
 def test_modifying_changes_name_address_zone_and_sla_and_records_what_changed(world, now):
     later = now + timedelta(hours=1)
-    result = management.modify_warehouse(world.store, world.admin, "jkt-1", name="Gudang Cakung",
-                                         address="Jl. Cakung 1", time_zone="Asia/Jakarta", delivery_sla_days=5,
-                                         now=later)
+    result = management.modify_warehouse(
+        world.store,
+        world.admin,
+        "jkt-1",
+        name="Gudang Cakung",
+        address="Jl. Cakung 1",
+        time_zone="Asia/Jakarta",
+        delivery_sla_days=5,
+        now=later,
+    )
     assert (result.warehouse.name, result.warehouse.address, result.warehouse.delivery_sla_days) == (
-        "Gudang Cakung", "Jl. Cakung 1", 5)
+        "Gudang Cakung",
+        "Jl. Cakung 1",
+        5,
+    )
     assert result.warehouse.updated_at == later
-    assert result.changes == {"name": ("JKT-1", "Gudang Cakung"), "address": ("—", "Jl. Cakung 1"),
-                              "delivery SLA": ("3 calendar days", "5 calendar days")}
+    assert result.changes == {
+        "name": ("JKT-1", "Gudang Cakung"),
+        "address": ("—", "Jl. Cakung 1"),
+        "delivery SLA": ("3 calendar days", "5 calendar days"),
+    }
     assert "delivery SLA 3 calendar days → 5 calendar days" in result.summary
     [entry] = audit_of(world)
     assert entry.action == "warehouse.modified"
@@ -184,8 +262,16 @@ def test_modifying_changes_name_address_zone_and_sla_and_records_what_changed(wo
 
 def test_modifying_nothing_writes_nothing(world, now):
     before = snapshot(world)
-    result = management.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="",
-                                         time_zone="Asia/Jakarta", delivery_sla_days=3, now=now)
+    result = management.modify_warehouse(
+        world.store,
+        world.admin,
+        "JKT-1",
+        name="JKT-1",
+        address="",
+        time_zone="Asia/Jakarta",
+        delivery_sla_days=3,
+        now=now,
+    )
     assert result.changes == {} and result.summary == ""
     assert snapshot(world) == before
 
@@ -193,12 +279,28 @@ def test_modifying_nothing_writes_nothing(world, now):
 def test_a_bad_modification_is_refused_and_nothing_is_stored(world, now):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        management.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
-                                    time_zone="Asia/Tokyo", delivery_sla_days=3, now=now)
+        management.modify_warehouse(
+            world.store,
+            world.admin,
+            "JKT-1",
+            name="Gudang",
+            address="",
+            time_zone="Asia/Tokyo",
+            delivery_sla_days=3,
+            now=now,
+        )
     assert refused.value.field == "time_zone"
     with pytest.raises(InvalidInput) as refused:
-        management.modify_warehouse(world.store, world.admin, "JKT-1", name="Gudang", address="",
-                                    time_zone="Asia/Jakarta", delivery_sla_days=45, now=now)
+        management.modify_warehouse(
+            world.store,
+            world.admin,
+            "JKT-1",
+            name="Gudang",
+            address="",
+            time_zone="Asia/Jakarta",
+            delivery_sla_days=45,
+            now=now,
+        )
     assert refused.value.field == "delivery_sla_days"
     assert snapshot(world) == before
 
@@ -208,8 +310,16 @@ def test_a_new_sla_applies_to_orders_packed_from_then_on(world, now):
 
     number = place(world).order_number
     orders.accept_order(world.store, world.pm, number, MONDAY_10 + timedelta(minutes=5))
-    management.modify_warehouse(world.store, world.admin, "JKT-1", name="JKT-1", address="", time_zone="Asia/Jakarta",
-                                delivery_sla_days=7, now=MONDAY_10 + timedelta(minutes=10))
+    management.modify_warehouse(
+        world.store,
+        world.admin,
+        "JKT-1",
+        name="JKT-1",
+        address="",
+        time_zone="Asia/Jakarta",
+        delivery_sla_days=7,
+        now=MONDAY_10 + timedelta(minutes=10),
+    )
     with world.store.reading() as session:
         items = session.scalars(select(Order).where(Order.order_number == number)).one().items
         item_ids = {item.id for item in items}
@@ -225,14 +335,23 @@ def test_another_companys_warehouse_is_not_found(world, now):
         other = session.scalar(select(Company).where(Company.company_code == "OTHER02"))
         _warehouse(session, other, "SBY-9", now)
     before = snapshot(world)
-    for call in (lambda: management.close_warehouse(world.store, world.admin, "SBY-9", now),
-                 lambda: management.reopen_warehouse(world.store, world.admin, "SBY-9", now),
-                 lambda: management.modify_warehouse(world.store, world.admin, "SBY-9", name="x", address="",
-                                                     time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
-                 lambda: operations.update_operations(world.store, world.pm, "SBY-9", **OPERATIONS, now=now),
-                 lambda: operations.add_closures(world.store, world.pm, "SBY-9", date(2026, 12, 1), None, "x",
-                                                 now),
-                 lambda: management.get_warehouse(world.store, world.pm, "SBY-9", now)):
+    for call in (
+        lambda: management.close_warehouse(world.store, world.admin, "SBY-9", now),
+        lambda: management.reopen_warehouse(world.store, world.admin, "SBY-9", now),
+        lambda: management.modify_warehouse(
+            world.store,
+            world.admin,
+            "SBY-9",
+            name="x",
+            address="",
+            time_zone="Asia/Jakarta",
+            delivery_sla_days=3,
+            now=now,
+        ),
+        lambda: operations.update_operations(world.store, world.pm, "SBY-9", **OPERATIONS, now=now),
+        lambda: operations.add_closures(world.store, world.pm, "SBY-9", date(2026, 12, 1), None, "x", now),
+        lambda: management.get_warehouse(world.store, world.pm, "SBY-9", now),
+    ):
         with pytest.raises(NotFound, match="SBY-9 was not found among your company's warehouses"):
             call()
     assert snapshot(world) == before
@@ -240,15 +359,18 @@ def test_another_companys_warehouse_is_not_found(world, now):
 
 # --- Close and reopen --------------------------------------------------------------------------
 
+
 def test_closing_is_refused_while_orders_are_open_and_the_message_names_them(world, now):
     numbers = [place(world, quantity=1, at=MONDAY_10 + timedelta(minutes=i)).order_number for i in range(7)]
     before = snapshot(world)
     with pytest.raises(management.ClosingRefused) as refused:
         management.close_warehouse(world.store, world.admin, "JKT-1", now)
     message = refused.value.message
-    assert message == (f"Warehouse JKT-1 cannot be closed yet: it has 7 open orders ({', '.join(numbers[:5])} and "
-                       "2 more) and reserved stock of RICE-5 (7 units). Finish these orders (or let them end) "
-                       "first, then close it.")
+    assert message == (
+        f"Warehouse JKT-1 cannot be closed yet: it has 7 open orders ({', '.join(numbers[:5])} and "
+        "2 more) and reserved stock of RICE-5 (7 units). Finish these orders (or let them end) "
+        "first, then close it."
+    )
     assert refused.value.open_orders == numbers and refused.value.reserved == {"RICE-5": 7}
     assert snapshot(world) == before
 
@@ -256,15 +378,21 @@ def test_closing_is_refused_while_orders_are_open_and_the_message_names_them(wor
 def test_reserved_stock_alone_also_blocks_closing(world, now):
     with world.store.transaction() as session:
         session.execute(update(StockLevel).values(reserved=1))
-    with pytest.raises(management.ClosingRefused,
-                       match=r"it has reserved stock of OIL-2 \(1 unit\), RICE-5 \(1 unit\)\."):
+    with pytest.raises(
+        management.ClosingRefused, match=r"it has reserved stock of OIL-2 \(1 unit\), RICE-5 \(1 unit\)\."
+    ):
         management.close_warehouse(world.store, world.admin, "JKT-1", now)
 
 
 def test_finished_orders_do_not_block_closing(world, now):
     number = place(world).order_number
-    buyers.cancel_order(world.store, buyer_code="BUY-1", order_number=number, reason="changed my mind",
-                        now=MONDAY_10 + timedelta(minutes=1))
+    buyers.cancel_order(
+        world.store,
+        buyer_code="BUY-1",
+        order_number=number,
+        reason="changed my mind",
+        now=MONDAY_10 + timedelta(minutes=1),
+    )
     closed = management.close_warehouse(world.store, world.admin, "JKT-1", now)
     assert closed.status == WarehouseStatus.CLOSED and not closed.is_open
 
@@ -293,15 +421,17 @@ def test_closing_a_closed_or_reopening_an_open_warehouse_is_refused(world, now):
 
 ADMIN_CALLS = {
     "add": lambda w, a, now: management.add_warehouse(w.store, a, **NEW_WAREHOUSE, now=now),
-    "modify": lambda w, a, now: management.modify_warehouse(w.store, a, "JKT-1", name="x", address="",
-                                                            time_zone="Asia/Jakarta", delivery_sla_days=3, now=now),
+    "modify": lambda w, a, now: management.modify_warehouse(
+        w.store, a, "JKT-1", name="x", address="", time_zone="Asia/Jakarta", delivery_sla_days=3, now=now
+    ),
     "close": lambda w, a, now: management.close_warehouse(w.store, a, "JKT-1", now),
     "reopen": lambda w, a, now: management.reopen_warehouse(w.store, a, "JKT-1", now),
 }
 PM_CALLS = {
     "operations": lambda w, a, now: operations.update_operations(w.store, a, "JKT-1", **OPERATIONS, now=now),
-    "add closure": lambda w, a, now: operations.add_closures(w.store, a, "JKT-1", date(2026, 12, 1), None, "stock",
-                                                             now),
+    "add closure": lambda w, a, now: operations.add_closures(
+        w.store, a, "JKT-1", date(2026, 12, 1), None, "stock", now
+    ),
     "remove closure": lambda w, a, now: operations.remove_closure(w.store, a, "JKT-1", date(2026, 12, 1), now),
 }
 
@@ -335,16 +465,32 @@ def test_a_blocked_user_or_a_forged_actor_is_refused(world, now, name):
 
 # --- Product Manager: operations ---------------------------------------------------------------
 
+
 def test_the_product_manager_sets_days_hours_processing_time_and_cuti_bersama(world, now):
-    result = operations.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4, 5],
-                                          opens_at=time(7, 30), closes_at=time(16), processing_days=3,
-                                          observe_joint_leave=False, now=now)
+    result = operations.update_operations(
+        world.store,
+        world.pm,
+        "JKT-1",
+        operating_days=[0, 1, 2, 3, 4, 5],
+        opens_at=time(7, 30),
+        closes_at=time(16),
+        processing_days=3,
+        observe_joint_leave=False,
+        now=now,
+    )
     view = result.warehouse
     assert (view.days_label, view.hours_label, view.processing_days, view.observe_joint_leave) == (
-        "Mon–Sat", "07:30–16:00 WIB", 3, False)
-    assert result.changes == {"operating days": ("Mon–Fri", "Mon–Sat"), "hours": ("08:00–17:00", "07:30–16:00"),
-                              "processing time": ("2 business days", "3 business days"),
-                              "cuti bersama": ("observed", "not observed")}
+        "Mon–Sat",
+        "07:30–16:00 WIB",
+        3,
+        False,
+    )
+    assert result.changes == {
+        "operating days": ("Mon–Fri", "Mon–Sat"),
+        "hours": ("08:00–17:00", "07:30–16:00"),
+        "processing time": ("2 business days", "3 business days"),
+        "cuti bersama": ("observed", "not observed"),
+    }
     [entry] = audit_of(world)
     assert (entry.action, entry.actor) == ("warehouse.operations_changed", "ACME01/pm")
 
@@ -359,8 +505,9 @@ BAD_OPERATIONS = [
 ]
 
 
-@pytest.mark.parametrize("change, field, words", BAD_OPERATIONS,
-                         ids=[b[1] + str(i) for i, b in enumerate(BAD_OPERATIONS)])
+@pytest.mark.parametrize(
+    "change, field, words", BAD_OPERATIONS, ids=[b[1] + str(i) for i, b in enumerate(BAD_OPERATIONS)]
+)
 def test_bad_operations_are_refused_naming_the_field_and_nothing_is_stored(world, now, change, field, words):
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
@@ -373,8 +520,17 @@ def test_new_operations_never_move_a_stored_deadline_but_shape_the_next_ones(wor
     first = place(world, at=MONDAY_10)
     assert first.confirm_deadline == wib(2026, 11, 24, 10, 0)  # one business day of 08:00–17:00
     changed_at = MONDAY_10 + timedelta(minutes=30)
-    operations.update_operations(world.store, world.pm, "JKT-1", operating_days=[0, 1, 2, 3, 4], opens_at=time(8),
-                                 closes_at=time(12), processing_days=2, observe_joint_leave=True, now=changed_at)
+    operations.update_operations(
+        world.store,
+        world.pm,
+        "JKT-1",
+        operating_days=[0, 1, 2, 3, 4],
+        opens_at=time(8),
+        closes_at=time(12),
+        processing_days=2,
+        observe_joint_leave=True,
+        now=changed_at,
+    )
     with world.store.reading() as session:
         stored = session.scalar(select(Order.confirm_deadline).where(Order.order_number == first.order_number))
     assert stored == first.confirm_deadline
@@ -384,15 +540,18 @@ def test_new_operations_never_move_a_stored_deadline_but_shape_the_next_ones(wor
 
 # --- Product Manager: closures and joint leave -------------------------------------------------
 
+
 def test_a_closure_range_is_added_with_its_reason_and_the_calendar_skips_it(world, now):
-    added = operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3),
-                                    "  Stock-taking  ", now)
+    added = operations.add_closures(
+        world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3), "  Stock-taking  ", now
+    )
     assert added == [date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
     view = management.get_warehouse(world.store, world.pm, "JKT-1", now)
     assert [(c.day, c.reason) for c in view.closures] == [(d, "Stock-taking") for d in added]
     with world.store.reading() as session:
-        jkt = session.scalar(select(Warehouse).where(Warehouse.code == "JKT-1",
-                                                     Warehouse.company_id == world.pm.company_id))
+        jkt = session.scalar(
+            select(Warehouse).where(Warehouse.code == "JKT-1", Warehouse.company_id == world.pm.company_id)
+        )
         calendar = calendar_of(session, jkt)
     assert not is_working_day(calendar, date(2026, 12, 2)) and is_working_day(calendar, date(2026, 12, 4))
     [entry] = audit_of(world)
@@ -401,8 +560,9 @@ def test_a_closure_range_is_added_with_its_reason_and_the_calendar_skips_it(worl
 
 def test_days_already_closed_are_kept_and_only_new_ones_added(world, now):
     operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 2), None, "audit", now)
-    added = operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3),
-                                    "renovation", now)
+    added = operations.add_closures(
+        world.store, world.pm, "JKT-1", date(2026, 12, 1), date(2026, 12, 3), "renovation", now
+    )
     assert added == [date(2026, 12, 1), date(2026, 12, 3)]
     reasons = {c.day: c.reason for c in management.get_warehouse(world.store, world.pm, "JKT-1", now).closures}
     assert reasons[date(2026, 12, 2)] == "audit"
@@ -419,7 +579,7 @@ BAD_CLOSURES = [
     ((date(2026, 12, 1), date(2027, 3, 31), "x"), "day", "at most 92 days"),
     ((date(2026, 12, 1), None, "   "), "reason", "Say why"),
     ((date(2026, 12, 1), None, "r" * 201), "reason", "at most 200"),
-    ((datetime(2026, 12, 1, tzinfo=timezone.utc), None, "x"), "day", "from the calendar"),
+    ((datetime(2026, 12, 1, tzinfo=UTC), None, "x"), "day", "from the calendar"),
 ]
 
 
@@ -433,7 +593,7 @@ def test_bad_closures_are_refused_naming_the_field_and_nothing_is_stored(world, 
 
 
 def test_today_counts_in_the_warehouses_own_time_zone(world):
-    late_evening_utc = datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc)  # already 1 Dec 01:00 in Jakarta
+    late_evening_utc = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)  # already 1 Dec 01:00 in Jakarta
     assert operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 12, 1), None, "x", late_evening_utc)
     with pytest.raises(InvalidInput, match="30 Nov 2026 has already passed"):
         operations.add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 30), None, "x", late_evening_utc)
@@ -463,8 +623,9 @@ def test_joint_leave_days_are_listed_by_name():
 
 def test_a_warehouse_that_does_not_observe_cuti_bersama_works_on_those_days(world, now):
     christmas_eve = date(2026, 12, 24)
-    operations.update_operations(world.store, world.pm, "JKT-1", **{**OPERATIONS, "observe_joint_leave": False},
-                                 now=now)
+    operations.update_operations(
+        world.store, world.pm, "JKT-1", **{**OPERATIONS, "observe_joint_leave": False}, now=now
+    )
     with world.store.reading() as session:
         warehouse = session.scalar(select(Warehouse).where(Warehouse.company_id == world.pm.company_id))
         assert is_working_day(calendar_of(session, warehouse), christmas_eve)

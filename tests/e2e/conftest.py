@@ -1,5 +1,6 @@
 """Browser tests: a real Streamlit server on a throw-away store, driven by Playwright in Debian's
 Chromium (never a downloaded browser). Without Chromium they skip locally and fail with CI=true."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,16 @@ from core.config import PROJECT_ROOT
 from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = PROJECT_ROOT / "tests" / "e2e" / "screenshots"
 
 
@@ -37,17 +46,37 @@ class RunningApp:
 def running_app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
-    env = {**os.environ, "KOPRA_DATA_DIR": str(data_dir), "KOPRA_PORT": str(port), "KOPRA_BCRYPT_ROUNDS": "4",
-           "KOPRA_DEMO_DAYS": "14", "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        "KOPRA_DATA_DIR": str(data_dir),
+        "KOPRA_PORT": str(port),
+        "KOPRA_BCRYPT_ROUNDS": "4",
+        "KOPRA_DEMO_DAYS": "14",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     env.pop("KOPRA_DATABASE_URL", None)
-    prepared = subprocess.run([sys.executable, "-m", "jobs.prepare"], cwd=PROJECT_ROOT, env=env,
-                              capture_output=True, text=True, timeout=180)
+    prepared = subprocess.run(
+        [sys.executable, "-m", "jobs.prepare"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert prepared.returncode == 0, prepared.stderr
     log = open(data_dir / "streamlit.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app" / "main.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app" / "main.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

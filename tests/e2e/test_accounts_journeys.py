@@ -5,6 +5,7 @@ login goes through the password change; other roles' URLs lead nowhere.
 Users that these tests block or change are created fresh through core.accounts.bankops in the shared
 running app's store, so the demo users other browser tests rely on are never touched.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,15 +14,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from core.accounts import bankops, policy, sessions
 from core.accounts.login import login as core_login
-from core.accounts import policy
-from core.accounts import sessions
-from core.accounts import bankops
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
 from core.store.database import Store
-from tests.e2e.conftest import log_in as _log_in, screenshot
+from tests.e2e.conftest import log_in as _log_in
+from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +33,19 @@ MENUS = {
 FIRST_PAGE = {"admin": "Warehouse Management", "pm": "Dashboard"}
 
 
-
-
 def fresh_user(store: Store, role: Role = Role.PRODUCT_MANAGER) -> tuple[str, str]:
     """A new DEMO01 user with a one-time password: (user_code, password)."""
     user_code = f"e2e-{uuid.uuid4().hex[:8]}"
-    otp = bankops.create_user(store, operator="e2e", company_code="DEMO01", user_code=user_code,
-                              display_name="E2E Tester", role=role, now=utc_now())
+    otp = bankops.create_user(
+        store,
+        operator="e2e",
+        company_code="DEMO01",
+        user_code=user_code,
+        display_name="E2E Tester",
+        role=role,
+        now=utc_now(),
+    )
     return user_code, otp.password
-
-
 
 
 def log_in(page, url: str, company: str, user: str, password: str) -> None:
@@ -121,10 +124,14 @@ def test_five_wrong_passwords_then_the_blocked_message(running_app, page, app_st
     expect(page.get_by_text(policy.BLOCKED_MESSAGE)).to_be_visible()
 
 
-@pytest.mark.parametrize("user_code, company, message", [
-    ("blocked", "DEMO01", policy.BLOCKED_MESSAGE),
-    ("admin", "NOTWL02", policy.NOT_WHITELISTED_MESSAGE),
-], ids=["blocked-demo-user", "company-not-whitelisted"])
+@pytest.mark.parametrize(
+    "user_code, company, message",
+    [
+        ("blocked", "DEMO01", policy.BLOCKED_MESSAGE),
+        ("admin", "NOTWL02", policy.NOT_WHITELISTED_MESSAGE),
+    ],
+    ids=["blocked-demo-user", "company-not-whitelisted"],
+)
 def test_the_demo_refusals_read_as_the_faq_says(running_app, page, user_code, company, message):
     log_in(page, running_app.url, company, user_code, DEMO_PASSWORD)
     expect(page.get_by_text(message)).to_be_visible()

@@ -3,6 +3,7 @@ profile with a logo (previewed, then saved). Screenshots of each page go to test
 
 The running app is shared by every browser test: this one adds a warehouse under a code of its
 own and leaves the demo users as they were."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,13 +14,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from core.demo.seed import DEMO_PASSWORD
-from core.store.models import Company, Warehouse
 from core.store.database import Store
+from core.store.models import Company, Warehouse
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
 
 
 def one(locator):
@@ -35,8 +34,9 @@ def whole_page(page, name: str) -> None:
     (measured twice: tables draw themselves once they are in view)."""
     size = page.viewport_size
     for _ in range(2):
-        height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')]"
-                               ".map(e => e.scrollHeight), 850)")
+        height = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')].map(e => e.scrollHeight), 850)"
+        )
         page.set_viewport_size({"width": size["width"], "height": min(height + 150, 6000)})
         page.wait_for_timeout(700)
     screenshot(page, name)
@@ -68,7 +68,8 @@ def test_the_admin_adds_a_warehouse_and_edits_the_company_profile_with_a_logo(ru
     expect(page.get_by_role("heading", name="Company Profile").first).to_be_visible()
     whole_page(page, "admin_company_profile")
     one(page.get_by_role("textbox", name="Description")).fill(
-        "Distributor of groceries and household goods for retail merchants across Indonesia.")
+        "Distributor of groceries and household goods for retail merchants across Indonesia."
+    )
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("The profile is saved.")).to_be_visible()
 
@@ -86,8 +87,9 @@ def test_the_admin_adds_a_warehouse_and_edits_the_company_profile_with_a_logo(ru
     try:
         with store.reading() as session:
             company = session.scalar(select(Company).where(Company.company_code == "DEMO01"))
-            warehouse = session.scalar(select(Warehouse).where(Warehouse.company_id == company.id,
-                                                               Warehouse.code == code))
+            warehouse = session.scalar(
+                select(Warehouse).where(Warehouse.company_id == company.id, Warehouse.code == code)
+            )
             assert warehouse is not None and warehouse.name == "Gudang Uji Peramban"
             assert company.logo and company.logo_mime == "image/jpeg"
             assert company.description.startswith("Distributor of groceries")

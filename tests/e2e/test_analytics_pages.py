@@ -1,10 +1,11 @@
 """Dashboard and Transaction History in a real browser: the numbers appear after a refresh, the
 charts render, and the whole filtered history downloads as CSV."""
+
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -53,7 +54,18 @@ def test_transaction_history_exports_the_filtered_set_as_csv(running_app, page):
         download_button.click()
     text = open(info.value.path(), encoding="utf-8").read()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["order_number", "placed_at", "completed_at", "warehouse", "buyer_code", "buyer_name",
-                       "product_name", "sku", "quantity", "unit_price", "line_total"]
+    assert rows[0] == [
+        "order_number",
+        "placed_at",
+        "completed_at",
+        "warehouse",
+        "buyer_code",
+        "buyer_name",
+        "product_name",
+        "sku",
+        "quantity",
+        "unit_price",
+        "line_total",
+    ]
     assert len(rows) - 1 == promised > 0  # one row per order line of the whole filtered set
     assert all(len(row) == len(rows[0]) for row in rows)

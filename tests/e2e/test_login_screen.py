@@ -1,4 +1,5 @@
 """The login screen in a real browser."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,8 @@
 """An order's whole journey in a real browser: the Product Manager adds a product with stock and
-price, a simulated buyer orders it, the Product Manager accepts it, checks its items off and packs it, ships it with a proof photo in the Shipping tab, the
-buyer confirms receipt, and the order leaves Sales Management."""
+price, a simulated buyer orders it, the Product Manager accepts it, checks its items off and packs
+it, ships it with a proof photo in the Shipping tab, the buyer confirms receipt, and the order
+leaves Sales Management."""
+
 from __future__ import annotations
 
 import re
@@ -10,15 +12,14 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from core.orders import buyer_channel as buyers
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
+from core.orders import buyer_channel as buyers
 from tests.e2e.conftest import log_in, screenshot
 from tests.e2e.test_product_journey import add_product_in_browser, open_product_management
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # a rerun of this page on a busy 2-core machine can take seconds
-
 
 
 def settled(page) -> None:
@@ -52,14 +53,22 @@ def go_to_sales(page) -> None:
     expect(page.get_by_role("heading", name="Sales Management").first).to_be_visible()
 
 
-def test_a_new_product_is_ordered_accepted_packed_shipped_and_leaves_sales_management(running_app, page, app_store, tmp_path):
+def test_a_new_product_is_ordered_accepted_packed_shipped_and_leaves_sales_management(
+    running_app, page, app_store, tmp_path
+):
     sku = f"JRN-{uuid.uuid4().hex[:6].upper()}"
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
     open_product_management(page)
     add_product_in_browser(page, sku=sku, name=f"Teh Melati {sku[-6:]}", unit="kotak", on_hand=20, price=12_500)
 
-    number = buyers.place_order(app_store, buyer_code="LVM-00007", company_code="DEMO01", warehouse_code="JKT-01",
-                                lines=[buyers.OrderLine(sku, 2)], now=utc_now()).order_number  # the simulated buyer
+    number = buyers.place_order(
+        app_store,
+        buyer_code="LVM-00007",
+        company_code="DEMO01",
+        warehouse_code="JKT-01",
+        lines=[buyers.OrderLine(sku, 2)],
+        now=utc_now(),
+    ).order_number  # the simulated buyer
     go_to_sales(page)
 
     open_tab(page, "New")

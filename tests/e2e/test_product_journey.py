@@ -5,6 +5,7 @@ grid is refused until it is explicitly confirmed.
 The running app is shared by every browser test: SKUs are unique per run, only products these
 tests create are edited, and only the demo pm's correct password is used, so nobody is locked out.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -17,28 +18,28 @@ from core import acting as accounts
 from core.catalogue.products import add_product_with_stock
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
-from core.store.models import Company, Product, StockLevel, User
 from core.store.database import Store
+from core.store.models import Company, Product, StockLevel, User
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-
-
 def demo_pm(store: Store):
     with store.reading() as session:
-        user, company = session.execute(select(User, Company).join(Company, Company.id == User.company_id)
-                                        .where(Company.company_code == "DEMO01", User.user_code == "pm")).one()
+        user, company = session.execute(
+            select(User, Company)
+            .join(Company, Company.id == User.company_id)
+            .where(Company.company_code == "DEMO01", User.user_code == "pm")
+        ).one()
         return accounts.actor_of(user, company)
 
 
 def price_of(store: Store, sku: str) -> int:
     with store.reading() as session:
-        return session.scalar(select(StockLevel.price).join(Product, Product.id == StockLevel.product_id)
-                              .where(Product.sku == sku))
-
-
+        return session.scalar(
+            select(StockLevel.price).join(Product, Product.id == StockLevel.product_id).where(Product.sku == sku)
+        )
 
 
 def open_product_management(page) -> None:
@@ -68,8 +69,9 @@ def type_into_grid(page, editor, *, column: int, text: str) -> None:
     cell_editor.press("Enter")
 
 
-def add_product_in_browser(page, *, sku: str, name: str, unit: str, on_hand: int, price: int,
-                           shot: str | None = None) -> None:
+def add_product_in_browser(
+    page, *, sku: str, name: str, unit: str, on_hand: int, price: int, shot: str | None = None
+) -> None:
     """On Product Management: fill the Add product form for JKT-01 and wait for the confirmation."""
     page.get_by_role("tab", name="Add product").click()
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
@@ -105,8 +107,16 @@ def test_the_product_manager_adds_a_product_with_stock_and_price_and_sees_it_in_
 
 def test_a_large_price_change_in_the_grid_is_refused_until_explicitly_confirmed(running_app, page, app_store):
     sku = f"E2E-{uuid.uuid4().hex[:6].upper()}"
-    add_product_with_stock(app_store, demo_pm(app_store), sku=sku, name="Gula Aren 500 g", warehouse_code="JKT-01",
-                           on_hand=30, price=50_000, now=utc_now())
+    add_product_with_stock(
+        app_store,
+        demo_pm(app_store),
+        sku=sku,
+        name="Gula Aren 500 g",
+        warehouse_code="JKT-01",
+        on_hand=30,
+        price=50_000,
+        now=utc_now(),
+    )
     log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
     open_product_management(page)
     page.get_by_role("tab", name="Stock & prices").click()

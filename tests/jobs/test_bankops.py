@@ -1,5 +1,6 @@
 """`python -m jobs.bankops` as the bank's staff run it: end to end in subprocesses, against a
 prepared SQLite store, including the refusals (one sentence, non-zero exit)."""
+
 from __future__ import annotations
 
 import getpass
@@ -8,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.accounts.login import login as log_in
 from core.accounts import policy
+from core.accounts.login import login as log_in
 from core.clock import utc_now
-from core.store.models import AuditEntry
 from core.store.database import Store
+from core.store.models import AuditEntry
 from tests.jobs.test_commands import assert_one_clear_sentence, run
 
 OTP_LINE = re.compile(r"One-time password for (\S+)/(\S+): (\S+)")
@@ -45,12 +46,25 @@ def test_onboarding_a_company_and_its_user_end_to_end(prepared):
     created = bankops(env, "--operator", "rm.sari", "create-company", "ACME01", "--name", "PT Acme Niaga")
     assert created.returncode == 0, created.stderr
     assert "Company ACME01 (PT Acme Niaga) created, not whitelisted yet." in created.stdout
-    otp = one_time_password(bankops(env, "create-user", "ACME01", "rina", "--role", "product-manager",
-                                    "--name", "Rina Wijaya", "--operator", "rm.sari"))
+    otp = one_time_password(
+        bankops(
+            env,
+            "create-user",
+            "ACME01",
+            "rina",
+            "--role",
+            "product-manager",
+            "--name",
+            "Rina Wijaya",
+            "--operator",
+            "rm.sari",
+        )
+    )
     # Not whitelisted yet: the right password gets the FAQ's answer.
     assert log_in(store, "ACME01", "rina", otp, utc_now()).message == policy.NOT_WHITELISTED_MESSAGE
-    assert bankops(env, "whitelist", "ACME01").stdout.strip() == \
-        "Company ACME01 is now whitelisted for Kopra Partnership."
+    assert (
+        bankops(env, "whitelist", "ACME01").stdout.strip() == "Company ACME01 is now whitelisted for Kopra Partnership."
+    )
     first = log_in(store, "ACME01", "rina", otp, utc_now())
     assert first.ok and first.must_change_password
 
@@ -75,32 +89,43 @@ def test_onboarding_a_company_and_its_user_end_to_end(prepared):
     assert "DELETED" in bankops(env, "list-users", "ACME01").stdout
 
     with store.reading() as session:
-        entries = session.execute(select(AuditEntry.action, AuditEntry.actor).where(
-            AuditEntry.action.startswith("bank."))).all()
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.action.startswith("bank."))
+        ).all()
     assert ("bank.create_company", "rm.sari") in entries and ("bank.create_user", "rm.sari") in entries
     # Without --operator the operating-system user is recorded.
     assert ("bank.whitelist", getpass.getuser()) in entries
 
 
-@pytest.mark.parametrize("args, words, code", [
-    (["create-user", "NOPE99", "x", "--role", "product-manager", "--name", "X"],
-     "There is no company with Company ID 'NOPE99'.", 1),
-    (["block", "NOPE99", "x"], "There is no company with Company ID 'NOPE99'.", 1),
-    (["unblock", "DUP01", "ghost"], "Company DUP01 has no user with User ID 'ghost'.", 1),
-    (["create-company", "DUP01", "--name", "Again"], "A company with Company ID 'DUP01' already exists.", 1),
-    (["create-user", "DUP01", "Boss", "--role", "product-manager", "--name", "X"],
-     "Company DUP01 already has a user with User ID 'boss'.", 1),
-    (["create-user", "DUP01", "x", "--role", "boss", "--name", "X"], "invalid choice: 'boss'", 2),
-    (["create-user", "DUP01", "x", "--name", "X"], "The following arguments are required: --role", 2),
-    (["launch-rockets"], "invalid choice: 'launch-rockets'", 2),
-    ([], "The following arguments are required: COMMAND", 2),
-])
+@pytest.mark.parametrize(
+    "args, words, code",
+    [
+        (
+            ["create-user", "NOPE99", "x", "--role", "product-manager", "--name", "X"],
+            "There is no company with Company ID 'NOPE99'.",
+            1,
+        ),
+        (["block", "NOPE99", "x"], "There is no company with Company ID 'NOPE99'.", 1),
+        (["unblock", "DUP01", "ghost"], "Company DUP01 has no user with User ID 'ghost'.", 1),
+        (["create-company", "DUP01", "--name", "Again"], "A company with Company ID 'DUP01' already exists.", 1),
+        (
+            ["create-user", "DUP01", "Boss", "--role", "product-manager", "--name", "X"],
+            "Company DUP01 already has a user with User ID 'boss'.",
+            1,
+        ),
+        (["create-user", "DUP01", "x", "--role", "boss", "--name", "X"], "invalid choice: 'boss'", 2),
+        (["create-user", "DUP01", "x", "--name", "X"], "The following arguments are required: --role", 2),
+        (["launch-rockets"], "invalid choice: 'launch-rockets'", 2),
+        ([], "The following arguments are required: COMMAND", 2),
+    ],
+)
 def test_a_refused_command_ends_in_one_sentence_and_a_non_zero_exit(prepared, args, words, code):
     env, _ = prepared
     if not bankops(env, "list-companies").stdout.count("DUP01"):
         assert bankops(env, "create-company", "DUP01", "--name", "PT Dup", "--whitelist").returncode == 0
-        one_time_password(bankops(env, "create-user", "DUP01", "boss", "--role", "system-administrator",
-                                  "--name", "Boss"))
+        one_time_password(
+            bankops(env, "create-user", "DUP01", "boss", "--role", "system-administrator", "--name", "Boss")
+        )
     result = bankops(env, *args)
     assert result.returncode == code
     assert_one_clear_sentence(result, words)

@@ -1,5 +1,6 @@
 """The commands as an operator runs them: bad configuration ends in one sentence, a clean
 prepare migrates and loads the demo once, the scheduler sweeps once on demand."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ from core.config import PROJECT_ROOT
 
 def run(module: str, *args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "KOPRA_BCRYPT_ROUNDS": "4", **env}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_clear_sentence(result: subprocess.CompletedProcess, words: str) -> None:
@@ -28,14 +35,19 @@ def assert_one_clear_sentence(result: subprocess.CompletedProcess, words: str) -
 
 @pytest.mark.parametrize("module", ["jobs.prepare", "jobs.scheduler"])
 def test_a_malformed_database_url_ends_in_one_sentence(tmp_path, module):
-    result = run(module, "--once" if module == "jobs.scheduler" else "--no-demo",
-                 env={"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgres//oops"})
+    result = run(
+        module,
+        "--once" if module == "jobs.scheduler" else "--no-demo",
+        env={"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgres//oops"},
+    )
     assert_one_clear_sentence(result, "is not a valid database URL")
 
 
 def test_an_unreachable_database_ends_in_one_sentence(tmp_path):
-    result = run("jobs.prepare", env={"KOPRA_DATA_DIR": str(tmp_path),
-                                      "KOPRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"})
+    result = run(
+        "jobs.prepare",
+        env={"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere"},
+    )
     assert_one_clear_sentence(result, "Cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
 
 

@@ -1,4 +1,5 @@
 """`python -m jobs.export` and `python -m jobs.analytics` as an analyst or operator runs them."""
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,14 @@ from tests.core.analytics.dataset import build_dataset, load_dataset
 
 def run(module: str, *args: str, env: dict[str, str], timeout: int = 180) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -44,8 +51,13 @@ def test_the_export_command_writes_the_same_file_as_the_page(store, env, now, tm
     assert rows[0] == list(COLUMNS) and len(rows) > 10
     actor = load_dataset(store, now).a.actor()  # the page's export, for the same company
     page = tmp_path / "page.csv"
-    export_history_csv(store, AnalyticsStore(tmp_path / "analytics"), actor,
-                       HistoryFilters(Period(now.date() - timedelta(days=69), now.date())), page)
+    export_history_csv(
+        store,
+        AnalyticsStore(tmp_path / "analytics"),
+        actor,
+        HistoryFilters(Period(now.date() - timedelta(days=69), now.date())),
+        page,
+    )
     assert page.read_bytes() == out.read_bytes()
 
 
@@ -58,10 +70,13 @@ def test_the_export_command_filters_by_warehouse(env, now, tmp_path):
     assert rows and {r[3] for r in rows} == {"JYP-01"} and all(r[2].endswith(" WIT") for r in rows)
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--company", "NOPE99"], "There is no company NOPE99"),
-    (["--company", "ALPHA01", "--warehouse", "MKS-01"], "There is no warehouse MKS-01"),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--company", "NOPE99"], "There is no company NOPE99"),
+        (["--company", "ALPHA01", "--warehouse", "MKS-01"], "There is no warehouse MKS-01"),
+    ],
+)
 def test_a_wrong_company_or_warehouse_is_one_sentence(env, now, tmp_path, args, words):
     assert run("jobs.analytics", "sync", env=env).returncode == 0
     done = run("jobs.export", *args, *_dates(now), "--out", str(tmp_path / "x.csv"), env=env)
@@ -77,8 +92,18 @@ def test_before_the_first_sync_the_export_says_so(env, now, tmp_path):
 
 
 def test_a_bad_date_is_refused_by_the_command_line(env, tmp_path):
-    done = run("jobs.export", "--company", "ALPHA01", "--from", "30/11/2026", "--to", "2026-11-30",
-               "--out", str(tmp_path / "x.csv"), env=env)
+    done = run(
+        "jobs.export",
+        "--company",
+        "ALPHA01",
+        "--from",
+        "30/11/2026",
+        "--to",
+        "2026-11-30",
+        "--out",
+        str(tmp_path / "x.csv"),
+        env=env,
+    )
     assert done.returncode == 2 and "is not a date like 2026-11-30" in done.stderr and "Traceback" not in done.stderr
 
 

@@ -1,4 +1,5 @@
 """The buyer simulator drives traffic through the buyer channel only."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,15 @@ def test_the_simulator_places_orders_at_about_the_rate_asked(store, now):
     load_demo(store, seed=1, now=now, history_days=0)
     ticks = iter(range(10_000))
     lines = []
-    counts = run_simulation(store, rate_per_minute=600, duration_s=20, seed=3,
-                            clock=lambda: now + timedelta(seconds=next(ticks)), sleep=lambda _s: None,
-                            log=lines.append)
+    counts = run_simulation(
+        store,
+        rate_per_minute=600,
+        duration_s=20,
+        seed=3,
+        clock=lambda: now + timedelta(seconds=next(ticks)),
+        sleep=lambda _s: None,
+        log=lines.append,
+    )
     placed = counts["order placed"]
     assert 120 <= placed <= 280  # 10 a second for 20 seconds, Poisson
     with store.reading() as session:

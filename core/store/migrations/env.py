@@ -1,5 +1,6 @@
 """Alembic environment: migrations run on the connection that `core.store.migrate` hands over,
 or on `sqlalchemy.url` when run from the `alembic` command line."""
+
 from alembic import context
 
 from core.store.models import Base
@@ -9,8 +10,12 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -30,8 +35,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode lets later migrations ALTER tables on SQLite (copy-and-move).
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Fixtures for the analytics tests: the known dataset in the store, and an analytics folder."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@ store and Python arithmetic, with nothing shared with core.analytics. Tests comp
 
 Local dates come from zoneinfo here (core.analytics uses fixed minute offsets in DuckDB).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -13,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.store.models import Buyer, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
 from core.store.database import Store
+from core.store.models import Buyer, Complaint, Order, OrderItem, Payout, Product, Refund, Warehouse
 
 
 @dataclass
@@ -31,8 +32,9 @@ def load(store: Store, company_id: int, warehouse_code: str | None = None):
     with store.reading() as s:
         warehouses = {w.id: w for w in s.scalars(select(Warehouse).where(Warehouse.company_id == company_id))}
         query = select(Order).where(Order.company_id == company_id)
-        orders = [Row(o, warehouses[o.warehouse_id].time_zone, warehouses[o.warehouse_id].code)
-                  for o in s.scalars(query)]
+        orders = [
+            Row(o, warehouses[o.warehouse_id].time_zone, warehouses[o.warehouse_id].code) for o in s.scalars(query)
+        ]
         if warehouse_code:
             orders = [r for r in orders if r.code == warehouse_code]
         ids = {r.order.id for r in orders}
@@ -66,14 +68,24 @@ def kpis(store, company_id, start, end, warehouse_code=None) -> dict[str, tuple[
         done = completed_in(rows, s, e)
         revenue = sum(r.order.total_amount for r in done)
         count = len(done)
-        figures.append({
-            "revenue": revenue, "orders": count, "average_order_value": revenue // count if count else 0,
-            "units": sum(units_by_order[r.order.id] for r in done),
-            "payouts_pending": sum(payouts[r.order.id].amount for r in done
-                                   if r.order.id in payouts and payouts[r.order.id].status == "PENDING"),
-            "payouts_paid": sum(payouts[r.order.id].amount for r in done
-                                if r.order.id in payouts and payouts[r.order.id].status == "PAID"),
-        })
+        figures.append(
+            {
+                "revenue": revenue,
+                "orders": count,
+                "average_order_value": revenue // count if count else 0,
+                "units": sum(units_by_order[r.order.id] for r in done),
+                "payouts_pending": sum(
+                    payouts[r.order.id].amount
+                    for r in done
+                    if r.order.id in payouts and payouts[r.order.id].status == "PENDING"
+                ),
+                "payouts_paid": sum(
+                    payouts[r.order.id].amount
+                    for r in done
+                    if r.order.id in payouts and payouts[r.order.id].status == "PAID"
+                ),
+            }
+        )
     for key in figures[0]:
         result[key] = (figures[0][key], figures[1][key])
     return result
@@ -86,8 +98,10 @@ def trend(store, company_id, start, end, warehouse_code=None) -> list[tuple[date
         day = r.local_day(r.order.completed_at)
         revenue[day] += r.order.total_amount
         count[day] += 1
-    return [(start + timedelta(days=n), revenue[start + timedelta(days=n)], count[start + timedelta(days=n)])
-            for n in range((end - start).days + 1)]
+    return [
+        (start + timedelta(days=n), revenue[start + timedelta(days=n)], count[start + timedelta(days=n)])
+        for n in range((end - start).days + 1)
+    ]
 
 
 def funnel_health(store, company_id, start, end, warehouse_code=None) -> dict:
@@ -111,11 +125,12 @@ def funnel_health(store, company_id, start, end, warehouse_code=None) -> dict:
         "status_counts": Counter(o.status for o in placed),
         "acceptance_rate": ratio(len(accepted), len(accepted) + len(rejected) + len(auto)),
         "auto_cancellation_rate": ratio(len(auto), len(placed)),
-        "on_time_packing_rate": ratio(sum(1 for o in packed if o.pack_deadline and o.packed_at <= o.pack_deadline),
-                                      len(packed)),
-        "on_time_delivery_rate": ratio(sum(1 for o in delivered
-                                           if o.delivery_deadline and o.delivered_at <= o.delivery_deadline),
-                                       len(delivered)),
+        "on_time_packing_rate": ratio(
+            sum(1 for o in packed if o.pack_deadline and o.packed_at <= o.pack_deadline), len(packed)
+        ),
+        "on_time_delivery_rate": ratio(
+            sum(1 for o in delivered if o.delivery_deadline and o.delivered_at <= o.delivery_deadline), len(delivered)
+        ),
         "complaint_rate": ratio(sum(1 for o in placed if o.id in complaints), len(shipped)),
         "refund_rate": ratio(len(refunded), len(shipped)),
         "refunds": (len(refunded), sum(refunds[o.id].amount for o in refunded)),
@@ -144,19 +159,27 @@ def warehouse_revenue(store, company_id, start, end, warehouse_code=None) -> dic
     return result
 
 
-ACTION_DEADLINE = {"PENDING_CONFIRMATION": "confirm_deadline", "PROCESSING": "pack_deadline",
-                   "READY_TO_SHIP": "delivery_deadline", "COMPLAINED": "complaint_deadline"}
+ACTION_DEADLINE = {
+    "PENDING_CONFIRMATION": "confirm_deadline",
+    "PROCESSING": "pack_deadline",
+    "READY_TO_SHIP": "delivery_deadline",
+    "COMPLAINED": "complaint_deadline",
+}
 
 
 def needs_action(store, company_id, warehouse_code=None, limit=10) -> list[tuple[int, datetime]]:
     rows, *_ = load(store, company_id, warehouse_code)
-    open_orders = [(getattr(r.order, ACTION_DEADLINE[r.order.status]), r.order.id) for r in rows
-                   if r.order.status in ACTION_DEADLINE and getattr(r.order, ACTION_DEADLINE[r.order.status])]
+    open_orders = [
+        (getattr(r.order, ACTION_DEADLINE[r.order.status]), r.order.id)
+        for r in rows
+        if r.order.status in ACTION_DEADLINE and getattr(r.order, ACTION_DEADLINE[r.order.status])
+    ]
     return [(oid, deadline) for deadline, oid in sorted(open_orders)[:limit]]
 
 
-def history_lines(store, company_id, start, end, *, warehouse_code=None, sku=None, buyer_code=None,
-                  min_total=None, max_total=None) -> list[dict]:
+def history_lines(
+    store, company_id, start, end, *, warehouse_code=None, sku=None, buyer_code=None, min_total=None, max_total=None
+) -> list[dict]:
     """The filtered history, one dict per line, newest completion first (the page's order)."""
     rows, items, _, _, _, warehouses, products, buyers = load(store, company_id, warehouse_code)
     by_id = {r.order.id: r for r in completed_in(rows, start, end)}
@@ -175,14 +198,24 @@ def history_lines(store, company_id, start, end, *, warehouse_code=None, sku=Non
         if max_total is not None and o.total_amount > max_total:
             continue
         zone = ZoneInfo(r.zone)
-        result.append({
-            "order_id": o.id, "item_id": item.id, "order_number": o.order_number,
-            "placed_local": o.placed_at.astimezone(zone).replace(tzinfo=None),
-            "completed_local": o.completed_at.astimezone(zone).replace(tzinfo=None),
-            "completed_at": o.completed_at, "zone": r.zone, "warehouse": r.code,
-            "buyer_code": buyers[o.buyer_id].buyer_code, "buyer_name": buyers[o.buyer_id].name,
-            "product_name": item.product_name, "sku": item.sku, "quantity": item.quantity,
-            "unit_price": item.unit_price, "line_total": item.line_total,
-        })
+        result.append(
+            {
+                "order_id": o.id,
+                "item_id": item.id,
+                "order_number": o.order_number,
+                "placed_local": o.placed_at.astimezone(zone).replace(tzinfo=None),
+                "completed_local": o.completed_at.astimezone(zone).replace(tzinfo=None),
+                "completed_at": o.completed_at,
+                "zone": r.zone,
+                "warehouse": r.code,
+                "buyer_code": buyers[o.buyer_id].buyer_code,
+                "buyer_name": buyers[o.buyer_id].name,
+                "product_name": item.product_name,
+                "sku": item.sku,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "line_total": item.line_total,
+            }
+        )
     result.sort(key=lambda d: (-d["completed_at"].timestamp(), -d["order_id"], d["item_id"]))
     return result

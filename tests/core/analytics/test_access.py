@@ -1,5 +1,6 @@
 """Who may read the figures: every analytics read reloads the acting user and their company from the
 store, so a block, a lost whitelisting or a forged company takes effect at the next click."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -4,6 +4,7 @@ The reference (tests/core/analytics/reference.py) reads the transactional store 
 SQLAlchemy selects and computes in Python; the dashboard reads the DuckDB snapshot. Each runs on
 SQLite and on PostgreSQL, for several periods and warehouse filters.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -20,13 +21,13 @@ from tests.core.analytics import reference
 
 # (start offset from now's date, length in days, warehouse)
 CASES = [
-    (-69, 70, None),          # everything
-    (-13, 14, None),          # two weeks, previous two weeks before
-    (-29, 30, "JKT-01"),      # one warehouse (WIB)
-    (-29, 30, "JYP-01"),      # the other (WIT)
-    (-2, 1, None),            # the local day of the midnight edge orders (00:30 WIB, 02:30 WIT)
-    (-3, 1, None),            # their UTC day (17:30 UTC): they must not count there
-    (-400, 10, None),         # nothing at all
+    (-69, 70, None),  # everything
+    (-13, 14, None),  # two weeks, previous two weeks before
+    (-29, 30, "JKT-01"),  # one warehouse (WIB)
+    (-29, 30, "JYP-01"),  # the other (WIT)
+    (-2, 1, None),  # the local day of the midnight edge orders (00:30 WIB, 02:30 WIT)
+    (-3, 1, None),  # their UTC day (17:30 UTC): they must not count there
+    (-400, 10, None),  # nothing at all
 ]
 
 
@@ -45,7 +46,8 @@ def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now,
     assert {k.key: (k.value, k.previous) for k in dash.kpis} == expected_kpis
 
     assert [(p.day, p.revenue, p.orders) for p in dash.trend] == reference.trend(
-        store, company.id, period.start, period.end, warehouse)
+        store, company.id, period.start, period.end, warehouse
+    )
 
     health = reference.funnel_health(store, company.id, period.start, period.end, warehouse)
     assert [stage.count for stage in dash.funnel] == health["funnel"]
@@ -64,11 +66,12 @@ def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now,
     assert (dash.refunds_count, dash.refunds_amount) == health["refunds"]
 
     assert [(p.product_id, p.units, p.revenue) for p in dash.top_products] == reference.top_products(
-        store, company.id, period.start, period.end, warehouse)
+        store, company.id, period.start, period.end, warehouse
+    )
     assert {w.code: (w.revenue, w.orders) for w in dash.warehouse_revenue} == reference.warehouse_revenue(
-        store, company.id, period.start, period.end, warehouse)
-    assert [(a.order_id, a.deadline) for a in dash.needs_action] == reference.needs_action(
-        store, company.id, warehouse)
+        store, company.id, period.start, period.end, warehouse
+    )
+    assert [(a.order_id, a.deadline) for a in dash.needs_action] == reference.needs_action(store, company.id, warehouse)
 
 
 def test_the_dataset_exercises_every_figure(store, analytics, synced, now):
@@ -80,8 +83,12 @@ def test_the_dataset_exercises_every_figure(store, analytics, synced, now):
     # The two orders completed at 17:30 UTC count on the next (local) day, in WIB and in WIT alike.
     utc_day = (now - timedelta(days=3)).date()
     edge_orders = {"ORD-000201", "ORD-000202"}
-    local = load_history(store, analytics, synced.a.actor(), HistoryFilters(Period(utc_day + timedelta(days=1),
-                                                                            utc_day + timedelta(days=1))))
+    local = load_history(
+        store,
+        analytics,
+        synced.a.actor(),
+        HistoryFilters(Period(utc_day + timedelta(days=1), utc_day + timedelta(days=1))),
+    )
     assert edge_orders <= {row.order_number for row in local.rows}
     same_utc_day = load_history(store, analytics, synced.a.actor(), HistoryFilters(Period(utc_day, utc_day)))
     assert not edge_orders & {row.order_number for row in same_utc_day.rows}
@@ -91,7 +98,9 @@ def test_a_company_sees_only_its_own_figures(store, analytics, synced, now):
     period = _period(now, -69, 70)
     a = load_dashboard(store, analytics, synced.a.actor(), period)
     b = load_dashboard(store, analytics, synced.b.actor(), period)
-    assert {k.key: (k.value, k.previous) for k in b.kpis} == reference.kpis(store, synced.b.id, period.start, period.end)
+    assert {k.key: (k.value, k.previous) for k in b.kpis} == reference.kpis(
+        store, synced.b.id, period.start, period.end
+    )
     assert {w.code for w in a.warehouse_revenue} == {"JKT-01", "JYP-01"}
     assert {w.code for w in b.warehouse_revenue} == {"MKS-01"}
     assert {p.sku for p in b.top_products} <= {"B-001"}
@@ -112,9 +121,9 @@ def test_figures_checked_by_hand_on_three_orders(store, analytics, now):
     """Three orders whose figures are worked out here, independent of both implementations."""
     import random
 
-    from tests.core.analytics.dataset import _company, add_order
-    from core.store.models import Buyer
     from core.analytics.sync import sync
+    from core.store.models import Buyer
+    from tests.core.analytics.dataset import _company, add_order
 
     with store.transaction() as s:
         company = _company(s, "HAND01", now, [("JKT-01", "Asia/Jakarta")], [("H-1", "Teh", 10_000)])

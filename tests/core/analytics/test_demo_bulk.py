@@ -1,9 +1,10 @@
 """The large demo generator: fast business time that agrees with core.warehouses.business_time, and rows
 consistent with the lifecycle (on SQLite and PostgreSQL), which the dashboard then reads right."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -11,36 +12,57 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core.acting import Actor
 from core.analytics.dashboard import load_dashboard
 from core.analytics.scope import Period
 from core.analytics.sync import sync
-from core.warehouses.business_time import OperatingCalendar, add_business_days
-from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.demo.bulk import generate_bulk
 from core.demo.bulk_clock import BusinessClock, to_micros
-from core.warehouses.operations import calendar_of
-from core.store.models import Company, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, StockLevel, User, Warehouse
-from core.acting import Actor
+from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.domain import Role
+from core.store.models import (
+    Company,
+    Complaint,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Payout,
+    Refund,
+    Shipment,
+    StockLevel,
+    User,
+    Warehouse,
+)
+from core.warehouses.business_time import OperatingCalendar, add_business_days
+from core.warehouses.operations import calendar_of
 from tests.core.analytics import reference
 
 CALENDARS = [
     OperatingCalendar("Asia/Jakarta", frozenset({0, 1, 2, 3, 4}), time(8), time(17)),
-    OperatingCalendar("Asia/Makassar", frozenset({0, 1, 2, 3, 4, 5}), time(8), time(16),
-                      closures=frozenset({date(2026, 3, 2), date(2026, 8, 18)})),
+    OperatingCalendar(
+        "Asia/Makassar",
+        frozenset({0, 1, 2, 3, 4, 5}),
+        time(8),
+        time(16),
+        closures=frozenset({date(2026, 3, 2), date(2026, 8, 18)}),
+    ),
     OperatingCalendar("Asia/Jayapura", frozenset({0, 1, 2, 3, 4}), time(9), time(17), observe_joint_leave=False),
 ]
 CLOCKS = [BusinessClock(cal, date(2025, 12, 1), date(2027, 3, 1)) for cal in CALENDARS]
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _from_us(value: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(value))
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(value))
 
 
 @settings(max_examples=300, deadline=None)
-@given(which=st.integers(0, 2), offset_s=st.integers(0, 360 * 86400), micros=st.integers(0, 999_999),
-       days=st.sampled_from([0, 0.5, 1, 2, 3, 5]))
+@given(
+    which=st.integers(0, 2),
+    offset_s=st.integers(0, 360 * 86400),
+    micros=st.integers(0, 999_999),
+    days=st.sampled_from([0, 0.5, 1, 2, 3, 5]),
+)
 def test_the_vectorised_business_clock_agrees_with_business_time(which, offset_s, micros, days):
     start = START + timedelta(seconds=offset_s, microseconds=micros)
     got = CLOCKS[which].add_days(np.array([to_micros(start)], dtype=np.int64), days)[0]
@@ -62,8 +84,7 @@ def test_the_business_clock_agrees_on_opening_and_closing_instants():
 @pytest.fixture
 def bulk(store, now):
     load_demo(store, seed=3, now=now - timedelta(days=400), history_days=0)
-    return generate_bulk(store, orders=3000, company_code=DEMO_COMPANY_CODE, seed=11, now=now, days=60,
-                         chunk_size=1000)
+    return generate_bulk(store, orders=3000, company_code=DEMO_COMPANY_CODE, seed=11, now=now, days=60, chunk_size=1000)
 
 
 def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
@@ -84,7 +105,9 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         stock = {(lvl.warehouse_id, lvl.product_id): lvl for lvl in s.scalars(select(StockLevel))}
     assert len(orders) == bulk.orders == 3000
     assert Counter(str(o.status) for o in orders.values()) == Counter(bulk.by_status)
-    assert {"COMPLETED", "CANCELLED", "REJECTED", "PROCESSING", "SHIPPED", "DELIVERED", "REFUNDED"} <= set(bulk.by_status)
+    assert {"COMPLETED", "CANCELLED", "REJECTED", "PROCESSING", "SHIPPED", "DELIVERED", "REFUNDED"} <= set(
+        bulk.by_status
+    )
     reserved = Counter()
     for n, o in enumerate(orders.values()):
         lines = items[o.id]
@@ -92,17 +115,24 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         assert o.item_count == sum(i.quantity for i in lines)
         assert all(i.line_total == i.quantity * i.unit_price for i in lines)
         assert len({i.product_id for i in lines}) == len(lines)
-        stamps = [t for t in (o.placed_at, o.accepted_at, o.packed_at, o.shipped_at, o.delivered_at, o.completed_at)
-                  if t is not None]
+        stamps = [
+            t
+            for t in (o.placed_at, o.accepted_at, o.packed_at, o.shipped_at, o.delivered_at, o.completed_at)
+            if t is not None
+        ]
         assert stamps == sorted(stamps) and max(stamps) <= now
         assert o.updated_at == max(t for t in (*stamps, o.closed_at) if t is not None) or o.status in (
-            "COMPLAINED", "RETURN_REQUESTED")
+            "COMPLAINED",
+            "RETURN_REQUESTED",
+        )
         cal = calendars[o.warehouse_id]
         if n % 10 == 0:  # business-time deadlines, checked with core.warehouses.business_time itself
             assert o.confirm_deadline == add_business_days(cal, o.placed_at, 1)
             if o.accepted_at:
                 assert o.accepted_at <= o.confirm_deadline
-                assert o.pack_deadline == add_business_days(cal, o.accepted_at, warehouses[o.warehouse_id].processing_days)
+                assert o.pack_deadline == add_business_days(
+                    cal, o.accepted_at, warehouses[o.warehouse_id].processing_days
+                )
         if o.packed_at:
             assert o.delivery_deadline == o.packed_at + timedelta(days=warehouses[o.warehouse_id].delivery_sla_days)
         if o.delivered_at:
@@ -110,8 +140,11 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         assert (o.status == "COMPLETED") == (o.id in payouts)
         if o.id in payouts:
             assert payouts[o.id].amount == o.total_amount
-            assert (payouts[o.id].status == "PAID") == (payouts[o.id].paid_at is not None) == (
-                payouts[o.id].transfer_reference is not None)
+            assert (
+                (payouts[o.id].status == "PAID")
+                == (payouts[o.id].paid_at is not None)
+                == (payouts[o.id].transfer_reference is not None)
+            )
         assert (o.status == "REFUNDED") == (o.id in refunds)
         if o.id in refunds:
             assert refunds[o.id].amount == o.total_amount and refunds[o.id].created_at == o.closed_at
@@ -143,12 +176,14 @@ def test_the_dashboard_reads_bulk_orders_as_the_store_has_them(store, now, bulk,
     actor = Actor(user.id, company.id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
     period = Period(now.date() - timedelta(days=29), now.date())
     dash = load_dashboard(store, analytics, actor, period)
-    assert {k.key: (k.value, k.previous) for k in dash.kpis} == reference.kpis(store, company.id, period.start,
-                                                                                 period.end)
+    assert {k.key: (k.value, k.previous) for k in dash.kpis} == reference.kpis(
+        store, company.id, period.start, period.end
+    )
     health = reference.funnel_health(store, company.id, period.start, period.end)
     assert [s.count for s in dash.funnel] == health["funnel"]
     for metric in dash.health:
         if metric.numerator is not None:
             assert (metric.numerator, metric.denominator) == health[metric.key][1:], metric.key
     assert [(p.product_id, p.units, p.revenue) for p in dash.top_products] == reference.top_products(
-        store, company.id, period.start, period.end)
+        store, company.id, period.start, period.end
+    )

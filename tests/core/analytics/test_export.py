@@ -1,4 +1,5 @@
 """CSV export: the whole filtered set, one row per line, local times, formula cells neutralised."""
+
 from __future__ import annotations
 
 import csv
@@ -28,16 +29,24 @@ def neutral(value: str) -> str:
     return "'" + value if value[:1] in DANGEROUS else value
 
 
-@pytest.mark.parametrize("extra", [dict(), dict(warehouse_code="JKT-01"), dict(product_sku="A-004")],
-                         ids=lambda d: ",".join(d) or "all")
+@pytest.mark.parametrize(
+    "extra", [dict(), dict(warehouse_code="JKT-01"), dict(product_sku="A-004")], ids=lambda d: ",".join(d) or "all"
+)
 def test_the_export_is_the_whole_filtered_set_as_the_store_has_it(store, analytics, synced, now, tmp_path, extra):
     period = Period(now.date() - timedelta(days=69), now.date())
-    result = export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period, **extra),
-                                tmp_path / "out.csv")
+    result = export_history_csv(
+        store, analytics, synced.a.actor(), HistoryFilters(period, **extra), tmp_path / "out.csv"
+    )
     rows = read_csv(tmp_path / "out.csv")
     assert rows[0] == list(COLUMNS)
-    expected = reference.history_lines(store, synced.a.id, period.start, period.end,
-                                       warehouse_code=extra.get("warehouse_code"), sku=extra.get("product_sku"))
+    expected = reference.history_lines(
+        store,
+        synced.a.id,
+        period.start,
+        period.end,
+        warehouse_code=extra.get("warehouse_code"),
+        sku=extra.get("product_sku"),
+    )
     assert result.rows == len(expected) == len(rows) - 1 > 0
 
     def line(e):
@@ -46,16 +55,22 @@ def test_the_export_is_the_whole_filtered_set_as_the_store_has_it(store, analyti
             neutral(e["order_number"]),
             e["placed_local"].strftime("%Y-%m-%d %H:%M:%S") + f" {abbr}",
             e["completed_local"].strftime("%Y-%m-%d %H:%M:%S") + f" {abbr}",
-            neutral(e["warehouse"]), neutral(e["buyer_code"]), neutral(e["buyer_name"]),
-            neutral(e["product_name"]), neutral(e["sku"]),
-            str(e["quantity"]), str(e["unit_price"]), str(e["line_total"]),
+            neutral(e["warehouse"]),
+            neutral(e["buyer_code"]),
+            neutral(e["buyer_name"]),
+            neutral(e["product_name"]),
+            neutral(e["sku"]),
+            str(e["quantity"]),
+            str(e["unit_price"]),
+            str(e["line_total"]),
         ]
 
     assert sorted(rows[1:]) == sorted(line(e) for e in expected)
     # Each order's lines stay together (rows come in the snapshot's stored order).
     numbers = [row[0] for row in rows[1:]]
-    assert all(numbers.index(n) + numbers.count(n) - 1 == len(numbers) - 1 - numbers[::-1].index(n)
-               for n in set(numbers))
+    assert all(
+        numbers.index(n) + numbers.count(n) - 1 == len(numbers) - 1 - numbers[::-1].index(n) for n in set(numbers)
+    )
 
 
 def test_after_a_rebuild_the_export_is_in_completion_order(store, analytics, synced, now, tmp_path):
@@ -67,7 +82,8 @@ def test_after_a_rebuild_the_export_is_in_completion_order(store, analytics, syn
     expected = reference.history_lines(store, synced.a.id, period.start, period.end)
     expected.sort(key=lambda e: (e["completed_at"], e["order_id"], e["item_id"]))
     assert [(row[0], row[7]) for row in read_csv(tmp_path / "out.csv")[1:]] == [
-        (neutral(e["order_number"]), neutral(e["sku"])) for e in expected]
+        (neutral(e["order_number"]), neutral(e["sku"])) for e in expected
+    ]
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised(store, analytics, synced, now, tmp_path):
@@ -78,8 +94,8 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(store, analytics, synced,
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c[:1] in DANGEROUS], "a cell starts with a formula character"
     names = {row[6] for row in rows} | {row[5] for row in rows}
-    assert "'=HYPERLINK(\"x\")" in names
-    assert {"'+62 Grosir", "'@Kios Mulia", "'-Minimarket, \"Abadi\""} & names
+    assert '\'=HYPERLINK("x")' in names
+    assert {"'+62 Grosir", "'@Kios Mulia", '\'-Minimarket, "Abadi"'} & names
     assert all(len(row) == len(COLUMNS) for row in rows)  # commas and quotes kept inside their cells
 
 
@@ -93,8 +109,13 @@ def test_tab_and_carriage_return_are_neutralised_too(store, analytics, synced, n
         s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00001").values(name="\tTab Mart"))
         s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00002").values(name="\rReturn Mart\nNew line"))
     sync(store, analytics, now)
-    export_history_csv(store, analytics, synced.a.actor(),
-                       HistoryFilters(Period(now.date() - timedelta(days=69), now.date())), tmp_path / "out.csv")
+    export_history_csv(
+        store,
+        analytics,
+        synced.a.actor(),
+        HistoryFilters(Period(now.date() - timedelta(days=69), now.date())),
+        tmp_path / "out.csv",
+    )
     names = {row[5] for row in read_csv(tmp_path / "out.csv")[1:]}
     assert "'\tTab Mart" in names and "'\rReturn Mart\nNew line" in names
 
@@ -106,8 +127,9 @@ def test_the_export_shows_only_the_companys_own_and_only_to_a_product_manager(st
     assert rows and {row[7] for row in rows} == {"B-001"} and {row[3] for row in rows} == {"MKS-01"}
     assert all(row[1].endswith(" WITA") for row in rows)
     with pytest.raises(AccessDenied):
-        export_history_csv(store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period),
-                           tmp_path / "x.csv")
+        export_history_csv(
+            store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), HistoryFilters(period), tmp_path / "x.csv"
+        )
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -119,5 +141,6 @@ def test_the_analysts_export_names_the_company_by_its_code(store, analytics, syn
     with pytest.raises(NotFound):
         export_company_history_csv(analytics, "NOPE99", HistoryFilters(period), tmp_path / "c.csv")
     with pytest.raises(NotFound):
-        export_company_history_csv(analytics, "ALPHA01", HistoryFilters(period, warehouse_code="MKS-01"),
-                                   tmp_path / "c.csv")
+        export_company_history_csv(
+            analytics, "ALPHA01", HistoryFilters(period, warehouse_code="MKS-01"), tmp_path / "c.csv"
+        )

@@ -1,4 +1,5 @@
 """Transaction history: rows, totals and paging of the filtered set, checked against the store."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,15 +36,45 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
     period = Period(now.date() - timedelta(days=69), now.date())
     filters = HistoryFilters(period, **extra)
     first, rows = _all_pages(store, analytics, synced.a.actor(), filters, page_size=7)
-    expected = reference.history_lines(store, synced.a.id, period.start, period.end,
-                                       warehouse_code=extra.get("warehouse_code"), sku=extra.get("product_sku"),
-                                       buyer_code=extra.get("buyer_code"), min_total=extra.get("min_total"),
-                                       max_total=extra.get("max_total"))
+    expected = reference.history_lines(
+        store,
+        synced.a.id,
+        period.start,
+        period.end,
+        warehouse_code=extra.get("warehouse_code"),
+        sku=extra.get("product_sku"),
+        buyer_code=extra.get("buyer_code"),
+        min_total=extra.get("min_total"),
+        max_total=extra.get("max_total"),
+    )
     assert expected, "the filter should select something"
-    assert [(r.order_number, r.sku, r.quantity, r.unit_price, r.line_total, r.warehouse_code, r.buyer_code,
-             r.local(r.completed_at), r.local(r.placed_at)) for r in rows] == [
-        (e["order_number"], e["sku"], e["quantity"], e["unit_price"], e["line_total"], e["warehouse"],
-         e["buyer_code"], e["completed_local"], e["placed_local"]) for e in expected]
+    assert [
+        (
+            r.order_number,
+            r.sku,
+            r.quantity,
+            r.unit_price,
+            r.line_total,
+            r.warehouse_code,
+            r.buyer_code,
+            r.local(r.completed_at),
+            r.local(r.placed_at),
+        )
+        for r in rows
+    ] == [
+        (
+            e["order_number"],
+            e["sku"],
+            e["quantity"],
+            e["unit_price"],
+            e["line_total"],
+            e["warehouse"],
+            e["buyer_code"],
+            e["completed_local"],
+            e["placed_local"],
+        )
+        for e in expected
+    ]
     assert first.totals.lines == len(expected)
     assert first.totals.orders == len({e["order_id"] for e in expected})
     assert first.totals.units == sum(e["quantity"] for e in expected)
@@ -89,8 +120,10 @@ def test_paging_by_seeking_gives_the_same_pages_as_counting(store, analytics, sy
     """Next/Previous seek from the edge row of the page on screen; First/Last/any page count rows."""
     filters = HistoryFilters(Period(now.date() - timedelta(days=69), now.date()), **extra)
     actor = synced.a.actor()
-    counted = [load_history(store, analytics, actor, filters, page=p, page_size=6)
-               for p in range(1, load_history(store, analytics, actor, filters, page_size=6).page_count + 1)]
+    counted = [
+        load_history(store, analytics, actor, filters, page=p, page_size=6)
+        for p in range(1, load_history(store, analytics, actor, filters, page_size=6).page_count + 1)
+    ]
     assert len(counted) > 3
     page = counted[0]
     for expected in counted[1:]:  # forwards

@@ -1,6 +1,7 @@
 """The UI and the scheduler as separate processes at once: readers in one process (threads, as
 Streamlit sessions), the scheduler's sweep with the analytics rule in another, and on-demand
 refreshes (`python -m jobs.analytics sync`) in between. Nobody may see a lock error."""
+
 from __future__ import annotations
 
 import json
@@ -97,17 +98,50 @@ def test_ui_and_scheduler_processes_run_at_once_without_a_lock_error(store, data
     env = _env(tmp_path, store)
     (tmp_path / "scheduler.py").write_text(SCHEDULER)
     (tmp_path / "ui.py").write_text(UI)
-    ui = subprocess.Popen([sys.executable, str(tmp_path / "ui.py"), store.database_url, str(analytics.directory),
-                           str(dataset.a.id), str(dataset.a.pm_user_id), "12"],
-                          cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    scheduler = subprocess.Popen([sys.executable, str(tmp_path / "scheduler.py"), store.database_url,
-                                  str(analytics.directory), now.isoformat(), "12"],
-                                 cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ui = subprocess.Popen(
+        [
+            sys.executable,
+            str(tmp_path / "ui.py"),
+            store.database_url,
+            str(analytics.directory),
+            str(dataset.a.id),
+            str(dataset.a.pm_user_id),
+            "12",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            str(tmp_path / "scheduler.py"),
+            store.database_url,
+            str(analytics.directory),
+            now.isoformat(),
+            "12",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     refreshes = []
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline:  # the UI's "Refresh now", meanwhile
-        refreshes.append(subprocess.run([sys.executable, "-m", "jobs.analytics", "sync"], cwd=PROJECT_ROOT, env=env,
-                                        capture_output=True, text=True, timeout=120))
+        refreshes.append(
+            subprocess.run(
+                [sys.executable, "-m", "jobs.analytics", "sync"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        )
     ui_out, ui_err = ui.communicate(timeout=180)
     sched_out, sched_err = scheduler.communicate(timeout=180)
     assert ui.returncode == 0, ui_err

@@ -2,6 +2,7 @@
 
 SQLite only: PostgreSQL is read through ADBC in the syncing process itself.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,8 @@ from core.analytics import reader_process as rp
 from core.analytics.batches import TABLE_NAMES, read_batch
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import rebuild, sync
-from core.store.models import Order, Payout
 from core.store.database import Store
+from core.store.models import Order, Payout
 from tests.core.analytics.dataset import advance_randomly, assert_same, build_dataset, contents
 
 
@@ -58,7 +59,8 @@ def test_the_reader_process_reads_the_same_batch_as_this_process(sqlite_store, n
 
 
 def test_a_sync_with_many_changes_reads_through_the_reader_process_and_equals_a_rebuild(
-        sqlite_store, now, tmp_path, monkeypatch, reader):
+    sqlite_store, now, tmp_path, monkeypatch, reader
+):
     monkeypatch.setattr(rp, "READER_PROCESS_FROM", 1)
     monkeypatch.setattr(rp, "_READER", reader)
     dataset = build_dataset(sqlite_store, now)

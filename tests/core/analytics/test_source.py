@@ -4,9 +4,10 @@ On SQLite the rows travel as one quoted text line each (core.analytics.source), 
 like the transport itself (quotes, commas, line breaks, the word NULL, an empty string) is the
 case to prove; on PostgreSQL they come as Arrow from ADBC. Both must give the same values.
 """
+
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 import pyarrow as pa
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def test_each_table_comes_in_the_canonical_schema_with_nulls_kept(store, dataset
         # Timestamps: naive UTC, microseconds kept; a NULL stays NULL.
         for column in ("placed_at", "accepted_at", "completed_at", "complaint_deadline", "updated_at"):
             value = getattr(order, column)
-            expected = None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+            expected = None if value is None else value.astimezone(UTC).replace(tzinfo=None)
             assert row[column] == expected, (order.id, column)
         assert row["failure_kind"] == (str(order.failure_kind) if order.failure_kind else None)
 

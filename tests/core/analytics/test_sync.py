@@ -1,5 +1,6 @@
 """The analytics sync: incremental equals rebuild, late commits are not lost, two writers never
 run at once, readers never see a half-written snapshot."""
+
 from __future__ import annotations
 
 import random
@@ -23,8 +24,9 @@ from tests.core.analytics.dataset import advance_randomly, assert_same, contents
 
 def order_row(analytics: AnalyticsStore, order_id: int):
     with analytics.reading() as snap:
-        return snap.con.execute("SELECT status, updated_at, payout_status FROM orders WHERE id = ?",
-                                [order_id]).fetchone()
+        return snap.con.execute(
+            "SELECT status, updated_at, payout_status FROM orders WHERE id = ?", [order_id]
+        ).fetchone()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -32,7 +34,7 @@ def test_incremental_sync_equals_a_full_rebuild_after_random_changes(store, data
     rng = random.Random(seed)
     clock = now
     sync(store, analytics, clock)
-    for round_ in range(6):
+    for _ in range(6):
         clock += timedelta(minutes=rng.choice((1, 5, 30, 240)))
         advance_randomly(store, rng, dataset, clock)
         result = sync(store, analytics, clock)
@@ -51,8 +53,11 @@ def test_a_row_committed_during_a_sync_is_not_lost(store, dataset, analytics, no
     sync(store, analytics, now)
     sync(store, analytics, now)
     with store.reading() as s:
-        ids = list(s.scalars(select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION)
-                             .order_by(Order.id).limit(2)))
+        ids = list(
+            s.scalars(
+                select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION).order_by(Order.id).limit(2)
+            )
+        )
     fast, slow = ids
     t1 = now + timedelta(minutes=10)
 
@@ -83,8 +88,9 @@ def test_without_the_safety_window_the_late_row_would_be_lost(store, dataset, an
     """The same race with a zero window: shows the test above is able to fail."""
     sync(store, analytics, now, window=timedelta(0))
     with store.reading() as s:
-        fast, slow = s.scalars(select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION)
-                               .order_by(Order.id).limit(2))
+        fast, slow = s.scalars(
+            select(Order.id).where(Order.status == OrderStatus.PENDING_CONFIRMATION).order_by(Order.id).limit(2)
+        )
     t1 = now + timedelta(minutes=10)
 
     def move(order_id, stamp):
@@ -257,7 +263,8 @@ def test_a_completed_order_synced_again_keeps_one_copy_of_each_line(store, synce
         sync(store, analytics, now + timedelta(minutes=2))
     with analytics.reading() as snap:
         lines, distinct = snap.con.execute(
-            "SELECT count(*), count(DISTINCT item_id) FROM sales_lines WHERE order_id = ?", [order_id]).fetchone()
+            "SELECT count(*), count(DISTINCT item_id) FROM sales_lines WHERE order_id = ?", [order_id]
+        ).fetchone()
         orders = snap.con.execute("SELECT count(*) FROM orders WHERE id = ?", [order_id]).fetchone()[0]
     assert lines == distinct > 0
     assert orders == 1

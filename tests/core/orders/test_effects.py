@@ -6,6 +6,7 @@ both as a scheduler back from a three-day outage would; then everything either w
 The bulk demo generator (core.demo.bulk), which writes years of orders without the services, is
 checked against the same footprint: what each automatic step leaves, relative to the order's own
 deadline and amount."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -32,33 +33,60 @@ STEPS = {t.step: t for t in AUTOMATIC_STEPS}
 def _second_warehouse(world) -> None:
     """JKT-2: the same calendar, products and stock as JKT-1."""
     with world.store.transaction() as session:
-        first = session.scalar(select(Warehouse).where(Warehouse.code == "JKT-1",
-                                                       Warehouse.company_id == world.pm.company_id))
+        first = session.scalar(
+            select(Warehouse).where(Warehouse.code == "JKT-1", Warehouse.company_id == world.pm.company_id)
+        )
         columns = {c.key: getattr(first, c.key) for c in Warehouse.__table__.columns if c.key != "id"}
         second = Warehouse(**{**columns, "code": "JKT-2", "name": "JKT-2"})
         session.add(second)
         session.flush()
         for level in session.scalars(select(StockLevel).where(StockLevel.warehouse_id == first.id)):
-            session.add(StockLevel(product_id=level.product_id, warehouse_id=second.id, on_hand=level.on_hand,
-                                   reserved=level.reserved, price=level.price, updated_at=level.updated_at))
+            session.add(
+                StockLevel(
+                    product_id=level.product_id,
+                    warehouse_id=second.id,
+                    on_hand=level.on_hand,
+                    reserved=level.reserved,
+                    price=level.price,
+                    updated_at=level.updated_at,
+                )
+            )
 
 
 def _order_in(world, warehouse_code: str, step: Step) -> str:
     """An order brought to `step`'s source status through the services."""
-    number = buyers.place_order(world.store, buyer_code="BUY-1", company_code="ACME01", warehouse_code=warehouse_code,
-                                lines=[buyers.OrderLine("RICE-5", 3), buyers.OrderLine("OIL-2", 1)],
-                                now=MONDAY_10).order_number
+    number = buyers.place_order(
+        world.store,
+        buyer_code="BUY-1",
+        company_code="ACME01",
+        warehouse_code=warehouse_code,
+        lines=[buyers.OrderLine("RICE-5", 3), buyers.OrderLine("OIL-2", 1)],
+        now=MONDAY_10,
+    ).order_number
     if step == Step.AUTO_CANCEL:
         return number
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
-    seller.ship_order(world.store, world.pm, number, courier="JNE", tracking_number="JNE-123456", photo=photo(),
-                      photo_name="proof.jpg", now=MONDAY_10)
+    seller.ship_order(
+        world.store,
+        world.pm,
+        number,
+        courier="JNE",
+        tracking_number="JNE-123456",
+        photo=photo(),
+        photo_name="proof.jpg",
+        now=MONDAY_10,
+    )
     delivered = MONDAY_10 + timedelta(hours=5)
     buyers.mark_delivered(world.store, order_number=number, now=delivered)
     if step == Step.AUTO_REFUND:
-        buyers.file_complaint(world.store, buyer_code="BUY-1", order_number=number, description="Wet cartons",
-                              now=delivered + timedelta(hours=1))
+        buyers.file_complaint(
+            world.store,
+            buyer_code="BUY-1",
+            order_number=number,
+            description="Wet cartons",
+            now=delivered + timedelta(hours=1),
+        )
     return number
 
 
@@ -73,18 +101,40 @@ def _everything_written(store, number: str, transition: Transition) -> dict:
         skip = {"id", "order_number", "warehouse_id"}
         return {
             "order": {c.key: getattr(order, c.key) for c in Order.__table__.columns if c.key not in skip},
-            "events": [(e.from_status, e.to_status, e.actor_kind, e.actor_id, e.reason, e.at, e.recorded_at)
-                       for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
-                                                .order_by(OrderEvent.id))],
-            "stock": sorted((p.sku, s.on_hand, s.reserved, s.updated_at) for s, p in session.execute(
-                select(StockLevel, Product).join(Product).where(StockLevel.warehouse_id == order.warehouse_id))),
-            "payouts": [(p.amount, p.bank_name, p.account_number, p.status, p.trigger, p.created_at, p.paid_at)
-                        for p in session.scalars(select(Payout).where(Payout.order_id == order.id))],
-            "refunds": [(r.amount, r.reason, r.created_at)
-                        for r in session.scalars(select(Refund).where(Refund.order_id == order.id))],
-            "complaints": [(c.description, c.filed_at, c.answer_deadline, c.resolution, c.answer_note, c.answered_at,
-                            c.answered_by_user_id, c.return_received_at, c.restocked)
-                           for c in session.scalars(select(Complaint).where(Complaint.order_id == order.id))],
+            "events": [
+                (e.from_status, e.to_status, e.actor_kind, e.actor_id, e.reason, e.at, e.recorded_at)
+                for e in session.scalars(
+                    select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+                )
+            ],
+            "stock": sorted(
+                (p.sku, s.on_hand, s.reserved, s.updated_at)
+                for s, p in session.execute(
+                    select(StockLevel, Product).join(Product).where(StockLevel.warehouse_id == order.warehouse_id)
+                )
+            ),
+            "payouts": [
+                (p.amount, p.bank_name, p.account_number, p.status, p.trigger, p.created_at, p.paid_at)
+                for p in session.scalars(select(Payout).where(Payout.order_id == order.id))
+            ],
+            "refunds": [
+                (r.amount, r.reason, r.created_at)
+                for r in session.scalars(select(Refund).where(Refund.order_id == order.id))
+            ],
+            "complaints": [
+                (
+                    c.description,
+                    c.filed_at,
+                    c.answer_deadline,
+                    c.resolution,
+                    c.answer_note,
+                    c.answered_at,
+                    c.answered_by_user_id,
+                    c.return_received_at,
+                    c.restocked,
+                )
+                for c in session.scalars(select(Complaint).where(Complaint.order_id == order.id))
+            ],
         }
 
 
@@ -101,8 +151,10 @@ def test_each_automatic_step_leaves_the_same_store_per_order_and_set_based(world
         take_step(session, order, step, now=back, by=SYSTEM_ID)
     assert sweep_step(world.store, transition, back) == 1  # only the other one was still due
 
-    one, batch = _everything_written(world.store, per_order, transition), _everything_written(world.store, set_based,
-                                                                                                 transition)
+    one, batch = (
+        _everything_written(world.store, per_order, transition),
+        _everything_written(world.store, set_based, transition),
+    )
     assert one == batch
     last = batch["events"][-1]
     assert (last[1], last[2], last[3]) == (transition.target, ActorKind.SYSTEM, SYSTEM_ID)
@@ -122,16 +174,29 @@ def _footprint(session, order: Order, transition: Transition) -> dict:
     def since(moment):
         return None if moment is None else moment - due
 
-    event = session.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())
-                           .limit(1))
+    event = session.scalar(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc()).limit(1)
+    )
     payout = session.scalar(select(Payout).where(Payout.order_id == order.id))
     refund = session.scalar(select(Refund).where(Refund.order_id == order.id))
     complaint = session.scalar(select(Complaint).where(Complaint.order_id == order.id))
     return {
-        "order": (order.status, order.failure_kind, order.failure_reason, since(order.closed_at),
-                  since(order.completed_at)),
-        "event": (event.from_status, event.to_status, event.actor_kind, event.actor_id, event.reason, since(event.at),
-                  event.recorded_at >= event.at),
+        "order": (
+            order.status,
+            order.failure_kind,
+            order.failure_reason,
+            since(order.closed_at),
+            since(order.completed_at),
+        ),
+        "event": (
+            event.from_status,
+            event.to_status,
+            event.actor_kind,
+            event.actor_id,
+            event.reason,
+            since(event.at),
+            event.recorded_at >= event.at,
+        ),
         "payout": payout and (payout.amount - order.total_amount, payout.trigger, since(payout.created_at)),
         "refund": refund and (refund.amount - order.total_amount, refund.reason, since(refund.created_at)),
         "complaint": complaint and (complaint.resolution, complaint.answer_note, since(complaint.answered_at)),
@@ -147,17 +212,25 @@ def test_the_bulk_demo_leaves_what_each_automatic_step_leaves(world, store, now)
             order = session.scalar(select(Order).where(Order.order_number == number))
             take_step(session, order, step, now=_deadline(session, order.id, transition) + OUTAGE, by=SYSTEM_ID)
         with store.reading() as session:
-            expected[step] = _footprint(session, session.scalar(select(Order).where(Order.order_number == number)),
-                                        transition)
+            expected[step] = _footprint(
+                session, session.scalar(select(Order).where(Order.order_number == number)), transition
+            )
 
     load_demo(store, seed=3, now=now - timedelta(days=400), history_days=0)
     generate_bulk(store, orders=3000, company_code=DEMO_COMPANY_CODE, seed=11, now=now, days=60, chunk_size=1000)
     seen = {}
     with store.reading() as session:
         for step, transition in STEPS.items():
-            ids = session.scalars(select(OrderEvent.order_id).join(Order).join(Company).where(
-                Company.company_code == DEMO_COMPANY_CODE, OrderEvent.actor_kind == ActorKind.SYSTEM,
-                OrderEvent.to_status == transition.target)).all()
+            ids = session.scalars(
+                select(OrderEvent.order_id)
+                .join(Order)
+                .join(Company)
+                .where(
+                    Company.company_code == DEMO_COMPANY_CODE,
+                    OrderEvent.actor_kind == ActorKind.SYSTEM,
+                    OrderEvent.to_status == transition.target,
+                )
+            ).all()
             seen[step] = len(ids)
             for order_id in ids:
                 assert _footprint(session, session.get(Order, order_id), transition) == expected[step], (step, order_id)
