@@ -1,5 +1,6 @@
-"""Shared test builders: the small seller world most core tests start from, and the steps that move
-an order along it. Tests import these from here, never from each other.
+"""Shared test builders: the small seller world most core tests start from, the steps that move an
+order along it, the catalogue's state, and the accounts world. Tests import these from here, never
+from each other.
 
 The world: ACME01 (whitelisted) with a Product Manager and a System Administrator, a Jakarta warehouse
 (Mon–Fri 08:00–17:00 WIB), two products; approved and unapproved buyers; a second company OTHER02."""
@@ -7,20 +8,37 @@ The world: ACME01 (whitelisted) with a Product Manager and a System Administrato
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.accounts import audit, login
+from core.accounts.hashing import hash_password
 from core.acting import Actor
-from core.domain import OrderStatus, Role
+from core.config import PROJECT_ROOT
+from core.domain import OrderStatus, Role, UserStatus, WarehouseStatus
 from core.orders import buyer_channel as buyers
 from core.orders import seller
 from core.orders.buyer_channel import OrderLine
 from core.store.database import Store
-from core.store.models import Buyer, Company, Order, OrderEvent, OrderItem, Product, StockLevel, User, Warehouse
+from core.store.models import (
+    Buyer,
+    Company,
+    Order,
+    OrderEvent,
+    OrderItem,
+    PriceChange,
+    Product,
+    StockLevel,
+    User,
+    Warehouse,
+)
 
 WIB = timezone(timedelta(hours=7))
 
@@ -216,11 +234,6 @@ def ship(world, number, at):
 
 # --- the catalogue: its state, stock levels, another warehouse -------------------------------------
 
-from sqlalchemy import func  # noqa: E402  (this section's own imports)
-
-from core.domain import WarehouseStatus  # noqa: E402
-from core.store.models import PriceChange  # noqa: E402
-
 
 def catalogue_snapshot(store) -> dict:
     """Everything a catalogue call may touch, to prove a refusal changed nothing."""
@@ -281,3 +294,93 @@ def add_warehouse(world, code="MKS-1", zone="Asia/Makassar", *, open_=True) -> N
                 status=WarehouseStatus.OPEN if open_ else WarehouseStatus.CLOSED,
             )
         )
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+PASSWORD = "Kebun-Kopi-2026"
+OPERATOR = "rm.sari"
+
+
+# The accounts world (seed): ACME01 (whitelisted) with a Product Manager and a System Administrator,
+# GHOST03 (a cash-management customer, not whitelisted) with one user.
+
+
+def add_company(store: Store, code: str, now: datetime, *, whitelisted: bool = True) -> int:
+    with store.transaction() as session:
+        company = Company(
+            company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now, updated_at=now
+        )
+        session.add(company)
+        session.flush()
+        return company.id
+
+
+def add_user(
+    store: Store,
+    company_code: str,
+    user_code: str,
+    role: Role,
+    now: datetime,
+    *,
+    password: str = PASSWORD,
+    changed_days_ago: int = 1,
+    must_change: bool = False,
+) -> int:
+    with store.transaction() as session:
+        company = login.find_company(session, company_code)
+        user = User(
+            company_id=company.id,
+            user_code=user_code,
+            display_name=user_code.title(),
+            role=role,
+            password_hash=hash_password(password),
+            status=UserStatus.ACTIVE,
+            password_changed_at=now - timedelta(days=changed_days_ago),
+            must_change_password=must_change,
+            created_at=now - timedelta(days=100),
+        )
+        session.add(user)
+        session.flush()
+        return user.id
+
+
+def seed(store: Store, now: datetime) -> None:
+    add_company(store, "ACME01", now)
+    add_user(store, "ACME01", "pm", Role.PRODUCT_MANAGER, now)
+    add_user(store, "ACME01", "admin", Role.SYSTEM_ADMINISTRATOR, now)
+    add_company(store, "GHOST03", now, whitelisted=False)
+    add_user(store, "GHOST03", "admin", Role.SYSTEM_ADMINISTRATOR, now)
+
+
+def user_row(store: Store, company_code: str, user_code: str) -> User:
+    with store.reading() as session:
+        return login.find_user(session, login.find_company(session, company_code), user_code)
+
+
+def audit_actions(store: Store, prefix: str = "") -> list[str]:
+    with store.reading() as session:
+        return [e.action for e in reversed(audit.entries(session, action_prefix=prefix or None))]
+
+
+# --- commands, as an operator runs them -------------------------------------------------------------
+
+
+def run(module: str, *args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "KOPRA_BCRYPT_ROUNDS": "4", **env}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_clear_sentence(result: subprocess.CompletedProcess, words: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert words in lines[0]

@@ -36,15 +36,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.accounts import login
 from core.accounts.hashing import hash_password
 from core.accounts.login import login as log_in
+from core.acting import Actor
+from core.analytics.scope import Period
+from core.analytics.snapshots import AnalyticsStore
+from core.analytics.sync import sync
+from core.clock import utc_now
 from core.config import PROJECT_ROOT, Settings, load_settings
+from core.demo.bulk import generate_bulk
 from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, load_demo
 from core.domain import Role, UserStatus
 from core.store.database import Store, migrate
@@ -180,3 +188,26 @@ def app_as(demo_store):
 def logged_out_app(demo_store) -> AppTest:
     """The app on the demo store with nobody logged in, already run (the login page)."""
     return new_app_test().run()
+
+
+# --- a demo store with sales, for the analytics pages ----------------------------------------------
+
+
+@pytest.fixture
+def with_sales(demo_store):
+    now = utc_now()
+    generate_bulk(demo_store.store, orders=1500, company_code=DEMO_COMPANY_CODE, seed=5, now=now, days=60)
+    sync(demo_store.store, AnalyticsStore(demo_store.settings.analytics_dir), now)
+    return demo_store
+
+
+def pm(store) -> Actor:
+    with store.reading() as s:
+        company = s.scalar(select(Company).where(Company.company_code == DEMO_COMPANY_CODE))
+        user = s.scalar(select(User).where(User.company_id == company.id, User.user_code == "pm"))
+    return Actor(user.id, company.id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
+
+
+def default_period() -> Period:
+    today = utc_now().astimezone(ZoneInfo("Asia/Jakarta")).date()
+    return Period(today - timedelta(days=29), today)

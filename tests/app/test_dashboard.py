@@ -4,42 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import select
-
-from core.acting import Actor
 from core.analytics.dashboard import load_dashboard
 from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
-from core.analytics.sync import sync
-from core.clock import utc_now
-from core.demo.bulk import generate_bulk
-from core.demo.seed import DEMO_COMPANY_CODE
-from core.domain import Role
 from core.formats import format_rupiah, format_rupiah_short
-from core.store.models import Company, User
-
-
-@pytest.fixture
-def with_sales(demo_store):
-    now = utc_now()
-    generate_bulk(demo_store.store, orders=1500, company_code=DEMO_COMPANY_CODE, seed=5, now=now, days=60)
-    sync(demo_store.store, AnalyticsStore(demo_store.settings.analytics_dir), now)
-    return demo_store
-
-
-def pm(store) -> Actor:
-    with store.reading() as s:
-        company = s.scalar(select(Company).where(Company.company_code == DEMO_COMPANY_CODE))
-        user = s.scalar(select(User).where(User.company_id == company.id, User.user_code == "pm"))
-    return Actor(user.id, company.id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
-
-
-def default_period() -> Period:
-    today = utc_now().astimezone(ZoneInfo("Asia/Jakarta")).date()
-    return Period(today - timedelta(days=29), today)
+from tests.app.conftest import default_period, pm
 
 
 def shown_kpis(at) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from core.analytics.history import HistoryFilters, load_history
 from core.analytics.snapshots import AnalyticsStore
 from core.formats import format_rupiah, format_rupiah_short
-from tests.app.test_dashboard import default_period, pm, with_sales  # noqa: F401 - the shared fixture
+from tests.app.conftest import default_period, pm
 
 PAGE = "pages/transaction_history.py"
 

@@ -13,8 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
+from app.session import COOKIE_NAME
 from core.config import PROJECT_ROOT
+from core.store.database import Store
 from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -101,7 +104,6 @@ def running_app(tmp_path_factory):
 def browser():
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         unavailable("Debian's chromium is not installed (make test installs it where it may)")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -121,8 +123,6 @@ def page(browser):
 @pytest.fixture(scope="module")
 def app_store(running_app):
     """The running app's own store, for setting the scene (a buyer's order) and checking results."""
-    from core.store.database import Store
-
     store = Store(f"sqlite:///{running_app.data_dir / 'kopra.sqlite3'}")
     yield store
     store.dispose()
@@ -132,12 +132,6 @@ def log_in(page, url: str, company: str, user: str, password: str, *, expect_ses
     """Log in through the form. With expect_session, wait for the session cookie and the menu: the
     cookie is set by a component a moment after the first page renders and its answer reruns the
     page, so a click made before it can be lost in that rerun."""
-    import time
-
-    from playwright.sync_api import expect
-
-    from app.session import COOKIE_NAME
-
     page.goto(url)
     page.get_by_role("textbox", name="Company ID").fill(company)
     page.get_by_role("textbox", name="User ID").fill(user)
@@ -159,3 +153,51 @@ def log_in(page, url: str, company: str, user: str, password: str, *, expect_ses
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# --- Product Management in the browser ------------------------------------------------------------
+
+
+def open_product_management(page) -> None:
+    """From the menu (the first page after login is the Dashboard; no need to wait for its charts)."""
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Product Management").click()
+    expect(page.get_by_role("heading", name="Product Management").first).to_be_visible(timeout=20_000)
+    # The list has loaded, and the run has finished: until then, elements of an earlier run (the
+    # login's cookie step reruns the page) may still be on screen beside the new ones.
+    expect(page.get_by_text("Open a product")).to_have_count(1, timeout=20_000)
+    expect(page.get_by_role("tab", name="Stock & prices")).to_have_count(1, timeout=20_000)
+
+
+def type_into_grid(page, editor, *, column: int, text: str) -> None:
+    """Type into the first row's cell as a person does: select its first cell, move right with the
+    arrow keys, open the cell's editor with Enter, type, and press Enter. Each step waits for the
+    grid to take the previous one (its hidden accessible table says which cell is selected)."""
+    box = editor.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 52)  # below the header row, in the first column
+    expect(editor.get_by_test_id("glide-cell-0-0")).to_have_attribute("aria-selected", "true")
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    expect(editor.get_by_test_id(f"glide-cell-{column}-0")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal").locator("textarea, input")  # glide's editor opens in a portal
+    expect(cell_editor).to_be_focused()
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
+def add_product_in_browser(
+    page, *, sku: str, name: str, unit: str, on_hand: int, price: int, shot: str | None = None
+) -> None:
+    """On Product Management: fill the Add product form for JKT-01 and wait for the confirmation."""
+    page.get_by_role("tab", name="Add product").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
+    form.get_by_role("textbox", name="SKU").fill(sku)
+    form.get_by_role("textbox", name="Name").fill(name)
+    form.get_by_role("textbox", name="Unit").fill(unit)
+    form.get_by_role("spinbutton", name="On hand at JKT-01").fill(str(on_hand))
+    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill(str(price))
+    if shot:
+        screenshot(page, shot)
+    form.get_by_role("button", name="Add product").click()
+    rupiah = f"Rp{price:,}".replace(",", ".")
+    expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 ({on_hand} at {rupiah}).")).to_be_visible()

@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.orders import buyer_channel as buyers
-from tests.e2e.conftest import log_in, screenshot
-from tests.e2e.test_product_journey import add_product_in_browser, open_product_management
+from tests.e2e.conftest import add_product_in_browser, log_in, open_product_management, screenshot
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # a rerun of this page on a busy 2-core machine can take seconds

@@ -20,7 +20,7 @@ from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.store.database import Store
 from core.store.models import Company, Product, StockLevel, User
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import add_product_in_browser, log_in, open_product_management, screenshot, type_into_grid
 
 pytestmark = pytest.mark.browser
 
@@ -40,51 +40,6 @@ def price_of(store: Store, sku: str) -> int:
         return session.scalar(
             select(StockLevel.price).join(Product, Product.id == StockLevel.product_id).where(Product.sku == sku)
         )
-
-
-def open_product_management(page) -> None:
-    """From the menu (the first page after login is the Dashboard; no need to wait for its charts)."""
-    page.get_by_test_id("stSidebarNavLink").filter(has_text="Product Management").click()
-    expect(page.get_by_role("heading", name="Product Management").first).to_be_visible(timeout=20_000)
-    # The list has loaded, and the run has finished: until then, elements of an earlier run (the
-    # login's cookie step reruns the page) may still be on screen beside the new ones.
-    expect(page.get_by_text("Open a product")).to_have_count(1, timeout=20_000)
-    expect(page.get_by_role("tab", name="Stock & prices")).to_have_count(1, timeout=20_000)
-
-
-def type_into_grid(page, editor, *, column: int, text: str) -> None:
-    """Type into the first row's cell as a person does: select its first cell, move right with the
-    arrow keys, open the cell's editor with Enter, type, and press Enter. Each step waits for the
-    grid to take the previous one (its hidden accessible table says which cell is selected)."""
-    box = editor.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 52)  # below the header row, in the first column
-    expect(editor.get_by_test_id("glide-cell-0-0")).to_have_attribute("aria-selected", "true")
-    for _ in range(column):
-        page.keyboard.press("ArrowRight")
-    expect(editor.get_by_test_id(f"glide-cell-{column}-0")).to_have_attribute("aria-selected", "true")
-    page.keyboard.press("Enter")
-    cell_editor = page.locator("#portal").locator("textarea, input")  # glide's editor opens in a portal
-    expect(cell_editor).to_be_focused()
-    cell_editor.fill(text)
-    cell_editor.press("Enter")
-
-
-def add_product_in_browser(
-    page, *, sku: str, name: str, unit: str, on_hand: int, price: int, shot: str | None = None
-) -> None:
-    """On Product Management: fill the Add product form for JKT-01 and wait for the confirmation."""
-    page.get_by_role("tab", name="Add product").click()
-    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add product"))
-    form.get_by_role("textbox", name="SKU").fill(sku)
-    form.get_by_role("textbox", name="Name").fill(name)
-    form.get_by_role("textbox", name="Unit").fill(unit)
-    form.get_by_role("spinbutton", name="On hand at JKT-01").fill(str(on_hand))
-    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill(str(price))
-    if shot:
-        screenshot(page, shot)
-    form.get_by_role("button", name="Add product").click()
-    rupiah = f"Rp{price:,}".replace(",", ".")
-    expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 ({on_hand} at {rupiah}).")).to_be_visible()
 
 
 def test_the_product_manager_adds_a_product_with_stock_and_price_and_sees_it_in_the_list(running_app, page):

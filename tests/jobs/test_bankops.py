@@ -14,7 +14,7 @@ from core.accounts.login import login as log_in
 from core.clock import utc_now
 from core.store.database import Store
 from core.store.models import AuditEntry
-from tests.jobs.test_commands import assert_one_clear_sentence, run
+from tests.builders import assert_one_clear_sentence, run
 
 OTP_LINE = re.compile(r"One-time password for (\S+)/(\S+): (\S+)")
 

@@ -4,33 +4,10 @@ prepare migrates and loads the demo once, the scheduler sweeps once on demand.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from core.config import PROJECT_ROOT
-
-
-def run(module: str, *args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "KOPRA_BCRYPT_ROUNDS": "4", **env}
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=PROJECT_ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def assert_one_clear_sentence(result: subprocess.CompletedProcess, words: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert words in lines[0]
+from tests.builders import assert_one_clear_sentence, run
 
 
 @pytest.mark.parametrize("module", ["jobs.prepare", "jobs.scheduler"])

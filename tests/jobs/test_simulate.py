@@ -11,7 +11,7 @@ from core.demo.seed import load_demo
 from core.domain import ActorKind
 from core.store.models import Order, OrderEvent
 from jobs.simulate import run_simulation
-from tests.jobs.test_commands import run
+from tests.builders import run
 
 
 def test_the_simulator_places_orders_at_about_the_rate_asked(store, now):

@@ -15,7 +15,6 @@ from sqlalchemy import select, text, update
 
 from core.accounts import audit, bankops, hashing, login, policy, sessions
 from core.accounts import passwords as accounts_passwords
-from core.accounts.hashing import hash_password
 from core.accounts.login import login as log_in
 from core.accounts.policy import BLOCKED_MESSAGE, INVALID_CREDENTIALS, NOT_WHITELISTED_MESSAGE
 from core.config import Settings
@@ -23,70 +22,7 @@ from core.domain import ActorKind, Role, UserStatus
 from core.errors import AccessDenied, InvalidInput
 from core.store.database import Store
 from core.store.models import AuditEntry, Company, LoginSession, PasswordHistory, User
-
-PASSWORD = "Kebun-Kopi-2026"
-OPERATOR = "rm.sari"
-
-
-# --- A small world: ACME01 (whitelisted) with a Product Manager and a System Administrator,
-# --- GHOST03 (a cash-management customer, not whitelisted) with one user. Shared by other tests.
-
-
-def add_company(store: Store, code: str, now: datetime, *, whitelisted: bool = True) -> int:
-    with store.transaction() as session:
-        company = Company(
-            company_code=code, name=f"{code} Tbk", is_whitelisted=whitelisted, created_at=now, updated_at=now
-        )
-        session.add(company)
-        session.flush()
-        return company.id
-
-
-def add_user(
-    store: Store,
-    company_code: str,
-    user_code: str,
-    role: Role,
-    now: datetime,
-    *,
-    password: str = PASSWORD,
-    changed_days_ago: int = 1,
-    must_change: bool = False,
-) -> int:
-    with store.transaction() as session:
-        company = login.find_company(session, company_code)
-        user = User(
-            company_id=company.id,
-            user_code=user_code,
-            display_name=user_code.title(),
-            role=role,
-            password_hash=hash_password(password),
-            status=UserStatus.ACTIVE,
-            password_changed_at=now - timedelta(days=changed_days_ago),
-            must_change_password=must_change,
-            created_at=now - timedelta(days=100),
-        )
-        session.add(user)
-        session.flush()
-        return user.id
-
-
-def seed(store: Store, now: datetime) -> None:
-    add_company(store, "ACME01", now)
-    add_user(store, "ACME01", "pm", Role.PRODUCT_MANAGER, now)
-    add_user(store, "ACME01", "admin", Role.SYSTEM_ADMINISTRATOR, now)
-    add_company(store, "GHOST03", now, whitelisted=False)
-    add_user(store, "GHOST03", "admin", Role.SYSTEM_ADMINISTRATOR, now)
-
-
-def user_row(store: Store, company_code: str, user_code: str) -> User:
-    with store.reading() as session:
-        return login.find_user(session, login.find_company(session, company_code), user_code)
-
-
-def audit_actions(store: Store, prefix: str = "") -> list[str]:
-    with store.reading() as session:
-        return [e.action for e in reversed(audit.entries(session, action_prefix=prefix or None))]
+from tests.builders import OPERATOR, PASSWORD, add_user, audit_actions, seed, user_row
 
 
 def settings_for(store: Store, **overrides) -> Settings:

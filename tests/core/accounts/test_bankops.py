@@ -13,7 +13,7 @@ from core.accounts.login import login as log_in
 from core.domain import ActorKind, Role, UserStatus
 from core.errors import InvalidInput, NotFound
 from core.store.models import LoginSession
-from tests.core.test_accounts import PASSWORD, audit_actions, seed, user_row
+from tests.builders import PASSWORD, audit_actions, seed, user_row
 
 OPERATOR = "rm.sari"
 
