@@ -118,6 +118,7 @@ def test_every_refusal_spends_exactly_one_bcrypt_verification(acme, now, monkeyp
     assert calls[0] == 1
 
 
+@pytest.mark.slow  # times many bcrypt runs
 def test_unknown_company_unknown_user_and_wrong_password_take_comparable_time(acme, now, monkeypatch):
     """Medians of interleaved attempts at a bcrypt cost where bcrypt dominates (~60 ms): if one
     path skipped bcrypt it would be several times faster. No absolute times are asserted."""

@@ -11,9 +11,13 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import sync
 from core.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # runs the UI and the scheduler as processes for seconds
 
 SCHEDULER = textwrap.dedent("""
     import json, random, sys

@@ -20,6 +20,8 @@ from core.store.database import Store
 from core.store.models import Order, Payout
 from tests.core.analytics.dataset import advance_randomly, assert_same, build_dataset, contents
 
+pytestmark = pytest.mark.slow  # starts and stops reader processes
+
 
 @pytest.fixture
 def sqlite_store(_sqlite_template, tmp_path):

@@ -29,6 +29,7 @@ def order_row(analytics: AnalyticsStore, order_id: int):
         ).fetchone()
 
 
+@pytest.mark.slow  # seconds of syncs, threads or a worker process
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_sync_equals_a_full_rebuild_after_random_changes(store, dataset, analytics, now, tmp_path, seed):
     rng = random.Random(seed)
@@ -157,6 +158,7 @@ def test_two_writers_never_run_at_once(store, dataset, analytics, now):
     assert sync(store, analytics, now).mode == "incremental"
 
 
+@pytest.mark.slow  # seconds of syncs, threads or a worker process
 def test_readers_never_see_a_half_written_snapshot(store, dataset, analytics, now):
     """Threads read the dashboard while the writer syncs changes: every read succeeds, and each
     sees a whole snapshot (completed revenue always equals pending + paid payouts)."""
@@ -207,6 +209,7 @@ def test_the_sweep_rule_syncs_and_skips_while_another_writer_holds_the_lock(stor
     assert actions[-1]["action"] == "analytics_sync_skipped"
 
 
+@pytest.mark.slow  # seconds of syncs, threads or a worker process
 def test_a_rebuild_in_the_worker_process_equals_one_in_process(store, synced, analytics, now, tmp_path):
     rebuild(store, analytics, now, use_worker=True)
     other = AnalyticsStore(tmp_path / "in-process")
@@ -226,6 +229,7 @@ def test_an_idle_readers_connection_does_not_keep_the_writer_out(store, dataset,
     assert result.slot == "a" and time.monotonic() - started < 4
 
 
+@pytest.mark.slow  # seconds of syncs, threads or a worker process
 def test_a_reader_still_reading_the_old_slot_holds_the_writer_back_until_it_is_done(store, dataset, analytics, now):
     sync(store, analytics, now)  # a
     sync(store, analytics, now)  # b

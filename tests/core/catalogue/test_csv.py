@@ -332,6 +332,7 @@ def test_an_import_reports_progress_from_start_to_end(world):
     assert all(0.0 <= f <= 1.0 for f, _ in seen) and "Saving stock and prices…" in {t for _, t in seen}
 
 
+@pytest.mark.slow  # 20,000 rows
 def test_a_full_size_import_of_twenty_thousand_rows_creates_everything_in_one_go(world):
     add_warehouse(world, "MKS-1")
     lines = [

@@ -87,6 +87,7 @@ def bulk(store, now):
     return generate_bulk(store, orders=3000, company_code=DEMO_COMPANY_CODE, seed=11, now=now, days=60, chunk_size=1000)
 
 
+@pytest.mark.slow  # generates a bulk store
 def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
     with store.reading() as s:
         orders = {o.id: o for o in s.scalars(select(Order))}
@@ -165,6 +166,7 @@ def test_bulk_orders_are_consistent_with_the_lifecycle(store, now, bulk):
         assert level.reserved == reserved.get(key, 0) and level.on_hand >= level.reserved
 
 
+@pytest.mark.slow  # generates a bulk store
 def test_the_dashboard_reads_bulk_orders_as_the_store_has_them(store, now, bulk, tmp_path):
     from core.analytics.snapshots import AnalyticsStore
 

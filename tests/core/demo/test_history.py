@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from sqlalchemy import func, select
 
 from core.demo.seed import load_demo
@@ -12,6 +13,7 @@ from core.orders.lifecycle import RESERVING_STATUSES
 from core.store.models import Complaint, Order, OrderEvent, OrderItem, Payout, StockLevel
 
 
+@pytest.mark.slow  # plays months of orders
 def test_the_demo_history_is_consistent_and_shows_every_path(store, now):
     """One history per database (playing it takes seconds), then every property below."""
     load_demo(store, seed=2026, now=now, history_days=28, orders_per_weekday=16)

@@ -203,6 +203,7 @@ def _footprint(session, order: Order, transition: Transition) -> dict:
     }
 
 
+@pytest.mark.slow  # generates a bulk store
 def test_the_bulk_demo_leaves_what_each_automatic_step_leaves(world, store, now):
     _second_warehouse(world)
     expected = {}

@@ -3,10 +3,14 @@ connection, all released at the same instant."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.errors import OutOfStock
 from core.orders import buyer_channel as buyers
 from core.orders.buyer_channel import OrderLine
 from tests.builders import MONDAY_10, at_once
+
+pytestmark = pytest.mark.slow  # races dozens of threads, each with its own connections
 
 RACERS = 24  # OIL-2 has 10 units on hand
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus
@@ -117,6 +118,7 @@ def test_two_schedulers_sweeping_at_once_apply_each_transition_once(world):
     assert all(status_of(world, n) == OrderStatus.CANCELLED for n in numbers)
 
 
+@pytest.mark.slow  # waits on a racing thread
 def test_a_race_between_a_person_and_the_scheduler_has_exactly_one_winner(world, monkeypatch):
     """The person reads the order, the scheduler cancels it meanwhile. On PostgreSQL the scheduler gets
     there first and the person is told what happened; on SQLite the person's write lock was taken up
