@@ -28,7 +28,7 @@ def format_rupiah_short(amount: int) -> str:
     sign = "-" if amount < 0 else ""
     value = abs(amount)
     units = ((10**6, "jt"), (10**9, "M"), (10**12, "T"))
-    chosen = None
+    chosen: tuple[float, int, str] | None = None  # (shown, digits, unit)
     for index, (size, unit) in enumerate(units):
         if value < size:
             break

@@ -100,4 +100,6 @@ def _reencode(image: Image.Image) -> CheckedImage:
 def _has_transparency(image: Image.Image) -> bool:
     if image.mode == "P":
         return "transparency" in image.info
-    return image.getextrema()[-1][0] < 255
+    alpha = image.getextrema()[-1]  # RGBA and LA: one (min, max) per band, alpha last
+    assert isinstance(alpha, tuple)  # a single-band image gives one (min, max) of numbers instead
+    return alpha[0] < 255

@@ -130,6 +130,7 @@ def login(
         burn_verification_time(password)
         _record_unknown_login(store, candidate, now)
         return LoginResult(message=INVALID_CREDENTIALS)
+    assert candidate.password_hash is not None  # read with the user's id
     password_ok = verify_password(password, candidate.password_hash)
     return _settle_login(store, candidate, password_ok, now, policy)
 

@@ -125,7 +125,7 @@ def change_password(
     check_new_password(new_password, repeated_password, actor.user_code, earlier)
     new_hash = hash_password(new_password)
     with acting(store, actor, *ANY_ROLE, doing=doing, now=now, password_change_pending_ok=True) as (session, _, now):
-        user = session.get(User, actor.user_id, with_for_update=True)
+        user = session.get_one(User, actor.user_id, with_for_update=True)
         if user.password_hash != current_hash:
             raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")
         forced = user.must_change_password
@@ -139,7 +139,7 @@ def change_password(
 
 def _refuse_wrong_current_password(store: Store, actor: Actor, now: datetime) -> None:
     with store.transaction() as session:
-        user = session.get(User, actor.user_id, with_for_update=True)
+        user = session.get_one(User, actor.user_id, with_for_update=True)
         blocked = count_failed_password(session, user, now, where="password change")
     if blocked:
         raise AccessDenied(BLOCKED_MESSAGE)

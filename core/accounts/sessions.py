@@ -29,7 +29,7 @@ from core.acting import Actor, actor_of
 from core.clock import require_aware
 from core.config import Settings
 from core.domain import UserStatus
-from core.store.database import Store
+from core.store.database import Store, rowcount
 from core.store.models import Company, LoginSession, User
 
 
@@ -56,7 +56,7 @@ def revoke_user_sessions(session: Session, user_id: int, now: datetime, reason: 
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason[:64])
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 def open_session(session: Session, user: User, now: datetime, policy: AccountPolicy) -> tuple[str, LoginSession]:
@@ -113,6 +113,7 @@ def check_session(store: Store, token: str | None, now: datetime, settings: Sett
         company = session.get(Company, user.company_id) if user is not None else None
         ending = _end_reason(row, user, company, now, policy)
         if ending is None:
+            assert user is not None and company is not None  # _end_reason ends a session without either
             actor = actor_of(user, company)
             must_change, expires_at = user.must_change_password, row.expires_at
             stale = now - row.last_seen_at >= TOUCH_INTERVAL
@@ -156,5 +157,5 @@ def logout(store: Store, token: str | None, now: datetime) -> None:
         if row is None or row.revoked_at is not None:
             return
         row.revoked_at, row.revoked_reason = now, "logout"
-        user = session.get(User, row.user_id)
+        user = session.get_one(User, row.user_id)
         audit.record_by_user(session, user, now, "logout")

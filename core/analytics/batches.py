@@ -164,7 +164,8 @@ def read_full_parallel(
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    items: dict[str, object] = {}
+    items: dict[str, pa.Table] = {}
+    failure: list[BaseException] = []
 
     def read_items() -> None:
         try:
@@ -174,7 +175,7 @@ def read_full_parallel(
                 items["table"] = second.read("items", "o.status = 'COMPLETED'", join_orders=True)
             timings["items"] = round((time.perf_counter() - t0) * 1000, 2)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            items["error"] = exc
+            failure.append(exc)
 
     with open_source(database_url, driver="adbc") as first:
         first.canonical = canonical_factory()
@@ -188,7 +189,7 @@ def read_full_parallel(
             tables[name] = first.read(name)
             timings[name] = round((time.perf_counter() - t0) * 1000, 2)
         worker.join()
-    if "error" in items:
-        raise items["error"]
+    if failure:
+        raise failure[0]
     tables["items"] = items["table"]
     return SourceBatch(**tables, read_ms=round((time.perf_counter() - started) * 1000, 2), timings_ms=timings)

@@ -217,8 +217,9 @@ def query_history_rows(
     it skips `offset` rows, from whichever end of the set is nearer."""
     params = {**params, "limit": limit}
     reverse = False
-    if after is not None or before is not None:
-        kc, ko, ki = after if after is not None else before
+    key = after if after is not None else before
+    if key is not None:
+        kc, ko, ki = key
         params.update(kc=kc.replace(tzinfo=None) if kc.tzinfo else kc, ko=ko, ki=ki)
         where = f"{where} AND {_AFTER if after is not None else _BEFORE}"
         reverse = before is not None

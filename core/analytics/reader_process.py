@@ -44,7 +44,7 @@ class ReaderProcess:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._child: subprocess.Popen | None = None
+        self._child: subprocess.Popen[bytes] | None = None
         self._owner = os.getpid()
         self.started_ms: float | None = None  # how long the last start took
 
@@ -63,6 +63,7 @@ class ReaderProcess:
         with self._lock:
             for attempt in (1, 2):
                 child = self._ensure_started()
+                assert child.stdin is not None and child.stdout is not None  # started with both pipes
                 try:
                     pickle.dump(request, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                     child.stdin.flush()
@@ -84,8 +85,8 @@ class ReaderProcess:
         with self._lock:
             self._stop()
 
-    def _ensure_started(self) -> subprocess.Popen:
-        if self.running:
+    def _ensure_started(self) -> subprocess.Popen[bytes]:
+        if self._child is not None and self.running:
             return self._child
         started = time.perf_counter()
         env = dict(os.environ)
@@ -106,7 +107,8 @@ class ReaderProcess:
         if child is None or self._owner != os.getpid():
             return
         try:
-            child.stdin.close()
+            if child.stdin:
+                child.stdin.close()
             child.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             child.kill()
@@ -170,6 +172,7 @@ def main() -> int:
             request = pickle.load(stdin)
         except EOFError:
             return 0
+        answer: dict[str, SourceBatch | str]
         try:
             batch = read_batch(
                 request["database_url"], request["lower_bound"], request["pending_payout_ids"], driver="adbc"

@@ -116,9 +116,9 @@ def query_warehouses(con, company_id: int) -> list[WarehouseOption]:
 # --------------------------------------------------------------------------- DuckDB values
 
 
-def as_utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime) -> datetime:
     """A snapshot timestamp (naive, holding UTC) as an aware UTC datetime."""
-    return value.replace(tzinfo=UTC) if value is not None else None
+    return value.replace(tzinfo=UTC)
 
 
 def as_int(value) -> int:

@@ -83,10 +83,12 @@ class Snapshot:
     path: Path
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware(value)
 
 
 def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
@@ -97,7 +99,14 @@ def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
         raise AnalyticsNotReady("The analytics figures are not ready yet: the first sync has not finished.")
     generation, epoch, synced_at, watermark, mode, source, orders, sync_ms = row
     return SnapshotInfo(
-        int(generation), int(epoch), _aware(synced_at), _aware(watermark), mode, source, int(orders), float(sync_ms)
+        int(generation),
+        int(epoch),
+        _aware(synced_at),  # never NULL: write_state always records it
+        _aware_or_none(watermark),
+        mode,
+        source,
+        int(orders),
+        float(sync_ms),
     )
 
 
@@ -145,7 +154,9 @@ class AnalyticsStore:
 
     def exists(self) -> bool:
         pointer = self.read_pointer()
-        return bool(pointer) and self.slot_path(pointer["slot"]).exists()
+        if not pointer:
+            return False
+        return self.slot_path(pointer["slot"]).exists()
 
     # ------------------------------------------------------------------ readers
 

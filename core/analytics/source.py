@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +27,9 @@ import pyarrow.csv as pacsv
 from sqlalchemy.engine import make_url
 
 from core.config import parse_database_url
+
+if TYPE_CHECKING:
+    import adbc_driver_manager.dbapi
 
 TS = pa.timestamp("us")
 
@@ -133,6 +137,7 @@ def adbc_target(database_url: str) -> tuple[str, str]:
     url = parse_database_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
+        assert url.database  # parse_database_url refuses an SQLite URL that names no file
         return backend, url.database
     libpq = make_url(url.render_as_string(hide_password=False)).set(drivername="postgresql")
     return backend, libpq.render_as_string(hide_password=False)
@@ -282,21 +287,14 @@ def open_source(database_url: str, *, driver: str | None = None) -> Iterator[Sou
     if backend == "sqlite" and driver == "sqlite3":
         import sqlite3
 
-        connection = sqlite3.connect(target, timeout=30, isolation_level=None)
+        text_connection = sqlite3.connect(target, timeout=30, isolation_level=None)
         try:
-            connection.execute("BEGIN")  # deferred: the WAL snapshot is taken at the first read
-            yield SourceReader(backend, driver, connection)
+            text_connection.execute("BEGIN")  # deferred: the WAL snapshot is taken at the first read
+            yield SourceReader(backend, driver, text_connection)
         finally:
-            connection.close()
+            text_connection.close()
         return
-    if backend == "sqlite":
-        import adbc_driver_sqlite.dbapi as adbc
-
-        connection = adbc.connect(target)
-    else:
-        import adbc_driver_postgresql.dbapi as adbc
-
-        connection = adbc.connect(target)
+    connection = _adbc_connect(backend, target)
     try:
         with connection.cursor() as cursor:
             if backend == "sqlite":
@@ -311,6 +309,17 @@ def open_source(database_url: str, *, driver: str | None = None) -> Iterator[Sou
             connection.rollback()
         finally:
             connection.close()
+
+
+def _adbc_connect(backend: str, target: str) -> adbc_driver_manager.dbapi.Connection:
+    """An ADBC connection to the store (imported only when asked for: see open_source)."""
+    if backend == "sqlite":
+        import adbc_driver_sqlite.dbapi
+
+        return adbc_driver_sqlite.dbapi.connect(target)
+    import adbc_driver_postgresql.dbapi
+
+    return adbc_driver_postgresql.dbapi.connect(target)
 
 
 def duckdb_canonical(con) -> Callable[[str, pa.Table], pa.Table]:

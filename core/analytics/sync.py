@@ -266,6 +266,7 @@ def sync(
         started = time.perf_counter()
         if not analytics.slot_path(target).exists():
             analytics.clone_into(current, target, wait_s=claim_wait_s)
+        con: duckdb.DuckDBPyConnection | None  # None once closed here, so that `finally` does not close it again
         con = analytics.claim(target, wait_s=claim_wait_s)
         try:
             state = slot_state(con)

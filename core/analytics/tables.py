@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -131,6 +131,7 @@ def _warehouses_with_zone(warehouses: pa.Table, at: datetime) -> pa.Table:
     zones = warehouses.column("time_zone").to_pylist()
     abbrs, offsets = [], []
     for zone in zones:
+        tz: tzinfo
         try:
             tz = ZoneInfo(zone)
         except Exception:  # an unknown zone name: show it as UTC rather than fail the sync

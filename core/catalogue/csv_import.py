@@ -36,6 +36,7 @@ from core.catalogue.rules import (
     DEFAULT_UNIT,
     PM,
     SOURCE_CSV,
+    CleanDetails,
     ProductDetails,
     clean_details,
     format_count,
@@ -124,7 +125,7 @@ class ImportSummary:
 @dataclass
 class _ProductPlan:
     sku: str
-    details: ProductDetails
+    details: CleanDetails
     first_line: int
     existing: ProductRef | None
 
@@ -372,7 +373,7 @@ def _write_products(session: Session, actor: Actor, plan: _Plan, now: datetime) 
             ],
         )
     for p in plan.products.values():
-        if p.changed:
+        if p.existing is not None and p.changed:
             session.execute(
                 update(Product)
                 .where(Product.id == p.existing.id, Product.company_id == actor.company_id)

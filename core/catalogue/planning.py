@@ -281,6 +281,7 @@ def _plan_one(
         found.append(CellProblem(sku, code, "price", "is empty; enter the price per unit in whole rupiah"))
     if found:
         return None, found
+    assert on_hand is not None and price is not None  # an empty or unreadable cell is a problem found above
     name = product.name if product else new_products[sku]
     if level is None:
         return _new_level(sku, name, warehouse, on_hand, price)

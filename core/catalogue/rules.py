@@ -148,6 +148,13 @@ class ProductDetails:
     status: ProductStatus | str = ProductStatus.ACTIVE
 
 
+@dataclass(frozen=True)
+class CleanDetails(ProductDetails):
+    """The details as they will be stored (`clean_details`): checked, the status a ProductStatus."""
+
+    status: ProductStatus = ProductStatus.ACTIVE
+
+
 def normalise_sku(raw: object) -> str:
     sku = str(raw or "").strip().upper()
     if not sku:
@@ -180,7 +187,7 @@ def _clean_line(value: object, what: str, limit: int, *, required: bool, field_n
     return text
 
 
-def clean_details(details: ProductDetails) -> ProductDetails:
+def clean_details(details: ProductDetails) -> CleanDetails:
     """The details as they will be stored, or InvalidInput naming the field that is wrong."""
     name = _clean_line(details.name, "name", MAX_NAME, required=True, field_name="name")
     unit = _clean_line(details.unit, "unit", MAX_UNIT, required=False, field_name="unit") or DEFAULT_UNIT
@@ -194,7 +201,7 @@ def clean_details(details: ProductDetails) -> ProductDetails:
         raise InvalidInput(
             "The description contains control characters; type it again as plain text.", field="description"
         )
-    return ProductDetails(name=name, unit=unit, description=description, status=settable_status(details.status))
+    return CleanDetails(name=name, unit=unit, description=description, status=settable_status(details.status))
 
 
 def settable_status(raw: object) -> ProductStatus:

@@ -23,7 +23,7 @@ from core.catalogue.rules import format_count
 from core.domain import ActorKind
 from core.errors import ConcurrentChange, InvalidInput
 from core.formats import format_rupiah
-from core.store.models import PriceChange, StockLevel
+from core.store.models import PriceChange, StockLevel, stock_t
 
 
 def audit_entry(session: Session, actor: Actor, now: datetime, action: str, target: str, **details) -> None:
@@ -56,7 +56,7 @@ def write_stock_changes(
     product_ids = {**{sku: p.id for sku, p in snapshot.products.items()}, **(product_ids or {})}
     existing = [c for c in changes if not c.is_new]
     # A steady order of row locks keeps two concurrent saves from deadlocking each other.
-    existing.sort(key=lambda c: c.level_id)
+    existing.sort(key=_level_id)
     for start in range(0, len(existing), 1000):
         _guarded_updates(session, existing[start : start + 1000], now)
         if on_progress:
@@ -93,20 +93,27 @@ def write_stock_changes(
         session.execute(insert(PriceChange), history)
 
 
+def _level_id(change: StockChange) -> int:
+    """The stock level a change of an existing one updates."""
+    if change.level_id is None:
+        raise ValueError(f"{change.sku} has no stock level at {change.warehouse_code} yet: it is a new one")
+    return change.level_id
+
+
 #: One guarded statement per kind of change, each run for many rows at once (executemany).
-_LEVEL = StockLevel.__table__.c
+_LEVEL = stock_t.c
 _GUARDED = {
-    (True, False): update(StockLevel.__table__)
+    (True, False): update(stock_t)
     .where(
         _LEVEL.id == bindparam("b_id"),
         _LEVEL.on_hand == bindparam("b_old_on_hand"),
         _LEVEL.reserved <= bindparam("b_new_on_hand"),
     )
     .values(on_hand=bindparam("b_new_on_hand"), updated_at=bindparam("b_now")),
-    (False, True): update(StockLevel.__table__)
+    (False, True): update(stock_t)
     .where(_LEVEL.id == bindparam("b_id"), _LEVEL.price == bindparam("b_old_price"))
     .values(price=bindparam("b_new_price"), updated_at=bindparam("b_now")),
-    (True, True): update(StockLevel.__table__)
+    (True, True): update(stock_t)
     .where(
         _LEVEL.id == bindparam("b_id"),
         _LEVEL.on_hand == bindparam("b_old_on_hand"),

@@ -93,7 +93,7 @@ def _confirm_password(store: Store, actor: Actor, password: str, password_hash: 
     # As in core.accounts.passwords: this unit of work only counts the failure; the user's standing
     # was checked just before.
     with store.transaction() as session:
-        user = session.get(User, actor.user_id, with_for_update=True)
+        user = session.get_one(User, actor.user_id, with_for_update=True)
         blocked = login.count_failed_password(session, user, now, where="payout account change")
     if blocked:
         raise AccessDenied(policy.BLOCKED_MESSAGE)

@@ -170,7 +170,7 @@ def update_profile(
     description, phone = _clean_description(description), normalise_phone(contact_phone)
     with acting(store, actor, ADMIN, doing="change the company profile", now=now) as (session, _, now):
         company = own_company(session, actor, lock=True)
-        changed = {}
+        changed: dict[str, object] = {}
         if company.description != description:
             changed["description"] = {"characters": len(description)}
         if company.contact_phone != phone:

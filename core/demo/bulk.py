@@ -24,13 +24,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 from sqlalchemy import func, select, text
 
-from core.demo.bulk_clock import DAY, HOUR, US, BusinessClock, to_micros
+from core.demo.bulk_clock import DAY, HOUR, US, BusinessClock, to_micros, zone_offset_us
 from core.demo.bulk_fates import Chunk, Context, WarehouseFacts
 from core.demo.bulk_rows import order_tables
 from core.domain import OrderStatus
@@ -124,9 +123,9 @@ def _prepare(
                     weights[n],
                 )
             )
-        total = sum(w.weight for w in result)
-        for w in result:
-            w.weight /= total
+        total = sum(facts.weight for facts in result)
+        for facts in result:
+            facts.weight /= total
         return Context(
             company_id=company.id,
             company_code=company.company_code,
@@ -158,8 +157,8 @@ def _placed_times(rng: np.random.Generator, count: int, now_us: int, days: int, 
     age_days = days * (1 - np.sqrt(rng.random(count)))  # density rises towards now
     day_start = now_us - (age_days.astype(np.int64) + 1) * DAY
     hour = np.clip(rng.normal(13.0, 3.2, count), 0, 23.99)
-    offset = datetime(2026, 1, 1, tzinfo=ZoneInfo(zones[0])).utcoffset().total_seconds() * US
-    local_midnight = ((day_start + int(offset)) // DAY) * DAY - int(offset)
+    offset = zone_offset_us(zones[0])
+    local_midnight = ((day_start + offset) // DAY) * DAY - offset
     placed = local_midnight + (hour * HOUR).astype(np.int64) + rng.integers(0, 60 * US, count)
     placed = np.minimum(placed, now_us - rng.integers(1, 3600 * US, count))
     return np.sort(placed)
@@ -266,16 +265,16 @@ def _adbc_connect(store: Store):
 
     backend, target = adbc_target(store.database_url)
     if backend == "sqlite":
-        import adbc_driver_sqlite.dbapi as driver
+        import adbc_driver_sqlite.dbapi
 
-        connection = driver.connect(target)
+        connection = adbc_driver_sqlite.dbapi.connect(target)
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA busy_timeout = 30000")
             cursor.execute("PRAGMA foreign_keys = ON")
         return connection
-    import adbc_driver_postgresql.dbapi as driver
+    import adbc_driver_postgresql.dbapi
 
-    return driver.connect(target)
+    return adbc_driver_postgresql.dbapi.connect(target)
 
 
 def _finish(store: Store, reserved: dict[tuple[int, int], int], now: datetime) -> None:

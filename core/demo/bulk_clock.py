@@ -61,6 +61,13 @@ class BusinessClock:
         return self.opens[j] + (target - self.before[j])
 
 
+def zone_offset_us(zone: str) -> int:
+    """The zone's offset from UTC in microseconds, as on 1 January 2026 (Indonesia has no summer time)."""
+    offset = datetime(2026, 1, 1, tzinfo=ZoneInfo(zone)).utcoffset()
+    assert offset is not None  # an aware datetime has one
+    return int(offset.total_seconds() * US)
+
+
 def to_micros(moment: datetime) -> int:
     delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86400 + delta.seconds) * US + delta.microseconds

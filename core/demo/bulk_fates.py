@@ -32,7 +32,7 @@ class Context:
     company_id: int
     company_code: str
     user_label: str
-    user_id: int
+    user_id: int | None  # the company's first user, who ships and answers; None if it has none
     warehouses: list[WarehouseFacts]
     product_ids: np.ndarray
     product_skus: list[str]

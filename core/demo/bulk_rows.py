@@ -4,14 +4,11 @@ the lifecycle table (core.orders.lifecycle), ready for a bulk insert."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.demo.bulk_clock import NEVER, US
+from core.demo.bulk_clock import NEVER, zone_offset_us
 from core.demo.bulk_fates import Chunk, Context
 from core.domain import ActorKind, ComplaintResolution, OrderStatus, PayoutStatus
 from core.orders.effects import UNANSWERED_NOTE
@@ -26,6 +23,20 @@ PROOF_PNG = bytes.fromhex(
 REJECT_REASONS = ("Stock damaged in the warehouse", "Price listed in error", "Cannot deliver to that area")
 COMPLAINTS = ("Two items arrived damaged", "Wrong variant delivered", "One carton missing")
 COURIERS = ("JNE", "J&T Express", "SiCepat", "AnterAja", "Pos Indonesia")
+
+
+def _refund_reason(step: Step) -> str:
+    reason = T[step].refund_reason
+    if reason is None:
+        raise ValueError(f"the lifecycle table gives {step} no refund reason")
+    return reason
+
+
+def _payout_trigger(step: Step) -> str:
+    trigger = T[step].payout_trigger
+    if trigger is None:
+        raise ValueError(f"the lifecycle table gives {step} no payout trigger")
+    return trigger
 
 
 def _ts(values: np.ndarray, backend: str) -> pa.Array:
@@ -47,8 +58,8 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
     local_days = np.empty(n, dtype="datetime64[D]")
     for w, warehouse in enumerate(ctx.warehouses):
         mask = chunk.w_index == w
-        offset = datetime(2026, 1, 1, tzinfo=ZoneInfo(warehouse.zone)).utcoffset().total_seconds() * US
-        local_days[mask] = (chunk.placed[mask] + int(offset)).astype("datetime64[us]").astype("datetime64[D]")
+        offset = zone_offset_us(warehouse.zone)
+        local_days[mask] = (chunk.placed[mask] + offset).astype("datetime64[us]").astype("datetime64[D]")
     day_text = np.char.replace(np.datetime_as_string(local_days, unit="D"), "-", "")
     numbers = [f"{ctx.company_code}-{d}-{i:08d}" for d, i in zip(day_text.tolist(), chunk.ids.tolist())]
     reasons = np.full(n, None, dtype=object)
@@ -297,6 +308,8 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
     resolution[seller_answered & chunk.res_refund] = ComplaintResolution.REFUND.value
     resolution[seller_answered & chunk.res_return] = ComplaintResolution.RETURN.value
     resolution[system_answered] = ComplaintResolution.AUTO_REFUND.value
+    answer_note = np.full(chunk.n, None, dtype=object)
+    answer_note[system_answered] = UNANSWERED_NOTE
     answered_at = np.where(seller_answered | system_answered, chunk.answered_at, NEVER)
     received = filed & chunk.res_return & m["refunded"]
     complaints = _table(
@@ -307,7 +320,7 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
             "filed_at": ts(chunk.filed_at[filed]),
             "answer_deadline": ts(chunk.complaint_deadline[filed]),
             "resolution": pa.array(resolution[filed].tolist(), pa.string()),
-            "answer_note": pa.array(np.where(system_answered, UNANSWERED_NOTE, None)[filed].tolist(), pa.string()),
+            "answer_note": pa.array(answer_note[filed].tolist(), pa.string()),
             "answered_at": ts(answered_at[filed]),
             "answered_by_user_id": pa.array(
                 [ctx.user_id if a else None for a in seller_answered[filed].tolist()], pa.int64()
@@ -329,8 +342,8 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
             "reason": pa.array(
                 np.select(
                     [chunk.res_auto, chunk.res_refund],
-                    [T[Step.AUTO_REFUND].refund_reason, T[Step.ANSWER_WITH_REFUND].refund_reason],
-                    T[Step.RECEIVE_RETURN].refund_reason,
+                    [_refund_reason(Step.AUTO_REFUND), _refund_reason(Step.ANSWER_WITH_REFUND)],
+                    _refund_reason(Step.RECEIVE_RETURN),
                 )[refunded].tolist(),
                 pa.string(),
             ),
@@ -359,8 +372,8 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
             "trigger": pa.array(
                 np.where(
                     m["buyer_confirms"][completed],
-                    T[Step.CONFIRM_RECEIPT].payout_trigger,
-                    T[Step.AUTO_COMPLETE].payout_trigger,
+                    _payout_trigger(Step.CONFIRM_RECEIPT),
+                    _payout_trigger(Step.AUTO_COMPLETE),
                 ).tolist(),
                 pa.string(),
             ),

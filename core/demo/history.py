@@ -80,9 +80,13 @@ class HistoryPlayer:
     def _load_seller(self, company_code: str) -> tuple[Actor, list[_Warehouse]]:
         with self.store.reading() as session:
             company = session.scalar(select(Company).where(Company.company_code == company_code))
+            if company is None:
+                raise ValueError(f"there is no company {company_code}; load the demo first")
             user = session.scalar(
                 select(User).where(User.company_id == company.id, User.role == Role.PRODUCT_MANAGER).order_by(User.id)
             )
+            if user is None:
+                raise ValueError(f"company {company_code} has no product manager to play the seller's staff")
             actor = Actor(user.id, company.id, company.company_code, user.user_code, user.role, user.display_name)
             warehouses = [
                 _Warehouse(w.code, calendar_of(session, w), w.delivery_sla_days, w.processing_days)
@@ -199,9 +203,9 @@ class HistoryPlayer:
 
     def _buyer_code(self, number: str) -> str:
         with self.store.reading() as session:
-            return session.scalar(
+            return session.scalars(
                 select(Buyer.buyer_code).join(Order, Order.buyer_id == Buyer.id).where(Order.order_number == number)
-            )
+            ).one()
 
     # --- the seller's staff ----------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ def place_order(
                     line_total=price * line.quantity,
                 )
             )
+        assert order.confirm_deadline is not None  # placing starts the time to confirm
         return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
 
 
@@ -175,10 +176,12 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
     with store.transaction() as session:
         order = _buyers_order(session, _buyer(session, buyer_code), order_number)
         taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer_code, reason=description[:500])
+        deadline = taken.deadline
+        assert deadline is not None  # a complaint starts the time to answer it
         session.add(
-            Complaint(order_id=order.id, description=description[:4000], filed_at=now, answer_deadline=taken.deadline)
+            Complaint(order_id=order.id, description=description[:4000], filed_at=now, answer_deadline=deadline)
         )
-    return taken.deadline
+    return deadline
 
 
 def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_note: str = "") -> None:

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, any_, bindparam, func, insert, literal, select, update
+from sqlalchemy import Column, Integer, and_, any_, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, ComplaintResolution, OrderStatus, PayoutStatus, ProductStatus
 from core.orders.lifecycle import RESERVING_STATUSES, Effect, Transition
+from core.store.database import rowcount
 from core.store.models import (
     Company,
-    Complaint,
     Order,
     OrderEvent,
     OrderItem,
@@ -40,11 +40,15 @@ from core.store.models import (
     Refund,
     StockLevel,
     UtcDateTime,
+    companies_t,
+    complaints_t,
+    events_t,
+    items_t,
+    orders_t,
+    payouts_t,
+    refunds_t,
+    stock_t,
 )
-
-orders_t, events_t, items_t = Order.__table__, OrderEvent.__table__, OrderItem.__table__
-stock_t, payouts_t, refunds_t = StockLevel.__table__, Payout.__table__, Refund.__table__
-complaints_t, companies_t = Complaint.__table__, Company.__table__
 
 #: What the complaint says when the seller let the time to answer pass.
 UNANSWERED_NOTE = "not answered within 2 calendar days"
@@ -67,6 +71,21 @@ def among(column, ids: list[int], dialect: str):
     if dialect == "postgresql":
         return column == any_(literal(ids, ARRAY(Integer)))
     return column.in_(ids)
+
+
+def automatic_source(transition: Transition) -> OrderStatus:
+    """The one status an automatic step moves orders from (only placing starts from no order)."""
+    (source,) = transition.sources
+    if source is None:
+        raise ValueError(f"{transition.step} starts from no order, so it cannot be applied to stored orders")
+    return source
+
+
+def effective_deadline(transition: Transition) -> Column[Any]:
+    """The orders column an automatic step falls due and takes effect at."""
+    if transition.takes_effect_at is None:
+        raise ValueError(f"{transition.step} is not automatic: it has no deadline to take effect at")
+    return orders_t.c[transition.takes_effect_at]
 
 
 def _time(at: Any):
@@ -108,7 +127,7 @@ def record_step(
     result = session.execute(
         update(orders_t).where(orders_t.c.id == order.id, orders_t.c.status == moved.source).values(**values)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return None
     session.add(
         OrderEvent(
@@ -130,9 +149,9 @@ def record_steps(
 ) -> list[tuple[int, str]]:
     """Set-based, for an automatic step: move those of `ids` still in the step's source status, each
     at its own deadline, and write their events. Returns (id, order number) of the moved ones."""
-    (source,) = transition.sources
-    dialect = session.bind.dialect.name
-    at = orders_t.c[transition.takes_effect_at]
+    source = automatic_source(transition)
+    dialect = session.get_bind().dialect.name
+    at = effective_deadline(transition)
     moved = session.execute(
         update(orders_t)
         .where(among(orders_t.c.id, ids, dialect), orders_t.c.status == source.value)
@@ -178,7 +197,7 @@ def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int)
         .values(reserved=StockLevel.reserved + quantity)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def _lines(session: Session, order_id: int) -> list[tuple[int, int]]:
@@ -216,7 +235,7 @@ def release_many(session: Session, order_ids: list[int], transition: Transition,
     totals = session.execute(
         select(orders_t.c.warehouse_id, items_t.c.product_id, func.sum(items_t.c.quantity))
         .join(items_t, items_t.c.order_id == orders_t.c.id)
-        .where(among(orders_t.c.id, order_ids, session.bind.dialect.name))
+        .where(among(orders_t.c.id, order_ids, session.get_bind().dialect.name))
         .group_by(orders_t.c.warehouse_id, items_t.c.product_id)
     ).all()
     if totals:
@@ -241,7 +260,7 @@ def restock(session: Session, order: MovedOrder, transition: Transition, at: dat
 
 def payout(session: Session, order: MovedOrder, transition: Transition, at: datetime, now: datetime) -> None:
     """The full order amount to the seller's payout account as it is now; no fees."""
-    company = session.get(Company, order.company_id)
+    company = session.get_one(Company, order.company_id)
     session.add(
         Payout(
             order_id=order.id,
@@ -280,10 +299,10 @@ def payout_many(session: Session, order_ids: list[int], transition: Transition, 
                 companies_t.c.payout_account_holder,
                 literal(PayoutStatus.PENDING.value),
                 literal(transition.payout_trigger),
-                orders_t.c[transition.takes_effect_at],
+                effective_deadline(transition),
             )
             .join(companies_t, companies_t.c.id == orders_t.c.company_id)
-            .where(among(orders_t.c.id, order_ids, session.bind.dialect.name)),
+            .where(among(orders_t.c.id, order_ids, session.get_bind().dialect.name)),
         )
     )
 
@@ -310,8 +329,8 @@ def refund_many(session: Session, order_ids: list[int], transition: Transition, 
                 orders_t.c.company_id,
                 orders_t.c.total_amount,
                 literal(transition.refund_reason),
-                orders_t.c[transition.takes_effect_at],
-            ).where(among(orders_t.c.id, order_ids, session.bind.dialect.name)),
+                effective_deadline(transition),
+            ).where(among(orders_t.c.id, order_ids, session.get_bind().dialect.name)),
         )
     )
 
@@ -331,10 +350,8 @@ def close_unanswered_complaint(
 
 
 def close_unanswered_complaints(session: Session, order_ids: list[int], transition: Transition, now: datetime) -> None:
-    deadline = (
-        select(orders_t.c[transition.takes_effect_at]).where(orders_t.c.id == complaints_t.c.order_id).scalar_subquery()
-    )
-    _close_unanswered(session, among(complaints_t.c.order_id, order_ids, session.bind.dialect.name), deadline)
+    deadline = select(effective_deadline(transition)).where(orders_t.c.id == complaints_t.c.order_id).scalar_subquery()
+    _close_unanswered(session, among(complaints_t.c.order_id, order_ids, session.get_bind().dialect.name), deadline)
 
 
 # --- the two shapes, by effect -------------------------------------------------------------------

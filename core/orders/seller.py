@@ -162,7 +162,7 @@ def answer_complaint(
         order = own_order(session, actor, order_number)
         order_id = order.id
         take_step(session, order, ANSWERS[resolution], now=now, by=actor.label, reason=note or None)
-        complaint = session.scalar(select(Complaint).where(Complaint.order_id == order_id))
+        complaint = session.scalars(select(Complaint).where(Complaint.order_id == order_id)).one()
         complaint.resolution, complaint.answer_note = resolution, note
         complaint.answered_at, complaint.answered_by_user_id = now, actor.user_id
 
@@ -181,5 +181,5 @@ def receive_return(store: Store, actor: Actor, order_number: str, *, fit_to_sell
             restock_goods=fit_to_sell,
             reason="returned goods received" + (", restocked" if fit_to_sell else ", not fit to sell"),
         )
-        complaint = session.scalar(select(Complaint).where(Complaint.order_id == order_id))
+        complaint = session.scalars(select(Complaint).where(Complaint.order_id == order_id)).one()
         complaint.return_received_at, complaint.restocked = now, fit_to_sell

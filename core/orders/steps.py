@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,7 +59,23 @@ def clock_of(order: Order) -> OrderClock:
     )
 
 
-def describe_event(event: OrderEvent, time_zone: str) -> str:
+class EventFacts(Protocol):
+    """What `describe_event` reads of an event: a stored OrderEvent, or the EventView of an order's page."""
+
+    @property
+    def to_status(self) -> OrderStatus: ...
+
+    @property
+    def actor_kind(self) -> ActorKind: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+
+def describe_event(event: EventFacts, time_zone: str) -> str:
     """'The system cancelled it at 26 Nov 2026 10:00 WIB (no answer within 1 business day).'"""
     reason = f" ({event.reason})" if event.reason else ""
     who = ACTOR_WORDS[event.actor_kind]
@@ -123,7 +140,7 @@ def take_step(
         raise
     # An automatic step takes effect at its deadline, whenever the sweep gets to it.
     at = getattr(order, transition.takes_effect_at) if transition.takes_effect_at else now
-    started = _started(session, session.get(Warehouse, order.warehouse_id), transition, at)
+    started = _started(session, session.get_one(Warehouse, order.warehouse_id), transition, at)
     moved = effects.record_step(
         session,
         order,

@@ -23,12 +23,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import String, cast, literal, select, update
+from sqlalchemy.orm import Session
 
 from core.clock import require_aware
 from core.domain import PayoutStatus
-from core.orders.effects import among, apply_effects_many, orders_t, payouts_t, record_steps
+from core.orders.effects import among, apply_effects_many, automatic_source, effective_deadline, record_steps
 from core.orders.lifecycle import AUTOMATIC_STEPS, Transition
 from core.store.database import Store
+from core.store.models import orders_t, payouts_t
 
 BATCH_SIZE = 5000
 SYSTEM_ID = "scheduler"
@@ -43,8 +45,8 @@ def rule_name(transition: Transition) -> str:
 
 def _due_ids(store: Store, transition: Transition, now: datetime) -> list[int]:
     """Every order due for `transition`, in id order: batches then touch neighbouring rows (and pages)."""
-    (source,) = transition.sources
-    deadline = orders_t.c[transition.takes_effect_at]
+    source = automatic_source(transition)
+    deadline = effective_deadline(transition)
     with store.reading() as session:
         return list(
             session.scalars(
@@ -53,12 +55,12 @@ def _due_ids(store: Store, transition: Transition, now: datetime) -> list[int]:
         )
 
 
-def _claim(session, transition: Transition, candidates: list[int]) -> list[int]:
+def _claim(session: Session, transition: Transition, candidates: list[int]) -> list[int]:
     """PostgreSQL: lock the candidates still due, skipping rows another scheduler holds, so two
     schedulers share the work. SQLite: the write lock is already ours (BEGIN IMMEDIATE)."""
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return candidates
-    (source,) = transition.sources
+    source = automatic_source(transition)
     return list(
         session.scalars(
             select(orders_t.c.id)
@@ -68,7 +70,7 @@ def _claim(session, transition: Transition, candidates: list[int]) -> list[int]:
     )
 
 
-def _move(session, transition: Transition, ids: list[int], now: datetime) -> list[tuple[int, str]]:
+def _move(session: Session, transition: Transition, ids: list[int], now: datetime) -> list[tuple[int, str]]:
     moved = record_steps(session, transition, ids, now, SYSTEM_ID)
     if moved:
         apply_effects_many(session, [order_id for order_id, _ in moved], transition, now)
@@ -96,7 +98,7 @@ def sweep_step(store: Store, transition: Transition, now: datetime, on_action: O
 
 
 def _move_one_by_one(
-    session, transition: Transition, ids: list[int], now: datetime, on_action: OnAction
+    session: Session, transition: Transition, ids: list[int], now: datetime, on_action: OnAction
 ) -> list[tuple[int, str]]:
     moved = []
     for order_id in ids:
@@ -120,7 +122,7 @@ def disburse_payouts(store: Store, now: datetime, on_action: OnAction = lambda _
                 .where(payouts_t.c.status == PayoutStatus.PENDING.value, payouts_t.c.created_at <= now)
                 .limit(BATCH_SIZE)
             )
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 claim = claim.with_for_update(skip_locked=True)
             ids = list(session.scalars(claim))
             if not ids:
@@ -128,7 +130,7 @@ def disburse_payouts(store: Store, now: datetime, on_action: OnAction = lambda _
             done = session.execute(
                 update(payouts_t)
                 .where(
-                    among(payouts_t.c.id, ids, session.bind.dialect.name),
+                    among(payouts_t.c.id, ids, session.get_bind().dialect.name),
                     payouts_t.c.status == PayoutStatus.PENDING.value,
                 )
                 .values(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +54,12 @@ def create_store_engine(database_url: str) -> Engine:
         max_overflow=10,
         connect_args={"connect_timeout": 5, "application_name": "kopra"},
     )
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE run through `Session.execute` matched. The session types what it
+    returns as a plain Result; for such a statement it is the CursorResult, which carries the count."""
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
 class Store:
@@ -144,4 +151,7 @@ def current_revision(store: Store) -> str | None:
 def head_revision(store: Store) -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config(store)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(store)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"There are no migrations in {MIGRATIONS_DIR}.")
+    return head

@@ -9,6 +9,7 @@ warehouse code per company) is enforced by the schema, not only by code.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     Time,
     TypeDecorator,
@@ -433,3 +435,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+# --- The tables, for Core statements -------------------------------------------------------------
+# A declarative model types its `__table__` as any FromClause; these are the Tables it really is, for
+# set-based statements (`update(orders_t)`, `orders_t.c[column]`) that need a Table.
+
+orders_t: Table = cast(Table, Order.__table__)
+events_t: Table = cast(Table, OrderEvent.__table__)
+items_t: Table = cast(Table, OrderItem.__table__)
+stock_t: Table = cast(Table, StockLevel.__table__)
+payouts_t: Table = cast(Table, Payout.__table__)
+refunds_t: Table = cast(Table, Refund.__table__)
+complaints_t: Table = cast(Table, Complaint.__table__)
+companies_t: Table = cast(Table, Company.__table__)

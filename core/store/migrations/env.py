@@ -3,6 +3,7 @@ or on `sqlalchemy.url` when run from the `alembic` command line."""
 
 from alembic import context
 
+from core.config import ConfigError
 from core.store.models import Base
 
 config = context.config
@@ -25,7 +26,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from core.store.database import create_store_engine
 
-        engine = create_store_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise ConfigError("The alembic configuration names no sqlalchemy.url: the store to migrate.")
+        engine = create_store_engine(url)
         with engine.begin() as connection:
             _run(connection)
         engine.dispose()
