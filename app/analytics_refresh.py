@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app.bootstrap import get_store
-from app.session import notify
+from app.ui.actions import attempt, rerun_saying
 from core.acting import Actor
 from core.analytics.scope import check_may_refresh
 from core.config import PROJECT_ROOT
@@ -61,13 +61,8 @@ def refresh_button(actor: Actor, key: str) -> None:
         icon=":material/refresh:",
         help="Bring the figures up to date with the latest orders (the scheduler does it every sweep).",
     ):
-        with st.spinner("Refreshing the figures…"):
-            try:
-                outcome = refresh_now(actor)
-            except DomainError as refused:
-                st.error(refused.message)
-                return
-        notify(
-            "success", f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, {outcome.seconds} s)."
-        )
-        st.rerun()
+        refreshed = attempt(lambda: refresh_now(actor), spinner="Refreshing the figures…")
+        if not refreshed:
+            return
+        outcome = refreshed.value
+        rerun_saying(f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, {outcome.seconds} s).")

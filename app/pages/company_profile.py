@@ -10,7 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.bootstrap import get_store
-from app.session import notify, require_actor
+from app.session import require_actor
+from app.ui.actions import attempt, read_or_stop, rerun_saying, show_refusal
+from app.ui.rounds import current_round, next_round
 from core.clock import utc_now
 from core.company import payout_account as payout
 from core.company import profile as company
@@ -22,19 +24,18 @@ actor = require_actor(Role.SYSTEM_ADMINISTRATOR)
 st.title("Company Profile")
 
 store = get_store()
-_UPLOAD_ROUND = "_logo_upload_round"  # a new uploader key after saving empties the uploader
+_UPLOAD_ROUND = "_logo_upload_round"  # the next round after saving empties the uploader (app.ui.rounds)
 
 
-def _done(text: str) -> None:
-    notify("success", text)
-    st.rerun()
+def _refused_or_blocked(refusal: DomainError) -> None:
+    """Access denied (e.g. the fifth wrong password blocked the user): rerun at once; the next run
+    ends the session and says why. Any other refusal: its sentence, and the form stays as typed."""
+    if isinstance(refusal, AccessDenied):
+        st.rerun()
+    show_refusal(refusal)
 
 
-try:
-    current = company.company_profile(store, actor)
-except DomainError as exc:
-    st.error(exc.message)
-    st.stop()
+current = read_or_stop(lambda: company.company_profile(store, actor))
 
 logo_col, text_col = st.columns([1, 3])
 with logo_col:
@@ -66,16 +67,15 @@ with st.form("profile"):
     )
     profile_clicked = st.form_submit_button("Save profile", type="primary")
 if profile_clicked:
-    try:
-        saved = company.update_profile(store, actor, description=description, contact_phone=phone, now=utc_now())
-    except DomainError as exc:
-        st.error(exc.message)
-    else:
-        _done(f"The profile is saved. Buyers now see the contact phone {saved.contact_phone}.")
+    saved = attempt(
+        lambda: company.update_profile(store, actor, description=description, contact_phone=phone, now=utc_now())
+    )
+    if saved:
+        rerun_saying(f"The profile is saved. Buyers now see the contact phone {saved.value.contact_phone}.")
 
 # --- Logo --------------------------------------------------------------------------------------
 st.subheader("Logo")
-upload_round = st.session_state.get(_UPLOAD_ROUND, 0)
+upload_round = current_round(_UPLOAD_ROUND)
 LOGO_MB = LOGO.max_bytes // (1024 * 1024)
 # The browser refuses a larger file at once; core checks the size (and everything else) again.
 upload = st.file_uploader(
@@ -86,32 +86,25 @@ upload = st.file_uploader(
 )
 if upload is not None:
     data = upload.getvalue()
-    try:
-        with st.spinner("Checking the image…"):
-            preview = company.preview_logo(data, upload.name)
-    except DomainError as exc:
-        st.error(exc.message)
-    else:
+    checked = attempt(lambda: company.preview_logo(data, upload.name), spinner="Checking the image…")
+    if checked:
+        preview = checked.value
         st.image(
             preview.data,
             width=min(preview.width, 320),
             caption=f"Preview, as it will be stored: {preview.width}×{preview.height} pixels. Not saved yet.",
         )
-        if st.button("Save this logo", type="primary", key="save_logo"):
-            try:
-                company.save_logo(store, actor, data, upload.name, utc_now())
-            except DomainError as exc:
-                st.error(exc.message)
-            else:
-                st.session_state[_UPLOAD_ROUND] = upload_round + 1
-                _done("The new logo is saved.")
-elif current.logo and st.button("Remove the logo", key="remove_logo"):
-    try:
-        company.remove_logo(store, actor, utc_now())
-    except DomainError as exc:
-        st.error(exc.message)
-    else:
-        _done("The logo is removed.")
+        if st.button("Save this logo", type="primary", key="save_logo") and attempt(
+            lambda: company.save_logo(store, actor, data, upload.name, utc_now())
+        ):
+            next_round(_UPLOAD_ROUND)
+            rerun_saying("The new logo is saved.")
+elif (
+    current.logo
+    and st.button("Remove the logo", key="remove_logo")
+    and attempt(lambda: company.remove_logo(store, actor, utc_now()))
+):
+    rerun_saying("The logo is removed.")
 
 # --- Payout account ----------------------------------------------------------------------------
 st.subheader("Payout bank account")
@@ -148,8 +141,8 @@ with st.form("payout", clear_on_submit=True):
     )
     payout_clicked = st.form_submit_button("Change payout account", type="primary")
 if payout_clicked:
-    try:
-        saved = payout.change_payout_account(
+    changed = attempt(
+        lambda: payout.change_payout_account(
             store,
             actor,
             bank_name=bank_name,
@@ -157,13 +150,12 @@ if payout_clicked:
             account_holder=holder,
             current_password=password,
             now=utc_now(),
-        )
-    except AccessDenied:
-        st.rerun()  # e.g. the fifth wrong password blocked the user: the next run ends the session and says why
-    except DomainError as exc:
-        st.error(exc.message)
-    else:
-        _done(
+        ),
+        show=_refused_or_blocked,
+    )
+    if changed:
+        saved = changed.value
+        rerun_saying(
             f"The payout account is changed: payouts from now on go to {saved.payout_bank_name} account "
             f"{saved.payout_account_masked} ({saved.payout_account_holder})."
         )

@@ -12,12 +12,25 @@ import streamlit as st
 from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
+from app.ui.actions import read_or_stop
+from app.ui.formats import (
+    NONE,
+    calendar_day,
+    count,
+    duration,
+    hours,
+    local_time,
+    percent,
+    percent_change,
+    rupiah,
+    rupiah_short,
+    time_left,
+)
 from core.analytics.dashboard import Dashboard, company_warehouses, load_dashboard
 from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
-from core.formats import format_duration, format_local, format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -29,13 +42,14 @@ BLUE, GREY, GREEN, RED = "#003D79", "#9AA5B1", "#1E8E3E", "#C5221F"
 st.title("Dashboard")
 
 
-# --- filters ---------------------------------------------------------------------------------
-try:
-    warehouses = company_warehouses(store, analytics, actor)
-except DomainError as problem:
+def no_figures_yet(problem: DomainError) -> None:
+    """No snapshot to show yet (e.g. before the first sync): say so, and offer to make one now."""
     st.info(problem.message)
     refresh_button(actor, "refresh_empty")
-    st.stop()
+
+
+# --- filters ---------------------------------------------------------------------------------
+warehouses = read_or_stop(lambda: company_warehouses(store, analytics, actor), show=no_figures_yet)
 
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
 left, middle, right = st.columns([2, 2, 3])
@@ -55,11 +69,7 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Choose the last day of the period too.")
     st.stop()
 
-try:
-    dashboard: Dashboard = load_dashboard(store, analytics, actor, Period(*picked), warehouse_code)
-except DomainError as refused:
-    st.error(refused.message)
-    st.stop()
+dashboard: Dashboard = read_or_stop(lambda: load_dashboard(store, analytics, actor, Period(*picked), warehouse_code))
 
 zone = next((w for w in warehouses if w.code == warehouse_code), None)
 shown_zone = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}.get(
@@ -68,8 +78,8 @@ shown_zone = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayap
 with right:
     info = dashboard.info
     st.caption(
-        f"Figures as of **{format_local(info.synced_at, shown_zone)}** "
-        f"({format_duration(now - info.synced_at)} ago). The scheduler refreshes them on every sweep."
+        f"Figures as of **{local_time(info.synced_at, shown_zone)}** "
+        f"({duration(now - info.synced_at)} ago). The scheduler refreshes them on every sweep."
     )
     refresh_button(actor, "refresh")
 
@@ -78,7 +88,7 @@ st.caption(
     "Revenue, orders, units, payouts, the trend, top products and revenue per warehouse count orders "
     "**completed** in the period; the funnel and fulfilment health count orders **placed** in the period. "
     "Dates are each warehouse's local dates (WIB, WITA, WIT). Changes compare with the previous "
-    f"{dashboard.period.days} days ({previous.start:%d %b %Y} – {previous.end:%d %b %Y}). "
+    f"{dashboard.period.days} days ({calendar_day(previous.start)} – {calendar_day(previous.end)}). "
     "Payouts are those of the orders completed in the period: pending ones are still to be transferred."
 )
 
@@ -86,12 +96,12 @@ st.caption(
 cards = st.columns(3) + st.columns(3)  # two rows of three: readable on a laptop screen
 for card, kpi in zip(cards, dashboard.kpis):
     if kpi.unit == "rupiah":
-        value = format_rupiah_short(kpi.value)
-        exact = f"{format_rupiah(kpi.value)} (previous period {format_rupiah(kpi.previous)})."
+        value = rupiah_short(kpi.value)
+        exact = f"{rupiah(kpi.value)} (previous period {rupiah(kpi.previous)})."
     else:
-        value = f"{kpi.value:,}".replace(",", ".")
-        exact = f"Previous period: {kpi.previous:,}.".replace(",", ".")
-    delta = None if kpi.change is None else f"{kpi.change:+.1%}".replace(".", ",")
+        value = count(kpi.value)
+        exact = f"Previous period: {count(kpi.previous)}."
+    delta = None if kpi.change is None else percent_change(kpi.change)
     card.metric(
         kpi.label,
         value,
@@ -159,7 +169,7 @@ with left:
             y=[f"{p.name} ({p.sku})" for p in top],
             orientation="h",
             marker_color=BLUE,
-            text=[f"{p.units:,} units".replace(",", ".") for p in top],
+            text=[f"{count(p.units)} units" for p in top],
             textposition="auto",
         )
     )
@@ -171,7 +181,7 @@ with right:
             x=[w.code for w in dashboard.warehouse_revenue],
             y=[w.revenue for w in dashboard.warehouse_revenue],
             marker_color=BLUE,
-            text=[f"{w.orders:,} orders".replace(",", ".") for w in dashboard.warehouse_revenue],
+            text=[f"{count(w.orders)} orders" for w in dashboard.warehouse_revenue],
         )
     )
     per_warehouse.update_layout(title="Completed revenue per warehouse (Rp)", yaxis=dict(tickformat=",d"))
@@ -186,7 +196,7 @@ st.caption(
     "refund rates are over orders shipped."
 )
 shares = [m for m in dashboard.health if m.unit == "share"]
-hours = next(m for m in dashboard.health if m.unit == "hours")
+accept_time = next(m for m in dashboard.health if m.unit == "hours")
 left, right = st.columns([3, 2])
 with left:
     health = go.Figure()
@@ -195,8 +205,8 @@ with left:
         x=[(m.value or 0) * 100 for m in shares],
         orientation="h",
         marker_color=[GREY if m.met is None else (GREEN if m.met else RED) for m in shares],
-        text=["—" if m.value is None else f"{m.value:.1%}".replace(".", ",") for m in shares],
-        customdata=[f"{m.numerator:,} of {m.denominator:,}".replace(",", ".") for m in shares],
+        text=[NONE if m.value is None else percent(m.value) for m in shares],
+        customdata=[f"{count(m.numerator)} of {count(m.denominator)}" for m in shares],
         hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
         textposition="outside",
         cliponaxis=False,
@@ -218,32 +228,28 @@ with right:
     a, b = st.columns(2)
     a.metric(
         "Median time to accept",
-        "—" if hours.value is None else f"{hours.value:.1f} h".replace(".", ","),
+        hours(accept_time.value),
         border=True,
-        delta=None if hours.met is None else ("on target" if hours.met else "above target"),
-        delta_color="normal" if hours.met else "inverse",
-        help=f"Target: at most {hours.target:.0f} hours.",
+        delta=None if accept_time.met is None else ("on target" if accept_time.met else "above target"),
+        delta_color="normal" if accept_time.met else "inverse",
+        help=f"Target: at most {accept_time.target:.0f} hours.",
     )
     b.metric(
         "Refunds",
-        f"{dashboard.refunds_count:,}".replace(",", "."),
+        count(dashboard.refunds_count),
         border=True,
         help="Refunds of orders placed in the period.",
     )
-    st.metric("Refunded amount", format_rupiah(dashboard.refunds_amount), border=True)
+    st.metric("Refunded amount", rupiah(dashboard.refunds_amount), border=True)
     for metric in shares:
         mark = "—" if metric.met is None else (":material/check_circle:" if metric.met else ":material/warning:")
         direction = "at least" if metric.direction == "min" else "at most"
         shown = (
             "no orders to measure"
             if metric.value is None
-            else (
-                f"{metric.value:.1%} ({metric.numerator:,} of {metric.denominator:,})".replace(",", "#")
-                .replace(".", ",")
-                .replace("#", ".")
-            )
+            else f"{percent(metric.value)} ({count(metric.numerator)} of {count(metric.denominator)})"
         )
-        st.caption(f"{mark} {metric.label}: {shown}; target {direction} {metric.target:.0%}")
+        st.caption(f"{mark} {metric.label}: {shown}; target {direction} {percent(metric.target, digits=0)}")
 
 # --- needs action now ----------------------------------------------------------------------------
 st.subheader("Needs action now")
@@ -256,11 +262,11 @@ else:
             {
                 "Order": item.order_number,
                 "To do": item.action,
-                "Deadline": format_local(item.deadline, item.time_zone),
-                "Time left": ("⚠ " if item.overdue(now) else "") + format_duration(item.deadline - now),
+                "Deadline": local_time(item.deadline, item.time_zone),
+                "Time left": ("⚠ " if item.overdue(now) else "") + time_left(item.deadline, now),
                 "Warehouse": item.warehouse_code,
                 "Buyer": item.buyer_name,
-                "Amount": format_rupiah(item.total_amount),
+                "Amount": rupiah(item.total_amount),
             }
             for item in dashboard.needs_action
         ],

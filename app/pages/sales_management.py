@@ -11,10 +11,10 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.session import notify, require_actor
+from app.ui.actions import attempt, rerun_saying
+from app.ui.formats import local_time, rupiah, time_left
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, Role
-from core.errors import DomainError
-from core.formats import format_duration, format_local, format_rupiah
 from core.orders import seller, views
 from core.orders.lifecycle import STATUS_LABELS, Step
 from core.orders.views import OrderDetail, OrderRow
@@ -37,19 +37,11 @@ DONE = "_sales_done"  # (stage, order) whose action succeeded: close it on the n
 
 def run_action(action, success: str, number: str) -> None:
     """Call one core action; on success say so after the rerun; on refusal say why (and keep the form)."""
-    try:
-        action()
-    except DomainError as refused:
-        st.error(refused.message)
+    if not attempt(action):
         return
-    notify("success", success)
     st.session_state[DONE] = number
     st.session_state.pop(f"seen_{number}", None)  # reopened later, it shows as it is then
-    st.rerun()
-
-
-def time_left(deadline: datetime | None) -> str:
-    return format_duration(deadline - now) if deadline else "—"
+    rerun_saying(success)
 
 
 def urgency_colour(deadline: datetime | None) -> str:
@@ -69,15 +61,15 @@ def table(rows: list[OrderRow], deadline_label: str | None) -> None:
                 "Order": row.order_number,
                 "Status": STATUS_LABELS[row.status],
                 **(
-                    {deadline_label: format_local(row.deadline, row.time_zone), "Time left": time_left(row.deadline)}
+                    {deadline_label: local_time(row.deadline, row.time_zone), "Time left": time_left(row.deadline, now)}
                     if deadline_label
                     else {}
                 ),
                 "Warehouse": row.warehouse_code,
                 "Buyer": row.buyer_name,
                 "Units": row.item_count,
-                "Amount": format_rupiah(row.total_amount),
-                "Placed": format_local(row.placed_at, row.time_zone),
+                "Amount": rupiah(row.total_amount),
+                "Placed": local_time(row.placed_at, row.time_zone),
             }
             for row in rows
         ]
@@ -112,7 +104,7 @@ def show_detail(detail: OrderDetail) -> None:
         st.markdown(
             f"**Buyer:** {detail.buyer.name} ({detail.buyer.buyer_code}) · {detail.buyer.phone or 'no phone'}  \n"
             f"**Warehouse:** {detail.warehouse.code} — {detail.warehouse.name}  \n"
-            f"**Amount:** {format_rupiah(order.total_amount)} for {order.item_count} units"
+            f"**Amount:** {rupiah(order.total_amount)} for {order.item_count} units"
         )
         st.dataframe(
             pd.DataFrame(
@@ -121,8 +113,8 @@ def show_detail(detail: OrderDetail) -> None:
                         "SKU": i.sku,
                         "Product": i.product_name,
                         "Quantity": i.quantity,
-                        "Unit price": format_rupiah(i.unit_price),
-                        "Line total": format_rupiah(i.line_total),
+                        "Unit price": rupiah(i.unit_price),
+                        "Line total": rupiah(i.line_total),
                     }
                     for i in detail.items
                 ]
@@ -137,24 +129,24 @@ def show_detail(detail: OrderDetail) -> None:
             ("Answer complaint by", order.complaint_deadline),
             ("Completes automatically", order.complete_deadline),
         ]
-        st.markdown("  \n".join(f"**{label}:** {format_local(due, zone)}" for label, due in deadlines if due))
+        st.markdown("  \n".join(f"**{label}:** {local_time(due, zone)}" for label, due in deadlines if due))
         if order.failure_reason:
             st.markdown(f"**Why it failed:** {order.failure_reason}")
         if detail.complaint:
             st.markdown(f"**Complaint:** {detail.complaint.description}")
         if detail.payout:
             st.markdown(
-                f"**Payout:** {format_rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
+                f"**Payout:** {rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
                 + (f" · {detail.payout.transfer_reference}" if detail.payout.transfer_reference else "")
             )
         if detail.refund:
-            st.markdown(f"**Refund:** {format_rupiah(detail.refund.amount)} · {detail.refund.reason}")
+            st.markdown(f"**Refund:** {rupiah(detail.refund.amount)} · {detail.refund.reason}")
     with right:
         st.markdown("##### Timeline")
         for event in detail.events:
             who = event.actor_id or event.actor_kind.lower()
             st.markdown(
-                f"- {format_local(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
+                f"- {local_time(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
                 f"by {event.actor_kind.lower()} {who}" + (f": {event.reason}" if event.reason else "")
             )
         if detail.shipment:
@@ -294,10 +286,10 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
                         "Order": r.order_number,
                         "Why": FAILURE_LABELS.get(r.failure_kind, "—"),
                         "Detail": r.failure_reason,
-                        "When": format_local(r.closed_at, r.time_zone),
+                        "When": local_time(r.closed_at, r.time_zone),
                         "Warehouse": r.warehouse_code,
                         "Buyer": r.buyer_name,
-                        "Amount": format_rupiah(r.total_amount),
+                        "Amount": rupiah(r.total_amount),
                     }
                     for r in rows
                 ]
@@ -311,11 +303,10 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
         bulk_accept(rows)
     number = pick_order(rows, stage)
     if number:
-        try:
-            detail = views.order_detail(store, actor, number)
-        except DomainError as missing:
-            st.error(missing.message)
+        opened = attempt(lambda: views.order_detail(store, actor, number))
+        if not opened:
             return
+        detail = opened.value
         # Act on the order as it was when opened: if it moved on meanwhile, the action is refused by
         # core with what happened, instead of a button that silently vanishes under the cursor.
         seen_clock, seen_at = st.session_state.setdefault(f"seen_{number}", (detail.clock, utc_now()))

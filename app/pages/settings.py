@@ -13,13 +13,14 @@ from datetime import timedelta
 import streamlit as st
 
 from app.bootstrap import get_settings, get_store
-from app.session import notify, password_change_form, require_actor
-from app.warehouse_table import warehouse_rows
+from app.session import password_change_form, require_actor
+from app.ui.actions import attempt, read_or_stop, rerun_saying
+from app.ui.formats import calendar_day, utc_time
+from app.warehouses.table import warehouse_rows
 from core.accounts import passwords as accounts
 from core.clock import utc_now
 from core.company import profile as company
 from core.domain import Role
-from core.errors import DomainError
 from core.warehouses import management, operations, rules
 
 actor = require_actor(Role.PRODUCT_MANAGER)
@@ -28,26 +29,17 @@ st.title("Settings")
 store = get_store()
 
 
-def _done(text: str) -> None:
-    notify("success", text)
-    st.rerun()
-
-
 def _weekday(day: int) -> str:
     return rules.WEEKDAY_NAMES[day]
 
 
 def _closure_label(closure: rules.Closure) -> str:
-    return f"{rules.format_day(closure.day)} ({closure.day:%A}) · {closure.reason}"
+    return f"{calendar_day(closure.day)} ({closure.day:%A}) · {closure.reason}"
 
 
 now = utc_now()
-try:
-    warehouses = management.list_warehouses(store, actor, now)
-    profile = company.company_profile(store, actor)
-except DomainError as exc:
-    st.error(exc.message)
-    st.stop()
+warehouses = read_or_stop(lambda: management.list_warehouses(store, actor, now))
+profile = read_or_stop(lambda: company.company_profile(store, actor))
 by_code = {w.code: w for w in warehouses}
 
 # --- Warehouse operations ----------------------------------------------------------------------
@@ -95,8 +87,8 @@ else:
         )
         ops_clicked = st.form_submit_button("Save operations", type="primary")
     if ops_clicked:
-        try:
-            result = operations.update_operations(
+        outcome = attempt(
+            lambda: operations.update_operations(
                 store,
                 actor,
                 picked,
@@ -107,30 +99,28 @@ else:
                 observe_joint_leave=observe,
                 now=utc_now(),
             )
-        except DomainError as exc:
-            st.error(exc.message)
-        else:
-            if not result.changes:
-                st.info(f"Nothing to save: warehouse {picked} already works this way.")
-            else:
-                _done(
-                    f"Operations of {picked} are saved: {result.summary}. They apply to orders from now on; "
-                    "deadlines already set do not move."
-                )
+        )
+        if outcome and not outcome.value.changes:
+            st.info(f"Nothing to save: warehouse {picked} already works this way.")
+        elif outcome:
+            rerun_saying(
+                f"Operations of {picked} are saved: {outcome.value.summary}. They apply to orders from now on; "
+                "deadlines already set do not move."
+            )
 
     today = rules.local_today(current.time_zone, now)
     joint_leave = operations.joint_leave_days(today, today + timedelta(days=365))
     if joint_leave:
         st.caption(
             "Joint-leave days in the coming year: "
-            + "; ".join(f"{rules.format_day(c.day)} ({c.reason})" for c in joint_leave)
+            + "; ".join(f"{calendar_day(c.day)} ({c.reason})" for c in joint_leave)
             + "."
         )
 
     st.markdown(f"**Closure dates of {picked}**")
     if current.closures:
         st.dataframe(
-            [{"Date": rules.format_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason} for c in current.closures],
+            [{"Date": calendar_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason} for c in current.closures],
             hide_index=True,
         )
     else:
@@ -151,28 +141,22 @@ else:
         )
         closure_clicked = st.form_submit_button("Add closure")
     if closure_clicked:
-        try:
-            added = operations.add_closures(store, actor, picked, first_day, last_day, reason, utc_now())
-        except DomainError as exc:
-            st.error(exc.message)
-        else:
-            listed = ", ".join(rules.format_day(d) for d in added)
-            _done(
-                f"{picked} is closed on {listed} ({reason.strip()}). Orders from now on skip "
-                f"{'this day' if len(added) == 1 else 'these days'}."
+        outcome = attempt(lambda: operations.add_closures(store, actor, picked, first_day, last_day, reason, utc_now()))
+        if outcome:
+            added = outcome.value
+            rerun_saying(
+                f"{picked} is closed on {', '.join(calendar_day(d) for d in added)} ({reason.strip()}). "
+                f"Orders from now on skip {'this day' if len(added) == 1 else 'these days'}."
             )
     if current.closures:
         remove_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         to_remove = remove_col.selectbox(
             "Closure to remove", list(current.closures), format_func=_closure_label, key=f"closure_remove_pick_{picked}"
         )
-        if button_col.button("Remove closure", key=f"closure_remove_{picked}"):
-            try:
-                operations.remove_closure(store, actor, picked, to_remove.day, utc_now())
-            except DomainError as exc:
-                st.error(exc.message)
-            else:
-                _done(f"{picked} works on {rules.format_day(to_remove.day)} after all (if it is an operating day).")
+        if button_col.button("Remove closure", key=f"closure_remove_{picked}") and attempt(
+            lambda: operations.remove_closure(store, actor, picked, to_remove.day, utc_now())
+        ):
+            rerun_saying(f"{picked} works on {calendar_day(to_remove.day)} after all (if it is an operating day).")
 
 # --- Company information (read-only) -----------------------------------------------------------
 st.subheader("Company information")
@@ -204,15 +188,11 @@ else:
 
 # --- My password (issue 4) ---------------------------------------------------------------------
 st.subheader("My password")
-try:
-    account = accounts.account_summary(get_store(), actor, utc_now(), get_settings())
-except DomainError as exc:
-    st.error(exc.message)
-    st.stop()
-last_login = account.last_login_at.strftime("%d %b %Y %H:%M UTC") if account.last_login_at else "never"
+account = read_or_stop(lambda: accounts.account_summary(store, actor, utc_now(), get_settings()))
+last_login = utc_time(account.last_login_at) if account.last_login_at else "never"
 st.caption(
     f"{account.display_name} · User ID {account.user_code} · {account.company_name} "
     f"({account.company_code}) · last login {last_login} · password valid until "
-    f"{account.password_expires_at.strftime('%d %b %Y')}"
+    f"{calendar_day(account.password_expires_at)}"
 )
 password_change_form(actor, key="settings_password")

@@ -15,13 +15,14 @@ import streamlit as st
 from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
+from app.ui.actions import attempt, read_or_stop
+from app.ui.formats import calendar_day, count, duration, local_time, rupiah, rupiah_short, wall_time
 from core.analytics.export import export_history_csv
 from core.analytics.history import HistoryFilters, HistoryPage, history_options, load_history
 from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
-from core.formats import format_duration, format_local, format_rupiah, format_rupiah_short
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -33,12 +34,14 @@ FILTERS, PAGE, EXPORT = "history_filters", "history_page", "history_export"
 
 st.title("Transaction History")
 
-try:
-    options = history_options(store, analytics, actor)
-except DomainError as problem:
+
+def no_figures_yet(problem: DomainError) -> None:
+    """No snapshot to show yet (e.g. before the first sync): say so, and offer to make one now."""
     st.info(problem.message)
     refresh_button(actor, "history_refresh_empty")
-    st.stop()
+
+
+options = read_or_stop(lambda: history_options(store, analytics, actor), show=no_figures_yet)
 
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
 with st.form("history_filter_form"):
@@ -70,13 +73,15 @@ with st.form("history_filter_form"):
             st.session_state.pop(EXPORT, None)
 
 chosen = st.session_state.get(FILTERS) or dict(start=today - timedelta(days=29), end=today)
-try:
-    filters = HistoryFilters(
+# Previous/Next seek from the row at the page's edge (fast at any depth); First/Last count from an end.
+position = st.session_state.get(PAGE) or {"page": 1}
+filters = read_or_stop(
+    lambda: HistoryFilters(
         Period(chosen["start"], chosen["end"]), **{k: v for k, v in chosen.items() if k not in ("start", "end")}
     )
-    # Previous/Next seek from the row at the page's edge (fast at any depth); First/Last count from an end.
-    position = st.session_state.get(PAGE) or {"page": 1}
-    history: HistoryPage = load_history(
+)
+history: HistoryPage = read_or_stop(
+    lambda: load_history(
         store,
         analytics,
         actor,
@@ -86,23 +91,21 @@ try:
         after=position.get("after"),
         before=position.get("before"),
     )
-except DomainError as refused:
-    st.error(refused.message)
-    st.stop()
+)
 
 st.caption(
-    f"Completed sales whose completion falls between {filters.period.start:%d %b %Y} and "
-    f"{filters.period.end:%d %b %Y} (each warehouse's local date); times in the warehouse's local time. "
-    f"Figures as of {format_local(history.info.synced_at, 'Asia/Jakarta')} "
-    f"({format_duration(now - history.info.synced_at)} ago)."
+    f"Completed sales whose completion falls between {calendar_day(filters.period.start)} and "
+    f"{calendar_day(filters.period.end)} (each warehouse's local date); times in the warehouse's local time. "
+    f"Figures as of {local_time(history.info.synced_at, 'Asia/Jakarta')} "
+    f"({duration(now - history.info.synced_at)} ago)."
 )
 
 totals = history.totals
 t1, t2, t3, t4 = st.columns(4)
-t1.metric("Orders", f"{totals.orders:,}".replace(",", "."), border=True)
-t2.metric("Product lines", f"{totals.lines:,}".replace(",", "."), border=True)
-t3.metric("Units", f"{totals.units:,}".replace(",", "."), border=True)
-t4.metric("Amount", format_rupiah_short(totals.amount), border=True, help=format_rupiah(totals.amount))
+t1.metric("Orders", count(totals.orders), border=True)
+t2.metric("Product lines", count(totals.lines), border=True)
+t3.metric("Units", count(totals.units), border=True)
+t4.metric("Amount", rupiah_short(totals.amount), border=True, help=rupiah(totals.amount))
 
 if not history.rows:
     st.info("No completed sales match these filters.")
@@ -110,15 +113,15 @@ else:
     st.dataframe(
         [
             {
-                "Completed": f"{row.local(row.completed_at):%d %b %Y %H:%M} {row.zone_abbr}",
+                "Completed": wall_time(row.local(row.completed_at), row.zone_abbr),
                 "Order": row.order_number,
                 "Warehouse": row.warehouse_code,
                 "Buyer": row.buyer_name,
                 "Product": row.product_name,
                 "SKU": row.sku,
                 "Qty": row.quantity,
-                "Unit price": format_rupiah(row.unit_price),
-                "Line total": format_rupiah(row.line_total),
+                "Unit price": rupiah(row.unit_price),
+                "Line total": rupiah(row.line_total),
             }
             for row in history.rows
         ],
@@ -144,7 +147,7 @@ else:
         "Last": (last, history.page >= history.page_count, {"page": history.page_count}, ":material/last_page:"),
     }
     where.markdown(
-        f"<div style='text-align:center'>Page {history.page:,} of {history.page_count:,}</div>".replace(",", "."),
+        f"<div style='text-align:center'>Page {count(history.page)} of {count(history.page_count)}</div>",
         unsafe_allow_html=True,
     )
     for label, (column, disabled, target, icon) in moves.items():
@@ -161,18 +164,16 @@ if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines ==
         if time.time() - old.stat().st_mtime > 3600:
             old.unlink(missing_ok=True)
     target = EXPORTS / f"history-{actor.company_code}-{os.getpid()}-{time.monotonic_ns()}.csv"
-    try:
-        with st.spinner("Writing the file…"):
-            result = export_history_csv(store, analytics, actor, filters, target)
-    except DomainError as refused:
-        st.error(refused.message)
-    else:
+    exported = attempt(
+        lambda: export_history_csv(store, analytics, actor, filters, target), spinner="Writing the file…"
+    )
+    if exported:
         previous_file = st.session_state.get(EXPORT, {}).get("path")
         if previous_file and previous_file != str(target):
             Path(previous_file).unlink(missing_ok=True)
         st.session_state[EXPORT] = {
             "path": str(target),
-            "rows": result.rows,
+            "rows": exported.value.rows,
             "name": f"transaction-history-{filters.period.start}-{filters.period.end}.csv",
         }
 
@@ -181,7 +182,7 @@ if prepared and Path(prepared["path"]).exists():
     path = Path(prepared["path"])
     size = path.stat().st_size
     st.download_button(
-        f"Download {prepared['rows']:,} rows ({size / 2**20:.1f} MB)".replace(",", "."),
+        f"Download {count(prepared['rows'])} rows ({size / 2**20:.1f} MB)",
         data=lambda: path.read_bytes(),
         file_name=prepared["name"],
         mime="text/csv",

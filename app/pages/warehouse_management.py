@@ -12,11 +12,12 @@ from datetime import time
 import streamlit as st
 
 from app.bootstrap import get_store
-from app.session import notify, require_actor
-from app.warehouse_table import warehouse_rows
+from app.session import require_actor
+from app.ui.actions import attempt, read_or_stop, rerun_saying
+from app.ui.rounds import current_round, next_round
+from app.warehouses.table import warehouse_rows
 from core.clock import utc_now
 from core.domain import Role
-from core.errors import DomainError
 from core.warehouses import management, rules
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 
@@ -29,8 +30,8 @@ st.caption(
 store = get_store()
 ZONES = list(INDONESIAN_TIME_ZONES)
 DAYS = list(range(7))
-#: Bumped after a warehouse is added: new widget keys give an empty form (a browser keeps what was
-#: typed into a widget whose key stays the same).
+#: The add form's round (app.ui.rounds): the next one after a warehouse is added, so the form is
+#: empty again (a browser keeps what was typed into a widget whose key stays the same).
 ADD_ROUND = "add_form_round"
 
 
@@ -38,16 +39,7 @@ def _weekday(day: int) -> str:
     return rules.WEEKDAY_NAMES[day]
 
 
-def _done(text: str) -> None:
-    notify("success", text)
-    st.rerun()
-
-
-try:
-    warehouses = management.list_warehouses(store, actor, utc_now())
-except DomainError as exc:
-    st.error(exc.message)
-    st.stop()
+warehouses = read_or_stop(lambda: management.list_warehouses(store, actor, utc_now()))
 by_code = {w.code: w for w in warehouses}
 
 st.subheader("Your warehouses")
@@ -59,7 +51,7 @@ else:
 add_tab, modify_tab, status_tab = st.tabs(["Add a warehouse", "Modify a warehouse", "Close or reopen"])
 
 with add_tab:
-    add_round = st.session_state.setdefault(ADD_ROUND, 0)
+    add_round = current_round(ADD_ROUND)
     with st.form(f"add_warehouse_{add_round}"):
         code = st.text_input(
             "Code",
@@ -95,8 +87,8 @@ with add_tab:
         )
         add_clicked = st.form_submit_button("Add warehouse", type="primary")
     if add_clicked:
-        try:
-            added = management.add_warehouse(
+        outcome = attempt(
+            lambda: management.add_warehouse(
                 store,
                 actor,
                 code=code,
@@ -109,11 +101,11 @@ with add_tab:
                 delivery_sla_days=int(sla),
                 now=utc_now(),
             )
-        except DomainError as exc:
-            st.error(exc.message)
-        else:
-            st.session_state[ADD_ROUND] = add_round + 1  # an empty form, so it is not added twice by mistake
-            _done(
+        )
+        if outcome:
+            added = outcome.value
+            next_round(ADD_ROUND)  # an empty form, so it is not added twice by mistake
+            rerun_saying(
                 f"Warehouse {added.code} ({added.name}) is added and open for orders: "
                 f"{added.days_label}, {added.hours_label}, delivery SLA {added.delivery_sla_days} days."
             )
@@ -152,8 +144,8 @@ with modify_tab:
             )
             modify_clicked = st.form_submit_button("Save changes", type="primary")
         if modify_clicked:
-            try:
-                result = management.modify_warehouse(
+            outcome = attempt(
+                lambda: management.modify_warehouse(
                     store,
                     actor,
                     picked,
@@ -163,13 +155,13 @@ with modify_tab:
                     delivery_sla_days=int(sla),
                     now=utc_now(),
                 )
-            except DomainError as exc:
-                st.error(exc.message)
-            else:
-                if not result.changes:
-                    st.info(f"Nothing to save: warehouse {picked} already has these values.")
-                else:
-                    _done(f"Warehouse {picked} is updated: {result.summary}. This applies to orders from now on.")
+            )
+            if outcome and not outcome.value.changes:
+                st.info(f"Nothing to save: warehouse {picked} already has these values.")
+            elif outcome:
+                rerun_saying(
+                    f"Warehouse {picked} is updated: {outcome.value.summary}. This applies to orders from now on."
+                )
 
 with status_tab:
     if not warehouses:
@@ -185,22 +177,16 @@ with status_tab:
                 "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
                 "orders and no reserved stock, and it can be reopened later."
             )
-            if st.button(f"Close warehouse {picked}", key="close_warehouse"):
-                try:
-                    management.close_warehouse(store, actor, picked, utc_now())
-                except DomainError as exc:
-                    st.error(exc.message)
-                else:
-                    _done(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
+            if st.button(f"Close warehouse {picked}", key="close_warehouse") and attempt(
+                lambda: management.close_warehouse(store, actor, picked, utc_now())
+            ):
+                rerun_saying(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
         else:
             st.write(
                 f"**{picked}** is closed and takes no orders. Reopening it lets buyers order from it again, "
                 "with the settings it had."
             )
-            if st.button(f"Reopen warehouse {picked}", key="reopen_warehouse", type="primary"):
-                try:
-                    management.reopen_warehouse(store, actor, picked, utc_now())
-                except DomainError as exc:
-                    st.error(exc.message)
-                else:
-                    _done(f"Warehouse {picked} is open again and takes orders.")
+            if st.button(f"Reopen warehouse {picked}", key="reopen_warehouse", type="primary") and attempt(
+                lambda: management.reopen_warehouse(store, actor, picked, utc_now())
+            ):
+                rerun_saying(f"Warehouse {picked} is open again and takes orders.")

@@ -3,7 +3,7 @@ warehouse, in words, times in the warehouse's local time."""
 
 from __future__ import annotations
 
-from core.formats import format_local
+from app.ui.formats import local_time
 from core.warehouses.rules import WarehouseView, plural
 
 
@@ -22,7 +22,7 @@ def warehouse_rows(views: list[WarehouseView]) -> list[dict[str, object]]:
             "Processing time": plural(v.processing_days, "business day"),
             "Delivery SLA": plural(v.delivery_sla_days, "calendar day"),
             "Cuti bersama": "observed" if v.observe_joint_leave else "not observed",
-            "Last changed": format_local(v.updated_at, v.time_zone),
+            "Last changed": local_time(v.updated_at, v.time_zone),
         }
         for v in views
     ]

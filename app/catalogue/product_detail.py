@@ -1,0 +1,150 @@
+"""One product of the catalogue: its picture and details, and (unless it is deleted) modify its
+details, change its image with a preview first, delete it; and its price history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.catalogue.labels import IMAGE_TYPES, STATUS_LABELS
+from app.catalogue.refusals import show_catalogue_refusal
+from app.ui.actions import attempt, rerun_saying
+from app.ui.formats import local_time, price_change, rupiah
+from app.ui.rounds import current_round, next_round
+from core.acting import Actor
+from core.catalogue.products import (
+    ProductRow,
+    delete_product,
+    get_product,
+    modify_product,
+    preview_product_image,
+    product_image,
+    remove_product_image,
+    save_product_image,
+)
+from core.catalogue.rules import MAX_DESCRIPTION, MAX_NAME, MAX_UNIT, SETTABLE_STATUSES, ProductDetails
+from core.catalogue.stock import price_history
+from core.clock import utc_now
+from core.domain import ProductStatus
+from core.store.database import Store
+
+
+def show_product(store: Store, actor: Actor, sku: str) -> None:
+    opened = attempt(lambda: (get_product(store, actor, sku), product_image(store, actor, sku)))
+    if not opened:
+        return
+    product, image = opened.value
+    st.subheader(f"{product.sku} · {product.name}")
+    picture, facts = st.columns([1, 3])
+    if image:
+        picture.image(image[0], width=200)
+    else:
+        picture.caption("No image yet.")
+    facts.markdown(
+        f"**Status:** {STATUS_LABELS[product.status]}  \n**Unit:** {product.unit}  \n"
+        f"**Stocked in:** {', '.join(c.warehouse_code for c in product.stock) or 'no warehouse yet'}"
+    )
+    if product.description:
+        facts.text(product.description)
+    if product.status == ProductStatus.DELETED:
+        st.info(f"{product.sku} is deleted: buyers no longer see it. Its orders and price history are kept.")
+    else:
+        with st.expander("Modify details"):
+            modify_form(store, actor, product)
+        with st.expander("Product image"):
+            image_section(store, actor, product)
+        with st.expander("Delete product"):
+            delete_section(store, actor, product)
+    with st.expander("Price history", expanded=True):
+        history_section(store, actor, product)
+
+
+def modify_form(store: Store, actor: Actor, product: ProductRow) -> None:
+    key = f"pm_modify_{product.sku}"
+    with st.form(key):
+        name = st.text_input("Name", value=product.name, max_chars=MAX_NAME, key=f"{key}_name")
+        unit = st.text_input("Unit", value=product.unit, max_chars=MAX_UNIT, key=f"{key}_unit")
+        description = st.text_area(
+            "Description", value=product.description, max_chars=MAX_DESCRIPTION, key=f"{key}_description"
+        )
+        statuses = list(SETTABLE_STATUSES)
+        status = st.selectbox(
+            "Status", statuses, index=statuses.index(product.status), format_func=STATUS_LABELS.get, key=f"{key}_status"
+        )
+        submitted = st.form_submit_button("Save details", type="primary")
+    if submitted and attempt(
+        lambda: modify_product(store, actor, product.sku, ProductDetails(name, unit, description, status), utc_now()),
+        show=show_catalogue_refusal,
+    ):
+        rerun_saying(f"Saved the details of {product.sku}.")
+
+
+def image_section(store: Store, actor: Actor, product: ProductRow) -> None:
+    image_round = f"pm_round_image_{product.sku}"
+    upload = st.file_uploader(
+        "New image: PNG, JPEG or WebP, up to 5 MB",
+        type=IMAGE_TYPES,
+        key=f"pm_image_{product.sku}_{current_round(image_round)}",
+    )
+    if upload is not None:
+        data = upload.getvalue()
+        preview = attempt(lambda: preview_product_image(data, upload.name))
+        if preview:
+            st.image(
+                preview.value.data,
+                width=240,
+                caption=f"Preview, as it will be stored: {preview.value.width}×{preview.value.height} pixels",
+            )
+            if st.button("Save this image", type="primary", key=f"pm_image_save_{product.sku}") and attempt(
+                lambda: save_product_image(store, actor, product.sku, data, upload.name, utc_now())
+            ):
+                next_round(image_round)
+                rerun_saying(f"Saved the new image of {product.sku}.")
+    if (
+        product.has_image
+        and st.button("Remove the current image", key=f"pm_image_remove_{product.sku}")
+        and attempt(lambda: remove_product_image(store, actor, product.sku, utc_now()))
+    ):
+        rerun_saying(f"Removed the image of {product.sku}.")
+
+
+def delete_section(store: Store, actor: Actor, product: ProductRow) -> None:
+    st.write(
+        "Deleting takes the product out of the catalogue and out of the buyers' app. Its orders and price "
+        "history are kept. A product on an open order cannot be deleted."
+    )
+    sure = st.checkbox(f"Yes, delete {product.sku}", key=f"pm_delete_sure_{product.sku}")
+    if not st.button("Delete product", key=f"pm_delete_{product.sku}"):
+        return
+    if not sure:
+        st.warning(f"Tick “Yes, delete {product.sku}” first.")
+    elif attempt(lambda: delete_product(store, actor, product.sku, utc_now())):
+        rerun_saying(f"Deleted {product.sku}. Its orders and price history are kept.")
+
+
+def history_section(store: Store, actor: Actor, product: ProductRow) -> None:
+    history = attempt(lambda: price_history(store, actor, product.sku))
+    if not history:
+        return
+    if not history.value:
+        st.caption("No price changes recorded yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "When": local_time(e.changed_at, e.time_zone),
+                    "Warehouse": e.warehouse_code,
+                    "Old price": rupiah(e.old_price),
+                    "New price": rupiah(e.new_price),
+                    "Change": price_change(e.percent),
+                    "Large change confirmed": "yes" if e.confirmed_large_change else "",
+                    "By": e.changed_by,
+                    "From": e.source,
+                }
+                for e in history.value
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

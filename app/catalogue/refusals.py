@@ -1,0 +1,67 @@
+"""A catalogue refusal as the person needs to see it: core's sentence, and, when many entries are
+wrong, every bad cell in a table; large price changes side by side for an explicit confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from app.ui.actions import show_refusal
+from app.ui.formats import price_change, rupiah
+from core.catalogue.planning import StockChange
+from core.catalogue.rules import (
+    LARGE_PRICE_CHANGE_PERCENT,
+    CellProblem,
+    LargePriceChangesUnconfirmed,
+    StockEntriesInvalid,
+)
+from core.errors import DomainError
+
+
+def show_catalogue_refusal(refusal: DomainError) -> None:
+    """The sentence, and every bad cell or every unconfirmed large price change if there are any."""
+    show_refusal(refusal)
+    if isinstance(refusal, StockEntriesInvalid):
+        show_cell_problems(refusal.problems)
+    elif isinstance(refusal, LargePriceChangesUnconfirmed):
+        show_large_changes(refusal.changes)
+
+
+def show_cell_problems(problems: Sequence[CellProblem]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [{"SKU": p.sku, "Warehouse": p.warehouse_code, "Column": p.column, "Problem": p.message} for p in problems]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def large_changes_warning(count: int) -> None:
+    st.warning(
+        f"{count} price change{'s are' if count != 1 else ' is'} more than {LARGE_PRICE_CHANGE_PERCENT}% "
+        f"against the current price. Check {'them' if count != 1 else 'it'} side by side:"
+    )
+
+
+def show_large_changes(changes: Sequence[StockChange]) -> None:
+    """Old and new price side by side, for the explicit confirmation."""
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "SKU": c.sku,
+                    "Product": c.product_name,
+                    "Warehouse": c.warehouse_code,
+                    "Current price": rupiah(c.old_price),
+                    "New price": rupiah(c.new_price),
+                    "Change": price_change(c.percent),
+                }
+                for c in changes
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
