@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.requirements-installed
 
-.PHONY: run test browser bench clean
+.PHONY: run test test-fast lint browser bench clean
 
 $(INSTALLED): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,20 @@ $(INSTALLED): requirements.txt
 run: $(INSTALLED)
 	$(PY) -m jobs.serve
 
-## make test: every test, on SQLite and PostgreSQL, AppTest and the browser
-test: $(INSTALLED) browser
+## make test: lint, then every test, on SQLite and PostgreSQL, AppTest and the browser
+test: lint browser
 	$(PY) -m pytest
+
+## make test-fast: core's database-free unit tests and its SQLite store tests, for the edit-test loop
+test-fast: $(INSTALLED)
+	@$(PY) -m pytest -q tests/core -m "not slow and not postgresql"; status=$$?; \
+	echo "make test-fast took $$SECONDS s"; exit $$status
+
+## make lint: ruff (lint and format check) on the whole project, mypy on core/
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Browser tests need Debian's chromium; install it when missing and allowed (root + apt).
 browser:
