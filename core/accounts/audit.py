@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.acting import Actor
 from core.clock import require_aware
 from core.domain import ActorKind
 from core.store.models import AuditEntry, User
@@ -104,5 +105,21 @@ def record_by_user(session: Session, user: User, now: datetime, action: str, **d
         actor=f"{user.company.company_code}/{user.user_code}",
         company_id=user.company_id,
         action=action,
+        details=details or None,
+    )
+
+
+def record_by_actor(
+    session: Session, actor: Actor, now: datetime, action: str, target: str, **details: Any
+) -> AuditEntry:
+    """An entry for what a service did for the acting user, to `target` ("warehouse JKT-01")."""
+    return record(
+        session,
+        at=now,
+        actor_kind=ActorKind.USER,
+        actor=actor.label,
+        company_id=actor.company_id,
+        action=action,
+        target=target,
         details=details or None,
     )

@@ -20,7 +20,6 @@ from core.accounts import audit
 from core.acting import Actor
 from core.catalogue.planning import CatalogueSnapshot, StockChange
 from core.catalogue.rules import format_count
-from core.domain import ActorKind
 from core.errors import ConcurrentChange, InvalidInput
 from core.formats import format_rupiah
 from core.store.models import PriceChange, StockLevel, stock_t
@@ -28,16 +27,7 @@ from core.store.models import PriceChange, StockLevel, stock_t
 
 def audit_entry(session: Session, actor: Actor, now: datetime, action: str, target: str, **details) -> None:
     """One audit-log line for a catalogue action, in the caller's unit of work."""
-    audit.record(
-        session,
-        at=now,
-        actor_kind=ActorKind.USER,
-        actor=actor.label,
-        company_id=actor.company_id,
-        action=action,
-        target=target,
-        details=details or None,
-    )
+    audit.record_by_actor(session, actor, now, action, target, **details)
 
 
 def write_stock_changes(

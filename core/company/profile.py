@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts import audit
 from core.acting import Actor, acting, require_role
-from core.domain import ActorKind, Role
+from core.domain import Role
 from core.errors import InvalidInput, NotFound
 from core.images import LOGO, CheckedImage, check_image
 from core.store.database import Store
@@ -86,16 +86,7 @@ def profile_of(company: Company) -> CompanyProfile:
 
 def record(session: Session, actor: Actor, now: datetime, action: str, **details) -> None:
     """The audit entry of a change to the actor's company."""
-    audit.record(
-        session,
-        at=now,
-        actor_kind=ActorKind.USER,
-        actor=actor.label,
-        company_id=actor.company_id,
-        action=action,
-        target=f"company {actor.company_code}",
-        details=details or None,
-    )
+    audit.record_by_actor(session, actor, now, action, f"company {actor.company_code}", **details)
 
 
 def company_profile(store: Store, actor: Actor) -> CompanyProfile:

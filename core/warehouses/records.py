@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts import audit
 from core.acting import Actor
-from core.domain import ActorKind, WarehouseStatus
+from core.domain import WarehouseStatus
 from core.errors import NotFound
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.models import Order, StockLevel, Warehouse, WarehouseClosure
@@ -97,16 +97,7 @@ def view_of(session: Session, actor: Actor, warehouse: Warehouse, now: datetime)
 
 def record(session: Session, actor: Actor, now: datetime, action: str, code: str, **details) -> None:
     """The audit entry of a change to warehouse `code`."""
-    audit.record(
-        session,
-        at=now,
-        actor_kind=ActorKind.USER,
-        actor=actor.label,
-        company_id=actor.company_id,
-        action=action,
-        target=f"warehouse {code}",
-        details=details or None,
-    )
+    audit.record_by_actor(session, actor, now, action, f"warehouse {code}", **details)
 
 
 def described(w: Warehouse) -> dict[str, str]:
