@@ -4,6 +4,8 @@ the lifecycle table (core.orders.lifecycle), ready for a bulk insert."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,13 +50,17 @@ def _ts(values: np.ndarray, backend: str) -> pa.Array:
     return array.cast(pa.timestamp("us", tz="UTC"))
 
 
+#: Writes int64 microsecond times as the store's timestamps.
+Stamp = Callable[[np.ndarray], pa.Array]
+
+
 def _table(columns: dict[str, object]) -> pa.Table:
     return pa.table(columns)
 
 
-def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) -> dict[str, pa.Table]:
+def _orders_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """The orders, numbered by the local day they were placed, with their failure reasons."""
     n = chunk.n
-    ts = lambda values: _ts(values, backend)  # noqa: E731
     local_days = np.empty(n, dtype="datetime64[D]")
     for w, warehouse in enumerate(ctx.warehouses):
         mask = chunk.w_index == w
@@ -93,6 +99,11 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
             "updated_at": ts(chunk.updated_at),
         }
     )
+    return orders
+
+
+def _items_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """The order lines, checked off when the order was packed."""
     line_count = len(chunk.line_order)
     never = np.full(line_count, NEVER, dtype=np.int64)
     checked = np.where(chunk.packed_at[chunk.line_order] < NEVER, chunk.packed_at[chunk.line_order], never)
@@ -112,7 +123,12 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["order_items"] += line_count
+    return items
 
+
+def _events_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """One event per transition that happened, in the lifecycle's vocabulary."""
+    n = chunk.n
     # Events: one row per transition that happened, in the lifecycle's vocabulary.
     m = chunk.masks
     user, pm = ActorKind.USER.value, ctx.user_label
@@ -282,7 +298,12 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["order_events"] += event_count
+    return events
 
+
+def _shipments_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """One shipment with its proof photo per shipped order."""
+    m = chunk.masks
     shipped = m["shipped"]
     k = int(shipped.sum())
     shipments = _table(
@@ -298,7 +319,12 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["shipments"] += k
+    return shipments
 
+
+def _complaints_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp, backend: str) -> pa.Table:
+    """The complaints, answered by the seller or, at the deadline, by the system."""
+    m = chunk.masks
     filed = m["filed"]
     k = int(filed.sum())
     # Answered: the seller chose refund or return (answered_at), or the system refunded at the deadline.
@@ -330,7 +356,12 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["complaints"] += k
+    return complaints
 
+
+def _refunds_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """One refund per refunded order."""
+    m = chunk.masks
     refunded = m["refunded"]
     k = int(refunded.sum())
     refunds = _table(
@@ -351,7 +382,12 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["refunds"] += k
+    return refunds
 
+
+def _payouts_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) -> pa.Table:
+    """One payout per completed order, paid a few minutes after it was recorded."""
+    m = chunk.masks
     completed = m["completed"]
     k = int(completed.sum())
     paid = m["paid"][completed]
@@ -385,12 +421,21 @@ def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) 
         }
     )
     ids["payouts"] += k
+    return payouts
+
+
+def order_tables(ctx: Context, chunk: Chunk, ids: dict[str, int], backend: str) -> dict[str, pa.Table]:
+    """Every table's rows for one chunk; `ids` (the next id of each table) moves on past them."""
+
+    def ts(values: np.ndarray) -> pa.Array:
+        return _ts(values, backend)
+
     return {
-        "orders": orders,
-        "order_items": items,
-        "order_events": events,
-        "shipments": shipments,
-        "complaints": complaints,
-        "refunds": refunds,
-        "payouts": payouts,
+        "orders": _orders_table(ctx, chunk, ids, ts),
+        "order_items": _items_table(ctx, chunk, ids, ts),
+        "order_events": _events_table(ctx, chunk, ids, ts),
+        "shipments": _shipments_table(ctx, chunk, ids, ts),
+        "complaints": _complaints_table(ctx, chunk, ids, ts, backend),
+        "refunds": _refunds_table(ctx, chunk, ids, ts),
+        "payouts": _payouts_table(ctx, chunk, ids, ts),
     }
