@@ -12,7 +12,8 @@ from app.ui.formats import count, rupiah
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.planning import WarehouseRef
-from core.catalogue.products import NewStock, add_product, preview_product_image
+from core.catalogue.product_images import preview_product_image
+from core.catalogue.products import NewStock, add_product
 from core.catalogue.rules import (
     DEFAULT_UNIT,
     MAX_DESCRIPTION,

@@ -12,16 +12,8 @@ from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import local_time, price_change, rupiah
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
-from core.catalogue.products import (
-    ProductRow,
-    delete_product,
-    get_product,
-    modify_product,
-    preview_product_image,
-    product_image,
-    remove_product_image,
-    save_product_image,
-)
+from core.catalogue.product_images import preview_product_image, product_image, remove_product_image, save_product_image
+from core.catalogue.products import ProductRow, delete_product, get_product, modify_product
 from core.catalogue.rules import MAX_DESCRIPTION, MAX_NAME, MAX_UNIT, SETTABLE_STATUSES, ProductDetails
 from core.catalogue.stock import price_history
 from core.clock import utc_now

@@ -1,15 +1,14 @@
-"""Products: find them, add, modify and delete them, and their image.
+"""Products: find them, add, modify and delete them.
 
 What the Product Manager does here, each call one unit of work on the acting user's own company
 (another company's product is simply "not found"):
 
-- find products: `list_products` (search, status, warehouse, low stock), `get_product`,
-  `product_image`;
+- find products: `list_products` (search, status, warehouse, low stock), `get_product`;
 - add, modify and delete them: `add_product` (`add_product_with_stock` for tests and scripts),
   `modify_product`, `delete_product` (soft: status DELETED, refused while the product is on an
   open order, and the sales history keeps pointing at it);
-- the image: `preview_product_image` (checked, nothing saved), then `save_product_image`, or
-  `remove_product_image`.
+A product's image is in core.catalogue.product_images; a new product's first image is checked the
+same way here.
 
 A product's stock and price per warehouse are changed on the grid (core.catalogue.stock); the add
 form stocks a new product through the same planning and saving.
@@ -43,7 +42,7 @@ from core.catalogue.rules import (
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput, NotFound
-from core.images import PRODUCT_IMAGE, CheckedImage, check_image
+from core.images import PRODUCT_IMAGE, check_image
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.database import Store
 from core.store.models import Order, OrderItem, Product, StockLevel, Warehouse
@@ -185,20 +184,6 @@ def get_product(store: Store, actor: Actor, sku: str) -> ProductRow:
     return _product_row(row, (StockCell(*cell) for cell in cells))
 
 
-def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | None:
-    """The stored image and its MIME type, or None."""
-    doing = "see a product image"
-    require_role(actor, PM, doing=doing)
-    sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
-        row = session.execute(
-            select(Product.image, Product.image_mime).where(Product.company_id == actor.company_id, Product.sku == sku)
-        ).first()
-    if row is None:
-        raise NotFound(f"There is no product {sku} in your catalogue.")
-    return (row.image, row.image_mime) if row.image else None
-
-
 def _cells_by_product(session: Session, company_id: int) -> dict[int, list[StockCell]]:
     """Every stock level of the company in one query (the list never asks per product)."""
     rows = session.execute(
@@ -334,7 +319,7 @@ def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails
     require_role(actor, PM, doing=doing)
     sku, details = lookup_sku(sku), clean_details(details)
     with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
-        product = _own_product(session, actor, sku)
+        product = own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is deleted and can no longer be modified.", field="sku")
         before = {
@@ -369,7 +354,7 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
     with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
-        product = _own_product(session, actor, sku)
+        product = own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
             raise InvalidInput(f"Product {sku} is already deleted.", field="sku")
         # Lock its stock rows first: an order reserving this product right now either finished
@@ -394,7 +379,7 @@ def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
         audit_entry(session, actor, now, "product.deleted", target=sku, name=product.name)
 
 
-def _own_product(session: Session, actor: Actor, sku: str) -> Product:
+def own_product(session: Session, actor: Actor, sku: str) -> Product:
     """The product in the actor's own catalogue, locked until the change commits."""
     product = session.scalar(
         select(Product).where(Product.company_id == actor.company_id, Product.sku == sku).with_for_update()
@@ -402,50 +387,3 @@ def _own_product(session: Session, actor: Actor, sku: str) -> Product:
     if product is None:
         raise NotFound(f"There is no product {sku} in your catalogue.")
     return product
-
-
-# --- Product image -------------------------------------------------------------------------------
-
-
-def preview_product_image(data: bytes, filename: str) -> CheckedImage:
-    """The image exactly as it would be stored (decoded, checked, re-encoded, scaled down), without
-    saving it, so the manager sees it before deciding."""
-    return check_image(data, filename, PRODUCT_IMAGE, what="product image")
-
-
-def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filename: str, now: datetime) -> CheckedImage:
-    """Check the upload again (a preview is never trusted) and store the re-encoded image."""
-    doing = "change a product image"
-    require_role(actor, PM, doing=doing)
-    image = preview_product_image(data, filename)
-    sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
-        product = _own_product(session, actor, sku)
-        if product.status == ProductStatus.DELETED:
-            raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
-        product.image, product.image_mime, product.updated_at = image.data, image.mime, now
-        audit_entry(
-            session,
-            actor,
-            now,
-            "product.image_changed",
-            target=sku,
-            file=str(filename)[:100],
-            mime=image.mime,
-            width=image.width,
-            height=image.height,
-            size=len(image.data),
-        )
-    return image
-
-
-def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) -> None:
-    doing = "remove a product image"
-    require_role(actor, PM, doing=doing)
-    sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
-        product = _own_product(session, actor, sku)
-        if product.image is None:
-            raise InvalidInput(f"Product {sku} has no image to remove.", field="image")
-        product.image, product.image_mime, product.updated_at = None, None, now
-        audit_entry(session, actor, now, "product.image_removed", target=sku)

@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.accounts import sessions as accounts
-from core.catalogue import csv_format, products
+from core.catalogue import csv_format, product_images, products
 from core.clock import utc_now
 from core.orders import buyer_channel as buyers
 from core.orders.buyer_channel import OrderLine
@@ -235,7 +235,7 @@ def captions(at) -> list[str]:
 
 
 def test_the_current_image_can_be_removed(pm):
-    products.save_product_image(pm.store, pm_actor(pm), "SPN-0001", png(), "rice.png", utc_now())
+    product_images.save_product_image(pm.store, pm_actor(pm), "SPN-0001", png(), "rice.png", utc_now())
     at = pm.at.run()
     button(at, "Remove the current image").click()
     at.run()

@@ -36,7 +36,7 @@ from core.analytics import dashboard, export, history, scope
 from core.analytics.history import HistoryFilters
 from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
-from core.catalogue import csv_export, csv_import, products, stock
+from core.catalogue import csv_export, csv_import, product_images, products, stock
 from core.catalogue.planning import StockEdit
 from core.catalogue.rules import ProductDetails
 from core.company import payout_account, profile
@@ -152,7 +152,11 @@ SERVICES: list[Service] = [
     # catalogue
     _s(products.list_products, lambda s, a, now: products.list_products(s.store, a), PRODUCT_MANAGER),
     _s(products.get_product, lambda s, a, now: products.get_product(s.store, a, "RICE-5"), PRODUCT_MANAGER),
-    _s(products.product_image, lambda s, a, now: products.product_image(s.store, a, "RICE-5"), PRODUCT_MANAGER),
+    _s(
+        product_images.product_image,
+        lambda s, a, now: product_images.product_image(s.store, a, "RICE-5"),
+        PRODUCT_MANAGER,
+    ),
     _s(
         products.add_product, lambda s, a, now: products.add_product(s.store, a, "NEW-1", DETAILS, now), PRODUCT_MANAGER
     ),
@@ -170,13 +174,13 @@ SERVICES: list[Service] = [
     ),
     _s(products.delete_product, lambda s, a, now: products.delete_product(s.store, a, "RICE-5", now), PRODUCT_MANAGER),
     _s(
-        products.save_product_image,
-        lambda s, a, now: products.save_product_image(s.store, a, "RICE-5", photo(), "p.jpg", now),
+        product_images.save_product_image,
+        lambda s, a, now: product_images.save_product_image(s.store, a, "RICE-5", photo(), "p.jpg", now),
         PRODUCT_MANAGER,
     ),
     _s(
-        products.remove_product_image,
-        lambda s, a, now: products.remove_product_image(s.store, a, "RICE-5", now),
+        product_images.remove_product_image,
+        lambda s, a, now: product_images.remove_product_image(s.store, a, "RICE-5", now),
         PRODUCT_MANAGER,
     ),
     _s(stock.company_warehouses, lambda s, a, now: stock.company_warehouses(s.store, a), PRODUCT_MANAGER),

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import event, select
 
-from core.catalogue import planning, products, rules, saving, stock
+from core.catalogue import planning, product_images, products, rules, saving, stock
 from core.catalogue.planning import StockEdit
 from core.catalogue.products import NewStock
 from core.catalogue.rules import ProductDetails
@@ -257,7 +257,7 @@ def test_adding_with_an_image_stores_it_checked_and_reencoded(world):
         image_name="photo.png",
     )
     assert row.has_image
-    data, mime = products.product_image(world.store, world.pm, "IMG-1")
+    data, mime = product_images.product_image(world.store, world.pm, "IMG-1")
     assert mime == "image/jpeg"
     assert Image.open(io.BytesIO(data)).size == (1200, 600)  # scaled to the product-image limit
 
@@ -331,22 +331,22 @@ def test_a_deleted_product_keeps_its_sales_history_and_leaves_the_buyers_app(wor
 def test_a_file_that_is_not_an_image_but_named_png_is_refused(world):
     before = catalogue_snapshot(world.store)
     with pytest.raises(InvalidInput, match="'notes.png' is not a readable PNG, JPEG or WebP image"):
-        products.preview_product_image(b"%PDF-1.7 definitely not a picture", "notes.png")
+        product_images.preview_product_image(b"%PDF-1.7 definitely not a picture", "notes.png")
     with pytest.raises(InvalidInput, match="not a readable"):
-        products.save_product_image(world.store, world.pm, "RICE-5", b"GIF89a....", "notes.png", MONDAY_10)
+        product_images.save_product_image(world.store, world.pm, "RICE-5", b"GIF89a....", "notes.png", MONDAY_10)
     assert catalogue_snapshot(world.store) == before
 
 
 def test_the_preview_saves_nothing_and_saving_stores_the_checked_image(world):
-    preview = products.preview_product_image(png(), "rice.png")
+    preview = product_images.preview_product_image(png(), "rice.png")
     assert (preview.mime, preview.width, preview.height) == ("image/jpeg", 40, 30)
-    assert products.product_image(world.store, world.pm, "RICE-5") is None
-    products.save_product_image(world.store, world.pm, "RICE-5", png(), "rice.png", MONDAY_10)
-    assert products.product_image(world.store, world.pm, "RICE-5") == (preview.data, "image/jpeg")
-    products.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
-    assert products.product_image(world.store, world.pm, "RICE-5") is None
+    assert product_images.product_image(world.store, world.pm, "RICE-5") is None
+    product_images.save_product_image(world.store, world.pm, "RICE-5", png(), "rice.png", MONDAY_10)
+    assert product_images.product_image(world.store, world.pm, "RICE-5") == (preview.data, "image/jpeg")
+    product_images.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
+    assert product_images.product_image(world.store, world.pm, "RICE-5") is None
     with pytest.raises(InvalidInput, match="has no image to remove"):
-        products.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
+        product_images.remove_product_image(world.store, world.pm, "RICE-5", MONDAY_10)
 
 
 # --- The stock & price grid ----------------------------------------------------------------------

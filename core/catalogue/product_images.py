@@ -1,0 +1,79 @@
+"""A product's image: see it, check an upload (a preview, nothing saved), save it, remove it.
+
+Each upload is decoded and re-encoded (core.images), so what is stored is a picture and nothing else;
+the page shows the preview before the person saves it (the FAQ's "wrong product images" risk).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.acting import Actor, acting, require_role
+from core.catalogue.products import own_product
+from core.catalogue.rules import ADDED_AT_THE_SAME_MOMENT, PM, lookup_sku
+from core.catalogue.saving import audit_entry
+from core.domain import ProductStatus
+from core.errors import InvalidInput, NotFound
+from core.images import PRODUCT_IMAGE, CheckedImage, check_image
+from core.store.database import Store
+from core.store.models import Product
+
+
+def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | None:
+    """The stored image and its MIME type, or None."""
+    doing = "see a product image"
+    require_role(actor, PM, doing=doing)
+    sku = lookup_sku(sku)
+    with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
+        row = session.execute(
+            select(Product.image, Product.image_mime).where(Product.company_id == actor.company_id, Product.sku == sku)
+        ).first()
+    if row is None:
+        raise NotFound(f"There is no product {sku} in your catalogue.")
+    return (row.image, row.image_mime) if row.image else None
+
+
+def preview_product_image(data: bytes, filename: str) -> CheckedImage:
+    """The image exactly as it would be stored (decoded, checked, re-encoded, scaled down), without
+    saving it, so the manager sees it before deciding."""
+    return check_image(data, filename, PRODUCT_IMAGE, what="product image")
+
+
+def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filename: str, now: datetime) -> CheckedImage:
+    """Check the upload again (a preview is never trusted) and store the re-encoded image."""
+    doing = "change a product image"
+    require_role(actor, PM, doing=doing)
+    image = preview_product_image(data, filename)
+    sku = lookup_sku(sku)
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+        product = own_product(session, actor, sku)
+        if product.status == ProductStatus.DELETED:
+            raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
+        product.image, product.image_mime, product.updated_at = image.data, image.mime, now
+        audit_entry(
+            session,
+            actor,
+            now,
+            "product.image_changed",
+            target=sku,
+            file=str(filename)[:100],
+            mime=image.mime,
+            width=image.width,
+            height=image.height,
+            size=len(image.data),
+        )
+    return image
+
+
+def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) -> None:
+    doing = "remove a product image"
+    require_role(actor, PM, doing=doing)
+    sku = lookup_sku(sku)
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+        product = own_product(session, actor, sku)
+        if product.image is None:
+            raise InvalidInput(f"Product {sku} has no image to remove.", field="image")
+        product.image, product.image_mime, product.updated_at = None, None, now
+        audit_entry(session, actor, now, "product.image_removed", target=sku)
