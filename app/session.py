@@ -1,19 +1,20 @@
-"""The browser's side of a login: the session token in Streamlit's session state and in a cookie,
-who may see which page, and `require_actor`, which every page calls first.
+"""The browser's side of a login: the session token in Streamlit's session state, the HttpOnly
+cookie, who may see which page, and `require_actor`, which every page calls first.
 
 The token is opaque (core.accounts makes it and keeps only its hash); everything about the user
 is reloaded from the store on every rerun. The cookie only lets a new browser session (a reload,
-a second tab) find its login again. It is set and cleared through streamlit-authenticator's
-cookie plumbing (its CookieController and the CookieManager component under it), which runs in
-the browser: so the cookie cannot be HttpOnly, and it appears a moment after the page renders.
-What it holds is worthless once the server has ended the session.
+a second tab) find its login again. The server sets it (app/server.py): after a login this page
+draws a small script (/session/cookie.js) that hands the server a one-time ticket, and the server
+answers with an HttpOnly, SameSite=Strict cookie holding a token of its own; at logout the same
+script asks the server to end the cookie's session and clear it. The script never answers the page,
+so it never reruns it: a notice or a half-typed form stays as it is.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
@@ -27,10 +28,13 @@ from core.domain import Role
 from core.errors import AccessDenied, DomainError
 
 SESSION_KEY = "session_token"  # other code (tests, pages) may read it; nothing else is stable
-COOKIE_NAME = "kopra_session"
+#: The cookie's names, as app/server.py sets them: with the __Host- prefix over HTTPS.
+COOKIE_NAMES = ("__Host-kopra_session", "kopra_session")
+COOKIE_NAME = COOKIE_NAMES[-1]
+#: For how long after a login or a logout the page keeps the script that talks to the server.
+COOKIE_SCRIPT_SECONDS = 30
 _COOKIE_SEEN = "_kopra_cookie_seen"
 _COOKIE_OP = "_kopra_cookie_op"
-_COOKIE_OPS = "_kopra_cookie_ops"
 _NOTICES = "_kopra_notices"
 
 
@@ -76,59 +80,54 @@ def show_notices() -> None:
 # --- The cookie --------------------------------------------------------------------------------
 
 
-def _queue_cookie(kind: str, token: str | None = None, expires_at: datetime | None = None) -> None:
-    # Each operation gets its own component key: a fresh iframe runs it and reports back once.
-    number = st.session_state.get(_COOKIE_OPS, 0) + 1
-    st.session_state[_COOKIE_OPS] = number
-    st.session_state[_COOKIE_OP] = (kind, token, expires_at, f"kopra_cookie_{kind}_{number}")
+def _queue_cookie(ticket: str | None) -> None:
+    """Ask the server to set the cookie for `ticket`, or (None) to end the cookie's session and clear it."""
+    st.session_state[_COOKIE_OP] = (ticket, time.monotonic() + COOKIE_SCRIPT_SECONDS)
 
 
 def sync_cookie() -> None:
-    """Carry out a pending cookie change in the browser. main.py calls this on every run; it
-    draws nothing once the browser has confirmed the change."""
+    """Draw, for a little while after a login or a logout, the script that has the server set or
+    clear the cookie. main.py calls this on every run; the element is the same on every run, so the
+    browser runs the script once."""
     pending = st.session_state.get(_COOKIE_OP)
     if not pending:
         return
-    kind, token, expires_at, key = pending
-    if st.session_state.get(key):  # the component answered: the browser has done it
+    ticket, until = pending
+    if time.monotonic() > until:
         del st.session_state[_COOKIE_OP]
         return
-    # Imported here: the library pulls in a good deal, and only these runs need it.
-    from streamlit_authenticator.controllers.cookie_controller import CookieController
-
-    # The key would sign the library's JWT; we never let it write one (our cookie is opaque).
-    cookies = CookieController(cookie_name=COOKIE_NAME, cookie_key=None, cookie_expiry_days=1)
-    if kind == "set":
-        cookies.cookie_model.cookie_manager.set(COOKIE_NAME, token, key=key, expires_at=expires_at, same_site="strict")
-    else:
-        try:
-            cookies.cookie_model.cookie_manager.delete(COOKIE_NAME, key=key)
-        except KeyError:  # the component's own copy of the cookies did not have it yet
-            pass
+    data = f' data-ticket="{ticket}"' if ticket else ""  # URL-safe base64: nothing to escape
+    st.html(f'<script src="/session/cookie.js"{data}></script>', unsafe_allow_javascript=True)
 
 
 def _cookie_token() -> str | None:
     try:
-        value = st.context.cookies.get(COOKIE_NAME)
+        cookies = st.context.cookies
     except Exception:  # no browser request behind this run (e.g. a bare script run)
         return None
-    return value if isinstance(value, str) and value else None
+    for name in COOKIE_NAMES:
+        value = cookies.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 # --- Resolving the session ---------------------------------------------------------------------
 
 
-def adopt(token: str, expires_at: datetime | None) -> None:
-    """This browser now holds `token` (after a login or a password change)."""
+def adopt(token: str) -> None:
+    """This browser now holds `token` (after a login or a password change); the cookie follows."""
     st.session_state[SESSION_KEY] = token
-    _queue_cookie("set", token, expires_at)
+    ticket = sessions.issue_cookie_ticket(get_store(), token, utc_now())
+    if ticket:
+        _queue_cookie(ticket)
 
 
 def _forget(message: str | None) -> None:
     st.session_state.pop(SESSION_KEY, None)
     if message:
         notify("warning", message)
-    _queue_cookie("delete")
+    _queue_cookie(None)
 
 
 def resolve() -> SessionCheck:
@@ -247,7 +246,7 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
     except DomainError as exc:
         st.error(exc.message)
         return
-    adopt(changed.token, changed.expires_at)
+    adopt(changed.token)
     if after_change == "rerun":
         notify("success", "Your password is changed.")
         st.rerun()

@@ -27,6 +27,11 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
         "Any SQLAlchemy URL of the transactional store; PostgreSQL in production (`postgresql://user@host:5432/db`).",
     ),
     ("KOPRA_PORT", "8501", "Port of the Streamlit UI."),
+    (
+        "KOPRA_BIND",
+        "127.0.0.1",
+        "Address the UI listens on; `0.0.0.0` (every interface) only behind a proxy that says so.",
+    ),
     ("KOPRA_SCHEDULER_INTERVAL_S", "30", "Seconds between two deadline sweeps of the scheduler."),
     ("KOPRA_SESSION_IDLE_MINUTES", "30", "A login session ends after this many idle minutes."),
     ("KOPRA_SESSION_LIFETIME_HOURS", "12", "A login session ends this many hours after login, idle or not."),
@@ -47,6 +52,7 @@ class Settings:
     data_dir: Path
     database_url: str
     port: int = 8501
+    bind: str = "127.0.0.1"
     scheduler_interval_s: int = 30
     session_idle_minutes: int = 30
     session_lifetime_hours: int = 12
@@ -119,6 +125,13 @@ def parse_database_url(raw: str) -> URL:
     return url
 
 
+def _bind(env: Mapping[str, str]) -> str:
+    raw = env.get("KOPRA_BIND", "").strip() or "127.0.0.1"
+    if not all(c.isalnum() or c in ".:-[]" for c in raw):
+        raise ConfigError(f"KOPRA_BIND must be an address or host name such as 127.0.0.1 or 0.0.0.0, got {raw!r}.")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data_dir = _data_dir(env)
@@ -128,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=url.render_as_string(hide_password=False),
         port=_int_setting(env, "KOPRA_PORT", 8501, 1, 65535),
+        bind=_bind(env),
         scheduler_interval_s=_int_setting(env, "KOPRA_SCHEDULER_INTERVAL_S", 30, 1, 3600),
         session_idle_minutes=_int_setting(env, "KOPRA_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
         session_lifetime_hours=_int_setting(env, "KOPRA_SESSION_LIFETIME_HOURS", 12, 1, 24 * 7),

@@ -22,6 +22,7 @@ import schedule
 from core.analytics.sync import make_sync_rule
 from core.bootstrap import bootstrap
 from core.clock import require_aware, utc_now
+from core.health import SCHEDULER, beat
 from core.orders.sweep import run_sweep
 from core.store.database import Store
 from jobs.entry import configure_logging, run_command
@@ -46,6 +47,10 @@ def sweep_once(store: Store, now: datetime, analytics_sync: Callable | None = No
         except Exception as exc:  # the rules above are done; the next sweep syncs again
             summary["analytics_sync_failed"] = f"{type(exc).__name__}: {exc}"[:300]
     summary = {"event": "sweep", "now": now.isoformat(), **summary, "seconds": round(time.perf_counter() - started, 3)}
+    try:  # the readiness check (/readyz) reads when the scheduler last got through a sweep
+        beat(store, SCHEDULER, utc_now(), detail=json.dumps({"actions": summary["actions"]}))
+    except Exception as exc:
+        summary["heartbeat_failed"] = f"{type(exc).__name__}: {exc}"[:300]
     _log_line(**summary)
     return summary
 

@@ -24,8 +24,9 @@ def _children_env() -> dict[str, str]:
     return env
 
 
-def _print_logins(port: int) -> None:
-    print(f"\nKopra Partnership is starting on http://localhost:{port}")
+def _print_logins(bind: str, port: int) -> None:
+    shown = "localhost" if bind in ("127.0.0.1", "localhost", "::1") else bind
+    print(f"\nKopra Partnership is starting on http://{shown}:{port} (listening on {bind})")
     print(f"Demo logins (password {DEMO_PASSWORD}):")
     for login in DEMO_LOGINS:
         print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
@@ -53,21 +54,29 @@ def main() -> int:
     settings = wiring.settings
     env = _children_env()
     scheduler = subprocess.Popen([sys.executable, "-m", "jobs.scheduler"], cwd=PROJECT_ROOT, env=env)
+    # The UI is app/main.py served through app/server.py (st.App on uvicorn): the server sets the
+    # HttpOnly session cookie and the security headers. X-Forwarded-Proto is trusted from a proxy on
+    # this machine only, so "over HTTPS" means what the proxy in front says.
     ui = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app" / "main.py"),
-            "--server.port",
+            "uvicorn",
+            "app.server:app",
+            "--host",
+            settings.bind,
+            "--port",
             str(settings.port),
+            "--proxy-headers",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "--no-server-header",
         ],
         cwd=PROJECT_ROOT,
         env=env,
     )
     processes = [scheduler, ui]
-    _print_logins(settings.port)
+    _print_logins(settings.bind, settings.port)
 
     stopping = False
 

@@ -27,7 +27,7 @@ with st.form("login", clear_on_submit=False):
 if submitted:
     result = log_in(get_store(), company_code, user_code, password, utc_now(), get_settings())
     if result.ok:
-        session.adopt(result.token, result.expires_at)
+        session.adopt(result.token)
         st.rerun()
     st.error(result.message)
 

@@ -1,17 +1,23 @@
-"""Login sessions: a row in the store per login; the browser holds only an opaque random token
-whose SHA-256 is the row's key. Logout, a password change, a lockout, a block, a deletion or the
-company losing its whitelisting end a session; so do the idle timeout and the absolute lifetime.
-The user and the company are reloaded on every check, so a change by the bank takes effect at the
-user's next click."""
+"""Login sessions: a row in the store per login; the browser holds only opaque random tokens whose
+SHA-256 the row keeps. Logout, a password change, a lockout, a block, a deletion or the company
+losing its whitelisting end a session; so do the idle timeout and the absolute lifetime. The user
+and the company are reloaded on every check, so a change by the bank takes effect at the user's
+next click.
+
+A session has two tokens. The browser tab that logged in holds the session's token in memory; the
+HttpOnly cookie, which lets a reload or a second tab find the login again, holds a token of its own.
+The server sets that cookie (app/server.py, POST /session/open) in exchange for a one-time ticket
+that lives a minute, so no script on the page ever sees a token the cookie carries.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import audit
@@ -106,7 +112,7 @@ def check_session(store: Store, token: str | None, now: datetime, settings: Sett
         return SessionCheck()
     policy = AccountPolicy.of(settings)
     with store.reading() as session:
-        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        row = _session_of(session, token)
         if row is None:
             return SessionCheck(ended_message=SESSION_ENDED)
         user = session.get(User, row.user_id)
@@ -147,15 +153,73 @@ def _revoke(store: Store, session_id: int, now: datetime, reason: str) -> None:
         )
 
 
+def _session_of(session: Session, token: str) -> LoginSession | None:
+    """The session a tab's token or a cookie's token belongs to."""
+    digest = token_hash(token)
+    return session.scalar(
+        select(LoginSession).where(or_(LoginSession.token_hash == digest, LoginSession.cookie_token_hash == digest))
+    )
+
+
 def logout(store: Store, token: str | None, now: datetime) -> None:
-    """End the session of this token (if it is still open) and record the logout."""
+    """End the session of this token (the tab's or the cookie's), if it is still open, and record
+    the logout."""
     now = require_aware(now)
     if not token:
         return
     with store.transaction() as session:
-        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        row = _session_of(session, token)
         if row is None or row.revoked_at is not None:
             return
         row.revoked_at, row.revoked_reason = now, "logout"
         user = session.get_one(User, row.user_id)
         audit.record_by_user(session, user, now, "logout")
+
+
+# --- The HttpOnly cookie: a one-time ticket for a token of its own ------------------------------
+
+#: How long the tab has to exchange its ticket for the cookie.
+TICKET_LIFETIME = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class CookieGrant:
+    """What the server sets as the session cookie, and until when."""
+
+    token: str
+    expires_at: datetime
+
+
+def issue_cookie_ticket(store: Store, token: str, now: datetime) -> str | None:
+    """A one-time ticket for the cookie of the session this tab's `token` opened, valid for
+    TICKET_LIFETIME; a newer ticket replaces an older one. None if the session is not open."""
+    now = require_aware(now)
+    ticket = secrets.token_urlsafe(32)
+    with store.transaction() as session:
+        result = session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
+            .values(ticket_hash=token_hash(ticket), ticket_expires_at=now + TICKET_LIFETIME)
+        )
+    return ticket if rowcount(result) == 1 else None
+
+
+def redeem_cookie_ticket(store: Store, ticket: str, now: datetime) -> CookieGrant | None:
+    """Exchange a ticket, once, for the cookie's token (a new one each time, its hash kept on the
+    session). None if the ticket is unknown, used, expired, or its session has ended."""
+    now = require_aware(now)
+    if not ticket:
+        return None
+    cookie_token = secrets.token_urlsafe(32)
+    with store.transaction() as session:
+        row = session.scalar(
+            select(LoginSession).where(LoginSession.ticket_hash == token_hash(ticket)).with_for_update()
+        )
+        if row is None:
+            return None
+        fresh = row.ticket_expires_at is not None and now < row.ticket_expires_at
+        row.ticket_hash, row.ticket_expires_at = None, None  # used or not, it never works twice
+        if not fresh or row.revoked_at is not None or now >= row.expires_at:
+            return None
+        row.cookie_token_hash = token_hash(cookie_token)
+        return CookieGrant(cookie_token, row.expires_at)

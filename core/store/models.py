@@ -149,6 +149,20 @@ class LoginSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    #: The HttpOnly cookie's own token (its hash), given by the server for a one-time ticket.
+    cookie_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None]
+
+
+class Heartbeat(Base):
+    """When a process (the scheduler) last finished its work: the readiness check reads it."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    beat_at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Warehouse(Base):

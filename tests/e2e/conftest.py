@@ -64,17 +64,8 @@ def running_app(tmp_path_factory):
     assert prepared.returncode == 0, prepared.stderr
     log = open(data_dir / "streamlit.log", "w")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app" / "main.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
+        # As jobs.serve starts it: app/main.py through the front door of app/server.py.
+        [sys.executable, "-m", "uvicorn", "app.server:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,

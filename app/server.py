@@ -1,0 +1,194 @@
+"""The UI process as an ASGI application: Streamlit's app (app/main.py) served by uvicorn through
+`st.App`, with what a bank's front door adds around it.
+
+    python -m uvicorn app.server:app --host 127.0.0.1 --port 8501     (what jobs.serve starts)
+
+- `POST /session/open` exchanges the one-time ticket a logged-in tab got from core for the session's
+  HttpOnly cookie (SameSite=Strict; Secure and the `__Host-` prefix when served over HTTPS); the
+  cookie's token is never seen by a script on the page. `POST /session/close` ends the cookie's
+  session and clears it. The page reaches both with `fetch` from /session/cookie.js.
+- Every HTTP response carries security headers (a Content-Security-Policy that forbids framing,
+  other sites' scripts and images; no MIME sniffing; no referrer to other sites; HSTS over HTTPS).
+- `GET /healthz` says the process is up; `GET /readyz` checks the store, the schema, the
+  scheduler's heartbeat and the analytics snapshot's age (core.health). `/_stcore/metrics` is closed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from streamlit.starlette import App
+
+from core.accounts import sessions
+from core.bootstrap import Wiring, bootstrap
+from core.clock import utc_now
+from core.config import PROJECT_ROOT
+from core.health import readiness
+
+COOKIE = "kopra_session"
+SECURE_COOKIE = "__Host-kopra_session"  # the prefix makes the browser insist on Secure, Path=/ and no Domain
+CLOSED_PATHS = ("/_stcore/metrics",)
+
+
+def _inline_script_hashes() -> str:
+    """CSP hashes of the inline scripts in Streamlit's own index.html (one line that sets a flag):
+    allowed by hash, so no other inline script may run."""
+    index = Path(streamlit.__file__).parent / "static" / "index.html"
+    bodies = re.findall(r"<script[^>]*>(.*?)</script>", index.read_text(encoding="utf-8"), re.S)
+    return " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+        for body in bodies
+        if body.strip()
+    )
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        f"script-src 'self' {_inline_script_hashes()}",  # Streamlit's bundle, our cookie script, nothing inline
+        "style-src 'self' 'unsafe-inline'",  # Streamlit styles its elements inline
+        "img-src 'self' data: blob:",  # no picture is ever fetched from another site
+        "font-src 'self' data:",
+        "connect-src 'self' ws: wss:",
+        "frame-src 'self' blob: data:",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def wiring() -> Wiring:
+    return bootstrap()
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    w = wiring()
+    ready = readiness(w.store, w.analytics, utc_now(), scheduler_interval_s=w.settings.scheduler_interval_s)
+    return JSONResponse(ready.as_json(), status_code=200 if ready.ok else 503)
+
+
+async def open_session(request: Request) -> Response:
+    """The ticket in, the HttpOnly cookie out; 204 either way a browser needs no more."""
+    try:
+        ticket = str((await request.json()).get("ticket") or "")
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        return PlainTextResponse("A ticket is needed.", status_code=400)
+    grant = sessions.redeem_cookie_ticket(wiring().store, ticket, utc_now())
+    if grant is None:
+        return PlainTextResponse("The ticket is unknown, used or expired.", status_code=403)
+    response = Response(status_code=204)
+    secure = _secure(request)
+    response.set_cookie(
+        SECURE_COOKIE if secure else COOKIE,
+        grant.token,
+        max_age=max(1, int((grant.expires_at - utc_now()).total_seconds())),
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+async def close_session(request: Request) -> Response:
+    """Logout from this browser: the cookie's session ends in the store, and the cookie goes."""
+    for name in (SECURE_COOKIE, COOKIE):
+        if token := request.cookies.get(name):
+            sessions.logout(wiring().store, token, utc_now())
+    response = Response(status_code=204)
+    secure = _secure(request)
+    response.delete_cookie(
+        SECURE_COOKIE if secure else COOKIE, path="/", secure=secure, httponly=True, samesite="strict"
+    )
+    return response
+
+
+COOKIE_SCRIPT = """// Sets or clears the session's HttpOnly cookie through the server (see app/server.py).
+(function () {
+  var me = document.currentScript;
+  var ticket = me && me.dataset.ticket;
+  var path = ticket ? "/session/open" : "/session/close";
+  fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify(ticket ? {ticket: ticket} : {}),
+  });
+})();
+"""
+
+
+async def cookie_script(request: Request) -> Response:
+    return Response(COOKIE_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-store"})
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/session/open", open_session, methods=["POST"]),
+    Route("/session/close", close_session, methods=["POST"]),
+    Route("/session/cookie.js", cookie_script, methods=["GET"]),
+]
+
+
+# --- middleware ----------------------------------------------------------------------------------
+
+
+class FrontDoor:
+    """Security headers on every HTTP response; closed paths answer 404."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path", "").rstrip("/") in CLOSED_PATHS:
+            await PlainTextResponse("Not found.", status_code=404)(scope, receive, send)
+            return
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if secure:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+app = App(PROJECT_ROOT / "app" / "main.py", routes=ROUTES, middleware=[Middleware(FrontDoor)])
