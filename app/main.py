@@ -1,9 +1,13 @@
-"""Streamlit entry point: `streamlit run app/main.py`. Builds the navigation for who is logged in.
+"""Streamlit entry point (served by app/server.py). Builds the navigation for who is logged in.
 
 Logged out: the login page only. Logged in with a password to change (first login with a
 one-time password, or an expired one): the change-password page only. Otherwise exactly the
-role's menu (app.session.ROLE_PAGES); another role's pages are not registered, so their URLs do
-not exist for this user, and each page checks the role again when it loads.
+role's menu (app.session.ROLE_PAGES); another role's pages are not registered for this user, and
+each page checks the role again when it loads.
+
+Every other page's address still answers, never with Streamlit's "Page not found": logged out, a
+link to /dashboard shows the login form and, once logged in, the Dashboard; a page outside the
+user's menu moves them to their first page.
 """
 
 from __future__ import annotations
@@ -30,6 +34,24 @@ def _page(spec: session.PageSpec, *, default: bool = False) -> st.Page:
     return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=default)
 
 
+def _address(spec: session.PageSpec) -> str:
+    return Path(spec.file).stem  # Streamlit's own url_path for a page file
+
+
+#: Every page of the portal, whoever may see it.
+ALL_PAGES = (*(spec for specs in session.ROLE_PAGES.values() for spec in specs), session.CHANGE_PASSWORD_PAGE)
+
+
+def _stand_ins(shown: list[session.PageSpec]) -> list[st.Page]:
+    """Hidden pages at the addresses this user has no page for, each showing the first page."""
+    addresses = {_address(spec) for spec in shown}
+    return [
+        st.Page(PAGES_DIR / shown[0].file, title=shown[0].title, url_path=_address(spec), visibility="hidden")
+        for spec in ALL_PAGES
+        if _address(spec) not in addresses
+    ]
+
+
 def _account_sidebar(check) -> None:
     actor = check.actor
     with st.sidebar:
@@ -45,19 +67,21 @@ def _account_sidebar(check) -> None:
 
 check = session.resolve()
 if check.actor is None:
-    pages = [_page(session.LOGIN_PAGE, default=True)]
+    shown = [session.LOGIN_PAGE]
 elif check.must_change_password:
-    pages = [_page(session.CHANGE_PASSWORD_PAGE, default=True)]
+    shown = [session.CHANGE_PASSWORD_PAGE]
 else:
-    specs = session.ROLE_PAGES[check.actor.role]
-    pages = [_page(spec, default=index == 0) for index, spec in enumerate(specs)]
+    shown = list(session.ROLE_PAGES[check.actor.role])
+pages = [_page(spec, default=index == 0) for index, spec in enumerate(shown)]
+stand_ins = _stand_ins(shown)
 
-navigation = st.navigation(pages)
+navigation = st.navigation(pages + stand_ins)
+if navigation in stand_ins and check.actor is not None:
+    st.switch_page(pages[0])  # logged out, the login form stays at the link's address; otherwise move on
 if check.actor is not None:
     _account_sidebar(check)
-# The cookie component is drawn only while a cookie change is pending, and its answer reruns the
-# page: in a container drawn on every run, its coming and going never shifts the page's own
-# elements, so a form being filled in at that moment keeps what was typed.
+# The cookie script is drawn only for a little while after a login or a logout: in a container drawn
+# on every run, its coming and going never shifts the page's own elements.
 with st.container():
     session.sync_cookie()
 session.show_notices()

@@ -105,3 +105,19 @@ def test_the_reason_a_user_was_logged_out_stays_on_the_login_page(running_app, p
     wait_for_cookie(page, present=False)
     expect(page.get_by_role("textbox", name="Company ID").first).to_be_visible()
     expect(page.get_by_text(policy.BLOCKED_MESSAGE).first).to_be_visible()
+
+
+def test_a_link_to_a_page_leads_through_the_login_to_that_page_without_page_not_found(running_app, page):
+    page.goto(f"{running_app.url}/transaction_history")
+    expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.get_by_role("textbox", name="Company ID").fill("DEMO01")
+    page.get_by_role("textbox", name="User ID").fill("pm")
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Transaction History").first).to_be_visible()
+    assert page.url.endswith("/transaction_history")
+    wait_for_cookie(page, present=True)
+    page.goto(f"{running_app.url}/warehouse_management")  # not a Product Manager's page: their first one
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
