@@ -26,6 +26,12 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
         "sqlite:///$KOPRA_DATA_DIR/kopra.sqlite3",
         "Any SQLAlchemy URL of the transactional store; PostgreSQL in production (`postgresql://user@host:5432/db`).",
     ),
+    (
+        "KOPRA_ENV",
+        "development",
+        "`production` refuses to start on SQLite, without an https:// KOPRA_PUBLIC_URL, or with demo users present.",
+    ),
+    ("KOPRA_PUBLIC_URL", "", "The address sellers reach (https:// in production, through your TLS proxy)."),
     ("KOPRA_PORT", "8501", "Port of the Streamlit UI."),
     (
         "KOPRA_BIND",
@@ -51,6 +57,8 @@ class ConfigError(Exception):
 class Settings:
     data_dir: Path
     database_url: str
+    environment: str = "development"
+    public_url: str = ""
     port: int = 8501
     bind: str = "127.0.0.1"
     scheduler_interval_s: int = 30
@@ -59,6 +67,10 @@ class Settings:
     password_max_age_days: int = 90
     demo_seed: int = 2026
     demo_days: int = 180
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def backend(self) -> str:
@@ -132,14 +144,44 @@ def _bind(env: Mapping[str, str]) -> str:
     return raw
 
 
+ENVIRONMENTS = ("development", "production")
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    raw = env.get("KOPRA_ENV", "").strip().lower() or "development"
+    if raw not in ENVIRONMENTS:
+        raise ConfigError(f"KOPRA_ENV must be development or production, got {raw!r}.")
+    return raw
+
+
+def _check_production(environment: str, backend: str, public_url: str) -> None:
+    """What production refuses, whatever the command: the demo users are checked by jobs.serve."""
+    if environment != "production":
+        return
+    if backend != "postgresql":
+        raise ConfigError(
+            "KOPRA_ENV=production needs PostgreSQL in KOPRA_DATABASE_URL; SQLite is for development only."
+        )
+    if not public_url.startswith("https://"):
+        raise ConfigError(
+            "KOPRA_ENV=production needs KOPRA_PUBLIC_URL with https://, the address sellers reach through "
+            "your TLS proxy; the portal is never served to them over plain http."
+        )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data_dir = _data_dir(env)
     raw_url = env.get("KOPRA_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'kopra.sqlite3'}"
     url = parse_database_url(raw_url)
+    environment = _environment(env)
+    public_url = env.get("KOPRA_PUBLIC_URL", "").strip()
+    _check_production(environment, url.get_backend_name(), public_url)
     return Settings(
         data_dir=data_dir,
         database_url=url.render_as_string(hide_password=False),
+        environment=environment,
+        public_url=public_url,
         port=_int_setting(env, "KOPRA_PORT", 8501, 1, 65535),
         bind=_bind(env),
         scheduler_interval_s=_int_setting(env, "KOPRA_SCHEDULER_INTERVAL_S", 30, 1, 3600),

@@ -1,5 +1,6 @@
 """`python -m jobs.prepare`: check the configuration, reach the store, migrate it to the newest
-schema and load the demo data the first time (never twice). `make run` calls this first."""
+schema and load the demo data the first time (never twice; never in production, where demo users
+present stop the start). `make run` calls this first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 
 from core.bootstrap import Wiring, bootstrap
 from core.clock import utc_now
-from core.demo.seed import load_demo
+from core.config import ConfigError
+from core.demo.seed import demo_users_present, load_demo
 from core.store.database import current_revision, migrate
 from jobs.entry import run_command
 
@@ -19,7 +21,14 @@ def prepare(wiring: Wiring, *, with_demo: bool = True) -> None:
     after = current_revision(store)
     where = settings.safe_database_url()
     print(f"store: {where} at schema {after}" + (f" (migrated from {before or 'empty'})" if before != after else ""))
-    if with_demo:
+    if settings.production:
+        present = demo_users_present(store)
+        if present:
+            raise ConfigError(
+                f"KOPRA_ENV=production refuses to start while demo users are present ({', '.join(present)}); "
+                "delete them with python -m jobs.bankops delete-user first."
+            )
+    elif with_demo:
         loaded = load_demo(store, seed=settings.demo_seed, now=utc_now(), history_days=settings.demo_days)
         print("demo data: loaded" if loaded else "demo data: already there, not loaded again")
 

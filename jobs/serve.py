@@ -11,7 +11,7 @@ import sys
 import time
 
 from core.bootstrap import bootstrap
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, Settings
 from core.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 from jobs.entry import run_command
 from jobs.prepare import prepare
@@ -24,12 +24,14 @@ def _children_env() -> dict[str, str]:
     return env
 
 
-def _print_logins(bind: str, port: int) -> None:
-    shown = "localhost" if bind in ("127.0.0.1", "localhost", "::1") else bind
-    print(f"\nKopra Partnership is starting on http://{shown}:{port} (listening on {bind})")
-    print(f"Demo logins (password {DEMO_PASSWORD}):")
-    for login in DEMO_LOGINS:
-        print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
+def _print_logins(settings: Settings) -> None:
+    shown = "localhost" if settings.bind in ("127.0.0.1", "localhost", "::1") else settings.bind
+    address = settings.public_url or f"http://{shown}:{settings.port}"
+    print(f"\nKopra Partnership is starting on {address} (listening on {settings.bind}:{settings.port})")
+    if not settings.production:
+        print(f"Demo logins (password {DEMO_PASSWORD}):")
+        for login in DEMO_LOGINS:
+            print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
     print("Ctrl-C stops the UI and the scheduler.\n", flush=True)
 
 
@@ -76,7 +78,7 @@ def main() -> int:
         env=env,
     )
     processes = [scheduler, ui]
-    _print_logins(settings.bind, settings.port)
+    _print_logins(settings)
 
     stopping = False
 

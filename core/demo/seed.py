@@ -149,6 +149,18 @@ SHOP_NAMES = (
 )
 
 
+def demo_users_present(store: Store) -> list[str]:
+    """The demo logins (Company ID/User ID) that exist and are not deleted: production refuses them."""
+    with store.reading() as session:
+        found = session.execute(
+            select(Company.company_code, User.user_code)
+            .join(User, User.company_id == Company.id)
+            .where(User.deleted_at.is_(None))
+        ).all()
+    demo = {(login.company_code, login.user_code) for login in DEMO_LOGINS}
+    return sorted(f"{company}/{user}" for company, user in found if (company, user) in demo)
+
+
 def demo_is_loaded(session: Session) -> bool:
     return session.scalar(select(Company.id).where(Company.company_code == DEMO_COMPANY_CODE)) is not None
 

@@ -56,3 +56,39 @@ def test_a_data_folder_that_cannot_be_written_is_refused(tmp_path):
 def test_a_bad_number_names_the_setting(tmp_path, name, value, words):
     with pytest.raises(ConfigError, match=f"{name} {words}"):
         load_settings({"KOPRA_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_the_ui_listens_on_this_machine_only_unless_told_otherwise(tmp_path):
+    assert load_settings({"KOPRA_DATA_DIR": str(tmp_path)}).bind == "127.0.0.1"
+    assert load_settings({"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_BIND": "0.0.0.0"}).bind == "0.0.0.0"
+    with pytest.raises(ConfigError, match="KOPRA_BIND must be an address or host name"):
+        load_settings({"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_BIND": "0.0.0.0; rm -rf /"})
+
+
+PRODUCTION = {"KOPRA_ENV": "production", "KOPRA_PUBLIC_URL": "https://kopra.bank.example"}
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        ({"KOPRA_DATABASE_URL": ""}, "KOPRA_ENV=production needs PostgreSQL in KOPRA_DATABASE_URL"),
+        ({"KOPRA_PUBLIC_URL": ""}, "KOPRA_ENV=production needs KOPRA_PUBLIC_URL with https://"),
+        (
+            {"KOPRA_PUBLIC_URL": "http://kopra.bank.example"},
+            "KOPRA_ENV=production needs KOPRA_PUBLIC_URL with https://",
+        ),
+        ({"KOPRA_ENV": "staging"}, "KOPRA_ENV must be development or production"),
+    ],
+)
+def test_production_refuses_sqlite_and_plain_http_in_one_sentence(tmp_path, overrides, words):
+    env = {"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgresql://kopra@db:5432/kopra", **PRODUCTION}
+    with pytest.raises(ConfigError, match=words) as caught:
+        load_settings({**env, **overrides})
+    assert "\n" not in str(caught.value) and str(caught.value).endswith(".")
+
+
+def test_production_on_postgresql_behind_https_is_accepted(tmp_path):
+    settings = load_settings(
+        {"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": "postgresql://kopra@db:5432/kopra", **PRODUCTION}
+    )
+    assert settings.production and settings.public_url == "https://kopra.bank.example"

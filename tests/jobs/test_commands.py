@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from core.demo.seed import load_demo
 from tests.builders import assert_one_clear_sentence, run
 
 
@@ -63,3 +64,16 @@ def test_the_scheduler_refuses_a_time_without_an_offset(tmp_path):
     assert result.returncode != 0
     assert "--now must be an ISO-8601 time with a UTC offset" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)  # production refuses SQLite in the settings
+def test_production_refuses_to_start_with_demo_users_and_says_which(store, now):
+    load_demo(store, seed=1, now=now, history_days=0)
+    env = {
+        "KOPRA_DATABASE_URL": store.database_url,
+        "KOPRA_ENV": "production",
+        "KOPRA_PUBLIC_URL": "https://kopra.bank.example",
+    }
+    result = run("jobs.prepare", env=env)
+    assert_one_clear_sentence(result, "KOPRA_ENV=production refuses to start while demo users are present")
+    assert "DEMO01/admin" in result.stderr and "DEMO01/pm" in result.stderr and "demo data" not in result.stdout
