@@ -24,8 +24,13 @@ import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="Kopra Partnership", page_icon="🏬", layout="wide")
 
+import secrets  # noqa: E402
+
 from app import session  # noqa: E402
 from core.domain import Role  # noqa: E402
+from core.logs import REQUEST_ID  # noqa: E402
+
+REQUEST_ID.set(f"run-{secrets.token_hex(6)}")  # the log lines of this script run belong together
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 

@@ -11,6 +11,8 @@
   other sites' scripts and images; no MIME sniffing; no referrer to other sites; HSTS over HTTPS).
 - `GET /healthz` says the process is up; `GET /readyz` checks the store, the schema, the
   scheduler's heartbeat and the analytics snapshot's age (core.health). `/_stcore/metrics` is closed.
+- One JSON line per request (its outcome, status and time; never a cookie or a query string) with a
+  request id, also sent back as `X-Request-Id`; an error in a page is one JSON line too (core.logs).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import base64
 import hashlib
 import json
 import re
+import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,10 +39,13 @@ from core.bootstrap import Wiring, bootstrap
 from core.clock import utc_now
 from core.config import PROJECT_ROOT
 from core.health import readiness
+from core.logs import REQUEST_ID, configure, log_event
 
 COOKIE = "kopra_session"
 SECURE_COOKIE = "__Host-kopra_session"  # the prefix makes the browser insist on Secure, Path=/ and no Domain
 CLOSED_PATHS = ("/_stcore/metrics",)
+#: Requests not worth a log line each: the page's static files and the load balancer's polling.
+QUIET_PREFIXES = ("/static/", "/_stcore/health", "/favicon", "/healthz")
 
 
 def _inline_script_hashes() -> str:
@@ -160,7 +167,7 @@ ROUTES = [
 
 
 class FrontDoor:
-    """Security headers on every HTTP response; closed paths answer 404."""
+    """Security headers on every HTTP response; closed paths answer 404; one log line a request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -169,26 +176,55 @@ class FrontDoor:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").rstrip("/") in CLOSED_PATHS:
-            await PlainTextResponse("Not found.", status_code=404)(scope, receive, send)
-            return
+        request_id = f"req-{secrets.token_hex(6)}"
+        REQUEST_ID.set(request_id)
+        path = scope.get("path", "")
+        started, status = time.perf_counter(), 500
         secure = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", []))
                 headers += [
                     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    (b"x-request-id", request_id.encode()),
                 ]
                 if secure:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            if path.rstrip("/") in CLOSED_PATHS:
+                await PlainTextResponse("Not found.", status_code=404)(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            if not path.startswith(QUIET_PREFIXES):
+                client = scope.get("client") or ("", 0)
+                log_event(
+                    "request",
+                    method=scope.get("method"),
+                    path=path,
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    client=client[0],
+                )
 
 
-app = App(PROJECT_ROOT / "app" / "main.py", routes=ROUTES, middleware=[Middleware(FrontDoor)])
+def script_error(error: Exception) -> None:
+    """An error a page did not expect: one log line for the people running the portal (the person
+    sees Streamlit's generic notice; client.showErrorDetails is off)."""
+    log_event("page_error", level=40, error=type(error).__name__, detail=str(error)[:500])
+    return None
+
+
+configure("ui")
+app = App(
+    PROJECT_ROOT / "app" / "main.py", routes=ROUTES, middleware=[Middleware(FrontDoor)], on_script_error=script_error
+)

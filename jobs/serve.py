@@ -73,6 +73,7 @@ def main() -> int:
             "--forwarded-allow-ips",
             "127.0.0.1",
             "--no-server-header",
+            "--no-access-log",  # app/server.py writes one JSON line per request instead
         ],
         cwd=PROJECT_ROOT,
         env=env,

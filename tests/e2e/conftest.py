@@ -65,7 +65,17 @@ def running_app(tmp_path_factory):
     log = open(data_dir / "streamlit.log", "w")
     server = subprocess.Popen(
         # As jobs.serve starts it: app/main.py through the front door of app/server.py.
-        [sys.executable, "-m", "uvicorn", "app.server:app", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.server:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,

@@ -59,6 +59,7 @@ def test_every_response_carries_the_security_headers(running_app, page):
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
+    assert headers["x-request-id"].startswith("req-")  # the same id as the request's log line
     assert "strict-transport-security" not in headers  # only over HTTPS
     expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()  # and the app still works under it
 
