@@ -27,6 +27,7 @@ st.set_page_config(page_title="Kopra Partnership", page_icon="🏬", layout="wid
 import secrets  # noqa: E402
 
 from app import session  # noqa: E402
+from app.ui.plain import typed  # noqa: E402
 from core.domain import Role  # noqa: E402
 from core.logs import REQUEST_ID  # noqa: E402
 
@@ -60,7 +61,8 @@ def _stand_ins(shown: list[session.PageSpec]) -> list[st.Page]:
 def _account_sidebar(check) -> None:
     actor = check.actor
     with st.sidebar:
-        st.markdown(f"**{actor.display_name or actor.user_code}**  \n{actor.role.label} · {actor.company_code}")
+        name = typed(actor.display_name or actor.user_code)
+        st.markdown(f"**{name}**  \n{actor.role.label} · {typed(actor.company_code)}")
         if st.button("Log out", key="logout", icon=":material/logout:"):
             session.logout()
             st.rerun()

@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.bootstrap import get_settings, get_store
+from app.ui.plain import say
 from core.accounts import passwords, policy, sessions
 from core.accounts.sessions import SessionCheck
 from core.acting import Actor
@@ -74,7 +75,7 @@ def notify(kind: str, text: str) -> None:
 
 def show_notices() -> None:
     for kind, text in st.session_state.pop(_NOTICES, []):
-        getattr(st, kind)(text)
+        say(kind, text)  # a notice often quotes what someone typed: shown as plain text
 
 
 # --- The cookie --------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def ensure_main_navigation() -> None:
 
 
 def _stop_with(kind: str, text: str):
-    getattr(st, kind)(text)
+    say(kind, text)
     st.stop()
 
 
@@ -244,7 +245,7 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
         notify("error", exc.message)
         st.rerun()
     except DomainError as exc:
-        st.error(exc.message)
+        say("error", exc.message)
         return
     adopt(changed.token)
     if after_change == "rerun":

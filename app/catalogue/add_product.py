@@ -9,6 +9,7 @@ from app.catalogue.labels import IMAGE_TYPES, STATUS_LABELS
 from app.catalogue.refusals import show_catalogue_refusal
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import count, rupiah
+from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.planning import WarehouseRef
@@ -90,14 +91,14 @@ def stock_entry(warehouse_code: str, add_round: int) -> NewStock:
     """On hand and price at one warehouse, side by side; both empty where it is not stocked."""
     on_hand_col, price_col = st.columns(2)
     on_hand = on_hand_col.number_input(
-        f"On hand at {warehouse_code}",
+        f"On hand at {typed(warehouse_code)}",
         value=None,
         step=1,
         format="%d",
         key=f"pm_add_on_hand_{warehouse_code}_{add_round}",
     )
     price = price_col.number_input(
-        f"Price at {warehouse_code} (Rp)",
+        f"Price at {typed(warehouse_code)} (Rp)",
         value=None,
         step=1,
         format="%d",

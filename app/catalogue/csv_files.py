@@ -10,6 +10,7 @@ import streamlit as st
 from app.catalogue.refusals import large_changes_warning, show_catalogue_refusal, show_large_changes
 from app.ui.actions import Outcome, attempt, quietly, rerun_saying, show_refusal
 from app.ui.formats import count
+from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.csv_export import export_catalogue, export_filename
@@ -51,7 +52,7 @@ def export_section(store: Store, actor: Actor) -> None:
     if prepared:
         data, filename, rows = prepared
         st.download_button(
-            f"Download {filename} ({count(rows)} rows)",
+            f"Download {typed(filename)} ({count(rows)} rows)",
             data,
             file_name=filename,
             mime="text/csv",
@@ -81,7 +82,7 @@ def import_section(store: Store, actor: Actor) -> None:
         f"{preview.changes.price_changes} price changes)."
     )
     if preview.ignored_columns:
-        st.caption(f"Columns ignored: {', '.join(preview.ignored_columns)}.")
+        st.caption(f"Columns ignored: {typed(', '.join(preview.ignored_columns))}.")
     confirmed = False
     if preview.large:
         large_changes_warning(len(preview.large))

@@ -10,6 +10,7 @@ from app.catalogue.labels import IMAGE_TYPES, STATUS_LABELS
 from app.catalogue.refusals import show_catalogue_refusal
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import local_time, price_change, rupiah
+from app.ui.plain import say, typed
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.product_images import preview_product_image, product_image, remove_product_image, save_product_image
@@ -26,20 +27,20 @@ def show_product(store: Store, actor: Actor, sku: str) -> None:
     if not opened:
         return
     product, image = opened.value
-    st.subheader(f"{product.sku} · {product.name}")
+    st.subheader(f"{typed(product.sku)} · {typed(product.name)}")
     picture, facts = st.columns([1, 3])
     if image:
         picture.image(image[0], width=200)
     else:
         picture.caption("No image yet.")
     facts.markdown(
-        f"**Status:** {STATUS_LABELS[product.status]}  \n**Unit:** {product.unit}  \n"
-        f"**Stocked in:** {', '.join(c.warehouse_code for c in product.stock) or 'no warehouse yet'}"
+        f"**Status:** {STATUS_LABELS[product.status]}  \n**Unit:** {typed(product.unit)}  \n"
+        f"**Stocked in:** {typed(', '.join(c.warehouse_code for c in product.stock) or 'no warehouse yet')}"
     )
     if product.description:
         facts.text(product.description)
     if product.status == ProductStatus.DELETED:
-        st.info(f"{product.sku} is deleted: buyers no longer see it. Its orders and price history are kept.")
+        say("info", f"{product.sku} is deleted: buyers no longer see it. Its orders and price history are kept.")
     else:
         with st.expander("Modify details"):
             modify_form(store, actor, product)
@@ -105,11 +106,11 @@ def delete_section(store: Store, actor: Actor, product: ProductRow) -> None:
         "Deleting takes the product out of the catalogue and out of the buyers' app. Its orders and price "
         "history are kept. A product on an open order cannot be deleted."
     )
-    sure = st.checkbox(f"Yes, delete {product.sku}", key=f"pm_delete_sure_{product.sku}")
+    sure = st.checkbox(f"Yes, delete {typed(product.sku)}", key=f"pm_delete_sure_{product.sku}")
     if not st.button("Delete product", key=f"pm_delete_{product.sku}"):
         return
     if not sure:
-        st.warning(f"Tick “Yes, delete {product.sku}” first.")
+        say("warning", f"Tick “Yes, delete {product.sku}” first.")
     elif attempt(lambda: delete_product(store, actor, product.sku, utc_now())):
         rerun_saying(f"Deleted {product.sku}. Its orders and price history are kept.")
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app.session import password_change_form, require_login
+from app.ui.plain import typed
 
 actor = require_login()
 st.title("Change your password")
 st.write(
-    f"Welcome, {actor.display_name or actor.user_code}. Before you continue, please replace your "
+    f"Welcome, {typed(actor.display_name or actor.user_code)}. Before you continue, please replace your "
     "one-time or expired password with a new one that only you know."
 )
 password_change_form(actor, key="forced_password", after_change="rerun")

@@ -12,6 +12,7 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying, show_refusal
+from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
 from core.clock import utc_now
 from core.company import payout_account as payout
@@ -44,9 +45,9 @@ with logo_col:
     else:
         st.caption("No logo yet.")
 with text_col:
-    st.markdown(f"**{current.name}** · Company ID {current.company_code}")
-    st.write(current.description or "No description yet.")
-    st.write(f"Contact phone for buyers: {current.contact_phone or 'not set'}")
+    st.markdown(f"**{typed(current.name)}** · Company ID {typed(current.company_code)}")
+    st.text(current.description or "No description yet.")
+    st.markdown(f"Contact phone for buyers: {typed(current.contact_phone or 'not set')}")
 
 # --- What buyers see ---------------------------------------------------------------------------
 st.subheader("Description and contact phone")
@@ -109,9 +110,9 @@ elif (
 # --- Payout account ----------------------------------------------------------------------------
 st.subheader("Payout bank account")
 if current.payout_account_masked:
-    st.write(
-        f"Payouts go to {current.payout_bank_name} account {current.payout_account_masked} "
-        f"({current.payout_account_holder})."
+    st.markdown(
+        f"Payouts go to {typed(current.payout_bank_name)} account {typed(current.payout_account_masked)} "
+        f"({typed(current.payout_account_holder)})."
     )
 else:
     st.warning("No payout account is set: completed sales cannot be paid out until one is.")

@@ -26,6 +26,7 @@ from app.ui.formats import (
     rupiah_short,
     time_left,
 )
+from app.ui.plain import chart_label, say
 from core.analytics.dashboard import Dashboard, company_warehouses, load_dashboard
 from core.analytics.scope import Period
 from core.clock import utc_now
@@ -44,7 +45,7 @@ st.title("Dashboard")
 
 def no_figures_yet(problem: DomainError) -> None:
     """No snapshot to show yet (e.g. before the first sync): say so, and offer to make one now."""
-    st.info(problem.message)
+    say("info", problem.message)
     refresh_button(actor, "refresh_empty")
 
 
@@ -166,7 +167,7 @@ with left:
     products = go.Figure(
         go.Bar(
             x=[p.revenue for p in top],
-            y=[f"{p.name} ({p.sku})" for p in top],
+            y=[chart_label(f"{p.name} ({p.sku})") for p in top],
             orientation="h",
             marker_color=BLUE,
             text=[f"{count(p.units)} units" for p in top],
@@ -178,7 +179,7 @@ with left:
 with right:
     per_warehouse = go.Figure(
         go.Bar(
-            x=[w.code for w in dashboard.warehouse_revenue],
+            x=[chart_label(w.code) for w in dashboard.warehouse_revenue],
             y=[w.revenue for w in dashboard.warehouse_revenue],
             marker_color=BLUE,
             text=[f"{count(w.orders)} orders" for w in dashboard.warehouse_revenue],

@@ -13,6 +13,7 @@ from app.bootstrap import get_store
 from app.session import notify, require_actor
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import local_time, rupiah, time_left
+from app.ui.plain import say, typed
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, Role
 from core.orders import seller, views
@@ -100,10 +101,11 @@ def show_detail(detail: OrderDetail) -> None:
     order, zone = detail.order, detail.warehouse.time_zone
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"#### {order.order_number} · {STATUS_LABELS[order.status]}")
+        st.markdown(f"#### {typed(order.order_number)} · {STATUS_LABELS[order.status]}")
+        buyer, warehouse = detail.buyer, detail.warehouse
         st.markdown(
-            f"**Buyer:** {detail.buyer.name} ({detail.buyer.buyer_code}) · {detail.buyer.phone or 'no phone'}  \n"
-            f"**Warehouse:** {detail.warehouse.code} — {detail.warehouse.name}  \n"
+            f"**Buyer:** {typed(buyer.name)} ({typed(buyer.buyer_code)}) · {typed(buyer.phone or 'no phone')}  \n"
+            f"**Warehouse:** {typed(warehouse.code)} — {typed(warehouse.name)}  \n"
             f"**Amount:** {rupiah(order.total_amount)} for {order.item_count} units"
         )
         st.dataframe(
@@ -131,26 +133,27 @@ def show_detail(detail: OrderDetail) -> None:
         ]
         st.markdown("  \n".join(f"**{label}:** {local_time(due, zone)}" for label, due in deadlines if due))
         if order.failure_reason:
-            st.markdown(f"**Why it failed:** {order.failure_reason}")
+            st.markdown(f"**Why it failed:** {typed(order.failure_reason)}")
         if detail.complaint:
-            st.markdown(f"**Complaint:** {detail.complaint.description}")
+            st.markdown(f"**Complaint:** {typed(detail.complaint.description)}")
         if detail.payout:
             st.markdown(
                 f"**Payout:** {rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
-                + (f" · {detail.payout.transfer_reference}" if detail.payout.transfer_reference else "")
+                + (f" · {typed(detail.payout.transfer_reference)}" if detail.payout.transfer_reference else "")
             )
         if detail.refund:
-            st.markdown(f"**Refund:** {rupiah(detail.refund.amount)} · {detail.refund.reason}")
+            st.markdown(f"**Refund:** {rupiah(detail.refund.amount)} · {typed(detail.refund.reason)}")
     with right:
         st.markdown("##### Timeline")
         for event in detail.events:
             who = event.actor_id or event.actor_kind.lower()
             st.markdown(
                 f"- {local_time(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
-                f"by {event.actor_kind.lower()} {who}" + (f": {event.reason}" if event.reason else "")
+                f"by {event.actor_kind.lower()} {typed(who)}" + (f": {typed(event.reason)}" if event.reason else "")
             )
         if detail.shipment:
-            st.markdown(f"##### Shipped with {detail.shipment.courier}, tracking {detail.shipment.tracking_number}")
+            shipment = detail.shipment
+            st.markdown(f"##### Shipped with {typed(shipment.courier)}, tracking {typed(shipment.tracking_number)}")
             st.image(detail.shipment.proof_photo, caption="Shipping proof", width=320)
 
 
@@ -192,7 +195,9 @@ def packing_actions(detail: OrderDetail) -> None:
     checked = {
         item.id
         for item in detail.items
-        if st.checkbox(f"{item.quantity} × {item.sku} — {item.product_name}", key=f"check_{number}_{item.id}")
+        if st.checkbox(
+            f"{item.quantity} × {typed(item.sku)} — {typed(item.product_name)}", key=f"check_{number}_{item.id}"
+        )
     }
     if st.button("Mark packed", key=f"packed_{number}", type="primary"):
         run_action(
@@ -311,7 +316,7 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
         # core with what happened, instead of a button that silently vanishes under the cursor.
         seen_clock, seen_at = st.session_state.setdefault(f"seen_{number}", (detail.clock, utc_now()))
         if detail.order.status != seen_clock.status:
-            st.warning(f"{number} changed while you had it open. {detail.last_change}")
+            say("warning", f"{number} changed while you had it open. {detail.last_change}")
         show_detail(detail)
         offer_steps(number, detail, *views.seller_steps(seen_clock, seen_at))
 
@@ -329,7 +334,7 @@ def offer_steps(number: str, detail: OrderDetail, steps: list[Step], refused: di
     if Step.ANSWER_WITH_REFUND in steps or Step.ANSWER_WITH_RETURN in steps:
         answer_actions(number, steps)
     for why in dict.fromkeys(refused.values()):
-        st.info(f"{number}: {why[0].upper()}{why[1:]}.")
+        say("info", f"{number}: {why[0].upper()}{why[1:]}.")
 
 
 st.title("Sales Management")

@@ -16,6 +16,7 @@ from app.bootstrap import get_settings, get_store
 from app.session import password_change_form, require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying
 from app.ui.formats import calendar_day, utc_time
+from app.ui.plain import say, typed
 from app.warehouses.table import warehouse_rows
 from core.accounts import passwords as accounts
 from core.clock import utc_now
@@ -101,7 +102,7 @@ else:
             )
         )
         if outcome and not outcome.value.changes:
-            st.info(f"Nothing to save: warehouse {picked} already works this way.")
+            say("info", f"Nothing to save: warehouse {picked} already works this way.")
         elif outcome:
             rerun_saying(
                 f"Operations of {picked} are saved: {outcome.value.summary}. They apply to orders from now on; "
@@ -113,11 +114,11 @@ else:
     if joint_leave:
         st.caption(
             "Joint-leave days in the coming year: "
-            + "; ".join(f"{calendar_day(c.day)} ({c.reason})" for c in joint_leave)
+            + "; ".join(f"{calendar_day(c.day)} ({typed(c.reason)})" for c in joint_leave)
             + "."
         )
 
-    st.markdown(f"**Closure dates of {picked}**")
+    st.markdown(f"**Closure dates of {typed(picked)}**")
     if current.closures:
         st.dataframe(
             [{"Date": calendar_day(c.day), "Day": f"{c.day:%A}", "Reason": c.reason} for c in current.closures],
@@ -168,13 +169,13 @@ with logo_col:
     else:
         st.caption("No logo.")
 with text_col:
-    st.markdown(f"**{profile.name}** · Company ID {profile.company_code}")
-    st.write(profile.description or "No description.")
-    st.write(f"Contact phone for buyers: {profile.contact_phone or 'not set'}")
+    st.markdown(f"**{typed(profile.name)}** · Company ID {typed(profile.company_code)}")
+    st.text(profile.description or "No description.")
+    st.markdown(f"Contact phone for buyers: {typed(profile.contact_phone or 'not set')}")
     if profile.payout_account_masked:
-        st.write(
-            f"Payout account: {profile.payout_bank_name} {profile.payout_account_masked} "
-            f"({profile.payout_account_holder})"
+        st.markdown(
+            f"Payout account: {typed(profile.payout_bank_name)} {typed(profile.payout_account_masked)} "
+            f"({typed(profile.payout_account_holder)})"
         )
     else:
         st.write("Payout account: not set")
@@ -191,8 +192,8 @@ st.subheader("My password")
 account = read_or_stop(lambda: accounts.account_summary(store, actor, utc_now(), get_settings()))
 last_login = utc_time(account.last_login_at) if account.last_login_at else "never"
 st.caption(
-    f"{account.display_name} · User ID {account.user_code} · {account.company_name} "
-    f"({account.company_code}) · last login {last_login} · password valid until "
+    f"{typed(account.display_name)} · User ID {typed(account.user_code)} · {typed(account.company_name)} "
+    f"({typed(account.company_code)}) · last login {last_login} · password valid until "
     f"{calendar_day(account.password_expires_at)}"
 )
 password_change_form(actor, key="settings_password")

@@ -17,6 +17,7 @@ from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop
 from app.ui.formats import calendar_day, count, duration, local_time, rupiah, rupiah_short, wall_time
+from app.ui.plain import say
 from core.analytics.export import export_history_csv
 from core.analytics.history import HistoryFilters, HistoryPage, history_options, load_history
 from core.analytics.scope import Period
@@ -37,7 +38,7 @@ st.title("Transaction History")
 
 def no_figures_yet(problem: DomainError) -> None:
     """No snapshot to show yet (e.g. before the first sync): say so, and offer to make one now."""
-    st.info(problem.message)
+    say("info", problem.message)
     refresh_button(actor, "history_refresh_empty")
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying
+from app.ui.plain import say, typed
 from app.ui.rounds import current_round, next_round
 from app.warehouses.table import warehouse_rows
 from core.clock import utc_now
@@ -157,7 +158,7 @@ with modify_tab:
                 )
             )
             if outcome and not outcome.value.changes:
-                st.info(f"Nothing to save: warehouse {picked} already has these values.")
+                say("info", f"Nothing to save: warehouse {picked} already has these values.")
             elif outcome:
                 rerun_saying(
                     f"Warehouse {picked} is updated: {outcome.value.summary}. This applies to orders from now on."
@@ -173,20 +174,20 @@ with status_tab:
         current = by_code[picked]
         if current.is_open:
             st.write(
-                f"**{picked}** is open: {current.open_orders} open orders, {current.reserved_units} reserved "
+                f"**{typed(picked)}** is open: {current.open_orders} open orders, {current.reserved_units} reserved "
                 "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
                 "orders and no reserved stock, and it can be reopened later."
             )
-            if st.button(f"Close warehouse {picked}", key="close_warehouse") and attempt(
+            if st.button(f"Close warehouse {typed(picked)}", key="close_warehouse") and attempt(
                 lambda: management.close_warehouse(store, actor, picked, utc_now())
             ):
                 rerun_saying(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
         else:
             st.write(
-                f"**{picked}** is closed and takes no orders. Reopening it lets buyers order from it again, "
+                f"**{typed(picked)}** is closed and takes no orders. Reopening it lets buyers order from it again, "
                 "with the settings it had."
             )
-            if st.button(f"Reopen warehouse {picked}", key="reopen_warehouse", type="primary") and attempt(
+            if st.button(f"Reopen warehouse {typed(picked)}", key="reopen_warehouse", type="primary") and attempt(
                 lambda: management.reopen_warehouse(store, actor, picked, utc_now())
             ):
                 rerun_saying(f"Warehouse {picked} is open again and takes orders.")

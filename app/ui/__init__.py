@@ -6,4 +6,6 @@
 - `app.ui.formats`: how the UI writes figures and times: rupiah, counts and percentages as
   Indonesians write them, local times with their zone, days, durations and time left.
 - `app.ui.rounds`: fresh, empty widgets after a save (a round number in the widgets' keys).
+- `app.ui.plain`: what a person or the buyer app typed, shown as plain text: `typed` inside Markdown
+  (and widget labels), `say` for a whole sentence in an alert, `chart_label` in a Plotly figure.
 """

@@ -1,9 +1,10 @@
 """The one way a page calls core and shows a refusal.
 
 Core says no with a DomainError whose message is a sentence for the person who tried; a page shows
-that sentence as it is. `attempt` runs one action and returns an `Outcome` (falsy when refused);
-`read_or_stop` is a page's first read, without which the page has nothing to show; `rerun_saying`
-announces a success on the next run, after st.rerun() has drawn the page afresh.
+that sentence as it is, as plain text (it may quote what was typed: app.ui.plain). `attempt` runs
+one action and returns an `Outcome` (falsy when refused); `read_or_stop` is a page's first read,
+without which the page has nothing to show; `rerun_saying` announces a success on the next run,
+after st.rerun() has drawn the page afresh.
 
     if attempt(lambda: management.close_warehouse(store, actor, code, utc_now())):
         rerun_saying(f"Warehouse {code} is closed.")
@@ -20,6 +21,7 @@ from typing import Generic, NoReturn, TypeVar
 import streamlit as st
 
 from app.session import notify
+from app.ui.plain import say
 from core.errors import DomainError
 
 T = TypeVar("T")
@@ -29,8 +31,8 @@ ShowRefusal = Callable[[DomainError], None]
 
 
 def show_refusal(refusal: DomainError) -> None:
-    """The refusal's sentence, as core wrote it."""
-    st.error(refusal.message)
+    """The refusal's sentence, as core wrote it (plain text: it may quote what was typed)."""
+    say("error", refusal.message)
 
 
 def quietly(refusal: DomainError) -> None:
@@ -71,6 +73,9 @@ def read_or_stop(read: Callable[[], T], *, show: ShowRefusal = show_refusal) -> 
 
 
 def rerun_saying(text: str) -> NoReturn:
-    """Say `text` as a success on the next run, and rerun now so the page shows the store as it is."""
+    """Say `text` as a success on the next run, and rerun now so the page shows the store as it is.
+
+    `text` is a plain sentence (typed values in it show as typed: app.session shows every notice
+    through app.ui.plain)."""
     notify("success", text)
     st.rerun()
