@@ -1,35 +1,81 @@
-"""Uploaded images (logos, product images, shipping proofs): checked by decoding, never trusted by name.
+"""Uploaded images (logos, product images, shipping proofs): checked by decoding, never trusted by name,
+and never allowed to amplify memory.
 
-An upload is accepted only if Pillow decodes it as PNG, JPEG or WebP within the size and pixel
-limits; it is then re-encoded (which drops metadata such as GPS positions and anything smuggled
-after the image data) and scaled down to a sensible size before it is stored.
+An upload is accepted only if Pillow decodes it as PNG, JPEG or WebP within its kind's limits; it is
+then scaled down to the size that is stored and re-encoded (which drops metadata such as GPS positions
+and anything smuggled after the image data).
+
+A small file can announce a huge picture (a flat-colour 6320 x 6320 PNG is 130 to 170 KB and decodes to
+160 MB, 300 MB with the copies made while checking it), so:
+
+- The size is read from the header first (Pillow opens lazily) and a picture with more pixels than its
+  kind needs is refused before anything is decoded, with a sentence giving its size and the limit. A
+  logo may have 4 MP (a 2000 x 2000 export from a design tool; it is stored at 512 pixels); a product
+  photo and a shipping proof 25 MP (a phone's default photo: 12 MP on most, 16 MP on Samsung's
+  64 MP-sensor models, 24 MP on an iPhone 15 or later; stored at 1,200 and 1,600 pixels). Phones
+  send JPEGs, which the decoder itself reads at 1/2, 1/4 or 1/8 scale (`draft`) when that still covers
+  the stored size, so a 24 MP photo is decoded as 6 MP. A PNG or a WebP is decoded at full size (a
+  WebP through libwebp's canvases, at 17 bytes a pixel), so they may have fewer: 16 MP and 8 MP.
+- What Pillow calls a decompression bomb (over `Image.MAX_IMAGE_PIXELS`, 89 MP) is refused in words,
+  whether Pillow warns, raises or lets it open; so is a PNG inflating more than 1 MB of text; an
+  animation is refused (no kind wants one); a camera's multi-picture JPEG (MPO) is its first picture.
+- All decodes in the process share one budget of decoded bytes (`decoding`): ten sessions uploading at
+  once take turns instead of holding ten full-size pictures, and glibc is told to hand picture-sized
+  blocks back when they are freed (see _hand_big_blocks_back_to_the_system). With both, the UI process
+  stays under CEILING_MB above its baseline with ten uploads at once, whatever they are
+  (bench/uploads.py measures it).
+- Each upload is checked once: the outcome (the stored image, or the refusal) is remembered by kind and
+  SHA-256 of the bytes (`checked_uploads`), so a Streamlit rerun with the file still in the uploader
+  costs a hash, not a decode.
 """
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import io
-import warnings
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from core.errors import InvalidInput
 
-ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-#: More pixels than this is refused before decoding: a decompression bomb (a small file that
-#: inflates to gigabytes) must not take the server down.
-MAX_PIXELS = 40_000_000
+ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "WEBP": "image/webp"}
+#: The formats whose header Pillow may read: the accepted ones (an MPO opens as a JPEG), and a few common
+#: ones so a refusal can name them. Anything else is "not a readable image" without running a rarer
+#: parser on it.
+OPENED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+#: A PNG's text chunks are inflated when it is opened, before its size is checked, and Pillow allows
+#: 64 MB of them (from a file of 70 KB): 1 MB is more than any picture's metadata needs; more is "not a
+#: readable image". Set for the whole process.
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class ImageLimits:
     max_bytes: int
     max_side: int  # longest side after scaling down
+    max_pixels: int  # width x height as the header says; more is refused before decoding
 
 
-LOGO = ImageLimits(max_bytes=2 * 1024 * 1024, max_side=512)
-PRODUCT_IMAGE = ImageLimits(max_bytes=5 * 1024 * 1024, max_side=1200)
-SHIPPING_PROOF = ImageLimits(max_bytes=8 * 1024 * 1024, max_side=1600)
+LOGO = ImageLimits(max_bytes=2 * 1024 * 1024, max_side=512, max_pixels=4_000_000)
+PRODUCT_IMAGE = ImageLimits(max_bytes=5 * 1024 * 1024, max_side=1200, max_pixels=25_000_000)
+SHIPPING_PROOF = ImageLimits(max_bytes=8 * 1024 * 1024, max_side=1600, max_pixels=25_000_000)
+
+#: Formats decoded at full size may have fewer pixels than a kind allows a JPEG: a PNG is an export or
+#: a screenshot (a phone's is under 4 MP), a WebP a picture from a web page.
+FORMAT_MAX_PIXELS = {"PNG": 16_000_000, "WEBP": 8_000_000}
+#: Decoded bytes the whole process holds at once (see DecodingBudget): one PNG with transparency at
+#: the most allowed, or a few smaller pictures.
+DECODING_BUDGET_BYTES = 160 * 1024 * 1024
+#: Peak memory above the process's baseline with ten uploads checked at once, whatever they are:
+#: what bench/uploads.py shows the budget keeps to.
+CEILING_MB = 250
 
 
 @dataclass(frozen=True)
@@ -40,12 +86,136 @@ class CheckedImage:
     height: int
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+@dataclass(frozen=True)
+class _Refusal:
+    """Why an upload is refused, for any `what` and file name: a template of `{what}`, `{a_what}`,
+    `{name}` and its own values, so a remembered refusal still names the file as it was uploaded."""
+
+    template: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def sentence(self, what: str, filename: str) -> str:
+        a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+        return self.template.format(what=what, a_what=a_what, name=repr(filename), **dict(self.values))
+
+
+#: The most an accepted WebP holds from the moment it is opened (see _decoded_bytes).
+_WEBP_MOST_BYTES = FORMAT_MAX_PIXELS["WEBP"] * 17
+_FORMAT_NAMES = {"PNG": "PNG", "WEBP": "WebP"}
+UNREADABLE = _Refusal("The {what} {name} is not a readable PNG, JPEG or WebP image (whatever its name says).")
+TOO_MANY_PIXELS = "The {what} {name} is {size}; {a_what} may have at most {most}. Please send a smaller picture."
+TOO_MANY_PIXELS_IN_FORMAT = (
+    "The {what} {name} is {size}; {a_what} in {format} may have at most {most}. "
+    "Please send a smaller picture or a JPEG."
+)
+BOMB = (
+    "The {what} {name} is too large to open safely: {size}; {a_what} may have at most {most}. "
+    "Please send a smaller picture."
+)
+
+
+class CheckedUploads:
+    """The outcome of recently checked uploads by (limits, SHA-256 of the bytes): least recently used
+    first out, at most `entries` of them and `data_bytes` of stored images. Safe for many sessions."""
+
+    def __init__(self, entries: int = 64, data_bytes: int = 32 * 1024 * 1024) -> None:
+        self._entries, self._data_bytes = entries, data_bytes
+        self._outcomes: OrderedDict[tuple[ImageLimits, bytes], CheckedImage | _Refusal] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[ImageLimits, bytes]) -> CheckedImage | _Refusal | None:
+        with self._lock:
+            outcome = self._outcomes.get(key)
+            if outcome is not None:
+                self._outcomes.move_to_end(key)
+            return outcome
+
+    def put(self, key: tuple[ImageLimits, bytes], outcome: CheckedImage | _Refusal) -> None:
+        size = _size(outcome)
+        if size > self._data_bytes:
+            return
+        with self._lock:
+            if key in self._outcomes:
+                self._held -= _size(self._outcomes.pop(key))
+            self._outcomes[key] = outcome
+            self._held += size
+            while len(self._outcomes) > self._entries or self._held > self._data_bytes:
+                _, dropped = self._outcomes.popitem(last=False)
+                self._held -= _size(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._outcomes.clear()
+            self._held = 0
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+
+def _size(outcome: CheckedImage | _Refusal) -> int:
+    return len(outcome.data) if isinstance(outcome, CheckedImage) else 0
+
+
+class DecodingBudget:
+    """How many bytes of decoded pictures the process holds at once. A check takes its share once it
+    knows the picture's size, waiting until there is room, and gives it back once the picture is freed.
+    A share bigger than the whole budget is taken when nothing else is decoding, so nothing waits
+    forever."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._held = 0
+        self._room = threading.Condition()
+
+    @contextmanager
+    def share(self) -> Iterator[Callable[[int], None]]:
+        """`take(size)` within the block takes the share (once); it is given back when the block ends."""
+        taken = 0
+
+        def take(size: int) -> None:
+            nonlocal taken
+            if taken or size <= 0:
+                return
+            with self._room:
+                self._room.wait_for(lambda: self._held == 0 or self._held + size <= self._max_bytes)
+                self._held += size
+            taken = size
+
+        try:
+            yield take
+        finally:
+            if taken:
+                with self._room:
+                    self._held -= taken
+                    self._room.notify_all()
+
+
+def _hand_big_blocks_back_to_the_system() -> None:
+    """glibc serves a block below a threshold that rises with use (up to 32 MB) from the arena of the
+    thread asking, and an arena keeps what is freed: ten sessions decoding in turn would each keep a
+    picture's worth, and the budget would bound nothing. With the threshold fixed at 4 MB every block
+    a picture needs is mapped on its own and handed back when freed. Process-wide, glibc only, and
+    left alone if MALLOC_MMAP_THRESHOLD_ says otherwise."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    mallopt(_M_MMAP_THRESHOLD, 4 * 1024 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # malloc.h
+_hand_big_blocks_back_to_the_system()
+checked_uploads = CheckedUploads()
+decoding = DecodingBudget(DECODING_BUDGET_BYTES)
 
 
 def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = "image") -> CheckedImage:
-    """Decode, check and re-encode an upload; raise InvalidInput saying exactly what is wrong."""
+    """Check an upload, scale it down and re-encode it; raise InvalidInput saying exactly what is wrong.
+    The same bytes checked again for the same kind cost a hash: the outcome is remembered."""
     if not data:
         raise InvalidInput(f"The {what} file {filename!r} is empty.", field=what)
     if len(data) > limits.max_bytes:
@@ -53,37 +223,105 @@ def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = 
             f"The {what} {filename!r} is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}.",
             field=what,
         )
-    image = _decode(data, filename, what)
+    key = (limits, hashlib.sha256(data).digest())
+    outcome = checked_uploads.get(key)
+    if outcome is None:
+        outcome = _check(data, limits)
+        checked_uploads.put(key, outcome)
+    if isinstance(outcome, _Refusal):
+        raise InvalidInput(outcome.sentence(what, filename), field=what)
+    return outcome
+
+
+def _check(data: bytes, limits: ImageLimits) -> CheckedImage | _Refusal:
+    with decoding.share() as take:
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            take(_WEBP_MOST_BYTES)  # libwebp sets up its canvases when a WebP is opened
+        return _open_and_shrink(data, limits, take)  # the picture is freed when this returns
+
+
+def _open_and_shrink(data: bytes, limits: ImageLimits, take: Callable[[int], None]) -> CheckedImage | _Refusal:
+    try:
+        image = Image.open(io.BytesIO(data), formats=OPENED_FORMATS)
+    except Image.DecompressionBombError:
+        return _bomb(f"more than {_megapixels(2 * (Image.MAX_IMAGE_PIXELS or 0))}", limits)
+    except Image.DecompressionBombWarning:  # raised only where warnings are errors
+        return _bomb(f"more than {_megapixels(Image.MAX_IMAGE_PIXELS or 0)}", limits)
+    except (OSError, ValueError, SyntaxError, EOFError):  # UnidentifiedImageError is an OSError
+        return UNREADABLE
+    with image:
+        try:
+            return _refusal_from_header(image, limits) or _shrink(image, limits, take)
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+            return UNREADABLE
+
+
+def _refusal_from_header(image: Image.Image, limits: ImageLimits) -> _Refusal | None:
+    """What the header alone says is wrong: the format, the size, frames. Nothing is decoded yet."""
     if image.format not in ALLOWED_FORMATS:
-        raise InvalidInput(
-            f"The {what} {filename!r} is a {image.format} image; only PNG, JPEG or WebP are accepted.", field=what
+        return _Refusal(
+            "The {what} {name} is a {format} image; only PNG, JPEG or WebP are accepted.",
+            (("format", str(image.format)),),
         )
-    image = ImageOps.exif_transpose(image)  # phone photos: honour the camera's rotation before EXIF is dropped
-    image.thumbnail((limits.max_side, limits.max_side))
+    width, height = image.size
+    size = f"{width}×{height} pixels ({width * height / 1_000_000:.1f} MP)"
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        return _bomb(size, limits)
+    if width * height > limits.max_pixels:
+        return _Refusal(TOO_MANY_PIXELS, (("size", size), ("most", _megapixels(limits.max_pixels))))
+    format_most = FORMAT_MAX_PIXELS.get(str(image.format), width * height)
+    if width * height > format_most:
+        return _Refusal(
+            TOO_MANY_PIXELS_IN_FORMAT,
+            (("size", size), ("format", _FORMAT_NAMES[str(image.format)]), ("most", _megapixels(format_most))),
+        )
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1 and image.format != "MPO":  # an MPO's other pictures are a camera's extras, never shown
+        return _Refusal(
+            "The {what} {name} is an animation of {frames} frames; {a_what} must be a still picture.",
+            (("frames", str(frames)),),
+        )
+    return None
+
+
+def _shrink(image: Image.Image, limits: ImageLimits, take: Callable[[int], None]) -> CheckedImage:
+    """Decode within the process's budget, scale down to the stored size, turn upright, re-encode."""
+    box = (limits.max_side, limits.max_side)
+    image.draft(None, box)  # JPEG: decode at the smallest of 1/8, 1/4, 1/2 that still covers the box
+    take(_decoded_bytes(image))
+    image.load()
+    image.thumbnail(box)  # first, so the full-size picture is freed before anything else is made
+    ImageOps.exif_transpose(image, in_place=True)  # the camera's rotation, before EXIF is dropped
     return _reencode(image)
 
 
-def _decode(data: bytes, filename: str, what: str) -> Image.Image:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput(
-                    f"The {what} {filename!r} is {image.width}×{image.height} pixels; the limit is "
-                    f"{MAX_PIXELS // 1_000_000} million pixels.",
-                    field=what,
-                )
-            image.load()
-    except InvalidInput:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput(f"The {what} {filename!r} is too large to open safely.", field=what) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise InvalidInput(
-            f"The {what} {filename!r} is not a readable PNG, JPEG or WebP image (whatever its name says).", field=what
-        ) from None
-    return image
+def _decoded_bytes(image: Image.Image) -> int:
+    """The most memory checking this picture holds at once, from its size (after `draft`), rounded up
+    from peaks measured one at a time: Pillow keeps 4 bytes a pixel for a colour picture and scaling
+    it down adds a quarter-size copy (a PNG: 5.4 bytes a pixel; a drafted JPEG, with its decoder's
+    buffers: 6.7 to 8.5); scaling a picture with transparency first copies it whole (9.4); a WebP
+    passes through libwebp's two canvases (16.8)."""
+    if image.format == "WEBP":
+        per_pixel = 17
+    elif image.mode in ("RGBA", "LA", "PA"):
+        per_pixel = 10
+    elif image.format in ("JPEG", "MPO"):
+        per_pixel = 9
+    else:
+        per_pixel = 6
+    return image.width * image.height * per_pixel
+
+
+def _bomb(size: str, limits: ImageLimits) -> _Refusal:
+    return _Refusal(BOMB, (("size", size), ("most", _megapixels(limits.max_pixels))))
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.0f} MP"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _reencode(image: Image.Image) -> CheckedImage:
