@@ -14,6 +14,7 @@ from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying, show_refusal
 from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
+from core.accounts.policy import PASSWORD_MAX_LENGTH
 from core.clock import utc_now
 from core.company import payout_account as payout
 from core.company import profile as company
@@ -137,6 +138,7 @@ with st.form("payout", clear_on_submit=True):
     password = st.text_input(
         "Your password",
         type="password",
+        max_chars=PASSWORD_MAX_LENGTH,
         key="payout_password",
         help="The password you log in with; it confirms that it is you.",
     )

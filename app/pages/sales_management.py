@@ -163,7 +163,9 @@ def new_actions(number: str, steps: list[Step]) -> None:
         run_action(lambda: seller.accept_order(store, actor, number, utc_now()), f"{number} accepted.", number)
     if Step.REJECT in steps:
         with reject.form(f"reject_{number}", clear_on_submit=False):
-            reason = st.text_input("Reason for rejecting (the buyer sees it)", key=f"reason_{number}")
+            reason = st.text_input(
+                "Reason for rejecting (the buyer sees it)", max_chars=seller.MAX_REASON, key=f"reason_{number}"
+            )
             if st.form_submit_button("Reject"):
                 run_action(
                     lambda: seller.reject_order(store, actor, number, reason, utc_now()), f"{number} rejected.", number
@@ -214,7 +216,9 @@ def shipping_actions(number: str) -> None:
             "Shipping proof photo (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key=f"photo_{number}"
         )
         courier = st.selectbox("Courier", COURIERS, key=f"courier_{number}")
-        tracking = st.text_input("Tracking number", key=f"tracking_{number}")
+        tracking = st.text_input(
+            "Tracking number", max_chars=seller.TRACKING_NUMBER_LENGTH[1], key=f"tracking_{number}"
+        )
         if st.form_submit_button("Mark shipped", type="primary"):
             if photo is None:
                 st.error("Upload the shipping proof photo first: it is the proof that the order left the warehouse.")
@@ -255,7 +259,7 @@ def answer_actions(number: str, steps: list[Step]) -> None:
     choices = {label: resolution for step, (label, resolution) in ANSWERS.items() if step in steps}
     with st.form(f"answer_{number}"):
         choice = st.radio("Answer", list(choices), key=f"resolution_{number}")
-        note = st.text_input("Note to the buyer", key=f"note_{number}")
+        note = st.text_input("Note to the buyer", max_chars=seller.MAX_REASON, key=f"note_{number}")
         if st.form_submit_button("Send the answer", type="primary"):
             run_action(
                 lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),

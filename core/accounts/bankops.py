@@ -30,9 +30,14 @@ from core.domain import ActorKind, Role, UserStatus
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
 from core.store.models import Company, User
+from core.text import clean_text, shown
 
 COMPANY_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
 USER_CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_OPERATOR = 100
+MAX_COMPANY_NAME = 200
+MAX_DISPLAY_NAME = 200
+MAX_BLOCK_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,13 @@ class OneTimePassword:
 
 
 def _operator(operator: str) -> str:
-    name = (operator or "").strip()
-    if not name:
-        raise InvalidInput("Say who is acting: an operator name is required.", field="operator")
-    if len(name) > 100:
-        raise InvalidInput("The operator name may be at most 100 characters long.", field="operator")
-    return name
+    return clean_text(
+        operator,
+        what="operator name",
+        field="operator",
+        max_length=MAX_OPERATOR,
+        required="Say who is acting: an operator name is required.",
+    )
 
 
 def _bank_audit(
@@ -94,14 +100,14 @@ def _bank_audit(
 def _company(session: Session, company_code: str) -> Company:
     company = find_company(session, company_code)
     if company is None:
-        raise NotFound(f"There is no company with Company ID {company_code.strip()!r}.")
+        raise NotFound(f"There is no company with Company ID {shown(company_code)!r}.")
     return company
 
 
 def _user(session: Session, company: Company, user_code: str, *, lock: bool = True) -> User:
     user = find_user(session, company, user_code)
     if user is None or user.deleted_at is not None:
-        raise NotFound(f"Company {company.company_code} has no user with User ID {user_code.strip()!r}.")
+        raise NotFound(f"Company {company.company_code} has no user with User ID {shown(user_code)!r}.")
     if lock:  # the login's failure count is written under the same lock
         session.refresh(user, with_for_update=True)
     return user
@@ -118,7 +124,7 @@ def parse_role(text: str) -> Role:
         return Role(key)
     except ValueError:
         choices = ", ".join(r.value.lower().replace("_", "-") for r in Role)
-        raise InvalidInput(f"There is no role {text!r}; choose one of {choices}.", field="role") from None
+        raise InvalidInput(f"There is no role {shown(text)!r}; choose one of {choices}.", field="role") from None
 
 
 # --- Companies ---------------------------------------------------------------------------------
@@ -129,14 +135,15 @@ def create_company(
 ) -> CompanyRow:
     """Onboard a Kopra Cash Management customer as a seller company (whitelisted or not yet)."""
     now, operator = require_aware(now), _operator(operator)
-    code, name = company_code.strip(), name.strip()
+    code = clean_text(company_code, what="Company ID", field="company_code", max_length=None)
+    name = clean_text(name, what="company name", field="name", max_length=MAX_COMPANY_NAME)
     if not COMPANY_CODE_PATTERN.fullmatch(code):
         raise InvalidInput(
             "A Company ID has 2 to 32 letters, digits, '-' or '_', starting with a letter or digit.",
             field="company_code",
         )
-    if not name or len(name) > 200:
-        raise InvalidInput("A company needs a name of 1 to 200 characters.", field="name")
+    if not name:
+        raise InvalidInput(f"A company needs a name of 1 to {MAX_COMPANY_NAME} characters.", field="name")
     with store.transaction() as session:
         if find_company(session, code) is not None:
             raise InvalidInput(f"A company with Company ID {code!r} already exists.", field="company_code")
@@ -179,14 +186,15 @@ def create_user(
 ) -> OneTimePassword:
     """Create a user with a one-time password, which they must change at their first login."""
     now, operator = require_aware(now), _operator(operator)
-    code, display_name = user_code.strip(), display_name.strip()
+    code = clean_text(user_code, what="User ID", field="user_code", max_length=None)
+    display_name = clean_text(display_name, what="user's name", field="display_name", max_length=MAX_DISPLAY_NAME)
     if not USER_CODE_PATTERN.fullmatch(code):
         raise InvalidInput(
             "A User ID has 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit.",
             field="user_code",
         )
-    if not display_name or len(display_name) > 200:
-        raise InvalidInput("A user needs a name of 1 to 200 characters.", field="display_name")
+    if not display_name:
+        raise InvalidInput(f"A user needs a name of 1 to {MAX_DISPLAY_NAME} characters.", field="display_name")
     password = new_one_time_password()
     password_hash = hash_password(password)  # before the write lock: bcrypt is slow on purpose
     with store.transaction() as session:
@@ -221,6 +229,7 @@ def block_user(
 ) -> UserRow:
     """Block a user: they cannot log in, and their open sessions end now."""
     now, operator = require_aware(now), _operator(operator)
+    reason = clean_text(reason, what="reason", field="reason", max_length=MAX_BLOCK_REASON)
     with store.transaction() as session:
         company = _company(session, company_code)
         user = _user(session, company, user_code)
@@ -233,7 +242,7 @@ def block_user(
             company,
             "block_user",
             _label(company, user),
-            reason=reason.strip()[:200] or None,
+            reason=reason or None,
             sessions_ended=ended,
         )
         return _user_row(company, user)

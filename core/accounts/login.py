@@ -23,6 +23,8 @@ from core.accounts.policy import (
     BLOCKED_MESSAGE,
     INVALID_CREDENTIALS,
     LOCKOUT_THRESHOLD,
+    MAX_COMPANY_CODE,
+    MAX_USER_CODE,
     MISSING_FIELDS,
     NOT_WHITELISTED_MESSAGE,
     AccountPolicy,
@@ -35,6 +37,7 @@ from core.config import Settings
 from core.domain import ActorKind, UserStatus
 from core.store.database import Store
 from core.store.models import Company, User
+from core.text import lookup_text
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,21 @@ class LoginResult:
 
 
 def find_company(session: Session, company_code: str) -> Company | None:
-    """Company IDs are matched without regard to case, as people type them."""
-    code = company_code.strip().lower()
-    return session.scalar(select(Company).where(func.lower(Company.company_code) == code))
+    """Company IDs are matched without regard to case, as people type them. An ID no company can
+    have (a control or invisible character, too long) is simply not found."""
+    code = lookup_text(company_code, max_length=MAX_COMPANY_CODE)
+    if code is None:
+        return None
+    return session.scalar(select(Company).where(func.lower(Company.company_code) == code.lower()))
 
 
 def find_user(session: Session, company: Company, user_code: str) -> User | None:
-    """User IDs are matched without regard to case (the back office refuses look-alike IDs)."""
-    code = user_code.strip().lower()
-    return session.scalar(select(User).where(User.company_id == company.id, func.lower(User.user_code) == code))
+    """User IDs are matched without regard to case (the back office refuses look-alike IDs). An ID
+    no user can have is simply not found."""
+    code = lookup_text(user_code, max_length=MAX_USER_CODE)
+    if code is None:
+        return None
+    return session.scalar(select(User).where(User.company_id == company.id, func.lower(User.user_code) == code.lower()))
 
 
 def count_failed_password(session: Session, user: User, now: datetime, where: str) -> bool:

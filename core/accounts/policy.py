@@ -17,6 +17,9 @@ LOCKOUT_THRESHOLD = 5  # consecutive wrong passwords that block a user
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 PASSWORD_REUSE_DEPTH = 5  # a new password may not be any of the user's last 5 (the current one included)
+#: The longest Company ID and User ID there are (the login looks longer ones up as unknown).
+MAX_COMPANY_CODE = 32
+MAX_USER_CODE = 64
 #: last_seen_at is written at most this often, so an ordinary rerun does not write to the store.
 TOUCH_INTERVAL = timedelta(seconds=60)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from core.acting import Actor, require_role
 from core.analytics.scope import (
+    MAX_BUYER_CODE,
     Period,
     Scope,
     WarehouseOption,
@@ -28,9 +29,11 @@ from core.analytics.scope import (
     timed,
 )
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
+from core.catalogue.rules import MAX_SKU
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
+from core.text import lookup_text, shown
 
 HISTORY_PAGE_SIZE = 50
 
@@ -144,20 +147,27 @@ def filtered_lines_where(
     if filters.product_sku:
         if orders_table:
             raise ValueError("a product filter selects lines, not orders")
-        ids = [
-            row[0]
-            for row in con.execute(
-                "SELECT id FROM products WHERE company_id = $c AND sku = $sku",
-                {"c": scope.company_id, "sku": filters.product_sku},
-            ).fetchall()
-        ]
+        sku = lookup_text(filters.product_sku, max_length=MAX_SKU)
+        ids = (
+            []
+            if sku is None
+            else [
+                row[0]
+                for row in con.execute(
+                    "SELECT id FROM products WHERE company_id = $c AND sku = $sku", {"c": scope.company_id, "sku": sku}
+                ).fetchall()
+            ]
+        )
         if not ids:
-            raise NotFound(f"There is no product with SKU {filters.product_sku} in your catalogue.")
+            raise NotFound(f"There is no product with SKU {shown(filters.product_sku)} in your catalogue.")
         where += f" AND {p}product_id IN ({', '.join(str(int(i)) for i in ids)})"
     if filters.buyer_code:
-        row = con.execute("SELECT id FROM buyers WHERE buyer_code = $b", {"b": filters.buyer_code}).fetchone()
+        code = lookup_text(filters.buyer_code, max_length=MAX_BUYER_CODE)
+        row = (
+            None if code is None else con.execute("SELECT id FROM buyers WHERE buyer_code = $b", {"b": code}).fetchone()
+        )
         if row is None:
-            raise NotFound(f"There is no buyer {filters.buyer_code}.")
+            raise NotFound(f"There is no buyer {shown(filters.buyer_code)}.")
         where += f" AND {p}buyer_id = $buyer_id"
         params["buyer_id"] = int(row[0])
     if filters.min_total is not None:

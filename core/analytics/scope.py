@@ -20,8 +20,12 @@ from core.acting import Actor, acting
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
+from core.text import lookup_text, shown
+from core.warehouses.rules import MAX_CODE as MAX_WAREHOUSE_CODE
 
 MAX_PERIOD_DAYS = 731
+#: The longest buyer code there is (a longer filter is simply not found).
+MAX_BUYER_CODE = 32
 
 
 # --------------------------------------------------------------------------- who may read
@@ -91,11 +95,16 @@ class Scope:
 def resolve_scope(con: duckdb.DuckDBPyConnection, company_id: int, warehouse_code: str | None) -> Scope:
     if not warehouse_code:
         return Scope(company_id)
-    row = con.execute(
-        "SELECT id FROM warehouses WHERE company_id = $c AND code = $code", {"c": company_id, "code": warehouse_code}
-    ).fetchone()
+    code = lookup_text(warehouse_code, max_length=MAX_WAREHOUSE_CODE)
+    row = (
+        None
+        if code is None
+        else con.execute(
+            "SELECT id FROM warehouses WHERE company_id = $c AND code = $code", {"c": company_id, "code": code}
+        ).fetchone()
+    )
     if row is None:
-        raise NotFound(f"There is no warehouse {warehouse_code} in your company.")
+        raise NotFound(f"There is no warehouse {shown(warehouse_code)} in your company.")
     return Scope(company_id, int(row[0]))
 
 

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 from core.catalogue.rules import format_count
 from core.errors import InvalidInput
+from core.text import clean_text
 
 CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
+MAX_FILE_NAME = 255
 #: What a spreadsheet takes for the start of a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Told (fraction done, what is happening) while a long export or import runs.
@@ -62,7 +64,7 @@ class CsvFile:
 
 def read_csv(data: bytes, filename: str) -> CsvFile:
     """The rows of an uploaded file, or InvalidInput saying in one sentence why it cannot be read."""
-    name = str(filename or "the file")
+    name = clean_text(filename, what="file name", field="file", max_length=MAX_FILE_NAME) or "the file"
     _check_file(data, name)
     text = _decode(data, name)
     lines = text.splitlines()

@@ -32,6 +32,7 @@ from core.catalogue.rules import (
 from core.domain import ProductStatus, WarehouseStatus
 from core.formats import format_rupiah
 from core.store.models import Product, StockLevel, Warehouse
+from core.text import shown
 
 # --- The catalogue as a unit of work found it ----------------------------------------------------
 
@@ -256,7 +257,7 @@ def _plan_one(
     product = snapshot.products.get(sku)
     if product is None and sku not in new_products:
         return None, [
-            CellProblem(sku, code, "product", f"there is no product {sku or '(empty SKU)'} in your catalogue")
+            CellProblem(sku, code, "product", f"there is no product {shown(sku) or '(empty SKU)'} in your catalogue")
         ]
     if product is not None and product.status == ProductStatus.DELETED:
         return None, [CellProblem(sku, code, "product", f"product {sku} is deleted")]
@@ -265,7 +266,10 @@ def _plan_one(
         known = ", ".join(snapshot.warehouses) or "none yet"
         return None, [
             CellProblem(
-                sku, code, "warehouse", f"your company has no warehouse {code or '(empty)'} (your warehouses: {known})"
+                sku,
+                code,
+                "warehouse",
+                f"your company has no warehouse {shown(code) or '(empty)'} (your warehouses: {known})",
             )
         ]
     code = warehouse.code

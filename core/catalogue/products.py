@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting, require_role
@@ -36,6 +36,7 @@ from core.catalogue.rules import (
     ProductOnOpenOrders,
     StockEntriesInvalid,
     clean_details,
+    lookup_search,
     lookup_sku,
     normalise_sku,
 )
@@ -118,8 +119,11 @@ _PRODUCT_COLUMNS = (
 
 
 def search_filter(search: str):
-    """Text in the SKU or the name, any case; % and _ are plain text. None: no search."""
-    term = " ".join(str(search or "").split()).lower()
+    """Text in the SKU or the name, any case; % and _ are plain text. None: no search. Text no SKU
+    or name can contain (a control or invisible character, too long) matches nothing."""
+    term = lookup_search(search)
+    if term is None:
+        return false()
     if not term:
         return None
     return or_(

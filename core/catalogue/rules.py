@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from core.domain import ProductStatus, Role
 from core.errors import DomainError, InvalidInput, NotFound
 from core.formats import format_rupiah
+from core.text import clean_text, lookup_text, shown
 
 if TYPE_CHECKING:
     from core.catalogue.planning import StockChange
@@ -31,6 +32,8 @@ MAX_SKU = 64
 MAX_NAME = 200
 MAX_UNIT = 32
 MAX_DESCRIPTION = 2000
+#: A search matches text in a SKU or a name, so it is never longer than a name.
+MAX_SEARCH = MAX_NAME
 DEFAULT_UNIT = "pcs"
 #: Upper bounds that catch a slipped finger (an extra 000) rather than any real business limit.
 MAX_ON_HAND = 10_000_000
@@ -47,9 +50,6 @@ SETTABLE_STATUSES = (ProductStatus.ACTIVE, ProductStatus.INACTIVE)
 ADDED_AT_THE_SAME_MOMENT = (
     "Someone added the same product or stock at the same moment; nothing was saved. Reload and try again."
 )
-
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- Numbers as people read them, and the price guard ------------------------------------------
@@ -156,13 +156,13 @@ class CleanDetails(ProductDetails):
 
 
 def normalise_sku(raw: object) -> str:
-    sku = str(raw or "").strip().upper()
+    sku = clean_text(raw, what="SKU", field="sku", max_length=None).upper()
     if not sku:
         raise InvalidInput("Enter a SKU (the product's code, e.g. BRS-5KG).", field="sku")
     if len(sku) > MAX_SKU or not SKU_PATTERN.fullmatch(sku):
         raise InvalidInput(
-            f"SKU {sku[: MAX_SKU + 1]!r} is not valid: use up to {MAX_SKU} letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit (no spaces).",
+            f"SKU {shown(sku, limit=MAX_SKU + 1)!r} is not valid: use up to {MAX_SKU} letters, digits, '-', '_' "
+            "or '.', starting with a letter or digit (no spaces).",
             field="sku",
         )
     return sku
@@ -173,34 +173,46 @@ def lookup_sku(raw: object) -> str:
     try:
         return normalise_sku(raw)
     except InvalidInput:
-        raise NotFound(f"There is no product {str(raw or '').strip()[:MAX_SKU]!r} in your catalogue.") from None
+        raise NotFound(f"There is no product {shown(raw, limit=MAX_SKU)!r} in your catalogue.") from None
 
 
-def _clean_line(value: object, what: str, limit: int, *, required: bool, field_name: str) -> str:
-    text = " ".join(str(value or "").split())  # one line, single spaces: how it shows in lists
-    if required and not text:
-        raise InvalidInput(f"Enter the product's {what}.", field=field_name)
-    if len(text) > limit:
-        raise InvalidInput(f"The {what} is {len(text)} characters long; the limit is {limit}.", field=field_name)
-    if _CONTROL_CHARACTERS.search(text):
-        raise InvalidInput(f"The {what} contains control characters; type it again as plain text.", field=field_name)
-    return text
+def lookup_search(raw: object) -> str | None:
+    """A search as it is matched: lower case, single spaces ('' for no search); None for text no
+    SKU or name can contain, which finds nothing."""
+    term = lookup_text(raw, max_length=MAX_SEARCH, collapse_spaces=True)
+    return None if term is None else term.lower()
+
+
+def _too_long(name: str) -> str:
+    """The catalogue's over-the-limit sentence (core.text fills in the numbers)."""
+    return f"The {name} is {{length}} characters long; the limit is {{limit}}."
+
+
+def _clean_line(value: object, what: str, limit: int, *, field_name: str, required: str | None = None) -> str:
+    """One line, single spaces: how it shows in lists."""
+    return clean_text(
+        value,
+        what=what,
+        field=field_name,
+        max_length=limit,
+        collapse_spaces=True,
+        required=required,
+        too_long=_too_long(field_name),
+    )
 
 
 def clean_details(details: ProductDetails) -> CleanDetails:
     """The details as they will be stored, or InvalidInput naming the field that is wrong."""
-    name = _clean_line(details.name, "name", MAX_NAME, required=True, field_name="name")
-    unit = _clean_line(details.unit, "unit", MAX_UNIT, required=False, field_name="unit") or DEFAULT_UNIT
-    description = str(details.description or "").strip().replace("\r\n", "\n")
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            f"The description is {len(description)} characters long; the limit is {MAX_DESCRIPTION}.",
-            field="description",
-        )
-    if _CONTROL_EXCEPT_LINES.search(description):
-        raise InvalidInput(
-            "The description contains control characters; type it again as plain text.", field="description"
-        )
+    name = _clean_line(details.name, "product name", MAX_NAME, field_name="name", required="Enter the product's name.")
+    unit = _clean_line(details.unit, "unit", MAX_UNIT, field_name="unit") or DEFAULT_UNIT
+    description = clean_text(
+        details.description,
+        what="product description",
+        field="description",
+        max_length=MAX_DESCRIPTION,
+        multiline=True,
+        too_long=_too_long("description"),
+    )
     return CleanDetails(name=name, unit=unit, description=description, status=settable_status(details.status))
 
 

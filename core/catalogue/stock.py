@@ -50,6 +50,8 @@ from core.domain import ProductStatus
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
 from core.store.models import PriceChange, Product, StockLevel, User, Warehouse
+from core.text import lookup_text, shown
+from core.warehouses.rules import MAX_CODE as MAX_WAREHOUSE_CODE
 
 CHANGE_STOCK_AND_PRICES = "change stock and prices"
 
@@ -202,20 +204,25 @@ def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, qua
     require_role(actor, PM, doing=doing)
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_RECEIPT:
         raise InvalidInput(f"A stock receipt must be a whole number from 1 to {MAX_RECEIPT:,}.", field="quantity")
+    sku, code = lookup_sku(sku), lookup_text(warehouse_code, max_length=MAX_WAREHOUSE_CODE)
     with acting(store, actor, PM, doing=doing, now=now) as (session, _, now):
-        level_id = session.scalar(
-            select(StockLevel.id)
-            .join(Product, Product.id == StockLevel.product_id)
-            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(
-                Product.company_id == actor.company_id,
-                Warehouse.company_id == actor.company_id,
-                Product.sku == sku,
-                Warehouse.code == warehouse_code,
+        level_id = (
+            None
+            if code is None
+            else session.scalar(
+                select(StockLevel.id)
+                .join(Product, Product.id == StockLevel.product_id)
+                .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+                .where(
+                    Product.company_id == actor.company_id,
+                    Warehouse.company_id == actor.company_id,
+                    Product.sku == sku,
+                    Warehouse.code == code,
+                )
             )
         )
         if level_id is None:
-            raise NotFound(f"Product {sku} is not stocked in warehouse {warehouse_code}.")
+            raise NotFound(f"Product {sku} is not stocked in warehouse {shown(warehouse_code)}.")
         return session.execute(
             update(StockLevel)
             .where(StockLevel.id == level_id)

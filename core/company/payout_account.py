@@ -18,6 +18,7 @@ from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
 from core.store.database import Store
 from core.store.models import User
+from core.text import clean_text
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
 DOING = "change the payout account"
@@ -26,6 +27,8 @@ DOING = "change the payout account"
 
 MAX_BANK_NAME = 100
 ACCOUNT_DIGITS = (10, 16)
+#: The account number as typed, with the spaces or dashes people put between groups.
+MAX_ACCOUNT_NUMBER = 40
 MAX_HOLDER = 100
 HOLDER_PATTERN = re.compile(r"[^\W\d_]+(?:[ .,'-]+[^\W\d_]*)*[.]?")  # letters, spaces and . , ' -
 BANK_NAME_PATTERN = re.compile(r"[\w .,&()'/-]+")
@@ -36,7 +39,7 @@ WRONG_PASSWORD = "Your password is not correct; the payout account was not chang
 
 
 def _clean_bank_name(bank_name: str) -> str:
-    cleaned = " ".join((bank_name or "").split())
+    cleaned = clean_text(bank_name, what="bank name", field="bank_name", max_length=None, collapse_spaces=True)
     if not cleaned:
         raise InvalidInput(
             "Enter the name of the bank that holds the payout account, e.g. Bank Mandiri.", field="bank_name"
@@ -52,7 +55,14 @@ def _clean_bank_name(bank_name: str) -> str:
 def clean_account_number(account_number: str) -> str:
     """Digits only; spaces and dashes that people type between groups are dropped."""
     low, high = ACCOUNT_DIGITS
-    cleaned = re.sub(r"[\s-]", "", account_number or "")
+    typed = clean_text(
+        account_number,
+        what="account number",
+        field="account_number",
+        max_length=MAX_ACCOUNT_NUMBER,
+        collapse_spaces=True,
+    )
+    cleaned = re.sub(r"[\s-]", "", typed)
     if not cleaned:
         raise InvalidInput(f"Enter the payout account number ({low} to {high} digits).", field="account_number")
     if not (cleaned.isascii() and cleaned.isdigit()):
@@ -65,13 +75,14 @@ def clean_account_number(account_number: str) -> str:
 
 
 def _clean_holder(holder: str) -> str:
-    cleaned = " ".join((holder or "").split())
-    if not cleaned:
-        raise InvalidInput("Enter the account holder's name as the bank has it.", field="account_holder")
-    if len(cleaned) > MAX_HOLDER:
-        raise InvalidInput(
-            f"The account holder's name may be at most {MAX_HOLDER} characters long.", field="account_holder"
-        )
+    cleaned = clean_text(
+        holder,
+        what="account holder's name",
+        field="account_holder",
+        max_length=MAX_HOLDER,
+        collapse_spaces=True,
+        required="Enter the account holder's name as the bank has it.",
+    )
     if not HOLDER_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
             "The account holder's name may contain letters, spaces and . , ' - only.", field="account_holder"

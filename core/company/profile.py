@@ -23,6 +23,7 @@ from core.errors import InvalidInput, NotFound
 from core.images import LOGO, CheckedImage, check_image
 from core.store.database import Store
 from core.store.models import Company
+from core.text import clean_text
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
 PM = Role.PRODUCT_MANAGER
@@ -30,6 +31,8 @@ PM = Role.PRODUCT_MANAGER
 # --- The rules, in one place -------------------------------------------------------------------
 
 MAX_DESCRIPTION = 2000
+#: The contact phone as typed (spaces, dashes and brackets included); it is stored as +62 ….
+MAX_PHONE = 32
 #: Indonesian area codes with two digits after the 0 (Jakarta, Bandung, Semarang, Surabaya, Medan);
 #: the others have three. Only used to group the digits for reading.
 TWO_DIGIT_AREA_CODES = {"21", "22", "24", "31", "61"}
@@ -105,7 +108,7 @@ def normalise_phone(text: str) -> str:
     '+62 (0)812 3456 7890'). Mobile numbers (8…) have 9 to 12 digits after the country code,
     fixed lines 8 to 11.
     """
-    raw = (text or "").strip()
+    raw = clean_text(text, what="contact phone", field="contact_phone", max_length=MAX_PHONE)
     if not raw:
         raise InvalidInput(
             f"Enter the phone number buyers call about orders, e.g. {PHONE_EXAMPLES}.", field="contact_phone"
@@ -144,13 +147,14 @@ def _grouped(national: str) -> str:
 
 
 def _clean_description(description: str) -> str:
-    cleaned = (description or "").strip()
-    if len(cleaned) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            f"The description may be at most {MAX_DESCRIPTION} characters long ({len(cleaned)} entered).",
-            field="description",
-        )
-    return cleaned
+    return clean_text(
+        description,
+        what="description",
+        field="description",
+        max_length=MAX_DESCRIPTION,
+        multiline=True,
+        too_long="The description may be at most {limit} characters long ({length} entered).",
+    )
 
 
 def update_profile(

@@ -13,17 +13,26 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from core.catalogue.rules import MAX_SKU
 from core.clock import require_aware
 from core.domain import OrderStatus, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound, OutOfStock
 from core.orders.effects import reserve
 from core.orders.lifecycle import Step
+from core.orders.seller import MAX_ORDER_NUMBER
 from core.orders.steps import open_order, take_step
 from core.store.database import Store
 from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Product, StockLevel, Warehouse
+from core.text import clean_text, lookup_text, shown
 
 MAX_LINES = 50
 MAX_QUANTITY = 10_000
+MAX_COMPLAINT = 4000
+MAX_CANCEL_REASON = 500
+#: A courier's note on delivery, kept as the event's reason.
+MAX_COURIER_NOTE = 500
+#: The longest buyer code, Company ID and warehouse code there are: longer ones are not found.
+MAX_CODE = 32
 
 
 @dataclass(frozen=True)
@@ -40,18 +49,24 @@ class PlacedOrder:
 
 
 def _buyer(session, buyer_code: str) -> Buyer:
-    buyer = session.scalar(select(Buyer).where(Buyer.buyer_code == buyer_code))
+    code = lookup_text(buyer_code, max_length=MAX_CODE)
+    buyer = None if code is None else session.scalar(select(Buyer).where(Buyer.buyer_code == code))
     if buyer is None:
-        raise NotFound(f"Buyer {buyer_code} is not known to the marketplace.")
+        raise NotFound(f"Buyer {shown(buyer_code)} is not known to the marketplace.")
     if not buyer.is_approved:
-        raise InvalidInput(f"Buyer {buyer_code} is not approved by the bank to order.", field="buyer")
+        raise InvalidInput(f"Buyer {buyer.buyer_code} is not approved by the bank to order.", field="buyer")
     return buyer
 
 
 def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
-    order = session.scalar(select(Order).where(Order.order_number == order_number, Order.buyer_id == buyer.id))
+    number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
+    order = (
+        None
+        if number is None
+        else session.scalar(select(Order).where(Order.order_number == number, Order.buyer_id == buyer.id))
+    )
     if order is None:
-        raise NotFound(f"Order {order_number} is not one of buyer {buyer.buyer_code}'s orders.")
+        raise NotFound(f"Order {shown(order_number)} is not one of buyer {buyer.buyer_code}'s orders.")
     return order
 
 
@@ -69,7 +84,7 @@ def place_order(
             session,
             warehouse,
             now=now,
-            by=buyer_code,
+            by=buyer.buyer_code,
             order_number=f"TMP-{uuid.uuid4().hex[:24]}",
             buyer_id=buyer.id,
             total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
@@ -103,42 +118,52 @@ def _check_lines(lines: list[OrderLine]) -> None:
     for line in lines:
         if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
             raise InvalidInput(
-                f"Quantity of {line.sku} must be a whole number from 1 to {MAX_QUANTITY}.", field="quantity"
+                f"Quantity of {shown(line.sku)} must be a whole number from 1 to {MAX_QUANTITY}.", field="quantity"
             )
 
 
 def _open_warehouse(session, company_code: str, warehouse_code: str) -> Warehouse:
     # FOR SHARE on PostgreSQL: a closing that commits meanwhile waits for this order, or this order
     # sees the warehouse closed; never an order landing in a warehouse just closed (SQLite: writers queue).
-    row = session.execute(
-        select(Warehouse, Company)
-        .join(Company, Company.id == Warehouse.company_id)
-        .where(Company.company_code == company_code, Warehouse.code == warehouse_code)
-        .with_for_update(read=True, of=Warehouse)
-    ).first()
+    seller, code = lookup_text(company_code, max_length=MAX_CODE), lookup_text(warehouse_code, max_length=MAX_CODE)
+    row = (
+        None
+        if seller is None or code is None
+        else session.execute(
+            select(Warehouse, Company)
+            .join(Company, Company.id == Warehouse.company_id)
+            .where(Company.company_code == seller, Warehouse.code == code)
+            .with_for_update(read=True, of=Warehouse)
+        ).first()
+    )
     if row is None:
-        raise NotFound(f"Seller {company_code} has no warehouse {warehouse_code}.")
+        raise NotFound(f"Seller {shown(company_code)} has no warehouse {shown(warehouse_code)}.")
     warehouse, company = row
     if not company.is_whitelisted:
-        raise InvalidInput(f"Seller {company_code} is not registered for Kopra Partnership.", field="seller")
+        raise InvalidInput(f"Seller {company.company_code} is not registered for Kopra Partnership.", field="seller")
     if warehouse.status != WarehouseStatus.OPEN:
         raise InvalidInput(
-            f"Warehouse {warehouse_code} of {company_code} is closed and takes no orders.", field="warehouse"
+            f"Warehouse {warehouse.code} of {company.company_code} is closed and takes no orders.", field="warehouse"
         )
     return warehouse
 
 
 def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Product, int]:
     """Reserve one line's units; return the product and its price now (the order keeps that price)."""
-    row = session.execute(
-        select(Product, StockLevel)
-        .join(StockLevel, StockLevel.product_id == Product.id)
-        .where(
-            Product.company_id == warehouse.company_id, Product.sku == line.sku, StockLevel.warehouse_id == warehouse.id
-        )
-    ).first()
+    sku = lookup_text(line.sku, max_length=MAX_SKU)
+    row = (
+        None
+        if sku is None
+        else session.execute(
+            select(Product, StockLevel)
+            .join(StockLevel, StockLevel.product_id == Product.id)
+            .where(
+                Product.company_id == warehouse.company_id, Product.sku == sku, StockLevel.warehouse_id == warehouse.id
+            )
+        ).first()
+    )
     if row is None or row[0].status != ProductStatus.ACTIVE:
-        raise NotFound(f"Product {line.sku} is not on sale in warehouse {warehouse.code}.")
+        raise NotFound(f"Product {shown(line.sku)} is not on sale in warehouse {warehouse.code}.")
     product, level = row
     if not reserve(session, warehouse.id, product.id, line.quantity):
         available = session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == level.id))
@@ -152,9 +177,19 @@ def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Produ
 def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: str, now: datetime) -> None:
     """Before acceptance at any time; after it only once the packing or delivery deadline passed."""
     now = require_aware(now)
+    reason = clean_text(reason, what="cancellation reason", field="reason", max_length=MAX_CANCEL_REASON)
     with store.transaction() as session:
-        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        take_step(session, order, Step.BUYER_CANCEL, now=now, by=buyer_code, reason=reason, failure_reason=reason)
+        buyer = _buyer(session, buyer_code)
+        order = _buyers_order(session, buyer, order_number)
+        take_step(
+            session,
+            order,
+            Step.BUYER_CANCEL,
+            now=now,
+            by=buyer.buyer_code,
+            reason=reason or None,
+            failure_reason=reason or None,
+        )
 
 
 def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: datetime) -> None:
@@ -162,36 +197,43 @@ def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: da
     An order not yet marked delivered is marked delivered at the same moment."""
     now = require_aware(now)
     with store.transaction() as session:
-        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        take_step(session, order, Step.CONFIRM_RECEIPT, now=now, by=buyer_code)
+        buyer = _buyer(session, buyer_code)
+        order = _buyers_order(session, buyer, order_number)
+        take_step(session, order, Step.CONFIRM_RECEIPT, now=now, by=buyer.buyer_code)
 
 
 def file_complaint(store: Store, *, buyer_code: str, order_number: str, description: str, now: datetime) -> datetime:
     """A complaint about a shipped or delivered order; the seller has 2 calendar days to answer.
     Returns the answer deadline."""
     now = require_aware(now)
-    description = (description or "").strip()
-    if not description:
-        raise InvalidInput("A complaint needs a description of the problem.", field="description")
+    description = clean_text(
+        description,
+        what="complaint description",
+        field="description",
+        max_length=MAX_COMPLAINT,
+        multiline=True,
+        required="A complaint needs a description of the problem.",
+    )
     with store.transaction() as session:
-        order = _buyers_order(session, _buyer(session, buyer_code), order_number)
-        taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer_code, reason=description[:500])
+        buyer = _buyer(session, buyer_code)
+        order = _buyers_order(session, buyer, order_number)
+        taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer.buyer_code, reason=description)
         deadline = taken.deadline
         assert deadline is not None  # a complaint starts the time to answer it
-        session.add(
-            Complaint(order_id=order.id, description=description[:4000], filed_at=now, answer_deadline=deadline)
-        )
+        session.add(Complaint(order_id=order.id, description=description, filed_at=now, answer_deadline=deadline))
     return deadline
 
 
 def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_note: str = "") -> None:
     """The courier's delivery event; automatic completion falls due 2 calendar days later."""
     now = require_aware(now)
+    note = clean_text(courier_note, what="courier's note", field="courier_note", max_length=MAX_COURIER_NOTE)
+    number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
     with store.transaction() as session:
-        order = session.scalar(select(Order).where(Order.order_number == order_number))
+        order = None if number is None else session.scalar(select(Order).where(Order.order_number == number))
         if order is None:
-            raise NotFound(f"Order {order_number} does not exist.")
-        take_step(session, order, Step.MARK_DELIVERED, now=now, by="courier", reason=courier_note or None)
+            raise NotFound(f"Order {shown(order_number)} does not exist.")
+        take_step(session, order, Step.MARK_DELIVERED, now=now, by="courier", reason=note or None)
 
 
 # --- what the buyer app and the courier see (used by the simulator) ------------------------------
@@ -228,7 +270,7 @@ def products_on_sale(store: Store, company_code: str | None = None) -> list[Offe
         .order_by(Company.company_code, Warehouse.code, Product.sku)
     )
     if company_code:
-        query = query.where(Company.company_code == company_code)
+        query = query.where(Company.company_code == (lookup_text(company_code, max_length=MAX_CODE) or ""))
     with store.reading() as session:
         return [OfferedProduct(*row) for row in session.execute(query)]
 

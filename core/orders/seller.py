@@ -24,18 +24,27 @@ from core.orders.lifecycle import Step
 from core.orders.steps import take_step
 from core.store.database import Store
 from core.store.models import Complaint, Order, OrderItem, Shipment
+from core.text import clean_text, lookup_text, shown
 
 PM = Role.PRODUCT_MANAGER
+#: The rejection reason and the note that answers a complaint (the buyer reads both).
 MAX_REASON = 500
+MAX_COURIER = 100
+TRACKING_NUMBER_LENGTH = (4, 40)
+#: The longest order number there is ("KP-" and the id): longer text is simply not found.
+MAX_ORDER_NUMBER = 32
 
 
 def own_order(session: Session, actor: Actor, order_number: str) -> Order:
     """An order of the actor's company, or NotFound (whether it exists elsewhere or not at all)."""
-    order = session.scalar(
-        select(Order).where(Order.order_number == order_number, Order.company_id == actor.company_id)
+    number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
+    order = (
+        None
+        if number is None
+        else session.scalar(select(Order).where(Order.order_number == number, Order.company_id == actor.company_id))
     )
     if order is None:
-        raise NotFound(f"Order {order_number} was not found in your company's orders.")
+        raise NotFound(f"Order {shown(order_number)} was not found in your company's orders.")
     return order
 
 
@@ -47,9 +56,13 @@ def accept_order(store: Store, actor: Actor, order_number: str, now: datetime) -
 
 def reject_order(store: Store, actor: Actor, order_number: str, reason: str, now: datetime) -> None:
     require_role(actor, PM, doing="reject orders")
-    reason = (reason or "").strip()[:MAX_REASON]
-    if not reason:
-        raise InvalidInput("Say why the order is rejected; the buyer sees the reason.", field="reason")
+    reason = clean_text(
+        reason,
+        what="rejection reason",
+        field="reason",
+        max_length=MAX_REASON,
+        required="Say why the order is rejected; the buyer sees the reason.",
+    )
     with acting(store, actor, PM, doing="reject orders", now=now) as (session, _, now):
         take_step(
             session,
@@ -121,11 +134,20 @@ def ship_order(
     """Shipping needs the proof photo (checked by decoding it), the courier and the tracking number.
     The reserved units leave the shelf."""
     require_role(actor, PM, doing="ship orders")
-    courier, tracking_number = (courier or "").strip(), (tracking_number or "").strip()
-    if not courier:
-        raise InvalidInput("Name the courier that took the parcel.", field="courier")
-    if not 4 <= len(tracking_number) <= 40 or not all(c.isalnum() or c in "-_/" for c in tracking_number):
-        raise InvalidInput("The tracking number must be 4 to 40 letters, digits or - _ /.", field="tracking_number")
+    courier = clean_text(
+        courier,
+        what="courier name",
+        field="courier",
+        max_length=MAX_COURIER,
+        collapse_spaces=True,
+        required="Name the courier that took the parcel.",
+    )
+    tracking_number = clean_text(tracking_number, what="tracking number", field="tracking_number", max_length=None)
+    low, high = TRACKING_NUMBER_LENGTH
+    if not low <= len(tracking_number) <= high or not all(c.isalnum() or c in "-_/" for c in tracking_number):
+        raise InvalidInput(
+            f"The tracking number must be {low} to {high} letters, digits or - _ /.", field="tracking_number"
+        )
     proof = check_image(photo, photo_name, SHIPPING_PROOF, what="shipping proof photo")
     with acting(store, actor, PM, doing="ship orders", now=now) as (session, _, now):
         order = own_order(session, actor, order_number)
@@ -136,7 +158,7 @@ def ship_order(
         session.add(
             Shipment(
                 order_id=order_id,
-                courier=courier[:100],
+                courier=courier,
                 tracking_number=tracking_number,
                 proof_photo=proof.data,
                 proof_mime=proof.mime,
@@ -157,7 +179,7 @@ def answer_complaint(
     require_role(actor, PM, doing="answer complaints")
     if resolution not in ANSWERS:
         raise InvalidInput("Answer a complaint with a refund or a return.", field="resolution")
-    note = (note or "").strip()[:MAX_REASON]
+    note = clean_text(note, what="note to the buyer", field="note", max_length=MAX_REASON)
     with acting(store, actor, PM, doing="answer complaints", now=now) as (session, _, now):
         order = own_order(session, actor, order_number)
         order_id = order.id

@@ -18,20 +18,33 @@ from core.domain import WarehouseStatus
 from core.errors import NotFound
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.models import Order, StockLevel, Warehouse, WarehouseClosure
+from core.text import lookup_text, shown
 from core.warehouses.business_time import zone_abbreviation
-from core.warehouses.rules import Closure, WarehouseUpdate, WarehouseView, days_label, local_today, plural
+from core.warehouses.rules import (
+    MAX_CODE,
+    Closure,
+    WarehouseUpdate,
+    WarehouseView,
+    days_label,
+    local_today,
+    plural,
+)
 
 
 def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = False) -> Warehouse:
-    """The actor's company's warehouse with this code (any case), or NotFound."""
-    query = select(Warehouse).where(
-        Warehouse.company_id == actor.company_id, func.upper(Warehouse.code) == (code or "").strip().upper()
-    )
-    if lock:
-        query = query.with_for_update()
-    warehouse = session.scalar(query)
+    """The actor's company's warehouse with this code (any case), or NotFound (also for a code no
+    warehouse can have)."""
+    typed = lookup_text(code, max_length=MAX_CODE)
+    warehouse = None
+    if typed is not None:
+        query = select(Warehouse).where(
+            Warehouse.company_id == actor.company_id, func.upper(Warehouse.code) == typed.upper()
+        )
+        if lock:
+            query = query.with_for_update()
+        warehouse = session.scalar(query)
     if warehouse is None:
-        raise NotFound(f"Warehouse {code} was not found among your company's warehouses.")
+        raise NotFound(f"Warehouse {shown(code)} was not found among your company's warehouses.")
     return warehouse
 
 

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 from core.domain import WarehouseStatus
 from core.errors import InvalidInput
+from core.text import clean_text, shown
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES, zone_abbreviation
 
 # --- The limits ----------------------------------------------------------------------------------
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,30}[A-Z0-9]")  # 2–32 characters, no dash at either end
+MAX_CODE = 32
 MAX_NAME = 200
 MAX_ADDRESS = 500
 MAX_CLOSURE_REASON = 200
@@ -151,12 +153,12 @@ def local_today(time_zone: str, now: datetime) -> date:
 
 def clean_code(code: str) -> str:
     """Warehouse codes are kept in capitals, as they are printed on labels ('jkt-2' is 'JKT-2')."""
-    cleaned = (code or "").strip().upper()
+    cleaned = clean_text(code, what="warehouse code", field="code", max_length=None).upper()
     if not cleaned:
         raise InvalidInput("Enter a warehouse code, e.g. JKT-02.", field="code")
     if not CODE_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
-            f"The warehouse code {cleaned!r} is not valid: use 2 to 32 letters A–Z, digits and dashes, "
+            f"The warehouse code {shown(cleaned)!r} is not valid: use 2 to {MAX_CODE} letters A–Z, digits and dashes, "
             "starting and ending with a letter or digit (e.g. JKT-02).",
             field="code",
         )
@@ -164,23 +166,23 @@ def clean_code(code: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise InvalidInput("Enter the warehouse's name; it is shown to your colleagues and in orders.", field="name")
-    if len(cleaned) > MAX_NAME:
-        raise InvalidInput(f"The warehouse name may be at most {MAX_NAME} characters long.", field="name")
-    return cleaned
+    return clean_text(
+        name,
+        what="warehouse name",
+        field="name",
+        max_length=MAX_NAME,
+        collapse_spaces=True,
+        required="Enter the warehouse's name; it is shown to your colleagues and in orders.",
+    )
 
 
 def clean_address(address: str) -> str:
-    cleaned = (address or "").strip()
-    if len(cleaned) > MAX_ADDRESS:
-        raise InvalidInput(f"The address may be at most {MAX_ADDRESS} characters long.", field="address")
-    return cleaned
+    """Several lines, as written on an envelope."""
+    return clean_text(address, what="address", field="address", max_length=MAX_ADDRESS, multiline=True)
 
 
 def check_time_zone(time_zone: str) -> str:
-    zone = (time_zone or "").strip()
+    zone = shown(time_zone, limit=60)  # one of a few names: anything else is refused, quoted safely
     if zone in INDONESIAN_TIME_ZONES:
         return zone
     choices = ", ".join(f"{z} ({a})" for z, a in INDONESIAN_TIME_ZONES.items())
@@ -243,14 +245,14 @@ def check_joint_leave(observe) -> bool:
 
 
 def clean_closure_reason(reason: str) -> str:
-    cleaned = " ".join((reason or "").split())
-    if not cleaned:
-        raise InvalidInput(
-            "Say why the warehouse is closed (e.g. stock-taking); your colleagues see it.", field="reason"
-        )
-    if len(cleaned) > MAX_CLOSURE_REASON:
-        raise InvalidInput(f"The reason may be at most {MAX_CLOSURE_REASON} characters long.", field="reason")
-    return cleaned
+    return clean_text(
+        reason,
+        what="closure reason",
+        field="reason",
+        max_length=MAX_CLOSURE_REASON,
+        collapse_spaces=True,
+        required="Say why the warehouse is closed (e.g. stock-taking); your colleagues see it.",
+    )
 
 
 def closure_days(first_day: date, last_day: date | None, today: date) -> list[date]:
