@@ -88,20 +88,19 @@ def add_product_tab(store: Store, actor: Actor, warehouses: list[WarehouseRef]) 
 
 
 def stock_entry(warehouse_code: str, add_round: int) -> NewStock:
-    """On hand and price at one warehouse, side by side; both empty where it is not stocked."""
+    """On hand and price at one warehouse, side by side; both empty where it is not stocked. Typed as
+    text, so what reaches core is what was typed: "1000.5" is refused by name, never rounded."""
     on_hand_col, price_col = st.columns(2)
-    on_hand = on_hand_col.number_input(
+    on_hand = on_hand_col.text_input(
         f"On hand at {typed(warehouse_code)}",
-        value=None,
-        step=1,
-        format="%d",
+        max_chars=12,
+        placeholder="units",
         key=f"pm_add_on_hand_{warehouse_code}_{add_round}",
     )
-    price = price_col.number_input(
+    price = price_col.text_input(
         f"Price at {typed(warehouse_code)} (Rp)",
-        value=None,
-        step=1,
-        format="%d",
+        max_chars=13,
+        placeholder="whole rupiah",
         key=f"pm_add_price_{warehouse_code}_{add_round}",
     )
-    return NewStock(warehouse_code, on_hand, price)
+    return NewStock(warehouse_code, on_hand or None, price or None)

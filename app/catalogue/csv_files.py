@@ -35,7 +35,7 @@ def export_section(store: Store, actor: Actor) -> None:
             bar = st.progress(0.0)
 
             def failed(refusal: DomainError) -> None:
-                status.update(label="The export failed.", state="error")
+                status.update(label="The export failed.", state="error", expanded=True)
                 show_refusal(refusal)
 
             exported = attempt(
@@ -134,7 +134,7 @@ def run_import(store: Store, actor: Actor, upload, preview: ImportPreview, confi
         bar = st.progress(0.0)
 
         def failed(refusal: DomainError) -> None:
-            status.update(label="The import failed: nothing was imported.", state="error")
+            status.update(label="The import failed: nothing was imported.", state="error", expanded=True)
             show_catalogue_refusal(refusal)
 
         imported = attempt(

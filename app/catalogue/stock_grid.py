@@ -51,8 +51,10 @@ def stock_and_prices_tab(store: Store, actor: Actor, warehouse_codes: list[str])
         width="stretch",
         placeholder=NONE,
         column_config={
-            ON_HAND: st.column_config.NumberColumn(ON_HAND, step=1, format="%d"),
-            PRICE: st.column_config.NumberColumn(PRICE, step=1, format="%d"),
+            # No step: a decimal typed by mistake reaches core, which refuses it by name, instead of the
+            # grid rounding it away without a word.
+            ON_HAND: st.column_config.NumberColumn(ON_HAND),
+            PRICE: st.column_config.NumberColumn(PRICE),
         },
     )
     edits, touched = grid_edits(rows, edited)

@@ -30,7 +30,9 @@ ACCOUNT_DIGITS = (10, 16)
 #: The account number as typed, with the spaces or dashes people put between groups.
 MAX_ACCOUNT_NUMBER = 40
 MAX_HOLDER = 100
-HOLDER_PATTERN = re.compile(r"[^\W\d_]+(?:[ .,'-]+[^\W\d_]*)*[.]?")  # letters, spaces and . , ' -
+#: A legal name as the bank has it: "PT Bank Mandiri (Persero) Tbk", "CV Maju & Jaya", "PT Tiga Pilar 2000":
+#: letters, digits, spaces and . , ' - & ( ) /, starting with a letter or digit and with a letter somewhere.
+HOLDER_PATTERN = re.compile(r"(?=.*[^\W\d_])[^\W_]+(?:[ .,'&()/-]+[^\W_]*)*")
 BANK_NAME_PATTERN = re.compile(r"[\w .,&()'/-]+")
 WRONG_PASSWORD = "Your password is not correct; the payout account was not changed."
 
@@ -85,7 +87,8 @@ def _clean_holder(holder: str) -> str:
     )
     if not HOLDER_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
-            "The account holder's name may contain letters, spaces and . , ' - only.", field="account_holder"
+            "The account holder's name may contain letters, digits, spaces and . , ' - & ( ) / only.",
+            field="account_holder",
         )
     return cleaned
 

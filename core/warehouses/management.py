@@ -72,6 +72,21 @@ def _code_taken(code: str) -> InvalidInput:
     )
 
 
+def _refuse_a_name_in_use(session: Session, actor: Actor, name: str, *, other_than: int | None = None) -> None:
+    """Two warehouses of one company may not share a name: staff, reports and buyers tell them apart
+    by it (the same letters in any case and spacing count as the same name)."""
+    query = select(Warehouse.code).where(
+        Warehouse.company_id == actor.company_id, func.lower(Warehouse.name) == name.lower()
+    )
+    if other_than is not None:
+        query = query.where(Warehouse.id != other_than)
+    holder = session.scalar(query)
+    if holder is not None:
+        raise InvalidInput(
+            f"Your warehouse {holder} is already named {name}; give this one a name of its own.", field="name"
+        )
+
+
 def add_warehouse(
     store: Store,
     actor: Actor,
@@ -99,6 +114,7 @@ def add_warehouse(
         )
         if taken is not None:
             raise _code_taken(code)
+        _refuse_a_name_in_use(session, actor, name)
         warehouse = Warehouse(
             company_id=actor.company_id,
             code=code,
@@ -146,6 +162,7 @@ def modify_warehouse(
     }
     with acting(store, actor, ADMIN, doing="modify warehouses", now=now) as (session, _, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
+        _refuse_a_name_in_use(session, actor, str(values["name"]), other_than=warehouse.id)
         return apply_change(session, actor, warehouse, values, now, "warehouse.modified")
 
 

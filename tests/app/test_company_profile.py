@@ -163,7 +163,11 @@ def test_a_wrong_password_changes_nothing_and_says_so(admin_page):
     [
         ("1370-ABC-76543", "PT Sumber Pangan Nusantara", "The account number may contain digits only."),
         ("123456789", "PT Sumber Pangan Nusantara", "The account number must have 10 to 16 digits; 9 entered."),
-        ("1370009876543", "PT 123", "The account holder's name may contain letters, spaces and . , ' - only."),
+        (
+            "1370009876543",
+            "PT <Maju>",
+            "The account holder's name may contain letters, digits, spaces and . , ' - & ( ) / only.",
+        ),
     ],
     ids=["letters", "too-short", "holder-digits"],
 )

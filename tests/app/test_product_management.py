@@ -125,8 +125,8 @@ def fill_add_form(at, sku: str, name: str, stock: dict[str, tuple]) -> None:
     at.text_input(key="pm_add_name_0").input(name)
     at.text_input(key="pm_add_unit_0").input("pak")
     for code, (on_hand, price) in stock.items():
-        at.number_input(key=f"pm_add_on_hand_{code}_0").set_value(on_hand)
-        at.number_input(key=f"pm_add_price_{code}_0").set_value(price)
+        at.text_input(key=f"pm_add_on_hand_{code}_0").input("" if on_hand is None else str(on_hand))
+        at.text_input(key=f"pm_add_price_{code}_0").input("" if price is None else str(price))
     button(at, "Add product").click()
     at.run()
 
@@ -159,6 +159,17 @@ def test_bad_entries_in_the_add_form_are_refused_naming_every_bad_cell(pm):
     ]
     problems = table(at, ["SKU", "Warehouse", "Column", "Problem"])
     assert list(problems["Column"]) == ["on hand", "price", "price"]
+    assert catalogue_state(pm.store) == before
+
+
+def test_a_price_with_decimals_is_refused_by_name_never_rounded(pm):
+    at = pm.at
+    before = catalogue_state(pm.store)
+    fill_add_form(at, "TEH-10", "Teh Melati", {"JKT-01": (5, "1000.5")})
+    assert values(at.error) == [
+        "1 entry needs fixing before anything is saved: TEH-10 at JKT-01, price: '1000.5' is not a whole number "
+        "(digits only: no dots, commas, spaces or 'Rp')."
+    ]
     assert catalogue_state(pm.store) == before
 
 
@@ -495,6 +506,7 @@ def test_a_large_price_change_in_an_import_is_refused_without_the_confirmation_a
     button(at, "Import 1 rows").click()
     at.run()
     assert [s.label for s in at.status] == ["The import failed: nothing was imported."]
+    assert at.status[0].proto.expanded  # the reason is in sight, not in a collapsed box
     assert "must be explicitly confirmed: SPN-0003 at JKT-01" in at.error[0].value
     assert catalogue_state(pm.store) == before
     next(c for c in at.checkbox if c.label.startswith("I have checked the large price changes")).check()

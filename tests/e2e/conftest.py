@@ -195,8 +195,8 @@ def add_product_in_browser(
     form.get_by_role("textbox", name="SKU").fill(sku)
     form.get_by_role("textbox", name="Name").fill(name)
     form.get_by_role("textbox", name="Unit").fill(unit)
-    form.get_by_role("spinbutton", name="On hand at JKT-01").fill(str(on_hand))
-    form.get_by_role("spinbutton", name="Price at JKT-01 (Rp)").fill(str(price))
+    form.get_by_role("textbox", name="On hand at JKT-01").fill(str(on_hand))
+    form.get_by_role("textbox", name="Price at JKT-01 (Rp)").fill(str(price))
     if shot:
         screenshot(page, shot)
     form.get_by_role("button", name="Add product").click()

@@ -289,7 +289,8 @@ def test_the_fifth_wrong_password_in_a_row_blocks_the_user(world, admin, now):
         ({"account_number": "١٢٣٤٥٦٧٨٩٠"}, "account_number", "digits only"),
         ({"account_number": ""}, "account_number", "Enter the payout account number"),
         ({"account_holder": ""}, "account_holder", "Enter the account holder's name"),
-        ({"account_holder": "PT Acme 99"}, "account_holder", "letters, spaces and . , ' - only"),
+        ({"account_holder": "PT Acme <99>"}, "account_holder", "letters, digits, spaces and . , ' - & ( ) / only"),
+        ({"account_holder": "12345"}, "account_holder", "letters, digits, spaces and . , ' - & ( ) / only"),
         ({"account_holder": "A" * 101}, "account_holder", "at most 100 characters"),
         ({"bank_name": " "}, "bank_name", "Enter the name of the bank"),
         ({"bank_name": "Bank <script>"}, "bank_name", "letters, digits, spaces"),
@@ -305,6 +306,12 @@ def test_a_bad_account_is_refused_before_the_password_is_checked(world, admin, n
     assert refused.value.field == field and words in refused.value.message
     assert snapshot(world) == before
     assert failed_logins(world) == (0, UserStatus.ACTIVE)  # a typo in the form costs no attempt
+
+
+@pytest.mark.parametrize("holder", ["PT Bank Mandiri (Persero) Tbk", "CV Maju & Jaya", "PT Tiga Pilar 2000"])
+def test_real_legal_names_are_accepted_as_the_account_holder(world, admin, now, holder):
+    changed = payout.change_payout_account(world.store, admin, **{**NEW_ACCOUNT, "account_holder": holder}, now=now)
+    assert changed.payout_account_holder == holder
 
 
 def test_the_same_account_again_is_refused_without_asking_for_the_password(world, admin, now):

@@ -147,6 +147,41 @@ def test_an_administrator_adds_an_open_warehouse_with_the_default_processing_tim
     assert entry.details["settings"]["delivery SLA"] == "4 calendar days"
 
 
+def test_the_same_name_cannot_be_given_to_two_warehouses(world, now):
+    management.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
+    with pytest.raises(InvalidInput) as refused:  # the same name in other letters and spacing
+        management.add_warehouse(
+            world.store, world.admin, **{**NEW_WAREHOUSE, "code": "MKS-3", "name": "gudang  makassar DUA"}, now=now
+        )
+    assert refused.value.field == "name"
+    assert refused.value.message == (
+        "Your warehouse MKS-2 is already named gudang makassar DUA; give this one a name of its own."
+    )
+    with pytest.raises(InvalidInput, match="Your warehouse MKS-2 is already named"):
+        management.modify_warehouse(
+            world.store,
+            world.admin,
+            "JKT-1",
+            name="Gudang Makassar Dua",
+            address="",
+            time_zone="Asia/Jakarta",
+            delivery_sla_days=3,
+            now=now,
+        )
+    assert [v.code for v in management.list_warehouses(world.store, world.admin, now)] == ["JKT-1", "MKS-2"]
+    renamed = management.modify_warehouse(  # keeping its own name is no clash
+        world.store,
+        world.admin,
+        "MKS-2",
+        name="Gudang Makassar Dua",
+        address="",
+        time_zone="Asia/Makassar",
+        delivery_sla_days=5,
+        now=now,
+    )
+    assert renamed.changes
+
+
 def test_a_new_warehouse_takes_orders_at_once(world, now):
     management.add_warehouse(world.store, world.admin, **NEW_WAREHOUSE, now=now)
     with world.store.transaction() as session:  # the catalogue's job; here only to place an order
