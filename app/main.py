@@ -27,7 +27,13 @@ st.set_page_config(page_title="Kopra Partnership", page_icon="🏬", layout="wid
 import secrets  # noqa: E402
 
 from app import session  # noqa: E402
-from app.ui.plain import typed  # noqa: E402
+from app.bootstrap import get_store  # noqa: E402
+from app.ui.actions import attempt, quietly  # noqa: E402
+from app.ui.formats import local_time  # noqa: E402
+from app.ui.plain import say, typed  # noqa: E402
+from core.accounts.policy import LOCKOUT_THRESHOLD  # noqa: E402
+from core.accounts.throttle import recent_lockouts  # noqa: E402
+from core.clock import utc_now  # noqa: E402
 from core.domain import Role  # noqa: E402
 from core.logs import REQUEST_ID  # noqa: E402
 
@@ -72,6 +78,21 @@ def _account_sidebar(check) -> None:
                 session.password_change_form(actor, key="sidebar_password")
 
 
+def _lockouts_for_administrators(check) -> None:
+    """A System Administrator learns of every user of the company blocked by wrong passwords lately."""
+    if check.actor is None or check.must_change_password or check.actor.role != Role.SYSTEM_ADMINISTRATOR:
+        return
+    lockouts = attempt(lambda: recent_lockouts(get_store(), check.actor, utc_now()), show=quietly).value or []
+    for lockout in lockouts:
+        where = f"from {lockout.address}" if lockout.address else "from this machine"
+        say(
+            "warning",
+            f"{lockout.user} was blocked after {LOCKOUT_THRESHOLD} wrong passwords at "
+            f"{local_time(lockout.at, 'Asia/Jakarta')} ({where}). If that was not them, tell your Relationship "
+            "Manager; if it was, the bank can unblock them.",
+        )
+
+
 check = session.resolve()
 if check.actor is None:
     shown = [session.LOGIN_PAGE]
@@ -92,4 +113,5 @@ if check.actor is not None:
 with st.container():
     session.sync_cookie()
 session.show_notices()
+_lockouts_for_administrators(check)
 navigation.run()

@@ -113,6 +113,16 @@ def _cookie_token() -> str | None:
     return None
 
 
+def client_address() -> str | None:
+    """The browser's address as the server saw it (behind a proxy on this machine, the one it
+    forwarded); None on this machine itself."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no browser request behind this run
+        return None
+    return address if isinstance(address, str) and address else None
+
+
 # --- Resolving the session ---------------------------------------------------------------------
 
 

@@ -25,7 +25,9 @@ with st.form("login", clear_on_submit=False):
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
-    result = log_in(get_store(), company_code, user_code, password, utc_now(), get_settings())
+    result = log_in(
+        get_store(), company_code, user_code, password, utc_now(), get_settings(), address=session.client_address()
+    )
     if result.ok:
         session.adopt(result.token)
         st.rerun()

@@ -5,8 +5,10 @@ failed-attempt counter lives in memory, its cookie is a forgeable JWT of the use
 survives logout, and unknown users answer faster than known ones. Here failed passwords are
 counted per user in the store (the fifth in a row blocks the user), and unknown company, unknown
 user and wrong password answer with the same sentence and spend the same bcrypt work, so neither
-the text nor the time tells which companies or users exist. Passwords are only ever hashed
-(core.accounts.hashing); nothing here logs one. Every rule takes `now` (an aware datetime).
+the text nor the time tells which companies or users exist; a pair that names nobody is blocked at
+the fifth try like a real user. Refused logins are counted per client address too, which must then
+wait (core.accounts.throttle). Passwords are only ever hashed (core.accounts.hashing); nothing here
+logs one. Every rule takes `now` (an aware datetime). Each attempt is one JSON log line (core.logs).
 """
 
 from __future__ import annotations
@@ -31,10 +33,18 @@ from core.accounts.policy import (
     password_expired,
 )
 from core.accounts.sessions import open_session, revoke_user_sessions
+from core.accounts.throttle import (
+    count_refusal,
+    count_unknown_pair,
+    record_throttled,
+    throttled_message,
+    wait_before_trying,
+)
 from core.acting import Actor, actor_of
 from core.clock import require_aware
 from core.config import Settings
 from core.domain import ActorKind, UserStatus
+from core.logs import log_event
 from core.store.database import Store
 from core.store.models import Company, User
 from core.text import lookup_text
@@ -73,15 +83,22 @@ def find_user(session: Session, company: Company, user_code: str) -> User | None
     return session.scalar(select(User).where(User.company_id == company.id, func.lower(User.user_code) == code.lower()))
 
 
-def count_failed_password(session: Session, user: User, now: datetime, where: str) -> bool:
+def count_failed_password(session: Session, user: User, now: datetime, where: str, address: str | None = None) -> bool:
     """One more wrong password in a row; the LOCKOUT_THRESHOLD-th blocks the user and ends their
-    sessions. Returns True if the user is now blocked."""
+    sessions (the company's administrators see it: core.accounts.throttle.recent_lockouts). Returns
+    True if the user is now blocked."""
     user.failed_login_count += 1
     if user.failed_login_count >= LOCKOUT_THRESHOLD:
         user.status = UserStatus.BLOCKED
         revoke_user_sessions(session, user.id, now, "locked out")
         audit.record_by_user(
-            session, user, now, "login.lockout", where=where, consecutive_failures=user.failed_login_count
+            session,
+            user,
+            now,
+            "login.lockout",
+            where=where,
+            consecutive_failures=user.failed_login_count,
+            **({"address": address} if address else {}),
         )
         return True
     audit.record_by_user(
@@ -120,34 +137,67 @@ def _find_candidate(store: Store, company_code: str, user_code: str) -> _Candida
 
 
 def login(
-    store: Store, company_code: str, user_code: str, password: str, now: datetime, settings: Settings | None = None
+    store: Store,
+    company_code: str,
+    user_code: str,
+    password: str,
+    now: datetime,
+    settings: Settings | None = None,
+    *,
+    address: str | None = None,
 ) -> LoginResult:
     """Check a Company ID + User ID + Password and open a session, or say why not.
 
     The password is used exactly as typed (whitespace included). Unknown company, unknown user
-    and wrong password give the same sentence after the same bcrypt work; a blocked user gets
-    the blocked sentence whether the password was right or not; a company that is not
-    whitelisted is told so only once the password is right (so the answer reveals nothing to
-    someone guessing).
+    and wrong password give the same sentence after the same bcrypt work, and the fifth try of a
+    pair that names nobody answers "blocked" as a real user's would; a blocked user gets the blocked
+    sentence whether the password was right or not; a company that is not whitelisted is told so
+    only once the password is right (so the answer reveals nothing to someone guessing). `address`
+    is the client's (None: this machine); an address that must wait is refused before anything else.
     """
     now = require_aware(now)
     policy = AccountPolicy.of(settings)
     if not company_code.strip() or not user_code.strip() or not password:
         return LoginResult(message=MISSING_FIELDS)
+    with store.reading() as session:
+        wait = wait_before_trying(session, address, now)
+    if wait is not None:
+        with store.transaction() as session:
+            record_throttled(session, address, now, wait)
+        log_event("login", outcome="throttled", address=address, wait_s=int(wait.total_seconds()))
+        return LoginResult(message=throttled_message(wait))
     candidate = _find_candidate(store, company_code, user_code)
     if candidate.user_id is None:
         burn_verification_time(password)
-        _record_unknown_login(store, candidate, now)
-        return LoginResult(message=INVALID_CREDENTIALS)
+        return _refuse_unknown(store, candidate, company_code, user_code, now, address)
     assert candidate.password_hash is not None  # read with the user's id
     password_ok = verify_password(password, candidate.password_hash)
-    return _settle_login(store, candidate, password_ok, now, policy)
+    result = _settle_login(store, candidate, password_ok, now, policy, address)
+    log_event(
+        "login",
+        outcome="opened" if result.ok else "refused",
+        reason=None if result.ok else _reason(result.message),
+        company_id=candidate.company_id,
+        user_id=candidate.user_id,
+        address=address,
+    )
+    return result
 
 
-def _record_unknown_login(store: Store, candidate: _Candidate, now: datetime) -> None:
+def _reason(message: str | None) -> str:
+    return {BLOCKED_MESSAGE: "blocked", NOT_WHITELISTED_MESSAGE: "company not whitelisted"}.get(
+        message or "", "wrong password"
+    )
+
+
+def _refuse_unknown(
+    store: Store, candidate: _Candidate, company_code: str, user_code: str, now: datetime, address: str | None
+) -> LoginResult:
     # The typed IDs are not logged: people sometimes type their password into the wrong field.
     reason = "unknown company" if candidate.company_id is None else "unknown user"
     with store.transaction() as session:
+        blocked = count_unknown_pair(session, company_code, user_code, now)
+        count_refusal(session, address, now)
         audit.record(
             session,
             at=now,
@@ -155,12 +205,14 @@ def _record_unknown_login(store: Store, candidate: _Candidate, now: datetime) ->
             actor=None,
             company_id=candidate.company_id,
             action="login.failure",
-            details={"reason": reason},
+            details={"reason": reason, **({"address": address} if address else {})},
         )
+    log_event("login", outcome="refused", reason=reason, company_id=candidate.company_id, address=address)
+    return LoginResult(message=BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
 
 
 def _settle_login(
-    store: Store, candidate: _Candidate, password_ok: bool, now: datetime, policy: AccountPolicy
+    store: Store, candidate: _Candidate, password_ok: bool, now: datetime, policy: AccountPolicy, address: str | None
 ) -> LoginResult:
     with store.transaction() as session:
         # Locked, so two wrong passwords at the same moment both count.
@@ -176,12 +228,15 @@ def _settle_login(
                 action="login.failure",
                 details={"reason": "user changed during login"},
             )
+            count_refusal(session, address, now)
             return LoginResult(message=INVALID_CREDENTIALS)
         if user.status == UserStatus.BLOCKED:
             audit.record_by_user(session, user, now, "login.refused", reason="user blocked")
+            count_refusal(session, address, now)
             return LoginResult(message=BLOCKED_MESSAGE)
         if not password_ok:
-            blocked = count_failed_password(session, user, now, where="login")
+            blocked = count_failed_password(session, user, now, where="login", address=address)
+            count_refusal(session, address, now)
             return LoginResult(message=BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
         user.failed_login_count = 0
         company = user.company

@@ -155,6 +155,28 @@ class LoginSession(Base):
     ticket_expires_at: Mapped[datetime | None]
 
 
+class LoginThrottle(Base):
+    """Wrong logins from one client address in the current window, and until when it must wait."""
+
+    __tablename__ = "login_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime]
+    next_allowed_at: Mapped[datetime | None]
+
+
+class UnknownLogin(Base):
+    """Wrong logins for a typed Company ID + User ID pair that names nobody, by the pair's SHA-256
+    (the typed IDs themselves are never kept: people type passwords into the wrong field)."""
+
+    __tablename__ = "unknown_logins"
+
+    pair_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_at: Mapped[datetime]
+
+
 class Heartbeat(Base):
     """When a process (the scheduler) last finished its work: the readiness check reads it."""
 

@@ -150,3 +150,13 @@ def test_the_fifth_wrong_current_password_logs_the_user_out_blocked(app_as):
         submit(app.at, "settings_password", "not-my-password-1", NEW_PASSWORD)
     assert titles(app.at) == ["Kopra Partnership"]
     assert policy.BLOCKED_MESSAGE in errors(app.at)
+
+
+def test_a_system_administrator_is_told_of_a_colleague_blocked_by_wrong_passwords(app_as, demo_store):
+    for _ in range(5):
+        core_login(demo_store.store, "DEMO01", "pm", "Not-The-Password-9", utc_now(), address="203.0.113.5")
+    admin = app_as("admin")
+    warnings = [w.value for w in admin.at.warning]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("DEMO01/pm was blocked after 5 wrong passwords at ")
+    assert "(from 203.0.113.5)" in warnings[0] and "tell your Relationship Manager" in warnings[0]

@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select, update
 
 import core
-from core.accounts import passwords, policy
+from core.accounts import passwords, policy, throttle
 from core.acting import Actor
 from core.analytics import dashboard, export, history, scope
 from core.analytics.history import HistoryFilters
@@ -123,6 +123,7 @@ SERVICES: list[Service] = [
         ANY_ROLE,
         before_password_change=True,
     ),
+    _s(throttle.recent_lockouts, lambda s, a, now: throttle.recent_lockouts(s.store, a, now), SYSTEM_ADMINISTRATOR),
     # orders
     _s(seller.accept_order, lambda s, a, now: seller.accept_order(s.store, a, "KP-X", now), PRODUCT_MANAGER),
     _s(seller.accept_orders, lambda s, a, now: seller.accept_orders(s.store, a, ["KP-X"], now), PRODUCT_MANAGER),
