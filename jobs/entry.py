@@ -3,7 +3,6 @@ never a traceback; anything else unexpected is one sentence too, with the detail
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 
@@ -19,7 +18,3 @@ def run_command(main: Callable[[], int | None]) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(code or 0)
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout, force=True)

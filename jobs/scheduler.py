@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import secrets
 import signal
 import time
 from collections.abc import Callable
@@ -23,21 +23,22 @@ from core.analytics.sync import make_sync_rule
 from core.bootstrap import bootstrap
 from core.clock import require_aware, utc_now
 from core.health import SCHEDULER, beat
+from core.logs import REQUEST_ID, configure, log_event
 from core.orders.sweep import run_sweep
 from core.store.database import Store
-from jobs.entry import configure_logging, run_command
-
-log = logging.getLogger("kopra.scheduler")
+from jobs.entry import run_command
 
 
-def _log_line(**fields) -> None:
-    log.info(json.dumps(fields, default=str, sort_keys=False))
+def _log_line(event: str, **fields) -> None:
+    """One JSON line (core.logs) with the id of the sweep it belongs to."""
+    log_event(event, **fields)
 
 
 def sweep_once(store: Store, now: datetime, analytics_sync: Callable | None = None) -> dict:
     """One sweep of the deadline rules, then (if given) the analytics sync, so the dashboard's
     snapshot includes what the sweep just changed. The sync is not a business action: it is
     reported beside the sweep's actions, not among them."""
+    REQUEST_ID.set(f"sweep-{secrets.token_hex(6)}")  # every line of this sweep carries it
     started = time.perf_counter()
     log_action = lambda action: _log_line(event="action", **action)  # noqa: E731
     summary = run_sweep(store, now, on_action=log_action)
@@ -78,7 +79,7 @@ def main() -> int:
     parser.add_argument("--once", action="store_true", help="run one sweep, then exit")
     parser.add_argument("--now", help="sweep as if it were this time (ISO-8601 with offset)")
     args = parser.parse_args()
-    configure_logging()
+    configure("scheduler")
     wiring = bootstrap(check_reachable=True)
     settings, store = wiring.settings, wiring.store
     analytics_sync = make_sync_rule(wiring.analytics)
