@@ -384,3 +384,18 @@ def assert_one_clear_sentence(result: subprocess.CompletedProcess, words: str) -
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert words in lines[0]
+
+
+def count_bcrypt_checks(monkeypatch) -> list[int]:
+    """A one-item list that counts every bcrypt verification from now on (the login's work)."""
+    import bcrypt
+
+    calls = [0]
+    real = bcrypt.checkpw
+
+    def counting(password, hashed):
+        calls[0] += 1
+        return real(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", counting)
+    return calls

@@ -10,13 +10,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from app.session import COOKIE_NAME
+from core.accounts import bankops
+from core.clock import utc_now
 from core.config import PROJECT_ROOT
+from core.domain import Role
 from core.store.database import Store
 from tests.conftest import unavailable
 
@@ -202,3 +206,21 @@ def add_product_in_browser(
     form.get_by_role("button", name="Add product").click()
     rupiah = f"Rp{price:,}".replace(",", ".")
     expect(page.get_by_text(f"Added {sku} · {name}, stocked in JKT-01 ({on_hand} at {rupiah}).")).to_be_visible()
+
+
+# --- users made for one test ------------------------------------------------------------------------
+
+
+def fresh_user(store: Store, role: Role = Role.PRODUCT_MANAGER) -> tuple[str, str]:
+    """A new DEMO01 user with a one-time password: (user_code, password)."""
+    user_code = f"e2e-{uuid.uuid4().hex[:8]}"
+    otp = bankops.create_user(
+        store,
+        operator="e2e",
+        company_code="DEMO01",
+        user_code=user_code,
+        display_name="E2E Tester",
+        role=role,
+        now=utc_now(),
+    )
+    return user_code, otp.password

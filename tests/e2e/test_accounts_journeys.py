@@ -9,19 +9,17 @@ running app's store, so the demo users other browser tests rely on are never tou
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from core.accounts import bankops, policy, sessions
+from core.accounts import policy, sessions
 from core.accounts.login import login as core_login
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
 from core.domain import Role
-from core.store.database import Store
+from tests.e2e.conftest import fresh_user, screenshot
 from tests.e2e.conftest import log_in as _log_in
-from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -31,21 +29,6 @@ MENUS = {
     "pm": ["Dashboard", "Product Management", "Sales Management", "Transaction History", "Settings"],
 }
 FIRST_PAGE = {"admin": "Warehouse Management", "pm": "Dashboard"}
-
-
-def fresh_user(store: Store, role: Role = Role.PRODUCT_MANAGER) -> tuple[str, str]:
-    """A new DEMO01 user with a one-time password: (user_code, password)."""
-    user_code = f"e2e-{uuid.uuid4().hex[:8]}"
-    otp = bankops.create_user(
-        store,
-        operator="e2e",
-        company_code="DEMO01",
-        user_code=user_code,
-        display_name="E2E Tester",
-        role=role,
-        now=utc_now(),
-    )
-    return user_code, otp.password
 
 
 def log_in(page, url: str, company: str, user: str, password: str) -> None:

@@ -8,7 +8,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -16,8 +15,7 @@ from playwright.sync_api import expect
 from core.accounts import bankops, policy
 from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
-from core.domain import Role
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fresh_user, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -83,16 +81,7 @@ def test_health_and_readiness_answer_and_the_metrics_do_not(running_app):
 
 
 def test_the_reason_a_user_was_logged_out_stays_on_the_login_page(running_app, page, app_store):
-    user_code = f"e2e-{uuid.uuid4().hex[:8]}"
-    one_time = bankops.create_user(
-        app_store,
-        operator="e2e",
-        company_code="DEMO01",
-        user_code=user_code,
-        display_name="E2E Gudang",
-        role=Role.PRODUCT_MANAGER,
-        now=utc_now(),
-    ).password
+    user_code, one_time = fresh_user(app_store)
     log_in(page, running_app.url, "DEMO01", user_code, one_time, expect_session=False)
     expect(page.get_by_role("heading", name="Change your password").first).to_be_visible()
     wait_for_cookie(page, present=True)

@@ -9,7 +9,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import bcrypt
 import pytest
 from sqlalchemy import delete, select, text, update
 
@@ -22,7 +21,7 @@ from core.domain import ActorKind, Role, UserStatus
 from core.errors import AccessDenied, InvalidInput
 from core.store.database import Store
 from core.store.models import AuditEntry, Company, LoginSession, LoginThrottle, PasswordHistory, UnknownLogin, User
-from tests.builders import OPERATOR, PASSWORD, add_user, audit_actions, seed, user_row
+from tests.builders import OPERATOR, PASSWORD, add_user, audit_actions, count_bcrypt_checks, seed, user_row
 
 
 def settings_for(store: Store, **overrides) -> Settings:
@@ -89,18 +88,6 @@ def test_unknown_company_unknown_user_and_wrong_password_get_the_same_sentence(a
     assert audit_actions(acme) == ["login.failure"] * 3
 
 
-def _count_bcrypt_checks(monkeypatch) -> list[int]:
-    calls = [0]
-    real = bcrypt.checkpw
-
-    def counting(password, hashed):
-        calls[0] += 1
-        return real(password, hashed)
-
-    monkeypatch.setattr(bcrypt, "checkpw", counting)
-    return calls
-
-
 @pytest.mark.parametrize(
     "company, user, password",
     [
@@ -113,7 +100,7 @@ def _count_bcrypt_checks(monkeypatch) -> list[int]:
 )
 def test_every_refusal_spends_exactly_one_bcrypt_verification(acme, now, monkeypatch, company, user, password):
     hashing.burn_verification_time("warm-up")  # the dummy hash is made once per process
-    calls = _count_bcrypt_checks(monkeypatch)
+    calls = count_bcrypt_checks(monkeypatch)
     assert not log_in(acme, company, user, password, now).ok
     assert calls[0] == 1
 

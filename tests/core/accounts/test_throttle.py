@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import bcrypt
 import pytest
 from sqlalchemy import select
 
@@ -16,26 +15,14 @@ from core.acting import actor_of
 from core.domain import Role, UserStatus
 from core.errors import AccessDenied
 from core.store.models import Company, User
-from tests.builders import PASSWORD, add_user, seed, user_row
+from tests.builders import PASSWORD, add_user, count_bcrypt_checks, seed, user_row
 
 WRONG = "Not-The-Password-9"
 
 
-def counted_bcrypt(monkeypatch) -> list[int]:
-    calls = [0]
-    real = bcrypt.checkpw
-
-    def counting(*args):
-        calls[0] += 1
-        return real(*args)
-
-    monkeypatch.setattr(bcrypt, "checkpw", counting)
-    return calls
-
-
 def test_an_unknown_pair_answers_as_a_real_user_does_at_every_attempt(store, now, monkeypatch):
     seed(store, now)
-    bcrypt_calls = counted_bcrypt(monkeypatch)
+    bcrypt_calls = count_bcrypt_checks(monkeypatch)
     paths = {"real user": ("ACME01", "pm"), "unknown user": ("ACME01", "ghost"), "unknown company": ("NOPE99", "x")}
     answers: dict[str, list[str]] = {name: [] for name in paths}
     work: dict[str, list[int]] = {name: [] for name in paths}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import bcrypt
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +15,7 @@ from core.accounts.policy import INVALID_CREDENTIALS
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
 from core.store.models import AuditEntry, Company, User
-from tests.builders import OPERATOR, PASSWORD, seed, user_row
+from tests.builders import OPERATOR, PASSWORD, count_bcrypt_checks, seed, user_row
 
 
 @pytest.fixture
@@ -47,14 +46,7 @@ def test_an_id_that_cannot_exist_answers_like_an_unknown_one_after_the_same_work
     acme, now, monkeypatch, company, user, reason
 ):
     hashing.burn_verification_time("warm-up")
-    calls = [0]
-    real = bcrypt.checkpw
-
-    def counting(password, hashed):
-        calls[0] += 1
-        return real(password, hashed)
-
-    monkeypatch.setattr(bcrypt, "checkpw", counting)
+    calls = count_bcrypt_checks(monkeypatch)
     result = log_in(acme, company, user, PASSWORD, now)
     assert not result.ok and result.message == INVALID_CREDENTIALS
     assert calls[0] == 1  # the same bcrypt work as any other refusal
