@@ -52,7 +52,9 @@ def wait_before_trying(session: Session, address: str | None, now: datetime) -> 
 
 def throttled_message(wait: timedelta) -> str:
     seconds = max(1, math.ceil(wait.total_seconds()))
-    return THROTTLED.format(wait=f"{seconds} seconds" if seconds < 60 else format_duration(wait))
+    if seconds >= 60:
+        return THROTTLED.format(wait=format_duration(wait))
+    return THROTTLED.format(wait=f"{seconds} second{'' if seconds == 1 else 's'}")
 
 
 def count_refusal(session: Session, address: str | None, now: datetime) -> None:

@@ -50,7 +50,7 @@ def test_one_address_waits_longer_after_each_failure_and_its_waits_lock_nobody_o
         clock += timedelta(milliseconds=100)
         answers.append(login(store, "ACME01", users[attempt % len(users)], WRONG, clock, address=attacker).message)
     assert answers[: throttle.FREE_FAILURES + 1] == [INVALID_CREDENTIALS] * (throttle.FREE_FAILURES + 1)
-    assert answers[-1] == "Too many unsuccessful logins from your connection. Please wait 1 seconds and try again."
+    assert answers[-1] == "Too many unsuccessful logins from your connection. Please wait 1 second and try again."
     failures = {user: user_row(store, "ACME01", user).failed_login_count for user in users}
     assert sum(failures.values()) == throttle.FREE_FAILURES + 1  # the throttled try counted for nobody
     assert all(user_row(store, "ACME01", u).status == UserStatus.ACTIVE for u in users)
