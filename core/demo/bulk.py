@@ -103,10 +103,16 @@ def _prepare(
                 ]
             )
             session.flush()
-        buyer_ids = np.array(
-            list(session.scalars(select(Buyer.id).where(Buyer.is_approved.is_(True)).order_by(Buyer.id))),
-            dtype=np.int64,
-        )
+        approved = session.execute(
+            select(Buyer.id, Buyer.name, Buyer.phone, Buyer.address, Buyer.city)
+            .where(Buyer.is_approved.is_(True))
+            .order_by(Buyer.id)
+        ).all()
+        buyer_ids = np.array([row.id for row in approved], dtype=np.int64)
+        buyer_ship_to = {
+            f"ship_to_{part}": np.array([getattr(row, part) for row in approved], dtype=object)
+            for part in ("name", "phone", "address", "city")
+        }
         user = session.scalar(select(User).where(User.company_id == company.id).order_by(User.id))
         weights = [0.55, 0.30, 0.15] + [0.1] * max(0, len(warehouses) - 3)
         result = []
@@ -137,6 +143,7 @@ def _prepare(
             product_names=[p.name for p in products],
             prices=prices,
             buyer_ids=buyer_ids,
+            buyer_ship_to=buyer_ship_to,
             bank=(company.payout_bank_name, company.payout_account_number, company.payout_account_holder),
         )
 

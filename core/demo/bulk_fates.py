@@ -38,7 +38,10 @@ class Context:
     product_skus: list[str]
     product_names: list[str]
     prices: np.ndarray  # [warehouse index, product index]
-    buyer_ids: np.ndarray
+    buyer_ids: np.ndarray  # ascending
+    #: Each buyer's registered name, phone, address and city (aligned with buyer_ids), which an
+    #: order keeps as its ship-to address: orders column -> object array.
+    buyer_ship_to: dict[str, np.ndarray]
     bank: tuple[str | None, str | None, str | None]
 
 

@@ -72,6 +72,7 @@ def _orders_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) ->
     reasons[chunk.masks["rejected"]] = REJECT_REASONS[0]
     reasons[chunk.masks["auto_cancelled"]] = T[Step.AUTO_CANCEL].failure_reason
     reasons[chunk.masks["buyer_cancelled"] | chunk.masks["late_cancelled"]] = "Cancelled by the buyer"
+    buyer_index = np.searchsorted(ctx.buyer_ids, chunk.buyer)  # each order keeps its buyer's address
     orders = _table(
         {
             "id": chunk.ids,
@@ -96,6 +97,10 @@ def _orders_table(ctx: Context, chunk: Chunk, ids: dict[str, int], ts: Stamp) ->
             "complete_deadline": ts(chunk.complete_deadline),
             "failure_kind": pa.array(chunk.failure.tolist(), pa.string()),
             "failure_reason": pa.array(reasons.tolist(), pa.string()),
+            **{
+                column: pa.array(values[buyer_index].tolist(), pa.string())
+                for column, values in ctx.buyer_ship_to.items()
+            },
             "updated_at": ts(chunk.updated_at),
         }
     )

@@ -7,6 +7,7 @@ may only touch their own orders.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,12 +34,31 @@ MAX_CANCEL_REASON = 500
 MAX_COURIER_NOTE = 500
 #: The longest buyer code, Company ID and warehouse code there are: longer ones are not found.
 MAX_CODE = 32
+#: A delivery address the buyer app gives: the limits of the orders' ship-to columns.
+MAX_SHIP_TO_NAME = 200
+MAX_SHIP_TO_PHONE = 32
+MAX_SHIP_TO_ADDRESS = 500
+MAX_SHIP_TO_CITY = 100
+#: A phone number as people write it: digits, spaces, a leading +, dashes, dots and brackets.
+_PHONE = re.compile(r"\+?[0-9 ().\-]+")
+MIN_PHONE_DIGITS = 6
 
 
 @dataclass(frozen=True)
 class OrderLine:
     sku: str
     quantity: int
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """Where the goods go, when the buyer app gives another delivery address than the buyer's
+    registered one (the order keeps it: a later change of the buyer's address does not move it)."""
+
+    name: str
+    phone: str | None
+    address: str
+    city: str
 
 
 @dataclass(frozen=True)
@@ -71,13 +91,25 @@ def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
 
 
 def place_order(
-    store: Store, *, buyer_code: str, company_code: str, warehouse_code: str, lines: list[OrderLine], now: datetime
+    store: Store,
+    *,
+    buyer_code: str,
+    company_code: str,
+    warehouse_code: str,
+    lines: list[OrderLine],
+    now: datetime,
+    ship_to: ShipTo | None = None,
 ) -> PlacedOrder:
-    """Reserve the stock and open the order; the seller then has 1 business day to answer."""
+    """Reserve the stock and open the order; the seller then has 1 business day to answer.
+
+    The order keeps where its goods go: `ship_to` when the buyer app gives another delivery address,
+    else the buyer's registered name, phone, address and city as they are now."""
     now = require_aware(now)
     _check_lines(lines)
+    given = None if ship_to is None else checked_ship_to(ship_to)
     with store.transaction() as session:
         buyer = _buyer(session, buyer_code)
+        destination = given or ShipTo(buyer.name, buyer.phone, buyer.address, buyer.city)
         warehouse = _open_warehouse(session, company_code, warehouse_code)
         reserved = [_reserve_line(session, warehouse, line) for line in lines]
         order = open_order(
@@ -89,6 +121,10 @@ def place_order(
             buyer_id=buyer.id,
             total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
             item_count=sum(line.quantity for line in lines),
+            ship_to_name=destination.name,
+            ship_to_phone=destination.phone,
+            ship_to_address=destination.address,
+            ship_to_city=destination.city,
         )
         order.order_number = f"KP-{order.id:08d}"  # from the id: unique without a race
         for (product, price), line in zip(reserved, lines):
@@ -105,6 +141,43 @@ def place_order(
             )
         assert order.confirm_deadline is not None  # placing starts the time to confirm
         return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
+
+
+def checked_ship_to(ship_to: ShipTo) -> ShipTo:
+    """The delivery address as it will be stored, or InvalidInput naming the field: each part checked
+    as every typed text is (core.text), over its limit refused (never cut); the phone may be empty."""
+    name = clean_text(
+        ship_to.name,
+        what="ship-to name",
+        field="ship_to_name",
+        max_length=MAX_SHIP_TO_NAME,
+        collapse_spaces=True,
+        required="A delivery address needs the name of who receives the goods.",
+    )
+    phone = clean_text(ship_to.phone, what="ship-to phone", field="ship_to_phone", max_length=MAX_SHIP_TO_PHONE)
+    if phone and (_PHONE.fullmatch(phone) is None or sum(c.isdigit() for c in phone) < MIN_PHONE_DIGITS):
+        raise InvalidInput(
+            f"The ship-to phone {shown(phone)} is not a phone number: use digits, spaces, a leading +, "
+            "dashes and brackets, e.g. +62 812 3456 7890.",
+            field="ship_to_phone",
+        )
+    address = clean_text(
+        ship_to.address,
+        what="ship-to address",
+        field="ship_to_address",
+        max_length=MAX_SHIP_TO_ADDRESS,
+        multiline=True,
+        required="A delivery address needs the street address the goods go to.",
+    )
+    city = clean_text(
+        ship_to.city,
+        what="ship-to city",
+        field="ship_to_city",
+        max_length=MAX_SHIP_TO_CITY,
+        collapse_spaces=True,
+        required="A delivery address needs the city the goods go to.",
+    )
+    return ShipTo(name, phone or None, address, city)
 
 
 def _check_lines(lines: list[OrderLine]) -> None:

@@ -195,6 +195,25 @@ class BuyerRef:
 
 
 @dataclass(frozen=True)
+class ShipToView:
+    """Where the goods go, as the order kept it when it was placed."""
+
+    name: str
+    phone: str | None
+    address: str
+    city: str
+
+
+def ship_to_of(order: Order) -> ShipToView:
+    return ShipToView(
+        name=order.ship_to_name or "",
+        phone=order.ship_to_phone or None,
+        address=order.ship_to_address or "",
+        city=order.ship_to_city or "",
+    )
+
+
+@dataclass(frozen=True)
 class ItemView:
     id: int
     sku: str
@@ -259,6 +278,7 @@ class OrderDetail:
     clock: OrderClock
     warehouse: WarehouseRef
     buyer: BuyerRef
+    ship_to: ShipToView
     items: list[ItemView]
     events: list[EventView]
     shipment: ShipmentView | None
@@ -291,6 +311,7 @@ def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
             clock=clock_of(order),
             warehouse=_view(WarehouseRef, session.get(Warehouse, order.warehouse_id)),
             buyer=_view(BuyerRef, session.get(Buyer, order.buyer_id)),
+            ship_to=ship_to_of(order),
             items=[
                 _view(ItemView, item)
                 for item in session.scalars(

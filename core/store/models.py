@@ -339,6 +339,13 @@ class Order(Base):
     complete_deadline: Mapped[datetime | None]  # automatic completion 2 calendar days after delivery
     failure_kind: Mapped[FailureKind | None] = mapped_column(_text_enum(FailureKind))
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the goods go: snapshotted when the order is placed (the buyer's registered name, phone,
+    # address and city, or the delivery address the buyer app gave), so a later change of the
+    # buyer's address does not move a placed order.
+    ship_to_name: Mapped[str | None] = mapped_column(String(200))
+    ship_to_phone: Mapped[str | None] = mapped_column(String(32))
+    ship_to_address: Mapped[str | None] = mapped_column(Text)
+    ship_to_city: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")

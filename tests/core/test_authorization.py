@@ -43,7 +43,7 @@ from core.company import payout_account, profile
 from core.domain import ComplaintResolution, Role, UserStatus
 from core.errors import AccessDenied, DomainError
 from core.orders import buyer_channel as buyers
-from core.orders import seller, views
+from core.orders import papers, seller, views
 from core.store.database import Store
 from core.store.models import Company, Order, Product, User
 from core.warehouses import management, operations
@@ -150,6 +150,7 @@ SERVICES: list[Service] = [
     _s(views.list_orders, lambda s, a, now: views.list_orders(s.store, a, "New"), PRODUCT_MANAGER),
     _s(views.stage_counts, lambda s, a, now: views.stage_counts(s.store, a), PRODUCT_MANAGER),
     _s(views.orders_needing_action, lambda s, a, now: views.orders_needing_action(s.store, a, now), PRODUCT_MANAGER),
+    _s(papers.order_papers, lambda s, a, now: papers.order_papers(s.store, a, ["KP-X"]), PRODUCT_MANAGER),
     # catalogue
     _s(products.list_products, lambda s, a, now: products.list_products(s.store, a), PRODUCT_MANAGER),
     _s(products.get_product, lambda s, a, now: products.get_product(s.store, a, "RICE-5"), PRODUCT_MANAGER),
