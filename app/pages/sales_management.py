@@ -1,10 +1,17 @@
-"""Sales Management (Product Manager): a tab per stage of the order lifecycle, each order's detail
-with its timeline, and the actions of each stage. Every rule is in core.orders; this page reads
-input, calls one core function, and says what happened."""
+"""Sales Management (Product Manager): every order of the company by stage, one search over all of
+them, bulk work by tick box, and the open order's detail with the actions its stage allows.
+
+The place survives every rerun: the stage and the open order live in the address (?stage=to-ship
+&order=KP-…), so an action, a reload or a link lands on the same stage and order. The stage is
+written there by its key, not by Streamlit's binding, which would write the label with its count. The counts and
+the list refresh by themselves every 30 s (a fragment: the order being worked on and its forms are
+outside it and never rerun under the person's hands). Every rule is in core.orders; this page reads
+input, calls one core function, and says what happened.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -12,40 +19,92 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import notify, require_actor
 from app.ui.actions import attempt, rerun_saying
-from app.ui.formats import local_time, rupiah, time_left
+from app.ui.formats import count, local_time, rupiah, time_left
 from app.ui.plain import say, typed
 from core.clock import utc_now
-from core.domain import ComplaintResolution, FailureKind, Role
-from core.orders import seller, views
+from core.domain import ComplaintResolution, FailureKind, PayoutStatus, Role
+from core.orders import papers, search, seller, views
 from core.orders.lifecycle import STATUS_LABELS, Step
-from core.orders.views import OrderDetail, OrderRow
+from core.orders.search import PRESETS, SORTS, STAGES, FoundOrder, OrderQuery, find_orders, stage_counts
+from core.orders.views import OrderDetail
+from core.warehouses import management
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
-now = utc_now()
 
 COURIERS = ("JNE", "J&T Express", "SiCepat", "AnterAja", "Pos Indonesia", "Other")
 URGENT = timedelta(hours=2)
+REFRESH_EVERY = 30  # seconds between two refreshes of the counts and the list
 FAILURE_LABELS = {
     FailureKind.REJECTED_BY_SELLER: "Rejected by the seller",
     FailureKind.CANCELLED_BY_BUYER: "Cancelled by the buyer",
     FailureKind.CANCELLED_BY_SYSTEM: "Cancelled by the system",
 }
+PAYOUT_LABELS = {PayoutStatus.PENDING: "Waiting to be paid", PayoutStatus.PAID: "Paid"}
+TICKED = "sales_ticked"  # order numbers ticked for bulk work, kept across refreshes
 
 
-DONE = "_sales_done"  # (stage, order) whose action succeeded: close it on the next run
+# --- where the person is: stage and open order in the address ---------------------------------------
 
 
-def run_action(action, success: str, number: str) -> None:
-    """Call one core action; on success say so after the rerun; on refusal say why (and keep the form)."""
-    if not attempt(action):
-        return
-    st.session_state[DONE] = number
-    st.session_state.pop(f"seen_{number}", None)  # reopened later, it shows as it is then
-    rerun_saying(success)
+def open_order() -> str | None:
+    return st.query_params.get("order") or None
 
 
-def urgency_colour(deadline: datetime | None) -> str:
+def set_open_order(number: str | None) -> None:
+    if number:
+        st.query_params["order"] = number
+    else:
+        st.query_params.pop("order", None)
+
+
+# --- the filters (outside the refreshing part: typing is never interrupted) ------------------------
+
+
+def search_everywhere() -> None:
+    """A new search looks through every stage; the counts beside the stages say where it found them."""
+    st.session_state["stage"] = "all"
+
+
+def read_filters() -> OrderQuery:
+    with st.container(border=True):
+        text_col, warehouse_col, period_col, sort_col = st.columns([3, 2, 2, 2])
+        text = text_col.text_input(
+            "Find an order",
+            key="sales_text",
+            max_chars=search.MAX_SEARCH,
+            placeholder="Order number, buyer name or code, SKU or product name",
+            on_change=search_everywhere,
+        )
+        warehouses = management.list_warehouses(store, actor, utc_now())
+        codes = [None, *[w.code for w in warehouses]]
+        names = {w.code: f"{w.code} · {w.name}" for w in warehouses}
+        warehouse = warehouse_col.selectbox(
+            "Warehouse", codes, format_func=lambda c: "All warehouses" if c is None else names[c], key="sales_wh"
+        )
+        preset = period_col.selectbox("Placed", [*PRESETS, "Between dates"], key="sales_period")
+        sort = sort_col.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="sales_sort")
+        zone = next((w.time_zone for w in warehouses if w.code == warehouse), "Asia/Jakarta")
+        if preset == "Between dates":
+            today = utc_now().date()
+            chosen = st.date_input("Placed between", value=(today - timedelta(days=6), today), key="sales_dates")
+            start, end = (chosen[0], chosen[-1]) if chosen else (None, None)
+        else:
+            start, end = search.preset_period(preset, utc_now(), zone)
+    return OrderQuery(text=text or "", warehouse_code=warehouse, placed_from=start, placed_to=end, sort=sort)
+
+
+def period_sentence(query: OrderQuery) -> str:
+    if not query.placed_from:
+        return "placed at any time"
+    zone = "the warehouse's days" if query.warehouse_code else "WIB days"
+    return f"placed {query.placed_from:%d %b %Y} – {query.placed_to:%d %b %Y} ({zone})"
+
+
+# --- the list: counts, stage, rows, bulk work (refreshes by itself) --------------------------------
+
+
+def urgency(deadline, now) -> str:
     """Deadlines close to expiry stand out: red when overdue, orange within URGENT."""
     if deadline is None:
         return ""
@@ -55,46 +114,180 @@ def urgency_colour(deadline: datetime | None) -> str:
     return "background-color: #fff1d6; color: #8a4b00; font-weight: 600" if left < URGENT else ""
 
 
-def table(rows: list[OrderRow], deadline_label: str | None) -> None:
-    frame = pd.DataFrame(
-        [
-            {
-                "Order": row.order_number,
-                "Status": STATUS_LABELS[row.status],
-                **(
-                    {deadline_label: local_time(row.deadline, row.time_zone), "Time left": time_left(row.deadline, now)}
-                    if deadline_label
-                    else {}
-                ),
-                "Warehouse": row.warehouse_code,
-                "Buyer": row.buyer_name,
-                "Units": row.item_count,
-                "Amount": rupiah(row.total_amount),
-                "Placed": local_time(row.placed_at, row.time_zone),
-            }
-            for row in rows
-        ]
+def money_of(row: FoundOrder) -> str:
+    if row.refund_amount is not None:
+        return f"Refunded {rupiah(row.refund_amount)}"
+    if row.payout_status is None:
+        return ""
+    paid = f" {local_time(row.paid_at, row.time_zone)}" if row.paid_at else ""
+    reference = f" · {row.transfer_reference}" if row.transfer_reference else ""
+    return f"{PAYOUT_LABELS.get(row.payout_status, row.payout_status.lower())}{paid}{reference}"
+
+
+def frame_of(rows: list[FoundOrder], stage_key: str, now) -> pd.DataFrame:
+    stage = STAGES[stage_key]
+    records = []
+    for row in rows:
+        record = {"Order": row.order_number, "Stage": STAGES[row.stage].label, "Status": STATUS_LABELS[row.status]}
+        if stage.deadline_label:
+            record[stage.deadline_label] = local_time(row.deadline, row.time_zone) if row.deadline else ""
+            record["Time left"] = time_left(row.deadline, now) if row.deadline else ""
+        record |= {
+            "Warehouse": row.warehouse_code,
+            "Buyer": row.buyer_name,
+            "Units": row.item_count,
+            "Total": rupiah(row.total_amount),
+            "Placed": local_time(row.placed_at, row.time_zone),
+        }
+        if stage_key in ("in-transit", "all"):
+            record["Courier · tracking"] = f"{row.courier} · {row.tracking_number}" if row.courier else ""
+        if stage_key in ("finished", "all"):
+            record["Payout or refund"] = money_of(row)
+        if stage_key in ("failed", "all"):
+            record["Why it failed"] = FAILURE_LABELS.get(row.failure_kind, "") if row.failure_kind else ""
+            record["Detail"] = row.failure_reason or ""
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+PAPERS = {
+    "packing list": papers.packing_list_pdf,
+    "invoice": papers.invoice_pdf,
+    "shipping label": papers.shipping_label_pdf,
+}
+
+
+def paper_buttons(numbers: list[str], key: str, where=st) -> None:
+    """One PDF per kind of paper for `numbers` (one order per page), made only when clicked."""
+    for column, (kind, render) in zip(where.columns(len(PAPERS)), PAPERS.items()):
+        name = numbers[0] if len(numbers) == 1 else f"{len(numbers)}-orders"
+        column.download_button(
+            f"{kind.capitalize()} (PDF)" if len(numbers) == 1 else f"{kind.capitalize()}s for {len(numbers)} (PDF)",
+            data=lambda render=render: render(papers.order_papers(store, actor, numbers)),
+            file_name=f"{kind.replace(' ', '-')}-{name}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key=f"{key}_{kind}",
+            icon=":material/print:",
+        )
+
+
+def bulk_bar(ticked: list[str], stage_key: str) -> None:
+    """What may be done to every ticked order at once; each succeeds or fails on its own."""
+    paper_buttons(ticked, "bulk_papers")
+    left, middle, _ = st.columns([2, 2, 4])
+    if stage_key in ("new", "all") and left.button(f"Accept {len(ticked)} ticked", key="bulk_accept"):
+        run_bulk(
+            "Accepted", ticked, lambda on_progress: seller.accept_orders(store, actor, ticked, utc_now(), on_progress)
+        )
+    if stage_key in ("processing", "all"):
+        confirm = middle.checkbox("Every item of these orders is checked against its packing list", key="bulk_checked")
+        if middle.button(f"Mark {len(ticked)} ticked packed", key="bulk_pack", disabled=not confirm):
+            run_bulk(
+                "Packed", ticked, lambda on_progress: seller.pack_orders(store, actor, ticked, utc_now(), on_progress)
+            )
+
+
+def run_bulk(done_word: str, numbers: list[str], action) -> None:
+    progress = st.progress(0.0, text="Working…")
+    result = action(lambda done, total: progress.progress(done / total, text=f"{done} of {total}…"))
+    refusals = "; ".join(result.refused.values())
+    sentence = f"{done_word} {len(result.done)} of {len(numbers)}." + (f" {refusals}" if refusals else "")
+    notify("success" if not result.refused else "warning", sentence)
+    st.session_state[TICKED] = []
+    st.rerun()
+
+
+OPENED_BY_SEARCH = "sales_opened_by_search"
+
+
+@st.fragment(run_every=REFRESH_EVERY)
+def orders_board(base: OrderQuery) -> None:
+    now = utc_now()
+    counts = stage_counts(store, actor, base)
+    shown = {
+        key: (f"more than {count(search.COUNT_CAP)}" if n > search.COUNT_CAP else count(n)) for key, n in counts.items()
+    }
+    if "stage" not in st.session_state:  # arriving (a link, a reload): the address names the stage
+        st.session_state["stage"] = st.query_params.get("stage") if st.query_params.get("stage") in STAGES else "new"
+    stage_key = st.segmented_control(
+        "Stage",
+        list(STAGES),
+        format_func=lambda key: f"{STAGES[key].label} ({shown[key]})",
+        required=True,
+        key="stage",
+        label_visibility="collapsed",
     )
-    if deadline_label and rows:
-        colours = [urgency_colour(row.deadline) for row in rows]
+    st.query_params["stage"] = stage_key  # by its key: Streamlit's own binding would write the label
+    waiting = counts["new"] if not base.text and not base.warehouse_code and not base.placed_from else None
+    if waiting is not None:
+        title = f"({waiting}) New orders · Kopra" if waiting else "Sales Management · Kopra"
+        st.set_page_config(page_title=title)
+    query = OrderQuery(**{**base.__dict__, "stage": stage_key})
+    if stage_key == "failed":
+        kinds = [None, *FAILURE_LABELS]
+        kind = st.selectbox(
+            "Why it failed", kinds, format_func=lambda k: FAILURE_LABELS.get(k, "Any reason"), key="sales_why"
+        )
+        query = OrderQuery(**{**query.__dict__, "failure_kind": kind})
+    size_col, page_col, _ = st.columns([1, 1, 4])
+    page_size = size_col.selectbox("Per page", search.PAGE_SIZES, index=1, key="sales_page_size")
+    page_number = page_col.number_input("Page", min_value=1, step=1, key=f"sales_page_{stage_key}")
+    found = attempt(
+        lambda: find_orders(
+            store, actor, OrderQuery(**{**query.__dict__, "page": int(page_number), "page_size": page_size})
+        )
+    )
+    if not found:
+        return
+    page = found.value
+    of = f"more than {count(search.COUNT_CAP)}" if page.more_than_cap else count(page.total)
+    st.caption(
+        f"{STAGES[stage_key].label}: orders {page.first}–{page.last} of {of}, {period_sentence(query)}. "
+        f"Refreshed at {local_time(now, 'Asia/Jakarta', with_date=False)}; every {REFRESH_EVERY} s by itself."
+    )
+    if not page.rows:
+        say("info", "No orders here." if page.page == 1 else f"Page {page.page} is past the last page ({page.pages}).")
+        return
+    numbers = [row.order_number for row in page.rows]
+    if page.named_order and st.session_state.get(OPENED_BY_SEARCH) != query.text:
+        st.session_state[OPENED_BY_SEARCH] = query.text  # once per search: closing it does not reopen it
+        set_open_order(page.named_order)  # an order number typed (or scanned): open that order at once
+        st.rerun()
+    ticked = [n for n in st.session_state.get(TICKED, []) if n in numbers]
+    frame = frame_of(page.rows, stage_key, now)
+    if STAGES[stage_key].deadline_label:
+        colours = [urgency(row.deadline, now) for row in page.rows]
         frame = frame.style.apply(lambda _column: colours, subset=["Time left"])
-    st.dataframe(frame, hide_index=True, width="stretch")
-
-
-def pick_order(rows: list[OrderRow], stage: str) -> str | None:
-    key = f"pick_{stage}"
-    if st.session_state.get(key) and st.session_state.get(key) == st.session_state.get(DONE):
-        del st.session_state[key]  # the user's own action moved it on: close it
-    numbers = [row.order_number for row in rows]
-    if st.session_state.get(key) and st.session_state[key] not in numbers:
-        numbers.append(st.session_state[key])  # it moved on while open: keep it, and say what happened
-    return st.selectbox(
-        "Open an order",
-        numbers,
-        index=None,
-        key=f"pick_{stage}",
-        placeholder="Choose an order to see its detail and act on it",
+    picked = st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        selection_default={"selection": {"rows": [numbers.index(n) for n in ticked]}},
+        key=f"sales_rows_{hash(tuple(numbers))}",  # a new list: indices of the old one mean nothing
     )
+    now_ticked = [numbers[i] for i in picked.selection.rows]
+    st.session_state[TICKED] = now_ticked
+    if len(now_ticked) == 1 and now_ticked != ticked and now_ticked[0] != open_order():
+        set_open_order(now_ticked[0])  # one row ticked: open it below
+        st.rerun()
+    if now_ticked:
+        bulk_bar(now_ticked, stage_key)
+    else:
+        st.caption("Tick an order to open it; tick several to work on them at once.")
+
+
+# --- the open order ---------------------------------------------------------------------------------
+
+
+def run_action(action, success: str) -> None:
+    """Call one core action; on success say so after the rerun (the order stays open, as it is now);
+    on refusal say why and keep the form."""
+    if attempt(action):
+        st.session_state.pop(f"seen_{open_order()}", None)
+        rerun_saying(success)
 
 
 def show_detail(detail: OrderDetail) -> None:
@@ -108,6 +301,9 @@ def show_detail(detail: OrderDetail) -> None:
             f"**Warehouse:** {typed(warehouse.code)} — {typed(warehouse.name)}  \n"
             f"**Amount:** {rupiah(order.total_amount)} for {order.item_count} units"
         )
+        ship_to = detail.ship_to
+        parts = [ship_to.name, ship_to.phone, ship_to.address.replace("\n", ", "), ship_to.city]
+        st.markdown("**Ship to:** " + typed(" · ".join(part for part in parts if part)))
         st.dataframe(
             pd.DataFrame(
                 [
@@ -137,9 +333,11 @@ def show_detail(detail: OrderDetail) -> None:
         if detail.complaint:
             st.markdown(f"**Complaint:** {typed(detail.complaint.description)}")
         if detail.payout:
+            payout = detail.payout
+            paid = f" on {local_time(payout.paid_at, zone)}" if payout.paid_at else ""
+            reference = f" · transfer {typed(payout.transfer_reference)}" if payout.transfer_reference else ""
             st.markdown(
-                f"**Payout:** {rupiah(detail.payout.amount)} · {detail.payout.status.lower()}"
-                + (f" · {typed(detail.payout.transfer_reference)}" if detail.payout.transfer_reference else "")
+                f"**Payout:** {rupiah(payout.amount)} · {PAYOUT_LABELS.get(payout.status, '')}{paid}{reference}"
             )
         if detail.refund:
             st.markdown(f"**Refund:** {rupiah(detail.refund.amount)} · {typed(detail.refund.reason)}")
@@ -160,35 +358,25 @@ def show_detail(detail: OrderDetail) -> None:
 def new_actions(number: str, steps: list[Step]) -> None:
     accept, reject = st.columns(2)
     if Step.ACCEPT in steps and accept.button("Accept", key=f"accept_{number}", type="primary"):
-        run_action(lambda: seller.accept_order(store, actor, number, utc_now()), f"{number} accepted.", number)
+        run_action(lambda: seller.accept_order(store, actor, number, utc_now()), f"{number} accepted.")
     if Step.REJECT in steps:
         with reject.form(f"reject_{number}", clear_on_submit=False):
             reason = st.text_input(
-                "Reason for rejecting (the buyer sees it)", max_chars=seller.MAX_REASON, key=f"reason_{number}"
+                f"Reason for rejecting (the buyer sees it; at most {seller.MAX_REASON} characters)",
+                max_chars=seller.MAX_REASON,
+                key=f"reason_{number}",
+            )
+            sure = st.checkbox(
+                "Reject this order: the buyer is told the reason and the reserved stock goes back on sale",
+                key=f"reject_sure_{number}",
             )
             if st.form_submit_button("Reject"):
-                run_action(
-                    lambda: seller.reject_order(store, actor, number, reason, utc_now()), f"{number} rejected.", number
-                )
-
-
-def bulk_accept(rows: list[OrderRow]) -> None:
-    with st.expander("Accept several orders at once"):
-        chosen = st.multiselect("Orders to accept", [row.order_number for row in rows], key="bulk_pick")
-        if st.button("Accept the chosen orders", key="bulk_accept", disabled=not chosen):
-            progress = st.progress(0.0, text="Accepting…")
-            result = seller.accept_orders(
-                store,
-                actor,
-                chosen,
-                utc_now(),
-                on_progress=lambda done, total: progress.progress(done / total, text=f"Accepted {done} of {total}…"),
-            )
-            if result.done:
-                notify("success", f"Accepted {len(result.done)} of {len(chosen)} orders.")
-            for why in result.refused.values():
-                notify("warning", why)
-            st.rerun()
+                if not sure:
+                    st.error("Tick the box above to confirm the rejection: it cannot be undone.")
+                else:
+                    run_action(
+                        lambda: seller.reject_order(store, actor, number, reason, utc_now()), f"{number} rejected."
+                    )
 
 
 def packing_actions(detail: OrderDetail) -> None:
@@ -205,7 +393,6 @@ def packing_actions(detail: OrderDetail) -> None:
         run_action(
             lambda: seller.mark_packed(store, actor, number, checked, utc_now()),
             f"{number} is packed; the courier's delivery time starts now.",
-            number,
         )
 
 
@@ -235,7 +422,6 @@ def shipping_actions(number: str) -> None:
                         now=utc_now(),
                     ),
                     f"{number} is shipped with {courier}.",
-                    number,
                 )
 
 
@@ -245,73 +431,62 @@ def receive_actions(number: str) -> None:
         run_action(
             lambda: seller.receive_return(store, actor, number, fit_to_sell=fit, now=utc_now()),
             f"{number}: goods received, the buyer is refunded.",
-            number,
         )
 
 
 ANSWERS = {
-    Step.ANSWER_WITH_REFUND: ("Refund the buyer", ComplaintResolution.REFUND),
-    Step.ANSWER_WITH_RETURN: ("Ask for the goods back (return, then refund)", ComplaintResolution.RETURN),
+    Step.ANSWER_WITH_REFUND: ("Refund the buyer {amount} now", ComplaintResolution.REFUND),
+    Step.ANSWER_WITH_RETURN: ("Ask for the goods back (return, then refund {amount})", ComplaintResolution.RETURN),
 }
 
 
-def answer_actions(number: str, steps: list[Step]) -> None:
-    choices = {label: resolution for step, (label, resolution) in ANSWERS.items() if step in steps}
-    with st.form(f"answer_{number}"):
-        choice = st.radio("Answer", list(choices), key=f"resolution_{number}")
-        note = st.text_input("Note to the buyer", max_chars=seller.MAX_REASON, key=f"note_{number}")
-        if st.form_submit_button("Send the answer", type="primary"):
-            run_action(
-                lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),
-                f"{number}: complaint answered.",
-                number,
-            )
-
-
-def failed_filters() -> dict:
-    reason_col, from_col, to_col = st.columns(3)
-    label = reason_col.selectbox("Reason", ["All reasons", *FAILURE_LABELS.values()], key="failed_reason")
-    since = from_col.date_input("From", value=(now - timedelta(days=30)).date(), key="failed_from")
-    until = to_col.date_input("To", value=now.date(), key="failed_to")
-    kind = next((k for k, v in FAILURE_LABELS.items() if v == label), None)
-    return {
-        "failure_kind": kind,
-        "closed_from": datetime.combine(since, time(0), UTC),
-        "closed_to": datetime.combine(until + timedelta(days=1), time(0), UTC),
+def answer_actions(detail: OrderDetail, steps: list[Step]) -> None:
+    number, amount = detail.order.order_number, rupiah(detail.order.total_amount)
+    choices = {
+        label.format(amount=amount): resolution for step, (label, resolution) in ANSWERS.items() if step in steps
     }
-
-
-def stage_tab(stage: str, deadline_label: str | None) -> None:
-    filters = failed_filters() if stage == "Failed" else {}
-    rows = views.list_orders(store, actor, stage, **filters)
-    if not rows and not st.session_state.get(f"pick_{stage}"):
-        st.info("No orders here right now.")
-        return
-    if stage == "Failed":
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Order": r.order_number,
-                        "Why": FAILURE_LABELS.get(r.failure_kind, "—"),
-                        "Detail": r.failure_reason,
-                        "When": local_time(r.closed_at, r.time_zone),
-                        "Warehouse": r.warehouse_code,
-                        "Buyer": r.buyer_name,
-                        "Amount": rupiah(r.total_amount),
-                    }
-                    for r in rows
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
+    with st.form(f"answer_{number}"):
+        choice = st.radio("Answer", list(choices), index=None, key=f"resolution_{number}")
+        note = st.text_input(
+            f"Note to the buyer (at most {seller.MAX_REASON} characters)",
+            max_chars=seller.MAX_REASON,
+            key=f"note_{number}",
         )
-    else:
-        table(rows, deadline_label)
-    if stage == "New":
-        bulk_accept(rows)
-    number = pick_order(rows, stage)
-    if number:
+        if st.form_submit_button("Send the answer", type="primary"):
+            if choice is None:
+                st.error("Choose an answer first: a refund, or asking for the goods back.")
+            else:
+                run_action(
+                    lambda: seller.answer_complaint(store, actor, number, choices[choice], note, utc_now()),
+                    f"{number}: complaint answered.",
+                )
+
+
+def offer_steps(detail: OrderDetail, steps: list[Step], refused: dict[Step, str]) -> None:
+    """Offer what the lifecycle lets the seller do (core decides); say why not for the rest."""
+    number = detail.order.order_number
+    if Step.ACCEPT in steps or Step.REJECT in steps:
+        new_actions(number, steps)
+    if Step.MARK_PACKED in steps:
+        packing_actions(detail)
+    if Step.SHIP in steps:
+        shipping_actions(number)
+    if Step.RECEIVE_RETURN in steps:
+        receive_actions(number)
+    if Step.ANSWER_WITH_REFUND in steps or Step.ANSWER_WITH_RETURN in steps:
+        answer_actions(detail, steps)
+    for why in dict.fromkeys(refused.values()):
+        say("info", f"{number}: {why[0].upper()}{why[1:]}.")
+
+
+def order_panel(number: str) -> None:
+    with st.container(border=True):
+        head, close = st.columns([6, 1])
+        head.markdown(f"**Open order:** {typed(number)}")
+        if close.button("Close", key="close_order"):
+            set_open_order(None)
+            st.session_state[TICKED] = []
+            st.rerun()
         opened = attempt(lambda: views.order_detail(store, actor, number))
         if not opened:
             return
@@ -322,40 +497,17 @@ def stage_tab(stage: str, deadline_label: str | None) -> None:
         if detail.order.status != seen_clock.status:
             say("warning", f"{number} changed while you had it open. {detail.last_change}")
         show_detail(detail)
-        offer_steps(number, detail, *views.seller_steps(seen_clock, seen_at))
-
-
-def offer_steps(number: str, detail: OrderDetail, steps: list[Step], refused: dict[Step, str]) -> None:
-    """Offer what the lifecycle lets the seller do (core decides); say why not for the rest."""
-    if Step.ACCEPT in steps or Step.REJECT in steps:
-        new_actions(number, steps)
-    if Step.MARK_PACKED in steps:
-        packing_actions(detail)
-    if Step.SHIP in steps:
-        shipping_actions(number)
-    if Step.RECEIVE_RETURN in steps:
-        receive_actions(number)
-    if Step.ANSWER_WITH_REFUND in steps or Step.ANSWER_WITH_RETURN in steps:
-        answer_actions(number, steps)
-    for why in dict.fromkeys(refused.values()):
-        say("info", f"{number}: {why[0].upper()}{why[1:]}.")
+        paper_buttons([number], "papers")
+        offer_steps(detail, *views.seller_steps(seen_clock, seen_at))
 
 
 st.title("Sales Management")
-counts = views.stage_counts(store, actor)
-TABS = [
-    ("New", "Confirm by"),
-    ("Processing", "Pack by"),
-    ("Shipping", "Deliver by"),
-    ("Delivered", "Completes automatically"),
-    ("Complaints", "Answer by"),
-    ("Failed", None),
-]
-for (stage, deadline_label), tab in zip(TABS, st.tabs([f"{stage} ({counts[stage]})" for stage, _ in TABS])):
-    with tab:
-        stage_tab(stage, deadline_label)
+base = read_filters()
+orders_board(base)
+if number := open_order():
+    order_panel(number)
 st.caption(
     "Times are the warehouse's local time. Time left is orange within 2 hours and red once overdue. "
-    "Deadlines were fixed when "
-    "each order entered its stage; the scheduler acts on them even when nobody has this page open."
+    "Deadlines were fixed when each order entered its stage; the scheduler acts on them even when nobody "
+    "has this page open."
 )

@@ -81,20 +81,22 @@ class BulkResult:
     refused: dict[str, str] = field(default_factory=dict)  # order number -> why
 
 
-def accept_orders(
+def _one_by_one(
     store: Store,
     actor: Actor,
     order_numbers: list[str],
     now: datetime,
-    on_progress: Callable[[int, int], None] = lambda _done, _total: None,
+    doing: str,
+    act: Callable[[str], None],
+    on_progress: Callable[[int, int], None],
 ) -> BulkResult:
-    """Bulk accept: each order in its own transaction, so one refusal does not hold back the rest."""
-    with acting(store, actor, PM, doing="accept orders", now=now, write=False):
+    """Each order in its own transaction, so one refusal does not hold back the rest."""
+    with acting(store, actor, PM, doing=doing, now=now, write=False):
         pass  # refuse a user who lost their standing before trying any order
     result = BulkResult()
     for index, number in enumerate(order_numbers, start=1):
         try:
-            accept_order(store, actor, number, now)
+            act(number)
             result.done.append(number)
         except DomainError as refused:
             result.refused[number] = refused.message
@@ -102,22 +104,56 @@ def accept_orders(
     return result
 
 
+def accept_orders(
+    store: Store,
+    actor: Actor,
+    order_numbers: list[str],
+    now: datetime,
+    on_progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> BulkResult:
+    """Bulk accept: each order accepted or refused on its own."""
+    accept = lambda number: accept_order(store, actor, number, now)  # noqa: E731
+    return _one_by_one(store, actor, order_numbers, now, "accept orders", accept, on_progress)
+
+
 def mark_packed(store: Store, actor: Actor, order_number: str, checked_item_ids: set[int], now: datetime) -> None:
     """Packed = every line checked off against the order (the FAQ's 'wrong goods shipped' risk).
     Meets the packing deadline and starts the courier's delivery SLA."""
     with acting(store, actor, PM, doing="pack orders", now=now) as (session, _, now):
-        order = own_order(session, actor, order_number)
-        items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-        missing = [item.sku for item in items if item.id not in checked_item_ids]
-        if missing:
-            raise InvalidInput(
-                f"Check off every item before marking {order_number} packed: "
-                f"{len(items) - len(missing)} of {len(items)} checked; not yet: {', '.join(missing)}.",
-                field="items",
-            )
-        take_step(session, order, Step.MARK_PACKED, now=now, by=actor.label)
-        for item in items:
-            item.checked_at = now
+        _pack(session, actor, own_order(session, actor, order_number), checked_item_ids, now)
+
+
+def pack_orders(
+    store: Store,
+    actor: Actor,
+    order_numbers: list[str],
+    now: datetime,
+    on_progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> BulkResult:
+    """Bulk pack, for a person who has checked every line of each order against its packing list
+    and says so: each order's lines are checked off with it, each order packed or refused on its own."""
+
+    def pack_all(number: str) -> None:
+        with acting(store, actor, PM, doing="pack orders", now=now) as (session, _, moment):
+            order = own_order(session, actor, number)
+            lines = set(session.scalars(select(OrderItem.id).where(OrderItem.order_id == order.id)))
+            _pack(session, actor, order, lines, moment)
+
+    return _one_by_one(store, actor, order_numbers, now, "pack orders", pack_all, on_progress)
+
+
+def _pack(session: Session, actor: Actor, order: Order, checked_item_ids: set[int], now: datetime) -> None:
+    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    missing = [item.sku for item in items if item.id not in checked_item_ids]
+    if missing:
+        raise InvalidInput(
+            f"Check off every item before marking {order.order_number} packed: "
+            f"{len(items) - len(missing)} of {len(items)} checked; not yet: {', '.join(missing)}.",
+            field="items",
+        )
+    take_step(session, order, Step.MARK_PACKED, now=now, by=actor.label)
+    for item in items:
+        item.checked_at = now
 
 
 def ship_order(

@@ -1,5 +1,6 @@
-"""What Sales Management shows of a company's orders: stage counts, a stage's list, an order's detail
-with its timeline and money, and the orders that need action soonest.
+"""What Sales Management shows of one order (its detail with its timeline, money and ship-to) and the
+Dashboard's orders that need action soonest. The stages, their counts and the search over every
+order are in core.orders.search.
 
 Every read goes through `acting` (read-only) and is filtered by the actor's company; it returns small
 view dataclasses, never rows of the store. The deadline that matters in each status and whose turn
@@ -11,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 
 from core.acting import Actor, acting
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
-from core.errors import InvalidInput
 from core.orders.lifecycle import WAITING, OrderClock, Step, available_steps, refused_steps
 from core.orders.seller import own_order
 from core.orders.steps import clock_of, describe_event
@@ -25,21 +25,13 @@ from core.store.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Pa
 PM = Role.PRODUCT_MANAGER
 SEE_ORDERS = "see orders"
 
-#: The Sales Management stages and the statuses each shows.
-STAGES: dict[str, tuple[OrderStatus, ...]] = {
-    "New": (OrderStatus.PENDING_CONFIRMATION,),
-    "Processing": (OrderStatus.PROCESSING,),
-    "Shipping": (OrderStatus.READY_TO_SHIP, OrderStatus.SHIPPED),
-    "Delivered": (OrderStatus.DELIVERED,),
-    "Complaints": (OrderStatus.COMPLAINED, OrderStatus.RETURN_REQUESTED),
-    "Failed": (OrderStatus.REJECTED, OrderStatus.CANCELLED),
-}
-
 #: For each status that has one, the orders column holding the deadline that matters now.
 DEADLINE_COLUMNS = {status: getattr(Order, w.deadline) for status, w in WAITING.items() if w.deadline}
 
 
-def _deadline_expression():
+def deadline_that_matters():
+    """SQL for each order's deadline that matters in its status (NULL when none: finished, or a return
+    on its way back), from the lifecycle's WAITING table."""
     return case(*((Order.status == status, column) for status, column in DEADLINE_COLUMNS.items()))
 
 
@@ -59,7 +51,7 @@ class OrderNeedingAction:
 def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int = 20) -> list[OrderNeedingAction]:
     """The company's open orders ordered by their nearest deadline, with the time left (negative: overdue)."""
     with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
-        deadline = _deadline_expression().label("deadline")
+        deadline = deadline_that_matters().label("deadline")
         query = (
             select(
                 Order.order_number,
@@ -80,82 +72,6 @@ def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int 
             OrderNeedingAction(number, status, WAITING[status].next, due, due - now, code, zone, buyer, total)
             for number, status, due, code, zone, buyer, total in session.execute(query)
             if due is not None
-        ]
-
-
-def stage_counts(store: Store, actor: Actor) -> dict[str, int]:
-    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
-        by_status = dict(
-            session.execute(
-                select(Order.status, func.count()).where(Order.company_id == actor.company_id).group_by(Order.status)
-            ).all()
-        )
-    return {stage: sum(by_status.get(status, 0) for status in statuses) for stage, statuses in STAGES.items()}
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    order_number: str
-    status: OrderStatus
-    placed_at: datetime
-    deadline: datetime | None
-    warehouse_code: str
-    time_zone: str
-    buyer_name: str
-    total_amount: int
-    item_count: int
-    failure_kind: FailureKind | None
-    failure_reason: str | None
-    closed_at: datetime | None
-
-
-def list_orders(
-    store: Store,
-    actor: Actor,
-    stage: str,
-    *,
-    failure_kind: FailureKind | None = None,
-    closed_from: datetime | None = None,
-    closed_to: datetime | None = None,
-    limit: int = 200,
-) -> list[OrderRow]:
-    """One Sales Management stage: open stages by nearest deadline first, Failed by most recent first."""
-    if stage not in STAGES:
-        raise InvalidInput(f"Unknown stage {stage!r}.", field="stage")
-    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
-        deadline = _deadline_expression().label("deadline")
-        query = (
-            select(Order, deadline, Warehouse.code, Warehouse.time_zone, Buyer.name)
-            .join(Warehouse, Warehouse.id == Order.warehouse_id)
-            .join(Buyer, Buyer.id == Order.buyer_id)
-            .where(Order.company_id == actor.company_id, Order.status.in_(STAGES[stage]))
-        )
-        if stage == "Failed":
-            if failure_kind:
-                query = query.where(Order.failure_kind == failure_kind)
-            if closed_from:
-                query = query.where(Order.closed_at >= closed_from)
-            if closed_to:
-                query = query.where(Order.closed_at < closed_to)
-            query = query.order_by(Order.closed_at.desc())
-        else:
-            query = query.order_by(deadline.asc(), Order.id)
-        return [
-            OrderRow(
-                o.order_number,
-                o.status,
-                o.placed_at,
-                due,
-                code,
-                zone,
-                buyer,
-                o.total_amount,
-                o.item_count,
-                o.failure_kind,
-                o.failure_reason,
-                o.closed_at,
-            )
-            for o, due, code, zone, buyer in session.execute(query.limit(limit))
         ]
 
 

@@ -312,6 +312,8 @@ class Order(Base):
         Index("ix_orders_status_complete_deadline", "status", "complete_deadline"),
         Index("ix_orders_company_status", "company_id", "status"),
         Index("ix_orders_company_placed_at", "company_id", "placed_at"),
+        # Sales Management's "Total, largest first" (core.orders.search).
+        Index("ix_orders_company_total_amount", "company_id", "total_amount"),
         # The analytics sync reads orders changed since its watermark.
         Index("ix_orders_updated_at", "updated_at"),
     )

@@ -1,5 +1,6 @@
-"""Sales Management as the Product Manager sees it: tabs with counts, each stage's action, refusals
-and a race lost to the scheduler, shown in words."""
+"""Sales Management as the Product Manager sees it: stages with counts that agree with their lists,
+one search over every order, the place kept in the address across actions, each stage's action,
+refusals and a race lost to the scheduler, shown in words."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 
 from core.acting import Actor
 from core.clock import utc_now
-from core.domain import OrderStatus, Role
+from core.domain import ComplaintResolution, FailureKind, OrderStatus, Role
 from core.orders import buyer_channel as buyers
 from core.orders import seller as orders
 from core.orders.lifecycle import TRANSITIONS, Step
@@ -53,16 +54,28 @@ def texts(at) -> str:
     return " ".join(str(e.value) for kind in ("success", "error", "warning", "info") for e in getattr(at, kind))
 
 
-def on_sales_page(app):
-    """Run the app (logged in), then go to Sales Management, as a click in the menu does."""
+def on_sales_page(app, stage: str | None = None):
+    """Run the app (logged in), go to Sales Management as a click in the menu does, then to `stage`."""
     app.at.run()
     app.at.switch_page(PAGE).run()
+    if stage:
+        app.at.segmented_control(key="stage").set_value(stage).run()
     assert not app.at.exception
 
 
-def open_order(app, stage, number):
-    app.at.selectbox(key=f"pick_{stage}").select(number).run()
+def open_order(app, number):
+    """Open an order as a tick in the list or a link (?order=…) does."""
+    app.at.query_params["order"] = number
+    app.at.run()
     assert not app.at.exception
+
+
+def stages(at) -> list[str]:
+    return list(at.segmented_control(key="stage").options)
+
+
+def listed(at) -> list[str]:
+    return list(at.dataframe[0].value["Order"])
 
 
 def photo_bytes() -> bytes:
@@ -71,32 +84,47 @@ def photo_bytes() -> bytes:
     return out.getvalue()
 
 
-def test_the_tabs_show_how_many_orders_wait_in_each_stage(app_as):
+def test_the_stages_show_how_many_orders_wait_in_each(app_as):
     app = app_as("pm", run=False)
     place(app.store)
     place(app.store)
     on_sales_page(app)
-    assert not app.at.exception
-    labels = [tab.label for tab in app.at.tabs]
-    assert labels == ["New (2)", "Processing (0)", "Shipping (0)", "Delivered (0)", "Complaints (0)", "Failed (0)"]
+    labels = stages(app.at)
+    assert labels[:3] == ["New (2)", "Processing (0)", "To ship (0)"]
+    assert [label.split(" (")[0] for label in labels] == [
+        "New",
+        "Processing",
+        "To ship",
+        "In transit",
+        "Complaints",
+        "Finished",
+        "Failed",
+        "All orders",
+    ]
 
 
-def test_accepting_a_new_order_moves_it_to_processing_and_says_so(app_as):
+def test_accepting_keeps_the_stage_and_the_order_open_as_it_now_is(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
-    on_sales_page(app)
-    open_order(app, "New", number)
+    on_sales_page(app, stage="all")
+    open_order(app, number)
     app.at.button(key=f"accept_{number}").click().run()
     assert f"{number} accepted." in texts(app.at)
     assert status_of(app.store, number) == OrderStatus.PROCESSING
-    assert app.at.tabs[1].label == "Processing (1)"
+    assert app.at.query_params["order"] == number
+    assert app.at.segmented_control(key="stage").value == "all"
+    assert f"packed_{number}" in [b.key for b in app.at.button]  # reopened at once: pack it next
+    assert stages(app.at)[1] == "Processing (1)"
 
 
-def test_rejecting_without_a_reason_is_refused_and_changes_nothing(app_as):
+def test_rejecting_needs_a_reason_and_a_confirmation_and_changes_nothing_without(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
     on_sales_page(app)
-    open_order(app, "New", number)
+    open_order(app, number)
+    button(app.at, "Reject").click().run()
+    assert "Tick the box above to confirm the rejection" in texts(app.at)
+    app.at.checkbox(key=f"reject_sure_{number}").check()
     button(app.at, "Reject").click().run()
     assert "Say why the order is rejected" in texts(app.at)
     assert status_of(app.store, number) == OrderStatus.PENDING_CONFIRMATION
@@ -106,7 +134,7 @@ def test_accepting_an_order_the_scheduler_cancelled_a_moment_ago_says_what_happe
     app = app_as("pm", run=False)
     number = place(app.store)
     on_sales_page(app)
-    open_order(app, "New", number)
+    open_order(app, number)
     with app.store.transaction() as session:  # while the page is open, its day to confirm ends ...
         session.execute(
             update(Order).where(Order.order_number == number).values(confirm_deadline=utc_now() - timedelta(minutes=1))
@@ -124,7 +152,7 @@ def test_the_page_offers_what_the_lifecycle_allows_and_says_why_not_for_the_rest
     app = app_as("pm", run=False)
     number = place(app.store, at=utc_now() - timedelta(days=5))  # its day to confirm is long over, not yet swept
     on_sales_page(app)
-    open_order(app, "New", number)
+    open_order(app, number)
     assert f"accept_{number}" not in [b.key for b in app.at.button]
     assert f"{number}: The time to confirm it has ended, so the system cancels it." in texts(app.at)
 
@@ -133,8 +161,8 @@ def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
     orders.accept_order(app.store, pm_actor(app.store), number, utc_now())
-    on_sales_page(app)
-    open_order(app, "Processing", number)
+    on_sales_page(app, stage="processing")
+    open_order(app, number)
     app.at.button(key=f"packed_{number}").click().run()
     assert "Check off every item" in texts(app.at)
     assert status_of(app.store, number) == OrderStatus.PROCESSING
@@ -144,6 +172,7 @@ def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):
     app.at.button(key=f"packed_{number}").click().run()
     assert status_of(app.store, number) == OrderStatus.READY_TO_SHIP
     assert "is packed" in texts(app.at)
+    assert app.at.text_input(key=f"tracking_{number}")  # the same order, now with its ship form
 
 
 def ready_to_ship(app) -> str:
@@ -159,8 +188,8 @@ def ready_to_ship(app) -> str:
 def test_a_non_image_renamed_png_cannot_be_the_shipping_proof(app_as):
     app = app_as("pm", run=False)
     number = ready_to_ship(app)
-    on_sales_page(app)
-    open_order(app, "Shipping", number)
+    on_sales_page(app, stage="to-ship")
+    open_order(app, number)
     app.at.file_uploader(key=f"photo_{number}").upload("proof.png", b"this is not a picture", "image/png")
     app.at.text_input(key=f"tracking_{number}").input("JNE0012345678")
     button(app.at, "Mark shipped").click().run()
@@ -168,21 +197,23 @@ def test_a_non_image_renamed_png_cannot_be_the_shipping_proof(app_as):
     assert status_of(app.store, number) == OrderStatus.READY_TO_SHIP
 
 
-def test_shipping_with_a_proof_photo_courier_and_tracking_number(app_as):
+def test_shipping_with_a_proof_photo_courier_and_tracking_number_shows_in_transit(app_as):
     app = app_as("pm", run=False)
     number = ready_to_ship(app)
-    on_sales_page(app)
-    open_order(app, "Shipping", number)
+    on_sales_page(app, stage="to-ship")
+    open_order(app, number)
     app.at.file_uploader(key=f"photo_{number}").upload("proof.png", photo_bytes(), "image/png")
     app.at.selectbox(key=f"courier_{number}").select("SiCepat")
     app.at.text_input(key=f"tracking_{number}").input("SCP0012345678")
     button(app.at, "Mark shipped").click().run()
     assert f"{number} is shipped with SiCepat." in texts(app.at)
     assert status_of(app.store, number) == OrderStatus.SHIPPED
+    app.at.segmented_control(key="stage").set_value("in-transit").run()
+    frame = app.at.dataframe[0].value
+    assert list(frame["Order"]) == [number] and list(frame["Courier · tracking"]) == ["SiCepat · SCP0012345678"]
 
 
-def test_answering_a_complaint_with_a_refund(app_as):
-    app = app_as("pm", run=False)
+def complained(app) -> str:
     number = ready_to_ship(app)
     orders.ship_order(
         app.store,
@@ -197,21 +228,46 @@ def test_answering_a_complaint_with_a_refund(app_as):
     buyers.file_complaint(
         app.store, buyer_code="LVM-00001", order_number=number, description="Torn sack", now=utc_now()
     )
-    on_sales_page(app)
-    assert app.at.tabs[4].label == "Complaints (1)"
-    open_order(app, "Complaints", number)
+    return number
+
+
+def test_answering_a_complaint_needs_a_chosen_answer_that_names_the_amount(app_as):
+    app = app_as("pm", run=False)
+    number = complained(app)
+    on_sales_page(app, stage="complaints")
+    assert stages(app.at)[4] == "Complaints (1)"
+    open_order(app, number)
+    radio = app.at.radio(key=f"resolution_{number}")
+    assert radio.value is None and radio.options[0].startswith("Refund the buyer Rp")
+    button(app.at, "Send the answer").click().run()
+    assert "Choose an answer first" in texts(app.at)
+    assert status_of(app.store, number) == OrderStatus.COMPLAINED
+    app.at.radio(key=f"resolution_{number}").set_value(radio.options[0])
     button(app.at, "Send the answer").click().run()
     assert f"{number}: complaint answered." in texts(app.at)
     assert status_of(app.store, number) == OrderStatus.REFUNDED
 
 
-def test_bulk_accept_accepts_every_chosen_order(app_as):
+def test_refunded_and_completed_orders_are_in_finished_with_their_money(app_as):
+    app = app_as("pm", run=False)
+    number = complained(app)
+    orders.answer_complaint(app.store, pm_actor(app.store), number, ComplaintResolution.REFUND, "", utc_now())
+    on_sales_page(app, stage="finished")
+    frame = app.at.dataframe[0].value
+    row = frame[frame["Order"] == number].iloc[0]
+    assert row["Status"] == "refunded" and row["Payout or refund"].startswith("Refunded Rp")
+
+
+def test_bulk_accept_accepts_every_ticked_order_and_says_how_many(app_as):
     app = app_as("pm", run=False)
     numbers = [place(app.store) for _ in range(3)]
-    on_sales_page(app)
-    app.at.multiselect(key="bulk_pick").select(numbers[0]).select(numbers[2]).run()
+    on_sales_page(app, stage="new")
+    rows = listed(app.at)
+    table = app.at.dataframe[0]  # tick two rows, as the person does with the table's tick boxes
+    app.at.session_state[table.key] = {"selection": {"rows": [rows.index(numbers[0]), rows.index(numbers[2])]}}
+    app.at.run()
     app.at.button(key="bulk_accept").click().run()
-    assert "Accepted 2 of 2 orders." in texts(app.at)
+    assert "Accepted 2 of 2." in texts(app.at)
     assert [status_of(app.store, n) for n in numbers] == [
         OrderStatus.PROCESSING,
         OrderStatus.PENDING_CONFIRMATION,
@@ -219,17 +275,28 @@ def test_bulk_accept_accepts_every_chosen_order(app_as):
     ]
 
 
-def test_the_failed_tab_filters_by_reason(app_as):
+def test_the_failed_stage_filters_by_reason_and_its_count_agrees(app_as):
     app = app_as("pm", run=False)
     rejected = place(app.store)
     orders.reject_order(app.store, pm_actor(app.store), rejected, "Damaged stock", utc_now())
     cancelled = place(app.store)
     buyers.cancel_order(app.store, buyer_code="LVM-00001", order_number=cancelled, reason="mistake", now=utc_now())
-    on_sales_page(app)
-    app.at.selectbox(key="failed_reason").select("Rejected by the seller").run()
-    frame = app.at.tabs[5].dataframe[0].value
-    assert list(frame["Order"]) == [rejected]
-    assert list(frame["Detail"]) == ["Damaged stock"]
+    on_sales_page(app, stage="failed")
+    failed_count = int(stages(app.at)[6].split("(")[1].rstrip(")"))
+    assert len(listed(app.at)) == min(failed_count, 50)
+    app.at.selectbox(key="sales_why").select(FailureKind.REJECTED_BY_SELLER).run()
+    frame = app.at.dataframe[0].value
+    assert rejected in list(frame["Order"]) and cancelled not in list(frame["Order"])
+    assert set(frame["Why it failed"]) == {"Rejected by the seller"}
+
+
+def test_one_search_finds_an_order_whatever_its_stage(app_as):
+    app = app_as("pm", run=False)
+    number = complained(app)
+    on_sales_page(app, stage="all")
+    app.at.text_input(key="sales_text").input(number).run()
+    assert listed(app.at) == [number]
+    assert stages(app.at)[4] == "Complaints (1)" and stages(app.at)[0] == "New (0)"
 
 
 def test_a_system_administrator_cannot_open_sales_management(app_as):
@@ -242,7 +309,7 @@ def test_an_open_order_that_the_buyer_cancels_meanwhile_says_so_on_the_next_reru
     app = app_as("pm", run=False)
     number = place(app.store)
     on_sales_page(app)
-    open_order(app, "New", number)
+    open_order(app, number)
     buyers.cancel_order(
         app.store, buyer_code="LVM-00001", order_number=number, reason="found it cheaper", now=utc_now()
     )

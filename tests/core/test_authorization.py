@@ -43,7 +43,7 @@ from core.company import payout_account, profile
 from core.domain import ComplaintResolution, Role, UserStatus
 from core.errors import AccessDenied, DomainError
 from core.orders import buyer_channel as buyers
-from core.orders import papers, seller, views
+from core.orders import papers, search, seller, views
 from core.store.database import Store
 from core.store.models import Company, Order, Product, User
 from core.warehouses import management, operations
@@ -147,10 +147,11 @@ SERVICES: list[Service] = [
         PRODUCT_MANAGER,
     ),
     _s(views.order_detail, lambda s, a, now: views.order_detail(s.store, a, "KP-X"), PRODUCT_MANAGER),
-    _s(views.list_orders, lambda s, a, now: views.list_orders(s.store, a, "New"), PRODUCT_MANAGER),
-    _s(views.stage_counts, lambda s, a, now: views.stage_counts(s.store, a), PRODUCT_MANAGER),
     _s(views.orders_needing_action, lambda s, a, now: views.orders_needing_action(s.store, a, now), PRODUCT_MANAGER),
     _s(papers.order_papers, lambda s, a, now: papers.order_papers(s.store, a, ["KP-X"]), PRODUCT_MANAGER),
+    _s(seller.pack_orders, lambda s, a, now: seller.pack_orders(s.store, a, ["KP-X"], now), PRODUCT_MANAGER),
+    _s(search.find_orders, lambda s, a, now: search.find_orders(s.store, a, search.OrderQuery()), PRODUCT_MANAGER),
+    _s(search.stage_counts, lambda s, a, now: search.stage_counts(s.store, a), PRODUCT_MANAGER),
     # catalogue
     _s(products.list_products, lambda s, a, now: products.list_products(s.store, a), PRODUCT_MANAGER),
     _s(products.get_product, lambda s, a, now: products.get_product(s.store, a, "RICE-5"), PRODUCT_MANAGER),
@@ -403,7 +404,9 @@ READS: list[Read] = [
         lambda _s, result: {result.company_code},
     ),
     Read(
-        "orders.list_orders", _with_orders(lambda s, a, now: views.list_orders(s.store, a, "New")), _companies_of_orders
+        "orders.find_orders",
+        _with_orders(lambda s, a, now: search.find_orders(s.store, a, search.OrderQuery()).rows),
+        _companies_of_orders,
     ),
     Read(
         "orders.orders_needing_action",

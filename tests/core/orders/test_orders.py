@@ -277,9 +277,7 @@ def test_another_companys_user_cannot_see_or_act_on_the_order(world):
         seller.accept_order(world.store, world.other_pm, number, MONDAY_10)
     with pytest.raises(NotFound):
         views.order_detail(world.store, world.other_pm, number)
-    assert views.list_orders(world.store, world.other_pm, "New") == []
     assert views.orders_needing_action(world.store, world.other_pm, MONDAY_10) == []
-    assert views.stage_counts(world.store, world.other_pm)["New"] == 0
     assert status_of(world, number) == OrderStatus.PENDING_CONFIRMATION
 
 
@@ -319,6 +317,18 @@ def test_bulk_accept_reports_each_order_and_goes_on_after_a_refusal(world):
     assert progress == [(1, 2), (2, 2)]
 
 
+def test_bulk_packing_checks_off_every_line_and_refuses_an_order_not_being_packed(world):
+    packing, waiting = place(world).order_number, place(world).order_number
+    seller.accept_order(world.store, world.pm, packing, MONDAY_10)
+    result = seller.pack_orders(world.store, world.pm, [packing, waiting], MONDAY_10 + timedelta(hours=1))
+    assert result.done == [packing]
+    assert "it is waiting for confirmation" in result.refused[waiting]
+    assert status_of(world, packing) == OrderStatus.READY_TO_SHIP
+    with world.store.reading() as session:
+        checked = session.scalars(select(OrderItem.checked_at).join(Order).where(Order.order_number == packing))
+        assert set(checked) == {MONDAY_10 + timedelta(hours=1)}
+
+
 def test_orders_needing_action_come_nearest_deadline_first_with_time_left(world):
     late = place(world, at=MONDAY_10).order_number
     early = place(world, at=MONDAY_10 - timedelta(hours=1)).order_number
@@ -326,17 +336,6 @@ def test_orders_needing_action_come_nearest_deadline_first_with_time_left(world)
     assert [r.order_number for r in rows] == [early, late]
     # placed Monday 09:00 WIB -> due Tuesday 09:00 WIB; seen Monday 12:00 WIB: 21 hours on the clock
     assert rows[0].time_left == timedelta(hours=21) and rows[0].action == "accept or reject"
-
-
-def test_stage_counts_and_the_failed_tab_filter(world):
-    kept, rejected = place(world).order_number, place(world).order_number
-    seller.reject_order(world.store, world.pm, rejected, "No stock really", MONDAY_10)
-    counts = views.stage_counts(world.store, world.pm)
-    assert counts["New"] == 1 and counts["Failed"] == 1
-    failed = views.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.REJECTED_BY_SELLER)
-    assert [row.order_number for row in failed] == [rejected]
-    assert views.list_orders(world.store, world.pm, "Failed", failure_kind=FailureKind.CANCELLED_BY_SYSTEM) == []
-    assert [row.order_number for row in views.list_orders(world.store, world.pm, "New")] == [kept]
 
 
 def test_the_order_detail_has_items_events_and_the_shipment(world):

@@ -1,0 +1,384 @@
+"""Finding a company's orders: the Sales Management stages, one search over every order whatever its
+stage, the counts beside each stage, and paging.
+
+A count and its list always come from the same filters, so they agree. Counts stop at COUNT_CAP
+(shown as "more than …"): counting a million rows to print one number would cost more than the
+page itself. Open orders sort by the deadline that matters in their status (the lifecycle's
+WAITING table); finished orders have none and sort after them, the most recently placed first
+(the company's placed-date index serves that; an order's finishing time has no index).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, union
+from sqlalchemy.sql import ColumnElement, Select
+
+from core.acting import Actor, acting
+from core.domain import FailureKind, OrderStatus, PayoutStatus, Role
+from core.errors import InvalidInput
+from core.orders.lifecycle import WAITING
+from core.orders.views import deadline_that_matters
+from core.store.database import Store
+from core.store.models import Buyer, Order, OrderItem, Payout, Product, Refund, Shipment, Warehouse
+from core.text import clean_text
+
+PM = Role.PRODUCT_MANAGER
+SEE_ORDERS = "see orders"
+S = OrderStatus
+
+#: Counts stop here: "more than 10,000" is all a person needs to know to narrow the search.
+COUNT_CAP = 10_000
+PAGE_SIZES = (25, 50, 100)
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # stable: it goes into links (?stage=to-ship)
+    label: str
+    statuses: tuple[OrderStatus, ...]
+    deadline_label: str | None  # the column heading of the deadline that matters in this stage
+
+
+#: The Sales Management stages, in the order of the lifecycle; "all" is every order.
+STAGES: dict[str, Stage] = {
+    stage.key: stage
+    for stage in (
+        Stage("new", "New", (S.PENDING_CONFIRMATION,), "Confirm by"),
+        Stage("processing", "Processing", (S.PROCESSING,), "Pack by"),
+        Stage("to-ship", "To ship", (S.READY_TO_SHIP,), "Deliver by"),
+        Stage("in-transit", "In transit", (S.SHIPPED, S.DELIVERED), "Next deadline"),
+        Stage("complaints", "Complaints", (S.COMPLAINED, S.RETURN_REQUESTED), "Answer by"),
+        Stage("finished", "Finished", (S.COMPLETED, S.REFUNDED), None),
+        Stage("failed", "Failed", (S.REJECTED, S.CANCELLED), None),
+        Stage("all", "All orders", tuple(OrderStatus), "Next deadline"),
+    )
+}
+OPEN_STATUSES = tuple(WAITING)
+STAGE_OF_STATUS = {status: stage for stage in STAGES.values() if stage.key != "all" for status in stage.statuses}
+
+
+class Sort:
+    DEADLINE = "deadline"  # soonest deadline first; finished orders after, newest first
+    PLACED = "placed"  # newest first
+    TOTAL = "total"  # largest first
+
+
+SORTS = {
+    Sort.DEADLINE: "Deadline, soonest first",
+    Sort.PLACED: "Placed, newest first",
+    Sort.TOTAL: "Total, largest first",
+}
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """What the person asked for. Dates are the warehouse's (or WIB's) calendar days, both included."""
+
+    stage: str = "all"
+    text: str = ""
+    warehouse_code: str | None = None
+    placed_from: date | None = None
+    placed_to: date | None = None
+    sort: str = Sort.DEADLINE
+    page: int = 1
+    page_size: int = 50
+    failure_kind: FailureKind | None = None
+
+
+@dataclass(frozen=True)
+class FoundOrder:
+    order_number: str
+    status: OrderStatus
+    stage: str
+    placed_at: datetime
+    deadline: datetime | None
+    warehouse_code: str
+    time_zone: str
+    buyer_name: str
+    buyer_code: str
+    total_amount: int
+    item_count: int
+    closed_at: datetime | None
+    completed_at: datetime | None
+    failure_kind: FailureKind | None
+    failure_reason: str | None
+    courier: str | None = None
+    tracking_number: str | None = None
+    payout_status: PayoutStatus | None = None
+    paid_at: datetime | None = None
+    transfer_reference: str | None = None
+    refund_amount: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    rows: list[FoundOrder]
+    total: int  # capped at COUNT_CAP + 1: more than COUNT_CAP
+    page: int
+    page_size: int
+    query: OrderQuery = field(repr=False)
+
+    @property
+    def named_order(self) -> str | None:
+        """The one order the search text named by its number, if it did (to open it at once)."""
+        if len(self.rows) == 1 and self.query.text:
+            number = self.rows[0].order_number
+            return number if number in numbers_named_by(self.query.text) else None
+        return None
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, COUNT_CAP) // self.page_size))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+# --- the period presets ----------------------------------------------------------------------------
+
+PRESETS = ("Any time", "Today", "Last 7 days", "Last 30 days", "This month")
+
+
+def preset_period(preset: str, now: datetime, time_zone: str = "Asia/Jakarta") -> tuple[date | None, date | None]:
+    """The calendar days a preset names, in `time_zone` (both ends included)."""
+    today = now.astimezone(ZoneInfo(time_zone)).date()
+    periods = {
+        "Any time": (None, None),
+        "Today": (today, today),
+        "Last 7 days": (today - timedelta(days=6), today),
+        "Last 30 days": (today - timedelta(days=29), today),
+        "This month": (today.replace(day=1), today),
+    }
+    if preset not in periods:
+        raise InvalidInput(f"Unknown period {preset!r}; choose one of {', '.join(PRESETS)}.", field="period")
+    return periods[preset]
+
+
+# --- the filters, shared by the counts and the lists -----------------------------------------------
+
+
+_KP_NUMBER = re.compile(r"(?i)^(?:kp[\s-]*)?0*(\d{1,8})$")
+
+
+def numbers_named_by(text: str) -> set[str]:
+    """The order numbers `text` names when it is an order number: as typed, or a KP number by its
+    digits ("kp 998", "998" for KP-00000998)."""
+    numbers = {text.upper()}
+    if short := _KP_NUMBER.match(text):
+        numbers.add(f"KP-{int(short.group(1)):08d}")
+    return numbers
+
+
+def _matching_text(session, actor: Actor, text: str) -> ColumnElement[bool]:
+    """An order number typed in full (or KP- numbers by their digits) finds that order alone;
+    anything else finds orders whose buyer (name or code) or a line's product (SKU or name) matches.
+    Two index-backed lookups joined by UNION: an OR across them would scan every order."""
+    by_number = Order.order_number.in_(sorted(numbers_named_by(text)))
+    if session.scalar(select(Order.id).where(Order.company_id == actor.company_id, by_number).limit(1)):
+        return by_number
+    needle = text.lower()
+    buyers = select(Buyer.id).where(
+        or_(func.lower(Buyer.name).contains(needle, autoescape=True), func.lower(Buyer.buyer_code) == needle)
+    )
+    products = select(Product.id).where(
+        Product.company_id == actor.company_id,
+        or_(func.lower(Product.sku) == needle, func.lower(Product.name).contains(needle, autoescape=True)),
+    )
+    return Order.id.in_(
+        union(
+            select(Order.id).where(Order.company_id == actor.company_id, Order.buyer_id.in_(buyers)),
+            select(OrderItem.order_id).where(OrderItem.product_id.in_(products)),
+        )
+    )
+
+
+def _placed_bounds(query: OrderQuery, time_zone: str) -> tuple[datetime | None, datetime | None]:
+    zone = ZoneInfo(time_zone)
+    start = datetime.combine(query.placed_from, time(0), zone).astimezone(UTC) if query.placed_from else None
+    end = (
+        datetime.combine(query.placed_to + timedelta(days=1), time(0), zone).astimezone(UTC)
+        if query.placed_to
+        else None
+    )
+    return start, end
+
+
+def _check(query: OrderQuery) -> OrderQuery:
+    if query.stage not in STAGES:
+        raise InvalidInput(f"Unknown stage {query.stage!r}.", field="stage")
+    if query.sort not in SORTS:
+        raise InvalidInput(f"Unknown sort {query.sort!r}; choose one of {', '.join(SORTS)}.", field="sort")
+    if query.page < 1 or query.page_size not in PAGE_SIZES:
+        raise InvalidInput(f"Pages hold {', '.join(map(str, PAGE_SIZES))} orders and start at 1.", field="page")
+    if query.placed_from and query.placed_to and query.placed_from > query.placed_to:
+        raise InvalidInput("The period ends before it starts: choose a 'from' date on or before the 'to' date.")
+    text = clean_text(query.text, what="search", field="text", max_length=MAX_SEARCH, collapse_spaces=True)
+    return replace(query, text=text)
+
+
+def _filtered(session, actor: Actor, query: OrderQuery, statuses: tuple[OrderStatus, ...]):
+    """The WHERE clauses every count and list of this query shares."""
+    where: list[ColumnElement[bool]] = [Order.company_id == actor.company_id, Order.status.in_(statuses)]
+    time_zone = "Asia/Jakarta"
+    if query.warehouse_code:
+        warehouse = session.scalar(
+            select(Warehouse).where(Warehouse.company_id == actor.company_id, Warehouse.code == query.warehouse_code)
+        )
+        if warehouse is None:
+            raise InvalidInput(f"Warehouse {query.warehouse_code} is not one of your company's.", field="warehouse")
+        where.append(Order.warehouse_id == warehouse.id)
+        time_zone = warehouse.time_zone
+    start, end = _placed_bounds(query, time_zone)
+    if start:
+        where.append(Order.placed_at >= start)
+    if end:
+        where.append(Order.placed_at < end)
+    if query.failure_kind:
+        where.append(Order.failure_kind == query.failure_kind)
+    if query.text:
+        where.append(_matching_text(session, actor, query.text))
+    return where
+
+
+def _capped_count(session, where) -> int:
+    capped = select(Order.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+# --- the services ----------------------------------------------------------------------------------
+
+
+def stage_counts(store: Store, actor: Actor, query: OrderQuery | None = None) -> dict[str, int]:
+    """How many orders each stage holds under the same filters as its list (capped at COUNT_CAP + 1)."""
+    query = _check(query or OrderQuery())
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+        return {key: _capped_count(session, _filtered(session, actor, query, s.statuses)) for key, s in STAGES.items()}
+
+
+def find_orders(store: Store, actor: Actor, query: OrderQuery) -> OrderPage:
+    """One page of the orders `query` asks for, with its (capped) count from the same filters."""
+    query = _check(query)
+    stage = STAGES[query.stage]
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+        where = _filtered(session, actor, query, stage.statuses)
+        total = _capped_count(session, where)
+        offset = (query.page - 1) * query.page_size
+        if query.sort == Sort.DEADLINE:
+            rows = _by_deadline(session, actor, query, stage, offset)
+        else:
+            key = Order.placed_at.desc() if query.sort == Sort.PLACED else Order.total_amount.desc()
+            listing = _listing(where).order_by(key, Order.id.desc()).offset(offset).limit(query.page_size)
+            rows = list(session.execute(listing))
+        found = _with_money_and_shipping(session, list(rows))
+    return OrderPage(found, total, query.page, query.page_size, query)
+
+
+def _listing(where) -> Select:
+    return (
+        select(
+            Order,
+            deadline_that_matters().label("deadline"),
+            Warehouse.code,
+            Warehouse.time_zone,
+            Buyer.name,
+            Buyer.buyer_code,
+        )
+        .join(Warehouse, Warehouse.id == Order.warehouse_id)
+        .join(Buyer, Buyer.id == Order.buyer_id)
+        .where(*where)
+    )
+
+
+def _by_deadline(session, actor: Actor, query: OrderQuery, stage: Stage, offset: int) -> list:
+    """Open orders by their deadline, then finished ones newest first: two index-friendly queries
+    instead of one sort over every order of the company."""
+    open_statuses = tuple(s for s in stage.statuses if s in OPEN_STATUSES)
+    done_statuses = tuple(s for s in stage.statuses if s not in OPEN_STATUSES)
+    rows: list = []
+    open_count = 0
+    if open_statuses:
+        open_where = _filtered(session, actor, query, open_statuses)
+        deadline = deadline_that_matters()
+        rows = list(
+            session.execute(
+                _listing(open_where)
+                .order_by(deadline.is_(None), deadline.asc(), Order.id)
+                .offset(offset)
+                .limit(query.page_size)
+            )
+        )
+        open_count = session.scalar(select(func.count()).select_from(Order).where(*open_where)) if done_statuses else 0
+    room = query.page_size - len(rows)
+    if done_statuses and room > 0:
+        done_where = _filtered(session, actor, query, done_statuses)
+        rows += session.execute(
+            _listing(done_where)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .offset(max(0, offset - (open_count or 0)))
+            .limit(room)
+        )
+    return rows
+
+
+def _with_money_and_shipping(session, rows: list) -> list[FoundOrder]:
+    """Add each listed order's shipment, payout and refund: three small lookups for the page's orders."""
+    ids = [order.id for order, *_ in rows]
+    shipments = {  # columns, not the entity: the proof photo stays in the store
+        s.order_id: s
+        for s in session.execute(
+            select(Shipment.order_id, Shipment.courier, Shipment.tracking_number).where(Shipment.order_id.in_(ids))
+        )
+    }
+    payouts = {
+        p.order_id: p
+        for p in session.execute(
+            select(Payout.order_id, Payout.status, Payout.paid_at, Payout.transfer_reference).where(
+                Payout.order_id.in_(ids)
+            )
+        )
+    }
+    refunds = dict(session.execute(select(Refund.order_id, Refund.amount).where(Refund.order_id.in_(ids))).all())
+    found = []
+    for order, deadline, code, zone, buyer_name, buyer_code in rows:
+        shipment, payout = shipments.get(order.id), payouts.get(order.id)
+        found.append(
+            FoundOrder(
+                order_number=order.order_number,
+                status=order.status,
+                stage=STAGE_OF_STATUS[order.status].key,
+                placed_at=order.placed_at,
+                deadline=deadline,
+                warehouse_code=code,
+                time_zone=zone,
+                buyer_name=buyer_name,
+                buyer_code=buyer_code,
+                total_amount=order.total_amount,
+                item_count=order.item_count,
+                closed_at=order.closed_at,
+                completed_at=order.completed_at,
+                failure_kind=order.failure_kind,
+                failure_reason=order.failure_reason,
+                courier=shipment.courier if shipment else None,
+                tracking_number=shipment.tracking_number if shipment else None,
+                payout_status=payout.status if payout else None,
+                paid_at=payout.paid_at if payout else None,
+                transfer_reference=payout.transfer_reference if payout else None,
+                refund_amount=refunds.get(order.id),
+            )
+        )
+    return found
