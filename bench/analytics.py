@@ -286,13 +286,16 @@ class SqliteDashboard:
         def cell(value: str) -> str:
             return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
-        def local(text: str, zone: str) -> str:
+        def local(text: str | None, zone: str) -> str:
+            if text is None:
+                return ""
             name, hours = abbr[zone]
             moment = datetime.fromisoformat(text) + timedelta(hours=hours)
             return moment.strftime("%Y-%m-%d %H:%M:%S") + " " + name
 
+        status_words = {"PENDING": "Waiting", "PAID": "Paid"}
         count = 0
-        with open(out, "w", newline="", encoding="utf-8") as handle:
+        with open(out, "w", newline="", encoding="utf-8-sig") as handle:  # with a BOM, like the export
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(
                 [
@@ -307,17 +310,41 @@ class SqliteDashboard:
                     "quantity",
                     "unit_price",
                     "line_total",
+                    "payout_status",
+                    "paid_at",
+                    "transfer_reference",
                 ]
+            )
+            history_from = self.HISTORY_FROM.replace(
+                "JOIN buyers b ON b.id = o.buyer_id",
+                "JOIN buyers b ON b.id = o.buyer_id LEFT JOIN payouts p ON p.order_id = o.id",
             )
             cursor = self.con.execute(
                 f"""
                 SELECT o.order_number, o.placed_at, o.completed_at, w.time_zone, w.code, b.buyer_code, b.name,
-                       i.product_name, i.sku, i.quantity, i.unit_price, i.line_total {self.HISTORY_FROM}
+                       i.product_name, i.sku, i.quantity, i.unit_price, i.line_total,
+                       p.status, p.paid_at, p.transfer_reference {history_from}
                 ORDER BY o.completed_at, o.id, i.id
             """,
                 dict(c=self.c, lo=lo, hi=hi, s=self.period.start.isoformat(), e=self.period.end.isoformat()),
             )
-            for number, placed, completed, zone, code, buyer_code, buyer, product, sku, qty, price, total in cursor:
+            for (
+                number,
+                placed,
+                completed,
+                zone,
+                code,
+                buyer_code,
+                buyer,
+                product,
+                sku,
+                qty,
+                price,
+                total,
+                payout_status,
+                paid_at,
+                reference,
+            ) in cursor:
                 writer.writerow(
                     [
                         cell(number),
@@ -331,6 +358,9 @@ class SqliteDashboard:
                         qty,
                         price,
                         total,
+                        status_words.get(payout_status, payout_status or ""),
+                        local(paid_at, zone),
+                        cell(reference or ""),
                     ]
                 )
                 count += 1

@@ -4,7 +4,8 @@
 
 The same file as the Transaction History page's export: completed sales whose completion falls
 in the period (local dates at each warehouse), one row per order line, dates in the warehouse's
-local time, UTF-8 with a header row, formula-like cells neutralised. It reads the current
+local time, each order's payout status, paid time and transfer reference, UTF-8 with a byte-order
+mark (Excel) and a header row, formula-like cells neutralised. It reads the current
 analytics snapshot (`--sync` first brings it up to date) and says how fresh that is.
 """
 

@@ -1,6 +1,13 @@
-"""Transaction History (Product Manager): completed sales, one row per product line, with filters,
-totals of the whole filtered set, paging, and a CSV export of the whole filtered set. Reads the
-analytics snapshot through core.analytics; the page reads input, calls core, and shows."""
+"""Transaction History (Product Manager): completed sales, one row per product line with its order's
+payout, with filters, totals of the whole filtered set, paging, and a CSV export of the whole
+filtered set. Reads the analytics snapshot through core.analytics; the page reads input, calls
+core, and shows.
+
+The grid offers no download of its own: Streamlit's grid toolbar would download only the page on
+screen, beside the real export of the whole filtered set. Streamlit 1.67 has no per-grid switch
+for it (only `client.disableDataExport`, which would take it, and clipboard copy, off every grid of
+the app), so a style scoped to this grid's container hides that one button
+(tests/e2e/test_analytics_pages.py checks it in Chromium)."""
 
 from __future__ import annotations
 
@@ -16,13 +23,20 @@ from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop
-from app.ui.formats import calendar_day, count, duration, local_time, rupiah, rupiah_short, wall_time
+from app.ui.formats import NONE, calendar_day, count, duration, local_time, rupiah, rupiah_short, wall_time
 from app.ui.plain import say
 from core.analytics.export import export_history_csv
-from core.analytics.history import HistoryFilters, HistoryPage, history_options, load_history
+from core.analytics.history import (
+    PAYOUT_STATUS_LABELS,
+    HistoryFilters,
+    HistoryPage,
+    history_options,
+    load_history,
+    payout_status_label,
+)
 from core.analytics.scope import Period
 from core.clock import utc_now
-from core.domain import Role
+from core.domain import PayoutStatus, Role
 from core.errors import DomainError
 
 actor = require_actor(Role.PRODUCT_MANAGER)
@@ -32,6 +46,12 @@ now = utc_now()
 PAGE_SIZE = 50
 EXPORTS = analytics.directory / "exports"
 FILTERS, PAGE, EXPORT = "history_filters", "history_page", "history_export"
+ROWS = "history_rows"  # the grid's container: its key is the CSS class `st-key-history_rows`
+#: Hides the grid toolbar's "Download as CSV" (it would download only this page), nothing else.
+NO_PAGE_DOWNLOAD = (
+    f'<style>.st-key-{ROWS} [data-testid="stElementToolbar"] button[aria-label^="Download as CSV"]'
+    "{display: none !important;}</style>"
+)
 
 st.title("Transaction History")
 
@@ -52,11 +72,13 @@ with st.form("history_filter_form"):
     warehouse = b.selectbox("Warehouse", list(warehouses))
     products = {"All products": None} | {f"{name} ({sku})": sku for sku, name in options.products}
     product = c.selectbox("Product", list(products))
-    d, e, f = st.columns([2, 2, 2])
+    d, e, f, g = st.columns([2, 2, 1, 1])
     buyers = {"All buyers": None} | {f"{name} ({code})": code for code, name in options.buyers}
     buyer = d.selectbox("Buyer", list(buyers))
-    low = e.number_input("Order total from (Rp)", min_value=0, value=None, step=10_000, format="%d")
-    high = f.number_input("Order total up to (Rp)", min_value=0, value=None, step=10_000, format="%d")
+    payouts = {"All payouts": None} | {label: PayoutStatus(status) for status, label in PAYOUT_STATUS_LABELS.items()}
+    payout = e.selectbox("Payout", list(payouts))
+    low = f.number_input("Order total from (Rp)", min_value=0, value=None, step=10_000, format="%d")
+    high = g.number_input("Order total up to (Rp)", min_value=0, value=None, step=10_000, format="%d")
     if st.form_submit_button("Show", type="primary"):
         if not isinstance(period, tuple) or len(period) != 2:
             st.error("Choose the first and the last day of the period.")
@@ -69,6 +91,7 @@ with st.form("history_filter_form"):
                 buyer_code=buyers[buyer],
                 min_total=None if low is None else int(low),
                 max_total=None if high is None else int(high),
+                payout_status=payouts[payout],
             )
             st.session_state[PAGE] = {"page": 1}
             st.session_state.pop(EXPORT, None)
@@ -111,7 +134,10 @@ t4.metric("Amount", rupiah_short(totals.amount), border=True, help=rupiah(totals
 if not history.rows:
     st.info("No completed sales match these filters.")
 else:
-    st.dataframe(
+    st.html(NO_PAGE_DOWNLOAD)
+    # Cells are plain text in a grid (app/ui/plain.py): buyer and product names and the bank's
+    # transfer reference show exactly as typed.
+    st.container(key=ROWS).dataframe(
         [
             {
                 "Completed": wall_time(row.local(row.completed_at), row.zone_abbr),
@@ -123,6 +149,9 @@ else:
                 "Qty": row.quantity,
                 "Unit price": rupiah(row.unit_price),
                 "Line total": rupiah(row.line_total),
+                "Payout": payout_status_label(row.payout_status) or NONE,
+                "Paid": wall_time(row.local(row.paid_at), row.zone_abbr) if row.paid_at else NONE,
+                "Transfer reference": row.transfer_reference or NONE,
             }
             for row in history.rows
         ],
@@ -158,7 +187,10 @@ else:
 
 # --- export: the whole filtered set --------------------------------------------------------------
 st.subheader("Export")
-st.caption("A CSV file (UTF-8, with a header row) of every line of the filtered set, not just this page.")
+st.caption(
+    "A CSV file of every line of the filtered set, not just this page, with each order's payout: "
+    "UTF-8 with a byte-order mark, so Excel shows every name as typed, and a header row."
+)
 if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines == 0):
     EXPORTS.mkdir(parents=True, exist_ok=True)
     for old in EXPORTS.glob("*.csv"):  # files left by earlier exports, after an hour

@@ -5,7 +5,9 @@ by their company.
 
 Rows are those of orders COMPLETED in the period, by the *local* date of completion at the order's
 warehouse (`completed_day`), newest completion first; times come back as aware UTC datetimes with
-the warehouse's offset and zone, so callers can show local time.
+the warehouse's offset and zone, so callers can show local time. Each row carries its order's
+payout: status (`PAYOUT_STATUS_LABELS` says it in words), when it was paid, and the bank's
+transfer reference.
 """
 
 from __future__ import annotations
@@ -30,12 +32,20 @@ from core.analytics.scope import (
 )
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.catalogue.rules import MAX_SKU
-from core.domain import Role
+from core.domain import PayoutStatus, Role
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
 from core.text import lookup_text, shown
 
 HISTORY_PAGE_SIZE = 50
+
+#: A payout's status as the seller reads it, on the page and in the CSV export.
+PAYOUT_STATUS_LABELS: dict[str, str] = {PayoutStatus.PENDING.value: "Waiting", PayoutStatus.PAID.value: "Paid"}
+
+
+def payout_status_label(status: str | None) -> str:
+    """`"PAID"` -> `"Paid"`; no payout -> `""`; a status without words yet reads as it is stored."""
+    return "" if status is None else PAYOUT_STATUS_LABELS.get(status, status)
 
 
 # --------------------------------------------------------------------------- inputs and results
@@ -49,8 +59,14 @@ class HistoryFilters:
     buyer_code: str | None = None
     min_total: int | None = None  # order total, rupiah
     max_total: int | None = None
+    payout_status: PayoutStatus | None = None
 
     def __post_init__(self) -> None:
+        if self.payout_status is not None:
+            try:
+                object.__setattr__(self, "payout_status", PayoutStatus(self.payout_status))
+            except ValueError:
+                raise InvalidInput("Choose a payout status from the list.", field="payout_status") from None
         for name in ("min_total", "max_total"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
@@ -79,6 +95,9 @@ class HistoryRow:
     quantity: int
     unit_price: int
     line_total: int
+    payout_status: str | None  # PayoutStatus's value; None: the order has no payout
+    paid_at: datetime | None  # UTC; None until the payout is paid
+    transfer_reference: str | None  # typed by the bank: show it as plain text
 
     def local(self, at: datetime) -> datetime:
         """A UTC time of this row at its warehouse (naive local wall time)."""
@@ -176,6 +195,9 @@ def filtered_lines_where(
     if filters.max_total is not None:
         where += f" AND {total} <= $max_total"
         params["max_total"] = filters.max_total
+    if filters.payout_status is not None:  # the order's payout, which each of its lines carries too
+        where += f" AND {p}payout_status = $payout_status"
+        params["payout_status"] = filters.payout_status.value
     return where, params
 
 
@@ -243,7 +265,8 @@ def query_history_rows(
     rows = con.execute(
         f"""
         SELECT l.completed_at, l.order_id, l.item_id, l.order_number, l.placed_at, l.utc_offset_min, w.zone_abbr,
-               w.code, b.buyer_code, b.name, l.product_name, l.sku, l.quantity, l.unit_price, l.line_total
+               w.code, b.buyer_code, b.name, l.product_name, l.sku, l.quantity, l.unit_price, l.line_total,
+               l.payout_status, l.payout_paid_at, l.payout_reference
         FROM (SELECT * FROM sales_lines l WHERE {where}
               ORDER BY {_OLDEST_FIRST if reverse else _NEWEST_FIRST} LIMIT $limit OFFSET $offset) l
         LEFT JOIN warehouses w ON w.id = l.warehouse_id
@@ -268,6 +291,9 @@ def query_history_rows(
             int(qty),
             int(price),
             int(total),
+            payout_status,
+            None if paid is None else as_utc(paid),
+            reference,
         )
         for (
             completed,
@@ -285,6 +311,9 @@ def query_history_rows(
             qty,
             price,
             total,
+            payout_status,
+            paid,
+            reference,
         ) in rows
     ]
 

@@ -82,6 +82,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("status", pa.string()),
             ("created_at", TS),
             ("paid_at", TS),
+            ("transfer_reference", pa.string()),
         ]
     ),
     "companies": pa.schema([("id", pa.int64()), ("company_code", pa.string()), ("name", pa.string())]),
@@ -113,7 +114,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 #: Text columns that may be NULL (read through SQLite as '' and turned back into NULL).
-NULLABLE_TEXT = {("orders", "failure_kind")}
+NULLABLE_TEXT = {("orders", "failure_kind"), ("payouts", "transfer_reference")}
 
 #: Source table and column expression for each canonical column (same names unless mapped).
 _FROM = {

@@ -16,7 +16,8 @@ never later than its own start, which is before its snapshot, so with SAFETY_WIN
 falls inside the next sync's window. A sweep run "as if it were" an earlier time (`--now`) stamps
 rows with that time: `min(watermark, now)` widens the window back to it.
 Payouts turn PAID without touching their order: the sync also re-reads every payout that is
-still PENDING in the slot, by id, and every payout created inside the window.
+still PENDING in the slot, by id, and every payout created inside the window; its status, paid
+time and transfer reference go onto the order and onto the order's lines (the history's rows).
 
 What a slot holds and how a batch goes into it is core.analytics.tables; what a sync reads is
 core.analytics.batches.

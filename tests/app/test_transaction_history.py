@@ -1,4 +1,5 @@
-"""The Transaction History page as Streamlit renders it: totals, paging, filters, the export."""
+"""The Transaction History page as Streamlit renders it: totals, paging, filters, each line's payout,
+the export, and no page-only download in the grid."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from core.analytics.history import HistoryFilters, load_history
 from core.analytics.snapshots import AnalyticsStore
+from core.analytics.sync import rebuild
+from core.clock import utc_now
+from core.domain import OrderStatus, PayoutStatus
 from core.formats import format_rupiah, format_rupiah_short
+from core.store.models import Order, Payout
 from tests.app.conftest import default_period, pm
 
 PAGE = "pages/transaction_history.py"
@@ -44,6 +50,29 @@ def history_app(with_sales, app_as):  # noqa: F811
     app = app_as("pm", page=PAGE)
     assert not app.at.exception, app.at.exception
     return app
+
+
+def with_waiting_payouts(app, orders: int = 12) -> set[int]:
+    """The payouts of the newest completed orders not paid yet (the bulk demo pays them at once),
+    and the snapshot rebuilt; the page run again."""
+    with app.store.transaction() as s:
+        newest = list(
+            s.scalars(
+                select(Order.id)
+                .where(Order.status == OrderStatus.COMPLETED)
+                .order_by(Order.completed_at.desc())
+                .limit(orders)
+            )
+        )
+        s.execute(
+            update(Payout)
+            .where(Payout.order_id.in_(newest))
+            .values(status=PayoutStatus.PENDING, paid_at=None, transfer_reference=None)
+        )
+    rebuild(app.store, AnalyticsStore(app.settings.analytics_dir), utc_now())
+    app.at.run()
+    assert not app.at.exception, app.at.exception
+    return set(newest)
 
 
 def test_the_history_shows_totals_and_the_first_page(history_app):
@@ -107,7 +136,51 @@ def test_the_export_holds_the_whole_filtered_set(history_app):
     assert not at.exception, at.exception
     prepared = at.session_state["history_export"]
     assert prepared["rows"] == expected.totals.lines > 50  # more than the page on screen
-    rows = list(csv.reader(io.StringIO(Path(prepared["path"]).read_text(encoding="utf-8"), newline="")))
+    raw = Path(prepared["path"]).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbforder_number,")  # UTF-8 with a byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows[0][:3] == ["order_number", "placed_at", "completed_at"] and len(rows) == expected.totals.lines + 1
+    assert rows[0][-3:] == ["payout_status", "paid_at", "transfer_reference"]
     assert sum(int(r[10]) for r in rows[1:]) == expected.totals.amount
     assert at.get("download_button")
+
+
+def test_each_line_shows_its_payout_in_words_its_paid_time_and_the_transfer_reference(history_app):
+    at = history_app.at
+    with_waiting_payouts(history_app)
+    expected = core_history(history_app, HistoryFilters(default_period()), 1).rows
+    table = at.dataframe[0].value
+    words = {"PENDING": "Waiting", "PAID": "Paid"}
+    assert table["Payout"].tolist() == [words[r.payout_status] for r in expected]
+    assert table["Transfer reference"].tolist() == [r.transfer_reference or "—" for r in expected]
+    paid = [(r.local(r.paid_at).strftime("%d %b %Y %H:%M") + f" {r.zone_abbr}") if r.paid_at else "—" for r in expected]
+    assert table["Paid"].tolist() == paid
+    assert set(table["Payout"]) == {"Waiting", "Paid"}
+
+
+@pytest.mark.parametrize("label,status", [("Waiting", PayoutStatus.PENDING), ("Paid", PayoutStatus.PAID)])
+def test_filtering_by_payout_status(history_app, label, status):
+    at = history_app.at
+    with_waiting_payouts(history_app)
+    payout = next(s for s in at.selectbox if s.label == "Payout")
+    assert payout.options == ["All payouts", "Waiting", "Paid"]
+    payout.set_value(label)
+    button(at, "Show").click().run()
+    assert not at.exception, at.exception
+    expected = core_history(history_app, HistoryFilters(default_period(), payout_status=status), 1)
+    assert expected.rows and shown_totals(at) == expected_totals(expected)
+    assert set(at.dataframe[0].value["Payout"]) == {label}
+
+
+def test_the_grid_offers_no_download_of_its_own_page(history_app):
+    """Streamlit's grid toolbar would download only the page on screen: a style scoped to the grid's
+    container hides that button (AppTest draws no toolbar: tests/e2e/test_analytics_pages.py looks
+    at the real one in Chromium)."""
+    at = history_app.at
+    grid = next(block for block in at.main if getattr(block, "key", None) == "history_rows")
+    assert [type(node).__name__ for node in grid] == ["Block", "Dataframe"]  # the container, and the grid in it
+    styles = [html.proto.body for html in at.get("html")]
+    assert any(
+        ".st-key-history_rows" in body and 'button[aria-label^="Download as CSV"]' in body and "display: none" in body
+        for body in styles
+    ), styles

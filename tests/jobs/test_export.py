@@ -47,7 +47,7 @@ def test_the_export_command_writes_the_same_file_as_the_page(store, env, now, tm
     done = run("jobs.export", "--company", "ALPHA01", *_dates(now), "--out", str(out), "--sync", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("exported ") and str(out) in done.stdout and "data as of" in done.stdout
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))  # UTF-8 with a BOM
     assert rows[0] == list(COLUMNS) and len(rows) > 10
     actor = load_dataset(store, now).a.actor()  # the page's export, for the same company
     page = tmp_path / "page.csv"

@@ -178,10 +178,21 @@ def needs_action(store, company_id, warehouse_code=None, limit=10) -> list[tuple
 
 
 def history_lines(
-    store, company_id, start, end, *, warehouse_code=None, sku=None, buyer_code=None, min_total=None, max_total=None
+    store,
+    company_id,
+    start,
+    end,
+    *,
+    warehouse_code=None,
+    sku=None,
+    buyer_code=None,
+    min_total=None,
+    max_total=None,
+    payout_status=None,
 ) -> list[dict]:
-    """The filtered history, one dict per line, newest completion first (the page's order)."""
-    rows, items, _, _, _, warehouses, products, buyers = load(store, company_id, warehouse_code)
+    """The filtered history, one dict per line, newest completion first (the page's order), with
+    its order's payout (status, paid time in the warehouse's zone, transfer reference)."""
+    rows, items, _, _, payouts, warehouses, products, buyers = load(store, company_id, warehouse_code)
     by_id = {r.order.id: r for r in completed_in(rows, start, end)}
     result = []
     for item in items:
@@ -197,7 +208,11 @@ def history_lines(
             continue
         if max_total is not None and o.total_amount > max_total:
             continue
+        payout = payouts.get(o.id)
+        if payout_status is not None and (payout is None or payout.status != payout_status):
+            continue
         zone = ZoneInfo(r.zone)
+        paid_at = payout.paid_at if payout else None
         result.append(
             {
                 "order_id": o.id,
@@ -215,6 +230,10 @@ def history_lines(
                 "quantity": item.quantity,
                 "unit_price": item.unit_price,
                 "line_total": item.line_total,
+                "payout_status": payout.status if payout else None,
+                "paid_at": paid_at,
+                "paid_local": paid_at.astimezone(zone).replace(tzinfo=None) if paid_at else None,
+                "transfer_reference": payout.transfer_reference if payout else None,
             }
         )
     result.sort(key=lambda d: (-d["completed_at"].timestamp(), -d["order_id"], d["item_id"]))

@@ -1,4 +1,5 @@
-"""CSV export: the whole filtered set, one row per line, local times, formula cells neutralised."""
+"""CSV export: the whole filtered set, one row per line with its payout, local times, formula cells
+neutralised, UTF-8 with a byte-order mark so Excel reads it as UTF-8."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from core.analytics.export import COLUMNS, export_company_history_csv, export_history_csv
 from core.analytics.history import HistoryFilters
 from core.analytics.scope import Period
-from core.domain import Role
+from core.domain import PayoutStatus, Role
 from core.errors import AccessDenied, NotFound
 from tests.core.analytics import reference
 
@@ -21,7 +22,8 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 def read_csv(path):
     raw = path.read_bytes()
-    text = raw.decode("utf-8")  # must be valid UTF-8
+    assert raw.startswith(b"\xef\xbb\xbforder_number,")  # the UTF-8 byte-order mark, then the header
+    text = raw.decode("utf-8-sig")  # must be valid UTF-8
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -63,6 +65,9 @@ def test_the_export_is_the_whole_filtered_set_as_the_store_has_it(store, analyti
             str(e["quantity"]),
             str(e["unit_price"]),
             str(e["line_total"]),
+            {"PENDING": "Waiting", "PAID": "Paid"}[e["payout_status"]],
+            e["paid_local"].strftime("%Y-%m-%d %H:%M:%S") + f" {abbr}" if e["paid_local"] else "",
+            neutral(e["transfer_reference"] or ""),
         ]
 
     assert sorted(rows[1:]) == sorted(line(e) for e in expected)
@@ -144,3 +149,68 @@ def test_the_analysts_export_names_the_company_by_its_code(store, analytics, syn
         export_company_history_csv(
             analytics, "ALPHA01", HistoryFilters(period, warehouse_code="MKS-01"), tmp_path / "c.csv"
         )
+
+
+def test_the_file_opens_in_excel_with_every_character_and_the_payout_columns(store, analytics, synced, now, tmp_path):
+    """Excel reads a CSV as UTF-8 only when it starts with the byte-order mark; names in any script
+    must come back exactly when the file is read as utf-8-sig, and a bank's reference that looks like
+    a formula is neutralised like any other cell."""
+    from sqlalchemy import update
+
+    from core.analytics.sync import sync
+    from core.store.models import Buyer, Payout
+
+    name = "Toko Ñandú 北京"
+    period = Period(now.date() - timedelta(days=69), now.date())
+    waiting = reference.history_lines(store, synced.a.id, period.start, period.end, payout_status="PENDING")[0]
+    with store.transaction() as s:
+        s.execute(update(Buyer).where(Buyer.buyer_code == "LVM-00001").values(name=name))
+        s.execute(  # paid as the disbursement step pays: the order is not touched
+            update(Payout)
+            .where(Payout.order_id == waiting["order_id"])
+            .values(status=PayoutStatus.PAID, paid_at=now, transfer_reference='=HYPERLINK("x")')
+        )
+    sync(store, analytics, now)
+    out = tmp_path / "excel.csv"
+    export_history_csv(store, analytics, synced.a.actor(), HistoryFilters(period), out)
+    raw = out.read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf" and raw.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0] == list(COLUMNS)
+    assert rows[0][-3:] == ["payout_status", "paid_at", "transfer_reference"]
+    assert name in {row[5] for row in rows[1:]}
+    assert '\'=HYPERLINK("x")' in {row[13] for row in rows[1:]}
+
+
+def test_without_the_bom_the_file_is_plain_utf8(store, analytics, synced, now, tmp_path):
+    period = Period(now.date() - timedelta(days=69), now.date())
+    filters = HistoryFilters(period)
+    export_history_csv(store, analytics, synced.a.actor(), filters, tmp_path / "excel.csv")
+    export_company_history_csv(analytics, "ALPHA01", filters, tmp_path / "plain.csv", bom=False)
+    plain = (tmp_path / "plain.csv").read_bytes()
+    assert plain.startswith(b"order_number,") and b"\xef\xbb\xbf" not in plain
+    assert b"\xef\xbb\xbf" + plain == (tmp_path / "excel.csv").read_bytes()
+
+
+def test_an_empty_export_is_the_bom_and_the_header(store, analytics, synced, now, tmp_path):
+    future = now.date() + timedelta(days=400)
+    result = export_history_csv(
+        store, analytics, synced.a.actor(), HistoryFilters(Period(future, future)), tmp_path / "empty.csv"
+    )
+    assert result.rows == 0
+    assert (tmp_path / "empty.csv").read_bytes() == ("\ufeff" + ",".join(COLUMNS) + "\n").encode()
+
+
+def test_the_export_follows_the_payout_filter(store, analytics, synced, now, tmp_path):
+    period = Period(now.date() - timedelta(days=69), now.date())
+    export_history_csv(
+        store,
+        analytics,
+        synced.a.actor(),
+        HistoryFilters(period, payout_status=PayoutStatus.PENDING),
+        tmp_path / "waiting.csv",
+    )
+    rows = read_csv(tmp_path / "waiting.csv")[1:]
+    expected = reference.history_lines(store, synced.a.id, period.start, period.end, payout_status="PENDING")
+    assert len(rows) == len(expected) > 0
+    assert {(row[11], row[12], row[13]) for row in rows} == {("Waiting", "", "")}

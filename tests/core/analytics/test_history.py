@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.analytics.history import HistoryFilters, history_options, load_history
+from core.analytics.history import HistoryFilters, history_options, load_history, payout_status_label
 from core.analytics.scope import Period
-from core.domain import Role
+from core.domain import PayoutStatus, Role
 from core.errors import AccessDenied, InvalidInput, NotFound
 from tests.core.analytics import reference
 
@@ -28,6 +28,8 @@ FILTERS = [
     dict(buyer_code="LVM-00003"),
     dict(min_total=100_000, max_total=400_000),
     dict(warehouse_code="JKT-01", product_sku="A-001", min_total=50_000),
+    dict(payout_status=PayoutStatus.PENDING),
+    dict(payout_status=PayoutStatus.PAID, product_sku="A-003"),
 ]
 
 
@@ -46,6 +48,7 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
         buyer_code=extra.get("buyer_code"),
         min_total=extra.get("min_total"),
         max_total=extra.get("max_total"),
+        payout_status=extra.get("payout_status"),
     )
     assert expected, "the filter should select something"
     assert [
@@ -59,6 +62,9 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
             r.buyer_code,
             r.local(r.completed_at),
             r.local(r.placed_at),
+            r.payout_status,
+            r.paid_at,
+            r.transfer_reference,
         )
         for r in rows
     ] == [
@@ -72,6 +78,9 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
             e["buyer_code"],
             e["completed_local"],
             e["placed_local"],
+            e["payout_status"],
+            e["paid_at"],
+            e["transfer_reference"],
         )
         for e in expected
     ]
@@ -81,6 +90,39 @@ def test_history_rows_and_totals_match_the_store(store, analytics, synced, now, 
     assert first.totals.amount == sum(e["line_total"] for e in expected)
     assert first.page_count == -(-len(expected) // 7)
     assert {r.zone_abbr for r in rows} <= {"WIB", "WIT"}
+
+
+def test_each_line_carries_its_orders_payout(store, analytics, synced, now):
+    """Waiting payouts have no paid time or reference; paid ones have both, the time in the warehouse's zone."""
+    period = Period(now.date() - timedelta(days=69), now.date())
+    rows = _all_pages(store, analytics, synced.a.actor(), HistoryFilters(period), 100)[1]
+    expected = {
+        (e["order_id"], e["item_id"]): e for e in reference.history_lines(store, synced.a.id, period.start, period.end)
+    }
+    assert {r.payout_status for r in rows} == {"PENDING", "PAID"}
+    for row in rows:
+        e = expected[row.key[1:]]
+        if row.payout_status == "PAID":
+            assert row.paid_at == e["paid_at"] and row.paid_at.tzinfo is not None
+            assert row.local(row.paid_at) == e["paid_local"]
+            assert row.transfer_reference == e["transfer_reference"] == f"TRF-{row.key[1]:08d}"
+        else:
+            assert row.paid_at is None and row.transfer_reference is None
+    assert [payout_status_label(s) for s in ("PENDING", "PAID", None)] == ["Waiting", "Paid", ""]
+
+
+def test_the_payout_filter_counts_orders_and_lines_of_that_status(store, analytics, synced, now):
+    period = Period(now.date() - timedelta(days=69), now.date())
+    actor = synced.a.actor()
+    every = load_history(store, analytics, actor, HistoryFilters(period)).totals
+    waiting = load_history(store, analytics, actor, HistoryFilters(period, payout_status=PayoutStatus.PENDING)).totals
+    paid = load_history(store, analytics, actor, HistoryFilters(period, payout_status="PAID")).totals
+    assert waiting.orders and paid.orders
+    assert (waiting.orders + paid.orders, waiting.lines + paid.lines, waiting.amount + paid.amount) == (
+        every.orders,
+        every.lines,
+        every.amount,
+    )
 
 
 def test_a_page_past_the_end_shows_the_last_page(store, analytics, synced, now):
@@ -111,6 +153,8 @@ def test_history_refuses_the_wrong_role_and_bad_input(store, analytics, synced, 
         HistoryFilters(period, min_total=10, max_total=5)
     with pytest.raises(InvalidInput):
         HistoryFilters(period, min_total=-1)
+    with pytest.raises(InvalidInput):
+        HistoryFilters(period, payout_status="LOST")
     with pytest.raises(InvalidInput):
         load_history(store, analytics, synced.a.actor(), HistoryFilters(period), page=0)
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from core.analytics.batches import TABLE_NAMES, read_batch
 from core.analytics.source import SCHEMAS
-from core.store.models import Buyer, Order, Product
+from core.domain import PayoutStatus
+from core.store.models import Buyer, Order, Payout, Product
 
 AWKWARD_NAMES = [
     "O'Brien's \"best\" beans, 1 kg",
@@ -88,3 +89,21 @@ def test_an_empty_read_is_an_empty_table_of_the_right_shape(store, dataset, now)
     assert batch.orders.schema == SCHEMAS["orders"]
     assert batch.items.num_rows == 0
     assert isinstance(batch.items, pa.Table)
+
+
+def test_a_payouts_transfer_reference_arrives_as_stored_and_none_stays_none(store, dataset):
+    references = ["NULL", "TRF 'quoted', \"double\"", '=HYPERLINK("x")', "Bank Ñandú 北京"]
+    with store.transaction() as session:
+        paid = session.scalars(select(Payout).where(Payout.status == PayoutStatus.PAID).order_by(Payout.id)).all()
+        for payout, text in zip(paid, references):
+            payout.transfer_reference = text
+        wanted = {payout.id: payout.transfer_reference for payout in session.scalars(select(Payout))}
+    assert None in wanted.values()
+
+    batch = read_batch(store.database_url, None)
+
+    assert batch.payouts.schema == SCHEMAS["payouts"]
+    assert (
+        dict(zip(batch.payouts.column("id").to_pylist(), batch.payouts.column("transfer_reference").to_pylist()))
+        == wanted
+    )

@@ -25,7 +25,8 @@ from tests.core.analytics.dataset import advance_randomly, assert_same, contents
 def order_row(analytics: AnalyticsStore, order_id: int):
     with analytics.reading() as snap:
         return snap.con.execute(
-            "SELECT status, updated_at, payout_status FROM orders WHERE id = ?", [order_id]
+            "SELECT status, updated_at, payout_status, payout_paid_at, payout_reference FROM orders WHERE id = ?",
+            [order_id],
         ).fetchone()
 
 
@@ -128,7 +129,39 @@ def test_a_payout_paid_without_touching_its_order_is_picked_up(store, dataset, a
         order_id = payout.order_id
     for _ in range(2):
         sync(store, analytics, later)
-        assert order_row(analytics, order_id)[2] == "PAID"
+        assert order_row(analytics, order_id)[2:] == ("PAID", later.replace(tzinfo=None), "TRF-X")
+
+
+def test_a_payout_paid_days_after_its_order_completed_reaches_the_history(store, synced, analytics, now):
+    """The disbursement step pays a payout two days after its order completed and leaves the order,
+    and so its updated_at (the sync's watermark), alone: the next sync still takes in the payout's
+    status, paid time and transfer reference, in both slots."""
+    from core.analytics.history import HistoryFilters, load_history
+    from core.orders.sweep import disburse_payouts
+
+    actor, filters = synced.a.actor(), HistoryFilters(Period(now.date() - timedelta(days=69), now.date()))
+
+    def history():
+        return load_history(store, analytics, actor, filters, page_size=1000).rows
+
+    waiting = {row.key[1] for row in history() if row.payout_status == "PENDING"}
+    assert waiting and all(
+        row.paid_at is None and row.transfer_reference is None for row in history() if row.key[1] in waiting
+    )
+    with store.reading() as s:
+        stamps = dict(s.execute(select(Order.id, Order.updated_at)).all())
+    later = now + timedelta(days=2)
+    assert disburse_payouts(store, later) >= len(waiting)
+    with store.reading() as s:
+        assert dict(s.execute(select(Order.id, Order.updated_at)).all()) == stamps  # orders untouched
+        references = dict(s.execute(select(Payout.order_id, Payout.transfer_reference)).all())
+    for _ in range(2):  # each slot from its own watermark
+        sync(store, analytics, later)
+        rows = [row for row in history() if row.key[1] in waiting]
+        assert {row.key[1] for row in rows} == waiting
+        for row in rows:
+            assert (row.payout_status, row.paid_at) == ("PAID", later)
+            assert row.transfer_reference == references[row.key[1]] and row.transfer_reference.startswith("KPT-")
 
 
 def test_each_sync_switches_slots_and_a_rebuild_starts_a_new_epoch(store, dataset, analytics, now):
