@@ -43,7 +43,10 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 
 def _page(spec: session.PageSpec, *, default: bool = False) -> st.Page:
-    return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=default)
+    # The first page is served at "/"; its file's own name (e.g. "dashboard") is left to a stand-in
+    # that leads to "/", since two pages may not share a name.
+    extra = {"url_path": "home"} if default else {}
+    return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=default, **extra)
 
 
 def _address(spec: session.PageSpec) -> str:
@@ -54,11 +57,14 @@ def _address(spec: session.PageSpec) -> str:
 ALL_PAGES = (*(spec for specs in session.ROLE_PAGES.values() for spec in specs), session.CHANGE_PASSWORD_PAGE)
 
 
-def _stand_ins(shown: list[session.PageSpec]) -> list[st.Page]:
-    """Hidden pages at the addresses this user has no page for, each showing the first page."""
-    addresses = {_address(spec) for spec in shown}
+def _stand_ins(shown: list[session.PageSpec], logged_in: bool) -> list[st.Page]:
+    """Hidden pages at the addresses this user has no page for. Logged out, each shows the login form
+    at the link's address; logged in, each leads to the first page (app/stand_in.py is never drawn).
+    The first page itself is served at "/", so its own address (e.g. /dashboard) gets one too."""
+    addresses = {_address(spec) for spec in shown[1:]}
+    script = Path(__file__).resolve().parent / "stand_in.py" if logged_in else PAGES_DIR / shown[0].file
     return [
-        st.Page(PAGES_DIR / shown[0].file, title=shown[0].title, url_path=_address(spec), visibility="hidden")
+        st.Page(script, title=shown[0].title, url_path=_address(spec), visibility="hidden")
         for spec in ALL_PAGES
         if _address(spec) not in addresses
     ]
@@ -88,7 +94,7 @@ def _lockouts_for_administrators(check) -> None:
         say(
             "warning",
             f"{lockout.user} was blocked after {LOCKOUT_THRESHOLD} wrong passwords at "
-            f"{local_time(lockout.at, 'Asia/Jakarta')} ({where}). If that was not them, tell your Relationship "
+            f"{local_time(lockout.at, lockout.time_zone)} ({where}). If that was not them, tell your Relationship "
             "Manager; if it was, the bank can unblock them.",
         )
 
@@ -101,7 +107,7 @@ elif check.must_change_password:
 else:
     shown = list(session.ROLE_PAGES[check.actor.role])
 pages = [_page(spec, default=index == 0) for index, spec in enumerate(shown)]
-stand_ins = _stand_ins(shown)
+stand_ins = _stand_ins(shown, logged_in=check.actor is not None)
 
 navigation = st.navigation(pages + stand_ins)
 if navigation in stand_ins and check.actor is not None:

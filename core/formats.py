@@ -2,14 +2,25 @@
 
 Money is integer rupiah with dots between thousands ("Rp1.234.567"); times are a warehouse's local
 time with its zone's abbreviation, dates that cannot be misread (26 Nov 2026, never 11/26 or 26/11).
+One rule for every date and time a person reads, here and on every page: the day with two digits,
+the month's short English name, the year, then the 24-hour time and the zone ("01 Dec 2026 14:05
+WIB"); a date alone is "01 Dec 2026". A time that belongs to no warehouse (a login, a lockout) is
+shown in the company's first warehouse's zone, or in WIB when it has none (DEFAULT_TIME_ZONE).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.warehouses.business_time import zone_abbreviation
+
+#: "01 Dec 2026": every date a person reads (strftime).
+DATE_FORMAT = "%d %b %Y"
+#: "14:05": every time of day a person reads, always followed by its zone.
+TIME_FORMAT = "%H:%M"
+#: Where a time belongs to no warehouse and the company has none yet: Western Indonesia (WIB).
+DEFAULT_TIME_ZONE = "Asia/Jakarta"
 
 
 def format_rupiah(amount: int) -> str:
@@ -48,12 +59,23 @@ def format_rupiah_short(amount: int) -> str:
     return f"{sign}Rp{text.replace('.', ',')} {unit}"
 
 
+def format_date(day: date) -> str:
+    """`date(2026, 12, 1)` -> `"01 Dec 2026"`: a date nobody misreads."""
+    return day.strftime(DATE_FORMAT)
+
+
+def format_wall(local: datetime, abbreviation: str, *, with_date: bool = True) -> str:
+    """A time already on a warehouse's wall clock, with its zone: `"01 Dec 2026 14:05 WIB"` (`"14:05 WIB"`)."""
+    clock = local.strftime(TIME_FORMAT)
+    return f"{format_date(local.date())} {clock} {abbreviation}" if with_date else f"{clock} {abbreviation}"
+
+
 def format_local(moment: datetime | None, time_zone: str, *, with_date: bool = True) -> str:
+    """An aware moment in a zone's local time: `"01 Dec 2026 14:05 WIB"`; None -> `"—"`."""
     if moment is None:
         return "—"
     local = moment.astimezone(ZoneInfo(time_zone))
-    text = local.strftime("%d %b %Y %H:%M") if with_date else local.strftime("%H:%M")
-    return f"{text} {zone_abbreviation(time_zone)}"
+    return format_wall(local, zone_abbreviation(time_zone), with_date=with_date)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -67,6 +67,9 @@ LOGO = ImageLimits(max_bytes=2 * 1024 * 1024, max_side=512, max_pixels=4_000_000
 PRODUCT_IMAGE = ImageLimits(max_bytes=5 * 1024 * 1024, max_side=1200, max_pixels=25_000_000)
 SHIPPING_PROOF = ImageLimits(max_bytes=8 * 1024 * 1024, max_side=1600, max_pixels=25_000_000)
 
+#: The file names an image uploader offers (the browser's filter; the check reads the content).
+FILE_TYPES = ("png", "jpg", "jpeg", "webp")
+
 #: Formats decoded at full size may have fewer pixels than a kind allows a JPEG: a PNG is an export or
 #: a screenshot (a phone's is under 4 MP), a WebP a picture from a web page.
 FORMAT_MAX_PIXELS = {"PNG": 16_000_000, "WEBP": 8_000_000}
@@ -76,6 +79,35 @@ DECODING_BUDGET_BYTES = 160 * 1024 * 1024
 #: Peak memory above the process's baseline with ten uploads checked at once, whatever they are:
 #: what bench/uploads.py shows the budget keeps to.
 CEILING_MB = 250
+
+
+def upload_megabytes(limits: ImageLimits) -> int:
+    """The kind's size limit in whole megabytes (rounded up), for the uploader's own limit: the
+    browser then refuses a larger file at once, and check_image checks the exact limit again."""
+    return -(-limits.max_bytes // (1024 * 1024))
+
+
+def upload_limits(limits: ImageLimits) -> str:
+    """The short form for an uploader's label: `"PNG, JPEG or WebP, up to 5 MB"`."""
+    return f"PNG, JPEG or WebP, up to {upload_megabytes(limits)} MB"
+
+
+def upload_hint(limits: ImageLimits) -> str:
+    """Every limit check_image applies to this kind, for an uploader's help: the file's size, the
+    picture's megapixels (fewer for a PNG or a WebP where the kind allows more), and the size it is
+    stored at, e.g. for a product image: PNG, JPEG or WebP, up to 5 MB and 25 MP (a PNG up to 16 MP,
+    a WebP up to 8 MP). Larger pictures are scaled down to 1.200 pixels on their longer side."""
+    fewer = [
+        f"a {_FORMAT_NAMES[name]} up to {_megapixels(most)}"
+        for name, most in FORMAT_MAX_PIXELS.items()
+        if most < limits.max_pixels
+    ]
+    pixels = _megapixels(limits.max_pixels) + (f" ({', '.join(fewer)})" if fewer else "")
+    side = f"{limits.max_side:,}".replace(",", ".")
+    return (
+        f"PNG, JPEG or WebP, up to {upload_megabytes(limits)} MB and {pixels}. "
+        f"Larger pictures are scaled down to {side} pixels on their longer side."
+    )
 
 
 @dataclass(frozen=True)
@@ -219,10 +251,8 @@ def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = 
     if not data:
         raise InvalidInput(f"The {what} file {filename!r} is empty.", field=what)
     if len(data) > limits.max_bytes:
-        raise InvalidInput(
-            f"The {what} {filename!r} is {_megabytes(len(data))}; the limit is {_megabytes(limits.max_bytes)}.",
-            field=what,
-        )
+        size, limit = _sizes(len(data), limits.max_bytes)
+        raise InvalidInput(f"The {what} {filename!r} is {size}; the limit is {limit}.", field=what)
     key = (limits, hashlib.sha256(data).digest())
     outcome = checked_uploads.get(key)
     if outcome is None:
@@ -322,6 +352,14 @@ def _megapixels(pixels: int) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """The file's size and the limit as a sentence compares them: in bytes when megabytes would
+    round a file just over the limit onto it ("5.0 MB; the limit is 5.0 MB")."""
+    if _megabytes(size) == _megabytes(limit):
+        return f"{size:,} bytes", f"{limit:,} bytes"
+    return _megabytes(size), _megabytes(limit)
 
 
 def _reencode(image: Image.Image) -> CheckedImage:

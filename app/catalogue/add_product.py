@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.catalogue.labels import IMAGE_TYPES, STATUS_LABELS
+from app.catalogue.labels import STATUS_LABELS
 from app.catalogue.refusals import show_catalogue_refusal
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import count, rupiah
 from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
+from app.ui.uploads import image_uploader
 from core.acting import Actor
 from core.catalogue.planning import WarehouseRef
 from core.catalogue.product_images import preview_product_image
@@ -25,6 +26,7 @@ from core.catalogue.rules import (
     ProductDetails,
 )
 from core.clock import utc_now
+from core.images import PRODUCT_IMAGE
 from core.store.database import Store
 
 ADD_ROUND = "pm_round_add"
@@ -32,9 +34,7 @@ ADD_ROUND = "pm_round_add"
 
 def add_product_tab(store: Store, actor: Actor, warehouses: list[WarehouseRef]) -> None:
     add_round = current_round(ADD_ROUND)
-    upload = st.file_uploader(
-        "Product image (optional): PNG, JPEG or WebP, up to 5 MB", type=IMAGE_TYPES, key=f"pm_add_image_{add_round}"
-    )
+    upload = image_uploader("Product image (optional)", PRODUCT_IMAGE, key=f"pm_add_image_{add_round}")
     image_ok = True
     if upload is not None:
         preview = attempt(lambda: preview_product_image(upload.getvalue(), upload.name))

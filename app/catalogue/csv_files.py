@@ -14,7 +14,7 @@ from app.ui.plain import typed
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.csv_export import export_catalogue, export_filename
-from core.catalogue.csv_format import CSV_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from core.catalogue.csv_format import CSV_COLUMNS, IMPORT_LIMITS, MAX_IMPORT_MEGABYTES
 from core.catalogue.csv_import import ImportPreview, ImportRejected, import_catalogue, preview_import
 from core.clock import utc_now
 from core.errors import DomainError
@@ -63,11 +63,16 @@ def export_section(store: Store, actor: Actor) -> None:
 def import_section(store: Store, actor: Actor) -> None:
     st.subheader("Import")
     st.caption(
-        f"The same columns as the export. Every row is checked first; nothing is imported unless every row is "
-        f"valid. New products and stock levels are created as needed. Up to "
-        f"{MAX_IMPORT_BYTES // 1024 // 1024} MB or {count(MAX_IMPORT_ROWS)} rows."
+        "The same columns as the export. Every row is checked first; nothing is imported unless every row is "
+        "valid. New products and stock levels are created as needed."
     )
-    upload = st.file_uploader("CSV file to import", key=f"pm_import_file_{current_round(IMPORT_ROUND)}")
+    # Only .csv files are offered, and the browser refuses a larger file at once; core checks both again.
+    upload = st.file_uploader(
+        f"CSV file to import: {IMPORT_LIMITS}",
+        type=["csv"],
+        max_upload_size=MAX_IMPORT_MEGABYTES,
+        key=f"pm_import_file_{current_round(IMPORT_ROUND)}",
+    )
     if upload is None:
         return
     checked = checked_import(store, actor, upload)

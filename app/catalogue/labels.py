@@ -1,4 +1,4 @@
-"""The catalogue screen's words for product statuses and filters, and the image types it accepts."""
+"""The catalogue screen's words for product statuses and filters."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ STATUS_FILTERS = {
     "Deleted": ProductStatus.DELETED,
 }
 ALL_WAREHOUSES = "All warehouses"
-IMAGE_TYPES = ["png", "jpg", "jpeg", "webp"]
 
 
 def warehouse_filter(choice: str) -> str | None:

@@ -6,19 +6,27 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.catalogue.labels import IMAGE_TYPES, STATUS_LABELS
+from app.catalogue.labels import STATUS_LABELS
 from app.catalogue.refusals import show_catalogue_refusal
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import local_time, price_change, rupiah
 from app.ui.plain import say, typed
 from app.ui.rounds import current_round, next_round
+from app.ui.uploads import image_uploader
 from core.acting import Actor
-from core.catalogue.product_images import preview_product_image, product_image, remove_product_image, save_product_image
+from core.catalogue.product_images import (
+    preview_product_image,
+    product_image,
+    remove_product_image,
+    removing_image,
+    save_product_image,
+)
 from core.catalogue.products import ProductRow, delete_product, get_product, modify_product
 from core.catalogue.rules import MAX_DESCRIPTION, MAX_NAME, MAX_UNIT, SETTABLE_STATUSES, ProductDetails
 from core.catalogue.stock import price_history
 from core.clock import utc_now
 from core.domain import ProductStatus
+from core.images import PRODUCT_IMAGE
 from core.store.database import Store
 
 
@@ -74,11 +82,7 @@ def modify_form(store: Store, actor: Actor, product: ProductRow) -> None:
 
 def image_section(store: Store, actor: Actor, product: ProductRow) -> None:
     image_round = f"pm_round_image_{product.sku}"
-    upload = st.file_uploader(
-        "New image: PNG, JPEG or WebP, up to 5 MB",
-        type=IMAGE_TYPES,
-        key=f"pm_image_{product.sku}_{current_round(image_round)}",
-    )
+    upload = image_uploader("New image", PRODUCT_IMAGE, key=f"pm_image_{product.sku}_{current_round(image_round)}")
     if upload is not None:
         data = upload.getvalue()
         preview = attempt(lambda: preview_product_image(data, upload.name))
@@ -93,12 +97,15 @@ def image_section(store: Store, actor: Actor, product: ProductRow) -> None:
             ):
                 next_round(image_round)
                 rerun_saying(f"Saved the new image of {product.sku}.")
-    if (
-        product.has_image
-        and st.button("Remove the current image", key=f"pm_image_remove_{product.sku}")
-        and attempt(lambda: remove_product_image(store, actor, product.sku, utc_now()))
-    ):
-        rerun_saying(f"Removed the image of {product.sku}.")
+    if product.has_image:
+        # Confirmed in the same form: the tick and the click arrive together, or nothing happens.
+        with st.form(f"pm_image_remove_form_{product.sku}"):
+            sure = st.checkbox(typed(removing_image(product.sku)), key=f"pm_image_remove_sure_{product.sku}")
+            remove_clicked = st.form_submit_button("Remove the current image", key=f"pm_image_remove_{product.sku}")
+        if remove_clicked and not sure:
+            say("warning", f"Tick the box above to confirm removing the image of {product.sku}; nothing has changed.")
+        elif remove_clicked and attempt(lambda: remove_product_image(store, actor, product.sku, utc_now())):
+            rerun_saying(f"Removed the image of {product.sku}.")
 
 
 def delete_section(store: Store, actor: Actor, product: ProductRow) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from app.catalogue.labels import ALL_WAREHOUSES, warehouse_filter
 from app.catalogue.refusals import large_changes_warning, show_catalogue_refusal, show_large_changes
 from app.ui.actions import attempt, rerun_saying
-from app.ui.formats import NONE, count, price_change, rupiah
+from app.ui.formats import NONE, RUPIAH_COLUMN, count, price_change, rupiah
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.planning import StockEdit
@@ -54,7 +54,8 @@ def stock_and_prices_tab(store: Store, actor: Actor, warehouse_codes: list[str])
             # No step: a decimal typed by mistake reaches core, which refuses it by name, instead of the
             # grid rounding it away without a word.
             ON_HAND: st.column_config.NumberColumn(ON_HAND),
-            PRICE: st.column_config.NumberColumn(PRICE),
+            # Reads as rupiah ("Rp1.234.567") like every other amount; edited as the whole number.
+            PRICE: st.column_config.NumberColumn(PRICE, format=RUPIAH_COLUMN),
         },
     )
     edits, touched = grid_edits(rows, edited)

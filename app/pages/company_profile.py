@@ -12,8 +12,9 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying, show_refusal
-from app.ui.plain import typed
+from app.ui.plain import say, typed
 from app.ui.rounds import current_round, next_round
+from app.ui.uploads import image_uploader
 from core.accounts.policy import PASSWORD_MAX_LENGTH
 from core.clock import utc_now
 from core.company import payout_account as payout
@@ -78,14 +79,8 @@ if profile_clicked:
 # --- Logo --------------------------------------------------------------------------------------
 st.subheader("Logo")
 upload_round = current_round(_UPLOAD_ROUND)
-LOGO_MB = LOGO.max_bytes // (1024 * 1024)
 # The browser refuses a larger file at once; core checks the size (and everything else) again.
-upload = st.file_uploader(
-    f"New logo: PNG, JPEG or WebP, up to {LOGO_MB} MB",
-    type=["png", "jpg", "jpeg", "webp"],
-    max_upload_size=LOGO_MB,
-    key=f"logo_upload_{upload_round}",
-)
+upload = image_uploader("New logo", LOGO, key=f"logo_upload_{upload_round}")
 if upload is not None:
     data = upload.getvalue()
     checked = attempt(lambda: company.preview_logo(data, upload.name), spinner="Checking the image…")
@@ -101,12 +96,15 @@ if upload is not None:
         ):
             next_round(_UPLOAD_ROUND)
             rerun_saying("The new logo is saved.")
-elif (
-    current.logo
-    and st.button("Remove the logo", key="remove_logo")
-    and attempt(lambda: company.remove_logo(store, actor, utc_now()))
-):
-    rerun_saying("The logo is removed.")
+elif current.logo:
+    # Confirmed in the same form: the tick and the click arrive together, or nothing happens.
+    with st.form("remove_logo_form"):
+        sure = st.checkbox(company.REMOVING_LOGO, key="remove_logo_sure")
+        remove_clicked = st.form_submit_button("Remove the logo", key="remove_logo")
+    if remove_clicked and not sure:
+        say("warning", "Tick the box above to confirm removing the logo; nothing has changed.")
+    elif remove_clicked and attempt(lambda: company.remove_logo(store, actor, utc_now())):
+        rerun_saying("The logo is removed.")
 
 # --- Payout account ----------------------------------------------------------------------------
 st.subheader("Payout bank account")

@@ -12,6 +12,7 @@ input, calls one core function, and says what happened.
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -19,10 +20,12 @@ import streamlit as st
 from app.bootstrap import get_store
 from app.session import notify, require_actor
 from app.ui.actions import attempt, rerun_saying
-from app.ui.formats import count, local_time, rupiah, time_left
+from app.ui.formats import DATE_INPUT_FORMAT, calendar_day, count, local_time, rupiah, time_left
 from app.ui.plain import say, typed
+from app.ui.uploads import image_uploader
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, PayoutStatus, Role
+from core.images import SHIPPING_PROOF
 from core.orders import papers, search, seller, views
 from core.orders.lifecycle import STATUS_LABELS, Step
 from core.orders.search import PRESETS, SORTS, STAGES, FoundOrder, OrderQuery, find_orders, stage_counts
@@ -86,8 +89,13 @@ def read_filters() -> OrderQuery:
         sort = sort_col.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="sales_sort")
         zone = next((w.time_zone for w in warehouses if w.code == warehouse), "Asia/Jakarta")
         if preset == "Between dates":
-            today = utc_now().date()
-            chosen = st.date_input("Placed between", value=(today - timedelta(days=6), today), key="sales_dates")
+            today = utc_now().astimezone(ZoneInfo(zone)).date()
+            chosen = st.date_input(
+                "Placed between",
+                value=(today - timedelta(days=6), today),
+                format=DATE_INPUT_FORMAT,
+                key="sales_dates",
+            )
             start, end = (chosen[0], chosen[-1]) if chosen else (None, None)
         else:
             start, end = search.preset_period(preset, utc_now(), zone)
@@ -98,7 +106,7 @@ def period_sentence(query: OrderQuery) -> str:
     if not query.placed_from:
         return "placed at any time"
     zone = "the warehouse's days" if query.warehouse_code else "WIB days"
-    return f"placed {query.placed_from:%d %b %Y} – {query.placed_to:%d %b %Y} ({zone})"
+    return f"placed {calendar_day(query.placed_from)} – {calendar_day(query.placed_to)} ({zone})"
 
 
 # --- the list: counts, stage, rows, bulk work (refreshes by itself) --------------------------------
@@ -128,11 +136,13 @@ def frame_of(rows: list[FoundOrder], stage_key: str, now) -> pd.DataFrame:
     stage = STAGES[stage_key]
     records = []
     for row in rows:
-        record = {"Order": row.order_number, "Stage": STAGES[row.stage].label, "Status": STATUS_LABELS[row.status]}
+        # Number, stage and time left first: at phone width they are what stays in sight.
+        record = {"Order": row.order_number, "Stage": STAGES[row.stage].label}
         if stage.deadline_label:
-            record[stage.deadline_label] = local_time(row.deadline, row.time_zone) if row.deadline else ""
             record["Time left"] = time_left(row.deadline, now) if row.deadline else ""
+            record[stage.deadline_label] = local_time(row.deadline, row.time_zone) if row.deadline else ""
         record |= {
+            "Status": STATUS_LABELS[row.status],
             "Warehouse": row.warehouse_code,
             "Buyer": row.buyer_name,
             "Units": row.item_count,
@@ -230,13 +240,17 @@ def orders_board(base: OrderQuery) -> None:
             "Why it failed", kinds, format_func=lambda k: FAILURE_LABELS.get(k, "Any reason"), key="sales_why"
         )
         query = OrderQuery(**{**query.__dict__, "failure_kind": kind})
+    listing = st.container()  # the list, above the pager that chooses its page
     size_col, page_col, _ = st.columns([1, 1, 4])
     page_size = size_col.selectbox("Per page", search.PAGE_SIZES, index=1, key="sales_page_size")
     page_number = page_col.number_input("Page", min_value=1, step=1, key=f"sales_page_{stage_key}")
+    with listing:
+        show_listing(query, stage_key, int(page_number), page_size, now)
+
+
+def show_listing(query: OrderQuery, stage_key: str, page_number: int, page_size: int, now) -> None:
     found = attempt(
-        lambda: find_orders(
-            store, actor, OrderQuery(**{**query.__dict__, "page": int(page_number), "page_size": page_size})
-        )
+        lambda: find_orders(store, actor, OrderQuery(**{**query.__dict__, "page": page_number, "page_size": page_size}))
     )
     if not found:
         return
@@ -267,6 +281,7 @@ def orders_board(base: OrderQuery) -> None:
         selection_mode="multi-row",
         selection_default={"selection": {"rows": [numbers.index(n) for n in ticked]}},
         key=f"sales_rows_{hash(tuple(numbers))}",  # a new list: indices of the old one mean nothing
+        column_config={"Order": st.column_config.TextColumn(pinned=True)},
     )
     now_ticked = [numbers[i] for i in picked.selection.rows]
     st.session_state[TICKED] = now_ticked
@@ -343,12 +358,9 @@ def show_detail(detail: OrderDetail) -> None:
             st.markdown(f"**Refund:** {rupiah(detail.refund.amount)} · {typed(detail.refund.reason)}")
     with right:
         st.markdown("##### Timeline")
-        for event in detail.events:
-            who = event.actor_id or event.actor_kind.lower()
-            st.markdown(
-                f"- {local_time(event.at, zone)} — **{STATUS_LABELS[event.to_status]}** "
-                f"by {event.actor_kind.lower()} {typed(who)}" + (f": {typed(event.reason)}" if event.reason else "")
-            )
+        for event in detail.events:  # names and reasons are typed text: shown as typed
+            status = STATUS_LABELS[event.to_status]
+            st.markdown(f"- {local_time(event.at, zone)} — **{status}**: {typed(event.sentence)}")
         if detail.shipment:
             shipment = detail.shipment
             st.markdown(f"##### Shipped with {typed(shipment.courier)}, tracking {typed(shipment.tracking_number)}")
@@ -399,9 +411,7 @@ def packing_actions(detail: OrderDetail) -> None:
 def shipping_actions(number: str) -> None:
     with st.form(f"ship_{number}"):
         st.markdown("##### Ship with a proof photo")
-        photo = st.file_uploader(
-            "Shipping proof photo (PNG, JPEG or WebP)", type=["png", "jpg", "jpeg", "webp"], key=f"photo_{number}"
-        )
+        photo = image_uploader("Shipping proof photo", SHIPPING_PROOF, key=f"photo_{number}")
         courier = st.selectbox("Courier", COURIERS, key=f"courier_{number}")
         tracking = st.text_input(
             "Tracking number", max_chars=seller.TRACKING_NUMBER_LENGTH[1], key=f"tracking_{number}"

@@ -15,7 +15,7 @@ import streamlit as st
 from app.bootstrap import get_settings, get_store
 from app.session import password_change_form, require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying
-from app.ui.formats import calendar_day, utc_time
+from app.ui.formats import DATE_INPUT_FORMAT, calendar_day, local_time
 from app.ui.plain import say, typed
 from app.warehouses.table import warehouse_rows
 from core.accounts import passwords as accounts
@@ -129,10 +129,13 @@ else:
     with st.form(f"closure_{picked}"):
         first_col, last_col = st.columns(2)
         first_day = first_col.date_input(
-            "First day closed", value=today, format="YYYY-MM-DD", key=f"closure_first_{picked}"
+            "First day closed", value=today, format=DATE_INPUT_FORMAT, key=f"closure_first_{picked}"
         )
         last_day = last_col.date_input(
-            "Last day closed (the same day for one day)", value=today, format="YYYY-MM-DD", key=f"closure_last_{picked}"
+            "Last day closed (the same day for one day)",
+            value=today,
+            format=DATE_INPUT_FORMAT,
+            key=f"closure_last_{picked}",
         )
         reason = st.text_input(
             "Reason",
@@ -190,10 +193,10 @@ else:
 # --- My password (issue 4) ---------------------------------------------------------------------
 st.subheader("My password")
 account = read_or_stop(lambda: accounts.account_summary(store, actor, utc_now(), get_settings()))
-last_login = utc_time(account.last_login_at) if account.last_login_at else "never"
+last_login = local_time(account.last_login_at, account.time_zone) if account.last_login_at else "never"
 st.caption(
     f"{typed(account.display_name)} · User ID {typed(account.user_code)} · {typed(account.company_name)} "
     f"({typed(account.company_code)}) · last login {last_login} · password valid until "
-    f"{calendar_day(account.password_expires_at)}"
+    f"{local_time(account.password_expires_at, account.time_zone)}"
 )
 password_change_form(actor, key="settings_password")

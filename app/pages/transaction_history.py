@@ -23,7 +23,17 @@ from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop
-from app.ui.formats import NONE, calendar_day, count, duration, local_time, rupiah, rupiah_short, wall_time
+from app.ui.formats import (
+    DATE_INPUT_FORMAT,
+    NONE,
+    calendar_day,
+    count,
+    duration,
+    local_time,
+    rupiah,
+    rupiah_short,
+    wall_time,
+)
 from app.ui.plain import say
 from core.analytics.export import export_history_csv
 from core.analytics.history import (
@@ -67,7 +77,7 @@ options = read_or_stop(lambda: history_options(store, analytics, actor), show=no
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
 with st.form("history_filter_form"):
     a, b, c = st.columns([2, 2, 2])
-    period = a.date_input("Completed between", value=(today - timedelta(days=29), today), format="DD/MM/YYYY")
+    period = a.date_input("Completed between", value=(today - timedelta(days=29), today), format=DATE_INPUT_FORMAT)
     warehouses = {"All warehouses": None} | {f"{w.code} · {w.name} ({w.zone_abbr})": w.code for w in options.warehouses}
     warehouse = b.selectbox("Warehouse", list(warehouses))
     products = {"All products": None} | {f"{name} ({sku})": sku for sku, name in options.products}

@@ -49,7 +49,11 @@ if warehouses:
 else:
     st.info("Your company has no warehouse yet. Add the first one below.")
 
-add_tab, modify_tab, status_tab = st.tabs(["Add a warehouse", "Modify a warehouse", "Close or reopen"])
+# Keyed and tracked, so the tab a person works in stays open after an action reruns the page (a
+# refusal to close a warehouse with open orders is said where the Close button was).
+add_tab, modify_tab, status_tab = st.tabs(
+    ["Add a warehouse", "Modify a warehouse", "Close or reopen"], key="wm_tab", on_change="rerun"
+)
 
 with add_tab:
     add_round = current_round(ADD_ROUND)
@@ -178,9 +182,13 @@ with status_tab:
                 "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
                 "orders and no reserved stock, and it can be reopened later."
             )
-            if st.button(f"Close warehouse {typed(picked)}", key="close_warehouse") and attempt(
-                lambda: management.close_warehouse(store, actor, picked, utc_now())
-            ):
+            # Confirmed in the same form: the tick and the click arrive together, or nothing happens.
+            with st.form(f"close_{picked}"):
+                sure = st.checkbox(typed(current.closing_sentence(utc_now())), key=f"close_sure_{picked}")
+                close_clicked = st.form_submit_button(f"Close warehouse {typed(picked)}", key="close_warehouse")
+            if close_clicked and not sure:
+                say("warning", f"Tick the box above to confirm closing {picked}; nothing has changed.")
+            elif close_clicked and attempt(lambda: management.close_warehouse(store, actor, picked, utc_now())):
                 rerun_saying(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
         else:
             st.write(

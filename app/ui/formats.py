@@ -6,7 +6,8 @@ table and in core's messages: rupiah with dots between thousands ("Rp1.234.567",
 is none), short rupiah for cards ("Rp38,4 jt"), counts with dots ("1.234"), percentages and hours
 with a decimal comma ("95,2%", "2,5 h"), price changes ("+12.5%", "new"), times in a warehouse's
 local time with its zone ("26 Nov 2026 14:05 WIB"), days ("26 Nov 2026"), durations ("2 d 3 h")
-and the time left before a deadline.
+and the time left before a deadline. One rule for dates and times (core.formats): no page writes a
+strftime pattern of its own. Rupiah in an editable grid: RUPIAH_COLUMN, the number column's format.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from core.catalogue.rules import format_count, format_percent
-from core.formats import format_duration, format_local, format_rupiah, format_rupiah_short
-from core.warehouses.rules import format_day
+from core.formats import format_date, format_duration, format_local, format_rupiah, format_rupiah_short, format_wall
 
 NONE = "—"  # a figure or a time that does not exist (yet)
 
@@ -26,6 +26,13 @@ NONE = "—"  # a figure or a time that does not exist (yet)
 def rupiah(amount: int | None) -> str:
     """`1234567` -> `"Rp1.234.567"`; None (no price yet) -> `"—"`."""
     return NONE if amount is None else format_rupiah(amount)
+
+
+#: A number column of rupiah in st.dataframe / st.data_editor (`NumberColumn(format=RUPIAH_COLUMN)`):
+#: its cells read like `rupiah` ("Rp1.234.567"), while the cell's value stays the whole number typed.
+#: A printf format of Streamlit's grid: "'." pads with "." (never used: no width), and "," then
+#: groups the thousands with that character instead of a comma.
+RUPIAH_COLUMN = "Rp%'.,d"
 
 
 def rupiah_short(amount: int) -> str:
@@ -71,17 +78,17 @@ def local_time(moment: datetime | None, time_zone: str, *, with_date: bool = Tru
 
 def wall_time(local: datetime, zone_abbreviation: str) -> str:
     """A time already on the warehouse's wall clock (the analytics rows), with its zone's abbreviation."""
-    return f"{local:%d %b %Y %H:%M} {zone_abbreviation}"
-
-
-def utc_time(moment: datetime) -> str:
-    """A moment in UTC, said so: `"26 Nov 2026 07:05 UTC"`."""
-    return moment.strftime("%d %b %Y %H:%M UTC")
+    return format_wall(local, zone_abbreviation)
 
 
 def calendar_day(value: date) -> str:
     """A date nobody misreads: `"26 Nov 2026"`."""
-    return format_day(value)
+    return format_date(value)
+
+
+#: How every st.date_input shows the date it holds. Streamlit's date picker offers only numeric
+#: formats; year first is the one nobody reads as month/day or day/month.
+DATE_INPUT_FORMAT = "YYYY-MM-DD"
 
 
 def duration(delta: timedelta) -> str:

@@ -23,6 +23,7 @@ from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
 from core.store.database import Store
 from core.store.models import PasswordHistory, User
+from core.warehouses.records import company_time_zone
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class AccountSummary:
     last_login_at: datetime | None
     password_changed_at: datetime
     password_expires_at: datetime
+    #: The zone the user's own times are shown in: their company's first warehouse's, else WIB.
+    time_zone: str
 
 
 def account_summary(store: Store, actor: Actor, now: datetime, settings: Settings | None = None) -> AccountSummary:
@@ -51,7 +54,7 @@ def account_summary(store: Store, actor: Actor, now: datetime, settings: Setting
     policy = AccountPolicy.of(settings)
     with acting(
         store, actor, *ANY_ROLE, doing="see your account", now=now, write=False, password_change_pending_ok=True
-    ) as (_session, user, now):
+    ) as (session, user, now):
         return AccountSummary(
             company_code=user.company.company_code,
             company_name=user.company.name,
@@ -61,6 +64,7 @@ def account_summary(store: Store, actor: Actor, now: datetime, settings: Setting
             last_login_at=user.last_login_at,
             password_changed_at=user.password_changed_at,
             password_expires_at=user.password_changed_at + policy.password_max_age,
+            time_zone=company_time_zone(session, user.company_id),
         )
 
 

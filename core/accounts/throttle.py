@@ -32,6 +32,7 @@ from core.domain import ActorKind, Role
 from core.formats import format_duration
 from core.store.database import Store
 from core.store.models import AuditEntry, LoginThrottle, UnknownLogin
+from core.warehouses.records import company_time_zone
 
 FREE_FAILURES = 10
 WINDOW = timedelta(minutes=15)
@@ -111,6 +112,7 @@ class Lockout:
     user: str  # "ACME01/rina"
     at: datetime
     address: str | None
+    time_zone: str  # where `at` is shown: the company's first warehouse's zone, else WIB
 
 
 def recent_lockouts(store: Store, actor: Actor, now: datetime, *, days: int = 7) -> list[Lockout]:
@@ -130,7 +132,8 @@ def recent_lockouts(store: Store, actor: Actor, now: datetime, *, days: int = 7)
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(20)
         ).all()
-        return [Lockout(row.actor or "", row.at, _detail(row, "address")) for row in rows]
+        zone = company_time_zone(session, actor.company_id)
+        return [Lockout(row.actor or "", row.at, _detail(row, "address"), zone) for row in rows]
 
 
 def _detail(entry: AuditEntry, key: str) -> str | None:

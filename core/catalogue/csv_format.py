@@ -22,7 +22,10 @@ from core.text import clean_text
 
 CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_MEGABYTES = -(-MAX_IMPORT_BYTES // (1024 * 1024))  # for the uploader's own limit
 MAX_IMPORT_ROWS = 20_000
+#: The limits an import checks, for the uploader: "a .csv file, up to 2 MB and 20.000 rows".
+IMPORT_LIMITS = f"a .csv file, up to {MAX_IMPORT_MEGABYTES} MB and {format_count(MAX_IMPORT_ROWS)} rows"
 MAX_FILE_NAME = 255
 #: What a spreadsheet takes for the start of a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -98,7 +101,7 @@ def _check_file(data: bytes, name: str) -> None:
     if len(data) > MAX_IMPORT_BYTES:
         raise InvalidInput(
             f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files.",
+            f"{MAX_IMPORT_MEGABYTES} MB. Split it into smaller files.",
             field="file",
         )
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):

@@ -67,6 +67,14 @@ def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filena
     return image
 
 
+def removing_image(sku: str) -> str:
+    """What removing a product's image does, in one sentence, for the confirmation."""
+    return (
+        f"Remove the image of {sku}: buyers see no picture of it until a new one is saved, "
+        "and the removed image cannot be brought back."
+    )
+
+
 def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) -> None:
     doing = "remove a product image"
     require_role(actor, PM, doing=doing)

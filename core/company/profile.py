@@ -206,6 +206,12 @@ def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datet
     return logo
 
 
+#: What removing the logo does, in one sentence, for the confirmation.
+REMOVING_LOGO = (
+    "Remove the company logo: buyers see no logo until a new one is saved, and the removed logo cannot be brought back."
+)
+
+
 def remove_logo(store: Store, actor: Actor, now: datetime) -> None:
     with acting(store, actor, ADMIN, doing="remove the company logo", now=now) as (session, _, now):
         company = own_company(session, actor, lock=True)

@@ -5,10 +5,16 @@ starts, then writes its record and effects (core.orders.effects) in the same tra
 nothing. The order's status update is guarded by the status it was read in, so if a colleague, the
 buyer or the scheduler moved the order first, nothing is applied and the person is told who did what
 and when. `open_order` is the first step, placing.
+
+The words of an order's history are here too, in one place: `event_sentence` is a line of the
+timeline a person reads ("accepted by Rina Wijaya (pm)", "cancelled by the system: no answer within
+1 business day"), with the names `actor_names` finds; `describe_event` tells someone whose view is
+out of date who moved the order, when and why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -21,7 +27,7 @@ from core.errors import ConcurrentChange, TransitionRefused
 from core.formats import format_local
 from core.orders import effects
 from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transition, check_step
-from core.store.models import Order, OrderEvent, Warehouse
+from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
 from core.warehouses.operations import calendar_of
 
 ACTOR_WORDS = {
@@ -46,6 +52,20 @@ EVENT_VERBS = {
     OrderStatus.REFUNDED: "refunded",
 }
 
+#: What happened to the order, as a timeline line starts: "<words> by <who>".
+TIMELINE_WORDS = {
+    **EVENT_VERBS,
+    OrderStatus.COMPLAINED: "complaint filed",
+    OrderStatus.RETURN_REQUESTED: "return requested",
+}
+
+#: Reasons the lifecycle records on its own that only say again what the timeline's words say
+#: ("delivered by the courier" is the line itself): left out of the line.
+SAID_BY_THE_LINE = frozenset(
+    TRANSITIONS[step].reason
+    for step in (Step.PLACE, Step.ACCEPT, Step.MARK_DELIVERED, Step.BUYER_CANCEL, Step.ANSWER_WITH_RETURN)
+)
+
 
 def clock_of(order: Order) -> OrderClock:
     return OrderClock(
@@ -60,7 +80,8 @@ def clock_of(order: Order) -> OrderClock:
 
 
 class EventFacts(Protocol):
-    """What `describe_event` reads of an event: a stored OrderEvent, or the EventView of an order's page."""
+    """What `describe_event` and `event_sentence` read of an event: a stored OrderEvent, or the
+    EventView of an order's page."""
 
     @property
     def to_status(self) -> OrderStatus: ...
@@ -69,10 +90,66 @@ class EventFacts(Protocol):
     def actor_kind(self) -> ActorKind: ...
 
     @property
+    def actor_id(self) -> str | None: ...
+
+    @property
     def reason(self) -> str | None: ...
 
     @property
     def at(self) -> datetime: ...
+
+
+def actor_names(session: Session, company_id: int, events: Iterable[EventFacts]) -> dict[str, str]:
+    """The names behind the events' actors, by actor_id: the company's users ("ACME01/rina" -> their
+    display name) and the buyers (buyer code -> the shop's name). One query for each kind."""
+    events = list(events)
+    users = {e.actor_id for e in events if e.actor_kind == ActorKind.USER and e.actor_id and "/" in e.actor_id}
+    buyers = {e.actor_id for e in events if e.actor_kind == ActorKind.BUYER and e.actor_id}
+    names: dict[str, str] = {}
+    if users:
+        codes = sorted({label.split("/", 1)[1] for label in users})
+        rows = session.execute(
+            select(User.user_code, User.display_name, Company.company_code)
+            .join(Company, Company.id == User.company_id)
+            .where(User.company_id == company_id, User.user_code.in_(codes))
+        )
+        names |= {
+            f"{company}/{code}": name
+            for code, name, company in rows
+            if name and f"{company}/{code}" in users  # a label of another company names nobody here
+        }
+    if buyers:
+        shops = session.execute(select(Buyer.buyer_code, Buyer.name).where(Buyer.buyer_code.in_(sorted(buyers))))
+        names |= {code: name for code, name in shops if name}
+    return names
+
+
+def who_did(event: EventFacts, name: str | None = None) -> str:
+    """Who took the step, as a person reads it: "Rina Wijaya (pm)", "the buyer Toko Makmur (LVM-00001)",
+    "the courier", "the system". Without a name: the user's ID, or "the buyer" and its code."""
+    kind, actor_id = event.actor_kind, event.actor_id
+    if kind == ActorKind.USER and actor_id:
+        user_code = actor_id.split("/", 1)[-1]
+        return f"{name} ({user_code})" if name else user_code
+    if kind == ActorKind.BUYER and actor_id:
+        return f"the buyer {name} ({actor_id})" if name else f"the buyer {actor_id}"
+    return ACTOR_WORDS[kind]
+
+
+def event_sentence(event: EventFacts, name: str | None = None) -> str:
+    """One line of an order's timeline: "accepted by Rina Wijaya (pm)", "delivered by the courier",
+    "placed by the buyer Toko Makmur (LVM-00001)", "cancelled by the system: no answer within 1
+    business day", "shipped by Rina Wijaya (pm) with JNE, JNE-123456". `name`: the actor's name
+    (actor_names). A reason that repeats the line's words is shortened to what it adds."""
+    words = TIMELINE_WORDS[event.to_status]
+    reason = event.reason or ""
+    if reason in SAID_BY_THE_LINE:
+        reason = ""
+    if reason.startswith(f"{words}, "):  # "packed, all items checked"
+        reason = reason[len(words) + 2 :]
+    elif reason.startswith(f"{words} "):  # "shipped with JNE, JNE-123456": the line goes on
+        return f"{words} by {who_did(event, name)} {reason[len(words) + 1 :]}"
+    return f"{words} by {who_did(event, name)}" + (f": {reason}" if reason else "")
 
 
 def describe_event(event: EventFacts, time_zone: str) -> str:

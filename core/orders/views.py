@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, select
+from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
 from core.orders.lifecycle import WAITING, OrderClock, Step, available_steps, refused_steps
 from core.orders.seller import own_order
-from core.orders.steps import clock_of, describe_event
+from core.orders.steps import actor_names, clock_of, describe_event, event_sentence
 from core.store.database import Store
 from core.store.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
 
@@ -148,6 +149,12 @@ class EventView:
     reason: str | None
     at: datetime
     recorded_at: datetime
+    actor_name: str | None = None  # the user's display name or the buyer's shop name, when known
+
+    @property
+    def sentence(self) -> str:
+        """The timeline's line: "accepted by Rina Wijaya (pm)", "delivered by the courier"."""
+        return event_sentence(self, self.actor_name)
 
 
 @dataclass(frozen=True)
@@ -218,6 +225,21 @@ def _view(cls, row):
     return None if row is None else cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
+def events_of(session: Session, order: Order) -> list[EventView]:
+    """The order's timeline, oldest first, each event with the name of who took the step."""
+    events = session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
+    ).all()
+    names = actor_names(session, order.company_id, events)
+    return [
+        EventView(
+            **{name: getattr(event, name) for name in EventView.__dataclass_fields__ if name != "actor_name"},
+            actor_name=names.get(event.actor_id or ""),
+        )
+        for event in events
+    ]
+
+
 def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
     with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
         order = own_order(session, actor, order_number)
@@ -234,12 +256,7 @@ def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
                     select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
                 )
             ],
-            events=[
-                _view(EventView, event)
-                for event in session.scalars(
-                    select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
-                )
-            ],
+            events=events_of(session, order),
             shipment=_view(ShipmentView, by_order(Shipment)),
             complaint=_view(ComplaintView, by_order(Complaint)),
             payout=_view(PayoutView, by_order(Payout)),

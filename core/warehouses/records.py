@@ -16,6 +16,7 @@ from core.accounts import audit
 from core.acting import Actor
 from core.domain import WarehouseStatus
 from core.errors import NotFound
+from core.formats import DEFAULT_TIME_ZONE
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.models import Order, StockLevel, Warehouse, WarehouseClosure
 from core.text import lookup_text, shown
@@ -29,6 +30,15 @@ from core.warehouses.rules import (
     local_today,
     plural,
 )
+
+
+def company_time_zone(session: Session, company_id: int) -> str:
+    """The zone a company's times that belong to no warehouse are shown in (a login, a lockout): its
+    first warehouse's (the first one added), or WIB while it has none."""
+    zone = session.scalar(
+        select(Warehouse.time_zone).where(Warehouse.company_id == company_id).order_by(Warehouse.id).limit(1)
+    )
+    return zone or DEFAULT_TIME_ZONE
 
 
 def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = False) -> Warehouse:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain import WarehouseStatus
 from core.errors import InvalidInput
+from core.formats import format_date, format_local
 from core.text import clean_text, shown
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES, zone_abbreviation
 
@@ -97,6 +98,15 @@ class WarehouseView:
     def days_label(self) -> str:
         return days_label(self.operating_days)
 
+    def closing_sentence(self, now: datetime) -> str:
+        """What closing it now does, in one sentence, for the confirmation: "Close JKT-01 (Gudang
+        Cakung) from 30 Nov 2026 14:05 WIB: no new orders reach it until it is reopened; its stock
+        and settings are kept." With open orders, that they must be finished first."""
+        start = f"Close {self.code} ({self.name}) from {format_local(now, self.time_zone)}: no new orders reach it"
+        if self.open_orders:
+            return f"{start}; its {plural(self.open_orders, 'open order')} must be finished first."
+        return f"{start} until it is reopened; its stock and settings are kept."
+
 
 @dataclass(frozen=True)
 class WarehouseUpdate:
@@ -134,8 +144,8 @@ def days_label(days: tuple[int, ...] | list[int]) -> str:
 
 
 def format_day(day: date) -> str:
-    """'26 Nov 2026': a date nobody misreads."""
-    return day.strftime("%d %b %Y")
+    """'26 Nov 2026': a date nobody misreads (core.formats.format_date, the one rule for dates)."""
+    return format_date(day)
 
 
 def plural(n: int, unit: str) -> str:

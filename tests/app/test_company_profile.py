@@ -10,8 +10,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from core import images
 from core.accounts import audit, policy, sessions
 from core.clock import utc_now
+from core.company import profile as company
 from core.demo.seed import DEMO_PASSWORD
 from core.domain import UserStatus
 from core.store.models import Company, User
@@ -115,15 +117,28 @@ def test_a_file_that_is_not_an_image_but_named_png_is_refused_and_nothing_is_off
     assert company_row(admin_page) == before
 
 
-def test_a_saved_logo_can_be_removed(admin_page):
+def test_a_saved_logo_is_removed_only_once_the_confirmation_is_ticked(admin_page):
     at = admin_page.at
     at.file_uploader(key="logo_upload_0").upload("logo.webp", png((64, 64)), "image/webp")
     run(admin_page)
     click(at, "Save this logo")
     at = run(admin_page)
+    assert at.checkbox(key="remove_logo_sure").label == company.REMOVING_LOGO
+    click(at, "Remove the logo")
+    at = run(admin_page)
+    assert [w.value for w in at.warning] == ["Tick the box above to confirm removing the logo; nothing has changed."]
+    assert company_row(admin_page)[2] is not None
+    at.checkbox(key="remove_logo_sure").check()
     click(at, "Remove the logo")
     at = run(admin_page)
     assert successes(at) == ["The logo is removed."] and company_row(admin_page)[2] is None
+
+
+def test_the_logo_uploader_states_the_limits_core_checks(admin_page):
+    uploader = admin_page.at.file_uploader(key="logo_upload_0")
+    assert uploader.label == "New logo: PNG, JPEG or WebP, up to 2 MB"
+    assert uploader.help == images.upload_hint(images.LOGO)
+    assert uploader.proto.max_upload_size_mb == 2 and uploader.allowed_type == [".png", ".jpg", ".jpeg", ".webp"]
 
 
 # --- Payout account ----------------------------------------------------------------------------

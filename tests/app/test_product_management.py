@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.ui.formats import RUPIAH_COLUMN
+from core import images
 from core.accounts import sessions as accounts
 from core.catalogue import csv_format, product_images, products
 from core.clock import utc_now
@@ -245,13 +247,29 @@ def captions(at) -> list[str]:
     return [caption for image in at.get("image") for caption in image.captions]
 
 
-def test_the_current_image_can_be_removed(pm):
+def test_the_current_image_is_removed_only_once_the_confirmation_is_ticked(pm):
     product_images.save_product_image(pm.store, pm_actor(pm), "SPN-0001", png(), "rice.png", utc_now())
     at = pm.at.run()
+    assert at.checkbox(key="pm_image_remove_sure_SPN-0001").label == product_images.removing_image("SPN-0001")
+    button(at, "Remove the current image").click()
+    at.run()
+    assert values(at.warning) == ["Tick the box above to confirm removing the image of SPN-0001; nothing has changed."]
+    with pm.store.reading() as session:
+        assert session.scalar(select(Product.image_mime).where(Product.sku == "SPN-0001")) == "image/jpeg"
+    at.checkbox(key="pm_image_remove_sure_SPN-0001").check()
     button(at, "Remove the current image").click()
     at.run()
     assert values(at.success) == ["Removed the image of SPN-0001."]
     assert "No image yet." in values(at.caption)
+
+
+def test_the_image_uploaders_state_the_limits_core_checks(pm):
+    for key in ("pm_image_SPN-0001_0", "pm_add_image_0"):
+        uploader = pm.at.file_uploader(key=key)
+        assert uploader.label.endswith(": PNG, JPEG or WebP, up to 5 MB")
+        assert uploader.help == images.upload_hint(images.PRODUCT_IMAGE)
+        assert uploader.proto.max_upload_size_mb == 5
+        assert uploader.allowed_type == [".png", ".jpg", ".jpeg", ".webp"]
 
 
 def test_deleting_a_product_on_an_open_order_is_refused_naming_the_order(pm):
@@ -321,6 +339,8 @@ def test_the_grid_shows_on_hand_reserved_available_and_price_with_only_on_hand_a
     config = json.loads(editor.proto.columns)
     editable = {name for name, column in config.items() if not column.get("disabled") and name != "_index"}
     assert editable == {"On hand", "Price (Rp)"}
+    # The price reads as rupiah like every other amount ("Rp78.000"), and is edited as the number.
+    assert config["Price (Rp)"]["type_config"]["format"] == RUPIAH_COLUMN == "Rp%'.,d"
 
 
 def test_bad_cells_in_the_grid_are_listed_with_sku_warehouse_and_why_and_nothing_can_be_saved(pm):
@@ -444,6 +464,13 @@ def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_th
 
 
 # --- CSV ----------------------------------------------------------------------------------------------
+
+
+def test_the_csv_uploader_accepts_only_csv_files_within_the_limits_core_checks(pm):
+    uploader = pm.at.file_uploader(key="pm_import_file_0")
+    assert uploader.allowed_type == [".csv"]
+    assert uploader.label == "CSV file to import: a .csv file, up to 2 MB and 20.000 rows"
+    assert uploader.proto.max_upload_size_mb * 1024 * 1024 == csv_format.MAX_IMPORT_BYTES
 
 
 def upload_csv(at, data: bytes, name: str = "catalogue.csv"):

@@ -211,6 +211,7 @@ def test_shipping_with_a_proof_photo_courier_and_tracking_number_shows_in_transi
     app.at.segmented_control(key="stage").set_value("in-transit").run()
     frame = app.at.dataframe[0].value
     assert list(frame["Order"]) == [number] and list(frame["Courier · tracking"]) == ["SiCepat · SCP0012345678"]
+    assert list(frame.columns[:3]) == ["Order", "Stage", "Time left"]  # what stays in sight at phone width
 
 
 def complained(app) -> str:

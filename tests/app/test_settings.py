@@ -4,14 +4,15 @@ information and warehouse list; the password form stays. Refusals in words, stor
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.ui.formats import DATE_INPUT_FORMAT
 from core.clock import utc_now
-from core.store.models import Warehouse, WarehouseClosure
+from core.store.models import User, Warehouse, WarehouseClosure
 from tests.app.screen import errors, run, successes, texts
 
 PAGE = "pages/settings.py"
@@ -164,3 +165,21 @@ def test_a_bad_closure_is_refused_in_words_and_nothing_is_saved(pm_page, days_ah
 def test_the_joint_leave_days_ahead_are_named(pm_page):
     assert "Joint-leave days in the coming year:" in texts(pm_page.at)
     assert "Joint Holiday" in texts(pm_page.at)
+
+
+def test_the_last_login_is_shown_in_the_first_warehouses_zone_never_in_utc(pm_page):
+    at = pm_page.at
+    with pm_page.store.transaction() as session:
+        session.execute(
+            update(User).where(User.user_code == "pm").values(last_login_at=datetime(2026, 11, 30, 7, 5, tzinfo=UTC))
+        )
+    at = run(pm_page)
+    assert "last login 30 Nov 2026 14:05 WIB" in texts(at) and "UTC" not in texts(at)
+    with pm_page.store.transaction() as session:  # the company's first warehouse (JKT-01) moves to Papua
+        session.execute(update(Warehouse).where(Warehouse.code == "JKT-01").values(time_zone="Asia/Jayapura"))
+    at = run(pm_page)
+    assert "last login 30 Nov 2026 16:05 WIT" in texts(at)
+
+
+def test_the_closure_dates_are_picked_year_first(pm_page):
+    assert pm_page.at.date_input(key="closure_first_JKT-01").proto.format == DATE_INPUT_FORMAT == "YYYY-MM-DD"

@@ -209,6 +209,8 @@ def test_closing_a_warehouse_with_open_orders_is_refused_and_the_orders_are_name
     numbers = place_orders(admin_page, 6)
     at = run(admin_page)
     before = warehouses_in_store(admin_page)
+    assert at.checkbox(key="close_sure_JKT-01").label.endswith("; its 6 open orders must be finished first.")
+    at.checkbox(key="close_sure_JKT-01").check()
     at.button(key="close_warehouse").click()
     at = run(admin_page)
     assert shown(at)["error"] == [
@@ -219,10 +221,26 @@ def test_closing_a_warehouse_with_open_orders_is_refused_and_the_orders_are_name
     assert rows(at)["JKT-01"]["Status"] == "Open"
 
 
+def test_closing_needs_the_confirmation_that_says_what_will_happen(admin_page):
+    at = admin_page.at
+    at.selectbox(key="status_pick").select("JYP-01")
+    at = run(admin_page)
+    sentence = at.checkbox(key="close_sure_JYP-01").label
+    assert sentence.startswith("Close JYP-01 (") and sentence.endswith(
+        " WIT: no new orders reach it until it is reopened; its stock and settings are kept."
+    )
+    before = warehouses_in_store(admin_page)
+    at.button(key="close_warehouse").click()
+    at = run(admin_page)
+    assert [w.value for w in at.warning] == ["Tick the box above to confirm closing JYP-01; nothing has changed."]
+    assert shown(at)["success"] == [] and warehouses_in_store(admin_page) == before
+
+
 def test_an_idle_warehouse_is_closed_then_reopened(admin_page):
     at = admin_page.at
     at.selectbox(key="status_pick").select("JYP-01")
     at = run(admin_page)
+    at.checkbox(key="close_sure_JYP-01").check()
     at.button(key="close_warehouse").click()
     at = run(admin_page)
     assert shown(at)["success"] == [

@@ -307,3 +307,42 @@ def test_an_oversized_product_image_is_refused_and_nothing_is_stored(world, no_d
             world.store, world.pm, "RICE-5", header_only_png(6320, 6320), "huge.png", MONDAY_10
         )
     assert catalogue_snapshot(world.store) == before
+
+
+# --- What the uploaders say: the limits above, in words -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "limits,short,hint",
+    [
+        (
+            LOGO,
+            "PNG, JPEG or WebP, up to 2 MB",
+            "PNG, JPEG or WebP, up to 2 MB and 4 MP. Larger pictures are scaled down to 512 pixels on their "
+            "longer side.",
+        ),
+        (
+            PRODUCT_IMAGE,
+            "PNG, JPEG or WebP, up to 5 MB",
+            "PNG, JPEG or WebP, up to 5 MB and 25 MP (a PNG up to 16 MP, a WebP up to 8 MP). Larger pictures are "
+            "scaled down to 1.200 pixels on their longer side.",
+        ),
+        (
+            SHIPPING_PROOF,
+            "PNG, JPEG or WebP, up to 8 MB",
+            "PNG, JPEG or WebP, up to 8 MB and 25 MP (a PNG up to 16 MP, a WebP up to 8 MP). Larger pictures are "
+            "scaled down to 1.600 pixels on their longer side.",
+        ),
+    ],
+)
+def test_an_uploader_states_the_limits_that_are_checked(limits, short, hint):
+    assert images.upload_limits(limits) == short
+    assert images.upload_hint(limits) == hint
+    assert images.upload_megabytes(limits) * 1024 * 1024 == limits.max_bytes  # the size said is the size checked
+
+
+def test_a_file_just_over_the_size_limit_is_told_in_bytes_not_as_equal_megabytes():
+    limit = images.PRODUCT_IMAGE.max_bytes
+    with pytest.raises(InvalidInput) as refused:
+        images.check_image(b"x" * (limit + 1), "big.png", images.PRODUCT_IMAGE)
+    assert refused.value.message == f"The image 'big.png' is {limit + 1:,} bytes; the limit is {limit:,} bytes."

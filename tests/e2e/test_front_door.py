@@ -111,3 +111,6 @@ def test_a_link_to_a_page_leads_through_the_login_to_that_page_without_page_not_
     page.goto(f"{running_app.url}/warehouse_management")  # not a Product Manager's page: their first one
     expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.goto(f"{running_app.url}/dashboard")  # their first page, served at "/": its own name leads there too
+    expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)

@@ -216,3 +216,32 @@ def _photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (120, 90), (30, 90, 160)).save(out, format="PNG")
     return out.getvalue()
+
+
+PHONE = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Mobile Safari/537.36"
+)
+
+
+def test_on_a_phone_the_menu_closes_after_choosing_a_page(running_app, browser):
+    """Streamlit folds the menu after a choice on a phone (it asks the device, not the width: a
+    desktop window made 390 px narrow keeps it open)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, user_agent=PHONE, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        log_in(page, running_app.url, "DEMO01", "pm", DEMO_PASSWORD)
+        menu = page.get_by_test_id("stSidebar")
+        page.get_by_test_id("stExpandSidebarButton").click()
+        expect(page.get_by_role("link", name="Sales Management")).to_be_in_viewport()
+        page.get_by_role("link", name="Sales Management").click()
+        expect(page.get_by_role("heading", name="Sales Management").first).to_be_visible()
+        expect(page.get_by_role("link", name="Sales Management")).not_to_be_in_viewport()
+        assert menu.bounding_box()["x"] < 0
+        settled(page)
+        screenshot(page, "sales-management-phone")
+    finally:
+        context.close()

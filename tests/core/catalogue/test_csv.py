@@ -314,6 +314,11 @@ def test_a_file_with_too_many_rows_is_refused(world, monkeypatch):
         csv_import.preview_import(world.store, world.pm, data, "c.csv")
 
 
+def test_the_uploader_states_the_limits_an_import_checks():
+    assert csv_format.IMPORT_LIMITS == "a .csv file, up to 2 MB and 20.000 rows"
+    assert csv_format.MAX_IMPORT_MEGABYTES * 1024 * 1024 == csv_format.MAX_IMPORT_BYTES
+
+
 def test_an_import_reports_progress_from_start_to_end(world):
     seen = []
     data = csv_bytes("RICE-5,Product RICE-5,pcs,,ACTIVE,JKT-1,101,75000", "OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,9,1")
