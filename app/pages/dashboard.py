@@ -1,9 +1,16 @@
-"""Dashboard (Product Manager): sales, payouts and fulfilment health for a period and a warehouse,
-from the analytics snapshot (core.analytics). The page reads the filters, calls core, and draws."""
+"""Dashboard (Product Manager): what needs doing now, then sales, payouts and fulfilment health for a
+period and a warehouse.
+
+The counters at the top (to confirm, to pack, to ship, complaints to answer, overdue) are read live
+from the store (core.orders.search.attention_counts) and refresh by themselves every minute; each is
+a link that opens Sales Management on its stage. The figures below come from the analytics snapshot
+(core.analytics), for a period picked by a preset or as a custom range; how each one is counted is
+behind "How these are counted". The page reads the filters, calls core, and draws."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -12,8 +19,9 @@ import streamlit as st
 from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
-from app.ui.actions import read_or_stop
+from app.ui.actions import attempt, read_or_stop
 from app.ui.formats import (
+    DATE_INPUT_FORMAT,
     NONE,
     calendar_day,
     count,
@@ -26,12 +34,13 @@ from app.ui.formats import (
     rupiah_short,
     time_left,
 )
-from app.ui.plain import chart_label, say
+from app.ui.plain import chart_label, say, typed
 from core.analytics.dashboard import Dashboard, company_warehouses, load_dashboard
 from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import DomainError
+from core.orders.search import STAGES, AttentionCounts, attention_counts, preset_period
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -39,8 +48,74 @@ analytics = get_analytics()
 now = utc_now()
 ALL = "All warehouses"
 BLUE, GREY, GREEN, RED = "#003D79", "#9AA5B1", "#1E8E3E", "#C5221F"
+VALUE_COLUMN = 106  # where the health chart writes each rate's value: right of every bar and target (at most 100%)
 
 st.title("Dashboard")
+
+
+# --- what needs doing now: live counters, each opening its stage in Sales Management ---------------
+
+
+@dataclass(frozen=True)
+class Counter:
+    field: str  # of AttentionCounts
+    label: str
+    stage: str  # the Sales Management stage it opens (?stage=…)
+    meaning: str  # its tooltip: what it counts
+
+
+COUNTERS = (
+    Counter("to_confirm", "To confirm", "new", "New orders waiting for you to accept or reject them."),
+    Counter("to_pack", "To pack", "processing", "Accepted orders waiting to be packed."),
+    Counter("to_ship", "To ship", "to-ship", "Packed orders waiting to be handed to the courier."),
+    Counter("complaints_to_answer", "Complaints to answer", "complaints", "Complaints waiting for your answer."),
+    Counter(
+        "overdue",
+        "Overdue",
+        "all",
+        "Orders whose deadline (to confirm, pack, ship or answer) passed while it was your turn.",
+    ),
+)
+SALES = "pages/sales_management.py"
+COUNTERS_REFRESH_S = 60
+
+
+@st.fragment(run_every=COUNTERS_REFRESH_S)
+def attention_counters() -> None:
+    """The counters, live from the store; only this part reruns every minute."""
+    at = utc_now()
+    counts: AttentionCounts | None = attempt(lambda: attention_counts(store, actor, at)).value
+    if counts is None:
+        return
+    with st.container(horizontal=True, gap="small", key="attention"):
+        for counter in COUNTERS:
+            with st.container(border=True, width="stretch", key=f"counter_{counter.field}"):
+                number = getattr(counts, counter.field)
+                late = counter.field == "overdue" and number > 0
+                st.metric(
+                    counter.label,
+                    count(number),
+                    delta="past deadline" if late else None,
+                    delta_color="inverse",  # red: the deadline has passed
+                    delta_arrow="off",
+                )
+                stage = STAGES[counter.stage]
+                st.page_link(
+                    SALES,
+                    label=stage.label,  # where it opens: the stage's name in Sales Management
+                    icon=":material/arrow_forward:",
+                    icon_position="right",
+                    help=f"{counter.meaning} Opens {stage.label} in Sales Management"
+                    + (", soonest deadline first." if counter.stage == "all" else "."),
+                    query_params={"stage": counter.stage},
+                )
+    st.caption(
+        f"Your orders as of {local_time(at, 'Asia/Jakarta', with_date=False)}, live: the counts refresh every "
+        "minute by themselves."
+    )
+
+
+attention_counters()
 
 
 def no_figures_yet(problem: DomainError) -> None:
@@ -49,22 +124,37 @@ def no_figures_yet(problem: DomainError) -> None:
     refresh_button(actor, "refresh_empty")
 
 
-# --- filters ---------------------------------------------------------------------------------
+# --- filters: the period (a preset or a custom range) and the warehouse ------------------------------
+PRESETS = ("Today", "Last 7 days", "Last 30 days", "This month")
+CUSTOM = "Custom range"
+DEFAULT_PRESET = "Last 30 days"
+
+
+def custom_range() -> None:
+    """The person picked dates themselves: the preset no longer says what the period is."""
+    st.session_state["dash_preset"] = CUSTOM
+
+
 warehouses = read_or_stop(lambda: company_warehouses(store, analytics, actor), show=no_figures_yet)
 
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+st.session_state.setdefault("dash_preset", DEFAULT_PRESET)
+preset = st.segmented_control("Period", [*PRESETS, CUSTOM], key="dash_preset", required=True)
+if preset in PRESETS:  # the preset sets the dates (again on each run: "Today" moves at midnight)
+    st.session_state["dash_period"] = preset_period(preset, now)
 left, middle, right = st.columns([2, 2, 3])
 with left:
     picked = st.date_input(
-        "Period",
-        value=(today - timedelta(days=29), today),
+        "From – to",
         max_value=today + timedelta(days=1),
-        format="DD/MM/YYYY",
+        format=DATE_INPUT_FORMAT,
         key="dash_period",
+        on_change=custom_range,
     )
 with middle:
     labels = {ALL: None} | {f"{w.code} · {w.name} ({w.zone_abbr})": w.code for w in warehouses}
-    warehouse_code = labels[st.selectbox("Warehouse", list(labels), key="dash_warehouse")]
+    warehouse_label = st.selectbox("Warehouse", list(labels), key="dash_warehouse")
+    warehouse_code = labels[warehouse_label]
 
 if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Choose the last day of the period too.")
@@ -84,14 +174,42 @@ with right:
     )
     refresh_button(actor, "refresh")
 
-previous = dashboard.previous_period
-st.caption(
-    "Revenue, orders, units, payouts, the trend, top products and revenue per warehouse count orders "
-    "**completed** in the period; the funnel and fulfilment health count orders **placed** in the period. "
-    "Dates are each warehouse's local dates (WIB, WITA, WIT). Changes compare with the previous "
-    f"{dashboard.period.days} days ({calendar_day(previous.start)} – {calendar_day(previous.end)}). "
-    "Payouts are those of the orders completed in the period: pending ones are still to be transferred."
+
+def days_between(start: date, end: date) -> str:
+    return f"{calendar_day(start)} – {calendar_day(end)}"
+
+
+period, previous = dashboard.period, dashboard.previous_period
+length = "1 day" if period.days == 1 else f"{count(period.days)} days"
+where = "all warehouses" if zone is None else typed(warehouse_label)  # a warehouse's name is typed text
+st.markdown(
+    f"**{preset}: {days_between(period.start, period.end)}** ({length}), {where}; changes compare with the "
+    f"previous {'day' if period.days == 1 else length} ({days_between(previous.start, previous.end)})."
 )
+
+with st.expander("How these are counted", icon=":material/help:", key="dash_how"):
+    st.markdown(
+        "**The counters at the top** are your orders as they are now, straight from the order book (not the "
+        "figures' snapshot): *to confirm* are new orders, *to pack* accepted ones, *to ship* packed ones and "
+        "*complaints to answer* the complaints still waiting for your answer. *Overdue* are the orders among "
+        "those whose deadline (to confirm, pack, ship or answer) has already passed: at its next sweep the "
+        "scheduler cancels an unconfirmed order and refunds an unanswered complaint, and the buyer may cancel an "
+        "order not packed, or not delivered, by its deadline. Each counter opens its stage in Sales Management; "
+        "overdue opens all orders, soonest deadline first."
+    )
+    st.markdown(
+        "**Sales and payouts.** Revenue, orders, units, payouts, the trend, top products and revenue per "
+        "warehouse count orders **completed** in the period; the funnel and fulfilment health count orders "
+        "**placed** in the period. Dates are each warehouse's local dates (WIB, WITA, WIT). Changes compare "
+        "with the previous period of the same length. Payouts are those of the orders completed in the "
+        "period: pending ones are still to be transferred."
+    )
+    st.markdown(
+        "**Fulfilment health.** Orders placed in the period, each against its target (the dark tick). "
+        "Acceptance rate = accepted ÷ (accepted + rejected + auto-cancelled); on-time packing = packed by the "
+        "packing deadline, among orders packed; on-time delivery = delivered by the delivery deadline, among "
+        "orders delivered; complaint and refund rates are over orders shipped."
+    )
 
 # --- KPI cards -----------------------------------------------------------------------------------
 cards = st.columns(3) + st.columns(3)  # two rows of three: readable on a laptop screen
@@ -190,27 +308,23 @@ with right:
 
 # --- fulfilment health ---------------------------------------------------------------------------
 st.subheader("Fulfilment health")
-st.caption(
-    "Orders placed in the period, each against its target (the dark tick). Acceptance rate = accepted ÷ "
-    "(accepted + rejected + auto-cancelled); on-time packing = packed by the packing deadline, among orders "
-    "packed; on-time delivery = delivered by the delivery deadline, among orders delivered; complaint and "
-    "refund rates are over orders shipped."
-)
 shares = [m for m in dashboard.health if m.unit == "share"]
 accept_time = next(m for m in dashboard.health if m.unit == "hours")
 left, right = st.columns([3, 2])
 with left:
+    # The values stand in a column of their own right of 100%, where no bar ends and no target
+    # tick stands: next to the bar's end they ran into the tick whenever a rate was near its target.
+    values = [NONE if m.value is None else percent(m.value) for m in shares]
     health = go.Figure()
     health.add_bar(
         y=[m.label for m in shares],
         x=[(m.value or 0) * 100 for m in shares],
         orientation="h",
         marker_color=[GREY if m.met is None else (GREEN if m.met else RED) for m in shares],
-        text=[NONE if m.value is None else percent(m.value) for m in shares],
+        text=values,
+        textposition="none",
         customdata=[f"{count(m.numerator)} of {count(m.denominator)}" for m in shares],
         hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
-        textposition="outside",
-        cliponaxis=False,
         name="This period",
     )
     health.add_scatter(
@@ -221,8 +335,22 @@ with left:
         hovertemplate="target %{x}%<extra></extra>",
         name="Target",
     )
+    health.add_scatter(
+        y=[m.label for m in shares],
+        x=[VALUE_COLUMN] * len(shares),
+        mode="text",
+        text=[f"<b>{value}</b>" for value in values],
+        textposition="middle right",
+        textfont=dict(color="#1B2430"),
+        hoverinfo="skip",
+        showlegend=False,
+        cliponaxis=False,
+        name="Value",
+    )
     health.update_layout(
-        title="Rates (%)", xaxis=dict(range=[0, 115], ticksuffix="%"), yaxis=dict(autorange="reversed")
+        title="Rates (%)",
+        xaxis=dict(range=[0, VALUE_COLUMN + 24], tickvals=[0, 25, 50, 75, 100], ticksuffix="%"),
+        yaxis=dict(autorange="reversed"),
     )
     st.plotly_chart(layout(health, 360), width="stretch", key="health")
 with right:

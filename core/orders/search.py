@@ -21,7 +21,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from core.acting import Actor, acting
 from core.domain import FailureKind, OrderStatus, PayoutStatus, Role
 from core.errors import InvalidInput
-from core.orders.lifecycle import WAITING
+from core.orders.lifecycle import SELLER_DEADLINES, WAITING
 from core.orders.views import deadline_that_matters
 from core.store.database import Store
 from core.store.models import Buyer, Order, OrderItem, Payout, Product, Refund, Shipment, Warehouse
@@ -382,3 +382,55 @@ def _with_money_and_shipping(session, rows: list) -> list[FoundOrder]:
             )
         )
     return found
+
+
+# --- what needs doing now (the Dashboard's counters) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttentionCounts:
+    """How many of the company's orders wait for the seller's staff, read live from the store: each
+    figure is the count of one Sales Management stage's status, and `overdue` the orders whose
+    deadline passed while it was still the seller's turn (they are late now, and the scheduler will
+    act on them at its next sweep)."""
+
+    to_confirm: int = 0  # waiting for confirmation: stage "new"
+    to_pack: int = 0  # accepted, to pack: stage "processing"
+    to_ship: int = 0  # packed, to hand to the courier: stage "to-ship"
+    complaints_to_answer: int = 0  # complaints the seller must answer: stage "complaints"
+    overdue: int = 0  # the seller's turn, past the deadline that matters: stage "all", by deadline
+
+
+#: Which status each counter counts (the counter's own stage holds it).
+ATTENTION_STATUSES: dict[str, OrderStatus] = {
+    "to_confirm": S.PENDING_CONFIRMATION,
+    "to_pack": S.PROCESSING,
+    "to_ship": S.READY_TO_SHIP,
+    "complaints_to_answer": S.COMPLAINED,
+}
+
+
+def attention_counts(store: Store, actor: Actor, now: datetime) -> AttentionCounts:
+    """What needs doing now: the company's orders in each status where the seller must act, and how
+    many of those are past their deadline at `now`. Two small queries on the (company, status) index,
+    live from the store (not the analytics snapshot)."""
+    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
+        by_status = dict(
+            session.execute(
+                select(Order.status, func.count())
+                .where(Order.company_id == actor.company_id, Order.status.in_(list(ATTENTION_STATUSES.values())))
+                .group_by(Order.status)
+            ).all()
+        )
+        overdue = session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.company_id == actor.company_id,
+                Order.status.in_(list(SELLER_DEADLINES)),
+                deadline_that_matters() < now,
+            )
+        )
+    return AttentionCounts(
+        **{name: by_status.get(status, 0) for name, status in ATTENTION_STATUSES.items()}, overdue=overdue or 0
+    )

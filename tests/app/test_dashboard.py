@@ -8,8 +8,20 @@ from datetime import timedelta
 from core.analytics.dashboard import load_dashboard
 from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
+from core.clock import utc_now
 from core.formats import format_rupiah, format_rupiah_short
+from core.orders import buyer_channel as buyers
+from core.orders.search import attention_counts, preset_period
 from tests.app.conftest import default_period, pm
+
+PAGE = "pages/dashboard.py"
+COUNTERS = {  # label: (AttentionCounts field, the stage it opens)
+    "To confirm": ("to_confirm", "new"),
+    "To pack": ("to_pack", "processing"),
+    "To ship": ("to_ship", "to-ship"),
+    "Complaints to answer": ("complaints_to_answer", "complaints"),
+    "Overdue": ("overdue", "all"),
+}
 
 
 def shown_kpis(at) -> dict[str, str]:
@@ -61,7 +73,11 @@ def test_the_dashboard_shows_the_figures_of_the_snapshot(with_sales, app_as):
     assert targets == [m.target * 100 for m in expected.health if m.unit == "share"]
     captions = " ".join(c.value for c in at.caption)
     assert "Figures as of" in captions and "WIB" in captions
-    assert "**completed**" in captions and "**placed**" in captions
+    how = at.expander(key="dash_how")  # the explanations of the figures, folded away
+    assert how.label == "How these are counted" and not how.proto.expanded
+    explained = " ".join(m.value for m in how.markdown)
+    assert "**completed**" in explained and "**placed**" in explained and "Acceptance rate =" in explained
+    assert "**completed**" not in captions and "Acceptance rate =" not in captions  # not also outside it
     if expected.needs_action:
         assert at.dataframe[0].value["Order"].tolist() == [a.order_number for a in expected.needs_action]
 
@@ -86,3 +102,79 @@ def test_refresh_now_runs_the_sync_and_says_so(with_sales, app_as):
     assert not app.at.exception, app.at.exception
     assert any("Figures refreshed" in s.value for s in app.at.success), [e.value for e in app.at.error]
     assert AnalyticsStore(app.settings.analytics_dir).read_pointer()["generation"] == before + 1
+
+
+def shown_counters(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric if m.label in COUNTERS}
+
+
+def expected_counters(app) -> dict[str, str]:
+    counts = attention_counts(app.store, pm(app.store), utc_now())
+    return {label: f"{getattr(counts, field):,}".replace(",", ".") for label, (field, _) in COUNTERS.items()}
+
+
+def test_the_counters_are_live_and_each_opens_its_stage_in_sales_management(app_as):
+    """Before the first sync too: the counters read the order book, not the figures' snapshot."""
+    app = app_as("pm", page=PAGE)
+    at = app.at
+    assert not at.exception, at.exception
+    assert "not ready yet" in at.info[0].value  # no snapshot yet, and the counters are there all the same
+    assert shown_counters(at) == expected_counters(app)
+    assert list(shown_counters(at)) == list(COUNTERS)  # in the order of the working day, at the very top
+    before = int(shown_counters(at)["To confirm"].replace(".", ""))
+    buyers.place_order(
+        app.store,
+        buyer_code="LVM-00001",
+        company_code="DEMO01",
+        warehouse_code="JKT-01",
+        lines=[buyers.OrderLine("SPN-0001", 1)],
+        now=utc_now(),
+    )
+    at.run()
+    assert shown_counters(at)["To confirm"] == f"{before + 1:,}".replace(",", ".")
+    links = {link.proto.query_string: link for link in at.page_link}
+    for _label, (_field, stage) in COUNTERS.items():
+        link = links[f"stage={stage}"]
+        assert link.proto.page == "sales_management" and not link.proto.external
+    assert [links[f"stage={stage}"].value for _field, stage in COUNTERS.values()] == [
+        "New",
+        "Processing",
+        "To ship",
+        "Complaints",
+        "All orders",
+    ]  # each names where it opens: the stage as Sales Management calls it
+    assert "soonest deadline first" in links["stage=all"].proto.help
+    assert any("Your orders as of" in c.value and "WIB" in c.value for c in at.caption)
+
+
+def test_a_period_preset_sets_the_period_and_the_page_says_which(with_sales, app_as):
+    app = app_as("pm", page=PAGE)
+    at = app.at
+    assert at.segmented_control(key="dash_preset").value == "Last 30 days"
+    assert any(m.value.startswith("**Last 30 days:") for m in at.markdown)
+    at.segmented_control(key="dash_preset").set_value("Last 7 days").run()
+    assert not at.exception, at.exception
+    start, end = preset_period("Last 7 days", utc_now())
+    assert at.date_input(key="dash_period").value == (start, end)
+    expected = load_dashboard(app.store, AnalyticsStore(app.settings.analytics_dir), pm(app.store), Period(start, end))
+    assert {k: v for k, v in shown_kpis(at).items() if k in expected_kpis(expected)} == expected_kpis(expected)
+    stated = next(m.value for m in at.markdown if m.value.startswith("**Last 7 days:"))
+    assert f"{start:%d %b %Y} – {end:%d %b %Y}" in stated and "(7 days), all warehouses" in stated
+    at.segmented_control(key="dash_preset").set_value("Today").run()
+    assert at.date_input(key="dash_period").value == (end, end)
+    assert any(m.value.startswith("**Today:") and "(1 day)" in m.value for m in at.markdown)
+    # Dates picked by hand: the period is a custom range, and says so.
+    at.date_input(key="dash_period").set_value((end - timedelta(days=13), end)).run()
+    assert at.segmented_control(key="dash_preset").value == "Custom range"
+    assert at.date_input(key="dash_period").value == (end - timedelta(days=13), end)
+    assert any(m.value.startswith("**Custom range:") and "(14 days)" in m.value for m in at.markdown)
+
+
+def test_the_health_rates_stand_clear_of_the_target_ticks(with_sales, app_as):
+    at = app_as("pm", page=PAGE).at
+    rates = charts(at)["Rates (%)"]
+    bars, targets, values = rates["data"]
+    assert bars.get("textposition") == "none"  # no label at the bar's end, where a target tick may stand
+    assert values["mode"] == "text" and len(values["text"]) == len(bars["y"])
+    assert min(values["x"]) > max(max(targets["x"]), max(bars["x"]), 100)  # a column of its own, right of 100%
+    assert rates["layout"]["xaxis"]["range"][1] > min(values["x"])

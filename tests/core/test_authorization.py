@@ -152,6 +152,7 @@ SERVICES: list[Service] = [
     _s(seller.pack_orders, lambda s, a, now: seller.pack_orders(s.store, a, ["KP-X"], now), PRODUCT_MANAGER),
     _s(search.find_orders, lambda s, a, now: search.find_orders(s.store, a, search.OrderQuery()), PRODUCT_MANAGER),
     _s(search.stage_counts, lambda s, a, now: search.stage_counts(s.store, a), PRODUCT_MANAGER),
+    _s(search.attention_counts, lambda s, a, now: search.attention_counts(s.store, a, now), PRODUCT_MANAGER),
     # catalogue
     _s(products.list_products, lambda s, a, now: products.list_products(s.store, a), PRODUCT_MANAGER),
     _s(products.get_product, lambda s, a, now: products.get_product(s.store, a, "RICE-5"), PRODUCT_MANAGER),

@@ -188,7 +188,7 @@ def test_the_papers_of_an_order_print_as_pdfs_holding_its_lines(running_app, pag
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_screens_at_desktop_and_phone_width(running_app, browser, app_store, width):
+def test_sales_screens_at_desktop_and_phone_width(running_app, browser, app_store, width):
     number = accepted(app_store)
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -202,10 +202,6 @@ def test_screens_at_desktop_and_phone_width(running_app, browser, app_store, wid
         find(page, number)
         order_is_open(page, number)
         screenshot(page, f"sales-order-{width}")
-        page.goto(f"{running_app.url}/dashboard")
-        expect(page.get_by_role("heading", name="Dashboard").first).to_be_visible()
-        settled(page)
-        screenshot(page, f"dashboard-{width}")
     finally:
         context.close()
 

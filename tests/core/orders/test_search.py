@@ -193,3 +193,38 @@ def test_another_company_finds_nothing_and_bad_queries_are_refused_by_name(world
         find_orders(world.store, world.pm, OrderQuery(placed_from=date(2026, 11, 2), placed_to=date(2026, 11, 1)))
     with pytest.raises(InvalidInput, match="control character|not allowed|cannot"):
         find_orders(world.store, world.pm, OrderQuery(text="KP\x0001"))
+
+
+# --- what needs doing now (the Dashboard's counters) ------------------------------------------------
+
+
+def test_attention_counts_are_the_seller_statuses_live_and_overdue_only_on_the_sellers_turn(world):
+    from core.orders.lifecycle import SELLER_DEADLINES
+
+    made = _every_stage(world)
+    before_any_deadline = search.attention_counts(world.store, world.pm, MONDAY_10 + timedelta(hours=9))
+    assert before_any_deadline == search.AttentionCounts(
+        to_confirm=1, to_pack=1, to_ship=1, complaints_to_answer=1, overdue=0
+    )
+    # A month on (nobody swept): every open order is past its deadline, but only the four where it
+    # is the seller's turn are overdue; the shipped one (the courier's) and the delivered one (the buyer's) are not.
+    month_later = MONDAY_10 + 30 * DAY
+    rows = find_orders(world.store, world.pm, OrderQuery(page_size=25)).rows
+    assert {row.order_number for row in rows if row.deadline and row.deadline < month_later} == {
+        made[name] for name in ("new", "processing", "packed", "shipped", "delivered", "complained")
+    }
+    assert search.attention_counts(world.store, world.pm, month_later).overdue == 4
+    # In between: exactly the seller's-turn orders whose deadline that matters has passed.
+    at = min(row.deadline for row in rows if row.status in SELLER_DEADLINES) + timedelta(minutes=1)
+    late = [row for row in rows if row.status in SELLER_DEADLINES and row.deadline < at]
+    assert search.attention_counts(world.store, world.pm, at).overdue == len(late) >= 1
+
+
+def test_attention_counts_follow_the_orders_and_another_company_sees_zeros(world):
+    numbers = [place(world, at=MONDAY_10 + timedelta(minutes=n), quantity=1).order_number for n in range(3)]
+    seller.accept_order(world.store, world.pm, numbers[0], MONDAY_10 + timedelta(hours=1))
+    seller.reject_order(world.store, world.pm, numbers[1], "No stock really", MONDAY_10 + timedelta(hours=1))
+    counts = search.attention_counts(world.store, world.pm, MONDAY_10 + timedelta(hours=2))
+    assert (counts.to_confirm, counts.to_pack, counts.to_ship, counts.complaints_to_answer) == (1, 1, 0, 0)
+    assert counts.to_confirm == stage_counts(world.store, world.pm)["new"]
+    assert search.attention_counts(world.store, world.other_pm, MONDAY_10 + 30 * DAY) == search.AttentionCounts()
