@@ -358,7 +358,7 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
     """The file's size and the limit as a sentence compares them: in bytes when megabytes would
     round a file just over the limit onto it ("5.0 MB; the limit is 5.0 MB")."""
     if _megabytes(size) == _megabytes(limit):
-        return f"{size:,} bytes", f"{limit:,} bytes"
+        return f"{size:,} bytes", f"{_megabytes(limit)} ({limit:,} bytes)"
     return _megabytes(size), _megabytes(limit)
 
 

@@ -345,4 +345,5 @@ def test_a_file_just_over_the_size_limit_is_told_in_bytes_not_as_equal_megabytes
     limit = images.PRODUCT_IMAGE.max_bytes
     with pytest.raises(InvalidInput) as refused:
         images.check_image(b"x" * (limit + 1), "big.png", images.PRODUCT_IMAGE)
-    assert refused.value.message == f"The image 'big.png' is {limit + 1:,} bytes; the limit is {limit:,} bytes."
+    said = refused.value.message
+    assert said == f"The image 'big.png' is {limit + 1:,} bytes; the limit is 5.0 MB ({limit:,} bytes)."
