@@ -77,6 +77,7 @@ def cases(store: Store, actor: Actor, now: datetime) -> dict[str, OrderQuery]:
     today = now.date()
     return {
         "new_by_deadline": OrderQuery(stage="new"),
+        "processing_by_deadline": OrderQuery(stage="processing"),  # the bulk demo's largest open stage
         "all_by_deadline": OrderQuery(),
         "all_by_deadline_page_20": OrderQuery(page=20),
         "all_by_placed": OrderQuery(sort=Sort.PLACED),

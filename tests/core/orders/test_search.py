@@ -228,3 +228,23 @@ def test_attention_counts_follow_the_orders_and_another_company_sees_zeros(world
     assert (counts.to_confirm, counts.to_pack, counts.to_ship, counts.complaints_to_answer) == (1, 1, 0, 0)
     assert counts.to_confirm == stage_counts(world.store, world.pm)["new"]
     assert search.attention_counts(world.store, world.other_pm, MONDAY_10 + 30 * DAY) == search.AttentionCounts()
+
+
+def test_a_product_search_counts_through_the_lines_and_agrees_with_its_list_in_every_stage(world):
+    made = _every_stage(world)
+    place(world, buyer="BUY-2", sku="OIL-2")
+    query = OrderQuery(text="rice-5")  # a SKU: counted from the product's order lines
+    counts = stage_counts(world.store, world.pm, query)
+    for key in STAGES:
+        assert counts[key] == len(_all_pages(world, OrderQuery(stage=key, text="rice-5"))), key
+    assert counts["all"] == len(made) - 1  # every order but the refunded one, which was of OIL-2
+    both = OrderQuery(text="o")  # matches buyers ("Toko", "Warung Jaya") and products ("Product …")
+    assert stage_counts(world.store, world.pm, both)["all"] == len(_all_pages(world, both)) == len(made) + 1
+
+
+def test_very_many_matching_buyers_or_products_go_in_as_a_subquery_with_the_same_result(world, monkeypatch):
+    _every_stage(world)
+    before = {text: sorted(_all_pages(world, OrderQuery(text=text))) for text in ("toko", "product")}
+    monkeypatch.setattr(search, "MAX_LISTED_IDS", 0)
+    after = {text: sorted(_all_pages(world, OrderQuery(text=text))) for text in ("toko", "product")}
+    assert after == before and all(before.values())
