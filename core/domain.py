@@ -55,6 +55,13 @@ class ActorKind(StrEnum):
     BANK = "BANK"  # the bank's back office
 
 
+class ApiScope(StrEnum):
+    """What an API client may call: the buyer app's resources, or a courier's."""
+
+    BUYER_APP = "BUYER_APP"
+    COURIER = "COURIER"
+
+
 class FailureKind(StrEnum):
     REJECTED_BY_SELLER = "REJECTED_BY_SELLER"
     CANCELLED_BY_BUYER = "CANCELLED_BY_BUYER"

@@ -18,6 +18,10 @@ class NotFound(DomainError):
     """The thing does not exist, or belongs to another company (we never say which)."""
 
 
+class NotAuthenticated(DomainError):
+    """The caller did not prove who it is (an API client's token missing, wrong or revoked)."""
+
+
 class AccessDenied(DomainError):
     """The acting user's role or company may not do this."""
 

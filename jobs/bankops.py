@@ -9,10 +9,14 @@
     python -m jobs.bankops delete-user ACME01 rina
     python -m jobs.bankops list-users ACME01
     python -m jobs.bankops list-companies
+    python -m jobs.bankops api-client create livin-merchant --scope buyer-app   # prints its token once
+    python -m jobs.bankops api-client rotate livin-merchant   # a new token; the old one stops at once
+    python -m jobs.bankops api-client revoke jne             # or: api-client list
 
 Every action is written to the audit log with the operator's name (--operator, by default the
 operating-system user) and the time in UTC. create-user and reset-password print a one-time
-password: hand it to the user, who must change it at the next login. A refused action ends with
+password: hand it to the user, who must change it at the next login. api-client create and rotate
+print the client's bearer token once: hand it to the integrating team over a secure channel. A refused action ends with
 one sentence on stderr and exit code 1 (a configuration problem: 2).
 """
 
@@ -27,12 +31,14 @@ from core.accounts import bankops
 from core.bootstrap import bootstrap
 from core.clock import utc_now
 from core.config import ConfigError
-from core.domain import Role
+from core.domain import ApiScope, Role
 from core.errors import DomainError
+from core.integration import clients
 from core.store.database import Store, current_revision, head_revision
 from jobs.entry import run_command
 
 ROLE_CHOICES = [role.value.lower().replace("_", "-") for role in Role]
+SCOPE_CHOICES = [scope.value.lower().replace("_", "-") for scope in ApiScope]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     command("delete-user", "remove a user from the service", user=True)
     command("list-users", "list a company's users with status and last login")
     commands.add_parser("list-companies", help="list every company and whether it is whitelisted", parents=[operator])
+    api_client = commands.add_parser(
+        "api-client", help="the systems that call the HTTP API (the buyer app, couriers)", parents=[operator]
+    )
+    client_commands = api_client.add_subparsers(dest="client_command", required=True, metavar="ACTION")
+    create = client_commands.add_parser("create", help="register a client; prints its token once", parents=[operator])
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--scope", required=True, choices=SCOPE_CHOICES)
+    for action, text in (("rotate", "a new token; the old one stops at once"), ("revoke", "its token stops at once")):
+        client_commands.add_parser(action, help=text, parents=[operator]).add_argument("name", metavar="NAME")
+    client_commands.add_parser("list", help="every client with its scope and state", parents=[operator])
     return parser
 
 
@@ -132,6 +148,9 @@ def perform(args: argparse.Namespace, store: Store) -> None:
     """Run one back-office command; DomainError when the bank's rules refuse it."""
     who = dict(operator=args.operator, now=utc_now())
     name = args.command
+    if name == "api-client":
+        _api_client(args, store, who)
+        return
     if name == "list-companies":
         for row in bankops.list_companies(store, **who):
             print(f"{row.company_code}  {'whitelisted' if row.is_whitelisted else 'not whitelisted'}  {row.name}")
@@ -173,6 +192,27 @@ def perform(args: argparse.Namespace, store: Store) -> None:
         print(f"User {row.company_code}/{row.user_code} is deleted.")
     elif name == "list-users":
         _print_users(bankops.list_users(store, company_code=company, **who))
+
+
+def _api_client(args: argparse.Namespace, store: Store, who: dict) -> None:
+    action = args.client_command
+    if action == "list":
+        for row in clients.list_clients(store, **who):
+            state = f"revoked {_when(row.revoked_at)}" if row.revoked_at else "active"
+            print(f"{row.name}  {row.scope.value.lower().replace('_', '-')}  key {row.key_id}  {state}")
+        return
+    if action == "revoke":
+        row = clients.revoke_client(store, name=args.name, **who)
+        print(f"API client {row.name}: its token no longer works.")
+        return
+    if action == "create":
+        issued = clients.create_client(store, name=args.name, scope=clients.parse_scope(args.scope), **who)
+        print(f"API client {issued.name} registered ({issued.scope.value.lower().replace('_', '-')}).")
+    else:
+        issued = clients.rotate_client(store, name=args.name, **who)
+        print(f"API client {issued.name} has a new token; the old one no longer works.")
+    print(f"Token (shown once, kept only as a hash): {issued.token}")
+    print("Hand it to the integrating team over a secure channel; it goes in the Authorization: Bearer header.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

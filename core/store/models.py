@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.domain import (
     ActorKind,
+    ApiScope,
     ComplaintResolution,
     FailureKind,
     OrderStatus,
@@ -175,6 +176,22 @@ class UnknownLogin(Base):
     pair_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int]
     last_at: Mapped[datetime]
+
+
+class ApiClient(Base):
+    """An integrating system (the buyer app, a courier) and its bearer token: the key id finds it, only
+    a SHA-256 of the token's secret is kept (core.integration.clients)."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(48), unique=True)
+    scope: Mapped[ApiScope] = mapped_column(_text_enum(ApiScope))
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class Heartbeat(Base):

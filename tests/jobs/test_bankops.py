@@ -135,3 +135,30 @@ def test_an_unprepared_store_is_one_sentence_too(tmp_path):
     result = run("jobs.bankops", "list-companies", env={"KOPRA_DATA_DIR": str(tmp_path), "KOPRA_DATABASE_URL": ""})
     assert result.returncode == 2
     assert_one_clear_sentence(result, "is not prepared; run python -m jobs.prepare --no-demo first.")
+
+
+TOKEN_LINE = re.compile(r"Token \(shown once, kept only as a hash\): (kpa_\S+)")
+
+
+def test_api_clients_are_created_rotated_listed_and_revoked_from_the_command_line(prepared):
+    from core.errors import NotAuthenticated
+    from core.integration.clients import authenticate
+
+    env, store = prepared
+    created = bankops(env, "api-client", "create", "livin-merchant", "--scope", "buyer-app", "--operator", "ops.dewi")
+    assert created.returncode == 0, created.stderr
+    first = TOKEN_LINE.search(created.stdout).group(1)
+    assert authenticate(store, first).name == "livin-merchant"
+    rotated = bankops(env, "api-client", "rotate", "livin-merchant")
+    second = TOKEN_LINE.search(rotated.stdout).group(1)
+    with pytest.raises(NotAuthenticated):
+        authenticate(store, first)
+    listed = bankops(env, "api-client", "list")
+    assert "livin-merchant  buyer-app" in listed.stdout and "active" in listed.stdout
+    assert second not in listed.stdout  # the token is never shown again
+    revoked = bankops(env, "api-client", "revoke", "livin-merchant")
+    assert "its token no longer works" in revoked.stdout
+    with pytest.raises(NotAuthenticated):
+        authenticate(store, second)
+    refused = bankops(env, "api-client", "create", "Bad Name!", "--scope", "courier")
+    assert_one_clear_sentence(refused, "lowercase letters, digits or '-'")
