@@ -92,3 +92,15 @@ def format_duration(delta: timedelta) -> str:
         parts.append(f"{minutes} min")
     text = " ".join(parts) or "less than a minute"
     return f"overdue by {text}" if overdue else text
+
+
+def format_megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def format_size_against(size: int, limit: int) -> tuple[str, str]:
+    """A file's size and its limit as a refusal compares them: in bytes too when megabytes would round
+    a file just over the limit onto it ("5.0 MB; the limit is 5.0 MB")."""
+    if format_megabytes(size) == format_megabytes(limit):
+        return f"{size:,} bytes", f"{format_megabytes(limit)} ({limit:,} bytes)"
+    return format_megabytes(size), format_megabytes(limit)

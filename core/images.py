@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from core.errors import InvalidInput
+from core.formats import format_size_against
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "WEBP": "image/webp"}
 #: The formats whose header Pillow may read: the accepted ones (an MPO opens as a JPEG), and a few common
@@ -251,7 +252,7 @@ def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = 
     if not data:
         raise InvalidInput(f"The {what} file {filename!r} is empty.", field=what)
     if len(data) > limits.max_bytes:
-        size, limit = _sizes(len(data), limits.max_bytes)
+        size, limit = format_size_against(len(data), limits.max_bytes)
         raise InvalidInput(f"The {what} {filename!r} is {size}; the limit is {limit}.", field=what)
     key = (limits, hashlib.sha256(data).digest())
     outcome = checked_uploads.get(key)
@@ -348,18 +349,6 @@ def _bomb(size: str, limits: ImageLimits) -> _Refusal:
 
 def _megapixels(pixels: int) -> str:
     return f"{pixels / 1_000_000:.0f} MP"
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-def _sizes(size: int, limit: int) -> tuple[str, str]:
-    """The file's size and the limit as a sentence compares them: in bytes when megabytes would
-    round a file just over the limit onto it ("5.0 MB; the limit is 5.0 MB")."""
-    if _megabytes(size) == _megabytes(limit):
-        return f"{size:,} bytes", f"{_megabytes(limit)} ({limit:,} bytes)"
-    return _megabytes(size), _megabytes(limit)
 
 
 def _reencode(image: Image.Image) -> CheckedImage:

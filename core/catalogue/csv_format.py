@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from core.catalogue.rules import format_count
 from core.errors import InvalidInput
+from core.formats import format_size_against
 from core.text import clean_text
 
 CSV_COLUMNS = ("sku", "name", "unit", "description", "status", "warehouse_code", "on_hand", "price")
@@ -99,11 +100,8 @@ def _check_file(data: bytes, name: str) -> None:
     if not data:
         raise InvalidInput(f"{name!r} is empty.", field="file")
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput(
-            f"{name!r} is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMPORT_MEGABYTES} MB. Split it into smaller files.",
-            field="file",
-        )
+        size, limit = format_size_against(len(data), MAX_IMPORT_BYTES)
+        raise InvalidInput(f"{name!r} is {size}; the limit is {limit}. Split it into smaller files.", field="file")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidInput(
             f"{name!r} is an Excel workbook renamed .csv, not a CSV file. In Excel choose "

@@ -295,7 +295,11 @@ def test_line_numbers_count_the_lines_of_the_file_even_with_multi_line_cells(wor
         (csv_bytes(header=HEADER + ",sku"), "c.csv", "names the column(s) sku more than once"),
         (csv_bytes(), "c.csv", "has a header but no rows to import"),
         (b"\r\n\r\n", "c.csv", "has no header line"),
-        (b"x" * (csv_format.MAX_IMPORT_BYTES + 1), "c.csv", "is 2.0 MB; the limit is 2 MB"),
+        (
+            b"x" * (csv_format.MAX_IMPORT_BYTES + 1),
+            "c.csv",
+            "is 2,097,153 bytes; the limit is 2.0 MB (2,097,152 bytes)",  # not "2.0 MB; the limit is 2 MB"
+        ),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_in_one_sentence(world, data, filename, message):
