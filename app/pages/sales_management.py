@@ -11,6 +11,7 @@ input, calls one core function, and says what happened.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -233,13 +234,13 @@ def orders_board(base: OrderQuery) -> None:
     if waiting is not None:
         title = f"({waiting}) New orders · Kopra" if waiting else "Sales Management · Kopra"
         st.set_page_config(page_title=title)
-    query = OrderQuery(**{**base.__dict__, "stage": stage_key})
+    query = replace(base, stage=stage_key)
     if stage_key == "failed":
         kinds = [None, *FAILURE_LABELS]
         kind = st.selectbox(
             "Why it failed", kinds, format_func=lambda k: FAILURE_LABELS.get(k, "Any reason"), key="sales_why"
         )
-        query = OrderQuery(**{**query.__dict__, "failure_kind": kind})
+        query = replace(query, failure_kind=kind)
     listing = st.container()  # the list, above the pager that chooses its page
     size_col, page_col, _ = st.columns([1, 1, 4])
     page_size = size_col.selectbox("Per page", search.PAGE_SIZES, index=1, key="sales_page_size")
@@ -249,9 +250,7 @@ def orders_board(base: OrderQuery) -> None:
 
 
 def show_listing(query: OrderQuery, stage_key: str, page_number: int, page_size: int, now) -> None:
-    found = attempt(
-        lambda: find_orders(store, actor, OrderQuery(**{**query.__dict__, "page": page_number, "page_size": page_size}))
-    )
+    found = attempt(lambda: find_orders(store, actor, replace(query, page=page_number, page_size=page_size)))
     if not found:
         return
     page = found.value

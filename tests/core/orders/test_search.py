@@ -4,6 +4,7 @@ money, and paging, sorting and the period behave."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -63,7 +64,7 @@ def _every_stage(world) -> dict[str, str]:
 def _all_pages(world, query: OrderQuery) -> list[str]:
     numbers, page = [], 1
     while True:
-        found = find_orders(world.store, world.pm, OrderQuery(**{**query.__dict__, "page": page}))
+        found = find_orders(world.store, world.pm, replace(query, page=page))
         numbers += [row.order_number for row in found.rows]
         if page >= found.pages:
             return numbers
