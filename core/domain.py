@@ -62,6 +62,14 @@ class ApiScope(StrEnum):
     COURIER = "COURIER"
 
 
+class DeliveryStatus(StrEnum):
+    """Where one webhook delivery stands (core.integration.webhooks)."""
+
+    PENDING = "PENDING"  # to be sent, or sent and refused: tried again after a back-off
+    DELIVERED = "DELIVERED"  # the receiver answered 2xx
+    PARKED = "PARKED"  # refused for 24 hours: waits for the bank to replay it
+
+
 class FailureKind(StrEnum):
     REJECTED_BY_SELLER = "REJECTED_BY_SELLER"
     CANCELLED_BY_BUYER = "CANCELLED_BY_BUYER"

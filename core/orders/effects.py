@@ -1,7 +1,8 @@
 """What a lifecycle step writes, each piece once, in two shapes side by side.
 
 - the step's own record: the order moved (guarded by the status it was read in), its timestamps and
-  failure set, and its event (who, when it took effect, when it was recorded, why);
+  failure set, its event (who, when it took effect, when it was recorded, why), and its outbox event
+  for the world outside (core.integration.outbox);
 - its effects on stock and money (core.orders.lifecycle.Effect): reserve, release, take, restock,
   payout, refund, and closing an unanswered complaint.
 
@@ -28,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, ComplaintResolution, OrderStatus, PayoutStatus, ProductStatus
+from core.integration import outbox
 from core.orders.lifecycle import RESERVING_STATUSES, Effect, Transition
 from core.store.database import rowcount
 from core.store.models import (
@@ -141,6 +143,9 @@ def record_step(
             recorded_at=now,
         )
     )
+    outbox.record_order_step(
+        session, order_id=order.id, company_id=order.company_id, transition=transition, at=at, now=now
+    )
     return moved
 
 
@@ -175,6 +180,7 @@ def record_steps(
                 ).where(among(orders_t.c.id, moved_ids, dialect)),
             )
         )
+        outbox.record_order_steps(session, among(orders_t.c.id, moved_ids, dialect), transition, at, now)
     return [(row[0], row[1]) for row in moved]
 
 

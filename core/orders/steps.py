@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.domain import ActorKind, OrderStatus
 from core.errors import ConcurrentChange, TransitionRefused
 from core.formats import format_local
+from core.integration import outbox
 from core.orders import effects
 from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transition, check_step
 from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
@@ -266,5 +267,8 @@ def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str
             at=now,
             recorded_at=now,
         )
+    )
+    outbox.record_order_step(
+        session, order_id=order.id, company_id=order.company_id, transition=transition, at=now, now=now
     )
     return order

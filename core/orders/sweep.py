@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import require_aware
 from core.domain import PayoutStatus
+from core.integration import outbox
 from core.orders.effects import among, apply_effects_many, automatic_source, effective_deadline, record_steps
 from core.orders.lifecycle import AUTOMATIC_STEPS, Transition
 from core.store.database import Store
@@ -138,9 +139,14 @@ def disburse_payouts(store: Store, now: datetime, on_action: OnAction = lambda _
                     paid_at=now,
                     transfer_reference=literal("KPT-") + cast(payouts_t.c.id, String),
                 )
-                .returning(payouts_t.c.order_id, payouts_t.c.transfer_reference, payouts_t.c.amount)
+                .returning(payouts_t.c.id, payouts_t.c.order_id, payouts_t.c.transfer_reference, payouts_t.c.amount)
             ).all()
-        for order_id, reference, amount in done:
+            if done:
+                paid_ids = [row[0] for row in done]
+                outbox.record_payouts_paid(
+                    session, among(payouts_t.c.id, paid_ids, session.get_bind().dialect.name), now
+                )
+        for _payout_id, order_id, reference, amount in done:
             on_action(
                 {"rule": "disburse_payouts", "order_id": order_id, "transfer_reference": reference, "amount": amount}
             )

@@ -35,6 +35,7 @@ from core.domain import (
     ActorKind,
     ApiScope,
     ComplaintResolution,
+    DeliveryStatus,
     FailureKind,
     OrderStatus,
     PayoutStatus,
@@ -194,6 +195,81 @@ class ApiClient(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class IdempotencyKey(Base):
+    """A POST the API answered, by the client's Idempotency-Key: a retry with the same key and body gets
+    this answer again; written in the same transaction as what the request did (api/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("client_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status_code: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxEvent(Base):
+    """Something that happened, written in the same transaction as the step that made it happen (the
+    transactional outbox): webhooks (and notifications) are sent from here, never from the step."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"))
+    step: Mapped[str | None] = mapped_column(String(32))
+    actor_kind: Mapped[ActorKind | None] = mapped_column(_text_enum(ActorKind))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+
+
+class WebhookEndpoint(Base):
+    """Where an API client wants to hear of events, and the secret its deliveries are signed with (kept
+    as given: signing needs it). `fanned_out_to` is the last outbox event turned into deliveries."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(64))
+    topics: Mapped[str] = mapped_column(String(500), default="*")
+    fanned_out_to: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: sent at least once, in order per order; leased while being sent so
+    two workers never send it at the same time, and sent again if the sender died."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint_order", "endpoint_id", "order_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"))
+    order_id: Mapped[int | None]
+    status: Mapped[DeliveryStatus] = mapped_column(_text_enum(DeliveryStatus), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
 class Heartbeat(Base):
     """When a process (the scheduler) last finished its work: the readiness check reads it."""
 
@@ -316,6 +392,24 @@ class Buyer(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     is_approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+
+
+class DeliveryAddress(Base):
+    """A buyer's other place to receive goods, by a label the buyer app shows ("Gudang Bekasi"); an order
+    placed to it copies it (a later change does not move an order)."""
+
+    __tablename__ = "delivery_addresses"
+    __table_args__ = (UniqueConstraint("buyer_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    label: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
 
 
@@ -511,3 +605,4 @@ payouts_t: Table = cast(Table, Payout.__table__)
 refunds_t: Table = cast(Table, Refund.__table__)
 complaints_t: Table = cast(Table, Complaint.__table__)
 companies_t: Table = cast(Table, Company.__table__)
+outbox_t: Table = cast(Table, OutboxEvent.__table__)

@@ -14,6 +14,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+
 def upgrade() -> None:
     op.create_table(
         "api_clients",
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_api_clients_name")),
         sa.UniqueConstraint("key_id", name=op.f("uq_api_clients_key_id")),
     )
+
 
 def downgrade() -> None:
     op.drop_table("api_clients")
