@@ -34,6 +34,10 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class AlreadyExists(DomainError):
+    """The thing to create exists already: nothing was changed."""
+
+
 class TransitionRefused(DomainError):
     """The order's lifecycle does not allow this step from where the order is."""
 

@@ -23,6 +23,7 @@ from core.analytics.sync import make_sync_rule
 from core.bootstrap import bootstrap
 from core.clock import require_aware, utc_now
 from core.health import SCHEDULER, beat
+from core.integration.idempotency import forget_expired
 from core.logs import REQUEST_ID, configure, log_event
 from core.orders.sweep import run_sweep
 from core.store.database import Store
@@ -63,6 +64,14 @@ def _guarded_sweep(store: Store, analytics_sync: Callable | None) -> None:
         _log_line(event="sweep_failed", error=f"{type(exc).__name__}: {exc}"[:500])
 
 
+def _forget_idempotency_keys(store: Store) -> None:
+    """The API's idempotency keys older than 24 hours (core.integration.idempotency.KEPT)."""
+    try:
+        _log_line(event="idempotency_keys_forgotten", count=forget_expired(store, utc_now()))
+    except Exception as exc:  # the next hour tries again
+        _log_line(event="idempotency_keys_failed", error=f"{type(exc).__name__}: {exc}"[:300])
+
+
 def parse_now(raw: str) -> datetime:
     try:
         return require_aware(datetime.fromisoformat(raw), "--now")
@@ -97,6 +106,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, _stop)
     jobs = schedule.Scheduler()
     jobs.every(settings.scheduler_interval_s).seconds.do(_guarded_sweep, store, analytics_sync)
+    jobs.every(1).hours.do(_forget_idempotency_keys, store)
     _log_line(event="scheduler_started", interval_s=settings.scheduler_interval_s, store=settings.safe_database_url())
     _guarded_sweep(store, analytics_sync)  # catch up at once on whatever fell due while we were down
     while not stopping:

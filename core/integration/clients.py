@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.accounts import audit
 from core.clock import require_aware
 from core.domain import ActorKind, ApiScope
-from core.errors import InvalidInput, NotAuthenticated, NotFound
+from core.errors import AccessDenied, InvalidInput, NotAuthenticated, NotFound
 from core.store.database import Store
 from core.store.models import ApiClient
 from core.text import clean_text, shown
@@ -187,3 +187,10 @@ def authenticate(store: Store, token: str | None) -> ApiClientRef:
     if client is None or not matches or client.revoked_at is not None:
         raise NotAuthenticated(REFUSED)
     return ApiClientRef(client.id, client.name, ApiScope(client.scope))
+
+
+def require_scope(client: ApiClientRef, scope: ApiScope, doing: str) -> None:
+    """AccessDenied unless `client` was registered for `scope` (a courier cannot place orders)."""
+    if client.scope != scope:
+        who = "the bank's buyer app" if scope == ApiScope.BUYER_APP else "a courier"
+        raise AccessDenied(f"Only {who} may {doing}; API client {client.name} is not registered for that.")

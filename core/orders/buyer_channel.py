@@ -2,7 +2,8 @@
 
 Place an order, cancel it, confirm receipt, file a complaint; and the courier's "delivered" event,
 which arrives through the same channel. Each call is one transaction and names the buyer, who
-may only touch their own orders.
+may only touch their own orders. A buyer the bank has deactivated (core.integration.buyers) places
+no new order; the orders they have run their course.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ from core.orders.lifecycle import Step
 from core.orders.seller import MAX_ORDER_NUMBER
 from core.orders.steps import open_order, take_step
 from core.store.database import Store
-from core.store.models import Buyer, Company, Complaint, Order, OrderItem, Product, StockLevel, Warehouse
+from core.store.models import (
+    Buyer,
+    Company,
+    Complaint,
+    DeliveryAddress,
+    Order,
+    OrderItem,
+    Product,
+    StockLevel,
+    Warehouse,
+)
 from core.text import clean_text, lookup_text, shown
 
 MAX_LINES = 50
@@ -42,6 +53,8 @@ MAX_SHIP_TO_CITY = 100
 #: A phone number as people write it: digits, spaces, a leading +, dashes, dots and brackets.
 _PHONE = re.compile(r"\+?[0-9 ().\-]+")
 MIN_PHONE_DIGITS = 6
+#: The longest label of a buyer's delivery address ("Gudang Bekasi").
+MAX_ADDRESS_LABEL = 50
 
 
 @dataclass(frozen=True)
@@ -68,11 +81,24 @@ class PlacedOrder:
     confirm_deadline: datetime
 
 
-def _buyer(session, buyer_code: str) -> Buyer:
+def find_buyer(session, buyer_code: str, *, lock: bool = False) -> Buyer:
+    """The buyer with this code, approved or not, or NotFound (`lock`: FOR UPDATE, for a change)."""
     code = lookup_text(buyer_code, max_length=MAX_CODE)
-    buyer = None if code is None else session.scalar(select(Buyer).where(Buyer.buyer_code == code))
+    query = select(Buyer).where(Buyer.buyer_code == code)
+    buyer = None if code is None else session.scalar(query.with_for_update() if lock else query)
     if buyer is None:
-        raise NotFound(f"Buyer {shown(buyer_code)} is not known to the marketplace.")
+        raise NotFound(unknown_buyer(buyer_code))
+    return buyer
+
+
+def unknown_buyer(buyer_code: str) -> str:
+    """What every caller is told of a buyer code nobody registered."""
+    return f"Buyer {shown(buyer_code)} is not known to the marketplace."
+
+
+def _buyer(session, buyer_code: str) -> Buyer:
+    """A buyer who may place orders: the bank approves them (and may deactivate them later)."""
+    buyer = find_buyer(session, buyer_code)
     if not buyer.is_approved:
         raise InvalidInput(f"Buyer {buyer.buyer_code} is not approved by the bank to order.", field="buyer")
     return buyer
@@ -99,19 +125,30 @@ def place_order(
     lines: list[OrderLine],
     now: datetime,
     ship_to: ShipTo | None = None,
+    delivery_address: str | None = None,
 ) -> PlacedOrder:
     """Reserve the stock and open the order; the seller then has 1 business day to answer.
 
     The order keeps where its goods go: `ship_to` when the buyer app gives another delivery address,
-    else the buyer's registered name, phone, address and city as they are now."""
+    or the buyer's delivery address labelled `delivery_address`, else the buyer's registered name,
+    phone, address and city; copied as they are now."""
     now = require_aware(now)
     _check_lines(lines)
+    if ship_to is not None and delivery_address is not None:
+        raise InvalidInput(
+            "Give either a delivery address label or a ship-to address, not both.", field="delivery_address"
+        )
     given = None if ship_to is None else checked_ship_to(ship_to)
     with store.transaction() as session:
         buyer = _buyer(session, buyer_code)
+        if delivery_address is not None:
+            given = address_for_order(session, buyer.id, delivery_address)
         destination = given or ShipTo(buyer.name, buyer.phone, buyer.address, buyer.city)
         warehouse = _open_warehouse(session, company_code, warehouse_code)
-        reserved = [_reserve_line(session, warehouse, line) for line in lines]
+        # In SKU order: two orders sharing products lock their stock rows in the same order, so they
+        # queue behind each other instead of deadlocking (PostgreSQL's row locks).
+        by_sku = {line.sku: _reserve_line(session, warehouse, line) for line in sorted(lines, key=lambda li: li.sku)}
+        reserved = [by_sku[line.sku] for line in lines]
         order = open_order(
             session,
             warehouse,
@@ -154,13 +191,7 @@ def checked_ship_to(ship_to: ShipTo) -> ShipTo:
         collapse_spaces=True,
         required="A delivery address needs the name of who receives the goods.",
     )
-    phone = clean_text(ship_to.phone, what="ship-to phone", field="ship_to_phone", max_length=MAX_SHIP_TO_PHONE)
-    if phone and (_PHONE.fullmatch(phone) is None or sum(c.isdigit() for c in phone) < MIN_PHONE_DIGITS):
-        raise InvalidInput(
-            f"The ship-to phone {shown(phone)} is not a phone number: use digits, spaces, a leading +, "
-            "dashes and brackets, e.g. +62 812 3456 7890.",
-            field="ship_to_phone",
-        )
+    phone = checked_phone(ship_to.phone, what="ship-to phone", field="ship_to_phone")
     address = clean_text(
         ship_to.address,
         what="ship-to address",
@@ -177,7 +208,40 @@ def checked_ship_to(ship_to: ShipTo) -> ShipTo:
         collapse_spaces=True,
         required="A delivery address needs the city the goods go to.",
     )
-    return ShipTo(name, phone or None, address, city)
+    return ShipTo(name, phone, address, city)
+
+
+def checked_phone(phone: str | None, *, what: str, field: str) -> str | None:
+    """A phone number as it will be stored (None when empty), or InvalidInput naming `field`."""
+    text = clean_text(phone, what=what, field=field, max_length=MAX_SHIP_TO_PHONE)
+    if text and (_PHONE.fullmatch(text) is None or sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS):
+        raise InvalidInput(
+            f"The {what} {shown(text)} is not a phone number: use digits, spaces, a leading +, "
+            "dashes and brackets, e.g. +62 812 3456 7890.",
+            field=field,
+        )
+    return text or None
+
+
+def find_delivery_address(session, buyer: Buyer, label: str) -> DeliveryAddress:
+    """The buyer's delivery address with this label, or NotFound."""
+    wanted = lookup_text(label, max_length=MAX_ADDRESS_LABEL, collapse_spaces=True)
+    row = (
+        None
+        if wanted is None
+        else session.scalar(
+            select(DeliveryAddress).where(DeliveryAddress.buyer_id == buyer.id, DeliveryAddress.label == wanted)
+        )
+    )
+    if row is None:
+        raise NotFound(f"Buyer {buyer.buyer_code} has no delivery address labelled {shown(label)}.")
+    return row
+
+
+def address_for_order(session, buyer_id: int, label: str) -> ShipTo:
+    """Where an order to the buyer's labelled delivery address goes (the order keeps a copy)."""
+    row = find_delivery_address(session, session.get_one(Buyer, buyer_id), label)
+    return ShipTo(row.name, row.phone, row.address, row.city)
 
 
 def _check_lines(lines: list[OrderLine]) -> None:
@@ -252,7 +316,7 @@ def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: st
     now = require_aware(now)
     reason = clean_text(reason, what="cancellation reason", field="reason", max_length=MAX_CANCEL_REASON)
     with store.transaction() as session:
-        buyer = _buyer(session, buyer_code)
+        buyer = find_buyer(session, buyer_code)  # deactivated or not: their orders run their course
         order = _buyers_order(session, buyer, order_number)
         take_step(
             session,
@@ -270,7 +334,7 @@ def confirm_receipt(store: Store, *, buyer_code: str, order_number: str, now: da
     An order not yet marked delivered is marked delivered at the same moment."""
     now = require_aware(now)
     with store.transaction() as session:
-        buyer = _buyer(session, buyer_code)
+        buyer = find_buyer(session, buyer_code)  # deactivated or not: their orders run their course
         order = _buyers_order(session, buyer, order_number)
         take_step(session, order, Step.CONFIRM_RECEIPT, now=now, by=buyer.buyer_code)
 
@@ -288,7 +352,7 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
         required="A complaint needs a description of the problem.",
     )
     with store.transaction() as session:
-        buyer = _buyer(session, buyer_code)
+        buyer = find_buyer(session, buyer_code)  # deactivated or not: their orders run their course
         order = _buyers_order(session, buyer, order_number)
         taken = take_step(session, order, Step.COMPLAIN, now=now, by=buyer.buyer_code, reason=description)
         deadline = taken.deadline

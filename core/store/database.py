@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, cast
 
@@ -72,6 +73,7 @@ class Store:
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._read_sessions = sessionmaker(read_engine, expire_on_commit=False)
+        self._joined: ContextVar[Session | None] = ContextVar(f"kopra-store-{id(self)}", default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -79,7 +81,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write unit of work: commits if the block ends normally, rolls back otherwise."""
+        """A write unit of work: commits if the block ends normally, rolls back otherwise. Inside
+        `one_unit_of_work`, the services' transactions are that one (it commits or rolls back all)."""
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined
+            return
         session = self._write_sessions()
         try:
             yield session
@@ -91,8 +98,24 @@ class Store:
             session.close()
 
     @contextmanager
+    def one_unit_of_work(self) -> Iterator[Session]:
+        """One transaction around the caller's own writes and the services it calls: the API records
+        an idempotency key with what the request did, all or nothing (core.integration.idempotency)."""
+        with self.transaction() as session:
+            token = self._joined.set(session)
+            try:
+                yield session
+            finally:
+                self._joined.reset(token)
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only unit of work; never commits."""
+        """A read-only unit of work; never commits. Inside `one_unit_of_work` it reads that one's
+        session, so what the caller just wrote is seen."""
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined
+            return
         session = self._read_sessions()
         try:
             yield session

@@ -1,0 +1,116 @@
+"""Idempotency keys: a client's POST retried with the same `Idempotency-Key` gets the first answer,
+never a second order (draft-ietf-httpapi-idempotency-key-header).
+
+`answer_once` runs the request's work and records the key in one transaction
+(`Store.one_unit_of_work`), so a key is remembered exactly when its work committed. Its first write is
+the key's row: a second request with the same key waits on the unique index (PostgreSQL) or the write
+lock (SQLite) until the first commits, then gets the first answer. A refusal rolls back and is not
+remembered: nothing was written, and a retry runs again. Keys are kept for `KEPT` and then forgotten
+by the scheduler (`forget_expired`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import InvalidInput
+from core.integration.clients import ApiClientRef
+from core.store.database import Store, rowcount
+from core.store.models import IdempotencyKey
+
+KEPT = timedelta(hours=24)
+MAX_KEY = 255
+KEY_REUSED = "This Idempotency-Key was already used with another request body; use a new key for a new request."
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: Any  # JSON-ready
+    replayed: bool = False
+
+
+class KeyMissing(InvalidInput):
+    """A POST without a usable Idempotency-Key: a retry of it could not be told from a new request."""
+
+
+class KeyReused(InvalidInput):
+    """The same key came with another request: a client bug, never served the first answer."""
+
+
+class _Taken(Exception):
+    """Another request holds (or held) this key."""
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\0".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+def checked_key(key: str | None) -> str:
+    text = (key or "").strip()
+    if not text or len(text) > MAX_KEY or not text.isprintable() or not text.isascii():
+        raise KeyMissing(
+            f"Every POST needs an Idempotency-Key header: 1 to {MAX_KEY} printable ASCII characters, "
+            "e.g. a UUID, new for each new request.",
+            field="Idempotency-Key",
+        )
+    return text
+
+
+def _recall(store: Store, client: ApiClientRef, key: str, print_: str) -> Answer | None:
+    with store.reading() as session:
+        row = session.scalar(
+            select(IdempotencyKey).where(IdempotencyKey.client_id == client.id, IdempotencyKey.key == key)
+        )
+    if row is None:
+        return None
+    if row.fingerprint != print_:
+        raise KeyReused(KEY_REUSED, field="Idempotency-Key")
+    return Answer(row.status_code, json.loads(row.body), replayed=True)
+
+
+def answer_once(
+    store: Store,
+    client: ApiClientRef,
+    *,
+    key: str,
+    request_fingerprint: str,
+    now: datetime,
+    work: Callable[[], Answer],
+) -> Answer:
+    """The first answer to (client, key): recalled, or made now by `work` (which calls core services)."""
+    first = _recall(store, client, key, request_fingerprint)
+    if first is not None:
+        return first
+    try:
+        with store.one_unit_of_work() as session:
+            row = IdempotencyKey(
+                client_id=client.id, key=key, fingerprint=request_fingerprint, status_code=0, body="", created_at=now
+            )
+            session.add(row)
+            try:
+                session.flush()  # the key first: a twin request waits here until this one ends
+            except IntegrityError:
+                raise _Taken from None
+            answer = work()
+            row.status_code, row.body = answer.status_code, json.dumps(answer.body, ensure_ascii=False)
+    except _Taken:
+        again = _recall(store, client, key, request_fingerprint)
+        if again is None:  # the other request was refused and rolled back meanwhile: run this one
+            return answer_once(store, client, key=key, request_fingerprint=request_fingerprint, now=now, work=work)
+        return again
+    return answer
+
+
+def forget_expired(store: Store, now: datetime) -> int:
+    """Keys older than KEPT: a retry that late is a new request."""
+    with store.transaction() as session:
+        return rowcount(session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEPT)))

@@ -1,0 +1,122 @@
+"""What every request passes: the bearer token, the client's rate, the body limit, JSON only; and the
+read endpoints (sellers, catalogue by cursor with ETag), the OpenAPI document and the problem types."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from core.integration.clients import revoke_client, rotate_client
+from core.store.models import Order
+from tests.api.conftest import serving
+from tests.api.test_orders import ORDER_PATH, assert_problem
+
+ORDER = {"seller": "ACME01", "warehouse": "JKT-1", "lines": [{"sku": "RICE-5", "quantity": 1}]}
+
+
+def test_every_wrong_credential_gets_the_same_401(api):
+    expected = "The API token is missing, wrong, rotated or revoked."
+    tampered = api.buyer_app[:-1] + ("A" if api.buyer_app[-1] != "A" else "B")
+    for headers in (
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        {"Authorization": f"Bearer {tampered}"},
+    ):
+        response = api.http.get("/api/v1/sellers", headers=headers)
+        body = assert_problem(response, 401, "unauthenticated", expected)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "kpa_" not in json.dumps(body)
+
+
+def test_a_rotated_or_revoked_token_stops_at_once(api):
+    new = rotate_client(api.world.store, operator="ops", name="livin-merchant", now=api.clock.now).token
+    assert_problem(api.get("/api/v1/sellers"), 401, "unauthenticated")
+    assert api.get("/api/v1/sellers", token=new).status_code == 200
+    revoke_client(api.world.store, operator="ops", name="livin-merchant", now=api.clock.now)
+    assert_problem(api.get("/api/v1/sellers", token=new), 401, "unauthenticated")
+
+
+def test_a_client_over_its_rate_gets_429_with_retry_after(world):
+    with serving(world, rate_per_s=1, burst=3) as api:
+        statuses = [api.get("/api/v1/sellers").status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200]
+        limited = api.get("/api/v1/sellers")
+        assert_problem(limited, 429, "too-many-requests")
+        assert int(limited.headers["retry-after"]) >= 1
+        # another client has its own rate
+        assert api.get("/api/v1/courier/orders/KP-1/delivered", token=api.courier).status_code == 405
+
+
+def test_a_ten_megabyte_body_is_refused_before_it_is_read(api):
+    huge = b'{"seller": "' + b"A" * (10 * 1024 * 1024) + b'"}'
+    response = api.http.post(
+        ORDER_PATH, content=huge, headers={**api.headers(key="big"), "Content-Type": "application/json"}
+    )
+    assert_problem(response, 413, "body-too-large")
+    streamed = api.http.post(
+        ORDER_PATH,
+        content=iter([huge[i : i + 65536] for i in range(0, len(huge), 65536)]),
+        headers={**api.headers(key="big2"), "Content-Type": "application/json"},
+    )
+    assert_problem(streamed, 413, "body-too-large")
+    with api.world.store.reading() as session:
+        assert session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_only_json_bodies_are_taken(api):
+    response = api.http.post(
+        ORDER_PATH,
+        content=b"seller=ACME01",
+        headers={**api.headers(key="f"), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_problem(response, 415, "unsupported-media-type")
+
+
+def test_unknown_paths_and_methods_are_problems_too(api):
+    assert_problem(api.get("/api/v1/nothing-here"), 404, "no-such-endpoint")
+    assert_problem(api.http.delete("/api/v1/sellers", headers=api.headers()), 405, "method-not-allowed")
+
+
+def test_sellers_list_the_whitelisted_companies_and_their_warehouses(api):
+    items = api.get("/api/v1/sellers").json()["items"]
+    assert [s["company_code"] for s in items] == ["ACME01", "OTHER02"]
+    assert items[0]["warehouses"] == [{"code": "JKT-1", "name": "JKT-1", "time_zone": "Asia/Jakarta", "is_open": True}]
+
+
+def test_the_catalogue_pages_by_cursor_and_answers_304_when_unchanged(api):
+    first = api.get("/api/v1/sellers/ACME01/catalogue", params={"limit": 1})
+    assert first.status_code == 200
+    assert [i["sku"] for i in first.json()["items"]] == ["OIL-2"]
+    second = api.get("/api/v1/sellers/ACME01/catalogue", params={"limit": 1, "cursor": first.json()["next_cursor"]})
+    assert [(i["sku"], i["available"], i["price"]) for i in second.json()["items"]] == [("RICE-5", 100, 75_000)]
+    assert second.json()["next_cursor"] is None
+    tag = second.headers["etag"]
+    same = api.get(
+        "/api/v1/sellers/ACME01/catalogue",
+        params={"limit": 1, "cursor": first.json()["next_cursor"]},
+        headers={"If-None-Match": tag},
+    )
+    assert same.status_code == 304 and same.content == b""
+    api.order(quantity=5)
+    changed = api.get(
+        "/api/v1/sellers/ACME01/catalogue",
+        params={"limit": 1, "cursor": first.json()["next_cursor"]},
+        headers={"If-None-Match": tag},
+    )
+    assert changed.status_code == 200 and changed.json()["items"][0]["available"] == 95
+
+
+def test_a_bad_cursor_limit_or_seller_is_a_clear_problem(api):
+    assert_problem(api.get("/api/v1/sellers/ACME01/catalogue", params={"cursor": "garbage!"}), 422, "invalid-input")
+    assert_problem(api.get("/api/v1/sellers/ACME01/catalogue", params={"limit": 0}), 422, "invalid-input")
+    assert_problem(api.get("/api/v1/sellers/NOPE/catalogue"), 404, "not-found")
+
+
+def test_the_openapi_document_and_the_problem_types_are_served(api):
+    spec = api.http.get("/api/openapi.json").json()
+    assert "/api/v1/buyers/{buyer}/orders" in spec["paths"]
+    assert api.http.get("/api/docs").status_code == 200
+    kind = api.http.get("/api/v1/problems/out-of-stock").json()
+    assert kind["status"] == 409 and kind["title"] == "Not enough stock"
