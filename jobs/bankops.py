@@ -12,11 +12,18 @@
     python -m jobs.bankops api-client create livin-merchant --scope buyer-app   # prints its token once
     python -m jobs.bankops api-client rotate livin-merchant   # a new token; the old one stops at once
     python -m jobs.bankops api-client revoke jne             # or: api-client list
+    python -m jobs.bankops webhook add livin-merchant https://hooks.example.com/kopra   # prints its secret once
+    python -m jobs.bankops webhook add jne https://jne.example.com/kopra --topics order.packed,order.shipped
+    python -m jobs.bankops webhook list                      # or: webhook remove ID
+    python -m jobs.bankops webhook parked                    # deliveries refused for 24 hours
+    python -m jobs.bankops webhook replay ID [ID ...]        # or: webhook replay --all
 
 Every action is written to the audit log with the operator's name (--operator, by default the
 operating-system user) and the time in UTC. create-user and reset-password print a one-time
 password: hand it to the user, who must change it at the next login. api-client create and rotate
-print the client's bearer token once: hand it to the integrating team over a secure channel. A refused action ends with
+print the client's bearer token once: hand it to the integrating team over a secure channel. webhook add
+prints the endpoint's signing secret once, for the same team: their receiver checks the Kopra-Signature
+header with it. The worker that sends webhooks is `python -m jobs.webhooks`. A refused action ends with
 one sentence on stderr and exit code 1 (a configuration problem: 2).
 """
 
@@ -32,8 +39,8 @@ from core.bootstrap import bootstrap
 from core.clock import utc_now
 from core.config import ConfigError
 from core.domain import ApiScope, Role
-from core.errors import DomainError
-from core.integration import clients
+from core.errors import DomainError, InvalidInput
+from core.integration import clients, webhooks
 from core.store.database import Store, current_revision, head_revision
 from jobs.entry import run_command
 
@@ -102,7 +109,26 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("rotate", "a new token; the old one stops at once"), ("revoke", "its token stops at once")):
         client_commands.add_parser(action, help=text, parents=[operator]).add_argument("name", metavar="NAME")
     client_commands.add_parser("list", help="every client with its scope and state", parents=[operator])
+    _webhook_commands(commands, operator)
     return parser
+
+
+def _webhook_commands(commands, operator: argparse.ArgumentParser) -> None:
+    webhook = commands.add_parser(
+        "webhook", help="where API clients hear of events: signed HTTP POSTs", parents=[operator]
+    )
+    actions = webhook.add_subparsers(dest="webhook_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="a client's endpoint; prints its signing secret once", parents=[operator])
+    add.add_argument("client", metavar="CLIENT")
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--topics", help="comma-separated, e.g. order.placed,order.accepted (default: every topic)")
+    actions.add_parser("list", help="every endpoint with its topics and what waits there", parents=[operator])
+    remove = actions.add_parser("remove", help="send nothing more to an endpoint", parents=[operator])
+    remove.add_argument("endpoint_id", metavar="ID", type=int)
+    actions.add_parser("parked", help="deliveries refused for 24 hours, waiting for a replay", parents=[operator])
+    replay = actions.add_parser("replay", help="send parked deliveries again", parents=[operator])
+    replay.add_argument("delivery_ids", metavar="ID", type=int, nargs="*", help="the parked deliveries to send again")
+    replay.add_argument("--all", action="store_true", help="every parked delivery")
 
 
 def _open_store() -> Store:
@@ -120,23 +146,30 @@ def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
-def _print_users(rows: list[bankops.UserRow]) -> None:
-    header = ("USER ID", "NAME", "ROLE", "STATUS", "FAILED", "MUST CHANGE", "LAST LOGIN")
-    table = [header] + [
-        (
-            r.user_code,
-            r.display_name,
-            r.role.label,
-            r.status,
-            str(r.failed_login_count),
-            "yes" if r.must_change_password else "no",
-            _when(r.last_login_at),
-        )
-        for r in rows
-    ]
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    table = [header, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _print_users(rows: list[bankops.UserRow]) -> None:
+    header = ("USER ID", "NAME", "ROLE", "STATUS", "FAILED", "MUST CHANGE", "LAST LOGIN")
+    _print_table(
+        header,
+        [
+            (
+                r.user_code,
+                r.display_name,
+                r.role.label,
+                r.status,
+                str(r.failed_login_count),
+                "yes" if r.must_change_password else "no",
+                _when(r.last_login_at),
+            )
+            for r in rows
+        ],
+    )
 
 
 def _print_one_time_password(otp: bankops.OneTimePassword) -> None:
@@ -150,6 +183,9 @@ def perform(args: argparse.Namespace, store: Store) -> None:
     name = args.command
     if name == "api-client":
         _api_client(args, store, who)
+        return
+    if name == "webhook":
+        _webhook(args, store, who)
         return
     if name == "list-companies":
         for row in bankops.list_companies(store, **who):
@@ -213,6 +249,84 @@ def _api_client(args: argparse.Namespace, store: Store, who: dict) -> None:
         print(f"API client {issued.name} has a new token; the old one no longer works.")
     print(f"Token (shown once, kept only as a hash): {issued.token}")
     print("Hand it to the integrating team over a secure channel; it goes in the Authorization: Bearer header.")
+
+
+def _topics(raw: str | None) -> list[str] | None:
+    return None if raw is None else [topic for topic in raw.split(",") if topic.strip()]
+
+
+def _topics_shown(topics: tuple[str, ...] | None) -> str:
+    return "every topic" if topics is None else ",".join(topics)
+
+
+def _webhook(args: argparse.Namespace, store: Store, who: dict) -> None:
+    action = args.webhook_command
+    if action == "add":
+        issued = webhooks.add_endpoint(store, client_name=args.client, url=args.url, topics=_topics(args.topics), **who)
+        print(
+            f"Webhook endpoint {issued.id} added for {issued.client_name}: {issued.url} "
+            f"({_topics_shown(issued.topics)})."
+        )
+        print(f"Signing secret (shown once, never again): {issued.secret}")
+        print(
+            "Hand it to the integrating team over a secure channel; "
+            f"their receiver checks the {webhooks.SIGNATURE_HEADER} header with it."
+        )
+    elif action == "list":
+        rows = webhooks.list_endpoints(store, **who)
+        header = ("ID", "CLIENT", "URL", "TOPICS", "STATE", "PENDING", "PARKED")
+        _print_table(
+            header,
+            [
+                (
+                    str(r.id),
+                    r.client_name,
+                    r.url,
+                    _topics_shown(r.topics),
+                    f"removed {_when(r.disabled_at)}" if r.disabled_at else "active",
+                    str(r.pending),
+                    str(r.parked),
+                )
+                for r in rows
+            ],
+        )
+    elif action == "remove":
+        row = webhooks.remove_endpoint(store, endpoint_id=args.endpoint_id, **who)
+        print(f"Webhook endpoint {row.id} ({row.url}) is removed; nothing more is sent to it.")
+    elif action == "parked":
+        _print_parked(webhooks.parked(store, **who))
+    else:
+        _replay(args, store, who)
+
+
+def _print_parked(rows: list[webhooks.ParkedRow]) -> None:
+    if not rows:
+        print("No delivery is parked.")
+        return
+    header = ("DELIVERY", "CLIENT", "EVENT", "TOPIC", "ORDER", "ATTEMPTS", "SINCE", "LAST ERROR")
+    _print_table(
+        header,
+        [
+            (
+                str(r.delivery_id),
+                r.client_name,
+                f"evt_{r.event_id}",
+                r.topic,
+                r.order_number or "-",
+                str(r.attempts),
+                _when(r.created_at),
+                (r.last_error or "-")[:80],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _replay(args: argparse.Namespace, store: Store, who: dict) -> None:
+    if args.all == bool(args.delivery_ids):
+        raise InvalidInput("Name the parked deliveries to replay by id, or say --all (not both).")
+    replayed = webhooks.replay(store, delivery_ids=None if args.all else args.delivery_ids, **who)
+    print(f"{replayed} parked {'delivery goes' if replayed == 1 else 'deliveries go'} out again now.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """`python -m jobs.serve` (what `make run` starts): prepare the store, then run the scheduler
-process and the Streamlit UI side by side. Ctrl-C (or SIGTERM) stops both; if one of them dies,
-the other is stopped too and the exit code says so."""
+process, the Streamlit UI, the HTTP API and the webhook worker side by side. Ctrl-C (or SIGTERM)
+stops them all; if one of them dies, the others are stopped too and the exit code says so."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def _print_logins(settings: Settings) -> None:
         print(f"Demo logins (password {DEMO_PASSWORD}):")
         for login in DEMO_LOGINS:
             print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
-    print("Ctrl-C stops the UI and the scheduler.\n", flush=True)
+    print(f"The HTTP API for the buyer app and couriers: {address.rsplit(':', 1)[0]}:{settings.api_port}/api/docs")
+    print("Ctrl-C stops the UI, the API, the scheduler and the webhook worker.\n", flush=True)
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -78,7 +79,30 @@ def main() -> int:
         cwd=PROJECT_ROOT,
         env=env,
     )
-    processes = [scheduler, ui]
+    # The HTTP API for the buyer app and couriers, its own process and port (api/app.py), and the
+    # worker that delivers the webhooks from the outbox (jobs/webhooks.py).
+    api = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:build",
+            "--factory",
+            "--host",
+            settings.bind,
+            "--port",
+            str(settings.api_port),
+            "--proxy-headers",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "--no-server-header",
+            "--no-access-log",  # api/guard.py writes one JSON line per request instead
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    webhooks = subprocess.Popen([sys.executable, "-m", "jobs.webhooks"], cwd=PROJECT_ROOT, env=env)
+    processes = [scheduler, ui, api, webhooks]
     _print_logins(settings)
 
     stopping = False
@@ -91,7 +115,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         while not stopping:
-            for name, process in (("scheduler", scheduler), ("UI", ui)):
+            for name, process in (("scheduler", scheduler), ("UI", ui), ("API", api), ("webhook worker", webhooks)):
                 if process.poll() is not None:
                     print(
                         f"kopra: the {name} stopped (exit code {process.returncode}); stopping the rest.",

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time as timing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, timezone
 
@@ -399,3 +403,35 @@ def count_bcrypt_checks(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(bcrypt, "checkpw", counting)
     return calls
+
+
+# --- the HTTP API in this process -----------------------------------------------------------------
+
+
+@contextmanager
+def serve_asgi(app) -> Iterator[str]:
+    """`app` under uvicorn in a thread of this process, on a free port of 127.0.0.1; yields its URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = timing.monotonic() + 10
+    while not server.started and timing.monotonic() < deadline:
+        timing.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def api_wiring(store: Store):
+    """What the API app needs of the wiring in tests: the store (settings are the defaults)."""
+    from core.bootstrap import Wiring
+    from core.config import Settings
+
+    return Wiring(settings=Settings(data_dir=None, database_url=store.database_url), store=store, analytics=None)  # type: ignore[arg-type]

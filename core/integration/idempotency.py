@@ -4,9 +4,9 @@ never a second order (draft-ietf-httpapi-idempotency-key-header).
 `answer_once` runs the request's work and records the key in one transaction
 (`Store.one_unit_of_work`), so a key is remembered exactly when its work committed. Its first write is
 the key's row: a second request with the same key waits on the unique index (PostgreSQL) or the write
-lock (SQLite) until the first commits, then gets the first answer. A refusal rolls back and is not
-remembered: nothing was written, and a retry runs again. Keys are kept for `KEPT` and then forgotten
-by the scheduler (`forget_expired`).
+lock (SQLite) until the first commits, fails to insert the key, and gets the first answer. A refusal
+rolls back and is not remembered: nothing was written, and a retry runs again. Keys are kept for
+`KEPT` and then forgotten by the scheduler (`forget_expired`).
 """
 
 from __future__ import annotations
@@ -86,10 +86,8 @@ def answer_once(
     now: datetime,
     work: Callable[[], Answer],
 ) -> Answer:
-    """The first answer to (client, key): recalled, or made now by `work` (which calls core services)."""
-    first = _recall(store, client, key, request_fingerprint)
-    if first is not None:
-        return first
+    """The first answer to (client, key): made now by `work` (which calls core services), or recalled
+    when the key's row is there already (a retry costs a failed insert; a new key, no extra read)."""
     try:
         with store.one_unit_of_work() as session:
             row = IdempotencyKey(

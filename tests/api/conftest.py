@@ -4,7 +4,6 @@ in this process and called over real HTTP with httpx (`api.http`; `hammer` for m
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,14 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
-from core.bootstrap import Wiring
-from core.config import Settings
 from core.domain import ApiScope
 from core.integration.clients import create_client
-from tests.builders import MONDAY_10, World, build_world
+from tests.builders import MONDAY_10, World, api_wiring, build_world, serve_asgi
 
 
 @dataclass
@@ -66,20 +62,9 @@ class Api:
         return self.post(f"/api/v1/buyers/{buyer}/orders", body)
 
 
-def wiring_for(store) -> Wiring:
-    settings = Settings(data_dir=None, database_url=store.database_url)  # type: ignore[arg-type]
-    return Wiring(settings=settings, store=store, analytics=None)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def world(store) -> World:
     return build_world(store)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -89,21 +74,9 @@ def serving(world, **options) -> Iterator[Api]:
     store = world.store
     buyer_app = create_client(store, operator="ops", name="livin-merchant", scope=ApiScope.BUYER_APP, now=clock.now)
     courier = create_client(store, operator="ops", name="jne", scope=ApiScope.COURIER, now=clock.now)
-    app = create_app(wiring_for(store), clock=clock, **options)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=60) as http:
-            yield Api(world, clock, app, buyer_app.token, courier.token, http, url)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    app = create_app(api_wiring(store), clock=clock, **options)
+    with serve_asgi(app) as url, httpx.Client(base_url=url, timeout=60) as http:
+        yield Api(world, clock, app, buyer_app.token, courier.token, http, url)
 
 
 @pytest.fixture

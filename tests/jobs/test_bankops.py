@@ -162,3 +162,95 @@ def test_api_clients_are_created_rotated_listed_and_revoked_from_the_command_lin
         authenticate(store, second)
     refused = bankops(env, "api-client", "create", "Bad Name!", "--scope", "courier")
     assert_one_clear_sentence(refused, "lowercase letters, digits or '-'")
+
+
+SECRET_LINE = re.compile(r"Signing secret \(shown once, never again\): (whsec_\S+)")
+
+
+def _parked_delivery(store, endpoint_id: int) -> tuple[int, int]:
+    """A delivery refused for a day, as the worker would have left it (with an event of a new company)."""
+    from datetime import timedelta
+
+    from core.domain import DeliveryStatus
+    from core.store.models import Company, OutboxEvent, WebhookDelivery
+
+    long_ago = utc_now() - timedelta(hours=25)
+    with store.transaction() as session:
+        company = Company(company_code="HOOK01", name="PT Hook", created_at=long_ago, updated_at=long_ago)
+        session.add(company)
+        session.flush()
+        event = OutboxEvent(topic="order.placed", company_id=company.id, occurred_at=long_ago, recorded_at=long_ago)
+        session.add(event)
+        session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint_id,
+            event_id=event.id,
+            status=DeliveryStatus.PARKED,
+            attempts=17,
+            next_attempt_at=long_ago,
+            last_status=500,
+            last_error="HTTP 500",
+            created_at=long_ago,
+        )
+        session.add(delivery)
+        session.flush()
+        return delivery.id, event.id
+
+
+@pytest.mark.slow  # a dozen commands, a second each
+def test_webhook_endpoints_are_added_listed_and_removed_and_parked_deliveries_replayed(prepared):
+    from core.domain import DeliveryStatus
+    from core.store.models import WebhookDelivery, WebhookEndpoint
+
+    env, store = prepared
+    assert bankops(env, "api-client", "create", "hooks-app", "--scope", "buyer-app").returncode == 0
+    url = "https://hooks.example.com/kopra"
+    added = bankops(
+        env, "webhook", "add", "hooks-app", url, "--topics", "order.placed,order.accepted", "--operator", "ops.dewi"
+    )
+    assert added.returncode == 0, added.stderr
+    secret = SECRET_LINE.search(added.stdout).group(1)
+    endpoint_id = int(re.search(r"Webhook endpoint (\d+) added for hooks-app", added.stdout).group(1))
+    assert added.stdout.count(secret) == 1 and "Kopra-Signature" in added.stdout
+    with store.reading() as session:
+        endpoint = session.get_one(WebhookEndpoint, endpoint_id)
+        assert (endpoint.secret, endpoint.topics) == (secret, "order.placed,order.accepted")
+    listed = bankops(env, "webhook", "list")
+    assert listed.returncode == 0 and secret not in listed.stdout
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(f"{endpoint_id} "))
+    assert row.split()[1:5] == ["hooks-app", url, "order.placed,order.accepted", "active"]
+
+    delivery_id, event_id = _parked_delivery(store, endpoint_id)
+    parked = bankops(env, "webhook", "parked")
+    line = next(line for line in parked.stdout.splitlines() if line.startswith(f"{delivery_id} "))
+    assert line.split()[1:6] == ["hooks-app", f"evt_{event_id}", "order.placed", "-", "17"]
+    assert line.endswith("HTTP 500")
+    assert_one_clear_sentence(bankops(env, "webhook", "replay"), "Name the parked deliveries to replay by id")
+    assert_one_clear_sentence(bankops(env, "webhook", "replay", "424242"), "These deliveries are not parked: 424242")
+    replayed = bankops(env, "webhook", "replay", str(delivery_id))
+    assert replayed.stdout.strip() == "1 parked delivery goes out again now."
+    with store.reading() as session:
+        delivery = session.get_one(WebhookDelivery, delivery_id)
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+    assert bankops(env, "webhook", "parked").stdout.strip() == "No delivery is parked."
+    assert bankops(env, "webhook", "replay", "--all").stdout.strip() == "0 parked deliveries go out again now."
+
+    removed = bankops(env, "webhook", "remove", str(endpoint_id))
+    assert removed.stdout.strip() == f"Webhook endpoint {endpoint_id} ({url}) is removed; nothing more is sent to it."
+    assert_one_clear_sentence(bankops(env, "webhook", "remove", "424242"), "There is no webhook endpoint 424242.")
+    assert_one_clear_sentence(bankops(env, "webhook", "add", "hooks-app", "ftp://x.example"), "starts with https://")
+    refused = bankops(env, "webhook", "add", "hooks-app", url, "--topics", "order.exploded")
+    assert refused.returncode == 1
+    assert_one_clear_sentence(refused, "Unknown topic 'order.exploded'")
+
+    with store.reading() as session:
+        entries = session.execute(
+            select(AuditEntry.action, AuditEntry.actor, AuditEntry.details).where(
+                AuditEntry.action.startswith("bank.webhook.")
+            )
+        ).all()
+    assert ("bank.webhook.add", "ops.dewi") in [(a, o) for a, o, _ in entries]
+    assert {"bank.webhook.list", "bank.webhook.parked", "bank.webhook.replay", "bank.webhook.remove"} <= {
+        a for a, _, _ in entries
+    }
+    assert secret not in str(entries)

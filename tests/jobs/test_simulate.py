@@ -1,48 +1,115 @@
-"""The buyer simulator drives traffic through the buyer channel only."""
+"""The buyer simulator is a real client of the HTTP API: it places orders and takes the buyer's and
+the courier's steps over HTTP, and hears of every step through a signed webhook to its own receiver."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
+from api.app import create_app
+from core.config import PROJECT_ROOT
 from core.demo.seed import load_demo
 from core.domain import ActorKind
+from core.orders.buyer_channel import OrderLine, approved_buyers, place_order, products_on_sale
 from core.store.models import Order, OrderEvent
-from jobs.simulate import run_simulation
-from tests.builders import run
+from jobs import webhooks as worker
+from jobs.simulate import connect, run_simulation
+from tests.builders import api_wiring, run, serve_asgi
 
 
-def test_the_simulator_places_orders_at_about_the_rate_asked(store, now):
+def deliver_webhooks(store) -> None:
+    """Run the webhook worker's rounds until nothing is left to send."""
+    with worker.http_client() as http, ThreadPoolExecutor(8) as pool:
+        while worker.run_round(store, worker="test", http=http, pool=pool, lease=timedelta(seconds=30)):
+            pass
+
+
+def test_the_simulator_places_orders_over_http_and_hears_each_by_webhook(store, now):
     load_demo(store, seed=1, now=now, history_days=0)
-    ticks = iter(range(10_000))
-    lines = []
-    counts = run_simulation(
+    offer = products_on_sale(store)[0]
+    earlier = place_order(
         store,
-        rate_per_minute=600,
-        duration_s=20,
-        seed=3,
-        clock=lambda: now + timedelta(seconds=next(ticks)),
-        sleep=lambda _s: None,
-        log=lines.append,
-    )
+        buyer_code=approved_buyers(store)[0],
+        company_code=offer.company_code,
+        warehouse_code=offer.warehouse_code,
+        lines=[OrderLine(offer.sku, 1)],
+        now=now,
+    ).order_number
+    with serve_asgi(create_app(api_wiring(store), clock=lambda: now, rate_per_s=10_000)) as url:
+        lines: list[str] = []
+        simulation = connect(store, url, seed=3, log=lines.append)
+        assert simulation.receiver.orders[earlier].status == "PENDING_CONFIRMATION"  # known before the run
+        try:
+            ticks = iter(range(10_000))
+            counts = run_simulation(
+                simulation.traffic,
+                rate_per_minute=600,
+                duration_s=10,
+                clock=lambda: now + timedelta(seconds=next(ticks)),
+                sleep=lambda _s: None,
+            )
+            deliver_webhooks(store)
+        finally:
+            simulation.close()
     placed = counts["order placed"]
-    assert 120 <= placed <= 280  # 10 a second for 20 seconds, Poisson
+    assert 50 <= placed <= 150  # 10 a second for 10 seconds, Poisson
     with store.reading() as session:
-        assert session.scalar(select(func.count(Order.id))) == placed
+        assert session.scalar(select(func.count(Order.id))) == placed + 1
         actors = set(session.scalars(select(OrderEvent.actor_kind).distinct()))
     assert actors <= {ActorKind.BUYER, ActorKind.COURIER}  # never the seller's or the system's part
+    heard = simulation.receiver.counts
+    assert heard["order.placed"] == placed and heard["bad signature"] == 0
     assert all(json.loads(line)["event"] for line in lines)
 
 
-def test_the_simulator_command_runs_and_summarises(tmp_path):
+@pytest.mark.slow
+def test_the_simulator_command_drives_a_running_api(tmp_path):
     env = {"KOPRA_DATA_DIR": str(tmp_path)}
     assert run("jobs.prepare", env=env).returncode == 0
-    result = run("jobs.simulate", "--rate", "120", "--duration", "2", "--seed", "5", env=env)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    full_env = {**os.environ, **env, "KOPRA_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(PROJECT_ROOT)}
+    api = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:build", "--factory", "--port", str(port), "--log-level", "warning"],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)  # waiting for the server to listen, not for a result
+        result = run(
+            "jobs.simulate", "--rate", "120", "--duration", "2", "--seed", "5", "--drain", "0",
+            "--api", f"http://127.0.0.1:{port}", env=env,
+        )  # fmt: skip
+    finally:
+        api.terminate()
+        api.wait(timeout=10)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["event"] == "simulation_done" and summary.get("order placed", 0) >= 1
+
+
+def test_the_simulator_says_so_when_the_api_is_not_running(tmp_path):
+    env = {"KOPRA_DATA_DIR": str(tmp_path)}
+    assert run("jobs.prepare", "--no-demo", env=env).returncode == 0
+    result = run("jobs.simulate", "--duration", "1", "--api", "http://127.0.0.1:9", env=env)
+    assert result.returncode != 0 and "the API does not answer at http://127.0.0.1:9" in result.stderr
 
 
 def test_the_simulator_refuses_a_negative_rate(tmp_path):
