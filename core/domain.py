@@ -62,6 +62,33 @@ class ApiScope(StrEnum):
     COURIER = "COURIER"
 
 
+class NotificationKind(StrEnum):
+    """What a seller's staff member is told of (core.notifications). Product Managers hear of orders,
+    money and stock; System Administrators of warehouse closures and the payout account."""
+
+    NEW_ORDER = "NEW_ORDER"  # an order waits for confirmation
+    CONFIRM_HALF_GONE = "CONFIRM_HALF_GONE"  # half of the time to confirm is gone
+    CONFIRM_2H_LEFT = "CONFIRM_2H_LEFT"  # 2 business hours left to confirm
+    AUTO_CANCELLED = "AUTO_CANCELLED"  # nobody answered in time: the system cancelled it
+    PACK_OVERDUE = "PACK_OVERDUE"  # the packing deadline passed: the buyer may now cancel
+    COMPLAINT_FILED = "COMPLAINT_FILED"
+    COMPLAINT_12H_LEFT = "COMPLAINT_12H_LEFT"  # 12 hours left to answer a complaint
+    BUYER_CANCELLED = "BUYER_CANCELLED"
+    AUTO_REFUNDED = "AUTO_REFUNDED"  # refunded by the system (an unanswered complaint)
+    PAYOUT_PAID = "PAYOUT_PAID"
+    LOW_STOCK = "LOW_STOCK"  # available units of a product in a warehouse below the low-stock level
+    CLOSURE_TOMORROW = "CLOSURE_TOMORROW"  # administrators: a warehouse closure starts tomorrow
+    PAYOUT_ACCOUNT_CHANGED = "PAYOUT_ACCOUNT_CHANGED"  # administrators
+
+
+class MailStatus(StrEnum):
+    """Where one notification's email stands."""
+
+    PENDING = "PENDING"  # to be sent at `due_at` (now, or the digest time), again after a refusal
+    SENT = "SENT"
+    SKIPPED = "SKIPPED"  # the address changed or email was turned off before it went
+
+
 class DeliveryStatus(StrEnum):
     """Where one webhook delivery stands (core.integration.webhooks)."""
 

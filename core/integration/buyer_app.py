@@ -256,20 +256,21 @@ def order(store: Store, client: ApiClientRef, *, buyer_code: str, order_number: 
     _buying(client, "read orders")
     require_aware(now)
     with store.reading() as session:
-        buyer_id = _buyer_id(session, buyer_code)
         number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
+        code = lookup_text(buyer_code, max_length=MAX_CODE)
         row = (
             None
-            if number is None
+            if number is None or code is None
             else session.execute(
                 select(Order, Company.company_code, Warehouse.code, Buyer.buyer_code)
                 .join(Company, Company.id == Order.company_id)
                 .join(Warehouse, Warehouse.id == Order.warehouse_id)
                 .join(Buyer, Buyer.id == Order.buyer_id)
-                .where(Order.order_number == number, Order.buyer_id == buyer_id)
+                .where(Order.order_number == number, Buyer.buyer_code == code)
             ).first()
         )
         if row is None:
+            _buyer_id(session, buyer_code)  # an unknown buyer is said so; a known one does not have this order
             raise NotFound(f"Order {shown(order_number)} is not one of buyer {shown(buyer_code)}'s orders.")
         found, seller, warehouse, buyer = row
         items = session.scalars(select(OrderItem).where(OrderItem.order_id == found.id).order_by(OrderItem.id)).all()

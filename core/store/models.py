@@ -36,6 +36,8 @@ from core.domain import (
     ApiScope,
     ComplaintResolution,
     DeliveryStatus,
+    MailStatus,
+    NotificationKind,
     FailureKind,
     OrderStatus,
     PayoutStatus,
@@ -270,6 +272,69 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime]
 
 
+class Notification(Base):
+    """One thing one user is told of, in the portal (always) and by email (by preference). Written in
+    the transaction of what caused it, or by the scheduler's warning scan; (user, kind, subject) is
+    unique, so a second scheduler, a restart or a catch-up never tells anyone twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "subject"),
+        Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notifications_order_kind", "order_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    kind: Mapped[NotificationKind] = mapped_column(_text_enum(NotificationKind))
+    #: What it is about, unique per user and kind: "event:<outbox id>", "order:<id>", "stock:<id>:<date>" ...
+    subject: Mapped[str] = mapped_column(String(80))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    #: The facts its sentence needs (amount, transfer reference, SKU, warehouse, deadline), as JSON.
+    facts: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class NotificationMail(Base):
+    """A notification's email: one per notification at most (exactly once per user and channel), sent
+    alone or in the user's digest at `due_at`, tried again with back-off when the mail server refuses."""
+
+    __tablename__ = "notification_mails"
+    __table_args__ = (Index("ix_notification_mails_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[MailStatus] = mapped_column(_text_enum(MailStatus), default=MailStatus.PENDING)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class NotificationPreference(Base):
+    """A user's choices: the verified address, which kinds also go by email, immediate or a daily digest
+    at their warehouses' opening time. In the portal every kind is always shown."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_verified_at: Mapped[datetime | None]
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[datetime | None]
+    code_attempts: Mapped[int] = mapped_column(default=0)
+    email_kinds: Mapped[str] = mapped_column(String(500), default="")  # comma-separated NotificationKind values
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
 class Heartbeat(Base):
     """When a process (the scheduler) last finished its work: the readiness check reads it."""
 
@@ -450,6 +515,10 @@ class Order(Base):
     delivery_deadline: Mapped[datetime | None]
     complaint_deadline: Mapped[datetime | None]
     complete_deadline: Mapped[datetime | None]  # automatic completion 2 calendar days after delivery
+    #: When the seller is warned that half of the time to confirm is gone, and that 2 business hours
+    #: are left: instants in the warehouse's business time, fixed when the order is placed.
+    confirm_half_at: Mapped[datetime | None]
+    confirm_last_at: Mapped[datetime | None]
     failure_kind: Mapped[FailureKind | None] = mapped_column(_text_enum(FailureKind))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     # Where the goods go: snapshotted when the order is placed (the buyer's registered name, phone,
@@ -606,3 +675,5 @@ refunds_t: Table = cast(Table, Refund.__table__)
 complaints_t: Table = cast(Table, Complaint.__table__)
 companies_t: Table = cast(Table, Company.__table__)
 outbox_t: Table = cast(Table, OutboxEvent.__table__)
+notifications_t: Table = cast(Table, Notification.__table__)
+mails_t: Table = cast(Table, NotificationMail.__table__)

@@ -76,6 +76,12 @@ def test_a_buyer_reads_only_their_own_orders(api):
         "not-found",
         f"Order {number} is not one of buyer BUY-2's orders.",
     )
+    assert_problem(
+        api.get(f"/api/v1/buyers/NOBODY/orders/{number}"),
+        404,
+        "not-found",
+        "Buyer NOBODY is not known to the marketplace.",
+    )
     before = status_of(api.world, number)
     response = api.post(f"/api/v1/buyers/BUY-2/orders/{number}/cancel", {"reason": "not mine"})
     assert_problem(response, 404, "not-found")
