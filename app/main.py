@@ -3,7 +3,9 @@
 Logged out: the login page only. Logged in with a password to change (first login with a
 one-time password, or an expired one): the change-password page only. Otherwise exactly the
 role's menu (app.session.ROLE_PAGES); another role's pages are not registered for this user, and
-each page checks the role again when it loads.
+each page checks the role again when it loads. Every logged-in user also has the Notifications page
+(app.session.NOTIFICATIONS_PAGE, outside the menus) and, in the sidebar of every page, the bell that
+leads to it: its unread count, which refreshes by itself and is also in the browser tab's title.
 
 Every other page's address still answers, never with Streamlit's "Page not found": logged out, a
 link to /dashboard shows the login form and, once logged in, the Dashboard; a page outside the
@@ -30,6 +32,7 @@ from app import session  # noqa: E402
 from app.bootstrap import get_store  # noqa: E402
 from app.ui.actions import attempt, quietly  # noqa: E402
 from app.ui.formats import local_time  # noqa: E402
+from app.ui.notifications import bell  # noqa: E402
 from app.ui.plain import say, typed  # noqa: E402
 from core.accounts.policy import LOCKOUT_THRESHOLD  # noqa: E402
 from core.accounts.throttle import recent_lockouts  # noqa: E402
@@ -42,10 +45,12 @@ REQUEST_ID.set(f"run-{secrets.token_hex(6)}")  # the log lines of this script ru
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 
-def _page(spec: session.PageSpec, *, default: bool = False) -> st.Page:
+def _page(spec: session.PageSpec, *, default: bool = False, hidden: bool = False) -> st.Page:
     # The first page is served at "/"; its file's own name (e.g. "dashboard") is left to a stand-in
     # that leads to "/", since two pages may not share a name.
     extra = {"url_path": "home"} if default else {}
+    if hidden:  # registered (its address works) but not in the menu
+        extra["visibility"] = "hidden"
     return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=default, **extra)
 
 
@@ -54,7 +59,11 @@ def _address(spec: session.PageSpec) -> str:
 
 
 #: Every page of the portal, whoever may see it.
-ALL_PAGES = (*(spec for specs in session.ROLE_PAGES.values() for spec in specs), session.CHANGE_PASSWORD_PAGE)
+ALL_PAGES = (
+    *(spec for specs in session.ROLE_PAGES.values() for spec in specs),
+    session.NOTIFICATIONS_PAGE,
+    session.CHANGE_PASSWORD_PAGE,
+)
 
 
 def _stand_ins(shown: list[session.PageSpec], logged_in: bool) -> list[st.Page]:
@@ -70,11 +79,13 @@ def _stand_ins(shown: list[session.PageSpec], logged_in: bool) -> list[st.Page]:
     ]
 
 
-def _account_sidebar(check) -> None:
+def _account_sidebar(check, page: st.Page) -> None:
     actor = check.actor
     with st.sidebar:
         name = typed(actor.display_name or actor.user_code)
         st.markdown(f"**{name}**  \n{actor.role.label} · {typed(actor.company_code)}")
+        if not check.must_change_password:
+            bell(actor, session_expires_at=check.expires_at, page_title=page.title)
         if st.button("Log out", key="logout", icon=":material/logout:"):
             session.logout()
             st.rerun()
@@ -105,15 +116,15 @@ if check.actor is None:
 elif check.must_change_password:
     shown = [session.CHANGE_PASSWORD_PAGE]
 else:
-    shown = list(session.ROLE_PAGES[check.actor.role])
-pages = [_page(spec, default=index == 0) for index, spec in enumerate(shown)]
+    shown = [*session.ROLE_PAGES[check.actor.role], session.NOTIFICATIONS_PAGE]
+pages = [_page(spec, default=index == 0, hidden=spec == session.NOTIFICATIONS_PAGE) for index, spec in enumerate(shown)]
 stand_ins = _stand_ins(shown, logged_in=check.actor is not None)
 
 navigation = st.navigation(pages + stand_ins)
 if navigation in stand_ins and check.actor is not None:
     st.switch_page(pages[0])  # logged out, the login form stays at the link's address; otherwise move on
 if check.actor is not None:
-    _account_sidebar(check)
+    _account_sidebar(check, navigation)
 # The cookie script is drawn only for a little while after a login or a logout: in a container drawn
 # on every run, its coming and going never shifts the page's own elements.
 with st.container():

@@ -61,6 +61,9 @@ ROLE_PAGES: dict[Role, tuple[PageSpec, ...]] = {
         PageSpec("settings.py", "Settings", ":material/settings:"),
     ),
 }
+#: Every logged-in user's notifications, whatever their role. Outside the menus above (they are the
+#: FAQ's): reached from the bell that app/main.py draws in the sidebar of every page.
+NOTIFICATIONS_PAGE = PageSpec("notifications.py", "Notifications", ":material/notifications:")
 LOGIN_PAGE = PageSpec("login.py", "Log in", ":material/login:")
 CHANGE_PASSWORD_PAGE = PageSpec("change_password.py", "Change your password", ":material/password:")
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAIL_FROM = "Kopra Partnership <no-reply@kopra.example>"
 
 #: (variable, default, meaning) — the README's configuration table is written from this.
 SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
@@ -44,9 +47,18 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("KOPRA_PASSWORD_MAX_AGE_DAYS", "90", "A password older than this must be changed at the next login."),
     ("KOPRA_DEMO_SEED", "2026", "Seed of the deterministic demo data."),
     ("KOPRA_DEMO_DAYS", "180", "Days of order history the demo plays through the real services (0: none)."),
+    (
+        "KOPRA_SMTP_URL",
+        "",
+        "The mail server notification email goes through (smtp://user:pass@host:587, smtps://…:465); "
+        "none: written as .eml files to $KOPRA_DATA_DIR/outbox/.",
+    ),
+    ("KOPRA_MAIL_FROM", DEFAULT_MAIL_FROM, "The sender of notification email."),
 )
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+SMTP_SCHEMES = ("smtp", "smtps")
+STARTTLS_CHOICES = ("auto", "require")
 
 
 class ConfigError(Exception):
@@ -70,6 +82,10 @@ class Settings:
     password_max_age_days: int = 90
     demo_seed: int = 2026
     demo_days: int = 180
+    #: The mail server (see `parse_smtp_url`); empty: mail is written to files under data_dir/outbox.
+    #: Kept out of repr: it may hold the server's password (`safe_smtp_url` hides it).
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = DEFAULT_MAIL_FROM
 
     @property
     def production(self) -> bool:
@@ -86,6 +102,15 @@ class Settings:
     def safe_database_url(self) -> str:
         """The URL with its password hidden, for messages and logs."""
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        """Where mail goes as .eml files when no mail server is set."""
+        return self.data_dir / "outbox"
+
+    def safe_smtp_url(self) -> str:
+        """The mail server's URL with its password hidden, for messages and logs."""
+        return safe_smtp_url(self.smtp_url)
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -147,6 +172,73 @@ def _bind(env: Mapping[str, str]) -> str:
     return raw
 
 
+def safe_smtp_url(raw: str) -> str:
+    """An SMTP URL with the password (if any) written as ***: for messages and logs."""
+    if not raw:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "(an SMTP URL that cannot be read)"
+    user = (
+        f"{quote(unquote(parts.username), safe='')}{':***' if parts.password is not None else ''}@"
+        if parts.username
+        else ""
+    )
+    netloc = f"{user}[{host}]" if ":" in host else f"{user}{host}"
+    return f"{parts.scheme}://{netloc}{f':{port}' if port else ''}{f'?{parts.query}' if parts.query else ''}"
+
+
+def check_smtp_url(raw: str) -> str:
+    """The URL as given, if it is one the mailer can use; else ConfigError in one sentence (never
+    quoting the password)."""
+    shown = safe_smtp_url(raw)
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # reading it is what checks it
+    except ValueError:
+        raise ConfigError(
+            "KOPRA_SMTP_URL is not a valid mail server URL (expected e.g. smtp://user:pass@host:587, with a port "
+            "below 65536 and any / ? # @ in the password written as %2F %3F %23 %40)."
+        ) from None
+    if parts.scheme not in SMTP_SCHEMES:
+        raise ConfigError(
+            f"KOPRA_SMTP_URL must start with smtp:// (STARTTLS when offered) or smtps:// (TLS), got {shown!r}."
+        )
+    if not parts.hostname:
+        raise ConfigError(
+            f"KOPRA_SMTP_URL must name the mail server's host, e.g. smtp://mail.example.com:587; got {shown!r}."
+        )
+    if parts.path not in ("", "/") or parts.fragment:
+        raise ConfigError(f"KOPRA_SMTP_URL takes no path, only the host, port and ?starttls=require; got {shown!r}.")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"starttls"})
+    if unknown:
+        raise ConfigError(f"KOPRA_SMTP_URL knows only the option starttls=require, not {', '.join(unknown)}.")
+    starttls = query.get("starttls", ["auto"])
+    if len(starttls) != 1 or starttls[0] not in STARTTLS_CHOICES:
+        raise ConfigError("KOPRA_SMTP_URL's starttls option must be require (or auto, the default).")
+    if parts.scheme == "smtps" and "starttls" in query:
+        raise ConfigError("KOPRA_SMTP_URL with smtps:// is TLS from the start; starttls applies to smtp:// only.")
+    if parts.password is not None and not parts.username:
+        raise ConfigError("KOPRA_SMTP_URL gives a password without a user name (smtp://user:pass@host).")
+    return raw
+
+
+def check_mail_from(raw: str) -> str:
+    """The sender as given ("Name <address>" or an address), or ConfigError in one sentence."""
+    _, address = parseaddr(raw)
+    local, _, domain = address.rpartition("@")
+    if any(c in raw for c in "\r\n") or not local or "." not in domain or any(c.isspace() for c in address):
+        raise ConfigError(
+            f"KOPRA_MAIL_FROM must be an email address, optionally with a name: "
+            f"Kopra Partnership <no-reply@bank.example>; got {raw!r}."
+        )
+    return raw
+
+
 ENVIRONMENTS = ("development", "production")
 
 
@@ -180,6 +272,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     environment = _environment(env)
     public_url = env.get("KOPRA_PUBLIC_URL", "").strip()
     _check_production(environment, url.get_backend_name(), public_url)
+    smtp_url = env.get("KOPRA_SMTP_URL", "").strip()
     return Settings(
         data_dir=data_dir,
         database_url=url.render_as_string(hide_password=False),
@@ -196,4 +289,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         password_max_age_days=_int_setting(env, "KOPRA_PASSWORD_MAX_AGE_DAYS", 90, 1, 3650),
         demo_seed=_int_setting(env, "KOPRA_DEMO_SEED", 2026, 0, 2**31 - 1),
         demo_days=_int_setting(env, "KOPRA_DEMO_DAYS", 180, 0, 3660),
+        smtp_url=check_smtp_url(smtp_url) if smtp_url else "",
+        mail_from=check_mail_from(env.get("KOPRA_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM),
     )

@@ -1,7 +1,8 @@
 """`python -m jobs.scheduler`: the deadline scheduler, a process of its own beside the UI.
 
 Every KOPRA_SCHEDULER_INTERVAL_S seconds (default 30) it runs one sweep of the rules that fall
-due with time, then brings the DuckDB analytics snapshot up to date. `--once` runs one sweep and
+due with time, then the scan of the warnings sellers' staff are sent (core.notifications.warnings),
+then brings the DuckDB analytics snapshot up to date. `--once` runs one sweep and
 exits; `--now ISO-8601` sweeps as if it were that time (for operators catching up by hand, and for
 tests). Each sweep logs one JSON line per action and
 one summary line; a failing sweep is logged and the loop goes on.
@@ -25,6 +26,7 @@ from core.clock import require_aware, utc_now
 from core.health import SCHEDULER, beat
 from core.integration.idempotency import forget_expired
 from core.logs import REQUEST_ID, configure, log_event
+from core.notifications.warnings import scan_warnings
 from core.orders.sweep import run_sweep
 from core.store.database import Store
 from jobs.entry import run_command
@@ -43,6 +45,10 @@ def sweep_once(store: Store, now: datetime, analytics_sync: Callable | None = No
     started = time.perf_counter()
     log_action = lambda action: _log_line(event="action", **action)  # noqa: E731
     summary = run_sweep(store, now, on_action=log_action)
+    try:  # the warnings time brings (core.notifications.warnings); the sweep's result stands either way
+        summary["warnings"] = scan_warnings(store, now)
+    except Exception as exc:  # the next sweep scans again: every warning is told once, late or not
+        summary["warnings_failed"] = f"{type(exc).__name__}: {exc}"[:300]
     if analytics_sync is not None:
         try:
             summary["analytics_orders_synced"] = analytics_sync(store, now, log_action)

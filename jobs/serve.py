@@ -1,6 +1,7 @@
 """`python -m jobs.serve` (what `make run` starts): prepare the store, then run the scheduler
-process, the Streamlit UI, the HTTP API and the webhook worker side by side. Ctrl-C (or SIGTERM)
-stops them all; if one of them dies, the others are stopped too and the exit code says so."""
+process, the Streamlit UI, the HTTP API, the webhook worker and the notification mailer side by side.
+Ctrl-C (or SIGTERM) stops them all; if one of them dies, the others are stopped too and the exit code
+says so."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 from core.bootstrap import bootstrap
 from core.config import PROJECT_ROOT, Settings
 from core.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+from core.notifications.mailer import transport_from_settings
 from jobs.entry import run_command
 from jobs.prepare import prepare
 
@@ -33,7 +35,8 @@ def _print_logins(settings: Settings) -> None:
         for login in DEMO_LOGINS:
             print(f"  Company ID {login.company_code:<8} User ID {login.user_code:<8} {login.role:<21} {login.note}")
     print(f"The HTTP API for the buyer app and couriers: {address.rsplit(':', 1)[0]}:{settings.api_port}/api/docs")
-    print("Ctrl-C stops the UI, the API, the scheduler and the webhook worker.\n", flush=True)
+    print(f"Notification email goes to {transport_from_settings(settings).description}.")
+    print("Ctrl-C stops the UI, the API, the scheduler, the webhook worker and the mailer.\n", flush=True)
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -102,7 +105,9 @@ def main() -> int:
         env=env,
     )
     webhooks = subprocess.Popen([sys.executable, "-m", "jobs.webhooks"], cwd=PROJECT_ROOT, env=env)
-    processes = [scheduler, ui, api, webhooks]
+    # The notification mailer (jobs/mailer.py): email leaves through it, never from the UI's requests.
+    mailer = subprocess.Popen([sys.executable, "-m", "jobs.mailer"], cwd=PROJECT_ROOT, env=env)
+    processes = [scheduler, ui, api, webhooks, mailer]
     _print_logins(settings)
 
     stopping = False
@@ -115,7 +120,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         while not stopping:
-            for name, process in (("scheduler", scheduler), ("UI", ui), ("API", api), ("webhook worker", webhooks)):
+            for name, process in (
+                ("scheduler", scheduler),
+                ("UI", ui),
+                ("API", api),
+                ("webhook worker", webhooks),
+                ("mailer", mailer),
+            ):
                 if process.poll() is not None:
                     print(
                         f"kopra: the {name} stopped (exit code {process.returncode}); stopping the rest.",

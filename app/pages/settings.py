@@ -1,6 +1,6 @@
 """Settings (Product Manager): warehouse operations (days, hours, processing time, closure dates,
 cuti bersama), read-only company information and warehouse list — and the user's own password
-change (issue 4).
+change (issue 4) and which notifications also come by email (issue 13).
 
 Thin: each form calls one core service (core.warehouses, core.company, core.accounts) and says
 what happened, or shows the refusal as core wrote it.
@@ -16,6 +16,7 @@ from app.bootstrap import get_settings, get_store
 from app.session import password_change_form, require_actor
 from app.ui.actions import attempt, read_or_stop, rerun_saying
 from app.ui.formats import DATE_INPUT_FORMAT, calendar_day, local_time
+from app.ui.notifications import preferences_section
 from app.ui.plain import say, typed
 from app.warehouses.table import warehouse_rows
 from core.accounts import passwords as accounts
@@ -190,7 +191,7 @@ if warehouses:
 else:
     st.caption("No warehouses yet.")
 
-# --- My password (issue 4) ---------------------------------------------------------------------
+# --- My password (issue 4) and my notification email (issue 13) ---------------------------------
 st.subheader("My password")
 account = read_or_stop(lambda: accounts.account_summary(store, actor, utc_now(), get_settings()))
 last_login = local_time(account.last_login_at, account.time_zone) if account.last_login_at else "never"
@@ -200,3 +201,4 @@ st.caption(
     f"{local_time(account.password_expires_at, account.time_zone)}"
 )
 password_change_form(actor, key="settings_password")
+preferences_section(actor, key="settings_notes")

@@ -2,7 +2,8 @@
 
 Changing it asks for the administrator's password again (a wrong one counts towards the lockout
 like a wrong login) and is written to the audit log with both account numbers masked to their
-last four digits. bcrypt runs between two units of work, never inside the write lock.
+last four digits. bcrypt runs between two units of work, never inside the write lock. The company's
+System Administrators are told of the change in its transaction (core.notifications.notify).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from core.acting import Actor, acting, require_role
 from core.company.profile import CompanyProfile, mask_account, own_company, profile_of, record
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
+from core.notifications import notify
 from core.store.database import Store
 from core.store.models import User
 from core.text import clean_text
@@ -156,4 +158,7 @@ def change_payout_account(
         )
         company.payout_bank_name, company.payout_account_number, company.payout_account_holder = bank, number, holder
         company.updated_at = now
+        notify.notify_payout_account_changed(
+            session, company_id=company.id, by_user_id=user.id, bank_name=bank, account_number=number, now=now
+        )
         return profile_of(company)

@@ -1,5 +1,6 @@
 """The transactional outbox: every order step and every payout paid, written in the same transaction as
 the step itself, so what the world hears of (webhooks, notifications) is exactly what was committed.
+The seller's staff are told in the same transaction too (core.notifications.notify, beside each event).
 
 Steps write here through core.orders.effects (both shapes: one order, or the sweep's set-based
 batches) and core.orders.steps.open_order; the payout run writes `payout.paid`. Readers
@@ -16,6 +17,7 @@ from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind
+from core.notifications import notify
 from core.orders.lifecycle import TRANSITIONS, Step, Transition
 from core.store.models import (
     Buyer,
@@ -68,6 +70,7 @@ def record_order_step(
             recorded_at=now,
         )
     )
+    notify.notify_order_step(session, order_id=order_id, company_id=company_id, transition=transition, at=at, now=now)
 
 
 def record_order_steps(session: Session, where: Any, transition: Transition, at: Any, now: datetime) -> None:
@@ -88,6 +91,7 @@ def record_order_steps(session: Session, where: Any, transition: Transition, at:
             .order_by(orders_t.c.id),
         )
     )
+    notify.notify_order_steps(session, where, transition, at, now)
 
 
 def record_payouts_paid(session: Session, where: Any, now: datetime) -> None:
@@ -109,6 +113,7 @@ def record_payouts_paid(session: Session, where: Any, now: datetime) -> None:
             .order_by(payouts_t.c.id),
         )
     )
+    notify.notify_payouts_paid(session, where, now)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from core.domain import ActorKind, FailureKind
 from core.domain import OrderStatus as S
 from core.errors import TransitionRefused
-from core.warehouses.business_time import OperatingCalendar, add_business_days
+from core.warehouses.business_time import OperatingCalendar, add_business_days, add_business_hours
 
 
 class Step(StrEnum):
@@ -175,6 +176,25 @@ PACK = Deadline("pack_deadline", Count.BUSINESS_DAYS, warehouse_setting="process
 DELIVER = Deadline("delivery_deadline", Count.CALENDAR_DAYS, warehouse_setting="delivery_sla_days")
 COMPLETE = Deadline("complete_deadline", Count.CALENDAR_DAYS, days=2)
 ANSWER_COMPLAINT = Deadline("complaint_deadline", Count.CALENDAR_DAYS, days=2)
+
+
+#: The seller is warned when this many business hours are left to confirm a new order (and, before
+#: that, when half of the time to confirm is gone): core.notifications.warnings.
+CONFIRM_LAST_HOURS = 2
+
+
+def confirm_warnings(calendar: OperatingCalendar, placed: datetime) -> dict[str, datetime | None]:
+    """When the seller of an order placed at `placed` is warned about the time to confirm, in the
+    warehouse's business time, counted as CONFIRM counts its deadline: `confirm_half_at` when half of
+    the business hours to confirm are gone, `confirm_last_at` when CONFIRM_LAST_HOURS are left (None
+    when the whole time to confirm is no longer than that)."""
+    open_us = calendar.daily_open_time // timedelta(microseconds=1)
+    hours = Decimal(CONFIRM.days or 0) * Decimal(open_us) / Decimal(3_600_000_000)
+    last = hours - CONFIRM_LAST_HOURS
+    return {
+        "confirm_half_at": add_business_hours(calendar, placed, hours / 2),
+        "confirm_last_at": add_business_hours(calendar, placed, last) if last > 0 else None,
+    }
 
 
 def _t(step: Step, sources: set, target: S, actor: ActorKind, doing: str, **facts) -> Transition:

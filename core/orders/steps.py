@@ -27,7 +27,16 @@ from core.errors import ConcurrentChange, TransitionRefused
 from core.formats import format_local
 from core.integration import outbox
 from core.orders import effects
-from core.orders.lifecycle import TRANSITIONS, Count, OrderClock, Step, Transition, check_step
+from core.orders.lifecycle import (
+    CONFIRM,
+    TRANSITIONS,
+    Count,
+    OrderClock,
+    Step,
+    Transition,
+    check_step,
+    confirm_warnings,
+)
 from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
 from core.warehouses.operations import calendar_of
 
@@ -252,6 +261,8 @@ def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str
         updated_at=now,
         **{column: now for column in transition.stamps},
         **_started(session, warehouse, transition, now),
+        # when the seller is warned that the time to confirm runs out (core.notifications.warnings)
+        **(confirm_warnings(calendar_of(session, warehouse), now) if transition.starts == CONFIRM else {}),
         **columns,
     )
     session.add(order)

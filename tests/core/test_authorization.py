@@ -40,12 +40,14 @@ from core.catalogue import csv_export, csv_import, product_images, products, sto
 from core.catalogue.planning import StockEdit
 from core.catalogue.rules import ProductDetails
 from core.company import payout_account, profile
-from core.domain import ComplaintResolution, Role, UserStatus
+from core.domain import ComplaintResolution, NotificationKind, Role, UserStatus
 from core.errors import AccessDenied, DomainError
+from core.notifications import inbox
+from core.notifications import preferences as notification_preferences
 from core.orders import buyer_channel as buyers
 from core.orders import papers, search, seller, views
 from core.store.database import Store
-from core.store.models import Company, Order, Product, User
+from core.store.models import Company, Notification, Order, Product, User
 from core.warehouses import management, operations
 from tests.builders import World, build_world, photo
 
@@ -124,6 +126,41 @@ SERVICES: list[Service] = [
         before_password_change=True,
     ),
     _s(throttle.recent_lockouts, lambda s, a, now: throttle.recent_lockouts(s.store, a, now), SYSTEM_ADMINISTRATOR),
+    # notifications: each user's own inbox
+    _s(inbox.unread_count, lambda s, a, now: inbox.unread_count(s.store, a, now=now), ANY_ROLE),
+    _s(inbox.recent, lambda s, a, now: inbox.recent(s.store, a, now=now), ANY_ROLE),
+    _s(inbox.mark_read, lambda s, a, now: inbox.mark_read(s.store, a, 1, now=now), ANY_ROLE),
+    _s(inbox.mark_all_read, lambda s, a, now: inbox.mark_all_read(s.store, a, now=now), ANY_ROLE),
+    # notifications: each user's own email preferences and address
+    _s(
+        notification_preferences.preferences,
+        lambda s, a, now: notification_preferences.preferences(s.store, a, now=now),
+        ANY_ROLE,
+    ),
+    _s(
+        notification_preferences.save_preferences,
+        lambda s, a, now: notification_preferences.save_preferences(
+            s.store, a, email_kinds=set(), digest=True, now=now
+        ),
+        ANY_ROLE,
+    ),
+    _s(
+        notification_preferences.request_email_code,
+        lambda s, a, now: notification_preferences.request_email_code(
+            s.store, a, email="someone@acme.co.id", now=now, send=lambda _mail: None
+        ),
+        ANY_ROLE,
+    ),
+    _s(
+        notification_preferences.verify_email,
+        lambda s, a, now: notification_preferences.verify_email(s.store, a, code="123456", now=now),
+        ANY_ROLE,
+    ),
+    _s(
+        notification_preferences.stop_email,
+        lambda s, a, now: notification_preferences.stop_email(s.store, a, now=now),
+        ANY_ROLE,
+    ),
     # orders
     _s(seller.accept_order, lambda s, a, now: seller.accept_order(s.store, a, "KP-X", now), PRODUCT_MANAGER),
     _s(seller.accept_orders, lambda s, a, now: seller.accept_orders(s.store, a, ["KP-X"], now), PRODUCT_MANAGER),
@@ -397,6 +434,40 @@ def _companies_of_orders(scene: Scene, rows) -> set[str]:
         )
 
 
+def _with_notifications(read):
+    """A notification for every user of both companies, so the inbox has rows to leak if it could."""
+
+    def call(scene, actor, now):
+        world = scene.world
+        with scene.store.transaction() as session:
+            for user in (world.pm, world.admin, world.other_pm):
+                session.add(
+                    Notification(
+                        user_id=user.user_id,
+                        company_id=user.company_id,
+                        kind=NotificationKind.LOW_STOCK,
+                        subject=f"test:{user.user_id}:read-by:{actor.user_id}",
+                        facts="{}",
+                        created_at=now,
+                    )
+                )
+        return read(scene, actor, now)
+
+    return call
+
+
+def _companies_of_notifications(scene: Scene, rows) -> set[str]:
+    ids = [row.id for row in rows]
+    with scene.store.reading() as session:
+        return set(
+            session.scalars(
+                select(Company.company_code)
+                .join(Notification, Notification.company_id == Company.id)
+                .where(Notification.id.in_(ids))
+            )
+        )
+
+
 READS: list[Read] = [
     Read("catalogue.list_products", lambda s, a, now: products.list_products(s.store, a), _companies_of_products),
     Read(
@@ -408,6 +479,11 @@ READS: list[Read] = [
         "orders.find_orders",
         _with_orders(lambda s, a, now: search.find_orders(s.store, a, search.OrderQuery()).rows),
         _companies_of_orders,
+    ),
+    Read(
+        "notifications.recent",
+        _with_notifications(lambda s, a, now: inbox.recent(s.store, a, now=now)),
+        _companies_of_notifications,
     ),
     Read(
         "orders.orders_needing_action",
