@@ -145,7 +145,7 @@ class BuyerTraffic:
     def tick(self, now: datetime, orders_this_second: int) -> None:
         offers = self.offers() if orders_this_second else []
         for _ in range(orders_this_second):
-            self._place(offers)
+            self.place(offers)
         self._courier_and_buyers(now)
 
     def offers(self) -> list[Offer]:
@@ -191,9 +191,10 @@ class BuyerTraffic:
         self.log({"event": f"{what} {kind}", "why": problem.get("detail", response.status_code), **fields})
         return None
 
-    def _place(self, offers: list[Offer]) -> None:
+    def place(self, offers: list[Offer]) -> str | None:
+        """One order of 1-3 lines of one warehouse, by a random buyer; its number, or None if refused."""
         if not offers or not self.buyer_codes:
-            return
+            return None
         first = self.rng.choice(offers)
         same_place = [o for o in offers if (o.seller, o.warehouse) == (first.seller, first.warehouse)]
         picked = self.rng.sample(same_place, min(len(same_place), self.rng.randint(1, 3)))
@@ -201,9 +202,11 @@ class BuyerTraffic:
         buyer = self.rng.choice(self.buyer_codes)
         body = {"seller": first.seller, "warehouse": first.warehouse, "lines": lines}
         placed = self._post("order placed", f"/api/v1/buyers/{buyer}/orders", body, self.app, buyer=buyer)
-        if placed is not None:
-            with self.receiver.lock:
-                self.receiver.orders.setdefault(placed["number"], KnownOrder(buyer, placed["status"]))
+        if placed is None:
+            return None
+        with self.receiver.lock:
+            self.receiver.orders.setdefault(placed["number"], KnownOrder(buyer, placed["status"]))
+        return placed["number"]
 
     def _courier_and_buyers(self, now: datetime) -> None:
         with self.receiver.lock:

@@ -12,11 +12,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
+from api.app import create_app
 from core.accounts.hashing import hash_password
-from core.clock import utc_now
 from core.demo.seed import DEMO_PASSWORD
-from core.orders import buyer_channel as buyers
 from core.store.models import Notification, User
+from jobs.simulate import connect
+from tests.builders import api_wiring, serve_asgi
 from tests.e2e.conftest import fresh_user, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -44,14 +45,15 @@ def ready_product_manager(store) -> str:
 
 
 def the_simulator_places_an_order(store) -> str:
-    return buyers.place_order(
-        store,
-        buyer_code="LVM-00003",
-        company_code="DEMO01",
-        warehouse_code="JKT-01",
-        lines=[buyers.OrderLine("SPN-0001", 1)],
-        now=utc_now(),
-    ).order_number
+    """The buyer simulator, as `python -m jobs.simulate` runs it: an order over the HTTP API."""
+    with serve_asgi(create_app(api_wiring(store))) as url:
+        simulation = connect(store, url, seed=7, company_code="DEMO01", log=lambda _line: None)
+        try:
+            number = simulation.traffic.place(simulation.traffic.offers())
+        finally:
+            simulation.close()
+    assert number is not None, "the simulator's order was refused"
+    return number
 
 
 def bell(page, label: str):
