@@ -12,13 +12,13 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.accounts.hashing import hash_password
 from core.domain import ProductStatus, Role, UserStatus, WarehouseStatus
 from core.store.database import Store
-from core.store.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
+from core.store.models import Buyer, Company, Notification, PriceChange, Product, StockLevel, User, Warehouse
 
 DEMO_COMPANY_CODE = "DEMO01"
 DEMO_PASSWORD = "Kopra-Demo-2026"
@@ -192,7 +192,22 @@ def load_demo(store: Store, *, seed: int, now: datetime, history_days: int = 180
             days=history_days,
             orders_per_weekday=orders_per_weekday,
         )
+        _read_before(store, now - DEMO_UNREAD_DAYS)
     return True
+
+
+#: The demo's staff have read what the history told them, except its last days: the bell shows what
+#: a working day would, not months of notifications.
+DEMO_UNREAD_DAYS = timedelta(days=2)
+
+
+def _read_before(store: Store, moment: datetime) -> None:
+    with store.transaction() as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.created_at < moment, Notification.read_at.is_(None))
+            .values(read_at=Notification.created_at)
+        )
 
 
 def _demo_company(session: Session, now: datetime) -> Company:

@@ -31,7 +31,7 @@ from sqlalchemy.sql import Select
 
 from core.domain import NotificationKind, Role, UserStatus
 from core.notifications.kinds import KINDS
-from core.notifications.queue import queue_mails
+from core.notifications.queue import queue_new
 from core.orders.lifecycle import Step, Transition
 from core.store.models import (
     Buyer,
@@ -110,13 +110,17 @@ def insert_notifications(session: Session, rows: Select[Any], now: datetime) -> 
     """INSERT .. SELECT `rows` (COLUMNS), skipping any (user, kind, subject) already there; queue the
     emails of the new ones; return their ids."""
     insert = postgresql_insert if dialect_of(session) == "postgresql" else sqlite_insert
+    n = notifications_t.c
     statement = (
-        insert(notifications_t).from_select(COLUMNS, rows).on_conflict_do_nothing().returning(notifications_t.c.id)
+        insert(notifications_t)
+        .from_select(COLUMNS, rows)
+        .on_conflict_do_nothing()
+        .returning(n.id, n.user_id, n.company_id, n.kind)
     )
-    ids = list(session.scalars(statement))
-    if ids:
-        queue_mails(session, ids, now)
-    return ids
+    written = session.execute(statement).all()
+    if written:
+        queue_new(session, written, now)
+    return [row[0] for row in written]
 
 
 def order_rows(session: Session, kind: NotificationKind, where: Any, now: datetime) -> Select[Any]:

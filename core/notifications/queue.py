@@ -76,28 +76,43 @@ def queue_mails(session: Session, notification_ids: Iterable[int], now: datetime
     """Queue the email of each of these (new) notifications whose user wants it by email; returns how
     many were queued. In the caller's transaction, beside the notifications themselves."""
     ids = sorted(set(notification_ids))
-    wanted: list[Any] = []
+    rows: list[Any] = []
     for chunk in _chunks(ids):
-        wanted += session.execute(
-            select(
-                Notification.id,
-                Notification.user_id,
-                Notification.company_id,
-                Notification.kind,
-                NotificationPreference.email_kinds,
-                NotificationPreference.digest,
+        rows += session.execute(
+            select(Notification.id, Notification.user_id, Notification.company_id, Notification.kind).where(
+                Notification.id.in_(chunk)
             )
-            .join(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
-            .where(
-                Notification.id.in_(chunk),
+        ).all()
+    return queue_new(session, rows, now)
+
+
+def queue_new(session: Session, notifications: Iterable[Any], now: datetime) -> int:
+    """`queue_mails` for notifications the caller has just written, as (id, user_id, company_id, kind)
+    rows (what their INSERT returned): only their users' preferences are read."""
+    notifications = list(notifications)
+    users = sorted({row[1] for row in notifications})
+    if not users:
+        return 0
+    preferences = {
+        user_id: (email_kinds(chosen), digest)
+        for user_id, chosen, digest in session.execute(
+            select(
+                NotificationPreference.user_id, NotificationPreference.email_kinds, NotificationPreference.digest
+            ).where(
+                NotificationPreference.user_id.in_(users),
                 NotificationPreference.email.is_not(None),
                 NotificationPreference.email_verified_at.is_not(None),
             )
-        ).all()
+        )
+    }
+    if not preferences:
+        return 0
     digest_times: dict[int, datetime] = {}
     mails = []
-    for notification_id, user_id, company_id, kind, chosen, digest in wanted:
-        if not KINDS[kind].by_email or kind not in email_kinds(chosen):
+    for notification_id, user_id, company_id, kind in notifications:
+        chosen, digest = preferences.get(user_id, (frozenset(), False))
+        kind = NotificationKind(kind)
+        if not KINDS[kind].by_email or kind not in chosen:
             continue
         if digest and company_id not in digest_times:
             digest_times[company_id] = digest_due_at(session, company_id, now)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.accounts.hashing import verify_password
-from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, OTHER_COMPANY_CODE, load_demo
+from core.demo.seed import DEMO_COMPANY_CODE, DEMO_PASSWORD, DEMO_UNREAD_DAYS, OTHER_COMPANY_CODE, load_demo
 from core.domain import Role, UserStatus
-from core.store.models import Buyer, Company, PriceChange, Product, StockLevel, User, Warehouse
+from core.store.models import Buyer, Company, Notification, PriceChange, Product, StockLevel, User, Warehouse
 
 
 def test_the_demo_has_a_whitelisted_company_with_both_roles(store, now):
@@ -78,3 +78,15 @@ def test_the_same_seed_gives_the_same_prices(store, now, tmp_path):
 
     assert prices(store) == prices(other)
     other.dispose()
+
+
+def test_the_demo_staff_have_read_all_but_the_last_days_of_notifications(store, now):
+    load_demo(store, seed=3, now=now, history_days=10)
+    with store.reading() as session:
+        unread_old = session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.read_at.is_(None), Notification.created_at < now - DEMO_UNREAD_DAYS
+            )
+        )
+        told = session.scalar(select(func.count(Notification.id)))
+    assert told > 0 and unread_old == 0

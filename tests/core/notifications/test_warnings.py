@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import date, time, timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from core.domain import NotificationKind, ProductStatus, Role
@@ -323,14 +322,20 @@ def test_a_failing_rule_is_counted_and_the_others_still_run(world, monkeypatch):
     assert counts["failed_rules"] == 1 and counts["low_stock"] == 1
 
 
-@pytest.mark.parametrize("role", [Role.SYSTEM_ADMINISTRATOR])
-def test_administrators_hear_no_order_warnings(world, role):
+def test_administrators_hear_of_closures_only_and_another_company_of_nothing(world):
     place(world)
+    close_on(world, date(2026, 11, 24))
     scan(world, HALF_GONE)
     with world.store.reading() as session:
-        kinds = set(
-            session.scalars(
-                select(Notification.kind).join(User, User.id == Notification.user_id).where(User.role == role)
+        heard = set(
+            session.execute(
+                select(User.company_id, User.role, Notification.kind).join(User, User.id == Notification.user_id)
             )
         )
-    assert kinds == set()
+    acme = world.pm.company_id
+    assert heard == {
+        (acme, Role.PRODUCT_MANAGER, K.NEW_ORDER),
+        (acme, Role.PRODUCT_MANAGER, K.CONFIRM_HALF_GONE),
+        (acme, Role.PRODUCT_MANAGER, K.LOW_STOCK),
+        (acme, Role.SYSTEM_ADMINISTRATOR, K.CLOSURE_TOMORROW),
+    }
