@@ -35,14 +35,12 @@ import sys
 from collections.abc import Sequence
 
 from core.accounts import bankops
-from core.bootstrap import bootstrap
 from core.clock import utc_now
-from core.config import ConfigError
 from core.domain import ApiScope, Role
 from core.errors import DomainError, InvalidInput
 from core.integration import clients, webhooks
-from core.store.database import Store, current_revision, head_revision
-from jobs.entry import run_command
+from core.store.database import Store
+from jobs.entry import prepared, run_command
 
 ROLE_CHOICES = [role.value.lower().replace("_", "-") for role in Role]
 SCOPE_CHOICES = [scope.value.lower().replace("_", "-") for scope in ApiScope]
@@ -132,14 +130,7 @@ def _webhook_commands(commands, operator: argparse.ArgumentParser) -> None:
 
 
 def _open_store() -> Store:
-    wiring = bootstrap(check_reachable=True)
-    store = wiring.store
-    if current_revision(store) != head_revision(store):
-        raise ConfigError(
-            f"The store at {wiring.settings.safe_database_url()} is not prepared; "
-            "run python -m jobs.prepare --no-demo first."
-        )
-    return store
+    return prepared().store
 
 
 def _when(moment) -> str:

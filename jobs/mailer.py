@@ -32,14 +32,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from core.bootstrap import Wiring, bootstrap
 from core.clock import utc_now
-from core.config import ConfigError, Settings, load_settings
+from core.config import Settings, load_settings
 from core.logs import REQUEST_ID, configure, log_event
 from core.notifications import mailer
 from core.notifications.mailer import Transport
-from core.store.database import Store, current_revision, head_revision
-from jobs.entry import run_command
+from core.store.database import Store
+from jobs.entry import prepared, run_command, seconds_setting
 
 POLL_S = 5.0
 
@@ -47,19 +46,6 @@ POLL_S = 5.0
 def worker_name() -> str:
     """host:pid, as the log lines say who sent what."""
     return f"{socket.gethostname()[:50]}:{os.getpid()}"
-
-
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < 86_400:
-        raise ConfigError(f"{name} must be a positive number of seconds below a day; {raw!r} is not one.")
-    return value
 
 
 def portal_url(settings: Settings) -> str:
@@ -84,16 +70,6 @@ def run_round(
     for line in report["mails"]:
         log_event("notification_mail", **line)
     return report["claimed"]
-
-
-def _prepared(settings: Settings) -> Wiring:
-    wiring = bootstrap(settings, check_reachable=True)
-    if current_revision(wiring.store) != head_revision(wiring.store):
-        wiring.close()
-        raise ConfigError(
-            f"The store at {settings.safe_database_url()} is not prepared; run python -m jobs.prepare --no-demo first."
-        )
-    return wiring
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -138,10 +114,10 @@ def main() -> int:
         settings = load_settings()
         return show(settings.mail_outbox_dir, max(1, args.show))
     configure("mailer")
-    poll_s = _seconds("KOPRA_MAIL_POLL_S", POLL_S)
+    poll_s = seconds_setting("KOPRA_MAIL_POLL_S", POLL_S)
     settings = load_settings()
     transport = mailer.transport_from_settings(settings)
-    wiring = _prepared(settings)
+    wiring = prepared(settings)
     store, worker, portal = wiring.store, worker_name(), portal_url(settings)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

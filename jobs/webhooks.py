@@ -28,15 +28,13 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from core.bootstrap import bootstrap
 from core.clock import utc_now
-from core.config import ConfigError
 from core.domain import DeliveryStatus
 from core.integration import webhooks
 from core.integration.webhooks import Claimed
 from core.logs import REQUEST_ID, configure, log_event
-from core.store.database import Store, current_revision, head_revision
-from jobs.entry import run_command
+from core.store.database import Store
+from jobs.entry import prepared, run_command, seconds_setting
 
 THREADS = 8
 HTTP_TIMEOUT_S = 10.0
@@ -131,29 +129,6 @@ def run_round(
     return len(claimed)
 
 
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < 86_400:
-        raise ConfigError(f"{name} must be a positive number of seconds below a day; {raw!r} is not one.")
-    return value
-
-
-def _prepared_store() -> Store:
-    wiring = bootstrap(check_reachable=True)
-    if current_revision(wiring.store) != head_revision(wiring.store):
-        raise ConfigError(
-            f"The store at {wiring.settings.safe_database_url()} is not prepared; "
-            "run python -m jobs.prepare --no-demo first."
-        )
-    return wiring.store
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m jobs.webhooks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -161,9 +136,9 @@ def main() -> int:
     parser.add_argument("--once", action="store_true", help="run one round, then exit")
     args = parser.parse_args()
     configure("webhooks")
-    lease_s = _seconds("KOPRA_WEBHOOK_LEASE_S", webhooks.LEASE_S)
-    poll_s = _seconds("KOPRA_WEBHOOK_POLL_S", 0.5)
-    store, worker = _prepared_store(), worker_name()
+    lease_s = seconds_setting("KOPRA_WEBHOOK_LEASE_S", webhooks.LEASE_S)
+    poll_s = seconds_setting("KOPRA_WEBHOOK_POLL_S", 0.5)
+    store, worker = prepared().store, worker_name()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
