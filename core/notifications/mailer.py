@@ -592,6 +592,15 @@ def _held(mails: Sequence[ClaimedMail], dialect: str):
     )
 
 
+def _held_rows(session: Session, mails: Sequence[ClaimedMail]) -> list[NotificationMail]:
+    """The rows of `mails` this claim still holds, each with its own lease token, locked (PostgreSQL)."""
+    query = select(NotificationMail).where(_held(mails, session.get_bind().dialect.name))
+    if _is_postgresql(session):
+        query = query.with_for_update(of=NotificationMail)
+    tokens = {m.mail_id: m.lease_until for m in mails}
+    return [row for row in session.scalars(query) if row.lease_until == tokens.get(row.id)]
+
+
 def record_sent(store: Store, mails: Sequence[ClaimedMail], *, now: datetime) -> int:
     """The server accepted the mail: SENT. Recorded even if the lease ran out meanwhile (the mail is
     out; sending it again would only make a duplicate); returns how many rows changed."""
@@ -628,11 +637,7 @@ def record_failed(store: Store, mails: Sequence[ClaimedMail], *, error: str, now
     if not mails:
         return 0
     with store.transaction() as session:
-        query = select(NotificationMail).where(_held(mails, session.get_bind().dialect.name))
-        if _is_postgresql(session):
-            query = query.with_for_update(of=NotificationMail)
-        tokens = {m.mail_id: m.lease_until for m in mails}
-        rows = [row for row in session.scalars(query) if row.lease_until == tokens.get(row.id)]
+        rows = _held_rows(session, mails)
         for row in rows:
             row.attempts += 1
             row.last_error = _error_text(error)
@@ -647,11 +652,7 @@ def record_skipped(store: Store, mails: Sequence[ClaimedMail], *, reason: str, n
     if not mails:
         return 0
     with store.transaction() as session:
-        query = select(NotificationMail).where(_held(mails, session.get_bind().dialect.name))
-        if _is_postgresql(session):
-            query = query.with_for_update(of=NotificationMail)
-        tokens = {m.mail_id: m.lease_until for m in mails}
-        rows = [row for row in session.scalars(query) if row.lease_until == tokens.get(row.id)]
+        rows = _held_rows(session, mails)
         for row in rows:
             row.status = MailStatus.SKIPPED
             row.last_error = _error_text(reason)
@@ -664,11 +665,7 @@ def release(store: Store, mails: Sequence[ClaimedMail]) -> int:
     if not mails:
         return 0
     with store.transaction() as session:
-        query = select(NotificationMail).where(_held(mails, session.get_bind().dialect.name))
-        if _is_postgresql(session):
-            query = query.with_for_update(of=NotificationMail)
-        tokens = {m.mail_id: m.lease_until for m in mails}
-        rows = [row for row in session.scalars(query) if row.lease_until == tokens.get(row.id)]
+        rows = _held_rows(session, mails)
         for row in rows:
             row.lease_until = None
         return len(rows)
