@@ -38,6 +38,7 @@ from core.orders.lifecycle import (
     confirm_warnings,
 )
 from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
+from core.warehouses.business_time import OperatingCalendar
 from core.warehouses.operations import calendar_of
 
 ACTOR_WORDS = {
@@ -184,12 +185,19 @@ def what_happened(session: Session, order_id: int) -> str:
     return describe_event(*row) if row else ""
 
 
-def _started(session: Session, warehouse: Warehouse, transition: Transition, at: datetime) -> dict[str, datetime]:
-    """{deadline column: when it falls due} for the deadline the step starts, if any."""
+def _started(
+    session: Session,
+    warehouse: Warehouse,
+    transition: Transition,
+    at: datetime,
+    calendar: OperatingCalendar | None = None,
+) -> dict[str, datetime]:
+    """{deadline column: when it falls due} for the deadline the step starts, if any; `calendar` is the
+    warehouse's, when the caller has read it already."""
     deadline = transition.starts
     if deadline is None:
         return {}
-    calendar = calendar_of(session, warehouse) if deadline.count == Count.BUSINESS_DAYS else None
+    calendar = (calendar or calendar_of(session, warehouse)) if deadline.count == Count.BUSINESS_DAYS else None
     warehouse_days = getattr(warehouse, deadline.warehouse_setting) if deadline.warehouse_setting else None
     return {deadline.column: deadline.due(at, warehouse_days=warehouse_days, calendar=calendar)}
 
@@ -254,15 +262,17 @@ def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str
     """Placing: a new order in `warehouse`, with the clock the table starts for it and its first
     event. The caller has reserved its lines (Effect.RESERVE) and adds them to the order."""
     transition = TRANSITIONS[Step.PLACE]
+    # Read once: the time to confirm and the warnings about it count in the same business time.
+    calendar = calendar_of(session, warehouse) if transition.starts == CONFIRM else None
     order = Order(
         company_id=warehouse.company_id,
         warehouse_id=warehouse.id,
         status=transition.target,
         updated_at=now,
         **{column: now for column in transition.stamps},
-        **_started(session, warehouse, transition, now),
+        **_started(session, warehouse, transition, now, calendar),
         # when the seller is warned that the time to confirm runs out (core.notifications.warnings)
-        **(confirm_warnings(calendar_of(session, warehouse), now) if transition.starts == CONFIRM else {}),
+        **(confirm_warnings(calendar, now) if calendar is not None else {}),
         **columns,
     )
     session.add(order)
