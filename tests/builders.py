@@ -30,6 +30,7 @@ from core.domain import OrderStatus, Role, UserStatus, WarehouseStatus
 from core.orders import buyer_channel as buyers
 from core.orders import seller
 from core.orders.buyer_channel import OrderLine
+from core.orders.lifecycle import Step
 from core.store.database import Store
 from core.store.models import (
     Buyer,
@@ -435,3 +436,66 @@ def api_wiring(store: Store):
     from core.config import Settings
 
     return Wiring(settings=Settings(data_dir=None, database_url=store.database_url), store=store, analytics=None)  # type: ignore[arg-type]
+
+
+# --- one order or a batch: twin warehouses for comparing the two shapes of a step ----------------------
+
+
+def twin_warehouse(world) -> None:
+    """JKT-2: the same calendar, products and stock as JKT-1."""
+    with world.store.transaction() as session:
+        first = session.scalar(
+            select(Warehouse).where(Warehouse.code == "JKT-1", Warehouse.company_id == world.pm.company_id)
+        )
+        columns = {c.key: getattr(first, c.key) for c in Warehouse.__table__.columns if c.key != "id"}
+        second = Warehouse(**{**columns, "code": "JKT-2", "name": "JKT-2"})
+        session.add(second)
+        session.flush()
+        for level in session.scalars(select(StockLevel).where(StockLevel.warehouse_id == first.id)):
+            session.add(
+                StockLevel(
+                    product_id=level.product_id,
+                    warehouse_id=second.id,
+                    on_hand=level.on_hand,
+                    reserved=level.reserved,
+                    price=level.price,
+                    updated_at=level.updated_at,
+                )
+            )
+
+
+def order_due_for(world, warehouse_code: str, step: Step) -> str:
+    """An order brought to `step`'s source status through the services."""
+    number = buyers.place_order(
+        world.store,
+        buyer_code="BUY-1",
+        company_code="ACME01",
+        warehouse_code=warehouse_code,
+        lines=[buyers.OrderLine("RICE-5", 3), buyers.OrderLine("OIL-2", 1)],
+        now=MONDAY_10,
+    ).order_number
+    if step == Step.AUTO_CANCEL:
+        return number
+    seller.accept_order(world.store, world.pm, number, MONDAY_10)
+    seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
+    seller.ship_order(
+        world.store,
+        world.pm,
+        number,
+        courier="JNE",
+        tracking_number="JNE-123456",
+        photo=photo(),
+        photo_name="proof.jpg",
+        now=MONDAY_10,
+    )
+    delivered = MONDAY_10 + timedelta(hours=5)
+    buyers.mark_delivered(world.store, order_number=number, now=delivered)
+    if step == Step.AUTO_REFUND:
+        buyers.file_complaint(
+            world.store,
+            buyer_code="BUY-1",
+            order_number=number,
+            description="Wet cartons",
+            now=delivered + timedelta(hours=1),
+        )
+    return number

@@ -26,11 +26,10 @@ from core.store.models import (
     NotificationMail,
     NotificationPreference,
     Order,
-    StockLevel,
     User,
     Warehouse,
 )
-from tests.builders import MONDAY_10, items_of, photo, place, ship, wib
+from tests.builders import MONDAY_10, order_due_for, place, ship, twin_warehouse, wib
 
 K = NotificationKind
 STEP_KINDS = {K.NEW_ORDER, K.AUTO_CANCELLED, K.BUYER_CANCELLED, K.COMPLAINT_FILED, K.AUTO_REFUNDED, K.PAYOUT_PAID}
@@ -250,59 +249,6 @@ def test_telling_of_the_same_step_again_writes_nothing(world):
 # --- one order or a batch: the same rows ---------------------------------------------------------------
 
 
-def _second_warehouse(world) -> None:
-    """JKT-2: the same calendar, products and stock as JKT-1."""
-    with world.store.transaction() as session:
-        first = session.scalar(
-            select(Warehouse).where(Warehouse.code == "JKT-1", Warehouse.company_id == world.pm.company_id)
-        )
-        columns = {c.key: getattr(first, c.key) for c in Warehouse.__table__.columns if c.key != "id"}
-        second = Warehouse(**{**columns, "code": "JKT-2", "name": "JKT-2"})
-        session.add(second)
-        session.flush()
-        for level in session.scalars(select(StockLevel).where(StockLevel.warehouse_id == first.id)):
-            session.add(
-                StockLevel(
-                    product_id=level.product_id,
-                    warehouse_id=second.id,
-                    on_hand=level.on_hand,
-                    reserved=level.reserved,
-                    price=level.price,
-                    updated_at=level.updated_at,
-                )
-            )
-
-
-def _order_in(world, warehouse_code: str, step: Step) -> str:
-    number = buyers.place_order(
-        world.store,
-        buyer_code="BUY-1",
-        company_code="ACME01",
-        warehouse_code=warehouse_code,
-        lines=[buyers.OrderLine("RICE-5", 3), buyers.OrderLine("OIL-2", 1)],
-        now=MONDAY_10,
-    ).order_number
-    if step == Step.AUTO_CANCEL:
-        return number
-    seller.accept_order(world.store, world.pm, number, MONDAY_10)
-    seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
-    seller.ship_order(
-        world.store,
-        world.pm,
-        number,
-        courier="JNE",
-        tracking_number="JNE-1",
-        photo=photo(),
-        photo_name="p.jpg",
-        now=MONDAY_10,
-    )
-    buyers.mark_delivered(world.store, order_number=number, now=MONDAY_10 + timedelta(hours=5))
-    buyers.file_complaint(
-        world.store, buyer_code="BUY-1", order_number=number, description="Wet", now=MONDAY_10 + timedelta(hours=6)
-    )
-    return number
-
-
 def _notifications_of(world, number: str) -> list[tuple]:
     with world.store.reading() as session:
         order = session.scalar(select(Order).where(Order.order_number == number))
@@ -324,8 +270,8 @@ def _notifications_of(world, number: str) -> list[tuple]:
 @pytest.mark.parametrize("step", [Step.AUTO_CANCEL, Step.AUTO_REFUND], ids=str)
 def test_a_step_taken_per_order_and_by_the_sweep_s_batch_tells_the_same(world, step):
     transition = TRANSITIONS[step]
-    _second_warehouse(world)
-    per_order, batch = _order_in(world, "JKT-1", step), _order_in(world, "JKT-2", step)
+    twin_warehouse(world)
+    per_order, batch = order_due_for(world, "JKT-1", step), order_due_for(world, "JKT-2", step)
     back = MONDAY_10 + timedelta(days=5)
     with world.store.transaction() as session:
         take_step(

@@ -17,77 +17,15 @@ from sqlalchemy import select
 from core.demo.bulk import generate_bulk
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo
 from core.domain import ActorKind
-from core.orders import buyer_channel as buyers
-from core.orders import seller
 from core.orders.effects import SET_BASED
-from core.orders.lifecycle import AUTOMATIC_STEPS, Step, Transition
+from core.orders.lifecycle import AUTOMATIC_STEPS, Transition
 from core.orders.steps import take_step
 from core.orders.sweep import SYSTEM_ID, sweep_step
-from core.store.models import Company, Complaint, Order, OrderEvent, Payout, Product, Refund, StockLevel, Warehouse
-from tests.builders import MONDAY_10, items_of, photo
+from core.store.models import Company, Complaint, Order, OrderEvent, Payout, Product, Refund, StockLevel
+from tests.builders import order_due_for, twin_warehouse
 
 OUTAGE = timedelta(days=3)
 STEPS = {t.step: t for t in AUTOMATIC_STEPS}
-
-
-def _second_warehouse(world) -> None:
-    """JKT-2: the same calendar, products and stock as JKT-1."""
-    with world.store.transaction() as session:
-        first = session.scalar(
-            select(Warehouse).where(Warehouse.code == "JKT-1", Warehouse.company_id == world.pm.company_id)
-        )
-        columns = {c.key: getattr(first, c.key) for c in Warehouse.__table__.columns if c.key != "id"}
-        second = Warehouse(**{**columns, "code": "JKT-2", "name": "JKT-2"})
-        session.add(second)
-        session.flush()
-        for level in session.scalars(select(StockLevel).where(StockLevel.warehouse_id == first.id)):
-            session.add(
-                StockLevel(
-                    product_id=level.product_id,
-                    warehouse_id=second.id,
-                    on_hand=level.on_hand,
-                    reserved=level.reserved,
-                    price=level.price,
-                    updated_at=level.updated_at,
-                )
-            )
-
-
-def _order_in(world, warehouse_code: str, step: Step) -> str:
-    """An order brought to `step`'s source status through the services."""
-    number = buyers.place_order(
-        world.store,
-        buyer_code="BUY-1",
-        company_code="ACME01",
-        warehouse_code=warehouse_code,
-        lines=[buyers.OrderLine("RICE-5", 3), buyers.OrderLine("OIL-2", 1)],
-        now=MONDAY_10,
-    ).order_number
-    if step == Step.AUTO_CANCEL:
-        return number
-    seller.accept_order(world.store, world.pm, number, MONDAY_10)
-    seller.mark_packed(world.store, world.pm, number, items_of(world, number), MONDAY_10)
-    seller.ship_order(
-        world.store,
-        world.pm,
-        number,
-        courier="JNE",
-        tracking_number="JNE-123456",
-        photo=photo(),
-        photo_name="proof.jpg",
-        now=MONDAY_10,
-    )
-    delivered = MONDAY_10 + timedelta(hours=5)
-    buyers.mark_delivered(world.store, order_number=number, now=delivered)
-    if step == Step.AUTO_REFUND:
-        buyers.file_complaint(
-            world.store,
-            buyer_code="BUY-1",
-            order_number=number,
-            description="Wet cartons",
-            now=delivered + timedelta(hours=1),
-        )
-    return number
 
 
 def _deadline(session, order_id: int, transition: Transition):
@@ -141,8 +79,8 @@ def _everything_written(store, number: str, transition: Transition) -> dict:
 @pytest.mark.parametrize("step", list(STEPS), ids=str)
 def test_each_automatic_step_leaves_the_same_store_per_order_and_set_based(world, step):
     transition = STEPS[step]
-    _second_warehouse(world)
-    per_order, set_based = _order_in(world, "JKT-1", step), _order_in(world, "JKT-2", step)
+    twin_warehouse(world)
+    per_order, set_based = order_due_for(world, "JKT-1", step), order_due_for(world, "JKT-2", step)
     with world.store.reading() as session:
         due = getattr(session.scalar(select(Order).where(Order.order_number == per_order)), transition.takes_effect_at)
     back = due + OUTAGE
@@ -205,10 +143,10 @@ def _footprint(session, order: Order, transition: Transition) -> dict:
 
 @pytest.mark.slow  # generates a bulk store
 def test_the_bulk_demo_leaves_what_each_automatic_step_leaves(world, store, now):
-    _second_warehouse(world)
+    twin_warehouse(world)
     expected = {}
     for step, transition in STEPS.items():
-        number = _order_in(world, "JKT-2", step)
+        number = order_due_for(world, "JKT-2", step)
         with store.transaction() as session:
             order = session.scalar(select(Order).where(Order.order_number == number))
             take_step(session, order, step, now=_deadline(session, order.id, transition) + OUTAGE, by=SYSTEM_ID)
