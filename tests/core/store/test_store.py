@@ -7,9 +7,10 @@ from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.domain import OrderStatus, PayoutStatus, Role
+from core.store import database
 from core.store.database import Store, current_revision, downgrade, head_revision, migrate
 from core.store.models import Buyer, Company, Order, Payout, Product, Refund, StockLevel, User, Warehouse
 
@@ -287,3 +288,46 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(store):
     with store.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert differences == []
+
+
+# --- PostgreSQL's pool: a connection that sat idle is tried before it is lent ---------------------
+
+
+def _pooled_backend_killed(postgres_url) -> Store:
+    """A fresh Store whose one pooled connection's server process has just been terminated."""
+    store = Store(postgres_url)
+    with store.reading() as session:
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+    admin = Store(postgres_url)
+    try:
+        with admin.engine.connect() as connection:  # waits until the process has ended
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    return store
+
+
+def test_an_idle_connection_the_database_dropped_is_replaced_unnoticed(postgres_url, monkeypatch):
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
+    store = _pooled_backend_killed(postgres_url)
+    try:
+        with store.reading() as session:
+            assert session.scalar(text("SELECT 1")) == 1
+        with store.transaction() as session:
+            assert session.scalar(text("SELECT 2")) == 2
+    finally:
+        store.dispose()
+
+
+def test_a_connection_used_a_moment_ago_is_lent_without_a_ping(postgres_url, monkeypatch):
+    # The other side of the trade: no round trip first, so a connection dropped within the idle
+    # window fails the statement that meets it (the API's client retries with its Idempotency-Key).
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 3600.0)
+    store = _pooled_backend_killed(postgres_url)
+    try:
+        with pytest.raises(OperationalError), store.reading() as session:
+            session.scalar(text("SELECT 1"))
+        with store.reading() as session:  # the pool has let the dead connection go
+            assert session.scalar(text("SELECT 1")) == 1
+    finally:
+        store.dispose()
