@@ -55,21 +55,24 @@ PAYOUT_PAID = "payout.paid"
 TOPICS: tuple[str, ...] = (*dict.fromkeys(TOPIC_OF_STEP.values()), PAYOUT_PAID)
 
 
+_INSERT_EVENT = insert(outbox_t)  # built once: every step of every order runs it
+
+
 def record_order_step(
     session: Session, *, order_id: int, company_id: int, transition: Transition, at: datetime, now: datetime
 ) -> None:
     """One order's step, in the step's transaction."""
-    session.add(
-        OutboxEvent(
-            topic=TOPIC_OF_STEP[transition.step],
-            company_id=company_id,
-            order_id=order_id,
-            step=transition.step.value,
-            actor_kind=transition.actor,
-            occurred_at=at,
-            recorded_at=now,
-        )
-    )
+    event = {
+        "topic": TOPIC_OF_STEP[transition.step],
+        "company_id": company_id,
+        "order_id": order_id,
+        "payout_id": None,
+        "step": transition.step.value,
+        "actor_kind": transition.actor,
+        "occurred_at": at,
+        "recorded_at": now,
+    }
+    session.execute(_INSERT_EVENT, event)
     notify.notify_order_step(session, order_id=order_id, company_id=company_id, transition=transition, at=at, now=now)
 
 

@@ -19,11 +19,24 @@ statements.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, Text, and_, cast, func, literal, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -106,28 +119,49 @@ def recipients(role: Role, company_id: Any) -> ColumnElement[bool]:
     )
 
 
-def insert_notifications(session: Session, rows: Select[Any], now: datetime) -> list[int]:
-    """INSERT .. SELECT `rows` (COLUMNS), skipping any (user, kind, subject) already there; queue the
-    emails of the new ones; return their ids."""
-    insert = postgresql_insert if dialect_of(session) == "postgresql" else sqlite_insert
+def _insert_of(dialect: str, rows: Select[Any]) -> Any:
+    """INSERT .. SELECT `rows` (COLUMNS), skipping any (user, kind, subject) already there, RETURNING
+    what `queue_new` reads of the new ones."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     n = notifications_t.c
-    statement = (
+    return (
         insert(notifications_t)
         .from_select(COLUMNS, rows)
         .on_conflict_do_nothing()
         .returning(n.id, n.user_id, n.company_id, n.kind)
     )
-    written = session.execute(statement).all()
+
+
+def _written(session: Session, statement: Any, now: datetime, params: dict[str, Any] | None = None) -> list[int]:
+    """Run a notifications INSERT, queue the emails of the new rows, return their ids."""
+    written = session.execute(statement, params).all()
     if written:
         queue_new(session, written, now)
     return [row[0] for row in written]
+
+
+def insert_notifications(session: Session, rows: Select[Any], now: datetime) -> list[int]:
+    """INSERT .. SELECT `rows` (COLUMNS), skipping any (user, kind, subject) already there; queue the
+    emails of the new ones; return their ids."""
+    return _written(session, _insert_of(dialect_of(session), rows), now)
 
 
 def order_rows(session: Session, kind: NotificationKind, where: Any, now: datetime) -> Select[Any]:
     """One notification of `kind` for each order `where` selects and each recipient in its company, with
     the order's facts; subject "order:<id>". Rows in (order, user) order: two writers of the same rows
     wait for each other rather than deadlock."""
-    dialect = dialect_of(session)
+    return _order_rows(dialect_of(session), kind, where, literal(now, UtcDateTime()))
+
+
+@functools.cache
+def _one_order_insert(dialect: str, kind: NotificationKind) -> Any:
+    """`order_rows` of the order :order_id (of :company_id) inserted at :now, built once per process:
+    every order placed runs it, and building it costs more than running it."""
+    where = and_(orders_t.c.id == bindparam("order_id"), orders_t.c.company_id == bindparam("company_id"))
+    return _insert_of(dialect, _order_rows(dialect, kind, where, bindparam("now", type_=UtcDateTime())))
+
+
+def _order_rows(dialect: str, kind: NotificationKind, where: Any, now: Any) -> Select[Any]:
     o, u, w, b = orders_t.c, users_t.c, warehouses_t.c, buyers_t.c
     deadline = KINDS[kind].deadline
     facts = facts_json(
@@ -147,7 +181,7 @@ def order_rows(session: Session, kind: NotificationKind, where: Any, now: dateti
             subject("order", o.id),
             o.id,
             facts,
-            literal(now, UtcDateTime()),
+            now,
         )
         .select_from(
             orders_t.join(users_t, recipients(KINDS[kind].audience, o.company_id))
@@ -170,8 +204,8 @@ def notify_order_step(
     kind = STEP_KINDS.get(transition.step)
     if kind is None:
         return []
-    where = and_(orders_t.c.id == order_id, orders_t.c.company_id == company_id)
-    return insert_notifications(session, order_rows(session, kind, where, now), now)
+    statement = _one_order_insert(dialect_of(session), kind)
+    return _written(session, statement, now, {"order_id": order_id, "company_id": company_id, "now": now})
 
 
 def notify_order_steps(session: Session, where: Any, transition: Transition, at: Any, now: datetime) -> list[int]:

@@ -14,13 +14,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from core.domain import MailStatus, NotificationKind, WarehouseStatus
 from core.formats import DEFAULT_TIME_ZONE
 from core.notifications.kinds import KINDS
-from core.store.models import Notification, NotificationPreference, Warehouse, mails_t
+from core.store.models import Notification, Warehouse, mails_t, preferences_t
 from core.warehouses.business_time import OperatingCalendar, is_open, next_opening
 from core.warehouses.operations import calendar_of
 
@@ -86,6 +86,13 @@ def queue_mails(session: Session, notification_ids: Iterable[int], now: datetime
     return queue_new(session, rows, now)
 
 
+_p = preferences_t.c
+#: The users' email choices, where they verified an address: read for every new notification.
+_CHOSEN = select(_p.user_id, _p.email_kinds, _p.digest).where(
+    _p.user_id.in_(bindparam("users", expanding=True)), _p.email.is_not(None), _p.email_verified_at.is_not(None)
+)
+
+
 def queue_new(session: Session, notifications: Iterable[Any], now: datetime) -> int:
     """`queue_mails` for notifications the caller has just written, as (id, user_id, company_id, kind)
     rows (what their INSERT returned): only their users' preferences are read."""
@@ -94,16 +101,7 @@ def queue_new(session: Session, notifications: Iterable[Any], now: datetime) -> 
     if not users:
         return 0
     preferences = {
-        user_id: (email_kinds(chosen), digest)
-        for user_id, chosen, digest in session.execute(
-            select(
-                NotificationPreference.user_id, NotificationPreference.email_kinds, NotificationPreference.digest
-            ).where(
-                NotificationPreference.user_id.in_(users),
-                NotificationPreference.email.is_not(None),
-                NotificationPreference.email_verified_at.is_not(None),
-            )
-        )
+        user_id: (email_kinds(chosen), digest) for user_id, chosen, digest in session.execute(_CHOSEN, {"users": users})
     }
     if not preferences:
         return 0

@@ -9,11 +9,11 @@ no new order; the orders they have run their course.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, and_, bindparam, insert, select, true
 
 from core.catalogue.rules import MAX_SKU
 from core.clock import require_aware
@@ -30,12 +30,19 @@ from core.store.models import (
     Complaint,
     DeliveryAddress,
     Order,
-    OrderItem,
     Product,
     StockLevel,
     Warehouse,
+    buyers_t,
+    companies_t,
+    items_t,
+    products_t,
+    stock_t,
+    warehouses_t,
 )
 from core.text import clean_text, lookup_text, shown
+from core.warehouses.business_time import OperatingCalendar
+from core.warehouses.operations import calendar_with, closures_from, parse_closures
 
 MAX_LINES = 50
 MAX_QUANTITY = 10_000
@@ -75,10 +82,27 @@ class ShipTo:
 
 
 @dataclass(frozen=True)
+class PlacedLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    line_total: int
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
+    """An order just placed, as it was written: what the buyer app is answered with."""
+
     order_number: str
     total_amount: int
     confirm_deadline: datetime
+    placed_at: datetime
+    seller: str
+    warehouse: str
+    buyer: str
+    ship_to: ShipTo
+    lines: list[PlacedLine]
 
 
 def find_buyer(session, buyer_code: str, *, lock: bool = False) -> Buyer:
@@ -96,12 +120,30 @@ def unknown_buyer(buyer_code: str) -> str:
     return f"Buyer {shown(buyer_code)} is not known to the marketplace."
 
 
-def _buyer(session, buyer_code: str) -> Buyer:
+_PLACING_BUYER = select(
+    buyers_t.c.id,
+    buyers_t.c.buyer_code,
+    buyers_t.c.name,
+    buyers_t.c.phone,
+    buyers_t.c.address,
+    buyers_t.c.city,
+    buyers_t.c.is_approved,
+).where(buyers_t.c.buyer_code == bindparam("code"))
+
+
+def _buyer(session, buyer_code: str) -> Row[Any]:
     """A buyer who may place orders: the bank approves them (and may deactivate them later)."""
-    buyer = find_buyer(session, buyer_code)
-    if not buyer.is_approved:
-        raise InvalidInput(f"Buyer {buyer.buyer_code} is not approved by the bank to order.", field="buyer")
+    code = lookup_text(buyer_code, max_length=MAX_CODE)
+    buyer = None if code is None else session.execute(_PLACING_BUYER, {"code": code}).first()
+    if buyer is None:
+        raise NotFound(unknown_buyer(buyer_code))
+    _check_approved(buyer.buyer_code, buyer.is_approved)
     return buyer
+
+
+def _check_approved(buyer_code: str, is_approved: bool) -> None:
+    if not is_approved:
+        raise InvalidInput(f"Buyer {buyer_code} is not approved by the bank to order.", field="buyer")
 
 
 def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
@@ -140,44 +182,59 @@ def place_order(
         )
     given = None if ship_to is None else checked_ship_to(ship_to)
     with store.transaction() as session:
-        buyer = _buyer(session, buyer_code)
+        buyer, warehouse, calendar, shelf = _placing(session, buyer_code, company_code, warehouse_code, lines, now)
         if delivery_address is not None:
             given = address_for_order(session, buyer.id, delivery_address)
         destination = given or ShipTo(buyer.name, buyer.phone, buyer.address, buyer.city)
-        warehouse = _open_warehouse(session, company_code, warehouse_code)
         # In SKU order: two orders sharing products lock their stock rows in the same order, so they
         # queue behind each other instead of deadlocking (PostgreSQL's row locks).
-        by_sku = {line.sku: _reserve_line(session, warehouse, line) for line in sorted(lines, key=lambda li: li.sku)}
-        reserved = [by_sku[line.sku] for line in lines]
-        order = open_order(
+        in_order = sorted(lines, key=lambda li: li.sku)
+        by_sku = {line.sku: _reserve_line(session, warehouse, shelf, line) for line in in_order}
+        placed = [by_sku[line.sku] for line in lines]
+        total = sum(line.line_total for _, line in placed)
+        opened = open_order(
             session,
             warehouse,
             now=now,
             by=buyer.buyer_code,
-            order_number=f"TMP-{uuid.uuid4().hex[:24]}",
+            calendar=calendar,
             buyer_id=buyer.id,
-            total_amount=sum(price * line.quantity for (_, price), line in zip(reserved, lines)),
+            total_amount=total,
             item_count=sum(line.quantity for line in lines),
             ship_to_name=destination.name,
             ship_to_phone=destination.phone,
             ship_to_address=destination.address,
             ship_to_city=destination.city,
         )
-        order.order_number = f"KP-{order.id:08d}"  # from the id: unique without a race
-        for (product, price), line in zip(reserved, lines):
-            session.add(
-                OrderItem(
-                    order_id=order.id,
-                    product_id=product.id,
-                    sku=product.sku,
-                    product_name=product.name,
-                    quantity=line.quantity,
-                    unit_price=price,
-                    line_total=price * line.quantity,
-                )
-            )
-        assert order.confirm_deadline is not None  # placing starts the time to confirm
-        return PlacedOrder(order.order_number, order.total_amount, order.confirm_deadline)
+        items = [
+            {
+                "order_id": opened.id,
+                "product_id": product_id,
+                "sku": line.sku,
+                "product_name": line.name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+            }
+            for product_id, line in placed
+        ]
+        session.execute(_INSERT_ITEMS, items)
+    deadline = opened.columns["confirm_deadline"]
+    assert deadline is not None  # placing starts the time to confirm
+    return PlacedOrder(
+        opened.order_number,
+        total,
+        deadline,
+        now,
+        warehouse.company_code,
+        warehouse.code,
+        buyer.buyer_code,
+        destination,
+        [line for _, line in placed],
+    )
+
+
+_INSERT_ITEMS = insert(items_t)
 
 
 def checked_ship_to(ship_to: ShipTo) -> ShipTo:
@@ -259,56 +316,155 @@ def _check_lines(lines: list[OrderLine]) -> None:
             )
 
 
-def _open_warehouse(session, company_code: str, warehouse_code: str) -> Warehouse:
-    # FOR SHARE on PostgreSQL: a closing that commits meanwhile waits for this order, or this order
-    # sees the warehouse closed; never an order landing in a warehouse just closed (SQLite: writers queue).
+#: The warehouse an order is placed in, with its seller; FOR SHARE on PostgreSQL: a closing that commits
+#: meanwhile waits for this order, or this order sees the warehouse closed; never an order landing in a
+#: warehouse just closed (SQLite: writers queue).
+_PLACING_WAREHOUSE = (
+    select(warehouses_t, companies_t.c.company_code, companies_t.c.is_whitelisted)
+    .join(companies_t, companies_t.c.id == warehouses_t.c.company_id)
+    .where(companies_t.c.company_code == bindparam("seller"), warehouses_t.c.code == bindparam("code"))
+    .with_for_update(read=True, of=warehouses_t)
+)
+
+
+def _open_warehouse(session, company_code: str, warehouse_code: str) -> Row[Any]:
     seller, code = lookup_text(company_code, max_length=MAX_CODE), lookup_text(warehouse_code, max_length=MAX_CODE)
     row = (
         None
         if seller is None or code is None
-        else session.execute(
-            select(Warehouse, Company)
-            .join(Company, Company.id == Warehouse.company_id)
-            .where(Company.company_code == seller, Warehouse.code == code)
-            .with_for_update(read=True, of=Warehouse)
-        ).first()
+        else session.execute(_PLACING_WAREHOUSE, {"seller": seller, "code": code}).first()
     )
     if row is None:
         raise NotFound(f"Seller {shown(company_code)} has no warehouse {shown(warehouse_code)}.")
-    warehouse, company = row
-    if not company.is_whitelisted:
-        raise InvalidInput(f"Seller {company.company_code} is not registered for Kopra Partnership.", field="seller")
+    _check_taking_orders(row)
+    return row
+
+
+def _check_taking_orders(warehouse: Row[Any]) -> None:
+    """A warehouse (with its seller's code and whitelisting) that takes orders, or InvalidInput."""
+    if not warehouse.is_whitelisted:
+        raise InvalidInput(f"Seller {warehouse.company_code} is not registered for Kopra Partnership.", field="seller")
     if warehouse.status != WarehouseStatus.OPEN:
         raise InvalidInput(
-            f"Warehouse {warehouse.code} of {company.company_code} is closed and takes no orders.", field="warehouse"
+            f"Warehouse {warehouse.code} of {warehouse.company_code} is closed and takes no orders.", field="warehouse"
         )
-    return warehouse
 
 
-def _reserve_line(session, warehouse: Warehouse, line: OrderLine) -> tuple[Product, int]:
-    """Reserve one line's units; return the product and its price now (the order keeps that price)."""
-    sku = lookup_text(line.sku, max_length=MAX_SKU)
-    row = (
-        None
-        if sku is None
-        else session.execute(
-            select(Product, StockLevel)
-            .join(StockLevel, StockLevel.product_id == Product.id)
-            .where(
-                Product.company_id == warehouse.company_id, Product.sku == sku, StockLevel.warehouse_id == warehouse.id
-            )
-        ).first()
+@dataclass(frozen=True)
+class _Shelved:
+    """A product an order names, as the warehouse holds it."""
+
+    id: int
+    sku: str
+    name: str
+    unit: str
+    status: ProductStatus
+    level_id: int
+
+
+_b, _w, _c, _p, _s = buyers_t.c, warehouses_t.c, companies_t.c, products_t.c, stock_t.c
+#: What placing reads, in one round trip: the buyer, the warehouse with its seller and its closures from
+#: `from_day` on, and the products of the order's lines it holds (a row each; one row with no product
+#: when it holds none). FOR SHARE OF the warehouse on PostgreSQL, as `_PLACING_WAREHOUSE`. No row: the
+#: buyer or the warehouse is not there, and `_placing` reads them one by one to say which.
+_PLACING = (
+    select(
+        _b.id.label("buyer_id"),
+        _b.buyer_code,
+        _b.name.label("buyer_name"),
+        _b.phone.label("buyer_phone"),
+        _b.address.label("buyer_address"),
+        _b.city.label("buyer_city"),
+        _b.is_approved,
+        warehouses_t,
+        _c.company_code,
+        _c.is_whitelisted,
+        closures_from(bindparam("from_day")).label("closures"),
+        _p.id.label("product_id"),
+        _p.sku,
+        _p.name.label("product_name"),
+        _p.unit,
+        _p.status.label("product_status"),
+        _s.id.label("level_id"),
     )
-    if row is None or row[0].status != ProductStatus.ACTIVE:
+    .select_from(
+        buyers_t.join(warehouses_t, true())
+        .join(companies_t, _c.id == _w.company_id)
+        .outerjoin(
+            products_t.join(stock_t, _s.product_id == _p.id),
+            and_(
+                _p.company_id == _w.company_id,
+                _s.warehouse_id == _w.id,
+                _p.sku.in_(bindparam("skus", expanding=True)),
+            ),
+        )
+    )
+    .where(_b.buyer_code == bindparam("buyer"), _c.company_code == bindparam("seller"), _w.code == bindparam("code"))
+    .with_for_update(read=True, of=warehouses_t)
+)
+#: The calendar placing reads starts this long before the order: its deadline and warnings lie after it.
+_CALENDAR_FROM = timedelta(days=2)
+
+
+def _placing(
+    session, buyer_code: str, company_code: str, warehouse_code: str, lines: list[OrderLine], now: datetime
+) -> tuple[PlacingBuyer, Row[Any], OperatingCalendar, dict[str, _Shelved]]:
+    """The buyer (approved), the warehouse (taking orders) and its calendar, and {SKU: the product} for
+    the lines' products it holds; or the refusal `_buyer` and `_open_warehouse` give, in that order."""
+    buyer, seller = lookup_text(buyer_code, max_length=MAX_CODE), lookup_text(company_code, max_length=MAX_CODE)
+    code = lookup_text(warehouse_code, max_length=MAX_CODE)
+    skus = sorted({sku for line in lines if (sku := lookup_text(line.sku, max_length=MAX_SKU)) is not None})
+    params = {"buyer": buyer, "seller": seller, "code": code, "skus": skus, "from_day": (now - _CALENDAR_FROM).date()}
+    rows = [] if None in (buyer, seller, code) else session.execute(_PLACING, params).all()
+    if not rows:  # say which is missing, as the one-by-one reads say it
+        _buyer(session, buyer_code)
+        _open_warehouse(session, company_code, warehouse_code)
+        raise NotFound(f"Seller {shown(company_code)} has no warehouse {shown(warehouse_code)}.")
+    first = rows[0]
+    _check_approved(first.buyer_code, first.is_approved)
+    _check_taking_orders(first)
+    who = PlacingBuyer(
+        first.buyer_id,
+        first.buyer_code,
+        first.buyer_name,
+        first.buyer_phone,
+        first.buyer_address,
+        first.buyer_city,
+    )
+    shelf = {
+        row.sku: _Shelved(row.product_id, row.sku, row.product_name, row.unit, row.product_status, row.level_id)
+        for row in rows
+        if row.product_id is not None
+    }
+    return who, first, calendar_with(first, parse_closures(first.closures)), shelf
+
+
+@dataclass(frozen=True)
+class PlacingBuyer:
+    id: int
+    buyer_code: str
+    name: str
+    phone: str | None
+    address: str
+    city: str
+
+
+def _reserve_line(session, warehouse: Row[Any], shelf: dict[str, _Shelved], line: OrderLine) -> tuple[int, PlacedLine]:
+    """Reserve one line's units; return its product's id and the line as the order keeps it (the
+    price at the moment of reserving)."""
+    sku = lookup_text(line.sku, max_length=MAX_SKU)
+    product = None if sku is None else shelf.get(sku)
+    if product is None or product.status != ProductStatus.ACTIVE:
         raise NotFound(f"Product {shown(line.sku)} is not on sale in warehouse {warehouse.code}.")
-    product, level = row
-    if not reserve(session, warehouse.id, product.id, line.quantity):
-        available = session.scalar(select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == level.id))
+    price = reserve(session, warehouse.id, product.id, line.quantity)
+    if price is None:
+        left = select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == product.level_id)
+        available = session.scalar(left)
         raise OutOfStock(
             f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
             f"{warehouse.code}; {line.quantity} were ordered."
         )
-    return product, level.price
+    return product.id, PlacedLine(product.sku, product.name, line.quantity, price, price * line.quantity)
 
 
 def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: str, now: datetime) -> None:

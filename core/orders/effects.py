@@ -38,9 +38,7 @@ from core.store.models import (
     OrderEvent,
     OrderItem,
     Payout,
-    Product,
     Refund,
-    StockLevel,
     UtcDateTime,
     companies_t,
     complaints_t,
@@ -48,6 +46,7 @@ from core.store.models import (
     items_t,
     orders_t,
     payouts_t,
+    products_t,
     refunds_t,
     stock_t,
 )
@@ -187,23 +186,29 @@ def record_steps(
 # --- stock ---------------------------------------------------------------------------------------
 
 
-def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int) -> bool:
-    """Reserve `quantity` if that much is available; False if not. Safe under any concurrency:
-    the check and the change are one guarded UPDATE (and the schema refuses reserved > on_hand).
-    Placing reserves line by line, so this effect has no set-based shape."""
-    result = session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.warehouse_id == warehouse_id,
-            StockLevel.product_id == product_id,
-            StockLevel.on_hand - StockLevel.reserved >= quantity,
-            # re-checked with the reservation itself: a product deleted a moment ago takes no order
-            StockLevel.product_id.in_(select(Product.id).where(Product.status == ProductStatus.ACTIVE)),
-        )
-        .values(reserved=StockLevel.reserved + quantity)
-        .execution_options(synchronize_session=False)
+#: Reserve :quantity of :product_id in :warehouse_id if that much is available, returning the price
+#: there: built once, as every order placed runs it for each line.
+_RESERVE = (
+    update(stock_t)
+    .where(
+        stock_t.c.warehouse_id == bindparam("warehouse"),
+        stock_t.c.product_id == bindparam("product"),
+        stock_t.c.on_hand - stock_t.c.reserved >= bindparam("quantity"),
+        # re-checked with the reservation itself: a product deleted a moment ago takes no order
+        stock_t.c.product_id.in_(select(products_t.c.id).where(products_t.c.status == ProductStatus.ACTIVE)),
     )
-    return rowcount(result) == 1
+    .values(reserved=stock_t.c.reserved + bindparam("quantity"))
+    .returning(stock_t.c.price)
+)
+
+
+def reserve(session: Session, warehouse_id: int, product_id: int, quantity: int) -> int | None:
+    """Reserve `quantity` if that much is available and return the unit price the order keeps (read
+    from the row as it was reserved); None if not. Safe under any concurrency: the check and the change
+    are one guarded UPDATE (and the schema refuses reserved > on_hand). Placing reserves line by line,
+    so this effect has no set-based shape."""
+    params = {"warehouse": warehouse_id, "product": product_id, "quantity": quantity}
+    return session.execute(_RESERVE, params).scalar()
 
 
 def _lines(session: Session, order_id: int) -> list[tuple[int, int]]:

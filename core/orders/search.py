@@ -27,6 +27,7 @@ from core.acting import Actor, acting
 from core.domain import FailureKind, OrderStatus, PayoutStatus, Role
 from core.errors import InvalidInput
 from core.orders.lifecycle import SELLER_DEADLINES, WAITING
+from core.orders.steps import order_number
 from core.orders.views import deadline_that_matters
 from core.store.database import Store
 from core.store.models import Buyer, Order, OrderItem, Payout, Product, Refund, Shipment, Warehouse
@@ -185,7 +186,7 @@ def numbers_named_by(text: str) -> set[str]:
     digits ("kp 998", "998" for KP-00000998)."""
     numbers = {text.upper()}
     if short := _KP_NUMBER.match(text):
-        numbers.add(f"KP-{int(short.group(1)):08d}")
+        numbers.add(order_number(int(short.group(1))))
     return numbers
 
 

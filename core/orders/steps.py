@@ -14,12 +14,14 @@ out of date who moved the order, when and why.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, OrderStatus
@@ -37,9 +39,9 @@ from core.orders.lifecycle import (
     check_step,
     confirm_warnings,
 )
-from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
+from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse, events_t, orders_t
 from core.warehouses.business_time import OperatingCalendar
-from core.warehouses.operations import calendar_of
+from core.warehouses.operations import CalendarSource, calendar_of
 
 ACTOR_WORDS = {
     ActorKind.USER: "a colleague",
@@ -187,7 +189,7 @@ def what_happened(session: Session, order_id: int) -> str:
 
 def _started(
     session: Session,
-    warehouse: Warehouse,
+    warehouse: CalendarSource,
     transition: Transition,
     at: datetime,
     calendar: OperatingCalendar | None = None,
@@ -258,38 +260,97 @@ def take_step(
     return Taken(transition, at, next(iter(started.values()), None))
 
 
-def open_order(session: Session, warehouse: Warehouse, *, now: datetime, by: str, **columns) -> Order:
-    """Placing: a new order in `warehouse`, with the clock the table starts for it and its first
-    event. The caller has reserved its lines (Effect.RESERVE) and adds them to the order."""
+@dataclass(frozen=True)
+class Opened:
+    """An order just placed: its id, its number, and the order columns placing wrote."""
+
+    id: int
+    order_number: str
+    columns: dict[str, Any]
+
+
+#: Placing's statements, built once: every order placed runs them.
+_INSERT_ORDER = insert(orders_t).returning(orders_t.c.id)
+_NUMBER_ORDER = update(orders_t).where(orders_t.c.id == bindparam("order")).values(order_number=bindparam("number"))
+_INSERT_EVENT = insert(events_t)
+#: Order numbers: "KP-" and the id, 8 digits at least (KP-00000042, ..., KP-123456789).
+NUMBER_DIGITS = 8
+
+
+def order_number(order_id: int) -> str:
+    return f"KP-{order_id:0{NUMBER_DIGITS}d}"
+
+
+def _insert_numbered(session: Session, values: dict[str, Any]) -> tuple[int, str]:
+    """Insert the order and give it its number; (id, number). A number from the id is unique without
+    a race. PostgreSQL draws the id from its sequence inside the INSERT and writes the number with it;
+    SQLite inserts the row under a placeholder number, then numbers it from the id it got."""
+    if session.get_bind().dialect.name == "postgresql":
+        order_id, number = session.execute(_numbered_insert(tuple(sorted(values))), values).one()
+        return order_id, number
+    placeholder = f"TMP-{uuid.uuid4().hex[:24]}"
+    order_id = session.execute(_INSERT_ORDER, {**values, "order_number": placeholder}).scalar_one()
+    session.execute(_NUMBER_ORDER, {"order": order_id, "number": order_number(order_id)})
+    return order_id, order_number(order_id)
+
+
+@functools.cache
+def _numbered_insert(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL's INSERT .. SELECT of an order with these columns (bound by name), its id drawn from
+    the sequence once and its number written from it, as `order_number` writes it; built once per
+    set of columns."""
+    o = orders_t.c
+    drawn = select(func.nextval(func.pg_get_serial_sequence("orders", "id")).label("id")).subquery()
+    digits = cast(drawn.c.id, String)
+    number = literal("KP-") + case(
+        (func.length(digits) < NUMBER_DIGITS, func.lpad(digits, NUMBER_DIGITS, "0")), else_=digits
+    )
+    given = [bindparam(column, type_=o[column].type) for column in columns]
+    rows = select(drawn.c.id, number, *given)
+    return insert(orders_t).from_select(["id", "order_number", *columns], rows).returning(o.id, o.order_number)
+
+
+def open_order(
+    session: Session,
+    warehouse: CalendarSource,
+    *,
+    now: datetime,
+    by: str,
+    calendar: OperatingCalendar | None = None,
+    **columns,
+) -> Opened:
+    """Placing: a new order in `warehouse` (its row: id, company_id and calendar columns), numbered
+    "KP-" and its id, with the clock the table starts for it and its first event; `calendar`: the
+    warehouse's, when the caller read it already. The caller has reserved its lines (Effect.RESERVE)
+    and adds them to the order."""
     transition = TRANSITIONS[Step.PLACE]
     # Read once: the time to confirm and the warnings about it count in the same business time.
-    calendar = calendar_of(session, warehouse) if transition.starts == CONFIRM else None
-    order = Order(
-        company_id=warehouse.company_id,
-        warehouse_id=warehouse.id,
-        status=transition.target,
-        updated_at=now,
+    if transition.starts == CONFIRM:
+        calendar = calendar or calendar_of(session, warehouse)
+    values = {
+        "company_id": warehouse.company_id,
+        "warehouse_id": warehouse.id,
+        "status": transition.target,
+        "updated_at": now,
         **{column: now for column in transition.stamps},
         **_started(session, warehouse, transition, now, calendar),
         # when the seller is warned that the time to confirm runs out (core.notifications.warnings)
         **(confirm_warnings(calendar, now) if calendar is not None else {}),
         **columns,
-    )
-    session.add(order)
-    session.flush()
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=None,
-            to_status=transition.target,
-            actor_kind=transition.actor,
-            actor_id=by,
-            reason=transition.reason,
-            at=now,
-            recorded_at=now,
-        )
-    )
+    }
+    order_id, number = _insert_numbered(session, values)
+    event = {
+        "order_id": order_id,
+        "from_status": None,
+        "to_status": transition.target,
+        "actor_kind": transition.actor,
+        "actor_id": by,
+        "reason": transition.reason,
+        "at": now,
+        "recorded_at": now,
+    }
+    session.execute(_INSERT_EVENT, event)
     outbox.record_order_step(
-        session, order_id=order.id, company_id=order.company_id, transition=transition, at=now, now=now
+        session, order_id=order_id, company_id=warehouse.company_id, transition=transition, at=now, now=now
     )
-    return order
+    return Opened(order_id, number, values)

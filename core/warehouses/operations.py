@@ -8,16 +8,18 @@ it belongs to and is stored on the order, so no change here ever moves a stored 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting, require_role
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
 from core.store.database import Store
-from core.store.models import Warehouse, WarehouseClosure
+from core.store.models import WarehouseClosure, closures_t, warehouses_t
 from core.warehouses.business_time import OperatingCalendar, non_working_days
 from core.warehouses.records import apply_change, own_warehouse, record
 from core.warehouses.rules import (
@@ -142,10 +144,37 @@ def joint_leave_days(first_day: date, last_day: date) -> list[Closure]:
 # --- The calendar the business-time rules read ---------------------------------------------------
 
 
-def calendar_of(session: Session, warehouse: Warehouse) -> OperatingCalendar:
+class CalendarSource(Protocol):
+    """What a calendar is made of: a stored Warehouse, or a row of its columns (placing reads one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def company_id(self) -> int: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def operating_days(self) -> str: ...
+    @property
+    def opens_at(self) -> time: ...
+    @property
+    def closes_at(self) -> time: ...
+    @property
+    def observe_joint_leave(self) -> bool: ...
+
+
+# On the Table, not the model: a plain Core statement skips the ORM's per-statement work (placing runs it).
+_CLOSURES = select(closures_t.c.day).where(closures_t.c.warehouse_id == bindparam("warehouse"))
+
+
+def calendar_of(session: Session, warehouse: CalendarSource) -> OperatingCalendar:
     """The warehouse's operating calendar as it is now, closures included (read in the caller's
     unit of work)."""
-    closures = session.scalars(select(WarehouseClosure.day).where(WarehouseClosure.warehouse_id == warehouse.id))
+    return calendar_with(warehouse, session.scalars(_CLOSURES, {"warehouse": warehouse.id}))
+
+
+def calendar_with(warehouse: CalendarSource, closures: Iterable[date]) -> OperatingCalendar:
+    """The warehouse's operating calendar with these closures (read by the caller)."""
     return OperatingCalendar(
         time_zone=warehouse.time_zone,
         operating_weekdays=frozenset(int(day) for day in warehouse.operating_days.split(",") if day != ""),
@@ -154,3 +183,17 @@ def calendar_of(session: Session, warehouse: Warehouse) -> OperatingCalendar:
         closures=frozenset(closures),
         observe_joint_leave=warehouse.observe_joint_leave,
     )
+
+
+def closures_from(day: Any) -> ColumnElement[Any]:
+    """The warehouse row's closures on or after `day`, as one text "2026-12-24,2026-12-31" (None when
+    there are none), for a query that reads the warehouse and its calendar at once (`parse_closures`)."""
+    c = closures_t.c
+    listed = select(func.aggregate_strings(cast(c.day, String), ",")).where(
+        c.warehouse_id == warehouses_t.c.id, c.day >= day
+    )
+    return listed.scalar_subquery()
+
+
+def parse_closures(listed: str | None) -> list[date]:
+    return [date.fromisoformat(day) for day in (listed or "").split(",") if day]

@@ -253,6 +253,33 @@ def test_the_buyer_channel_refuses_bad_orders_clearly(world, kwargs, error, word
         buyers.place_order(world.store, **arguments)
 
 
+def test_placing_counts_the_warehouse_closures_ahead_not_those_behind(world):
+    from datetime import date
+
+    from core.warehouses.operations import add_closures
+
+    week_before = MONDAY_10 - timedelta(days=7)
+    add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 24), None, "stock-taking", week_before)
+    add_closures(world.store, world.pm, "JKT-1", date(2026, 11, 17), None, "inventory", week_before - timedelta(days=2))
+    # Monday 10:00 with Tuesday closed: the one business day to confirm ends Wednesday 10:00.
+    assert place(world).confirm_deadline == wib(2026, 11, 25, 10, 0)
+
+
+def test_an_unknown_buyer_is_named_before_an_unknown_warehouse_and_an_unapproved_one_before_a_closed_one(world):
+    from sqlalchemy import update
+
+    from core.domain import WarehouseStatus
+    from core.store.models import Warehouse
+
+    arguments = dict(company_code="ACME01", lines=[OrderLine("RICE-5", 1)], now=MONDAY_10)
+    with pytest.raises(NotFound, match="Buyer NOPE is not known"):
+        buyers.place_order(world.store, buyer_code="NOPE", warehouse_code="XX", **arguments)
+    with world.store.transaction() as session:
+        session.execute(update(Warehouse).values(status=WarehouseStatus.CLOSED))
+    with pytest.raises(InvalidInput, match="not approved by the bank"):
+        buyers.place_order(world.store, buyer_code="BUY-X", warehouse_code="JKT-1", **arguments)
+
+
 def test_a_closed_warehouse_takes_no_orders(world):
     from sqlalchemy import update
 
@@ -347,3 +374,21 @@ def test_the_order_detail_has_items_events_and_the_shipment(world):
     assert len(detail.events) == 4 and detail.shipment.tracking_number == "JNE-123456"
     assert detail.shipment.proof_photo[:2] == b"\xff\xd8"  # re-encoded JPEG
     assert detail.warehouse.code == "JKT-1" and detail.buyer.buyer_code == "BUY-1"
+
+
+def test_order_numbers_come_from_the_id_with_eight_digits_at_least(world):
+    from sqlalchemy import insert, text
+
+    from core.orders.steps import order_number
+    from core.store.models import orders_t
+
+    first = place(world).order_number
+    assert first == order_number(int(first.removeprefix("KP-"))) and len(first) == len("KP-00000001")
+    with world.store.transaction() as session:  # an order far along the sequence, as after years of trade
+        order = session.scalar(select(Order).where(Order.order_number == first))
+        row = {c: getattr(order, c) for c in ("company_id", "warehouse_id", "buyer_id", "status", "total_amount")}
+        filler = {"id": 99_999_998, "order_number": "FILLER", "placed_at": MONDAY_10, "updated_at": MONDAY_10}
+        session.execute(insert(orders_t).values(**filler, **row))
+        if session.get_bind().dialect.name == "postgresql":  # an id given by hand does not move the sequence
+            session.execute(text("SELECT setval(pg_get_serial_sequence('orders', 'id'), 99999998)"))
+    assert [place(world).order_number for _ in range(2)] == ["KP-99999999", "KP-100000000"]
