@@ -179,7 +179,7 @@ def place_order(request: Request, client: Client, buyer: str, payload: OrderIn, 
             delivery_address=payload.delivery_address,
             now=now,
         )
-        return 201, buyer_app.order(store, client, buyer_code=buyer, order_number=placed.order_number, now=now)
+        return 201, placed
 
     return once(
         request, client, key, payload, work, location=lambda body: f"/api/v1/buyers/{buyer}/orders/{body['number']}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -23,7 +23,8 @@ from core.domain import ApiScope, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound
 from core.integration.clients import ApiClientRef, require_scope
 from core.orders import buyer_channel
-from core.orders.buyer_channel import MAX_CODE, OrderLine, PlacedOrder, ShipTo
+from core.orders.buyer_channel import MAX_CODE, OrderLine, ShipTo
+from core.orders.lifecycle import TRANSITIONS, Step
 from core.orders.seller import MAX_ORDER_NUMBER
 from core.store.database import Store
 from core.store.models import Buyer, Company, Order, OrderEvent, OrderItem, Product, StockLevel, Warehouse
@@ -202,9 +203,11 @@ def place_order(
     now: datetime,
     ship_to: ShipTo | None = None,
     delivery_address: str | None = None,
-) -> PlacedOrder:
+) -> OrderView:
+    """Place the order; answer with it as `order` would show it now, made from what placing wrote
+    (reading it back would cost more than placing it)."""
     _buying(client, "place orders")
-    return buyer_channel.place_order(
+    placed = buyer_channel.place_order(
         store,
         buyer_code=buyer_code,
         company_code=company_code,
@@ -213,6 +216,21 @@ def place_order(
         now=now,
         ship_to=ship_to,
         delivery_address=delivery_address,
+    )
+    placing = TRANSITIONS[Step.PLACE]
+    return OrderView(
+        number=placed.order_number,
+        status=str(placing.target),
+        seller=placed.seller,
+        warehouse=placed.warehouse,
+        buyer=placed.buyer,
+        total_amount=placed.total_amount,
+        placed_at=placed.placed_at,
+        deadlines={"confirm": placed.confirm_deadline},
+        ship_to=asdict(placed.ship_to),
+        failure=None,
+        lines=[LineView(li.sku, li.name, li.quantity, li.unit_price, li.line_total) for li in placed.lines],
+        events=[EventView(str(placing.target), str(placing.actor).lower(), placed.placed_at, placing.reason)],
     )
 
 

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.accounts import audit
@@ -28,7 +28,7 @@ from core.clock import require_aware
 from core.domain import ActorKind, ApiScope
 from core.errors import AccessDenied, InvalidInput, NotAuthenticated, NotFound
 from core.store.database import Store
-from core.store.models import ApiClient
+from core.store.models import ApiClient, api_clients_t
 from core.text import clean_text, shown
 
 MAX_OPERATOR = 100
@@ -176,12 +176,17 @@ def _row(client: ApiClient) -> ApiClientRow:
     )
 
 
+#: Read on every request: built once.
+_c = api_clients_t.c
+_CLIENT = select(_c.id, _c.name, _c.scope, _c.secret_hash, _c.revoked_at).where(_c.key_id == bindparam("key_id"))
+
+
 def authenticate(store: Store, token: str | None) -> ApiClientRef:
     """The client a bearer token belongs to, or NotAuthenticated (one answer for every failure)."""
     match = TOKEN_PATTERN.fullmatch(token or "")
     key_id, secret = match.groups() if match else ("", "")
     with store.reading() as session:
-        client = session.scalar(select(ApiClient).where(ApiClient.key_id == key_id)) if match else None
+        client = session.execute(_CLIENT, {"key_id": key_id}).first() if match else None
     stored = client.secret_hash if client is not None else _DUMMY_HASH
     matches = hmac.compare_digest(_hash(secret), stored)  # always compared: the same time either way
     if client is None or not matches or client.revoked_at is not None:

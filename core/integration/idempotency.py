@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import InvalidInput
 from core.integration.clients import ApiClientRef
 from core.store.database import Store, rowcount
-from core.store.models import IdempotencyKey
+from core.store.models import IdempotencyKey, idempotency_t
 
 KEPT = timedelta(hours=24)
 MAX_KEY = 255
@@ -65,11 +65,21 @@ def checked_key(key: str | None) -> str:
     return text
 
 
+_RECALL = select(idempotency_t.c.fingerprint, idempotency_t.c.status_code, idempotency_t.c.body).where(
+    idempotency_t.c.client_id == bindparam("client"), idempotency_t.c.key == bindparam("key")
+)
+#: A request's key and its answer, built once: every POST runs both.
+_CLAIM = insert(idempotency_t).returning(idempotency_t.c.id)
+_ANSWER = (
+    update(idempotency_t)
+    .where(idempotency_t.c.id == bindparam("claimed"))
+    .values(status_code=bindparam("status"), body=bindparam("answer"))
+)
+
+
 def _recall(store: Store, client: ApiClientRef, key: str, print_: str) -> Answer | None:
     with store.reading() as session:
-        row = session.scalar(
-            select(IdempotencyKey).where(IdempotencyKey.client_id == client.id, IdempotencyKey.key == key)
-        )
+        row = session.execute(_RECALL, {"client": client.id, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != print_:
@@ -88,18 +98,23 @@ def answer_once(
 ) -> Answer:
     """The first answer to (client, key): made now by `work` (which calls core services), or recalled
     when the key's row is there already (a retry costs a failed insert; a new key, no extra read)."""
+    claim = {
+        "client_id": client.id,
+        "key": key,
+        "fingerprint": request_fingerprint,
+        "status_code": 0,
+        "body": "",
+        "created_at": now,
+    }
     try:
         with store.one_unit_of_work() as session:
-            row = IdempotencyKey(
-                client_id=client.id, key=key, fingerprint=request_fingerprint, status_code=0, body="", created_at=now
-            )
-            session.add(row)
-            try:
-                session.flush()  # the key first: a twin request waits here until this one ends
+            try:  # the key first: a twin request waits here until this one ends
+                claimed = session.execute(_CLAIM, claim).scalar_one()
             except IntegrityError:
                 raise _Taken from None
             answer = work()
-            row.status_code, row.body = answer.status_code, json.dumps(answer.body, ensure_ascii=False)
+            body = json.dumps(answer.body, ensure_ascii=False)
+            session.execute(_ANSWER, {"claimed": claimed, "status": answer.status_code, "answer": body})
     except _Taken:
         again = _recall(store, client, key, request_fingerprint)
         if again is None:  # the other request was refused and rolled back meanwhile: run this one

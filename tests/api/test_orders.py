@@ -50,8 +50,10 @@ def test_placing_an_order_reserves_stock_and_answers_with_the_order_and_its_addr
 
 def test_a_ship_to_address_goes_with_the_order(api):
     ship_to = {"name": "Gudang Bekasi", "phone": "+62 21 555 0101", "address": "Jl. Industri 5", "city": "Bekasi"}
-    body = api.order(ship_to=ship_to).json()
+    response = api.order(ship_to=ship_to)
+    body = response.json()
     assert body["ship_to"] == ship_to
+    assert api.get(response.headers["location"]).json() == body  # the answer is the order as stored
 
 
 def test_the_buyers_orders_come_newest_first_a_page_at_a_time(api):
