@@ -19,6 +19,31 @@ from jobs.entry import run_command
 from jobs.prepare import prepare
 
 
+def ui_command(host: str, port: int, *, behind_proxy: bool = False) -> list[str]:
+    """How the UI process starts: app/main.py served through app/server.py (st.App on uvicorn), which
+    sets the HttpOnly session cookie and the security headers. With `behind_proxy`, X-Forwarded-Proto
+    is trusted from a proxy on this machine only, so "over HTTPS" means what the proxy in front says.
+    On asyncio and h11 by name: uvloop and httptools, there for the API, are not what the UI was
+    tested on."""
+    command = [sys.executable, "-m", "uvicorn", "app.server:app", "--host", host, "--port", str(port)]
+    command += ["--loop", "asyncio", "--http", "h11", "--no-server-header"]
+    command += ["--no-access-log"]  # app/server.py writes one JSON line per request instead
+    return command + (_PROXY if behind_proxy else [])
+
+
+def api_command(host: str, port: int, *, behind_proxy: bool = False, workers: int = 1) -> list[str]:
+    """How an API process starts (api/app.py's factory on uvicorn), on uvloop and httptools: the event
+    loop and HTTP parser in C took about a twentieth off an order's CPU (bench/api.py). `workers`:
+    uvicorn's worker processes, each a copy of the API (several only on PostgreSQL)."""
+    command = [sys.executable, "-m", "uvicorn", "api.app:build", "--factory", "--host", host, "--port", str(port)]
+    command += ["--loop", "uvloop", "--http", "httptools", "--no-server-header", "--workers", str(workers)]
+    command += ["--no-access-log"]  # api/guard.py writes one JSON line per request instead
+    return command + (_PROXY if behind_proxy else [])
+
+
+_PROXY = ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
+
+
 def _children_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -60,50 +85,10 @@ def main() -> int:
     settings = wiring.settings
     env = _children_env()
     scheduler = subprocess.Popen([sys.executable, "-m", "jobs.scheduler"], cwd=PROJECT_ROOT, env=env)
-    # The UI is app/main.py served through app/server.py (st.App on uvicorn): the server sets the
-    # HttpOnly session cookie and the security headers. X-Forwarded-Proto is trusted from a proxy on
-    # this machine only, so "over HTTPS" means what the proxy in front says.
-    ui = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.server:app",
-            "--host",
-            settings.bind,
-            "--port",
-            str(settings.port),
-            "--proxy-headers",
-            "--forwarded-allow-ips",
-            "127.0.0.1",
-            "--no-server-header",
-            "--no-access-log",  # app/server.py writes one JSON line per request instead
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
-    # The HTTP API for the buyer app and couriers, its own process and port (api/app.py), and the
-    # worker that delivers the webhooks from the outbox (jobs/webhooks.py).
-    api = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:build",
-            "--factory",
-            "--host",
-            settings.bind,
-            "--port",
-            str(settings.api_port),
-            "--proxy-headers",
-            "--forwarded-allow-ips",
-            "127.0.0.1",
-            "--no-server-header",
-            "--no-access-log",  # api/guard.py writes one JSON line per request instead
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
+    # The UI (app/server.py), and the HTTP API for the buyer app and couriers on its own port (api/app.py)
+    ui = subprocess.Popen(ui_command(settings.bind, settings.port, behind_proxy=True), cwd=PROJECT_ROOT, env=env)
+    # The worker that delivers the webhooks from the outbox (jobs/webhooks.py).
+    api = subprocess.Popen(api_command(settings.bind, settings.api_port, behind_proxy=True), cwd=PROJECT_ROOT, env=env)
     webhooks = subprocess.Popen([sys.executable, "-m", "jobs.webhooks"], cwd=PROJECT_ROOT, env=env)
     # The notification mailer (jobs/mailer.py): email leaves through it, never from the UI's requests.
     mailer = subprocess.Popen([sys.executable, "-m", "jobs.mailer"], cwd=PROJECT_ROOT, env=env)

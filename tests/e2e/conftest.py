@@ -22,6 +22,7 @@ from core.clock import utc_now
 from core.config import PROJECT_ROOT
 from core.domain import Role
 from core.store.database import Store
+from jobs.serve import ui_command
 from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,18 +69,7 @@ def running_app(tmp_path_factory):
     assert prepared.returncode == 0, prepared.stderr
     log = open(data_dir / "streamlit.log", "w")
     server = subprocess.Popen(
-        # As jobs.serve starts it: app/main.py through the front door of app/server.py.
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.server:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
+        ui_command("127.0.0.1", port),  # as jobs.serve starts it
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,

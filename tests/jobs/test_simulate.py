@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -23,6 +22,7 @@ from core.domain import ActorKind
 from core.orders.buyer_channel import OrderLine, approved_buyers, place_order, products_on_sale
 from core.store.models import Order, OrderEvent
 from jobs import webhooks as worker
+from jobs.serve import api_command
 from jobs.simulate import connect, run_simulation
 from tests.builders import api_wiring, run, serve_asgi
 
@@ -81,7 +81,7 @@ def test_the_simulator_command_drives_a_running_api(tmp_path):
         port = probe.getsockname()[1]
     full_env = {**os.environ, **env, "KOPRA_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(PROJECT_ROOT)}
     api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:build", "--factory", "--port", str(port), "--log-level", "warning"],
+        api_command("127.0.0.1", port),  # as jobs.serve starts it
         cwd=PROJECT_ROOT,
         env=full_env,
         stdout=subprocess.DEVNULL,
