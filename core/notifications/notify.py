@@ -44,7 +44,7 @@ from sqlalchemy.sql import Select
 
 from core.domain import NotificationKind, Role, UserStatus
 from core.notifications.kinds import KINDS
-from core.notifications.queue import queue_new
+from core.notifications.queue import email_choice, queue_new
 from core.orders.lifecycle import Step, Transition
 from core.store.models import (
     Buyer,
@@ -121,14 +121,14 @@ def recipients(role: Role, company_id: Any) -> ColumnElement[bool]:
 
 def _insert_of(dialect: str, rows: Select[Any]) -> Any:
     """INSERT .. SELECT `rows` (COLUMNS), skipping any (user, kind, subject) already there, RETURNING
-    what `queue_new` reads of the new ones."""
+    what `queue_new` needs of the new ones, their users' email choice included (no second read)."""
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     n = notifications_t.c
     return (
         insert(notifications_t)
         .from_select(COLUMNS, rows)
         .on_conflict_do_nothing()
-        .returning(n.id, n.user_id, n.company_id, n.kind)
+        .returning(n.id, n.user_id, n.company_id, n.kind, *email_choice())
     )
 
 

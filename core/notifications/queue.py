@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import and_, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from core.domain import MailStatus, NotificationKind, WarehouseStatus
@@ -79,38 +79,43 @@ def queue_mails(session: Session, notification_ids: Iterable[int], now: datetime
     rows: list[Any] = []
     for chunk in _chunks(ids):
         rows += session.execute(
-            select(Notification.id, Notification.user_id, Notification.company_id, Notification.kind).where(
-                Notification.id.in_(chunk)
-            )
+            select(
+                Notification.id,
+                Notification.user_id,
+                Notification.company_id,
+                Notification.kind,
+                *email_choice(),
+            ).where(Notification.id.in_(chunk))
         ).all()
     return queue_new(session, rows, now)
 
 
 _p = preferences_t.c
-#: The users' email choices, where they verified an address: read for every new notification.
-_CHOSEN = select(_p.user_id, _p.email_kinds, _p.digest).where(
-    _p.user_id.in_(bindparam("users", expanding=True)), _p.email.is_not(None), _p.email_verified_at.is_not(None)
-)
+
+
+def email_choice() -> list[Any]:
+    """The email choice of a notification's user, where they verified an address: (kinds, digest), each
+    None when they did not. Columns for a notifications INSERT's RETURNING (so a new notification comes
+    back with what `queue_new` needs) or for a SELECT of notifications. The notification's user is named
+    as text: SQLAlchemy does not correlate a subquery in RETURNING, and SQLite takes RETURNING's own
+    columns unqualified."""
+    verified = and_(
+        _p.user_id == literal_column("notifications.user_id"), _p.email.is_not(None), _p.email_verified_at.is_not(None)
+    )
+    return [
+        select(_p.email_kinds).where(verified).scalar_subquery().label("email_kinds"),
+        select(_p.digest).where(verified).scalar_subquery().label("digest"),
+    ]
 
 
 def queue_new(session: Session, notifications: Iterable[Any], now: datetime) -> int:
-    """`queue_mails` for notifications the caller has just written, as (id, user_id, company_id, kind)
-    rows (what their INSERT returned): only their users' preferences are read."""
-    notifications = list(notifications)
-    users = sorted({row[1] for row in notifications})
-    if not users:
-        return 0
-    preferences = {
-        user_id: (email_kinds(chosen), digest) for user_id, chosen, digest in session.execute(_CHOSEN, {"users": users})
-    }
-    if not preferences:
-        return 0
+    """`queue_mails` for notifications the caller has just written, as (id, user_id, company_id, kind,
+    email_kinds, digest) rows: what their INSERT returned, with `email_choice`."""
     digest_times: dict[int, datetime] = {}
     mails = []
-    for notification_id, user_id, company_id, kind in notifications:
-        chosen, digest = preferences.get(user_id, (frozenset(), False))
+    for notification_id, user_id, company_id, kind, chosen, digest in notifications:
         kind = NotificationKind(kind)
-        if not KINDS[kind].by_email or kind not in chosen:
+        if chosen is None or not KINDS[kind].by_email or kind not in email_kinds(chosen):
             continue
         if digest and company_id not in digest_times:
             digest_times[company_id] = digest_due_at(session, company_id, now)
