@@ -29,6 +29,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,8 +44,78 @@ from core.integration.clients import create_client  # noqa: E402
 from core.orders.buyer_channel import OrderLine, approved_buyers, place_order, products_on_sale  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
 from core.store.models import StockLevel  # noqa: E402
+from jobs.serve import api_command  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KOPRA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _cpu_s(pid: int, *, ended_children: bool = False) -> float:
+    """User + system CPU seconds of one process so far (Linux /proc); with `ended_children`, also of
+    its children that have ended (PostgreSQL's backends end with their connections)."""
+    fields = _stat(pid)
+    if not fields:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if ended_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, command line)} of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(fields[1]), command)
+    return found
+
+
+def cpu_by_role(api_pid: int | None) -> dict[str, float]:
+    """CPU seconds so far of the load (this process), the API's processes (uvicorn and its workers)
+    and PostgreSQL's processes."""
+    processes = _processes()
+    api = {api_pid} if api_pid is not None else set()
+    while grown := {pid for pid, (parent, _) in processes.items() if parent in api} - api:
+        api |= grown
+    return {
+        "client": time.process_time(),
+        "api": sum(_cpu_s(pid) for pid in api),
+        "postgres": _postgres_cpu_s(processes),
+    }
+
+
+def _is_postgres(command: str) -> bool:
+    return command.startswith("postgres") or "/bin/postgres " in command
+
+
+def _postgres_cpu_s(processes: dict[int, tuple[int, str]]) -> float:
+    """PostgreSQL's processes; the postmaster's count also holds its children that have ended."""
+    total = 0.0
+    for pid, (parent, command) in processes.items():
+        if _is_postgres(command):
+            postmaster = not _is_postgres(processes.get(parent, (0, ""))[1])
+            total += _cpu_s(pid, ended_children=postmaster)
+    return total
+
+
+def _ms(seconds: float, orders: int) -> float:
+    return round(1000 * seconds / max(orders, 1), 2)
+
+
+def cpu_per_order(before: dict[str, float], after: dict[str, float], orders: int) -> dict[str, float]:
+    """Milliseconds of CPU per order placed, by role, between two `cpu_by_role` readings."""
+    return {
+        f"cpu_ms_per_order_{role}": round(1000 * (after[role] - before[role]) / max(orders, 1), 2) for role in after
+    }
 
 
 def prepare(url: str, now: datetime) -> tuple[Store, str, list[str], dict[tuple[str, str], list[str]]]:
@@ -66,7 +137,7 @@ def an_order(rng: random.Random, buyers: list[str], shelves: dict) -> tuple[str,
     return rng.choice(buyers), {"seller": seller, "warehouse": warehouse, "lines": lines}
 
 
-def figures(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
+def figures(latencies: list[float], errors: int, seconds: float) -> dict[str, Any]:
     ordered = sorted(latencies) or [0.0]
 
     def pick(q: float) -> float:
@@ -82,50 +153,80 @@ def figures(latencies: list[float], errors: int, seconds: float) -> dict[str, fl
     }
 
 
-async def _load(url: str, token: str, buyers, shelves, clients: int, seconds: float) -> dict[str, float]:
+class Connection:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON and reads the status and body: the load
+    generator, lean as wrk is (httpx spent 2.6-4.6 ms of CPU per request on these 2 cores, as much as
+    the API itself, which would have measured the client)."""
+
+    def __init__(self, host: str, port: int, token: str):
+        self.host, self.port = host, port
+        self.fixed = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, key: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = f"POST {path} HTTP/1.1\r\n{self.fixed}Idempotency-Key: {key}\r\nContent-Length: {len(body)}\r\n\r\n"
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding":
+                raise ValueError("a chunked answer: this client reads Content-Length bodies only")
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        answer = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return int(status_line.split()[1]), answer
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def _load(url: str, token: str, buyers, shelves, clients: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     stop_at = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+    host, port = url.removeprefix("http://").split(":")
 
-        async def client(index: int) -> None:
-            nonlocal errors
-            rng = random.Random(index)
-            while time.perf_counter() < stop_at:
-                buyer, body = an_order(rng, buyers, shelves)
-                headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-                started = time.perf_counter()
-                try:
-                    response = await http.post(f"/api/v1/buyers/{buyer}/orders", json=body, headers=headers)
-                    ok = response.status_code == 201
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
-                    latencies.append(time.perf_counter() - started)
-                else:
-                    errors += 1
+    async def client(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index)
+        connection = Connection(host, int(port), token)
+        while time.perf_counter() < stop_at:
+            buyer, body = an_order(rng, buyers, shelves)
+            started = time.perf_counter()
+            try:
+                status, answer = await connection.post(
+                    f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
+                )
+                ok = status == 201 and b'"number":"KP-' in answer
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                connection.close()
+                ok = False
+            if ok:
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors += 1
+        connection.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client(i) for i in range(clients)))
-        elapsed = time.perf_counter() - began
-    return figures(latencies, errors, elapsed)
+    began = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return figures(latencies, errors, time.perf_counter() - began)
 
 
 def over_http(url: str, token: str, buyers, shelves, args, env: dict[str, str]) -> dict[str, float]:
     port = 18000 + random.randint(0, 999)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.app:build",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    command += ["--no-access-log", "--log-level", "warning", "--workers", str(args.api_workers)]
+    command = api_command("127.0.0.1", port, workers=args.api_workers) + ["--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -140,7 +241,9 @@ def over_http(url: str, token: str, buyers, shelves, args, env: dict[str, str]) 
                 raise SystemExit("the API did not start")
             time.sleep(0.2)
         asyncio.run(_load(base, token, buyers, shelves, args.clients, 3))  # warm-up
-        return asyncio.run(_load(base, token, buyers, shelves, args.clients, args.seconds))
+        before = cpu_by_role(server.pid)
+        result = asyncio.run(_load(base, token, buyers, shelves, args.clients, args.seconds))
+        return result | cpu_per_order(before, cpu_by_role(server.pid), result["orders"])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,12 +277,14 @@ def in_process(store: Store, buyers, shelves, clients: int, seconds: float) -> d
                 latencies.append(time.perf_counter() - started)
 
     began = time.perf_counter()
+    before = cpu_by_role(None)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return figures(latencies, errors[0], time.perf_counter() - began)
+    result = figures(latencies, errors[0], time.perf_counter() - began)
+    return result | cpu_per_order(before, cpu_by_role(None), result["orders"])
 
 
 def run_case(name: str, url: str, args, now: datetime) -> dict[str, dict[str, float]]:
