@@ -5,19 +5,32 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.requirements-installed
 
-.PHONY: run test test-fast lint browser bench clean
+.PHONY: run test test-fast lint browser bench clean i18n
 
 $(INSTALLED): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# The Indonesian catalogue, compiled from its .po (docs/glossary.md fixes the words).
+CATALOGUE := core/i18n/locale/id/LC_MESSAGES/messages
+$(CATALOGUE).mo: $(CATALOGUE).po $(INSTALLED)
+	$(VENV)/bin/pybabel compile --domain messages --directory core/i18n/locale --locale id --statistics
+
+## make i18n: extract the marked texts of the code, update the Indonesian catalogue, compile it
+i18n: $(INSTALLED)
+	$(VENV)/bin/pybabel extract --mapping-file babel.cfg --keywords "_ N_ _n:1,2" \
+	  --no-location --sort-output --width 120 --project "Kopra Partnership" --output-file core/i18n/locale/messages.pot .
+	$(VENV)/bin/pybabel update --input-file core/i18n/locale/messages.pot --domain messages --width 120 \
+	  --output-dir core/i18n/locale --locale id --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) $(CATALOGUE).mo
+
 ## make run: migrate the store, load the demo once, start the scheduler and the UI
-run: $(INSTALLED)
+run: $(INSTALLED) $(CATALOGUE).mo
 	$(PY) -m jobs.serve
 
 ## make test: lint, then every test, on SQLite and PostgreSQL, AppTest and the browser
-test: lint browser
+test: lint browser $(CATALOGUE).mo
 	$(PY) -m pytest
 
 ## make test-fast: core's database-free unit tests and its SQLite store tests, for the edit-test loop

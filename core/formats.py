@@ -13,12 +13,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
+from babel.dates import format_timedelta
+
+from core.i18n import _, language
 from core.warehouses.business_time import zone_abbreviation
 
 #: "01 Dec 2026": every date a person reads (strftime).
 DATE_FORMAT = "%d %b %Y"
 #: "14:05": every time of day a person reads, always followed by its zone.
 TIME_FORMAT = "%H:%M"
+#: The same in Indonesian: "01 Des 2026", "14.05" (Babel's patterns: Indonesian month names, and the
+#: dot Indonesians put between hours and minutes).
+DATE_PATTERN_ID = "dd MMM yyyy"
+TIME_FORMAT_ID = "%H.%M"
 #: Where a time belongs to no warehouse and the company has none yet: Western Indonesia (WIB).
 DEFAULT_TIME_ZONE = "Asia/Jakarta"
 
@@ -59,23 +67,36 @@ def format_rupiah_short(amount: int) -> str:
     return f"{sign}Rp{text.replace('.', ',')} {unit}"
 
 
-def format_date(day: date) -> str:
-    """`date(2026, 12, 1)` -> `"01 Dec 2026"`: a date nobody misreads."""
+def format_date(day: date, code: str | None = None) -> str:
+    """`date(2026, 12, 1)` -> `"01 Dec 2026"` (Indonesian `"01 Des 2026"`): a date nobody misreads, in
+    the reader's language or `code`."""
+    if (code or language()) == "id":
+        return babel_date(day, DATE_PATTERN_ID, locale="id")
     return day.strftime(DATE_FORMAT)
 
 
-def format_wall(local: datetime, abbreviation: str, *, with_date: bool = True) -> str:
-    """A time already on a warehouse's wall clock, with its zone: `"01 Dec 2026 14:05 WIB"` (`"14:05 WIB"`)."""
-    clock = local.strftime(TIME_FORMAT)
-    return f"{format_date(local.date())} {clock} {abbreviation}" if with_date else f"{clock} {abbreviation}"
+def format_wall(local: datetime, abbreviation: str, *, with_date: bool = True, code: str | None = None) -> str:
+    """A time already on a warehouse's wall clock, with its zone: `"01 Dec 2026 14:05 WIB"` (`"14:05 WIB"`);
+    in Indonesian `"01 Des 2026 14.05 WIB"`."""
+    clock = local.strftime(TIME_FORMAT_ID if (code or language()) == "id" else TIME_FORMAT)
+    return f"{format_date(local.date(), code)} {clock} {abbreviation}" if with_date else f"{clock} {abbreviation}"
 
 
-def format_local(moment: datetime | None, time_zone: str, *, with_date: bool = True) -> str:
+def format_local(moment: datetime | None, time_zone: str, *, with_date: bool = True, code: str | None = None) -> str:
     """An aware moment in a zone's local time: `"01 Dec 2026 14:05 WIB"`; None -> `"—"`."""
     if moment is None:
         return "—"
     local = moment.astimezone(ZoneInfo(time_zone))
-    return format_wall(local, zone_abbreviation(time_zone), with_date=with_date)
+    return format_wall(local, zone_abbreviation(time_zone), with_date=with_date, code=code)
+
+
+def format_relative(delta: timedelta, code: str | None = None) -> str:
+    """How far a moment is from now, as people say it: "in 2 hours" / "2 jam lagi", "3 days ago" /
+    "3 hari yang lalu" (the unit Babel rounds to, in the reader's language or `code`)."""
+    code = code or language()
+    duration = format_timedelta(abs(delta), locale=code, threshold=1.0)
+    said = _("in {duration}", duration=duration) if delta >= timedelta(0) else _("{duration} ago", duration=duration)
+    return said.render(code)
 
 
 def format_duration(delta: timedelta) -> str:

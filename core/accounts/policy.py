@@ -9,6 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
 
 from core.config import Settings
+from core.i18n import N_
 from core.store.models import User
 
 # --- The rules, in one place -------------------------------------------------------------------
@@ -30,18 +31,18 @@ PASSWORD_RULES_TEXT = (
 
 # --- What people are told ----------------------------------------------------------------------
 
-INVALID_CREDENTIALS = "The Company ID, User ID or password is not correct."
-BLOCKED_MESSAGE = (
+INVALID_CREDENTIALS = N_("The Company ID, User ID or password is not correct.")
+BLOCKED_MESSAGE = N_(
     "Your user ID is blocked. Please contact your Relationship Manager or Mandiri Call 14000 to reactivate it."
 )
-NOT_WHITELISTED_MESSAGE = (
+NOT_WHITELISTED_MESSAGE = N_(
     "Your company is not registered for Kopra Partnership: only Kopra Cash Management customers "
     "on the whitelist can use it. Please contact your Relationship Manager to register."
 )
-MISSING_FIELDS = "Please enter your Company ID, User ID and password."
-SESSION_ENDED = "Your session has ended. Please log in again."
-USER_GONE = "Your user ID no longer exists. Please contact your Relationship Manager."
-PASSWORD_CHANGE_FIRST = "Please set a new password before you continue."
+MISSING_FIELDS = N_("Please enter your Company ID, User ID and password.")
+SESSION_ENDED = N_("Your session has ended. Please log in again.")
+USER_GONE = N_("Your user ID no longer exists. Please contact your Relationship Manager.")
+PASSWORD_CHANGE_FIRST = N_("Please set a new password before you continue.")
 
 
 def idle_message(policy: AccountPolicy) -> str:
