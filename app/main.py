@@ -38,6 +38,7 @@ from core.accounts.policy import LOCKOUT_THRESHOLD  # noqa: E402
 from core.accounts.throttle import recent_lockouts  # noqa: E402
 from core.clock import utc_now  # noqa: E402
 from core.domain import Role  # noqa: E402
+from core.i18n import _, gettext  # noqa: E402
 from core.logs import REQUEST_ID  # noqa: E402
 
 REQUEST_ID.set(f"run-{secrets.token_hex(6)}")  # the log lines of this script run belong together
@@ -51,7 +52,7 @@ def _page(spec: session.PageSpec, *, default: bool = False, hidden: bool = False
     extra = {"url_path": "home"} if default else {}
     if hidden:  # registered (its address works) but not in the menu
         extra["visibility"] = "hidden"
-    return st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=default, **extra)
+    return st.Page(PAGES_DIR / spec.file, title=gettext(spec.title), icon=spec.icon, default=default, **extra)
 
 
 def _address(spec: session.PageSpec) -> str:
@@ -73,7 +74,7 @@ def _stand_ins(shown: list[session.PageSpec], logged_in: bool) -> list[st.Page]:
     addresses = {_address(spec) for spec in shown[1:]}
     script = Path(__file__).resolve().parent / "stand_in.py" if logged_in else PAGES_DIR / shown[0].file
     return [
-        st.Page(script, title=shown[0].title, url_path=_address(spec), visibility="hidden")
+        st.Page(script, title=gettext(shown[0].title), url_path=_address(spec), visibility="hidden")
         for spec in ALL_PAGES
         if _address(spec) not in addresses
     ]
@@ -83,15 +84,15 @@ def _account_sidebar(check, page: st.Page) -> None:
     actor = check.actor
     with st.sidebar:
         name = typed(actor.display_name or actor.user_code)
-        st.markdown(f"**{name}**  \n{actor.role.label} · {typed(actor.company_code)}")
+        st.markdown(f"**{name}**  \n{gettext(actor.role.label)} · {typed(actor.company_code)}")
         if not check.must_change_password:
             bell(actor, session_expires_at=check.expires_at, page_title=page.title)
-        if st.button("Log out", key="logout", icon=":material/logout:"):
+        if st.button(gettext("Log out"), key="logout", icon=":material/logout:"):
             session.logout()
             st.rerun()
         # The System Administrator's menu has no Settings page: their password form lives here.
         if actor.role == Role.SYSTEM_ADMINISTRATOR and not check.must_change_password:
-            with st.expander("Change my password"):
+            with st.expander(gettext("Change my password")):
                 session.password_change_form(actor, key="sidebar_password")
 
 
@@ -101,13 +102,15 @@ def _lockouts_for_administrators(check) -> None:
         return
     lockouts = attempt(lambda: recent_lockouts(get_store(), check.actor, utc_now()), show=quietly).value or []
     for lockout in lockouts:
-        where = f"from {lockout.address}" if lockout.address else "from this machine"
-        say(
-            "warning",
-            f"{lockout.user} was blocked after {LOCKOUT_THRESHOLD} wrong passwords at "
-            f"{local_time(lockout.at, lockout.time_zone)} ({where}). If that was not them, tell your Relationship "
-            "Manager; if it was, the bank can unblock them.",
+        told = _(
+            "{user} was blocked after {count} wrong passwords at {at} (from {address}). If that was not "
+            "them, tell your Relationship Manager; if it was, the bank can unblock them.",
+            user=lockout.user,
+            count=LOCKOUT_THRESHOLD,
+            at=local_time(lockout.at, lockout.time_zone),
+            address=lockout.address or _("this machine"),
         )
+        say("warning", told.render())
 
 
 check = session.resolve()

@@ -27,6 +27,7 @@ from core.acting import Actor
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
+from core.i18n import N_
 
 SESSION_KEY = "session_token"  # other code (tests, pages) may read it; nothing else is stable
 #: The cookie's names, as app/server.py sets them: with the __Host- prefix over HTTPS.
@@ -42,7 +43,7 @@ _NOTICES = "_kopra_notices"
 @dataclass(frozen=True)
 class PageSpec:
     file: str  # under app/pages/
-    title: str
+    title: str  # in English, the catalogue's msgid: shown through gettext
     icon: str
 
 
@@ -50,22 +51,22 @@ class PageSpec:
 #: registered in that role's navigation, so its URL does not exist for them.
 ROLE_PAGES: dict[Role, tuple[PageSpec, ...]] = {
     Role.SYSTEM_ADMINISTRATOR: (
-        PageSpec("warehouse_management.py", "Warehouse Management", ":material/warehouse:"),
-        PageSpec("company_profile.py", "Company Profile", ":material/business:"),
+        PageSpec("warehouse_management.py", N_("Warehouse Management"), ":material/warehouse:"),
+        PageSpec("company_profile.py", N_("Company Profile"), ":material/business:"),
     ),
     Role.PRODUCT_MANAGER: (
-        PageSpec("dashboard.py", "Dashboard", ":material/dashboard:"),
-        PageSpec("product_management.py", "Product Management", ":material/inventory_2:"),
-        PageSpec("sales_management.py", "Sales Management", ":material/receipt_long:"),
-        PageSpec("transaction_history.py", "Transaction History", ":material/history:"),
-        PageSpec("settings.py", "Settings", ":material/settings:"),
+        PageSpec("dashboard.py", N_("Dashboard"), ":material/dashboard:"),
+        PageSpec("product_management.py", N_("Product Management"), ":material/inventory_2:"),
+        PageSpec("sales_management.py", N_("Sales Management"), ":material/receipt_long:"),
+        PageSpec("transaction_history.py", N_("Transaction History"), ":material/history:"),
+        PageSpec("settings.py", N_("Settings"), ":material/settings:"),
     ),
 }
 #: Every logged-in user's notifications, whatever their role. Outside the menus above (they are the
 #: FAQ's): reached from the bell that app/main.py draws in the sidebar of every page.
-NOTIFICATIONS_PAGE = PageSpec("notifications.py", "Notifications", ":material/notifications:")
-LOGIN_PAGE = PageSpec("login.py", "Log in", ":material/login:")
-CHANGE_PASSWORD_PAGE = PageSpec("change_password.py", "Change your password", ":material/password:")
+NOTIFICATIONS_PAGE = PageSpec("notifications.py", N_("Notifications"), ":material/notifications:")
+LOGIN_PAGE = PageSpec("login.py", N_("Log in"), ":material/login:")
+CHANGE_PASSWORD_PAGE = PageSpec("change_password.py", N_("Change your password"), ":material/password:")
 
 
 # --- Notices that survive a rerun --------------------------------------------------------------

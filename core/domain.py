@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.i18n import N_
+
 
 class Role(StrEnum):
     SYSTEM_ADMINISTRATOR = "SYSTEM_ADMINISTRATOR"
@@ -14,7 +16,9 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"SYSTEM_ADMINISTRATOR": "System Administrator", "PRODUCT_MANAGER": "Product Manager"}[self.value]
+        """The role's name, in English: the catalogue's msgid (Kopra keeps these names in Indonesian too)."""
+        names = {"SYSTEM_ADMINISTRATOR": N_("System Administrator"), "PRODUCT_MANAGER": N_("Product Manager")}
+        return names[self.value]
 
 
 class UserStatus(StrEnum):

@@ -13,16 +13,19 @@ from app.bootstrap import get_settings, get_store
 from core.accounts import policy
 from core.accounts.login import login as log_in
 from core.clock import utc_now
+from core.i18n import gettext
 
 session.ensure_main_navigation()
 st.title("Kopra Partnership")
-st.caption("Seller portal · Kopra by Mandiri")
+st.caption(gettext("Seller portal · Kopra by Mandiri"))
 
 with st.form("login", clear_on_submit=False):
-    company_code = st.text_input("Company ID", max_chars=32, key="login_company")
-    user_code = st.text_input("User ID", max_chars=64, key="login_user")
-    password = st.text_input("Password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key="login_password")
-    submitted = st.form_submit_button("Log in", type="primary")
+    company_code = st.text_input(gettext("Company ID"), max_chars=32, key="login_company")
+    user_code = st.text_input(gettext("User ID"), max_chars=64, key="login_user")
+    password = st.text_input(
+        gettext("Password"), type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key="login_password"
+    )
+    submitted = st.form_submit_button(gettext("Log in"), type="primary")
 
 if submitted:
     result = log_in(
@@ -31,9 +34,11 @@ if submitted:
     if result.ok:
         session.adopt(result.token)
         st.rerun()
-    st.error(result.message)
+    st.error(gettext(result.message))
 
 st.caption(
-    "Keep your password secret and change it periodically. "
-    "Problems? Contact your Relationship Manager or Mandiri Call 14000."
+    gettext(
+        "Keep your password secret and change it periodically. "
+        "Problems? Contact your Relationship Manager or Mandiri Call 14000."
+    )
 )
