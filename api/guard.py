@@ -18,6 +18,7 @@ from fastapi import Header, Request
 
 from api.problems import problem
 from core.errors import DomainError, NotAuthenticated
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, using
 from core.integration.clients import REFUSED, ApiClientRef, authenticate
 from core.logs import REQUEST_ID, log_event
 
@@ -68,7 +69,8 @@ def caller(request: Request, authorization: str | None = Header(default=None, in
 
 class Guard:
     """Pure ASGI: request id, body limit (the body is read here, at most the limit, then handed on),
-    JSON-only bodies, and one log line per request."""
+    JSON-only bodies, one log line per request, and the reader's language: refusals are told in the
+    language Accept-Language asks for (Bahasa Indonesia or English), said back in Content-Language."""
 
     def __init__(self, app, max_body_bytes: int):
         self.app, self.max_body = app, max_body_bytes
@@ -78,14 +80,22 @@ class Guard:
             return await self.app(scope, receive, send)
         request_id = f"req-{uuid.uuid4().hex[:16]}"
         token = REQUEST_ID.set(request_id)
-        started, outcome = time.perf_counter(), {"status": 0}
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            with using(language_asked(headers.get("accept-language", ""))) as spoken:
+                await self._guarded(scope, receive, send, request_id, headers, spoken)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _guarded(self, scope, receive, send, request_id: str, headers: dict[str, str], spoken: str):
+        started, outcome = time.perf_counter(), {"status": 0}
         path = scope["path"]
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                said = [(b"x-request-id", request_id.encode()), (b"content-language", spoken.encode())]
+                message["headers"] = [*message.get("headers", []), *said]
             await send(message)
 
         try:
@@ -108,7 +118,6 @@ class Guard:
                 ms=round((time.perf_counter() - started) * 1000, 1),
                 client=scope.get("state", {}).get("client"),
             )
-            REQUEST_ID.reset(token)
 
     def _too_large(self, path: str):
         return problem(
@@ -146,6 +155,24 @@ class Guard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def language_asked(accept_language: str) -> str:
+    """The language a request's Accept-Language asks for, of those the API speaks ("id-ID,id;q=0.9" ->
+    "id"); the default when it asks for none of them."""
+    asked = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if code in LANGUAGES and quality > 0:
+            asked.append((-quality, position, code))
+    return min(asked)[2] if asked else DEFAULT_LANGUAGE
 
 
 def _replay(body: bytes):

@@ -1,17 +1,31 @@
 """Domain errors: what a person is told when the business says no.
 
-Every message is a complete sentence meant for the user who tried; pages show it as it is.
+Every message is a complete sentence meant for the user who tried; pages show it as it is. A refusal
+carries its sentence as a `core.i18n.Message` (a text and its values) so it keeps one meaning in both
+languages: `message` is it in the reader's language, `text(code)` in a given one. A refusal raised
+with a plain string (most still are) reads as written where the catalogue has no translation of it.
 """
 
 from __future__ import annotations
+
+from core.i18n import Message
 
 
 class DomainError(Exception):
     """A rule refused the request; the store is unchanged."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message):
+        self.said = message if isinstance(message, Message) else Message(message)
+        super().__init__(self.said.render("en"))
+
+    @property
+    def message(self) -> str:
+        """The sentence in the reader's language (core.i18n.using)."""
+        return self.said.render()
+
+    def text(self, code: str) -> str:
+        """The sentence in the language `code`."""
+        return self.said.render(code)
 
 
 class NotFound(DomainError):
@@ -29,7 +43,7 @@ class AccessDenied(DomainError):
 class InvalidInput(DomainError):
     """A field's value breaks a rule; `field` names it."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str | Message, field: str | None = None):
         super().__init__(message)
         self.field = field
 

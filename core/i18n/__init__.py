@@ -110,6 +110,8 @@ class Message:
             pattern = translations.ngettext(self.msgid, self.plural, self.count)
         else:
             pattern = translations.gettext(self.msgid)
+        if not self.values:  # a fixed text: braces in it are its own (a name someone typed), not placeholders
+            return pattern
         return pattern.format_map({name: _shown(value, code) for name, value in self.values.items()})
 
     def __str__(self) -> str:

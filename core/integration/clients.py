@@ -27,6 +27,7 @@ from core.accounts import audit
 from core.clock import require_aware
 from core.domain import ActorKind, ApiScope
 from core.errors import AccessDenied, InvalidInput, NotAuthenticated, NotFound
+from core.i18n import N_
 from core.store.database import Store
 from core.store.models import ApiClient, api_clients_t
 from core.text import clean_text, shown
@@ -34,7 +35,7 @@ from core.text import clean_text, shown
 MAX_OPERATOR = 100
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 TOKEN_PATTERN = re.compile(r"kpa_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
-REFUSED = "The API token is missing, wrong, rotated or revoked."
+REFUSED = N_("The API token is missing, wrong, rotated or revoked.")
 _DUMMY_HASH = hashlib.sha256(b"no such client").hexdigest()
 
 

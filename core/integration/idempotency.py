@@ -22,13 +22,14 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import InvalidInput
+from core.i18n import N_, _
 from core.integration.clients import ApiClientRef
 from core.store.database import Store, rowcount
 from core.store.models import IdempotencyKey, idempotency_t
 
 KEPT = timedelta(hours=24)
 MAX_KEY = 255
-KEY_REUSED = "This Idempotency-Key was already used with another request body; use a new key for a new request."
+KEY_REUSED = N_("This Idempotency-Key was already used with another request body; use a new key for a new request.")
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,11 @@ def checked_key(key: str | None) -> str:
     text = (key or "").strip()
     if not text or len(text) > MAX_KEY or not text.isprintable() or not text.isascii():
         raise KeyMissing(
-            f"Every POST needs an Idempotency-Key header: 1 to {MAX_KEY} printable ASCII characters, "
-            "e.g. a UUID, new for each new request.",
+            _(
+                "Every POST needs an Idempotency-Key header: 1 to {most} printable ASCII characters, "
+                "e.g. a UUID, new for each new request.",
+                most=MAX_KEY,
+            ),
             field="Idempotency-Key",
         )
     return text

@@ -30,6 +30,21 @@ def test_every_wrong_credential_gets_the_same_401(api):
         assert "kpa_" not in json.dumps(body)
 
 
+def test_refusals_are_told_in_the_language_the_client_asks_for(api):
+    indonesian = {"Accept-Language": "id-ID,id;q=0.9,en;q=0.8"}
+    response = api.http.get("/api/v1/sellers", headers=indonesian)
+    body = assert_problem(response, 401, "unauthenticated")
+    assert body["detail"] == "Token API tidak ada, salah, sudah diganti, atau sudah dicabut."
+    assert response.headers["content-language"] == "id"
+    no_key = api.http.post(ORDER_PATH, json=ORDER, headers={**api.headers(), **indonesian})
+    detail = assert_problem(no_key, 400, "idempotency-key-missing")["detail"]
+    assert detail.startswith("Setiap POST memerlukan header Idempotency-Key: 1 sampai 255 karakter")
+    for asked in ("", "fr-FR, de;q=0.5", "id;q=0, en"):  # none of ours, or Indonesian refused: English
+        english = api.http.get("/api/v1/sellers", headers={"Accept-Language": asked})
+        assert assert_problem(english, 401, "unauthenticated")["detail"].startswith("The API token is missing")
+        assert english.headers["content-language"] == "en"
+
+
 def test_a_rotated_or_revoked_token_stops_at_once(api):
     new = rotate_client(api.world.store, operator="ops", name="livin-merchant", now=api.clock.now).token
     assert_problem(api.get("/api/v1/sellers"), 401, "unauthenticated")

@@ -114,3 +114,16 @@ def test_an_unknown_language_reads_in_the_default_one():
     with using("fr") as chosen:
         assert chosen == i18n.DEFAULT_LANGUAGE
         assert gettext(policy.SESSION_ENDED) == policy.SESSION_ENDED
+
+
+def test_a_refusal_keeps_one_meaning_in_both_languages():
+    from core.errors import AccessDenied, InvalidInput
+
+    blocked = AccessDenied(policy.BLOCKED_MESSAGE)
+    assert blocked.message == str(blocked) == policy.BLOCKED_MESSAGE
+    assert blocked.text("id").startswith("User ID Anda diblokir.")
+    with using("id"):
+        assert blocked.message.startswith("User ID Anda diblokir.")
+        assert str(blocked) == policy.BLOCKED_MESSAGE  # logs and tracebacks stay in English
+    typed = InvalidInput("Product {RICE} {} is not on sale.", field="sku")  # braces someone typed
+    assert typed.text("id") == typed.message == "Product {RICE} {} is not on sale." and typed.field == "sku"
