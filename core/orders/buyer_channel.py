@@ -461,8 +461,8 @@ def _reserve_line(session, warehouse: Row[Any], shelf: dict[str, _Shelved], line
         left = select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == product.level_id)
         available = session.scalar(left)
         raise OutOfStock(
-            f"Only {available} {product.unit} of {product.sku} ({product.name}) are available in "
-            f"{warehouse.code}; {line.quantity} were ordered."
+            f"Not enough stock of {product.sku} ({product.name}) in {warehouse.code}: "
+            f"{available} {product.unit} available, {line.quantity} ordered."
         )
     return product.id, PlacedLine(product.sku, product.name, line.quantity, price, price * line.quantity)
 

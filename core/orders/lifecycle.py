@@ -107,7 +107,7 @@ class Transition:
     sources: frozenset[S | None]  # None: there is no order yet (placing)
     target: S
     actor: ActorKind
-    doing: str  # "accept the order": for messages
+    doing: str  # "accept order {number}": what the step does to an order, for messages (doing_to)
     guard: Guard | None = None
     starts: Deadline | None = None
     stamps: tuple[str, ...] = ()  # order timestamps set to the step's effective time (where still empty)
@@ -118,6 +118,10 @@ class Transition:
     failure_reason: str | None = None  # ... and why, when the actor gives no reason
     payout_trigger: str | None = None  # what the PAYOUT record says started it
     refund_reason: str | None = None  # what the REFUND record says
+
+    def doing_to(self, order_number: str) -> str:
+        """What the step does to this order, as a sentence says it: "file a complaint on order KP-00000042"."""
+        return self.doing.replace("{number}", order_number)
 
     @property
     def automatic(self) -> bool:
@@ -209,7 +213,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {None},
             S.PENDING_CONFIRMATION,
             BUYER,
-            "place the order",
+            "place order {number}",
             starts=CONFIRM,
             stamps=("placed_at",),
             effects=(Effect.RESERVE,),
@@ -220,7 +224,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.PENDING_CONFIRMATION},
             S.PROCESSING,
             USER,
-            "accept the order",
+            "accept order {number}",
             guard=_seller_still_in_time,
             starts=PACK,
             stamps=("accepted_at",),
@@ -231,7 +235,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.PENDING_CONFIRMATION},
             S.REJECTED,
             USER,
-            "reject the order",
+            "reject order {number}",
             guard=_seller_still_in_time,
             stamps=("closed_at",),
             effects=(Effect.RELEASE,),
@@ -242,7 +246,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.PROCESSING},
             S.READY_TO_SHIP,
             USER,
-            "mark the order packed",
+            "mark order {number} packed",
             starts=DELIVER,
             stamps=("packed_at",),
             reason="packed, all items checked",
@@ -252,7 +256,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.READY_TO_SHIP},
             S.SHIPPED,
             USER,
-            "ship the order",
+            "ship order {number}",
             stamps=("shipped_at",),
             effects=(Effect.TAKE,),
         ),
@@ -261,7 +265,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.SHIPPED},
             S.DELIVERED,
             COURIER,
-            "mark the order delivered",
+            "mark order {number} delivered",
             starts=COMPLETE,
             stamps=("delivered_at",),
             reason="delivered by the courier",
@@ -272,7 +276,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.SHIPPED, S.DELIVERED},
             S.COMPLETED,
             BUYER,
-            "confirm receipt",
+            "confirm receipt of order {number}",
             stamps=("delivered_at", "completed_at"),
             effects=(Effect.PAYOUT,),
             reason="buyer confirmed receipt",
@@ -283,7 +287,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.PENDING_CONFIRMATION, S.PROCESSING, S.READY_TO_SHIP, S.SHIPPED},
             S.CANCELLED,
             BUYER,
-            "cancel the order",
+            "cancel order {number}",
             guard=_buyer_may_cancel,
             stamps=("closed_at",),
             effects=(Effect.RELEASE,),
@@ -296,7 +300,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.SHIPPED, S.DELIVERED},
             S.COMPLAINED,
             BUYER,
-            "file a complaint",
+            "file a complaint on order {number}",
             guard=_complaint_window_open,
             starts=ANSWER_COMPLAINT,
         ),
@@ -305,7 +309,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.COMPLAINED},
             S.REFUNDED,
             USER,
-            "answer the complaint with a refund",
+            "answer the complaint on order {number} with a refund",
             guard=_complaint_answer_in_time,
             stamps=("closed_at",),
             effects=(Effect.REFUND,),
@@ -317,7 +321,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.COMPLAINED},
             S.RETURN_REQUESTED,
             USER,
-            "answer the complaint with a return",
+            "answer the complaint on order {number} with a return",
             guard=_complaint_answer_in_time,
             reason="answered with a return",
         ),
@@ -326,7 +330,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.RETURN_REQUESTED},
             S.REFUNDED,
             USER,
-            "record the returned goods",
+            "record the goods returned for order {number}",
             stamps=("closed_at",),
             effects=(Effect.RESTOCK, Effect.REFUND),
             refund_reason="complaint answered with a return",
@@ -336,7 +340,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.PENDING_CONFIRMATION},
             S.CANCELLED,
             SYSTEM,
-            "cancel the unconfirmed order",
+            "cancel unconfirmed order {number}",
             guard=_due("confirm_deadline"),
             takes_effect_at="confirm_deadline",
             stamps=("closed_at",),
@@ -350,7 +354,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.COMPLAINED},
             S.REFUNDED,
             SYSTEM,
-            "refund the unanswered complaint",
+            "refund the unanswered complaint on order {number}",
             guard=_due("complaint_deadline"),
             takes_effect_at="complaint_deadline",
             stamps=("closed_at",),
@@ -363,7 +367,7 @@ TRANSITIONS: dict[Step, Transition] = {
             {S.DELIVERED},
             S.COMPLETED,
             SYSTEM,
-            "complete the delivered order",
+            "complete delivered order {number}",
             guard=_due("complete_deadline"),
             takes_effect_at="complete_deadline",
             stamps=("completed_at",),
@@ -440,7 +444,7 @@ def check_step(step: Step, order: OrderClock, now: datetime) -> Transition:
     """Return the transition if `step` may happen to `order` at `now`; raise TransitionRefused if not."""
     refusal = why_not(step, order, now)
     if refusal:
-        raise TransitionRefused(f"Cannot {TRANSITIONS[step].doing} {order.order_number}: {refusal}.")
+        raise TransitionRefused(f"Cannot {TRANSITIONS[step].doing_to(order.order_number)}: {refusal}.")
     return TRANSITIONS[step]
 
 

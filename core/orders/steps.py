@@ -252,7 +252,7 @@ def take_step(
     if moved is None:
         session.expire(order)
         raise ConcurrentChange(
-            f"Could not {transition.doing} {order.order_number}: it changed a moment ago and "
+            f"Could not {transition.doing_to(order.order_number)}: it changed a moment ago and "
             f"nothing was applied. {what_happened(session, order.id)}"
         )
     effects.apply_effects(session, moved, transition, at=at, now=now, restock_goods=restock_goods)

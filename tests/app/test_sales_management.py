@@ -143,7 +143,7 @@ def test_accepting_an_order_the_scheduler_cancelled_a_moment_ago_says_what_happe
     app.at.button(key=f"accept_{number}").click().run()
     assert not app.at.exception
     message = texts(app.at)
-    assert f"Cannot accept the order {number}: it is cancelled. The system cancelled it at" in message
+    assert f"Cannot accept order {number}: it is cancelled. The system cancelled it at" in message
     assert "no answer within 1 business day" in message
     assert status_of(app.store, number) == OrderStatus.CANCELLED
 

@@ -94,7 +94,14 @@ def test_every_other_step_is_refused_with_a_message_naming_it(step, status):
     with pytest.raises(TransitionRefused) as refused:
         check_step(step, guard_friendly(step, status), NOW)
     message = refused.value.message
-    assert message.startswith(f"Cannot {TRANSITIONS[step].doing} KP-00000001: it is ")
+    assert message.startswith(f"Cannot {TRANSITIONS[step].doing_to('KP-00000001')}: it is ")
+
+
+def test_a_refusal_names_the_order_where_the_sentence_needs_it():
+    assert all("{number}" in transition.doing for transition in TRANSITIONS.values())
+    with pytest.raises(TransitionRefused) as refused:
+        check_step(Step.COMPLAIN, guard_friendly(Step.COMPLAIN, S.PENDING_CONFIRMATION), NOW)
+    assert refused.value.message.startswith("Cannot file a complaint on order KP-00000001: it is ")
 
 
 def test_a_seller_cannot_accept_once_the_confirmation_time_is_over():

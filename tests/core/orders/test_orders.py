@@ -213,7 +213,8 @@ def test_a_second_confirmation_cannot_pay_twice(world):
 
 
 def test_ordering_more_than_is_available_is_refused_and_reserves_nothing(world):
-    with pytest.raises(OutOfStock, match="Only 10 pcs of OIL-2"):
+    short = r"Not enough stock of OIL-2 \(Product OIL-2\) in JKT-1: 10 pcs available, 11 ordered\."
+    with pytest.raises(OutOfStock, match=short):
         buyers.place_order(
             world.store,
             buyer_code="BUY-1",
@@ -323,7 +324,7 @@ def test_accepting_an_order_the_system_already_cancelled_says_what_happened(worl
     with pytest.raises(TransitionRefused) as refused:
         seller.accept_order(world.store, world.pm, number, wib(2026, 11, 24, 10, 0, 1))
     assert refused.value.message == (
-        "Cannot accept the order KP-00000001: it is cancelled. The system cancelled it at "
+        "Cannot accept order KP-00000001: it is cancelled. The system cancelled it at "
         "24 Nov 2026 10:00 WIB (no answer within 1 business day)."
     )
 
