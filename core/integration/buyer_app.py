@@ -230,7 +230,7 @@ def place_order(
         ship_to=asdict(placed.ship_to),
         failure=None,
         lines=[LineView(li.sku, li.name, li.quantity, li.unit_price, li.line_total) for li in placed.lines],
-        events=[EventView(str(placing.target), str(placing.actor).lower(), placed.placed_at, placing.reason)],
+        events=[_event_view(placing.target, placing.actor, placed.placed_at, placing.reason)],
     )
 
 
@@ -323,8 +323,13 @@ def _order_view(found: Order, seller: str, warehouse: str, buyer: str, items, ev
         if found.failure_kind is None
         else {"kind": str(found.failure_kind), "reason": found.failure_reason},
         lines=[LineView(i.sku, i.product_name, i.quantity, i.unit_price, i.line_total) for i in items],
-        events=[EventView(str(e.to_status), str(e.actor_kind).lower(), e.at, e.reason) for e in events],
+        events=[_event_view(e.to_status, e.actor_kind, e.at, e.reason) for e in events],
     )
+
+
+def _event_view(status: Any, actor: Any, at: datetime, reason: str | None) -> EventView:
+    """A line of the order's history as the API shows it: the status and the actor's kind as text."""
+    return EventView(str(status), str(actor).lower(), at, reason)
 
 
 @dataclass(frozen=True)

@@ -290,8 +290,9 @@ def _insert_numbered(session: Session, values: dict[str, Any]) -> tuple[int, str
         return order_id, number
     placeholder = f"TMP-{uuid.uuid4().hex[:24]}"
     order_id = session.execute(_INSERT_ORDER, {**values, "order_number": placeholder}).scalar_one()
-    session.execute(_NUMBER_ORDER, {"order": order_id, "number": order_number(order_id)})
-    return order_id, order_number(order_id)
+    number = order_number(order_id)
+    session.execute(_NUMBER_ORDER, {"order": order_id, "number": number})
+    return order_id, number
 
 
 @functools.cache
