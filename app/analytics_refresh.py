@@ -15,10 +15,12 @@ import streamlit as st
 
 from app.bootstrap import get_store
 from app.ui.actions import attempt, rerun_saying
+from app.ui.formats import count
 from core.acting import Actor
 from core.analytics.scope import check_may_refresh
 from core.config import PROJECT_ROOT
 from core.errors import DomainError
+from core.i18n import _, _n, gettext
 
 TIMEOUT_S = 180.0
 
@@ -44,10 +46,14 @@ def refresh_now(actor: Actor, *, timeout_s: float = TIMEOUT_S) -> RefreshOutcome
             timeout=timeout_s + 30,
         )
     except subprocess.TimeoutExpired:
-        raise DomainError("Refreshing the figures took too long; they will refresh with the next sweep.") from None
+        raise DomainError(_("Refreshing the figures took too long; they will refresh with the next sweep.")) from None
     if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["the sync failed"])[-1].removeprefix("kopra: ")
-        raise DomainError(f"The figures could not be refreshed: {reason}")
+        # The command speaks English (jobs/ are the operators'); a refusal of core's without values
+        # (another sync running, say) is its msgid, so the catalogue finds it in the reader's language.
+        reason = (done.stderr.strip().splitlines() or [""])[-1].removeprefix("kopra: ").strip()
+        if not reason:
+            raise DomainError(_("The figures could not be refreshed: the sync failed."))
+        raise DomainError(_("The figures could not be refreshed: {reason}", reason=gettext(reason)))
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     return RefreshOutcome(
         int(summary["generation"]), int(summary["changed_orders"]), round(summary["total_ms"] / 1000, 2)
@@ -56,13 +62,20 @@ def refresh_now(actor: Actor, *, timeout_s: float = TIMEOUT_S) -> RefreshOutcome
 
 def refresh_button(actor: Actor, key: str) -> None:
     if st.button(
-        "Refresh now",
+        gettext("Refresh now"),
         key=key,
         icon=":material/refresh:",
-        help="Bring the figures up to date with the latest orders (the scheduler does it every sweep).",
+        help=gettext("Bring the figures up to date with the latest orders (the scheduler does it every sweep)."),
     ):
-        refreshed = attempt(lambda: refresh_now(actor), spinner="Refreshing the figures…")
+        refreshed = attempt(lambda: refresh_now(actor), spinner=gettext("Refreshing the figures…"))
         if not refreshed:
             return
         outcome = refreshed.value
-        rerun_saying(f"Figures refreshed ({outcome.changed_orders:,} changed orders taken in, {outcome.seconds} s).")
+        said = _n(
+            "Figures refreshed ({number} changed order taken in, {seconds} s).",
+            "Figures refreshed ({number} changed orders taken in, {seconds} s).",
+            outcome.changed_orders,
+            number=count(outcome.changed_orders),
+            seconds=f"{outcome.seconds:.2f}".replace(".", ","),
+        )
+        rerun_saying(said.render())

@@ -30,6 +30,7 @@ import secrets  # noqa: E402
 
 from app import session  # noqa: E402
 from app.bootstrap import get_store  # noqa: E402
+from app.ui import language  # noqa: E402
 from app.ui.actions import attempt, quietly  # noqa: E402
 from app.ui.formats import local_time  # noqa: E402
 from app.ui.notifications import bell  # noqa: E402
@@ -38,7 +39,8 @@ from core.accounts.policy import LOCKOUT_THRESHOLD  # noqa: E402
 from core.accounts.throttle import recent_lockouts  # noqa: E402
 from core.clock import utc_now  # noqa: E402
 from core.domain import Role  # noqa: E402
-from core.i18n import _, gettext  # noqa: E402
+from core.i18n import _, gettext, using  # noqa: E402
+from core.i18n import language as i18n_language  # noqa: E402
 from core.logs import REQUEST_ID  # noqa: E402
 
 REQUEST_ID.set(f"run-{secrets.token_hex(6)}")  # the log lines of this script run belong together
@@ -87,6 +89,7 @@ def _account_sidebar(check, page: st.Page) -> None:
         st.markdown(f"**{name}**  \n{gettext(actor.role.label)} · {typed(actor.company_code)}")
         if not check.must_change_password:
             bell(actor, session_expires_at=check.expires_at, page_title=page.title)
+        language.switch(key="sidebar_language", actor=actor)
         if st.button(gettext("Log out"), key="logout", icon=":material/logout:"):
             session.logout()
             st.rerun()
@@ -113,25 +116,41 @@ def _lockouts_for_administrators(check) -> None:
         say("warning", told.render())
 
 
-check = session.resolve()
-if check.actor is None:
-    shown = [session.LOGIN_PAGE]
-elif check.must_change_password:
-    shown = [session.CHANGE_PASSWORD_PAGE]
-else:
-    shown = [*session.ROLE_PAGES[check.actor.role], session.NOTIFICATIONS_PAGE]
-pages = [_page(spec, default=index == 0, hidden=spec == session.NOTIFICATIONS_PAGE) for index, spec in enumerate(shown)]
-stand_ins = _stand_ins(shown, logged_in=check.actor is not None)
+def _run() -> None:
+    check = session.resolve()
+    if check.actor is not None and language.adopt_user_choice(check.actor) != i18n_language():
+        with using(language.current()):  # the user's stored choice, read once per login
+            _pages(check)
+    else:
+        _pages(check)
 
-navigation = st.navigation(pages + stand_ins)
-if navigation in stand_ins and check.actor is not None:
-    st.switch_page(pages[0])  # logged out, the login form stays at the link's address; otherwise move on
-if check.actor is not None:
-    _account_sidebar(check, navigation)
-# The cookie script is drawn only for a little while after a login or a logout: in a container drawn
-# on every run, its coming and going never shifts the page's own elements.
-with st.container():
-    session.sync_cookie()
-session.show_notices()
-_lockouts_for_administrators(check)
-navigation.run()
+
+def _pages(check) -> None:
+    if check.actor is None:
+        shown = [session.LOGIN_PAGE]
+    elif check.must_change_password:
+        shown = [session.CHANGE_PASSWORD_PAGE]
+    else:
+        shown = [*session.ROLE_PAGES[check.actor.role], session.NOTIFICATIONS_PAGE]
+    pages = [
+        _page(spec, default=index == 0, hidden=spec == session.NOTIFICATIONS_PAGE) for index, spec in enumerate(shown)
+    ]
+    stand_ins = _stand_ins(shown, logged_in=check.actor is not None)
+
+    navigation = st.navigation(pages + stand_ins)
+    if navigation in stand_ins and check.actor is not None:
+        st.switch_page(pages[0])  # logged out, the login form stays at the link's address; otherwise move on
+    if check.actor is not None:
+        _account_sidebar(check, navigation)
+    # The cookie script is drawn only for a little while after a login or a logout: in a container drawn
+    # on every run, its coming and going never shifts the page's own elements.
+    with st.container():
+        session.sync_cookie()
+        language.sync_cookie()
+    session.show_notices()
+    _lockouts_for_administrators(check)
+    navigation.run()
+
+
+with using(language.current()):  # the whole run reads in this session's language
+    _run()

@@ -39,9 +39,13 @@ from core.bootstrap import Wiring, bootstrap
 from core.clock import utc_now
 from core.config import PROJECT_ROOT
 from core.health import readiness
+from core.i18n import LANGUAGES, chosen
 from core.logs import REQUEST_ID, configure, log_event
 
 COOKIE = "kopra_session"
+#: The browser's language choice (app/ui/language.py reads it), kept for a year.
+LANGUAGE_COOKIE = "kopra_language"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 SECURE_COOKIE = "__Host-kopra_session"  # the prefix makes the browser insist on Secure, Path=/ and no Domain
 CLOSED_PATHS = ("/_stcore/metrics",)
 #: Requests not worth a log line each: the page's static files and the load balancer's polling.
@@ -135,9 +139,42 @@ async def close_session(request: Request) -> Response:
     return response
 
 
-COOKIE_SCRIPT = """// Sets or clears the session's HttpOnly cookie through the server (see app/server.py).
+async def choose_language(request: Request) -> Response:
+    """Remember the language chosen on this browser (read before login, and by the page's `lang`)."""
+    try:
+        code = str((await request.json()).get("language") or "")
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        code = ""
+    if code not in LANGUAGES:
+        return PlainTextResponse(f"A language is needed: one of {', '.join(LANGUAGES)}.", status_code=400)
+    response = Response(status_code=204)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        secure=_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+COOKIE_SCRIPT = """// Sets or clears the session's HttpOnly cookie through the server (see app/server.py);
+// or remembers the language chosen on this browser and sets the page's lang attribute.
 (function () {
   var me = document.currentScript;
+  var language = me && me.dataset.language;
+  if (language) {
+    document.documentElement.lang = language;
+    fetch("/session/language", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({language: language}),
+    });
+    return;
+  }
   var ticket = me && me.dataset.ticket;
   var path = ticket ? "/session/open" : "/session/close";
   fetch(path, {
@@ -160,7 +197,52 @@ ROUTES = [
     Route("/session/open", open_session, methods=["POST"]),
     Route("/session/close", close_session, methods=["POST"]),
     Route("/session/cookie.js", cookie_script, methods=["GET"]),
+    Route("/session/language", choose_language, methods=["POST"]),
 ]
+
+
+def _security_headers(request_id: str, secure: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"x-request-id", request_id.encode()),
+    ]
+    if secure:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+def _is_html(start: Message) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in start.get("headers", [])
+    )
+
+
+def _browser_language(scope: Scope) -> str:
+    """The language this browser chose (its cookie), or the default: the page's `lang` before any script runs."""
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, cookie = part.strip().partition("=")
+                if key == LANGUAGE_COOKIE:
+                    return chosen(cookie)
+    return chosen(None)
+
+
+def _with_language(held: list[Message], code: str) -> list[Message]:
+    """Streamlit's index.html says `<html lang="en">`: the page says the language it is read in."""
+    start, bodies = held[0], held[1:]
+    if start.get("headers") and any(n.lower() == b"content-encoding" for n, _v in start["headers"]):
+        return held  # compressed: left as it is (Streamlit serves its index.html uncompressed)
+    body = b"".join(part.get("body", b"") for part in bodies)
+    body = body.replace(b'<html lang="en"', f'<html lang="{code}"'.encode(), 1)
+    # The page differs by the browser's language: never a validator a cache could answer for the other.
+    dropped = (b"content-length", b"etag", b"last-modified", b"cache-control")
+    headers = [(n, v) for n, v in start["headers"] if n.lower() not in dropped]
+    headers += [(b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]
+    return [{**start, "headers": headers}, {"type": "http.response.body", "body": body, "more_body": False}]
 
 
 # --- middleware ----------------------------------------------------------------------------------
@@ -182,21 +264,22 @@ class FrontDoor:
         started, status = time.perf_counter(), 500
         secure = scope.get("scheme") == "https"
 
+        held: list[Message] = []  # an HTML page's start and body, until its lang attribute is set
+
         async def send_with_headers(message: Message) -> None:
             nonlocal status
+            if held or (message["type"] == "http.response.start" and _is_html(message)):
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message["headers"] = [*message.get("headers", []), *_security_headers(request_id, secure)]
+                held.append(message)
+                if message["type"] == "http.response.body" and not message.get("more_body", False):
+                    for part in _with_language(held, _browser_language(scope)):
+                        await send(part)
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"x-request-id", request_id.encode()),
-                ]
-                if secure:
-                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *_security_headers(request_id, secure)]
             await send(message)
 
         try:

@@ -27,7 +27,7 @@ from core.acting import Actor
 from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
-from core.i18n import N_
+from core.i18n import N_, _, gettext
 
 SESSION_KEY = "session_token"  # other code (tests, pages) may read it; nothing else is stable
 #: The cookie's names, as app/server.py sets them: with the __Host- prefix over HTTPS.
@@ -94,14 +94,20 @@ def sync_cookie() -> None:
     """Draw, for a little while after a login or a logout, the script that has the server set or
     clear the cookie. main.py calls this on every run; the element is the same on every run, so the
     browser runs the script once."""
-    pending = st.session_state.get(_COOKIE_OP)
-    if not pending:
+    draw_cookie_script(_COOKIE_OP, "ticket")  # a ticket is URL-safe base64: nothing to escape
+
+
+def draw_cookie_script(pending: str, attribute: str) -> None:
+    """Draw /session/cookie.js with `data-<attribute>` set to the value st.session_state[pending] holds
+    (value, until), until its time is up; a value of None draws it bare (the logout)."""
+    queued = st.session_state.get(pending)
+    if not queued:
         return
-    ticket, until = pending
+    value, until = queued
     if time.monotonic() > until:
-        del st.session_state[_COOKIE_OP]
+        del st.session_state[pending]
         return
-    data = f' data-ticket="{ticket}"' if ticket else ""  # URL-safe base64: nothing to escape
+    data = f' data-{attribute}="{value}"' if value else ""
     st.html(f'<script src="/session/cookie.js"{data}></script>', unsafe_allow_javascript=True)
 
 
@@ -169,7 +175,7 @@ def resolve() -> SessionCheck:
 def logout() -> None:
     sessions.logout(get_store(), st.session_state.get(SESSION_KEY), utc_now())
     _forget(None)
-    notify("success", "You are logged out.")
+    notify("success", gettext("You are logged out."))
 
 
 # --- For pages ---------------------------------------------------------------------------------
@@ -210,8 +216,14 @@ def _logged_in() -> SessionCheck:
     ensure_main_navigation()
     check = resolve()
     if check.actor is None:
-        _stop_with("warning", check.ended_message or "Please log in to use Kopra Partnership.")
+        _stop_with("warning", check.ended_message or gettext("Please log in to use Kopra Partnership."))
     return check
+
+
+def _role_names(roles: tuple[Role, ...]) -> str:
+    """ "Product Manager" or "System Administrator or Product Manager", in the reader's language."""
+    names = [gettext(role.label) for role in roles]
+    return names[0] if len(names) == 1 else _("{first} or {second}", first=names[0], second=names[1]).render()
 
 
 def require_login() -> Actor:
@@ -224,10 +236,14 @@ def require_actor(*roles: Role) -> Actor:
     this page. Otherwise shows why not and stops the page."""
     check = _logged_in()
     if check.must_change_password:
-        _stop_with("warning", "Please set a new password before you continue.")
+        _stop_with("warning", gettext("Please set a new password before you continue."))
     if roles and check.actor.role not in roles:
-        allowed = " or ".join(role.label for role in roles)
-        _stop_with("error", f"This page is for a {allowed}; you are logged in as {check.actor.role.label}.")
+        told = _(
+            "This page is for a {allowed}; you are logged in as {role}.",
+            allowed=_role_names(roles),
+            role=check.actor.role.label,
+        )
+        _stop_with("error", told.render())
     return check.actor
 
 
@@ -236,20 +252,20 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
     Administrator's sidebar). after_change="rerun" moves on to the role's pages."""
     with st.form(key, clear_on_submit=True):
         current = st.text_input(
-            "Current password", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_current"
+            gettext("Current password"), type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_current"
         )
         new = st.text_input(
-            "New password",
+            gettext("New password"),
             type="password",
             max_chars=policy.PASSWORD_MAX_LENGTH,
-            help=policy.PASSWORD_RULES_TEXT,
+            help=policy.PASSWORD_RULES.render(),
             key=f"{key}_new",
         )
         again = st.text_input(
-            "New password again", type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_again"
+            gettext("New password again"), type="password", max_chars=policy.PASSWORD_MAX_LENGTH, key=f"{key}_again"
         )
-        st.caption(policy.PASSWORD_RULES_TEXT)
-        submitted = st.form_submit_button("Change password", type="primary")
+        st.caption(policy.PASSWORD_RULES.render())
+        submitted = st.form_submit_button(gettext("Change password"), type="primary")
     if not submitted:
         return
     try:
@@ -263,6 +279,6 @@ def password_change_form(actor: Actor, *, key: str, after_change: str = "stay") 
         return
     adopt(changed.token)
     if after_change == "rerun":
-        notify("success", "Your password is changed.")
+        notify("success", gettext("Your password is changed."))
         st.rerun()
-    st.success("Your password is changed. Your other sessions, if any, have been logged out.")
+    st.success(gettext("Your password is changed. Your other sessions, if any, have been logged out."))

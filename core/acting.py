@@ -15,6 +15,9 @@ which, before the service touches anything:
   deadlock) into `ConcurrentChange` with words the user reads: nothing was saved, try again.
 
 Every query a service runs is then filtered by `actor.company_id`.
+
+`doing` is what the service does, in English ("accept orders"): logs say it as it is, and a refusal
+of the role reads it in the reader's language, so callers mark it for the catalogue (`N_`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from core.accounts.policy import BLOCKED_MESSAGE, NOT_WHITELISTED_MESSAGE, PASSW
 from core.clock import require_aware
 from core.domain import Role, UserStatus
 from core.errors import AccessDenied, ConcurrentChange
+from core.i18n import N_, Message, _
 from core.store.database import Store
 from core.store.models import Company, User
 
@@ -41,8 +45,8 @@ log = logging.getLogger("kopra.acting")
 ANY_ROLE = tuple(Role)
 
 #: What a person reads when the store refused their change because of someone else's.
-CONFLICT = "Someone changed the same records at the same moment, so nothing was saved. Please try again."
-BUSY = "The store was busy with the same records, so nothing was saved. Please try again."
+CONFLICT = N_("Someone changed the same records at the same moment, so nothing was saved. Please try again.")
+BUSY = N_("The store was busy with the same records, so nothing was saved. Please try again.")
 #: PostgreSQL's deadlock, serialization failure, lock not available, statement cancelled by a timeout.
 _BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
 
@@ -78,10 +82,23 @@ def actor_of(user: User, company: Company) -> Actor:
 def require_role(actor: Actor, *roles: Role, doing: str) -> None:
     """Refuse an actor whose role may not do this (no I/O: the first check of every service)."""
     if not isinstance(actor, Actor):
-        raise AccessDenied(f"Only a logged-in user may {doing}.")
+        raise AccessDenied(_("Only a logged-in user may {doing}.", doing=Message(doing)))
     if actor.role not in roles:
-        allowed = " or ".join(role.label for role in roles)
-        raise AccessDenied(f"Only a {allowed} may {doing}; you are logged in as {actor.role.label}.")
+        what, current = Message(doing), Message(actor.role.label)
+        first, *others = [Message(role.label) for role in dict.fromkeys(roles)]
+        if others:  # there are two roles
+            raise AccessDenied(
+                _(
+                    "Only a {role} or {other} may {doing}; you are logged in as {current}.",
+                    role=first,
+                    other=others[-1],
+                    doing=what,
+                    current=current,
+                )
+            )
+        raise AccessDenied(
+            _("Only a {role} may {doing}; you are logged in as {current}.", role=first, doing=what, current=current)
+        )
 
 
 def standing_user(session: Session, actor: Actor, *, password_change_pending_ok: bool = False) -> User:

@@ -54,6 +54,11 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
         "none: written as .eml files to $KOPRA_DATA_DIR/outbox/.",
     ),
     ("KOPRA_MAIL_FROM", DEFAULT_MAIL_FROM, "The sender of notification email."),
+    (
+        "KOPRA_LANGUAGE",
+        "id",
+        "What a person reads before they choose (`id` Bahasa Indonesia, `en` English); each user's choice wins.",
+    ),
 )
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -265,8 +270,18 @@ def _check_production(environment: str, backend: str, public_url: str) -> None:
         )
 
 
+def _check_language(env: Mapping[str, str]) -> None:
+    """core.i18n reads KOPRA_LANGUAGE itself (every process imports it first); a wrong one is said here."""
+    from core.i18n import LANGUAGES
+
+    raw = env.get("KOPRA_LANGUAGE", "").strip()
+    if raw and raw not in LANGUAGES:
+        raise ConfigError(f"KOPRA_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {raw!r}.")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    _check_language(env)
     data_dir = _data_dir(env)
     raw_url = env.get("KOPRA_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'kopra.sqlite3'}"
     url = parse_database_url(raw_url)

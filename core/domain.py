@@ -50,6 +50,27 @@ class OrderStatus(StrEnum):
     RETURN_REQUESTED = "RETURN_REQUESTED"  # seller chose "return": goods on their way back
     REFUNDED = "REFUNDED"
 
+    @property
+    def label(self) -> str:
+        """The status's name, in English: the catalogue's msgid (docs/glossary.md "Order statuses");
+        translated where it is shown (gettext)."""
+        return _ORDER_STATUS_LABELS[self.value]
+
+
+_ORDER_STATUS_LABELS = {
+    "PENDING_CONFIRMATION": N_("Pending confirmation"),
+    "PROCESSING": N_("Processing"),
+    "READY_TO_SHIP": N_("Ready to ship"),
+    "SHIPPED": N_("Shipped"),
+    "DELIVERED": N_("Delivered"),
+    "COMPLETED": N_("Completed"),
+    "REJECTED": N_("Rejected"),
+    "CANCELLED": N_("Cancelled"),
+    "COMPLAINED": N_("Complained"),
+    "RETURN_REQUESTED": N_("Return requested"),
+    "REFUNDED": N_("Refunded"),
+}
+
 
 class ActorKind(StrEnum):
     USER = "USER"  # a seller's staff member

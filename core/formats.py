@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_date
 from babel.dates import format_timedelta
 
-from core.i18n import _, language
+from core.i18n import _, gettext, language
 from core.warehouses.business_time import zone_abbreviation
 
 #: "01 Dec 2026": every date a person reads (strftime).
@@ -99,29 +99,59 @@ def format_relative(delta: timedelta, code: str | None = None) -> str:
     return said.render(code)
 
 
-def format_duration(delta: timedelta) -> str:
-    """'2 d 3 h', '45 min', 'overdue by 1 h 5 min'."""
+def format_duration(delta: timedelta, code: str | None = None) -> str:
+    """How long, in the reader's language or `code`: '2 d 3 h', '45 min', 'overdue by 1 h 5 min'
+    (Indonesian '2 hari 3 jam', '45 mnt', 'terlambat 1 jam 5 mnt')."""
     overdue = delta.total_seconds() < 0
     seconds = int(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    parts = [f"{days} d"] if days else []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes and not days:
-        parts.append(f"{minutes} min")
-    text = " ".join(parts) or "less than a minute"
-    return f"overdue by {text}" if overdue else text
+    if days:
+        said = _("{days} d {hours} h", days=days, hours=hours) if hours else _("{days} d", days=days)
+    elif hours:
+        said = _("{hours} h {minutes} min", hours=hours, minutes=minutes) if minutes else _("{hours} h", hours=hours)
+    elif minutes:
+        said = _("{minutes} min", minutes=minutes)
+    else:
+        said = _("less than a minute")
+    if overdue:
+        said = _("overdue by {duration}", duration=said)
+    return said.render(code)
 
 
-def format_megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def format_hours(value: float, code: str | None = None) -> str:
+    """Hours with one decimal and a decimal comma: `2.5` -> '2,5 h' (Indonesian '2,5 jam')."""
+    return _("{hours} h", hours=f"{value:.1f}".replace(".", ",")).render(code)
 
 
-def format_size_against(size: int, limit: int) -> tuple[str, str]:
+def format_price_change(percent: float | None, code: str | None = None) -> str:
+    """A price change against the last price: '+12.5%', '+100%' ('+12,5%' in Indonesian); a first
+    price, with nothing to compare, is 'new' ('baru')."""
+    code = code or language()
+    if percent is None:
+        return gettext("new", code)
+    text = f"{percent:+.1f}%".replace(".0%", "%")
+    return text.replace(".", ",") if code == "id" else text
+
+
+def _grouped(number: int, code: str | None) -> str:
+    """1234567 -> '1,234,567' in English, '1.234.567' in Indonesian."""
+    text = f"{number:,}"
+    return text.replace(",", ".") if (code or language()) == "id" else text
+
+
+def format_megabytes(size: int, code: str | None = None) -> str:
+    """'5.0 MB' ('5,0 MB' in Indonesian)."""
+    text = f"{size / 1024 / 1024:.1f} MB"
+    return text.replace(".", ",") if (code or language()) == "id" else text
+
+
+def format_size_against(size: int, limit: int, code: str | None = None) -> tuple[str, str]:
     """A file's size and its limit as a refusal compares them: in bytes too when megabytes would round
     a file just over the limit onto it ("5.0 MB; the limit is 5.0 MB")."""
-    if format_megabytes(size) == format_megabytes(limit):
-        return f"{size:,} bytes", f"{format_megabytes(limit)} ({limit:,} bytes)"
-    return format_megabytes(size), format_megabytes(limit)
+    if format_megabytes(size, code) == format_megabytes(limit, code):
+        in_bytes = _("{size} bytes", size=_grouped(size, code)).render(code)
+        limit_in_bytes = _("{size} bytes", size=_grouped(limit, code)).render(code)
+        return in_bytes, f"{format_megabytes(limit, code)} ({limit_in_bytes})"
+    return format_megabytes(size, code), format_megabytes(limit, code)

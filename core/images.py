@@ -45,6 +45,7 @@ from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from core.errors import InvalidInput
 from core.formats import format_size_against
+from core.i18n import N_, Message, _, language
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "WEBP": "image/webp"}
 #: The formats whose header Pillow may read: the accepted ones (an MPO opens as a JPEG), and a few common
@@ -89,26 +90,33 @@ def upload_megabytes(limits: ImageLimits) -> int:
 
 
 def upload_limits(limits: ImageLimits) -> str:
-    """The short form for an uploader's label: `"PNG, JPEG or WebP, up to 5 MB"`."""
-    return f"PNG, JPEG or WebP, up to {upload_megabytes(limits)} MB"
+    """The short form for an uploader's label: `"PNG, JPEG or WebP, up to 5 MB"` (in the reader's language)."""
+    return _("PNG, JPEG or WebP, up to {size} MB", size=upload_megabytes(limits)).render()
 
 
 def upload_hint(limits: ImageLimits) -> str:
     """Every limit check_image applies to this kind, for an uploader's help: the file's size, the
     picture's megapixels (fewer for a PNG or a WebP where the kind allows more), and the size it is
     stored at, e.g. for a product image: PNG, JPEG or WebP, up to 5 MB and 25 MP (a PNG up to 16 MP,
-    a WebP up to 8 MP). Larger pictures are scaled down to 1.200 pixels on their longer side."""
-    fewer = [
-        f"a {_FORMAT_NAMES[name]} up to {_megapixels(most)}"
-        for name, most in FORMAT_MAX_PIXELS.items()
-        if most < limits.max_pixels
-    ]
-    pixels = _megapixels(limits.max_pixels) + (f" ({', '.join(fewer)})" if fewer else "")
-    side = f"{limits.max_side:,}".replace(",", ".")
-    return (
-        f"PNG, JPEG or WebP, up to {upload_megabytes(limits)} MB and {pixels}. "
-        f"Larger pictures are scaled down to {side} pixels on their longer side."
-    )
+    a WebP up to 8 MP). Larger pictures are scaled down to 1.200 pixels on their longer side. In the
+    reader's language."""
+    most = _megapixels(limits.max_pixels)
+    png, webp = (FORMAT_MAX_PIXELS[name] < limits.max_pixels for name in ("PNG", "WEBP"))
+    png_most, webp_most = _megapixels(FORMAT_MAX_PIXELS["PNG"]), _megapixels(FORMAT_MAX_PIXELS["WEBP"])
+    pixels: str | Message = most
+    if png and webp:
+        pixels = _("{most} (a PNG up to {png}, a WebP up to {webp})", most=most, png=png_most, webp=webp_most)
+    elif png:
+        pixels = _("{most} (a PNG up to {png})", most=most, png=png_most)
+    elif webp:
+        pixels = _("{most} (a WebP up to {webp})", most=most, webp=webp_most)
+    return _(
+        "PNG, JPEG or WebP, up to {size} MB and {pixels}. Larger pictures are scaled down to {side} pixels on "
+        "their longer side.",
+        size=upload_megabytes(limits),
+        pixels=pixels,
+        side=f"{limits.max_side:,}".replace(",", "."),
+    ).render()
 
 
 @dataclass(frozen=True)
@@ -119,30 +127,65 @@ class CheckedImage:
     height: int
 
 
+#: The kinds of picture a refusal names (check_image's `what`), as its sentences put them: the kind,
+#: and the kind with its article. Each is marked for the catalogue and read in the reader's language;
+#: a kind not listed here reads as given.
+KINDS = {
+    "image": (N_("image"), N_("an image")),
+    "product image": (N_("product image"), N_("a product image")),
+    "logo": (N_("logo"), N_("a logo")),
+    "shipping proof photo": (N_("shipping proof photo"), N_("a shipping proof photo")),
+}
+
+
+def _kind(what: str) -> tuple[Message, Message]:
+    """The kind, and the kind with its article, as values of a refusal's sentence."""
+    named, a_named = KINDS.get(what, (what, f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"))
+    return Message(named), Message(a_named)
+
+
 @dataclass(frozen=True)
 class _Refusal:
-    """Why an upload is refused, for any `what` and file name: a template of `{what}`, `{a_what}`,
-    `{name}` and its own values, so a remembered refusal still names the file as it was uploaded."""
+    """Why an upload is refused, for any `what` and file name: a sentence (a msgid) of `{what}`,
+    `{a_what}`, `{name}` and its own values, so a remembered refusal still names the file as it was
+    uploaded, and reads in the language of whoever uploads it. A picture's size is kept as numbers,
+    written in the reader's language when the refusal is made."""
 
     template: str
     values: tuple[tuple[str, str], ...] = ()
+    pixels: tuple[int, int] | None = None  # {size}: width and height, when the sentence gives them
 
-    def sentence(self, what: str, filename: str) -> str:
-        a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
-        return self.template.format(what=what, a_what=a_what, name=repr(filename), **dict(self.values))
+    def sentence(self, what: str, filename: str) -> Message:
+        named, a_named = _kind(what)
+        values: dict[str, object] = {"what": named, "a_what": a_named, "name": repr(filename), **dict(self.values)}
+        if self.pixels is not None:
+            values["size"] = _pixel_size(*self.pixels)
+        return Message(self.template, values)
+
+
+def _pixel_size(width: int, height: int) -> Message:
+    """'6320×6320 pixels (39.9 MP)' ('39,9 MP' in Indonesian)."""
+    megapixels = f"{width * height / 1_000_000:.1f}"
+    if language() == "id":
+        megapixels = megapixels.replace(".", ",")
+    return _("{width}×{height} pixels ({megapixels} MP)", width=width, height=height, megapixels=megapixels)
 
 
 #: The most an accepted WebP holds from the moment it is opened (see _decoded_bytes).
 _WEBP_MOST_BYTES = FORMAT_MAX_PIXELS["WEBP"] * 17
 _FORMAT_NAMES = {"PNG": "PNG", "WEBP": "WebP"}
-UNREADABLE = _Refusal("The {what} {name} is not a readable PNG, JPEG or WebP image (whatever its name says).")
-TOO_MANY_PIXELS = "The {what} {name} is {size}; {a_what} may have at most {most}. Please send a smaller picture."
-TOO_MANY_PIXELS_IN_FORMAT = (
+UNREADABLE = _Refusal(N_("The {what} {name} is not a readable PNG, JPEG or WebP image (whatever its name says)."))
+TOO_MANY_PIXELS = N_("The {what} {name} is {size}; {a_what} may have at most {most}. Please send a smaller picture.")
+TOO_MANY_PIXELS_IN_FORMAT = N_(
     "The {what} {name} is {size}; {a_what} in {format} may have at most {most}. "
     "Please send a smaller picture or a JPEG."
 )
-BOMB = (
+BOMB = N_(
     "The {what} {name} is too large to open safely: {size}; {a_what} may have at most {most}. "
+    "Please send a smaller picture."
+)
+BOMB_UNSIZED = N_(
+    "The {what} {name} is too large to open safely: more than {more_than}; {a_what} may have at most {most}. "
     "Please send a smaller picture."
 )
 
@@ -174,7 +217,7 @@ class CheckedUploads:
             self._outcomes[key] = outcome
             self._held += size
             while len(self._outcomes) > self._entries or self._held > self._data_bytes:
-                _, dropped = self._outcomes.popitem(last=False)
+                _key, dropped = self._outcomes.popitem(last=False)
                 self._held -= _size(dropped)
 
     def clear(self) -> None:
@@ -249,11 +292,21 @@ decoding = DecodingBudget(DECODING_BUDGET_BYTES)
 def check_image(data: bytes, filename: str, limits: ImageLimits, *, what: str = "image") -> CheckedImage:
     """Check an upload, scale it down and re-encode it; raise InvalidInput saying exactly what is wrong.
     The same bytes checked again for the same kind cost a hash: the outcome is remembered."""
+    named, _a_named = _kind(what)
     if not data:
-        raise InvalidInput(f"The {what} file {filename!r} is empty.", field=what)
+        raise InvalidInput(_("The {what} file {name} is empty.", what=named, name=repr(filename)), field=what)
     if len(data) > limits.max_bytes:
         size, limit = format_size_against(len(data), limits.max_bytes)
-        raise InvalidInput(f"The {what} {filename!r} is {size}; the limit is {limit}.", field=what)
+        raise InvalidInput(
+            _(
+                "The {what} {name} is {size}; the limit is {limit}.",
+                what=named,
+                name=repr(filename),
+                size=size,
+                limit=limit,
+            ),
+            field=what,
+        )
     key = (limits, hashlib.sha256(data).digest())
     outcome = checked_uploads.get(key)
     if outcome is None:
@@ -275,9 +328,9 @@ def _open_and_shrink(data: bytes, limits: ImageLimits, take: Callable[[int], Non
     try:
         image = Image.open(io.BytesIO(data), formats=OPENED_FORMATS)
     except Image.DecompressionBombError:
-        return _bomb(f"more than {_megapixels(2 * (Image.MAX_IMAGE_PIXELS or 0))}", limits)
+        return _bomb(limits, more_than=2 * (Image.MAX_IMAGE_PIXELS or 0))
     except Image.DecompressionBombWarning:  # raised only where warnings are errors
-        return _bomb(f"more than {_megapixels(Image.MAX_IMAGE_PIXELS or 0)}", limits)
+        return _bomb(limits, more_than=Image.MAX_IMAGE_PIXELS or 0)
     except (OSError, ValueError, SyntaxError, EOFError):  # UnidentifiedImageError is an OSError
         return UNREADABLE
     with image:
@@ -291,25 +344,25 @@ def _refusal_from_header(image: Image.Image, limits: ImageLimits) -> _Refusal | 
     """What the header alone says is wrong: the format, the size, frames. Nothing is decoded yet."""
     if image.format not in ALLOWED_FORMATS:
         return _Refusal(
-            "The {what} {name} is a {format} image; only PNG, JPEG or WebP are accepted.",
+            N_("The {what} {name} is a {format} image; only PNG, JPEG or WebP are accepted."),
             (("format", str(image.format)),),
         )
     width, height = image.size
-    size = f"{width}×{height} pixels ({width * height / 1_000_000:.1f} MP)"
     if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
-        return _bomb(size, limits)
+        return _bomb(limits, pixels=(width, height))
     if width * height > limits.max_pixels:
-        return _Refusal(TOO_MANY_PIXELS, (("size", size), ("most", _megapixels(limits.max_pixels))))
+        return _Refusal(TOO_MANY_PIXELS, (("most", _megapixels(limits.max_pixels)),), (width, height))
     format_most = FORMAT_MAX_PIXELS.get(str(image.format), width * height)
     if width * height > format_most:
         return _Refusal(
             TOO_MANY_PIXELS_IN_FORMAT,
-            (("size", size), ("format", _FORMAT_NAMES[str(image.format)]), ("most", _megapixels(format_most))),
+            (("format", _FORMAT_NAMES[str(image.format)]), ("most", _megapixels(format_most))),
+            (width, height),
         )
     frames = getattr(image, "n_frames", 1)
     if frames > 1 and image.format != "MPO":  # an MPO's other pictures are a camera's extras, never shown
         return _Refusal(
-            "The {what} {name} is an animation of {frames} frames; {a_what} must be a still picture.",
+            N_("The {what} {name} is an animation of {frames} frames; {a_what} must be a still picture."),
             (("frames", str(frames)),),
         )
     return None
@@ -343,8 +396,12 @@ def _decoded_bytes(image: Image.Image) -> int:
     return image.width * image.height * per_pixel
 
 
-def _bomb(size: str, limits: ImageLimits) -> _Refusal:
-    return _Refusal(BOMB, (("size", size), ("most", _megapixels(limits.max_pixels))))
+def _bomb(limits: ImageLimits, *, pixels: tuple[int, int] | None = None, more_than: int = 0) -> _Refusal:
+    """Too large to open safely: its size (`pixels`), or, where Pillow would not even say, 'more than' so many."""
+    most = ("most", _megapixels(limits.max_pixels))
+    if pixels is not None:
+        return _Refusal(BOMB, (most,), pixels)
+    return _Refusal(BOMB_UNSIZED, (("more_than", _megapixels(more_than)), most))
 
 
 def _megapixels(pixels: int) -> str:

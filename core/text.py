@@ -34,6 +34,7 @@ import re
 import unicodedata
 
 from core.errors import InvalidInput
+from core.i18n import N_, Message
 
 #: Line breaks as people's systems type them; multi-line fields store them all as "\n".
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029]")
@@ -61,8 +62,22 @@ _REFUSED_IN_LINES = re.compile(
 )
 
 #: The sentence for text over its limit, unless a field keeps its own: {what}, {limit} and {length}
-#: are filled in.
-TOO_LONG = "The {what} may be at most {limit} characters; it has {length}."
+#: are filled in (marked for the catalogue: translated when the refusal is read).
+TOO_LONG = N_("The {what} may be at most {limit} characters; it has {length}.")
+
+#: What is wrong with a character, as `_kind` names it, and the whole sentence that says so: {what}
+#: (the field, in the reader's language) and {code} ('U+0000') are filled in.
+_REFUSALS = {
+    "a text-direction control character": N_(
+        "The {what} contains a text-direction control character ({code}), which can make text display reversed; "
+        "remove it and try again."
+    ),
+    "an invisible character": N_("The {what} contains an invisible character ({code}); remove it and try again."),
+    "a tab": N_("The {what} contains a tab ({code}); remove it and try again."),
+    "a line break": N_("The {what} contains a line break ({code}); remove it and try again."),
+    "a control character": N_("The {what} contains a control character ({code}); remove it and try again."),
+    "an invalid character": N_("The {what} contains an invalid character ({code}); remove it and try again."),
+}
 
 
 def _kind(char: str, *, multiline: bool) -> str | None:
@@ -110,33 +125,36 @@ def _prepare(value: object, *, multiline: bool, collapse_spaces: bool) -> str:
 def clean_text(
     value: object,
     *,
-    what: str,
+    what: str | Message,
     field: str,
     max_length: int | None,
     multiline: bool = False,
     collapse_spaces: bool = False,
-    required: str | None = None,
+    required: str | Message | None = None,
     too_long: str = TOO_LONG,
 ) -> str:
     """The text as it will be stored, or InvalidInput(field=`field`) saying what is wrong.
 
-    what: the field in the user's words, as the sentences name it ("rejection reason").
+    what: the field in the user's words, as the sentences name it: `N_("rejection reason")` (a text
+    marked for the catalogue, put into the sentence in the reader's language when it is read).
     max_length: the most characters it may have (None: the caller's own rule bounds it right after,
     e.g. a SKU's pattern). multiline: tabs and line breaks are allowed (and line breaks stored as
     "\\n"). collapse_spaces: a one-line field whose inner runs of whitespace (tabs and line breaks
     included) become single spaces. required: the sentence to say when nothing was typed (None:
-    empty is fine). too_long: the over-the-limit sentence, with {what}, {limit} and {length}.
+    empty is fine; a text marked with N_, or a Message). too_long: the over-the-limit sentence, with
+    {what}, {limit} and {length}, marked with N_ (a literal brace in it doubled).
     """
+    named = what if isinstance(what, Message) else Message(what)
     text = _prepare(value, multiline=multiline, collapse_spaces=collapse_spaces)
     problem = _problem(text, multiline=multiline)
     if problem is not None:
         kind, code = problem
-        why = ", which can make text display reversed" if kind.startswith("a text-direction") else ""
-        raise InvalidInput(f"The {what} contains {kind} ({code}){why}; remove it and try again.", field=field)
+        raise InvalidInput(Message(_REFUSALS[kind], {"what": named, "code": code}), field=field)
     if required is not None and not text:
         raise InvalidInput(required, field=field)
     if max_length is not None and len(text) > max_length:
-        raise InvalidInput(too_long.format(what=what, limit=max_length, length=len(text)), field=field)
+        said = Message(too_long, {"what": named, "limit": max_length, "length": len(text)})
+        raise InvalidInput(said, field=field)
     return text
 
 

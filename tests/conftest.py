@@ -21,6 +21,8 @@ from sqlalchemy.exc import OperationalError
 os.environ.setdefault("KOPRA_BCRYPT_ROUNDS", "4")
 # No demo order history unless a test asks for it: playing months of orders takes seconds.
 os.environ.setdefault("KOPRA_DEMO_DAYS", "0")
+# Tests read the portal in English unless they choose a language (tests/app/test_languages.py, ...).
+os.environ.setdefault("KOPRA_LANGUAGE", "en")
 
 from core.store.database import Store, migrate  # noqa: E402
 from core.store.models import Base  # noqa: E402

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from app.catalogue.labels import sentence_case, shown_columns
 from app.ui.actions import show_refusal
 from app.ui.formats import price_change, rupiah
 from core.catalogue.planning import StockChange
@@ -18,6 +19,7 @@ from core.catalogue.rules import (
     StockEntriesInvalid,
 )
 from core.errors import DomainError
+from core.i18n import _n, gettext
 
 
 def show_catalogue_refusal(refusal: DomainError) -> None:
@@ -30,38 +32,46 @@ def show_catalogue_refusal(refusal: DomainError) -> None:
 
 
 def show_cell_problems(problems: Sequence[CellProblem]) -> None:
-    st.dataframe(
-        pd.DataFrame(
-            [{"SKU": p.sku, "Warehouse": p.warehouse_code, "Column": p.column, "Problem": p.message} for p in problems]
-        ),
-        hide_index=True,
-        width="stretch",
+    frame = pd.DataFrame(
+        [
+            {
+                "SKU": p.sku,
+                "Warehouse": p.warehouse_code,
+                "Column": gettext(p.column),
+                "Problem": sentence_case(p.message),
+            }
+            for p in problems
+        ]
     )
+    st.dataframe(shown_columns(frame), hide_index=True, width="stretch")
 
 
 def large_changes_warning(count: int) -> None:
     st.warning(
-        f"{count} price change{'s are' if count != 1 else ' is'} more than {LARGE_PRICE_CHANGE_PERCENT}% "
-        f"against the current price. Check {'them' if count != 1 else 'it'} side by side:"
+        str(
+            _n(
+                "{count} price change is more than {percent}% against the current price. Check it side by side:",
+                "{count} price changes are more than {percent}% against the current price. Check them side by side:",
+                count,
+                percent=LARGE_PRICE_CHANGE_PERCENT,
+            )
+        )
     )
 
 
 def show_large_changes(changes: Sequence[StockChange]) -> None:
     """Old and new price side by side, for the explicit confirmation."""
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "SKU": c.sku,
-                    "Product": c.product_name,
-                    "Warehouse": c.warehouse_code,
-                    "Current price": rupiah(c.old_price),
-                    "New price": rupiah(c.new_price),
-                    "Change": price_change(c.percent),
-                }
-                for c in changes
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    frame = pd.DataFrame(
+        [
+            {
+                "SKU": c.sku,
+                "Product": c.product_name,
+                "Warehouse": c.warehouse_code,
+                "Current price": rupiah(c.old_price),
+                "New price": rupiah(c.new_price),
+                "Change": price_change(c.percent),
+            }
+            for c in changes
+        ]
     )
+    st.dataframe(shown_columns(frame), hide_index=True, width="stretch")

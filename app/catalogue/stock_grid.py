@@ -8,40 +8,55 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app.catalogue.labels import ALL_WAREHOUSES, warehouse_filter
+from app.catalogue.labels import ALL_WAREHOUSES, shown_columns, warehouse_choice, warehouse_filter
 from app.catalogue.refusals import large_changes_warning, show_catalogue_refusal, show_large_changes
 from app.ui.actions import attempt, rerun_saying
 from app.ui.formats import NONE, RUPIAH_COLUMN, count, price_change, rupiah
+from app.ui.language import in_this_language
 from app.ui.rounds import current_round, next_round
 from core.acting import Actor
 from core.catalogue.planning import StockEdit
 from core.catalogue.rules import LARGE_PRICE_CHANGE_PERCENT, SOURCE_GRID
 from core.catalogue.stock import GridRow, apply_changes, preview_changes, stock_grid
 from core.clock import utc_now
+from core.i18n import _, _n, gettext, language
 from core.store.database import Store
 
-ON_HAND, PRICE = "On hand", "Price (Rp)"  # the grid's editable columns
+ON_HAND, PRICE = "On hand", "Price (Rp)"  # the grid's editable columns (labels.COLUMN_NAMES: shown translated)
 GRID_ROUND = "pm_round_grid"  # a new round: the grid reloads, without the edits in progress
 
 
 def stock_and_prices_tab(store: Store, actor: Actor, warehouse_codes: list[str]) -> None:
     search_col, warehouse_col = st.columns([3, 2])
-    search = search_col.text_input("Search SKU or name", key="pm_grid_search")
-    warehouse = warehouse_col.selectbox("Warehouse", [ALL_WAREHOUSES, *warehouse_codes], key="pm_grid_warehouse")
+    search = search_col.text_input(gettext("Search SKU or name"), key="pm_grid_search")
+    warehouse = warehouse_col.selectbox(
+        gettext("Warehouse"),
+        [ALL_WAREHOUSES, *warehouse_codes],
+        format_func=in_this_language(warehouse_choice),
+        key="pm_grid_warehouse",
+    )
     loaded = attempt(lambda: grid_rows(store, actor, search, warehouse))
     if not loaded:
         return
     key, rows = loaded.value
     if not rows:
-        st.info("No products match. Add products first, or change the search.")
+        st.info(gettext("No products match. Add products first, or change the search."))
         return
     st.caption(
-        "Edit **On hand** and **Price (Rp)** (whole rupiah); Reserved and Available are read-only. "
-        "An empty row is a warehouse where the product is not stocked yet: fill both to stock it. "
-        f"Price changes of more than {LARGE_PRICE_CHANGE_PERCENT}% need your explicit confirmation."
+        _(
+            "Edit **{on_hand}** and **{price}** (whole rupiah); {reserved} and {available} are read-only. An empty "
+            "row is a warehouse where the product is not stocked yet: fill both to stock it. Price changes of more "
+            "than {percent}% need your explicit confirmation.",
+            on_hand=gettext(ON_HAND),
+            price=gettext(PRICE),
+            reserved=gettext("Reserved"),
+            available=gettext("Available"),
+            percent=LARGE_PRICE_CHANGE_PERCENT,
+        ).render()
     )
-    original = grid_frame(rows)
-    locked = [c for c in original.columns if c not in (ON_HAND, PRICE)]
+    original = shown_columns(grid_frame(rows))  # the columns named in the reader's language
+    on_hand, price = gettext(ON_HAND), gettext(PRICE)
+    locked = [c for c in original.columns if c not in (on_hand, price)]
     edited = st.data_editor(
         original,
         key=key,
@@ -53,13 +68,13 @@ def stock_and_prices_tab(store: Store, actor: Actor, warehouse_codes: list[str])
         column_config={
             # No step: a decimal typed by mistake reaches core, which refuses it by name, instead of the
             # grid rounding it away without a word.
-            ON_HAND: st.column_config.NumberColumn(ON_HAND),
+            on_hand: st.column_config.NumberColumn(on_hand),
             # Reads as rupiah ("Rp1.234.567") like every other amount; edited as the whole number.
-            PRICE: st.column_config.NumberColumn(PRICE, format=RUPIAH_COLUMN),
+            price: st.column_config.NumberColumn(price, format=RUPIAH_COLUMN),
         },
     )
     edits, touched = grid_edits(rows, edited)
-    if touched and st.button("Discard my edits", key="pm_grid_discard"):
+    if touched and st.button(gettext("Discard my edits"), key="pm_grid_discard"):
         next_round(GRID_ROUND)
         st.rerun()
     if touched:
@@ -69,8 +84,9 @@ def stock_and_prices_tab(store: Store, actor: Actor, warehouse_codes: list[str])
 def grid_rows(store: Store, actor: Actor, search: str, warehouse: str) -> tuple[str, list[GridRow]]:
     """The grid's rows and its editor's key. Fresh from the store on every run, except while the
     person has edits in progress: then the rows stay as they were loaded, because the editor keeps
-    edits by row position (the save then refuses any cell that moved meanwhile)."""
-    signature = f"{current_round(GRID_ROUND)}|{warehouse}|{search}"
+    edits by row position (the save then refuses any cell that moved meanwhile). The editor keeps them
+    by column name too, which is in the reader's language: another language is another grid."""
+    signature = f"{current_round(GRID_ROUND)}|{language()}|{warehouse}|{search}"
     loaded, key = st.session_state.get("pm_grid_rows"), st.session_state.get("pm_grid_key")
     editing = (
         loaded is not None and loaded[0] == signature and bool((st.session_state.get(key) or {}).get("edited_rows"))
@@ -112,9 +128,10 @@ def plain(value):
 
 
 def grid_edits(rows: list[GridRow], edited: pd.DataFrame) -> tuple[list[StockEdit], bool]:
-    """The whole edited grid for the core, and whether any cell differs from what was loaded."""
+    """The whole edited grid for the core, and whether any cell differs from what was loaded (its
+    columns named in the reader's language)."""
     edits, touched = [], False
-    for row, on_hand, price in zip(rows, edited[ON_HAND].tolist(), edited[PRICE].tolist()):
+    for row, on_hand, price in zip(rows, edited[gettext(ON_HAND)].tolist(), edited[gettext(PRICE)].tolist()):
         on_hand, price = plain(on_hand), plain(price)
         touched = touched or on_hand != row.on_hand or price != row.price
         edits.append(StockEdit(row.sku, row.warehouse_code, on_hand, price, row.on_hand, row.price))
@@ -132,34 +149,35 @@ def review_and_save(store: Store, actor: Actor, edits: list[StockEdit]) -> None:
     if not previewed or previewed.value.is_empty:
         return
     preview = previewed.value
-    st.markdown(f"**{len(preview.changes)} change{'s' if len(preview.changes) != 1 else ''} to save**")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "SKU": c.sku,
-                    "Warehouse": c.warehouse_code,
-                    "On hand": before_after(c.old_on_hand, c.new_on_hand, count),
-                    "Price": before_after(c.old_price, c.new_price, rupiah),
-                    "Price change": price_change(c.percent) if c.price_changed else "",
-                }
-                for c in preview.changes
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    changes = len(preview.changes)
+    st.markdown(_n("**{count} change to save**", "**{count} changes to save**", changes, count=count(changes)).render())
+    frame = pd.DataFrame(
+        [
+            {
+                "SKU": c.sku,
+                "Warehouse": c.warehouse_code,
+                "On hand": before_after(c.old_on_hand, c.new_on_hand, count),
+                "Price": before_after(c.old_price, c.new_price, rupiah),
+                "Price change": price_change(c.percent) if c.price_changed else "",
+            }
+            for c in preview.changes
+        ]
     )
+    st.dataframe(shown_columns(frame), hide_index=True, width="stretch")
     confirmed = False
     if preview.large:
         large = len(preview.large)
         large_changes_warning(large)
         show_large_changes(preview.large)
         confirmed = st.checkbox(
-            f"I have checked the {large} large price change{'s' if large != 1 else ''} above and want to apply "
-            f"{'them' if large != 1 else 'it'}",
+            _n(
+                "I have checked the {count} large price change above and want to apply it",
+                "I have checked the {count} large price changes above and want to apply them",
+                large,
+            ).render(),
             key=f"pm_grid_confirm_{current_round(GRID_ROUND)}",
         )
-    if not st.button("Save changes", type="primary", key="pm_grid_save"):
+    if not st.button(gettext("Save changes"), type="primary", key="pm_grid_save"):
         return
     saved = attempt(
         lambda: apply_changes(
@@ -176,7 +194,9 @@ def review_and_save(store: Store, actor: Actor, edits: list[StockEdit]) -> None:
         applied = saved.value
         next_round(GRID_ROUND)
         rerun_saying(
-            f"Saved: {applied.stock_changes} on-hand figure{'s' if applied.stock_changes != 1 else ''} "
-            f"and {applied.price_changes} price{'s' if applied.price_changes != 1 else ''} changed; "
-            "every price change is in the price history."
+            _(
+                "Saved: {figures} and {prices} changed; every price change is in the price history.",
+                figures=_n("{count} on-hand figure", "{count} on-hand figures", applied.stock_changes),
+                prices=_n("{count} price", "{count} prices", applied.price_changes),
+            )
         )

@@ -8,11 +8,15 @@ import streamlit as st
 
 from app.session import password_change_form, require_login
 from app.ui.plain import typed
+from core.i18n import _, gettext
 
 actor = require_login()
-st.title("Change your password")
+st.title(gettext("Change your password"))
 st.write(
-    f"Welcome, {typed(actor.display_name or actor.user_code)}. Before you continue, please replace your "
-    "one-time or expired password with a new one that only you know."
+    _(
+        "Welcome, {name}. Before you continue, please replace your one-time or expired password with a new one "
+        "that only you know.",
+        name=typed(actor.display_name or actor.user_code),
+    ).render()
 )
 password_change_form(actor, key="forced_password", after_change="rerun")

@@ -10,12 +10,14 @@ import streamlit as st
 
 from app import session
 from app.bootstrap import get_settings, get_store
+from app.ui import language
 from core.accounts import policy
 from core.accounts.login import login as log_in
 from core.clock import utc_now
 from core.i18n import gettext
 
 session.ensure_main_navigation()
+language.switch(key="login_language")
 st.title("Kopra Partnership")
 st.caption(gettext("Seller portal · Kopra by Mandiri"))
 

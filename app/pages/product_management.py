@@ -21,16 +21,19 @@ from app.session import require_actor
 from app.ui.actions import read_or_stop
 from core.catalogue.stock import company_warehouses
 from core.domain import Role
+from core.i18n import gettext
 
 actor = require_actor(Role.PRODUCT_MANAGER)
-st.title("Product Management")
+st.title(gettext("Product Management"))
 store = get_store()
 warehouses = read_or_stop(lambda: company_warehouses(store, actor))
 warehouse_codes = [w.code for w in warehouses]
 
 # Keyed and tracked, so the tab a person works in stays open after a save reruns the page.
 products, grid, add, csv_files = st.tabs(
-    ["Products", "Stock & prices", "Add product", "CSV import / export"], key="pm_tab", on_change="rerun"
+    [gettext("Products"), gettext("Stock & prices"), gettext("Add product"), gettext("CSV import / export")],
+    key="pm_tab",
+    on_change="rerun",
 )
 with products:
     products_tab(store, actor, warehouse_codes)

@@ -7,7 +7,10 @@ The grid offers no download of its own: Streamlit's grid toolbar would download 
 screen, beside the real export of the whole filtered set. Streamlit 1.67 has no per-grid switch
 for it (only `client.disableDataExport`, which would take it, and clipboard copy, off every grid of
 the app), so a style scoped to this grid's container hides that one button
-(tests/e2e/test_analytics_pages.py checks it in Chromium)."""
+(tests/e2e/test_analytics_pages.py checks it in Chromium).
+
+Every word reads in the reader's language (core.i18n); the grid keeps English column names (the
+tests read them) and shows them translated (column_config)."""
 
 from __future__ import annotations
 
@@ -48,6 +51,8 @@ from core.analytics.scope import Period
 from core.clock import utc_now
 from core.domain import PayoutStatus, Role
 from core.errors import DomainError
+from core.formats import format_megabytes
+from core.i18n import N_, _, _n, gettext
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -62,8 +67,26 @@ NO_PAGE_DOWNLOAD = (
     f'<style>.st-key-{ROWS} [data-testid="stElementToolbar"] button[aria-label^="Download as CSV"]'
     "{display: none !important;}</style>"
 )
+#: The grid's column names (its keys, in English) as the reader reads them: st.column_config labels.
+COLUMNS = (
+    N_("Completed"),
+    N_("Order"),
+    N_("Warehouse"),
+    N_("Buyer"),
+    N_("Product"),
+    N_("SKU"),
+    N_("Qty"),
+    N_("Unit price"),
+    N_("Line total"),
+    N_("Payout"),
+    N_("Paid"),
+    N_("Transfer reference"),
+)
+#: The pager's buttons, by their English names (their widget keys).
+MOVES = (N_("First"), N_("Previous"), N_("Next"), N_("Last"))
+FILE_NAME = N_("transaction-history")  # the exported file's name, before its period
 
-st.title("Transaction History")
+st.title(gettext("Transaction History"))
 
 
 def no_figures_yet(problem: DomainError) -> None:
@@ -77,21 +100,27 @@ options = read_or_stop(lambda: history_options(store, analytics, actor), show=no
 today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
 with st.form("history_filter_form"):
     a, b, c = st.columns([2, 2, 2])
-    period = a.date_input("Completed between", value=(today - timedelta(days=29), today), format=DATE_INPUT_FORMAT)
-    warehouses = {"All warehouses": None} | {f"{w.code} · {w.name} ({w.zone_abbr})": w.code for w in options.warehouses}
-    warehouse = b.selectbox("Warehouse", list(warehouses))
-    products = {"All products": None} | {f"{name} ({sku})": sku for sku, name in options.products}
-    product = c.selectbox("Product", list(products))
+    period = a.date_input(
+        gettext("Completed between"), value=(today - timedelta(days=29), today), format=DATE_INPUT_FORMAT
+    )
+    warehouses = {gettext("All warehouses"): None} | {
+        f"{w.code} · {w.name} ({w.zone_abbr})": w.code for w in options.warehouses
+    }
+    warehouse = b.selectbox(gettext("Warehouse"), list(warehouses))
+    products = {gettext("All products"): None} | {f"{name} ({sku})": sku for sku, name in options.products}
+    product = c.selectbox(gettext("Product"), list(products))
     d, e, f, g = st.columns([2, 2, 1, 1])
-    buyers = {"All buyers": None} | {f"{name} ({code})": code for code, name in options.buyers}
-    buyer = d.selectbox("Buyer", list(buyers))
-    payouts = {"All payouts": None} | {label: PayoutStatus(status) for status, label in PAYOUT_STATUS_LABELS.items()}
-    payout = e.selectbox("Payout", list(payouts))
-    low = f.number_input("Order total from (Rp)", min_value=0, value=None, step=10_000, format="%d")
-    high = g.number_input("Order total up to (Rp)", min_value=0, value=None, step=10_000, format="%d")
-    if st.form_submit_button("Show", type="primary"):
+    buyers = {gettext("All buyers"): None} | {f"{name} ({code})": code for code, name in options.buyers}
+    buyer = d.selectbox(gettext("Buyer"), list(buyers))
+    payouts = {gettext("All payouts"): None} | {
+        gettext(label): PayoutStatus(status) for status, label in PAYOUT_STATUS_LABELS.items()
+    }
+    payout = e.selectbox(gettext("Payout"), list(payouts))
+    low = f.number_input(gettext("Order total from (Rp)"), min_value=0, value=None, step=10_000, format="%d")
+    high = g.number_input(gettext("Order total up to (Rp)"), min_value=0, value=None, step=10_000, format="%d")
+    if st.form_submit_button(gettext("Show"), type="primary"):
         if not isinstance(period, tuple) or len(period) != 2:
-            st.error("Choose the first and the last day of the period.")
+            st.error(gettext("Choose the first and the last day of the period."))
         else:
             st.session_state[FILTERS] = dict(
                 start=period[0],
@@ -127,22 +156,28 @@ history: HistoryPage = read_or_stop(
     )
 )
 
-st.caption(
-    f"Completed sales whose completion falls between {calendar_day(filters.period.start)} and "
-    f"{calendar_day(filters.period.end)} (each warehouse's local date); times in the warehouse's local time. "
-    f"Figures as of {local_time(history.info.synced_at, 'Asia/Jakarta')} "
-    f"({duration(now - history.info.synced_at)} ago)."
+covered = _(
+    "Completed sales whose completion falls between {start} and {end} (each warehouse's local date); "
+    "times in the warehouse's local time.",
+    start=calendar_day(filters.period.start),
+    end=calendar_day(filters.period.end),
 )
+as_of = _(
+    "Figures as of {time} ({duration} ago).",
+    time=local_time(history.info.synced_at, "Asia/Jakarta"),
+    duration=duration(now - history.info.synced_at),
+)
+st.caption(f"{covered} {as_of}")
 
 totals = history.totals
 t1, t2, t3, t4 = st.columns(4)
-t1.metric("Orders", count(totals.orders), border=True)
-t2.metric("Product lines", count(totals.lines), border=True)
-t3.metric("Units", count(totals.units), border=True)
-t4.metric("Amount", rupiah_short(totals.amount), border=True, help=rupiah(totals.amount))
+t1.metric(gettext("Orders"), count(totals.orders), border=True)
+t2.metric(gettext("Product lines"), count(totals.lines), border=True)
+t3.metric(gettext("Units"), count(totals.units), border=True)
+t4.metric(gettext("Amount"), rupiah_short(totals.amount), border=True, help=rupiah(totals.amount))
 
 if not history.rows:
-    st.info("No completed sales match these filters.")
+    st.info(gettext("No completed sales match these filters."))
 else:
     st.html(NO_PAGE_DOWNLOAD)
     # Cells are plain text in a grid (app/ui/plain.py): buyer and product names and the bank's
@@ -167,6 +202,7 @@ else:
         ],
         hide_index=True,
         width="stretch",
+        column_config={name: st.column_config.Column(gettext(name)) for name in COLUMNS},
     )
 
     first, previous, where, following, last = st.columns([1, 1, 2, 1, 1])
@@ -186,29 +222,37 @@ else:
         ),
         "Last": (last, history.page >= history.page_count, {"page": history.page_count}, ":material/last_page:"),
     }
-    where.markdown(
-        f"<div style='text-align:center'>Page {count(history.page)} of {count(history.page_count)}</div>",
-        unsafe_allow_html=True,
-    )
-    for label, (column, disabled, target, icon) in moves.items():
-        if column.button(label, disabled=disabled, icon=icon, key=f"history_{label.lower()}"):
+    at_page = _("Page {page} of {pages}", page=count(history.page), pages=count(history.page_count))
+    where.markdown(f"<div style='text-align:center'>{at_page}</div>", unsafe_allow_html=True)
+    for name, (column, disabled, target, icon) in moves.items():
+        if column.button(gettext(name), disabled=disabled, icon=icon, key=f"history_{name.lower()}"):
             st.session_state[PAGE] = target
             st.rerun()
 
 # --- export: the whole filtered set --------------------------------------------------------------
-st.subheader("Export")
+st.subheader(gettext("Export"))
 st.caption(
-    "A CSV file of every line of the filtered set, not just this page, with each order's payout: "
-    "UTF-8 with a byte-order mark, so Excel shows every name as typed, and a header row."
+    gettext(
+        "A CSV file of every line of the filtered set, not just this page, with each order's payout: "
+        "UTF-8 with a byte-order mark, so Excel shows every name as typed, and a header row."
+    )
 )
-if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines == 0):
+for_scripts = st.checkbox(
+    gettext("Column names for scripts (stable, in English)"),
+    key="history_machine_header",
+    help=gettext("Leave it off for a file people read: its column names are in the language you read."),
+)
+if st.button(gettext("Prepare CSV"), icon=":material/download:", disabled=totals.lines == 0):
     EXPORTS.mkdir(parents=True, exist_ok=True)
     for old in EXPORTS.glob("*.csv"):  # files left by earlier exports, after an hour
         if time.time() - old.stat().st_mtime > 3600:
             old.unlink(missing_ok=True)
     target = EXPORTS / f"history-{actor.company_code}-{os.getpid()}-{time.monotonic_ns()}.csv"
     exported = attempt(
-        lambda: export_history_csv(store, analytics, actor, filters, target), spinner="Writing the file…"
+        lambda: export_history_csv(
+            store, analytics, actor, filters, target, header="machine" if for_scripts else "reader"
+        ),
+        spinner=_("Writing the file…"),
     )
     if exported:
         previous_file = st.session_state.get(EXPORT, {}).get("path")
@@ -217,15 +261,24 @@ if st.button("Prepare CSV", icon=":material/download:", disabled=totals.lines ==
         st.session_state[EXPORT] = {
             "path": str(target),
             "rows": exported.value.rows,
-            "name": f"transaction-history-{filters.period.start}-{filters.period.end}.csv",
+            "name": f"{gettext(FILE_NAME)}-{filters.period.start}-{filters.period.end}.csv",
         }
 
 prepared = st.session_state.get(EXPORT)
 if prepared and Path(prepared["path"]).exists():
     path = Path(prepared["path"])
     size = path.stat().st_size
+    rows = prepared["rows"]
     st.download_button(
-        f"Download {count(prepared['rows'])} rows ({size / 2**20:.1f} MB)",
+        str(
+            _n(
+                "Download {count} row ({size})",
+                "Download {count} rows ({size})",
+                rows,
+                count=count(rows),
+                size=format_megabytes(size),
+            )
+        ),
         data=lambda: path.read_bytes(),
         file_name=prepared["name"],
         mime="text/csv",

@@ -19,13 +19,17 @@ from app.ui.rounds import current_round, next_round
 from app.warehouses.table import warehouse_rows
 from core.clock import utc_now
 from core.domain import Role
+from core.i18n import _, _n, gettext
 from core.warehouses import management, rules
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 
 actor = require_actor(Role.SYSTEM_ADMINISTRATOR)
-st.title("Warehouse Management")
+st.title(gettext("Warehouse Management"))
 st.caption(
-    "Add, modify and close your company's warehouses and set each one's delivery SLA. " + rules.CHANGES_APPLY_FROM_NOW
+    _(
+        "Add, modify and close your company's warehouses and set each one's delivery SLA. {changes_apply}",
+        changes_apply=gettext(rules.CHANGES_APPLY_FROM_NOW),
+    ).render()
 )
 
 store = get_store()
@@ -36,49 +40,66 @@ DAYS = list(range(7))
 ADD_ROUND = "add_form_round"
 
 
-def _weekday(day: int) -> str:
-    return rules.WEEKDAY_NAMES[day]
+#: The options' labels, in this run's language: a widget's format_func only looks them up, so it
+#: gives the same label whenever it is called (AppTest calls it outside the run's language).
+ZONE_LABELS = {zone: rules.zone_label(zone) for zone in ZONES}
+WEEKDAYS = {day: rules.weekday_name(day) for day in DAYS}
 
 
 warehouses = read_or_stop(lambda: management.list_warehouses(store, actor, utc_now()))
 by_code = {w.code: w for w in warehouses}
 
-st.subheader("Your warehouses")
+st.subheader(gettext("Your warehouses"))
 if warehouses:
     st.dataframe(warehouse_rows(warehouses), hide_index=True, width="stretch")
 else:
-    st.info("Your company has no warehouse yet. Add the first one below.")
+    st.info(gettext("Your company has no warehouse yet. Add the first one below."))
 
 # Keyed and tracked, so the tab a person works in stays open after an action reruns the page (a
 # refusal to close a warehouse with open orders is said where the Close button was).
 add_tab, modify_tab, status_tab = st.tabs(
-    ["Add a warehouse", "Modify a warehouse", "Close or reopen"], key="wm_tab", on_change="rerun"
+    [gettext("Add a warehouse"), gettext("Modify a warehouse"), gettext("Close or reopen")],
+    key="wm_tab",
+    on_change="rerun",
 )
 
 with add_tab:
     add_round = current_round(ADD_ROUND)
     with st.form(f"add_warehouse_{add_round}"):
         code = st.text_input(
-            "Code",
+            gettext("Code"),
             max_chars=32,
             key=f"add_code_{add_round}",
-            placeholder="e.g. SBY-01",
-            help="2 to 32 letters, digits and dashes. It cannot be changed later: orders, "
-            "stock and the buyer app refer to it.",
+            placeholder=gettext("e.g. SBY-01"),
+            help=gettext(
+                "2 to 32 letters, digits and dashes. It cannot be changed later: orders, "
+                "stock and the buyer app refer to it."
+            ),
         )
         name = st.text_input(
-            "Name", max_chars=rules.MAX_NAME, key=f"add_name_{add_round}", placeholder="e.g. Gudang Rungkut"
+            gettext("Name"),
+            max_chars=rules.MAX_NAME,
+            key=f"add_name_{add_round}",
+            placeholder=gettext("e.g. Gudang Rungkut"),
         )
-        address = st.text_area("Address", max_chars=rules.MAX_ADDRESS, key=f"add_address_{add_round}")
-        zone = st.selectbox("Time zone", ZONES, format_func=rules.zone_label, key=f"add_zone_{add_round}")
+        address = st.text_area(gettext("Address"), max_chars=rules.MAX_ADDRESS, key=f"add_address_{add_round}")
+        zone = st.selectbox(
+            gettext("Time zone"), ZONES, format_func=ZONE_LABELS.__getitem__, key=f"add_zone_{add_round}"
+        )
         opens_col, closes_col = st.columns(2)
-        opens_at = opens_col.time_input("Opens at (local time)", value=time(8), key=f"add_opens_{add_round}")
-        closes_at = closes_col.time_input("Closes at (local time)", value=time(17), key=f"add_closes_{add_round}")
+        opens_at = opens_col.time_input(gettext("Opens at (local time)"), value=time(8), key=f"add_opens_{add_round}")
+        closes_at = closes_col.time_input(
+            gettext("Closes at (local time)"), value=time(17), key=f"add_closes_{add_round}"
+        )
         days = st.multiselect(
-            "Operating days", DAYS, default=[0, 1, 2, 3, 4], format_func=_weekday, key=f"add_days_{add_round}"
+            gettext("Operating days"),
+            DAYS,
+            default=[0, 1, 2, 3, 4],
+            format_func=WEEKDAYS.__getitem__,
+            key=f"add_days_{add_round}",
         )
         sla = st.number_input(
-            "Delivery SLA (calendar days from packing)",
+            gettext("Delivery SLA (calendar days from packing)"),
             min_value=rules.SLA_DAYS[0],
             max_value=rules.SLA_DAYS[1],
             value=rules.DEFAULT_SLA_DAYS,
@@ -86,11 +107,15 @@ with add_tab:
             key=f"add_sla_{add_round}",
         )
         st.caption(
-            f"A new warehouse opens for orders at once, with a processing time of "
-            f"{rules.DEFAULT_PROCESSING_DAYS} business days; the Product Manager can adjust its operations "
-            "in Settings."
+            _n(
+                "A new warehouse opens for orders at once, with a processing time of {count} business day; the "
+                "Product Manager can adjust its operations in Settings.",
+                "A new warehouse opens for orders at once, with a processing time of {count} business days; the "
+                "Product Manager can adjust its operations in Settings.",
+                rules.DEFAULT_PROCESSING_DAYS,
+            ).render()
         )
-        add_clicked = st.form_submit_button("Add warehouse", type="primary")
+        add_clicked = st.form_submit_button(gettext("Add warehouse"), type="primary")
     if add_clicked:
         outcome = attempt(
             lambda: management.add_warehouse(
@@ -111,33 +136,44 @@ with add_tab:
             added = outcome.value
             next_round(ADD_ROUND)  # an empty form, so it is not added twice by mistake
             rerun_saying(
-                f"Warehouse {added.code} ({added.name}) is added and open for orders: "
-                f"{added.days_label}, {added.hours_label}, delivery SLA {added.delivery_sla_days} days."
+                _n(
+                    "Warehouse {code} ({name}) is added and open for orders: {days}, {hours}, delivery SLA "
+                    "{count} day.",
+                    "Warehouse {code} ({name}) is added and open for orders: {days}, {hours}, delivery SLA "
+                    "{count} days.",
+                    added.delivery_sla_days,
+                    code=added.code,
+                    name=added.name,
+                    days=added.days_label,
+                    hours=added.hours_label,
+                ).render()
             )
 
 with modify_tab:
     if not warehouses:
-        st.info("There is no warehouse to modify yet.")
+        st.info(gettext("There is no warehouse to modify yet."))
     else:
         picked = st.selectbox(
-            "Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="modify_pick"
+            gettext("Warehouse"), list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="modify_pick"
         )
         current = by_code[picked]
         # Keys carry the code, so choosing another warehouse shows that warehouse's values.
         with st.form(f"modify_{picked}"):
-            name = st.text_input("Name", value=current.name, max_chars=rules.MAX_NAME, key=f"modify_name_{picked}")
+            name = st.text_input(
+                gettext("Name"), value=current.name, max_chars=rules.MAX_NAME, key=f"modify_name_{picked}"
+            )
             address = st.text_area(
-                "Address", value=current.address, max_chars=rules.MAX_ADDRESS, key=f"modify_address_{picked}"
+                gettext("Address"), value=current.address, max_chars=rules.MAX_ADDRESS, key=f"modify_address_{picked}"
             )
             zone = st.selectbox(
-                "Time zone",
+                gettext("Time zone"),
                 ZONES,
                 index=ZONES.index(current.time_zone),
-                format_func=rules.zone_label,
+                format_func=ZONE_LABELS.__getitem__,
                 key=f"modify_zone_{picked}",
             )
             sla = st.number_input(
-                "Delivery SLA (calendar days from packing)",
+                gettext("Delivery SLA (calendar days from packing)"),
                 min_value=rules.SLA_DAYS[0],
                 max_value=rules.SLA_DAYS[1],
                 value=current.delivery_sla_days,
@@ -145,9 +181,11 @@ with modify_tab:
                 key=f"modify_sla_{picked}",
             )
             st.caption(
-                "Operating days, hours, processing time and closures are set by the Product Manager in Settings."
+                gettext(
+                    "Operating days, hours, processing time and closures are set by the Product Manager in Settings."
+                )
             )
-            modify_clicked = st.form_submit_button("Save changes", type="primary")
+            modify_clicked = st.form_submit_button(gettext("Save changes"), type="primary")
         if modify_clicked:
             outcome = attempt(
                 lambda: management.modify_warehouse(
@@ -162,40 +200,62 @@ with modify_tab:
                 )
             )
             if outcome and not outcome.value.changes:
-                say("info", f"Nothing to save: warehouse {picked} already has these values.")
+                say("info", _("Nothing to save: warehouse {code} already has these values.", code=picked).render())
             elif outcome:
                 rerun_saying(
-                    f"Warehouse {picked} is updated: {outcome.value.summary}. This applies to orders from now on."
+                    _(
+                        "Warehouse {code} is updated: {changes}. This applies to orders from now on.",
+                        code=picked,
+                        changes=outcome.value.summary,
+                    ).render()
                 )
 
 with status_tab:
     if not warehouses:
-        st.info("There is no warehouse to close yet.")
+        st.info(gettext("There is no warehouse to close yet."))
     else:
         picked = st.selectbox(
-            "Warehouse", list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="status_pick"
+            gettext("Warehouse"), list(by_code), format_func=lambda c: f"{c} · {by_code[c].name}", key="status_pick"
         )
         current = by_code[picked]
         if current.is_open:
             st.write(
-                f"**{typed(picked)}** is open: {current.open_orders} open orders, {current.reserved_units} reserved "
-                "units. A closed warehouse takes no new orders; it can be closed only when it has no open "
-                "orders and no reserved stock, and it can be reopened later."
+                _(
+                    "**{code}** is open: {orders}, {units}. A closed warehouse takes no new orders; it can be closed "
+                    "only when it has no open orders and no reserved stock, and it can be reopened later.",
+                    code=typed(picked),
+                    orders=_n("{count} open order", "{count} open orders", current.open_orders),
+                    units=_n("{count} reserved unit", "{count} reserved units", current.reserved_units),
+                ).render()
             )
             # Confirmed in the same form: the tick and the click arrive together, or nothing happens.
             with st.form(f"close_{picked}"):
                 sure = st.checkbox(typed(current.closing_sentence(utc_now())), key=f"close_sure_{picked}")
-                close_clicked = st.form_submit_button(f"Close warehouse {typed(picked)}", key="close_warehouse")
+                close_clicked = st.form_submit_button(
+                    _("Close warehouse {code}", code=typed(picked)).render(), key="close_warehouse"
+                )
             if close_clicked and not sure:
-                say("warning", f"Tick the box above to confirm closing {picked}; nothing has changed.")
+                say(
+                    "warning",
+                    _("Tick the box above to confirm closing {code}; nothing has changed.", code=picked).render(),
+                )
             elif close_clicked and attempt(lambda: management.close_warehouse(store, actor, picked, utc_now())):
-                rerun_saying(f"Warehouse {picked} is closed: it takes no new orders. You can reopen it at any time.")
+                rerun_saying(
+                    _(
+                        "Warehouse {code} is closed: it takes no new orders. You can reopen it at any time.",
+                        code=picked,
+                    ).render()
+                )
         else:
             st.write(
-                f"**{typed(picked)}** is closed and takes no orders. Reopening it lets buyers order from it again, "
-                "with the settings it had."
+                _(
+                    "**{code}** is closed and takes no orders. Reopening it lets buyers order from it again, "
+                    "with the settings it had.",
+                    code=typed(picked),
+                ).render()
             )
-            if st.button(f"Reopen warehouse {typed(picked)}", key="reopen_warehouse", type="primary") and attempt(
+            reopen = _("Reopen warehouse {code}", code=typed(picked)).render()
+            if st.button(reopen, key="reopen_warehouse", type="primary") and attempt(
                 lambda: management.reopen_warehouse(store, actor, picked, utc_now())
             ):
-                rerun_saying(f"Warehouse {picked} is open again and takes orders.")
+                rerun_saying(_("Warehouse {code} is open again and takes orders.", code=picked).render())

@@ -7,7 +7,10 @@ without which the page has nothing to show; `rerun_saying` announces a success o
 after st.rerun() has drawn the page afresh.
 
     if attempt(lambda: management.close_warehouse(store, actor, code, utc_now())):
-        rerun_saying(f"Warehouse {code} is closed.")
+        rerun_saying(_("Warehouse {code} is closed.", code=code))
+
+Every sentence is in the reader's language: a refusal's is core's (`DomainError.message`), a
+spinner's or a notice's is a `core.i18n.Message` or an already translated text (`gettext`).
 
 A refused form is not rerun, so it keeps what was typed, next to the reason.
 """
@@ -23,6 +26,7 @@ import streamlit as st
 from app.session import notify
 from app.ui.plain import say
 from core.errors import DomainError
+from core.i18n import Message
 
 T = TypeVar("T")
 
@@ -50,14 +54,16 @@ class Outcome(Generic[T]):
         return self.refusal is None
 
 
-def attempt(action: Callable[[], T], *, show: ShowRefusal = show_refusal, spinner: str | None = None) -> Outcome[T]:
+def attempt(
+    action: Callable[[], T], *, show: ShowRefusal = show_refusal, spinner: str | Message | None = None
+) -> Outcome[T]:
     """Run one core action. Refused: show why (`show`) and return the failed outcome.
 
     `spinner`: a sentence shown while the action runs, for the ones that take a moment."""
     try:
         if spinner is None:
             return Outcome(action())
-        with st.spinner(spinner):
+        with st.spinner(str(spinner)):
             return Outcome(action())
     except DomainError as refusal:
         show(refusal)
@@ -72,10 +78,10 @@ def read_or_stop(read: Callable[[], T], *, show: ShowRefusal = show_refusal) -> 
     return outcome.value
 
 
-def rerun_saying(text: str) -> NoReturn:
+def rerun_saying(text: str | Message) -> NoReturn:
     """Say `text` as a success on the next run, and rerun now so the page shows the store as it is.
 
-    `text` is a plain sentence (typed values in it show as typed: app.session shows every notice
-    through app.ui.plain)."""
-    notify("success", text)
+    `text` is a plain sentence in the reader's language, a Message rendered now (typed values in it
+    show as typed: app.session shows every notice through app.ui.plain)."""
+    notify("success", str(text))
     st.rerun()

@@ -6,16 +6,27 @@ table and in core's messages: rupiah with dots between thousands ("Rp1.234.567",
 is none), short rupiah for cards ("Rp38,4 jt"), counts with dots ("1.234"), percentages and hours
 with a decimal comma ("95,2%", "2,5 h"), price changes ("+12.5%", "new"), times in a warehouse's
 local time with its zone ("26 Nov 2026 14:05 WIB"), days ("26 Nov 2026"), durations ("2 d 3 h")
-and the time left before a deadline. One rule for dates and times (core.formats): no page writes a
-strftime pattern of its own. Rupiah in an editable grid: RUPIAH_COLUMN, the number column's format.
+and the time left before a deadline; every word and date in the reader's language (core.i18n:
+"2 hari 3 jam", "baru", "26 Nov 2026 14.05 WIB"). One rule for dates and times (core.formats): no
+page writes a strftime pattern of its own. Rupiah in an editable grid: RUPIAH_COLUMN, the number
+column's format.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from core.catalogue.rules import format_count, format_percent
-from core.formats import format_date, format_duration, format_local, format_rupiah, format_rupiah_short, format_wall
+from core.catalogue.rules import format_count
+from core.formats import (
+    format_date,
+    format_duration,
+    format_hours,
+    format_local,
+    format_price_change,
+    format_rupiah,
+    format_rupiah_short,
+    format_wall,
+)
 
 NONE = "—"  # a figure or a time that does not exist (yet)
 
@@ -59,13 +70,14 @@ def percent_change(change: float) -> str:
 
 
 def price_change(change_percent: float | None) -> str:
-    """A price change as the catalogue writes it: `"+12.5%"`, `"+100%"`; a first price is `"new"`."""
-    return format_percent(change_percent)
+    """A price change as the catalogue writes it: `"+12.5%"`, `"+100%"`; a first price is `"new"`
+    (in Indonesian `"+12,5%"`, `"baru"`)."""
+    return format_price_change(change_percent)
 
 
 def hours(value: float | None) -> str:
-    """Hours with a decimal comma: `2.5` -> `"2,5 h"`; None -> `"—"`."""
-    return NONE if value is None else f"{value:.1f} h".replace(".", ",")
+    """Hours with a decimal comma: `2.5` -> `"2,5 h"` (Indonesian `"2,5 jam"`); None -> `"—"`."""
+    return NONE if value is None else format_hours(value)
 
 
 # --- Times -----------------------------------------------------------------------------------------
@@ -92,7 +104,8 @@ DATE_INPUT_FORMAT = "YYYY-MM-DD"
 
 
 def duration(delta: timedelta) -> str:
-    """`"2 d 3 h"`, `"45 min"`, `"overdue by 1 h 5 min"`."""
+    """`"2 d 3 h"`, `"45 min"`, `"overdue by 1 h 5 min"` (Indonesian `"2 hari 3 jam"`, `"45 mnt"`,
+    `"terlambat 1 jam 5 mnt"`)."""
     return format_duration(delta)
 
 

@@ -12,7 +12,7 @@ So a product named ``[Klik](https://evil.example)`` would be a link, and a compl
 Every page puts typed text into those elements through this module, and through nothing else:
 
     st.markdown(f"**Buyer:** {typed(buyer.name)}")       # inside Markdown
-    say("success", f"Warehouse {code} ({name}) is added.")  # a whole sentence, e.g. core's message
+    say("success", _("Warehouse {code} ({name}) is added.", code=code, name=name))  # a whole sentence
     go.Bar(y=[chart_label(p.name) for p in top])           # a Plotly label
 
 Where a value reads as well on its own, a plain element needs nothing: st.text, st.dataframe and
@@ -33,6 +33,8 @@ import html
 import re
 
 import streamlit as st
+
+from core.i18n import Message
 
 #: Shows nothing, and stops a rewrite that looks for the characters on either side of it.
 JOINER = "\u2060"
@@ -90,11 +92,11 @@ def typed(value: object) -> str:
     return "  \n".join(_escape_line(line) for line in _keep_as_typed(text).split("\n"))
 
 
-def say(kind: str, sentence: str) -> None:
+def say(kind: str, sentence: str | Message) -> None:
     """Show a whole sentence as plain text in an alert: kind is success, info, warning or error.
 
     For core's sentences (a DomainError's message quotes what was typed) and for the notices a page
-    composes with typed values in them."""
+    composes with typed values in them (a `core.i18n.Message` reads in the reader's language)."""
     getattr(st, kind)(typed(sentence))
 
 

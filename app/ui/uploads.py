@@ -11,13 +11,14 @@ from typing import Any
 
 import streamlit as st
 
+from core.i18n import _
 from core.images import FILE_TYPES, ImageLimits, upload_hint, upload_limits, upload_megabytes
 
 
 def image_uploader(what: str, limits: ImageLimits, *, key: str, **options: Any):
     """`st.file_uploader` for one image of this kind: `what` starts the label (e.g. "New logo")."""
     return st.file_uploader(
-        f"{what}: {upload_limits(limits)}",
+        _("{what}: {limits}", what=what, limits=upload_limits(limits)).render(),
         type=list(FILE_TYPES),
         max_upload_size=upload_megabytes(limits),
         help=upload_hint(limits),

@@ -44,6 +44,7 @@ from core.acting import Actor, actor_of
 from core.clock import require_aware
 from core.config import Settings
 from core.domain import ActorKind, UserStatus
+from core.i18n import gettext
 from core.logs import log_event
 from core.store.database import Store
 from core.store.models import Company, User
@@ -52,17 +53,25 @@ from core.text import lookup_text
 
 @dataclass(frozen=True)
 class LoginResult:
-    """What a login attempt gave: a session token, or the sentence to show instead."""
+    """What a login attempt gave: a session token, or the sentence to show instead (in the reader's
+    language, core.i18n.using, at the time of the attempt)."""
 
     token: str | None = None
     message: str | None = None
     must_change_password: bool = False
     expires_at: datetime | None = None
     actor: Actor | None = None
+    #: Why it was refused, for the log line (English, never shown).
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.token is not None
+
+
+def _refused(said: str) -> LoginResult:
+    """A refusal saying `said` (one of core.accounts.policy's sentences) in the reader's language."""
+    return LoginResult(message=gettext(said), reason=_reason(said))
 
 
 def find_company(session: Session, company_code: str) -> Company | None:
@@ -158,14 +167,14 @@ def login(
     now = require_aware(now)
     policy = AccountPolicy.of(settings)
     if not company_code.strip() or not user_code.strip() or not password:
-        return LoginResult(message=MISSING_FIELDS)
+        return _refused(MISSING_FIELDS)
     with store.reading() as session:
         wait = wait_before_trying(session, address, now)
     if wait is not None:
         with store.transaction() as session:
             record_throttled(session, address, now, wait)
         log_event("login", outcome="throttled", address=address, wait_s=int(wait.total_seconds()))
-        return LoginResult(message=throttled_message(wait))
+        return LoginResult(message=throttled_message(wait), reason="throttled")
     candidate = _find_candidate(store, company_code, user_code)
     if candidate.user_id is None:
         burn_verification_time(password)
@@ -176,7 +185,7 @@ def login(
     log_event(
         "login",
         outcome="opened" if result.ok else "refused",
-        reason=None if result.ok else _reason(result.message),
+        reason=None if result.ok else result.reason,
         company_id=candidate.company_id,
         user_id=candidate.user_id,
         address=address,
@@ -184,10 +193,12 @@ def login(
     return result
 
 
-def _reason(message: str | None) -> str:
-    return {BLOCKED_MESSAGE: "blocked", NOT_WHITELISTED_MESSAGE: "company not whitelisted"}.get(
-        message or "", "wrong password"
-    )
+def _reason(said: str) -> str:
+    return {
+        BLOCKED_MESSAGE: "blocked",
+        NOT_WHITELISTED_MESSAGE: "company not whitelisted",
+        MISSING_FIELDS: "missing fields",
+    }.get(said, "wrong password")
 
 
 def _refuse_unknown(
@@ -208,7 +219,7 @@ def _refuse_unknown(
             details={"reason": reason, **({"address": address} if address else {})},
         )
     log_event("login", outcome="refused", reason=reason, company_id=candidate.company_id, address=address)
-    return LoginResult(message=BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
+    return _refused(BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
 
 
 def _settle_login(
@@ -229,20 +240,20 @@ def _settle_login(
                 details={"reason": "user changed during login"},
             )
             count_refusal(session, address, now)
-            return LoginResult(message=INVALID_CREDENTIALS)
+            return _refused(INVALID_CREDENTIALS)
         if user.status == UserStatus.BLOCKED:
             audit.record_by_user(session, user, now, "login.refused", reason="user blocked")
             count_refusal(session, address, now)
-            return LoginResult(message=BLOCKED_MESSAGE)
+            return _refused(BLOCKED_MESSAGE)
         if not password_ok:
             blocked = count_failed_password(session, user, now, where="login", address=address)
             count_refusal(session, address, now)
-            return LoginResult(message=BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
+            return _refused(BLOCKED_MESSAGE if blocked else INVALID_CREDENTIALS)
         user.failed_login_count = 0
         company = user.company
         if not company.is_whitelisted:
             audit.record_by_user(session, user, now, "login.refused", reason="company not whitelisted")
-            return LoginResult(message=NOT_WHITELISTED_MESSAGE)
+            return _refused(NOT_WHITELISTED_MESSAGE)
         expired = password_expired(user, now, policy)
         if expired:
             user.must_change_password = True

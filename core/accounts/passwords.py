@@ -21,6 +21,7 @@ from core.acting import ANY_ROLE, Actor, acting
 from core.config import Settings
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
+from core.i18n import N_, _
 from core.store.database import Store
 from core.store.models import PasswordHistory, User
 from core.warehouses.records import company_time_zone
@@ -53,7 +54,7 @@ def account_summary(store: Store, actor: Actor, now: datetime, settings: Setting
     """The acting user's own account, for the Settings page."""
     policy = AccountPolicy.of(settings)
     with acting(
-        store, actor, *ANY_ROLE, doing="see your account", now=now, write=False, password_change_pending_ok=True
+        store, actor, *ANY_ROLE, doing=N_("see your account"), now=now, write=False, password_change_pending_ok=True
     ) as (session, user, now):
         return AccountSummary(
             company_code=user.company.company_code,
@@ -85,10 +86,11 @@ def check_new_password(new_password: str, repeated_password: str, user_code: str
     if problem:
         raise InvalidInput(problem, field="new_password")
     if new_password != repeated_password:
-        raise InvalidInput("The two new passwords are not the same.", field="repeated_password")
+        raise InvalidInput(_("The two new passwords are not the same."), field="repeated_password")
     if any(verify_password(new_password, earlier) for earlier in earlier_hashes):
         raise InvalidInput(
-            f"The new password may not be one of your last {PASSWORD_REUSE_DEPTH} passwords.", field="new_password"
+            _("The new password may not be one of your last {depth} passwords.", depth=PASSWORD_REUSE_DEPTH),
+            field="new_password",
         )
 
 
@@ -117,7 +119,7 @@ def change_password(
     other browsers included, and a fresh one is returned for this browser.
     """
     policy = AccountPolicy.of(settings)
-    doing = "change your password"
+    doing = N_("change your password")
     with acting(store, actor, *ANY_ROLE, doing=doing, now=now, write=False, password_change_pending_ok=True) as (
         session,
         user,
@@ -128,10 +130,12 @@ def change_password(
         _refuse_wrong_current_password(store, actor, now)
     check_new_password(new_password, repeated_password, actor.user_code, earlier)
     new_hash = hash_password(new_password)
-    with acting(store, actor, *ANY_ROLE, doing=doing, now=now, password_change_pending_ok=True) as (session, _, now):
+    with acting(store, actor, *ANY_ROLE, doing=doing, now=now, password_change_pending_ok=True) as (session, _u, now):
         user = session.get_one(User, actor.user_id, with_for_update=True)
         if user.password_hash != current_hash:
-            raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")
+            raise InvalidInput(
+                _("Your password was changed in the meantime; please try again."), field="current_password"
+            )
         forced = user.must_change_password
         retire_password(session, user, new_hash, now, one_time=False)
         user.failed_login_count = 0
@@ -147,4 +151,4 @@ def _refuse_wrong_current_password(store: Store, actor: Actor, now: datetime) ->
         blocked = count_failed_password(session, user, now, where="password change")
     if blocked:
         raise AccessDenied(BLOCKED_MESSAGE)
-    raise InvalidInput("Your current password is not correct.", field="current_password")
+    raise InvalidInput(_("Your current password is not correct."), field="current_password")

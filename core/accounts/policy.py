@@ -9,7 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
 
 from core.config import Settings
-from core.i18n import N_
+from core.i18n import N_, Message, _, _n
 from core.store.models import User
 
 # --- The rules, in one place -------------------------------------------------------------------
@@ -24,9 +24,12 @@ MAX_USER_CODE = 64
 #: last_seen_at is written at most this often, so an ordinary rerun does not write to the store.
 TOUCH_INTERVAL = timedelta(seconds=60)
 
-PASSWORD_RULES_TEXT = (
-    f"At least {PASSWORD_MIN_LENGTH} characters with both letters and digits, not containing your "
-    f"User ID, and not one of your last {PASSWORD_REUSE_DEPTH} passwords."
+#: The password rules as the forms state them; `str(PASSWORD_RULES)` reads in the reader's language.
+PASSWORD_RULES = _(
+    "At least {minimum} characters with both letters and digits, not containing your User ID, and not one "
+    "of your last {depth} passwords.",
+    minimum=PASSWORD_MIN_LENGTH,
+    depth=PASSWORD_REUSE_DEPTH,
 )
 
 # --- What people are told ----------------------------------------------------------------------
@@ -45,14 +48,22 @@ USER_GONE = N_("Your user ID no longer exists. Please contact your Relationship 
 PASSWORD_CHANGE_FIRST = N_("Please set a new password before you continue.")
 
 
-def idle_message(policy: AccountPolicy) -> str:
+def idle_message(policy: AccountPolicy) -> Message:
     minutes = int(policy.session_idle.total_seconds() // 60)
-    return f"You were logged out after {minutes} minutes without activity. Please log in again."
+    return _n(
+        "You were logged out after {count} minute without activity. Please log in again.",
+        "You were logged out after {count} minutes without activity. Please log in again.",
+        minutes,
+    )
 
 
-def lifetime_message(policy: AccountPolicy) -> str:
+def lifetime_message(policy: AccountPolicy) -> Message:
     hours = int(policy.session_lifetime.total_seconds() // 3600)
-    return f"Your session reached its limit of {hours} hours. Please log in again."
+    return _n(
+        "Your session reached its limit of {count} hour. Please log in again.",
+        "Your session reached its limit of {count} hours. Please log in again.",
+        hours,
+    )
 
 
 # --- Configuration -----------------------------------------------------------------------------
@@ -99,14 +110,14 @@ def password_expired(user: User, now: datetime, policy: AccountPolicy) -> bool:
     return now - user.password_changed_at > policy.password_max_age
 
 
-def password_policy_problem(password: str, user_code: str) -> str | None:
+def password_policy_problem(password: str, user_code: str) -> Message | None:
     """The first rule a new password breaks (without looking at earlier passwords), or None."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"The new password must be at least {PASSWORD_MIN_LENGTH} characters long."
+        return _("The new password must be at least {minimum} characters long.", minimum=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"The new password may be at most {PASSWORD_MAX_LENGTH} characters long."
+        return _("The new password may be at most {most} characters long.", most=PASSWORD_MAX_LENGTH)
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
-        return "The new password must contain both letters and digits."
+        return _("The new password must contain both letters and digits.")
     if user_code and user_code.lower() in password.lower():
-        return "The new password may not contain your User ID."
+        return _("The new password may not contain your User ID.")
     return None

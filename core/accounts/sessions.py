@@ -35,6 +35,7 @@ from core.acting import Actor, actor_of
 from core.clock import require_aware
 from core.config import Settings
 from core.domain import UserStatus
+from core.i18n import Message, gettext
 from core.store.database import Store, rowcount
 from core.store.models import Company, LoginSession, User
 
@@ -46,7 +47,8 @@ class SessionCheck:
     actor: Actor | None = None
     must_change_password: bool = False
     expires_at: datetime | None = None
-    #: Why a session that the browser held no longer works (None if there was none to end).
+    #: Why a session that the browser held no longer works (None if there was none to end), in the
+    #: reader's language (core.i18n.using) at the time of the check.
     ended_message: str | None = None
 
 
@@ -83,17 +85,17 @@ def open_session(session: Session, user: User, now: datetime, policy: AccountPol
 
 def _end_reason(
     row: LoginSession, user: User | None, company: Company | None, now: datetime, policy: AccountPolicy
-) -> tuple[str, str] | None:
+) -> tuple[str, Message] | None:
     """(revoked_reason, message) if this session may not go on, else None."""
     # Who may no longer act comes first, so a locked-out user is told they are blocked.
     if user is None or user.deleted_at is not None:
-        return "user deleted", USER_GONE
+        return "user deleted", Message(USER_GONE)
     if user.status == UserStatus.BLOCKED:
-        return "user blocked", BLOCKED_MESSAGE
+        return "user blocked", Message(BLOCKED_MESSAGE)
     if company is None or not company.is_whitelisted:
-        return "company not whitelisted", NOT_WHITELISTED_MESSAGE
+        return "company not whitelisted", Message(NOT_WHITELISTED_MESSAGE)
     if row.revoked_at is not None:
-        return row.revoked_reason or "revoked", SESSION_ENDED
+        return row.revoked_reason or "revoked", Message(SESSION_ENDED)
     if now >= row.expires_at:
         return "lifetime over", lifetime_message(policy)
     if now - row.last_seen_at > policy.session_idle:
@@ -114,7 +116,7 @@ def check_session(store: Store, token: str | None, now: datetime, settings: Sett
     with store.reading() as session:
         row = _session_of(session, token)
         if row is None:
-            return SessionCheck(ended_message=SESSION_ENDED)
+            return SessionCheck(ended_message=gettext(SESSION_ENDED))
         user = session.get(User, row.user_id)
         company = session.get(Company, user.company_id) if user is not None else None
         ending = _end_reason(row, user, company, now, policy)
@@ -127,7 +129,7 @@ def check_session(store: Store, token: str | None, now: datetime, settings: Sett
         reason, message = ending
         if row.revoked_at is None:
             _revoke(store, row.id, now, reason)
-        return SessionCheck(ended_message=message)
+        return SessionCheck(ended_message=message.render())
     if stale:
         with store.transaction() as session:
             session.execute(

@@ -30,6 +30,7 @@ from core.accounts.policy import LOCKOUT_THRESHOLD
 from core.acting import Actor, acting
 from core.domain import ActorKind, Role
 from core.formats import format_duration
+from core.i18n import N_, _, _n
 from core.store.database import Store
 from core.store.models import AuditEntry, LoginThrottle, UnknownLogin
 from core.warehouses.records import company_time_zone
@@ -37,8 +38,6 @@ from core.warehouses.records import company_time_zone
 FREE_FAILURES = 10
 WINDOW = timedelta(minutes=15)
 MAX_WAIT = timedelta(minutes=15)
-
-THROTTLED = "Too many unsuccessful logins from your connection. Please wait {wait} and try again."
 
 
 def wait_before_trying(session: Session, address: str | None, now: datetime) -> timedelta | None:
@@ -52,10 +51,18 @@ def wait_before_trying(session: Session, address: str | None, now: datetime) -> 
 
 
 def throttled_message(wait: timedelta) -> str:
+    """Why a login from this address is not looked at now, in the reader's language."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds >= 60:
-        return THROTTLED.format(wait=format_duration(wait))
-    return THROTTLED.format(wait=f"{seconds} second{'' if seconds == 1 else 's'}")
+        return _(
+            "Too many unsuccessful logins from your connection. Please wait {wait} and try again.",
+            wait=format_duration(wait),
+        ).render()
+    return _n(
+        "Too many unsuccessful logins from your connection. Please wait {count} second and try again.",
+        "Too many unsuccessful logins from your connection. Please wait {count} seconds and try again.",
+        seconds,
+    ).render()
 
 
 def count_refusal(session: Session, address: str | None, now: datetime) -> None:
@@ -117,7 +124,7 @@ class Lockout:
 
 def recent_lockouts(store: Store, actor: Actor, now: datetime, *, days: int = 7) -> list[Lockout]:
     """The company's lockouts of the last `days`, newest first, for its System Administrators."""
-    with acting(store, actor, Role.SYSTEM_ADMINISTRATOR, doing="see lockouts", now=now, write=False) as (
+    with acting(store, actor, Role.SYSTEM_ADMINISTRATOR, doing=N_("see lockouts"), now=now, write=False) as (
         session,
         _,
         now,

@@ -19,12 +19,19 @@ Health definitions (orders placed in the period):
 - complaint rate = orders with a complaint / orders shipped;
 - refunds = count and amount of refunds; refund rate = refunds / orders shipped;
 - median time to accept = median(`accepted_at - placed_at`), in hours.
+
+Labels (a KPI's, a funnel stage's, a health metric's, an open order's action) are the English
+msgids, marked for the catalogue here and translated where they are shown (`gettext(label)`), so a
+Dashboard holds no text of one reader's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+from babel.dates import format_date as babel_date
 
 from core.acting import Actor
 from core.analytics.scope import (
@@ -40,7 +47,8 @@ from core.analytics.scope import (
 )
 from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.domain import OrderStatus
-from core.orders.lifecycle import SELLER_DEADLINES, WAITING
+from core.i18n import N_, language
+from core.orders.lifecycle import SELLER_DEADLINES
 from core.store.database import Store
 
 TOP_PRODUCTS = 10
@@ -59,8 +67,16 @@ HEALTH_TARGETS: dict[str, tuple[float, str]] = {
 }
 
 #: What the seller must do for an open order (the snapshot's open_orders table holds, for each,
-#: the deadline that matters: confirm, pack, delivery or complaint deadline; see core.analytics.tables).
-ACTION_LABELS: dict[str, str] = {status.value: WAITING[status].next.capitalize() for status in SELLER_DEADLINES}
+#: the deadline that matters: confirm, pack, delivery or complaint deadline; see core.analytics.tables),
+#: in the words of core.orders.lifecycle.WAITING. Every status of SELLER_DEADLINES has its words (a
+#: new one fails here, at import, until it has).
+_ACTIONS: dict[OrderStatus, str] = {
+    OrderStatus.PENDING_CONFIRMATION: N_("Accept or reject"),
+    OrderStatus.PROCESSING: N_("Pack"),
+    OrderStatus.READY_TO_SHIP: N_("Ship"),
+    OrderStatus.COMPLAINED: N_("Answer the complaint"),
+}
+ACTION_LABELS: dict[str, str] = {status.value: _ACTIONS[status] for status in SELLER_DEADLINES}
 
 
 # --------------------------------------------------------------------------- results
@@ -69,7 +85,7 @@ ACTION_LABELS: dict[str, str] = {status.value: WAITING[status].next.capitalize()
 @dataclass(frozen=True)
 class Kpi:
     key: str
-    label: str
+    label: str  # an English msgid: gettext(label) shows it
     value: int
     previous: int
     unit: str  # "rupiah" or "count"
@@ -92,7 +108,7 @@ class TrendPoint:
 @dataclass(frozen=True)
 class FunnelStage:
     key: str
-    label: str
+    label: str  # an English msgid: gettext(label) shows it
     count: int
 
 
@@ -117,7 +133,7 @@ class WarehouseRevenue:
 @dataclass(frozen=True)
 class HealthMetric:
     key: str
-    label: str
+    label: str  # an English msgid: gettext(label) shows it
     value: float | None  # a share (0..1) or hours; None when nothing to measure
     target: float
     direction: str  # "min" or "max"
@@ -137,7 +153,7 @@ class ActionItem:
     order_id: int
     order_number: str
     status: str
-    action: str
+    action: str  # what the seller must do, an English msgid: gettext(action) shows it
     deadline: datetime  # UTC
     warehouse_code: str
     time_zone: str
@@ -197,12 +213,12 @@ def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
     aov = cur[0] // cur[1] if cur[1] else 0
     prev_aov = prev[0] // prev[1] if prev[1] else 0
     return [
-        Kpi("revenue", "Completed revenue", cur[0], prev[0], "rupiah"),
-        Kpi("orders", "Completed orders", cur[1], prev[1], "count"),
-        Kpi("average_order_value", "Average order value", aov, prev_aov, "rupiah"),
-        Kpi("units", "Units sold", cur[2], prev[2], "count"),
-        Kpi("payouts_pending", "Payouts pending", cur[3], prev[3], "rupiah"),
-        Kpi("payouts_paid", "Payouts paid", cur[4], prev[4], "rupiah"),
+        Kpi("revenue", N_("Completed revenue"), cur[0], prev[0], "rupiah"),
+        Kpi("orders", N_("Completed orders"), cur[1], prev[1], "count"),
+        Kpi("average_order_value", N_("Average order value"), aov, prev_aov, "rupiah"),
+        Kpi("units", N_("Units sold"), cur[2], prev[2], "count"),
+        Kpi("payouts_pending", N_("Payouts pending"), cur[3], prev[3], "rupiah"),
+        Kpi("payouts_paid", N_("Payouts paid"), cur[4], prev[4], "rupiah"),
     ]
 
 
@@ -225,12 +241,12 @@ def query_trend(con, scope: Scope, period: Period) -> list[TrendPoint]:
 
 
 _FUNNEL = (
-    ("placed", "Placed"),
-    ("accepted", "Accepted"),
-    ("packed", "Packed"),
-    ("shipped", "Shipped"),
-    ("delivered", "Delivered"),
-    ("completed", "Completed"),
+    ("placed", N_("Placed")),
+    ("accepted", N_("Accepted")),
+    ("packed", N_("Packed")),
+    ("shipped", N_("Shipped")),
+    ("delivered", N_("Delivered")),
+    ("completed", N_("Completed")),
 )
 
 
@@ -288,15 +304,15 @@ def query_funnel_health(
     decided = accepted + rejected + auto_cancelled
     target, direction = HEALTH_TARGETS["median_hours_to_accept"]
     health = [
-        share("acceptance_rate", "Acceptance rate", accepted, decided),
-        share("auto_cancellation_rate", "Auto-cancellation rate", auto_cancelled, placed),
-        share("on_time_packing_rate", "On-time packing rate", packed_on_time, packed),
-        share("on_time_delivery_rate", "On-time delivery rate", delivered_on_time, delivered),
-        share("complaint_rate", "Complaint rate", complained, shipped),
-        share("refund_rate", "Refund rate", refunds, shipped),
+        share("acceptance_rate", N_("Acceptance rate"), accepted, decided),
+        share("auto_cancellation_rate", N_("Auto-cancellation rate"), auto_cancelled, placed),
+        share("on_time_packing_rate", N_("On-time packing rate"), packed_on_time, packed),
+        share("on_time_delivery_rate", N_("On-time delivery rate"), delivered_on_time, delivered),
+        share("complaint_rate", N_("Complaint rate"), complained, shipped),
+        share("refund_rate", N_("Refund rate"), refunds, shipped),
         HealthMetric(
             "median_hours_to_accept",
-            "Median time to accept",
+            N_("Median time to accept"),
             median_us / 3_600_000_000 if median_us is not None else None,
             target,
             direction,
@@ -394,12 +410,50 @@ def query_needs_action(con, scope: Scope, limit: int = NEEDS_ACTION_LIMIT) -> li
     ]
 
 
+# --------------------------------------------------------------------------- the trend's date axis
+
+#: Babel's locale of each language, for the month and day names of a chart's dates.
+CHART_LOCALES = {"id": "id_ID", "en": "en"}
+#: At most this many dates stand under a chart's date axis.
+MAX_DAY_TICKS = 8
+#: A period longer than this many days is labelled by month ("Agu 2026"), not by day ("5 Agu").
+DAILY_TICKS_UP_TO = 92
+
+
+def _locale(code: str | None) -> str:
+    return CHART_LOCALES.get(code or language(), "en")
+
+
+def day_ticks(days: Sequence[date], code: str | None = None, most: int = MAX_DAY_TICKS) -> tuple[list[date], list[str]]:
+    """Where a daily chart's date axis writes its dates, and what it writes, in the reader's language
+    or `code`: "5 Agu" ("5 Aug") every day, 2nd day, week or fortnight from the first day; for a
+    period of more than three months the first of every month or every few months ("Agu 2026").
+
+    Plotly names months and days in English unless its locale script is loaded in the browser (it
+    is not: the app runs offline), so the page gives the axis these as `tickvals` and `ticktext`."""
+    if not days:
+        return [], []
+    if len(days) <= DAILY_TICKS_UP_TO:
+        step = next((s for s in (1, 2, 7, 14) if -(-len(days) // s) <= most), 28)
+        picked, pattern = list(days[::step]), "d MMM"
+    else:
+        firsts = [day for day in days if day.day == 1]
+        picked, pattern = firsts[:: max(1, -(-len(firsts) // most))], "MMM yyyy"
+    locale = _locale(code)
+    return picked, [babel_date(day, pattern, locale=locale) for day in picked]
+
+
+def day_name(day: date, code: str | None = None) -> str:
+    """A day with its weekday, for a chart's hover text: "Rab, 05 Agu 2026" ("Wed, 05 Aug 2026")."""
+    return babel_date(day, "EEE, dd MMM yyyy", locale=_locale(code))
+
+
 # --------------------------------------------------------------------------- the dashboard
 
 
 def company_warehouses(store: Store, analytics: AnalyticsStore, actor: Actor) -> list[WarehouseOption]:
     """The company's warehouses, for the filter."""
-    check_product_manager(store, actor, doing="see the dashboard")
+    check_product_manager(store, actor, doing=N_("see the dashboard"))
     with analytics.reading() as snap:
         return query_warehouses(snap.con, actor.company_id)
 
@@ -408,7 +462,7 @@ def load_dashboard(
     store: Store, analytics: AnalyticsStore, actor: Actor, period: Period, warehouse_code: str | None = None
 ) -> Dashboard:
     """Every section of the dashboard, from one snapshot (so they agree with each other)."""
-    check_product_manager(store, actor, doing="see the dashboard")
+    check_product_manager(store, actor, doing=N_("see the dashboard"))
     timings: dict[str, float] = {}
     with analytics.reading() as snap:
         con = snap.con

@@ -34,18 +34,27 @@ from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
 from core.catalogue.rules import MAX_SKU
 from core.domain import PayoutStatus, Role
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, _, gettext
 from core.store.database import Store
 from core.text import lookup_text, shown
 
 HISTORY_PAGE_SIZE = 50
 
-#: A payout's status as the seller reads it, on the page and in the CSV export.
-PAYOUT_STATUS_LABELS: dict[str, str] = {PayoutStatus.PENDING.value: "Waiting", PayoutStatus.PAID.value: "Paid"}
+#: A payout's status as the seller reads it, on the page and in the CSV export: English msgids,
+#: translated where they are shown (`payout_status_label`, or `gettext(label)` for an option list).
+PAYOUT_STATUS_LABELS: dict[str, str] = {
+    PayoutStatus.PENDING.value: N_("Waiting"),
+    PayoutStatus.PAID.value: N_("Paid"),
+}
 
 
-def payout_status_label(status: str | None) -> str:
-    """`"PAID"` -> `"Paid"`; no payout -> `""`; a status without words yet reads as it is stored."""
-    return "" if status is None else PAYOUT_STATUS_LABELS.get(status, status)
+def payout_status_label(status: str | None, code: str | None = None) -> str:
+    """`"PAID"` -> `"Paid"` (Indonesian `"Dibayar"`) in the reader's language or `code`; no payout ->
+    `""`; a status without words yet reads as it is stored."""
+    if status is None:
+        return ""
+    label = PAYOUT_STATUS_LABELS.get(status)
+    return status if label is None else gettext(label, code)
 
 
 # --------------------------------------------------------------------------- inputs and results
@@ -66,13 +75,13 @@ class HistoryFilters:
             try:
                 object.__setattr__(self, "payout_status", PayoutStatus(self.payout_status))
             except ValueError:
-                raise InvalidInput("Choose a payout status from the list.", field="payout_status") from None
+                raise InvalidInput(_("Choose a payout status from the list."), field="payout_status") from None
         for name in ("min_total", "max_total"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise InvalidInput("Amounts are whole rupiah, zero or more.", field=name)
+                raise InvalidInput(_("Amounts are whole rupiah, zero or more."), field=name)
         if self.min_total is not None and self.max_total is not None and self.min_total > self.max_total:
-            raise InvalidInput("The lowest order total must not be above the highest.", field="min_total")
+            raise InvalidInput(_("The lowest order total must not be above the highest."), field="min_total")
 
 
 #: Where a row sits in the history's order (newest completion first): (completed_at, order_id, item_id).
@@ -178,7 +187,7 @@ def filtered_lines_where(
             ]
         )
         if not ids:
-            raise NotFound(f"There is no product with SKU {shown(filters.product_sku)} in your catalogue.")
+            raise NotFound(_("There is no product with SKU {sku} in your catalogue.", sku=shown(filters.product_sku)))
         where += f" AND {p}product_id IN ({', '.join(str(int(i)) for i in ids)})"
     if filters.buyer_code:
         code = lookup_text(filters.buyer_code, max_length=MAX_BUYER_CODE)
@@ -186,7 +195,7 @@ def filtered_lines_where(
             None if code is None else con.execute("SELECT id FROM buyers WHERE buyer_code = $b", {"b": code}).fetchone()
         )
         if row is None:
-            raise NotFound(f"There is no buyer {shown(filters.buyer_code)}.")
+            raise NotFound(_("There is no buyer {code}.", code=shown(filters.buyer_code)))
         where += f" AND {p}buyer_id = $buyer_id"
         params["buyer_id"] = int(row[0])
     if filters.min_total is not None:
@@ -337,14 +346,14 @@ def load_history(
     `page` is the page's number; for the page after (before) the one on screen pass also its last
     (first) row's key as `after` (`before`): the page is then found by seeking, not by counting rows.
     """
-    require_role(actor, Role.PRODUCT_MANAGER, doing="see the transaction history")
+    require_role(actor, Role.PRODUCT_MANAGER, doing=N_("see the transaction history"))
     if page < 1:
-        raise InvalidInput("Pages are numbered from 1.", field="page")
+        raise InvalidInput(_("Pages are numbered from 1."), field="page")
     if not 1 <= page_size <= 1000:
-        raise InvalidInput("A page holds between 1 and 1,000 rows.", field="page_size")
+        raise InvalidInput(_("A page holds between 1 and 1,000 rows."), field="page_size")
     if after is not None and before is not None:
-        raise InvalidInput("Page from one side at a time.", field="page")
-    check_product_manager(store, actor, doing="see the transaction history")
+        raise InvalidInput(_("Page from one side at a time."), field="page")
+    check_product_manager(store, actor, doing=N_("see the transaction history"))
     timings: dict[str, float] = {}
     with analytics.reading() as snap:
         con = snap.con
@@ -382,7 +391,7 @@ def load_history(
 
 def history_options(store: Store, analytics: AnalyticsStore, actor: Actor) -> HistoryOptions:
     """What the history filters offer: the company's warehouses, products, and buyers it sold to."""
-    check_product_manager(store, actor, doing="see the transaction history")
+    check_product_manager(store, actor, doing=N_("see the transaction history"))
     with analytics.reading() as snap:
         con = snap.con
         products = con.execute(

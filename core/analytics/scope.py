@@ -19,6 +19,7 @@ import duckdb
 from core.acting import Actor, acting
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, _
 from core.store.database import Store
 from core.text import lookup_text, shown
 from core.warehouses.rules import MAX_CODE as MAX_WAREHOUSE_CODE
@@ -43,7 +44,7 @@ def check_product_manager(store: Store, actor: Actor, *, doing: str) -> None:
 
 def check_may_refresh(store: Store, actor: Actor) -> None:
     """Refuse an actor who may not bring the figures up to date (the UI then runs the writer)."""
-    check_product_manager(store, actor, doing="refresh the analytics")
+    check_product_manager(store, actor, doing=N_("refresh the analytics"))
 
 
 # --------------------------------------------------------------------------- inputs
@@ -58,11 +59,11 @@ class Period:
 
     def __post_init__(self) -> None:
         if not isinstance(self.start, date) or not isinstance(self.end, date):
-            raise InvalidInput("Choose a start and an end date.", field="period")
+            raise InvalidInput(_("Choose a start and an end date."), field="period")
         if self.start > self.end:
-            raise InvalidInput("The start date must not be after the end date.", field="period")
+            raise InvalidInput(_("The start date must not be after the end date."), field="period")
         if (self.end - self.start).days + 1 > MAX_PERIOD_DAYS:
-            raise InvalidInput(f"Choose a period of at most {MAX_PERIOD_DAYS} days.", field="period")
+            raise InvalidInput(_("Choose a period of at most {days} days.", days=MAX_PERIOD_DAYS), field="period")
 
     @property
     def days(self) -> int:
@@ -104,7 +105,7 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, company_id: int, warehouse_cod
         ).fetchone()
     )
     if row is None:
-        raise NotFound(f"There is no warehouse {shown(warehouse_code)} in your company.")
+        raise NotFound(_("There is no warehouse {code} in your company.", code=shown(warehouse_code)))
     return Scope(company_id, int(row[0]))
 
 

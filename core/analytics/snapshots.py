@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import DomainError
+from core.i18n import _
 
 #: The tables' version: a slot or pointer of another version is rebuilt by the next sync (5: payouts on sales_lines).
 SCHEMA_VERSION = 5
@@ -97,7 +98,7 @@ def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
         "SELECT generation, epoch, synced_at, watermark, mode, source, orders, sync_ms FROM sync_state"
     ).fetchone()
     if row is None:
-        raise AnalyticsNotReady("The analytics figures are not ready yet: the first sync has not finished.")
+        raise AnalyticsNotReady(_("The analytics figures are not ready yet: the first sync has not finished."))
     generation, epoch, synced_at, watermark, mode, source, orders, sync_ms = row
     return SnapshotInfo(
         int(generation),
@@ -177,8 +178,10 @@ class AnalyticsStore:
 
     def not_ready(self) -> AnalyticsNotReady:
         return AnalyticsNotReady(
-            "The analytics figures are not ready yet: the first sync has not finished. "
-            "They appear after the scheduler's next sweep, or press Refresh now."
+            _(
+                "The analytics figures are not ready yet: the first sync has not finished. "
+                "They appear after the scheduler's next sweep, or press Refresh now."
+            )
         )
 
     # ------------------------------------------------------------------ the writer
@@ -200,7 +203,7 @@ class AnalyticsStore:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise AnalyticsBusy("Another analytics sync is running; try again in a moment.") from None
+                        raise AnalyticsBusy(_("Another analytics sync is running; try again in a moment.")) from None
                     time.sleep(0.05)
             try:
                 yield
@@ -222,7 +225,10 @@ class AnalyticsStore:
                     raise
                 if time.monotonic() >= deadline:
                     raise AnalyticsBusy(
-                        f"The analytics slot is still being read after {wait_s:.0f} s; the sync will be retried."
+                        _(
+                            "The analytics slot is still being read after {seconds} s; the sync will be retried.",
+                            seconds=f"{wait_s:.0f}",
+                        )
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
@@ -328,7 +334,7 @@ class _Pool:
                     self.entry = entry
                     return entry, con.cursor()
             if time.monotonic() > deadline:
-                raise AnalyticsBusy("The analytics figures are being refreshed; try again in a moment.")
+                raise AnalyticsBusy(_("The analytics figures are being refreshed; try again in a moment."))
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
 

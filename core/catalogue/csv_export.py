@@ -18,10 +18,11 @@ from core.catalogue.csv_format import CSV_COLUMNS, Progress, neutralise, no_prog
 from core.catalogue.rules import PM, SETTABLE_STATUSES, format_count
 from core.clock import require_aware
 from core.domain import ProductStatus
+from core.i18n import N_, _, _n, gettext
 from core.store.database import Store
 from core.store.models import Product, StockLevel, Warehouse
 
-EXPORT = "export the catalogue"
+EXPORT = N_("export the catalogue")
 
 
 def export_filename(company_code: str, now: datetime) -> str:
@@ -35,7 +36,7 @@ def export_catalogue(
 ) -> bytes:
     """The catalogue with stock and prices as CSV bytes (UTF-8, header first), by SKU and warehouse."""
     require_role(actor, PM, doing=EXPORT)  # before the first progress report
-    on_progress(0.0, "Reading the catalogue…")
+    on_progress(0.0, gettext("Reading the catalogue…"))
     rows = _export_rows(store, actor, include_deleted)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -43,14 +44,17 @@ def export_catalogue(
     for done, row in enumerate(rows, 1):
         writer.writerow([neutralise(cell) for cell in row])
         if done % 1000 == 0:
-            on_progress(done / len(rows), f"Writing row {format_count(done)} of {format_count(len(rows))}…")
-    on_progress(1.0, f"{format_count(len(rows))} rows exported.")
+            said = _("Writing row {done} of {rows}…", done=format_count(done), rows=format_count(len(rows)))
+            on_progress(done / len(rows), said.render())
+    on_progress(
+        1.0, _n("{count} row exported.", "{count} rows exported.", len(rows), count=format_count(len(rows))).render()
+    )
     return out.getvalue().encode("utf-8")
 
 
 def _export_rows(store: Store, actor: Actor, include_deleted: bool) -> list[tuple]:
     statuses = list(ProductStatus) if include_deleted else list(SETTABLE_STATUSES)
-    with acting(store, actor, PM, doing=EXPORT, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=EXPORT, write=False) as (session, _user, _now):
         rows = session.execute(
             select(
                 Product.sku,

@@ -40,15 +40,17 @@ from core.catalogue.rules import (
     ProductDetails,
     clean_details,
     format_count,
+    listing,
     normalise_sku,
 )
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput
+from core.i18n import N_, Message, _, _n, gettext
 from core.store.database import Store
 from core.store.models import Product
 
-IMPORT = "import the catalogue"
+IMPORT = N_("import the catalogue")
 
 
 # --- What people get back ----------------------------------------------------------------
@@ -59,10 +61,19 @@ class RowProblem:
     line: int  # the file's line number, header = line 1
     sku: str
     warehouse_code: str
-    message: str
+    said: Message  # what is wrong with the row, a whole clause naming the column and the value
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the reader's language."""
+        return self.said.render()
+
+    def where(self) -> Message:
+        """'line 3: price 'Rp5.000' is not a whole number (…)', for a sentence that lists problems."""
+        return _("line {line}: {problem}", line=self.line, problem=self.said)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return self.where().render()
 
 
 class ImportRejected(InvalidInput):
@@ -71,12 +82,14 @@ class ImportRejected(InvalidInput):
     def __init__(self, problems: Sequence[RowProblem], rows: int):
         self.problems = tuple(sorted(problems, key=lambda p: p.line))
         self.rows = rows
-        bad_lines = len({p.line for p in self.problems})
-        shown = "; ".join(str(p) for p in self.problems[:3])
-        more = f"; and {len(self.problems) - 3} more" if len(self.problems) > 3 else ""
         super().__init__(
-            f"{bad_lines} of {format_count(rows)} rows have problems, so nothing was imported: "
-            f"{shown}{more}. Fix them and upload the file again.",
+            _(
+                "{count} of {rows} rows have problems, so nothing was imported: {problems}. Fix them and upload the "
+                "file again.",
+                count=format_count(len({p.line for p in self.problems})),
+                rows=format_count(rows),
+                problems=listing([p.where() for p in self.problems], 3),
+            ),
             field="file",
         )
 
@@ -111,12 +124,34 @@ class ImportSummary:
     updated_products: int
     price_changes: int
 
-    def sentence(self) -> str:
-        return (
-            f"Imported {format_count(self.rows)} rows: {format_count(self.created)} created, "
-            f"{format_count(self.updated)} updated, {format_count(self.unchanged)} unchanged "
-            f"({format_count(self.new_products)} new products, {format_count(self.price_changes)} price changes)."
+    def said(self) -> Message:
+        """'Imported 5 rows: 3 created, 2 updated, 0 unchanged (2 new products, 3 price changes).'"""
+        return _n(
+            "Imported {count} row: {created} created, {updated} updated, {unchanged} unchanged ({products}, {prices}).",
+            "Imported {count} rows: {created} created, {updated} updated, {unchanged} unchanged "
+            "({products}, {prices}).",
+            self.rows,
+            count=format_count(self.rows),
+            created=format_count(self.created),
+            updated=format_count(self.updated),
+            unchanged=format_count(self.unchanged),
+            products=new_products(self.new_products),
+            prices=price_changes(self.price_changes),
         )
+
+    def sentence(self, code: str | None = None) -> str:
+        """The summary in the reader's language, or in `code`."""
+        return self.said().render(code)
+
+
+def new_products(count: int) -> Message:
+    """'1 new product', '3 new products'."""
+    return _n("{count} new product", "{count} new products", count, count=format_count(count))
+
+
+def price_changes(count: int) -> Message:
+    """'1 price change', '3 price changes'."""
+    return _n("{count} price change", "{count} price changes", count, count=format_count(count))
 
 
 # --- Checking every row ------------------------------------------------------------------
@@ -163,12 +198,13 @@ def _check_rows(snapshot: CatalogueSnapshot, parsed: CsvFile, on_progress: Progr
     for done, row in enumerate(parsed.rows, 1):
         problems.extend(_check_row(snapshot, row, parsed.header_size, products, edits, seen))
         if done % 500 == 0:
-            on_progress(0.2 + 0.4 * done / len(parsed.rows), f"Checked {format_count(done)} rows…")
+            said = _n("Checked {count} row…", "Checked {count} rows…", done, count=format_count(done))
+            on_progress(0.2 + 0.4 * done / len(parsed.rows), said.render())
     new_names = {sku: plan.details.name for sku, plan in products.items() if plan.is_new}
     changes, cell_problems = plan_stock_changes(snapshot, [edit for _, edit in edits], new_products=new_names)
     for index, cell in cell_problems:
         line = edits[index][0]
-        problems.append(RowProblem(line, cell.sku, cell.warehouse_code, f"{cell.column}: {cell.message}"))
+        problems.append(RowProblem(line, cell.sku, cell.warehouse_code, cell.said))
     if problems:
         raise ImportRejected(problems, len(parsed.rows))
     return _outcome(parsed, products, edits, changes)
@@ -185,29 +221,40 @@ def _check_row(
     cells = row.cells
     code = cells["warehouse_code"].strip()
     raw_sku = cells["sku"].strip()
-    bad = lambda message: RowProblem(row.line, raw_sku, code, message)  # noqa: E731
+    bad = lambda said: RowProblem(row.line, raw_sku, code, said)  # noqa: E731
     if row.field_count != header_size:
         return [
             bad(
-                f"has {row.field_count} fields but the header has {header_size} (a missing or extra comma, "
-                "or an unclosed quote?)"
+                _(
+                    "the row has {fields} fields but the header has {header} (a missing or extra comma, or an "
+                    "unclosed quote?)",
+                    fields=row.field_count,
+                    header=header_size,
+                )
             )
         ]
     try:
         sku = normalise_sku(raw_sku)
     except InvalidInput as exc:
-        return [bad(exc.message)]
+        return [bad(exc.said)]
     problems = _check_product_cells(snapshot, row, sku, products)
     if problems and sku not in products:
         return problems  # a product that cannot be created has no stock to check either
     if code or cells["on_hand"].strip() or cells["price"].strip():
         if not code:
-            problems.append(bad("warehouse_code is empty; name the warehouse the on hand and price are for"))
+            problems.append(
+                bad(_("the warehouse_code cell is empty; name the warehouse the on hand and price are for"))
+            )
         elif (sku, code.upper()) in seen:
             problems.append(
                 bad(
-                    f"repeats {sku} in {code} from line {seen[(sku, code.upper())]}; "
-                    "each product and warehouse may appear only once"
+                    _(
+                        "{sku} in {warehouse} is already on line {line}; each product and warehouse may appear only "
+                        "once",
+                        sku=sku,
+                        warehouse=code,
+                        line=seen[(sku, code.upper())],
+                    )
                 )
             )
         else:
@@ -220,10 +267,10 @@ def _check_product_cells(
     snapshot: CatalogueSnapshot, row: CsvRow, sku: str, products: dict[str, _ProductPlan]
 ) -> list[RowProblem]:
     cells = row.cells
-    bad = lambda message: RowProblem(row.line, sku, cells["warehouse_code"].strip(), message)  # noqa: E731
+    bad = lambda said: RowProblem(row.line, sku, cells["warehouse_code"].strip(), said)  # noqa: E731
     existing = snapshot.products.get(sku)
     if existing is not None and existing.status == ProductStatus.DELETED:
-        return [bad(f"product {sku} was deleted; its SKU cannot be imported again")]
+        return [bad(_("product {sku} was deleted; its SKU cannot be imported again", sku=sku))]
     # An empty unit or status keeps what the product has (a new one gets the defaults).
     status = cells["status"].strip() or (existing.status if existing else ProductStatus.ACTIVE)
     unit = cells["unit"].strip() or (existing.unit if existing else DEFAULT_UNIT)
@@ -232,7 +279,7 @@ def _check_product_cells(
             ProductDetails(name=cells["name"], unit=unit, description=cells["description"], status=status)
         )
     except InvalidInput as exc:
-        return [bad(exc.message)]
+        return [bad(exc.said)]
     plan = products.get(sku)
     if plan is None:
         products[sku] = _ProductPlan(sku, details, row.line, existing)
@@ -246,8 +293,14 @@ def _check_product_cells(
     if differing:
         return [
             bad(
-                f"{' and '.join(differing)} differ{'s' if len(differing) == 1 else ''} from line "
-                f"{plan.first_line} for the same SKU {sku}"
+                _n(
+                    "{columns} differs from line {line} for the same SKU {sku}",
+                    "{columns} differ from line {line} for the same SKU {sku}",
+                    len(differing),
+                    columns=", ".join(differing),
+                    line=plan.first_line,
+                    sku=sku,
+                )
             )
         ]
     return []
@@ -285,12 +338,12 @@ def preview_import(
     large (to be confirmed). Raises InvalidInput for an unreadable file and ImportRejected listing
     every bad row. Writes nothing."""
     require_role(actor, PM, doing=IMPORT)
-    on_progress(0.0, "Reading the file…")
+    on_progress(0.0, gettext("Reading the file…"))
     parsed = read_csv(data, filename)
-    on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
-    with acting(store, actor, PM, doing=IMPORT, write=False) as (session, _, _now):
+    on_progress(0.2, _checking(len(parsed.rows)))
+    with acting(store, actor, PM, doing=IMPORT, write=False) as (session, _user, _now):
         plan = _check_rows(load_snapshot(session, actor.company_id), parsed, on_progress)
-    on_progress(1.0, "Checked.")
+    on_progress(1.0, gettext("Checked."))
     counts = _counts(plan)
     return ImportPreview(
         rows=plan.rows,
@@ -317,14 +370,14 @@ def import_catalogue(
     """Check the file again and apply it in one unit of work: all rows or none. Refuses while any
     large price change is missing from `confirmed_large` (ImportPreview.large_keys)."""
     require_role(actor, PM, doing=IMPORT)
-    on_progress(0.0, "Reading the file…")
+    on_progress(0.0, gettext("Reading the file…"))
     parsed = read_csv(data, filename)
-    on_progress(0.2, f"Checking {format_count(len(parsed.rows))} rows…")
-    with acting(store, actor, PM, doing=IMPORT, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    on_progress(0.2, _checking(len(parsed.rows)))
+    with acting(store, actor, PM, doing=IMPORT, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         snapshot = load_snapshot(session, actor.company_id)
         plan = _check_rows(snapshot, parsed, on_progress)
         refuse_unconfirmed(plan.changes, confirmed_large)
-        on_progress(0.6, "Saving…")
+        on_progress(0.6, gettext("Saving…"))
         product_ids = _write_products(session, actor, plan, now)
         write_stock_changes(
             session,
@@ -334,7 +387,7 @@ def import_catalogue(
             now,
             source=SOURCE_CSV,
             product_ids=product_ids,
-            on_progress=lambda f: on_progress(0.7 + 0.3 * f, "Saving stock and prices…"),
+            on_progress=lambda f: on_progress(0.7 + 0.3 * f, gettext("Saving stock and prices…")),
         )
         summary = _summary(plan)
         audit_entry(
@@ -349,8 +402,12 @@ def import_catalogue(
             unchanged=summary.unchanged,
             price_changes=summary.price_changes,
         )
-    on_progress(1.0, "Imported.")
+    on_progress(1.0, gettext("Imported."))
     return summary
+
+
+def _checking(rows: int) -> str:
+    return _n("Checking {count} row…", "Checking {count} rows…", rows, count=format_count(rows)).render()
 
 
 def _write_products(session: Session, actor: Actor, plan: _Plan, now: datetime) -> dict[str, int]:

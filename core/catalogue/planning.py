@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.catalogue.rules import (
     CellProblem,
     LargePriceChangesUnconfirmed,
+    NotAWholeNumber,
     format_count,
     format_percent,
     is_large_price_change,
@@ -31,6 +32,7 @@ from core.catalogue.rules import (
 )
 from core.domain import ProductStatus, WarehouseStatus
 from core.formats import format_rupiah
+from core.i18n import Message, _
 from core.store.models import Product, StockLevel, Warehouse
 from core.text import shown
 
@@ -177,11 +179,15 @@ class StockChange:
         """What a confirmation names: this product, this warehouse, from this price to that one."""
         return self.sku, self.warehouse_code, self.old_price, self.new_price
 
-    def price_summary(self) -> str:
-        old = format_rupiah(self.old_price) if self.old_price is not None else "no price"
-        return (
-            f"{self.sku} at {self.warehouse_code} {old} → {format_rupiah(self.new_price)} "
-            f"({format_percent(self.percent)})"
+    def price_summary(self) -> Message:
+        """'RICE-5 at JKT-1 Rp75.000 → Rp150.000 (+100%)'."""
+        return _(
+            "{sku} at {warehouse} {old} → {new} ({change})",
+            sku=self.sku,
+            warehouse=self.warehouse_code,
+            old=format_rupiah(self.old_price) if self.old_price is not None else _("no price"),
+            new=format_rupiah(self.new_price),
+            change=format_percent(self.percent),
         )
 
 
@@ -231,7 +237,9 @@ def plan_stock_changes(
         if key in seen_keys:
             found.append(
                 CellProblem(
-                    *key, "row", f"the same product and warehouse appear twice (also entry {seen_keys[key] + 1})"
+                    *key,
+                    "row",
+                    _("the same product and warehouse appear twice (also entry {entry})", entry=seen_keys[key] + 1),
                 )
             )
         seen_keys.setdefault(key, index)
@@ -256,22 +264,19 @@ def _plan_one(
     code = str(edit.warehouse_code or "").strip()
     product = snapshot.products.get(sku)
     if product is None and sku not in new_products:
-        return None, [
-            CellProblem(sku, code, "product", f"there is no product {shown(sku) or '(empty SKU)'} in your catalogue")
-        ]
+        said = _("there is no product {sku} in your catalogue", sku=shown(sku)) if sku else _("the SKU is empty")
+        return None, [CellProblem(sku, code, "product", said)]
     if product is not None and product.status == ProductStatus.DELETED:
-        return None, [CellProblem(sku, code, "product", f"product {sku} is deleted")]
+        return None, [CellProblem(sku, code, "product", _("product {sku} is deleted", sku=sku))]
     warehouse = find_warehouse(snapshot, code)
     if warehouse is None:
-        known = ", ".join(snapshot.warehouses) or "none yet"
-        return None, [
-            CellProblem(
-                sku,
-                code,
-                "warehouse",
-                f"your company has no warehouse {shown(code) or '(empty)'} (your warehouses: {known})",
-            )
-        ]
+        known: str | Message = ", ".join(snapshot.warehouses) or _("none yet")
+        said = (
+            _("your company has no warehouse {code} (your warehouses: {known})", code=shown(code), known=known)
+            if code
+            else _("the warehouse is empty (your warehouses: {known})", known=known)
+        )
+        return None, [CellProblem(sku, code, "warehouse", said)]
     code = warehouse.code
     level = snapshot.levels.get((product.id, warehouse.id)) if product is not None else None
     found: list[CellProblem] = []
@@ -280,9 +285,9 @@ def _plan_one(
     if level is None and on_hand is None and price is None and not found:
         return None, []  # a product not stocked here, left that way
     if on_hand is None and not _found_in(found, "on hand"):
-        found.append(CellProblem(sku, code, "on hand", "is empty; enter the units on hand (0 if none)"))
+        found.append(CellProblem(sku, code, "on hand", _("on hand is empty; enter the units on hand (0 if none)")))
     if price is None and not _found_in(found, "price"):
-        found.append(CellProblem(sku, code, "price", "is empty; enter the price per unit in whole rupiah"))
+        found.append(CellProblem(sku, code, "price", _("price is empty; enter the price per unit in whole rupiah")))
     if found:
         return None, found
     assert on_hand is not None and price is not None  # an empty or unreadable cell is a problem found above
@@ -299,8 +304,8 @@ def _found_in(found: list[CellProblem], column: str) -> bool:
 def _read_cell(value: object, sku: str, code: str, column: str, found: list[CellProblem]) -> int | None:
     try:
         return read_whole_number(value, column)
-    except ValueError as why:
-        found.append(CellProblem(sku, code, column, str(why).removeprefix(f"{column} ")))
+    except NotAWholeNumber as why:
+        found.append(CellProblem(sku, code, column, why.said))
         return None
 
 
@@ -318,7 +323,7 @@ def _new_level(
                 sku,
                 warehouse.code,
                 "warehouse",
-                f"warehouse {warehouse.code} is closed; new stock cannot be placed there",
+                _("warehouse {code} is closed; new stock cannot be placed there", code=warehouse.code),
             )
         )
     if found:
@@ -344,9 +349,12 @@ def _changed_level(
                 sku,
                 code,
                 "on hand",
-                f"changed from {format_count(seen_on_hand)} to "
-                f"{format_count(level.on_hand)} since you loaded it (orders or deliveries); "
-                "reload and enter it again",
+                _(
+                    "on hand changed from {old} to {new} since you loaded it (orders or deliveries); reload and "
+                    "enter it again",
+                    old=format_count(seen_on_hand),
+                    new=format_count(level.on_hand),
+                ),
             )
         )
     if touched_price and seen_price != level.price:
@@ -355,8 +363,11 @@ def _changed_level(
                 sku,
                 code,
                 "price",
-                f"changed from {format_rupiah(seen_price)} to "
-                f"{format_rupiah(level.price)} since you loaded it; reload and enter it again",
+                _(
+                    "price changed from {old} to {new} since you loaded it; reload and enter it again",
+                    old=format_rupiah(seen_price),
+                    new=format_rupiah(level.price),
+                ),
             )
         )
     if found:

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from core.acting import Actor, acting, require_role
 from core.catalogue.products import own_product
-from core.catalogue.rules import ADDED_AT_THE_SAME_MOMENT, PM, lookup_sku
+from core.catalogue.rules import ADDED_AT_THE_SAME_MOMENT, PM, lookup_sku, no_such_product
 from core.catalogue.saving import audit_entry
 from core.domain import ProductStatus
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
+from core.i18n import N_, _
 from core.images import PRODUCT_IMAGE, CheckedImage, check_image
 from core.store.database import Store
 from core.store.models import Product
@@ -23,15 +24,15 @@ from core.store.models import Product
 
 def product_image(store: Store, actor: Actor, sku: str) -> tuple[bytes, str] | None:
     """The stored image and its MIME type, or None."""
-    doing = "see a product image"
+    doing = N_("see a product image")
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=doing, write=False) as (session, _user, _now):
         row = session.execute(
             select(Product.image, Product.image_mime).where(Product.company_id == actor.company_id, Product.sku == sku)
         ).first()
     if row is None:
-        raise NotFound(f"There is no product {sku} in your catalogue.")
+        raise no_such_product(sku)
     return (row.image, row.image_mime) if row.image else None
 
 
@@ -43,14 +44,14 @@ def preview_product_image(data: bytes, filename: str) -> CheckedImage:
 
 def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filename: str, now: datetime) -> CheckedImage:
     """Check the upload again (a preview is never trusted) and store the re-encoded image."""
-    doing = "change a product image"
+    doing = N_("change a product image")
     require_role(actor, PM, doing=doing)
     image = preview_product_image(data, filename)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         product = own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
-            raise InvalidInput(f"Product {sku} is deleted; its image can no longer change.", field="image")
+            raise InvalidInput(_("Product {sku} is deleted; its image can no longer change.", sku=sku), field="image")
         product.image, product.image_mime, product.updated_at = image.data, image.mime, now
         audit_entry(
             session,
@@ -68,20 +69,22 @@ def save_product_image(store: Store, actor: Actor, sku: str, data: bytes, filena
 
 
 def removing_image(sku: str) -> str:
-    """What removing a product's image does, in one sentence, for the confirmation."""
-    return (
-        f"Remove the image of {sku}: buyers see no picture of it until a new one is saved, "
-        "and the removed image cannot be brought back."
-    )
+    """What removing a product's image does, in one sentence, for the confirmation (in the reader's
+    language)."""
+    return _(
+        "Remove the image of {sku}: buyers see no picture of it until a new one is saved, and the removed image "
+        "cannot be brought back.",
+        sku=sku,
+    ).render()
 
 
 def remove_product_image(store: Store, actor: Actor, sku: str, now: datetime) -> None:
-    doing = "remove a product image"
+    doing = N_("remove a product image")
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         product = own_product(session, actor, sku)
         if product.image is None:
-            raise InvalidInput(f"Product {sku} has no image to remove.", field="image")
+            raise InvalidInput(_("Product {sku} has no image to remove.", sku=sku), field="image")
         product.image, product.image_mime, product.updated_at = None, None, now
         audit_entry(session, actor, now, "product.image_removed", target=sku)

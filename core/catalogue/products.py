@@ -38,11 +38,13 @@ from core.catalogue.rules import (
     clean_details,
     lookup_search,
     lookup_sku,
+    no_such_product,
     normalise_sku,
 )
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
+from core.i18n import N_, Message, _
 from core.images import PRODUCT_IMAGE, check_image
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.database import Store
@@ -150,7 +152,7 @@ def list_products(
     products with `low_stock_level` or fewer units available in some (shown) warehouse.
     """
     statuses = [status] if status else list(SETTABLE_STATUSES)
-    with acting(store, actor, PM, doing="see the product catalogue", write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=N_("see the product catalogue"), write=False) as (session, _user, _now):
         query = select(*_PRODUCT_COLUMNS).where(Product.company_id == actor.company_id, Product.status.in_(statuses))
         if (condition := search_filter(search)) is not None:
             query = query.where(condition)
@@ -170,15 +172,15 @@ def list_products(
 
 def get_product(store: Store, actor: Actor, sku: str) -> ProductRow:
     """One product (deleted ones too: their history stays readable) with its stock."""
-    doing = "see a product"
+    doing = N_("see a product")
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=doing, write=False) as (session, _user, _now):
         row = session.execute(
             select(*_PRODUCT_COLUMNS).where(Product.company_id == actor.company_id, Product.sku == sku)
         ).first()
         if row is None:
-            raise NotFound(f"There is no product {sku} in your catalogue.")
+            raise no_such_product(sku)
         cells = session.execute(
             select(Warehouse.code, Warehouse.name, StockLevel.on_hand, StockLevel.reserved, StockLevel.price)
             .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
@@ -243,11 +245,11 @@ def add_product(
     """A new product, optionally stocked and priced in some warehouses and with an image; all in
     one unit of work (a bad stock entry or image adds nothing). Warehouses whose on hand and
     price are both left empty are skipped."""
-    doing = "add a product"
+    doing = N_("add a product")
     require_role(actor, PM, doing=doing)
     sku, details = normalise_sku(sku), clean_details(details)
     checked = check_image(image, image_name or "image", PRODUCT_IMAGE, what="product image") if image else None
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         snapshot = load_snapshot(session, actor.company_id)
         if sku in snapshot.products:
             raise InvalidInput(_sku_taken_message(sku, snapshot.products[sku].status), field="sku")
@@ -307,25 +309,26 @@ def add_product_with_stock(
     )
 
 
-def _sku_taken_message(sku: str, status: ProductStatus) -> str:
+def _sku_taken_message(sku: str, status: ProductStatus) -> Message:
     if status == ProductStatus.DELETED:
-        return (
-            f"SKU {sku} belonged to a product that was deleted; it stays reserved for that product's sales "
-            "history. Choose another SKU."
+        return _(
+            "SKU {sku} belonged to a product that was deleted; it stays reserved for that product's sales "
+            "history. Choose another SKU.",
+            sku=sku,
         )
-    return f"SKU {sku} is already in your catalogue; modify that product instead, or choose another SKU."
+    return _("SKU {sku} is already in your catalogue; modify that product instead, or choose another SKU.", sku=sku)
 
 
 def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails, now: datetime) -> ProductRow:
     """Change name, unit, description and status (ACTIVE/INACTIVE). The SKU stays: orders and
     imports know the product by it. A deleted product cannot be modified."""
-    doing = "modify a product"
+    doing = N_("modify a product")
     require_role(actor, PM, doing=doing)
     sku, details = lookup_sku(sku), clean_details(details)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         product = own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
-            raise InvalidInput(f"Product {sku} is deleted and can no longer be modified.", field="sku")
+            raise InvalidInput(_("Product {sku} is deleted and can no longer be modified.", sku=sku), field="sku")
         before = {
             "name": product.name,
             "unit": product.unit,
@@ -354,13 +357,13 @@ def modify_product(store: Store, actor: Actor, sku: str, details: ProductDetails
 def delete_product(store: Store, actor: Actor, sku: str, now: datetime) -> None:
     """Soft delete: the product leaves the catalogue and the buyers' app, its orders and price
     history stay. Refused, naming the orders, while it is on an open order."""
-    doing = "delete a product"
+    doing = N_("delete a product")
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (session, _user, now):
         product = own_product(session, actor, sku)
         if product.status == ProductStatus.DELETED:
-            raise InvalidInput(f"Product {sku} is already deleted.", field="sku")
+            raise InvalidInput(_("Product {sku} is already deleted.", sku=sku), field="sku")
         # Lock its stock rows first: an order reserving this product right now either finished
         # (and is seen below) or waits until the product is gone.
         session.execute(select(StockLevel.id).where(StockLevel.product_id == product.id).with_for_update()).all()
@@ -389,5 +392,5 @@ def own_product(session: Session, actor: Actor, sku: str) -> Product:
         select(Product).where(Product.company_id == actor.company_id, Product.sku == sku).with_for_update()
     )
     if product is None:
-        raise NotFound(f"There is no product {sku} in your catalogue.")
+        raise no_such_product(sku)
     return product

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from core.domain import ProductStatus, Role
 from core.errors import DomainError, InvalidInput, NotFound
-from core.formats import format_rupiah
+from core.formats import format_price_change, format_rupiah
+from core.i18n import N_, Message, _, _n
 from core.text import clean_text, lookup_text, shown
 
 if TYPE_CHECKING:
@@ -47,9 +48,11 @@ SOURCE_FORM, SOURCE_GRID, SOURCE_CSV = "form", "grid", "csv import"
 #: Statuses a Product Manager may set; DELETED is reached only through delete_product.
 SETTABLE_STATUSES = (ProductStatus.ACTIVE, ProductStatus.INACTIVE)
 #: What a person reads when two saves created the same product or stock level at once and the other won.
-ADDED_AT_THE_SAME_MOMENT = (
+ADDED_AT_THE_SAME_MOMENT = N_(
     "Someone added the same product or stock at the same moment; nothing was saved. Reload and try again."
 )
+#: The columns a CellProblem names (its `column`), in the reader's words where it is shown.
+COLUMNS = (N_("on hand"), N_("price"), N_("product"), N_("warehouse"), N_("row"))
 
 
 # --- Numbers as people read them, and the price guard ------------------------------------------
@@ -75,12 +78,32 @@ def percent_change(old_price: int | None, new_price: int) -> float | None:
 
 
 def format_percent(percent: float | None) -> str:
-    if percent is None:
-        return "new"
-    return f"{percent:+.1f}%".replace(".0%", "%")
+    """'+12.5%', '+100%' ('+12,5%' in Indonesian); a first price is 'new' (core.formats)."""
+    return format_price_change(percent)
 
 
 # --- Errors the pages show ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing(Message):
+    """Several texts read one after another ("a; b; and 3 more"), as one value of a sentence: each
+    part in the reader's language when the sentence is read (a part that is a whole sentence without
+    its full stop: the sentence around them ends them)."""
+
+    parts: tuple[Message, ...] = ()
+    separator: str = "; "
+
+    def render(self, code: str | None = None) -> str:
+        return self.separator.join(part.render(code).removesuffix(".") for part in self.parts)
+
+
+def listing(said: Sequence[Message], most: int) -> Listing:
+    """The first `most` of `said`, and "and N more" for the rest."""
+    parts = list(said[:most])
+    if len(said) > most:
+        parts.append(_("and {count} more", count=len(said) - most))
+    return Listing("", parts=tuple(parts))
 
 
 @dataclass(frozen=True)
@@ -89,11 +112,25 @@ class CellProblem:
 
     sku: str
     warehouse_code: str
-    column: str  # "on hand", "price", "product", "warehouse" or "row"
-    message: str
+    column: str  # "on hand", "price", "product", "warehouse" or "row" (COLUMNS)
+    said: Message  # what is wrong, a whole clause naming the column: "on hand cannot be negative (-3)"
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the reader's language."""
+        return self.said.render()
+
+    def where(self) -> Message:
+        """'RICE-5 at JKT-1: on hand cannot be negative (-3)', for a sentence that lists problems."""
+        return _(
+            "{sku} at {warehouse}: {problem}",
+            sku=self.sku or _("(no SKU)"),
+            warehouse=self.warehouse_code or _("(no warehouse)"),
+            problem=self.said,
+        )
 
     def __str__(self) -> str:
-        return f"{self.sku or '(no SKU)'} at {self.warehouse_code or '(no warehouse)'}, {self.column}: {self.message}"
+        return self.where().render()
 
 
 class StockEntriesInvalid(InvalidInput):
@@ -101,10 +138,15 @@ class StockEntriesInvalid(InvalidInput):
 
     def __init__(self, problems: Sequence[CellProblem]):
         self.problems = tuple(problems)
-        shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f"; and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
-        count = "1 entry needs" if len(self.problems) == 1 else f"{len(self.problems)} entries need"
-        super().__init__(f"{count} fixing before anything is saved: {shown}{more}.", field="stock")
+        super().__init__(
+            _n(
+                "{count} entry needs fixing before anything is saved: {problems}.",
+                "{count} entries need fixing before anything is saved: {problems}.",
+                len(self.problems),
+                problems=listing([p.where() for p in self.problems], 5),
+            ),
+            field="stock",
+        )
 
 
 class LargePriceChangesUnconfirmed(DomainError):
@@ -112,12 +154,16 @@ class LargePriceChangesUnconfirmed(DomainError):
 
     def __init__(self, changes: Sequence[StockChange]):
         self.changes = tuple(changes)
-        listed = "; ".join(c.price_summary() for c in self.changes[:5])
-        more = f"; and {len(self.changes) - 5} more" if len(self.changes) > 5 else ""
-        count = "1 price change is" if len(self.changes) == 1 else f"{len(self.changes)} price changes are"
         super().__init__(
-            f"{count} more than {LARGE_PRICE_CHANGE_PERCENT}% against the current price and must be explicitly "
-            f"confirmed: {listed}{more}. Nothing was saved."
+            _n(
+                "{count} price change is more than {percent}% against the current price and must be explicitly "
+                "confirmed: {changes}. Nothing was saved.",
+                "{count} price changes are more than {percent}% against the current price and must be explicitly "
+                "confirmed: {changes}. Nothing was saved.",
+                len(self.changes),
+                percent=LARGE_PRICE_CHANGE_PERCENT,
+                changes=listing([c.price_summary() for c in self.changes], 5),
+            )
         )
 
 
@@ -127,12 +173,27 @@ class ProductOnOpenOrders(DomainError):
     def __init__(self, sku: str, order_numbers: Sequence[str]):
         self.order_numbers = tuple(order_numbers)
         shown = ", ".join(self.order_numbers[:10])
-        more = f" and {len(self.order_numbers) - 10} more" if len(self.order_numbers) > 10 else ""
-        orders = "an open order" if len(self.order_numbers) == 1 else f"{len(self.order_numbers)} open orders"
-        super().__init__(
-            f"Product {sku} cannot be deleted: it is on {orders} ({shown}{more}). "
-            "It can be deleted once those orders are finished."
-        )
+        count = len(self.order_numbers)
+        if count > 10:
+            said = _(
+                "Product {sku} cannot be deleted: it is on {count} open orders ({orders} and {more} more). "
+                "It can be deleted once those orders are finished.",
+                sku=sku,
+                count=count,
+                orders=shown,
+                more=count - 10,
+            )
+        else:
+            said = _n(
+                "Product {sku} cannot be deleted: it is on an open order ({orders}). "
+                "It can be deleted once those orders are finished.",
+                "Product {sku} cannot be deleted: it is on {count} open orders ({orders}). "
+                "It can be deleted once those orders are finished.",
+                count,
+                sku=sku,
+                orders=shown,
+            )
+        super().__init__(said)
 
 
 # --- Checking what people type -----------------------------------------------------------------
@@ -156,16 +217,25 @@ class CleanDetails(ProductDetails):
 
 
 def normalise_sku(raw: object) -> str:
-    sku = clean_text(raw, what="SKU", field="sku", max_length=None).upper()
+    sku = clean_text(raw, what=N_("SKU"), field="sku", max_length=None).upper()
     if not sku:
-        raise InvalidInput("Enter a SKU (the product's code, e.g. BRS-5KG).", field="sku")
+        raise InvalidInput(_("Enter a SKU (the product's code, e.g. BRS-5KG)."), field="sku")
     if len(sku) > MAX_SKU or not SKU_PATTERN.fullmatch(sku):
         raise InvalidInput(
-            f"SKU {shown(sku, limit=MAX_SKU + 1)!r} is not valid: use up to {MAX_SKU} letters, digits, '-', '_' "
-            "or '.', starting with a letter or digit (no spaces).",
+            _(
+                "SKU {sku} is not valid: use up to {limit} letters, digits, '-', '_' or '.', starting with a "
+                "letter or digit (no spaces).",
+                sku=repr(shown(sku, limit=MAX_SKU + 1)),
+                limit=MAX_SKU,
+            ),
             field="sku",
         )
     return sku
+
+
+def no_such_product(sku: str) -> NotFound:
+    """The refusal for a product the company does not have (or that cannot exist)."""
+    return NotFound(_("There is no product {sku} in your catalogue.", sku=sku))
 
 
 def lookup_sku(raw: object) -> str:
@@ -173,7 +243,7 @@ def lookup_sku(raw: object) -> str:
     try:
         return normalise_sku(raw)
     except InvalidInput:
-        raise NotFound(f"There is no product {shown(raw, limit=MAX_SKU)!r} in your catalogue.") from None
+        raise no_such_product(repr(shown(raw, limit=MAX_SKU))) from None
 
 
 def lookup_search(raw: object) -> str | None:
@@ -183,9 +253,12 @@ def lookup_search(raw: object) -> str | None:
     return None if term is None else term.lower()
 
 
-def _too_long(name: str) -> str:
-    """The catalogue's over-the-limit sentence (core.text fills in the numbers)."""
-    return f"The {name} is {{length}} characters long; the limit is {{limit}}."
+#: The catalogue's over-the-limit sentences, by field (core.text fills in the numbers).
+TOO_LONG = {
+    "name": N_("The name is {length} characters long; the limit is {limit}."),
+    "unit": N_("The unit is {length} characters long; the limit is {limit}."),
+    "description": N_("The description is {length} characters long; the limit is {limit}."),
+}
 
 
 def _clean_line(value: object, what: str, limit: int, *, field_name: str, required: str | None = None) -> str:
@@ -197,21 +270,23 @@ def _clean_line(value: object, what: str, limit: int, *, field_name: str, requir
         max_length=limit,
         collapse_spaces=True,
         required=required,
-        too_long=_too_long(field_name),
+        too_long=TOO_LONG[field_name],
     )
 
 
 def clean_details(details: ProductDetails) -> CleanDetails:
     """The details as they will be stored, or InvalidInput naming the field that is wrong."""
-    name = _clean_line(details.name, "product name", MAX_NAME, field_name="name", required="Enter the product's name.")
-    unit = _clean_line(details.unit, "unit", MAX_UNIT, field_name="unit") or DEFAULT_UNIT
+    name = _clean_line(
+        details.name, N_("product name"), MAX_NAME, field_name="name", required=N_("Enter the product's name.")
+    )
+    unit = _clean_line(details.unit, N_("unit"), MAX_UNIT, field_name="unit") or DEFAULT_UNIT
     description = clean_text(
         details.description,
-        what="product description",
+        what=N_("product description"),
         field="description",
         max_length=MAX_DESCRIPTION,
         multiline=True,
-        too_long=_too_long("description"),
+        too_long=TOO_LONG["description"],
     )
     return CleanDetails(name=name, unit=unit, description=description, status=settable_status(details.status))
 
@@ -220,22 +295,39 @@ def settable_status(raw: object) -> ProductStatus:
     text = str(raw.value if isinstance(raw, ProductStatus) else raw or "").strip().upper()
     if text == ProductStatus.DELETED:
         raise InvalidInput(
-            "A product is deleted with the Delete action (it checks for open orders first), not by setting its status.",
+            _(
+                "A product is deleted with the Delete action (it checks for open orders first), not by setting its "
+                "status."
+            ),
             field="status",
         )
     if text not in {s.value for s in SETTABLE_STATUSES}:
         raise InvalidInput(
-            f"Status {text!r} is not known; use ACTIVE (on sale) or INACTIVE (hidden from buyers).", field="status"
+            _(
+                "Status {status} is not known; use ACTIVE (on sale) or INACTIVE (hidden from buyers).",
+                status=repr(text),
+            ),
+            field="status",
         )
     return ProductStatus(text)
 
 
+class NotAWholeNumber(ValueError):
+    """A cell that cannot be read as a whole number; `said` says why, naming the column."""
+
+    def __init__(self, said: Message):
+        super().__init__(said.render("en"))
+        self.said = said
+
+
 def read_whole_number(value: object, what: str) -> int | None:
-    """A cell's value as an int; None for an empty cell. Raises ValueError saying why not."""
+    """A cell's value as an int; None for an empty cell. Raises NotAWholeNumber (a ValueError) saying
+    why not; `what` is the column (COLUMNS), named in the reader's words."""
+    column = Message(what)
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be a whole number")
+        raise NotAWholeNumber(_("{column} must be a whole number", column=column))
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
@@ -243,7 +335,7 @@ def read_whole_number(value: object, what: str) -> int | None:
         if math.isnan(number):
             return None
         if math.isinf(number) or not number.is_integer():
-            raise ValueError(f"{what} must be a whole number, not {number:g}")
+            raise NotAWholeNumber(_("{column} must be a whole number, not {value}", column=column, value=f"{number:g}"))
         return int(number)
     if isinstance(value, str):
         text = value.strip()
@@ -252,27 +344,43 @@ def read_whole_number(value: object, what: str) -> int | None:
         if re.fullmatch(r"[+-]?\d{1,15}", text):
             return int(text)
         if re.fullmatch(r"[+-]?\d{16,}", text):
-            raise ValueError(f"{what} {text[:20]}… is far too large")
-        raise ValueError(f"{what} {text[:30]!r} is not a whole number (digits only: no dots, commas, spaces or 'Rp')")
-    raise ValueError(f"{what} must be a whole number")
+            raise NotAWholeNumber(_("{column} {value}… is far too large", column=column, value=text[:20]))
+        raise NotAWholeNumber(
+            _(
+                "{column} {value} is not a whole number (digits only: no dots, commas, spaces or 'Rp')",
+                column=column,
+                value=repr(text[:30]),
+            )
+        )
+    raise NotAWholeNumber(_("{column} must be a whole number", column=column))
 
 
-def on_hand_problem(on_hand: int, reserved: int) -> str | None:
+def on_hand_problem(on_hand: int, reserved: int) -> Message | None:
     if on_hand < 0:
-        return f"cannot be negative ({on_hand})"
+        return _("on hand cannot be negative ({value})", value=on_hand)
     if on_hand > MAX_ON_HAND:
-        return f"{format_count(on_hand)} is more than the limit of {format_count(MAX_ON_HAND)}"
+        return _(
+            "on hand {value} is more than the limit of {limit}",
+            value=format_count(on_hand),
+            limit=format_count(MAX_ON_HAND),
+        )
     if on_hand < reserved:
-        return (
-            f"{format_count(on_hand)} is below the {format_count(reserved)} units reserved by open orders; "
-            "on hand can never be less than what is reserved"
+        return _(
+            "on hand {value} is below the {reserved} units reserved by open orders; on hand can never be less "
+            "than what is reserved",
+            value=format_count(on_hand),
+            reserved=format_count(reserved),
         )
     return None
 
 
-def price_problem(price: int) -> str | None:
+def price_problem(price: int) -> Message | None:
     if price <= 0:
-        return f"must be more than Rp0 (got {price})"
+        return _("price must be more than Rp0 (got {value})", value=price)
     if price > MAX_PRICE:
-        return f"{format_rupiah(price)} is above the limit of {format_rupiah(MAX_PRICE)} per unit"
+        return _(
+            "price {value} is above the limit of {limit} per unit",
+            value=format_rupiah(price),
+            limit=format_rupiah(MAX_PRICE),
+        )
     return None

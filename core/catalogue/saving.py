@@ -22,6 +22,7 @@ from core.catalogue.planning import CatalogueSnapshot, StockChange
 from core.catalogue.rules import format_count
 from core.errors import ConcurrentChange, InvalidInput
 from core.formats import format_rupiah
+from core.i18n import _
 from core.store.models import PriceChange, StockLevel, stock_t
 
 
@@ -158,21 +159,33 @@ def _explain_first_moved(session: Session, changes: Sequence[StockChange]) -> No
         )
         if not landed:
             _explain_moved(session, change)
-    raise ConcurrentChange("Stock or prices changed while you were saving. Nothing was saved; reload and try again.")
+    raise ConcurrentChange(_("Stock or prices changed while you were saving. Nothing was saved; reload and try again."))
 
 
 def _explain_moved(session: Session, change: StockChange) -> None:
     now_on_hand, now_reserved, now_price = session.execute(
         select(StockLevel.on_hand, StockLevel.reserved, StockLevel.price).where(StockLevel.id == change.level_id)
     ).one()
-    where = f"{change.sku} at {change.warehouse_code}"
     if change.on_hand_changed and now_reserved > change.new_on_hand and now_on_hand == change.old_on_hand:
         raise InvalidInput(
-            f"{where}: {format_count(now_reserved)} units are now reserved by open orders, so on hand "
-            f"cannot be set to {format_count(change.new_on_hand)}. Nothing was saved.",
+            _(
+                "{sku} at {warehouse}: {reserved} units are now reserved by open orders, so on hand cannot be set "
+                "to {on_hand}. Nothing was saved.",
+                sku=change.sku,
+                warehouse=change.warehouse_code,
+                reserved=format_count(now_reserved),
+                on_hand=format_count(change.new_on_hand),
+            ),
             field="on_hand",
         )
     raise ConcurrentChange(
-        f"{where} changed while you were saving (on hand {format_count(now_on_hand)}, reserved "
-        f"{format_count(now_reserved)}, price {format_rupiah(now_price)}). Nothing was saved; reload and try again."
+        _(
+            "{sku} at {warehouse} changed while you were saving (on hand {on_hand}, reserved {reserved}, price "
+            "{price}). Nothing was saved; reload and try again.",
+            sku=change.sku,
+            warehouse=change.warehouse_code,
+            on_hand=format_count(now_on_hand),
+            reserved=format_count(now_reserved),
+            price=format_rupiah(now_price),
+        )
     )

@@ -42,18 +42,21 @@ from core.catalogue.rules import (
     SOURCE_GRID,
     CellProblem,
     StockEntriesInvalid,
+    format_count,
     lookup_sku,
+    no_such_product,
     percent_change,
 )
 from core.catalogue.saving import audit_entry, write_stock_changes
 from core.domain import ProductStatus
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, _, gettext
 from core.store.database import Store
 from core.store.models import PriceChange, Product, StockLevel, User, Warehouse
 from core.text import lookup_text, shown
 from core.warehouses.rules import MAX_CODE as MAX_WAREHOUSE_CODE
 
-CHANGE_STOCK_AND_PRICES = "change stock and prices"
+CHANGE_STOCK_AND_PRICES = N_("change stock and prices")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,11 @@ class PriceHistoryEntry:
 
 def company_warehouses(store: Store, actor: Actor) -> list[WarehouseRef]:
     """The company's warehouses (open and closed), by code: for filters and stock entry."""
-    with acting(store, actor, PM, doing="see the warehouses of the catalogue", write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=N_("see the warehouses of the catalogue"), write=False) as (
+        session,
+        _user,
+        _now,
+    ):
         return read_warehouses(session, actor.company_id)
 
 
@@ -108,7 +115,7 @@ def stock_grid(store: Store, actor: Actor, *, search: str = "", warehouse_code: 
     """Rows of product × warehouse for the stock & price grid, by SKU then warehouse: every stock
     level of active and inactive products, plus an empty row where a product is not yet stocked
     in an open warehouse. Three queries, whatever the size of the catalogue."""
-    with acting(store, actor, PM, doing="see stock and prices", write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=N_("see stock and prices"), write=False) as (session, _user, _now):
         query = select(Product.id, Product.sku, Product.name, Product.unit, Product.status).where(
             Product.company_id == actor.company_id, Product.status.in_(SETTABLE_STATUSES)
         )
@@ -145,15 +152,15 @@ def stock_grid(store: Store, actor: Actor, *, search: str = "", warehouse_code: 
 
 def check_stock_edits(store: Store, actor: Actor, edits: Sequence[StockEdit]) -> list[CellProblem]:
     """Every bad cell of an edited grid (empty list: all fine). Reads the store once."""
-    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, write=False) as (session, _, _now):
-        _, problems = plan_stock_changes(load_snapshot(session, actor.company_id), edits)
+    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, write=False) as (session, _user, _now):
+        _changes, problems = plan_stock_changes(load_snapshot(session, actor.company_id), edits)
     return [problem for _, problem in problems]
 
 
 def preview_changes(store: Store, actor: Actor, edits: Sequence[StockEdit]) -> ChangePreview:
     """What saving the edited grid would change: old and new on hand and price, % change, and
     which price changes are large. Raises StockEntriesInvalid naming every bad cell."""
-    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, write=False) as (session, _user, _now):
         changes, problems = plan_stock_changes(load_snapshot(session, actor.company_id), edits)
     if problems:
         raise StockEntriesInvalid([problem for _, problem in problems])
@@ -174,7 +181,7 @@ def apply_changes(
     Returns the changes made."""
     with acting(store, actor, PM, doing=CHANGE_STOCK_AND_PRICES, now=now, conflict=ADDED_AT_THE_SAME_MOMENT) as (
         session,
-        _,
+        _user,
         now,
     ):
         snapshot = load_snapshot(session, actor.company_id)
@@ -200,12 +207,15 @@ def apply_changes(
 
 def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, quantity: int, now: datetime) -> int:
     """Goods arrived at a warehouse: on hand grows by `quantity`. Returns the new on-hand figure."""
-    doing = "receive stock"
+    doing = N_("receive stock")
     require_role(actor, PM, doing=doing)
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_RECEIPT:
-        raise InvalidInput(f"A stock receipt must be a whole number from 1 to {MAX_RECEIPT:,}.", field="quantity")
+        raise InvalidInput(
+            _("A stock receipt must be a whole number from 1 to {limit}.", limit=format_count(MAX_RECEIPT)),
+            field="quantity",
+        )
     sku, code = lookup_sku(sku), lookup_text(warehouse_code, max_length=MAX_WAREHOUSE_CODE)
-    with acting(store, actor, PM, doing=doing, now=now) as (session, _, now):
+    with acting(store, actor, PM, doing=doing, now=now) as (session, _user, now):
         level_id = (
             None
             if code is None
@@ -222,7 +232,7 @@ def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, qua
             )
         )
         if level_id is None:
-            raise NotFound(f"Product {sku} is not stocked in warehouse {shown(warehouse_code)}.")
+            raise NotFound(_("Product {sku} is not stocked in warehouse {code}.", sku=sku, code=shown(warehouse_code)))
         return session.execute(
             update(StockLevel)
             .where(StockLevel.id == level_id)
@@ -236,15 +246,15 @@ def receive_stock(store: Store, actor: Actor, sku: str, warehouse_code: str, qua
 
 def price_history(store: Store, actor: Actor, sku: str, *, limit: int = 500) -> list[PriceHistoryEntry]:
     """Every price change of a product, newest first, with who made it and from where."""
-    doing = "see a product's price history"
+    doing = N_("see a product's price history")
     require_role(actor, PM, doing=doing)
     sku = lookup_sku(sku)
-    with acting(store, actor, PM, doing=doing, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=doing, write=False) as (session, _user, _now):
         product_id = session.scalar(
             select(Product.id).where(Product.company_id == actor.company_id, Product.sku == sku)
         )
         if product_id is None:
-            raise NotFound(f"There is no product {sku} in your catalogue.")
+            raise no_such_product(sku)
         rows = session.execute(
             select(
                 PriceChange.changed_at,
@@ -270,6 +280,7 @@ def price_history(store: Store, actor: Actor, sku: str, *, limit: int = 500) -> 
 
 
 def _who(display_name: str | None, user_code: str | None, source: str) -> str:
+    """Who changed a price, as the price history shows it (in the reader's language: never cached)."""
     if user_code is None:
-        return "demo data" if source == "demo" else "the system"
+        return gettext("demo data") if source == "demo" else gettext("the system")
     return f"{display_name} ({user_code})" if display_name and display_name != user_code else user_code

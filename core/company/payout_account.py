@@ -17,6 +17,7 @@ from core.acting import Actor, acting, require_role
 from core.company.profile import CompanyProfile, mask_account, own_company, profile_of, record
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput
+from core.i18n import N_, _
 from core.notifications import notify
 from core.store.database import Store
 from core.store.models import User
@@ -36,21 +37,21 @@ MAX_HOLDER = 100
 #: letters, digits, spaces and . , ' - & ( ) /, starting with a letter or digit and with a letter somewhere.
 HOLDER_PATTERN = re.compile(r"(?=.*[^\W\d_])[^\W_]+(?:[ .,'&()/-]+[^\W_]*)*")
 BANK_NAME_PATTERN = re.compile(r"[\w .,&()'/-]+")
-WRONG_PASSWORD = "Your password is not correct; the payout account was not changed."
+WRONG_PASSWORD = N_("Your password is not correct; the payout account was not changed.")
 
 
 # --- Checking what people type -----------------------------------------------------------------
 
 
 def _clean_bank_name(bank_name: str) -> str:
-    cleaned = clean_text(bank_name, what="bank name", field="bank_name", max_length=None, collapse_spaces=True)
+    cleaned = clean_text(bank_name, what=N_("bank name"), field="bank_name", max_length=None, collapse_spaces=True)
     if not cleaned:
         raise InvalidInput(
-            "Enter the name of the bank that holds the payout account, e.g. Bank Mandiri.", field="bank_name"
+            _("Enter the name of the bank that holds the payout account, e.g. Bank Mandiri."), field="bank_name"
         )
     if len(cleaned) > MAX_BANK_NAME or not BANK_NAME_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
-            f"The bank name may have up to {MAX_BANK_NAME} letters, digits, spaces and . , & ( ) ' / -.",
+            _("The bank name may have up to {most} letters, digits, spaces and . , & ( ) ' / -.", most=MAX_BANK_NAME),
             field="bank_name",
         )
     return cleaned
@@ -61,19 +62,27 @@ def clean_account_number(account_number: str) -> str:
     low, high = ACCOUNT_DIGITS
     typed = clean_text(
         account_number,
-        what="account number",
+        what=N_("account number"),
         field="account_number",
         max_length=MAX_ACCOUNT_NUMBER,
         collapse_spaces=True,
     )
     cleaned = re.sub(r"[\s-]", "", typed)
     if not cleaned:
-        raise InvalidInput(f"Enter the payout account number ({low} to {high} digits).", field="account_number")
+        raise InvalidInput(
+            _("Enter the payout account number ({low} to {high} digits).", low=low, high=high), field="account_number"
+        )
     if not (cleaned.isascii() and cleaned.isdigit()):
-        raise InvalidInput("The account number may contain digits only.", field="account_number")
+        raise InvalidInput(_("The account number may contain digits only."), field="account_number")
     if not low <= len(cleaned) <= high:
         raise InvalidInput(
-            f"The account number must have {low} to {high} digits; {len(cleaned)} entered.", field="account_number"
+            _(
+                "The account number must have {low} to {high} digits; {entered} entered.",
+                low=low,
+                high=high,
+                entered=len(cleaned),
+            ),
+            field="account_number",
         )
     return cleaned
 
@@ -81,15 +90,15 @@ def clean_account_number(account_number: str) -> str:
 def _clean_holder(holder: str) -> str:
     cleaned = clean_text(
         holder,
-        what="account holder's name",
+        what=N_("account holder's name"),
         field="account_holder",
         max_length=MAX_HOLDER,
         collapse_spaces=True,
-        required="Enter the account holder's name as the bank has it.",
+        required=N_("Enter the account holder's name as the bank has it."),
     )
     if not HOLDER_PATTERN.fullmatch(cleaned):
         raise InvalidInput(
-            "The account holder's name may contain letters, digits, spaces and . , ' - & ( ) / only.",
+            _("The account holder's name may contain letters, digits, spaces and . , ' - & ( ) / only."),
             field="account_holder",
         )
     return cleaned
@@ -136,12 +145,14 @@ def change_payout_account(
         current = own_company(session, actor)
         now_paid_to = (current.payout_bank_name, current.payout_account_number, current.payout_account_holder)
         if now_paid_to == (bank, number, holder):
-            raise InvalidInput("This is already your payout account; nothing was changed.", field="account_number")
+            raise InvalidInput(_("This is already your payout account; nothing was changed."), field="account_number")
     _confirm_password(store, actor, current_password, checked_hash, now)
     with acting(store, actor, ADMIN, doing=DOING, now=now) as (session, user, now):
         session.refresh(user, with_for_update=True)
         if user.password_hash != checked_hash:
-            raise InvalidInput("Your password was changed in the meantime; please try again.", field="current_password")
+            raise InvalidInput(
+                _("Your password was changed in the meantime; please try again."), field="current_password"
+            )
         user.failed_login_count = 0  # the right password ends a run of wrong ones, as at login
         company = own_company(session, actor, lock=True)
         record(

@@ -20,6 +20,7 @@ from core.accounts import audit
 from core.acting import Actor, acting, require_role
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, Message, _
 from core.images import LOGO, CheckedImage, check_image
 from core.store.database import Store
 from core.store.models import Company
@@ -36,7 +37,8 @@ MAX_PHONE = 32
 #: Indonesian area codes with two digits after the 0 (Jakarta, Bandung, Semarang, Surabaya, Medan);
 #: the others have three. Only used to group the digits for reading.
 TWO_DIGIT_AREA_CODES = {"21", "22", "24", "31", "61"}
-PHONE_EXAMPLES = "+62 21 5091 4000, 021-5091-4000 or 0812 3456 7890"
+#: How people may write it (marked for the catalogue: pages show it with gettext).
+PHONE_EXAMPLES = N_("+62 21 5091 4000, 021-5091-4000 or 0812 3456 7890")
 
 
 # --- What the pages read -----------------------------------------------------------------------
@@ -68,7 +70,7 @@ def own_company(session: Session, actor: Actor, *, lock: bool = False) -> Compan
     """The actor's company, read in the caller's unit of work (locked for a change)."""
     company = session.get(Company, actor.company_id, with_for_update=lock)
     if company is None:
-        raise NotFound("Your company was not found.")
+        raise NotFound(_("Your company was not found."))
     return company
 
 
@@ -94,7 +96,7 @@ def record(session: Session, actor: Actor, now: datetime, action: str, **details
 
 def company_profile(store: Store, actor: Actor) -> CompanyProfile:
     """The profile as the administrator set it (the Product Manager's Settings shows it read-only)."""
-    with acting(store, actor, ADMIN, PM, doing="see the company profile", write=False) as (session, _, _now):
+    with acting(store, actor, ADMIN, PM, doing=N_("see the company profile"), write=False) as (session, _user, _now):
         return profile_of(own_company(session, actor))
 
 
@@ -108,10 +110,11 @@ def normalise_phone(text: str) -> str:
     '+62 (0)812 3456 7890'). Mobile numbers (8…) have 9 to 12 digits after the country code,
     fixed lines 8 to 11.
     """
-    raw = clean_text(text, what="contact phone", field="contact_phone", max_length=MAX_PHONE)
+    raw = clean_text(text, what=N_("contact phone"), field="contact_phone", max_length=MAX_PHONE)
     if not raw:
         raise InvalidInput(
-            f"Enter the phone number buyers call about orders, e.g. {PHONE_EXAMPLES}.", field="contact_phone"
+            _("Enter the phone number buyers call about orders, e.g. {examples}.", examples=Message(PHONE_EXAMPLES)),
+            field="contact_phone",
         )
     compact = re.sub(r"[\s.\-()]", "", raw.replace("(0)", ""))
     if compact.startswith("+62"):
@@ -124,7 +127,12 @@ def normalise_phone(text: str) -> str:
         national = ""
     if not _plausible_national_number(national):
         raise InvalidInput(
-            f"{raw!r} is not an Indonesian phone number; write it like {PHONE_EXAMPLES}.", field="contact_phone"
+            _(
+                "{phone} is not an Indonesian phone number; write it like {examples}.",
+                phone=repr(raw),
+                examples=Message(PHONE_EXAMPLES),
+            ),
+            field="contact_phone",
         )
     return "+62 " + _grouped(national)
 
@@ -149,11 +157,11 @@ def _grouped(national: str) -> str:
 def _clean_description(description: str) -> str:
     return clean_text(
         description,
-        what="description",
+        what=N_("description"),
         field="description",
         max_length=MAX_DESCRIPTION,
         multiline=True,
-        too_long="The description may be at most {limit} characters long ({length} entered).",
+        too_long=N_("The description may be at most {limit} characters long ({length} entered)."),
     )
 
 
@@ -161,9 +169,9 @@ def update_profile(
     store: Store, actor: Actor, *, description: str, contact_phone: str, now: datetime
 ) -> CompanyProfile:
     """Change what buyers read about the company: its description and contact phone."""
-    require_role(actor, ADMIN, doing="change the company profile")
+    require_role(actor, ADMIN, doing=N_("change the company profile"))
     description, phone = _clean_description(description), normalise_phone(contact_phone)
-    with acting(store, actor, ADMIN, doing="change the company profile", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("change the company profile"), now=now) as (session, _user, now):
         company = own_company(session, actor, lock=True)
         changed: dict[str, object] = {}
         if company.description != description:
@@ -187,9 +195,9 @@ def preview_logo(data: bytes, filename: str) -> CheckedImage:
 
 def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datetime) -> CheckedImage:
     """Check the upload again (a preview is never trusted) and store the re-encoded image."""
-    require_role(actor, ADMIN, doing="change the company logo")
+    require_role(actor, ADMIN, doing=N_("change the company logo"))
     logo = preview_logo(data, filename)
-    with acting(store, actor, ADMIN, doing="change the company logo", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("change the company logo"), now=now) as (session, _user, now):
         company = own_company(session, actor, lock=True)
         company.logo, company.logo_mime, company.updated_at = logo.data, logo.mime, now
         record(
@@ -207,15 +215,15 @@ def save_logo(store: Store, actor: Actor, data: bytes, filename: str, now: datet
 
 
 #: What removing the logo does, in one sentence, for the confirmation.
-REMOVING_LOGO = (
+REMOVING_LOGO = N_(
     "Remove the company logo: buyers see no logo until a new one is saved, and the removed logo cannot be brought back."
 )
 
 
 def remove_logo(store: Store, actor: Actor, now: datetime) -> None:
-    with acting(store, actor, ADMIN, doing="remove the company logo", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("remove the company logo"), now=now) as (session, _user, now):
         company = own_company(session, actor, lock=True)
         if company.logo is None:
-            raise InvalidInput("Your company has no logo to remove.", field="logo")
+            raise InvalidInput(_("Your company has no logo to remove."), field="logo")
         company.logo, company.logo_mime, company.updated_at = None, None, now
         record(session, actor, now, "company.logo_removed")

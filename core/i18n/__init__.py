@@ -20,6 +20,7 @@ one it is `DEFAULT_LANGUAGE`.
 from __future__ import annotations
 
 import gettext as _gettext
+import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,8 +32,11 @@ from typing import Any
 
 #: The languages a person may choose, by code, each named in its own language.
 LANGUAGES: dict[str, str] = {"id": "Bahasa Indonesia", "en": "English"}
-#: Until every page reads in Indonesian, English stays the default (issue 14 makes Indonesian so).
-DEFAULT_LANGUAGE = "en"
+#: What a person reads before they choose: KOPRA_LANGUAGE (core.config refuses an unknown one), else
+#: Bahasa Indonesia, the sellers' language.
+DEFAULT_LANGUAGE = os.environ.get("KOPRA_LANGUAGE", "").strip() or "id"
+if DEFAULT_LANGUAGE not in LANGUAGES:
+    DEFAULT_LANGUAGE = "id"
 #: Where the catalogues are: <language>/LC_MESSAGES/messages.po (and .mo once compiled).
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -40,6 +44,11 @@ DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 _active: ContextVar[str] = ContextVar("kopra-language", default=DEFAULT_LANGUAGE)
+
+
+def chosen(code: str | None) -> str:
+    """The language a person chose (a user's stored choice, a cookie), or the default if none or unknown."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def language() -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import select, tuple_
 from core.clock import require_aware
 from core.domain import ApiScope, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, _
 from core.integration.clients import ApiClientRef, require_scope
 from core.orders import buyer_channel
 from core.orders.buyer_channel import MAX_CODE, OrderLine, ShipTo
@@ -117,19 +118,19 @@ def _after(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != len(shape) or not all(map(isinstance, values, shape)):
-        raise InvalidInput("The cursor is not one this API gave: start again without it.", field="cursor")
+        raise InvalidInput(_("The cursor is not one this API gave: start again without it."), field="cursor")
     return values
 
 
 def _limit(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"A page holds from 1 to {MAX_PAGE} rows.", field="limit")
+        raise InvalidInput(_("A page holds from 1 to {most} rows.", most=MAX_PAGE), field="limit")
     return limit
 
 
 def sellers(store: Store, client: ApiClientRef, *, now: datetime) -> list[SellerView]:
     """The whitelisted sellers, their contact phone and warehouses (closed ones marked so)."""
-    _buying(client, "list the sellers")
+    _buying(client, N_("list the sellers"))
     with store.reading() as session:
         companies = session.scalars(
             select(Company).where(Company.is_whitelisted.is_(True)).order_by(Company.company_code)
@@ -156,13 +157,13 @@ def catalogue(
 ) -> Page[OfferView]:
     """A seller's products on sale, one row per open warehouse that holds them, with the price there
     and the units available (on hand less reserved; 0 is shown, sold out), by warehouse then SKU."""
-    _buying(client, "read the catalogue")
+    _buying(client, N_("read the catalogue"))
     after, limit = _after(cursor, (str, str)), _limit(limit)
     code = lookup_text(company_code, max_length=MAX_CODE)
     with store.reading() as session:
         company = None if code is None else session.scalar(select(Company).where(Company.company_code == code))
         if company is None or not company.is_whitelisted:
-            raise NotFound(f"Seller {shown(company_code)} is not registered for Kopra Partnership.")
+            raise NotFound(_("Seller {seller} is not registered for Kopra Partnership.", seller=shown(company_code)))
         query = (
             select(
                 Warehouse.code,
@@ -206,7 +207,7 @@ def place_order(
 ) -> OrderView:
     """Place the order; answer with it as `order` would show it now, made from what placing wrote
     (reading it back would cost more than placing it)."""
-    _buying(client, "place orders")
+    _buying(client, N_("place orders"))
     placed = buyer_channel.place_order(
         store,
         buyer_code=buyer_code,
@@ -237,7 +238,7 @@ def place_order(
 def cancel_order(
     store: Store, client: ApiClientRef, *, buyer_code: str, order_number: str, reason: str, now: datetime
 ) -> OrderView:
-    _buying(client, "cancel orders")
+    _buying(client, N_("cancel orders"))
     buyer_channel.cancel_order(store, buyer_code=buyer_code, order_number=order_number, reason=reason, now=now)
     return order(store, client, buyer_code=buyer_code, order_number=order_number, now=now)
 
@@ -245,7 +246,7 @@ def cancel_order(
 def confirm_receipt(
     store: Store, client: ApiClientRef, *, buyer_code: str, order_number: str, now: datetime
 ) -> OrderView:
-    _buying(client, "confirm receipt of orders")
+    _buying(client, N_("confirm receipt of orders"))
     buyer_channel.confirm_receipt(store, buyer_code=buyer_code, order_number=order_number, now=now)
     return order(store, client, buyer_code=buyer_code, order_number=order_number, now=now)
 
@@ -253,7 +254,7 @@ def confirm_receipt(
 def file_complaint(
     store: Store, client: ApiClientRef, *, buyer_code: str, order_number: str, description: str, now: datetime
 ) -> OrderView:
-    _buying(client, "file complaints")
+    _buying(client, N_("file complaints"))
     buyer_channel.file_complaint(
         store, buyer_code=buyer_code, order_number=order_number, description=description, now=now
     )
@@ -271,7 +272,7 @@ def _buyer_id(session, buyer_code: str) -> int:
 def order(store: Store, client: ApiClientRef, *, buyer_code: str, order_number: str, now: datetime) -> OrderView:
     """One of the buyer's orders as it stands: status, deadlines, where it goes, lines and history.
     Read in the caller's unit of work when there is one (so a step's answer shows the step)."""
-    _buying(client, "read orders")
+    _buying(client, N_("read orders"))
     require_aware(now)
     with store.reading() as session:
         number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
@@ -289,7 +290,13 @@ def order(store: Store, client: ApiClientRef, *, buyer_code: str, order_number: 
         )
         if row is None:
             _buyer_id(session, buyer_code)  # an unknown buyer is said so; a known one does not have this order
-            raise NotFound(f"Order {shown(order_number)} is not one of buyer {shown(buyer_code)}'s orders.")
+            raise NotFound(
+                _(
+                    "Order {number} is not one of buyer {buyer}'s orders.",
+                    number=shown(order_number),
+                    buyer=shown(buyer_code),
+                )
+            )
         found, seller, warehouse, buyer = row
         items = session.scalars(select(OrderItem).where(OrderItem.order_id == found.id).order_by(OrderItem.id)).all()
         events = session.scalars(
@@ -352,7 +359,7 @@ def buyer_orders(
     limit: int = DEFAULT_PAGE,
 ) -> Page[OrderSummary]:
     """A buyer's orders, newest first."""
-    _buying(client, "list orders")
+    _buying(client, N_("list orders"))
     after, limit = _after(cursor, (int,)), _limit(limit)
     with store.reading() as session:
         buyer_id = _buyer_id(session, buyer_code)

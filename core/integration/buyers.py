@@ -32,6 +32,7 @@ from core.accounts import audit
 from core.clock import require_aware
 from core.domain import ActorKind, ApiScope
 from core.errors import AlreadyExists, InvalidInput
+from core.i18n import N_, _
 from core.integration.clients import ApiClientRef, require_scope
 from core.orders.buyer_channel import (
     MAX_ADDRESS_LABEL,
@@ -101,15 +102,18 @@ def _require_buyer_app(client: ApiClientRef, doing: str) -> None:
 def _code(buyer_code: str) -> str:
     code = clean_text(
         buyer_code,
-        what="buyer code",
+        what=N_("buyer code"),
         field="buyer_code",
         max_length=None,
-        required="A buyer needs the code the bank gave them, e.g. BUY-00123.",
+        required=N_("A buyer needs the code the bank gave them, e.g. BUY-00123."),
     )
     if BUYER_CODE.fullmatch(code) is None:
         raise InvalidInput(
-            f"A buyer code has 1 to {MAX_CODE} letters, digits, '-', '_' or '.', e.g. BUY-00123; "
-            f"{shown(buyer_code)!r} is not one.",
+            _(
+                "A buyer code has 1 to {most} letters, digits, '-', '_' or '.', e.g. BUY-00123; {typed} is not one.",
+                most=MAX_CODE,
+                typed=repr(shown(buyer_code)),
+            ),
             field="buyer_code",
         )
     return code
@@ -118,37 +122,37 @@ def _code(buyer_code: str) -> str:
 def _name(value: str) -> str:
     return clean_text(
         value,
-        what="buyer's name",
+        what=N_("buyer's name"),
         field="name",
         max_length=MAX_SHIP_TO_NAME,
         collapse_spaces=True,
-        required="A buyer needs a name: their shop's name as the bank knows it.",
+        required=N_("A buyer needs a name: their shop's name as the bank knows it."),
     )
 
 
 def _phone(value: str | None) -> str | None:
-    return checked_phone(value, what="buyer's phone", field="phone")
+    return checked_phone(value, what=N_("buyer's phone"), field="phone")
 
 
 def _address(value: str) -> str:
     return clean_text(
         value,
-        what="buyer's address",
+        what=N_("buyer's address"),
         field="address",
         max_length=MAX_SHIP_TO_ADDRESS,
         multiline=True,
-        required="A buyer needs the street address their goods go to.",
+        required=N_("A buyer needs the street address their goods go to."),
     )
 
 
 def _city(value: str) -> str:
     return clean_text(
         value,
-        what="buyer's city",
+        what=N_("buyer's city"),
         field="city",
         max_length=MAX_SHIP_TO_CITY,
         collapse_spaces=True,
-        required="A buyer needs the city their goods go to.",
+        required=N_("A buyer needs the city their goods go to."),
     )
 
 
@@ -158,11 +162,11 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {"name": _name, "phone": _phone, "add
 def _label(value: str) -> str:
     return clean_text(
         value,
-        what="delivery address label",
+        what=N_("delivery address label"),
         field="label",
         max_length=MAX_ADDRESS_LABEL,
         collapse_spaces=True,
-        required="A delivery address needs a label the buyer app shows, e.g. Gudang Bekasi.",
+        required=N_("A delivery address needs a label the buyer app shows, e.g. Gudang Bekasi."),
     )
 
 
@@ -204,7 +208,7 @@ def _audit(session: Session, client: ApiClientRef, now: datetime, action: str, b
 
 
 def _already_registered(code: str) -> AlreadyExists:
-    return AlreadyExists(f"Buyer {code} is already registered.")
+    return AlreadyExists(_("Buyer {buyer} is already registered.", buyer=code))
 
 
 # --- the buyer ------------------------------------------------------------------------------------
@@ -223,7 +227,7 @@ def register_buyer(
 ) -> BuyerView:
     """Add a buyer the bank has approved; they may order at once. A code that differs from a
     registered one only in letter case is the same code (refused: nobody could tell them apart)."""
-    _require_buyer_app(client, "register buyers")
+    _require_buyer_app(client, N_("register buyers"))
     now = require_aware(now)
     code = _code(buyer_code)
     details = {"name": _name(name), "phone": _phone(phone), "address": _address(address), "city": _city(city)}
@@ -245,7 +249,7 @@ def update_buyer(
     store: Store, client: ApiClientRef, *, buyer_code: str, changes: BuyerChanges, now: datetime
 ) -> BuyerView:
     """Change the buyer's registered details (active or not); what is the same already is not a change."""
-    _require_buyer_app(client, "change buyers' details")
+    _require_buyer_app(client, N_("change buyers' details"))
     now = require_aware(now)
     wanted = {field: _CHECKS[field](value) for field, value in asdict(changes).items() if value is not None}
     with store.transaction() as session:
@@ -270,7 +274,7 @@ def reactivate_buyer(store: Store, client: ApiClientRef, *, buyer_code: str, now
 
 
 def _set_active(store: Store, client: ApiClientRef, buyer_code: str, now: datetime, *, active: bool) -> BuyerView:
-    _require_buyer_app(client, "reactivate buyers" if active else "deactivate buyers")
+    _require_buyer_app(client, N_("reactivate buyers") if active else N_("deactivate buyers"))
     now = require_aware(now)
     with store.transaction() as session:
         buyer = find_buyer(session, buyer_code, lock=True)
@@ -282,7 +286,7 @@ def _set_active(store: Store, client: ApiClientRef, buyer_code: str, now: dateti
 
 def get_buyer(store: Store, client: ApiClientRef, *, buyer_code: str, now: datetime) -> BuyerView:
     """The buyer as registered, active or not, with their delivery addresses by label."""
-    _require_buyer_app(client, "read buyers")
+    _require_buyer_app(client, N_("read buyers"))
     require_aware(now)
     with store.reading() as session:
         return _view(session, find_buyer(session, buyer_code))
@@ -295,7 +299,7 @@ def add_address(
     store: Store, client: ApiClientRef, *, buyer_code: str, label: str, ship_to: ShipTo, now: datetime
 ) -> AddressView:
     """Another place the buyer receives goods; an order names it by its label."""
-    _require_buyer_app(client, "keep buyers' delivery addresses")
+    _require_buyer_app(client, N_("keep buyers' delivery addresses"))
     now = require_aware(now)
     label, where = _label(label), checked_ship_to(ship_to)
     with store.transaction() as session:
@@ -303,11 +307,20 @@ def add_address(
         labels = session.scalars(select(DeliveryAddress.label).where(DeliveryAddress.buyer_id == buyer.id)).all()
         same = next((taken for taken in labels if taken.casefold() == label.casefold()), None)
         if same is not None:
-            raise AlreadyExists(f"Buyer {buyer.buyer_code} already has a delivery address labelled {same}.")
+            raise AlreadyExists(
+                _(
+                    "Buyer {buyer} already has a delivery address labelled {label}.",
+                    buyer=buyer.buyer_code,
+                    label=same,
+                )
+            )
         if len(labels) >= MAX_ADDRESSES:
             raise InvalidInput(
-                f"Buyer {buyer.buyer_code} has {MAX_ADDRESSES} delivery addresses already, the most a buyer may "
-                "have; remove one first.",
+                _(
+                    "Buyer {buyer} has {most} delivery addresses already, the most a buyer may have; remove one first.",
+                    buyer=buyer.buyer_code,
+                    most=MAX_ADDRESSES,
+                ),
                 field="label",
             )
         row = DeliveryAddress(
@@ -330,7 +343,7 @@ def update_address(
 ) -> AddressView:
     """Replace the name, phone, address and city of the buyer's address under this label; orders
     already placed to it keep the address they copied."""
-    _require_buyer_app(client, "keep buyers' delivery addresses")
+    _require_buyer_app(client, N_("keep buyers' delivery addresses"))
     now = require_aware(now)
     where = checked_ship_to(ship_to)
     with store.transaction() as session:
@@ -343,7 +356,7 @@ def update_address(
 
 def remove_address(store: Store, client: ApiClientRef, *, buyer_code: str, label: str, now: datetime) -> None:
     """The buyer no longer receives goods there; orders already placed to it keep their copy."""
-    _require_buyer_app(client, "keep buyers' delivery addresses")
+    _require_buyer_app(client, N_("keep buyers' delivery addresses"))
     now = require_aware(now)
     with store.transaction() as session:
         buyer = find_buyer(session, buyer_code, lock=True)

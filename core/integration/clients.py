@@ -27,7 +27,7 @@ from core.accounts import audit
 from core.clock import require_aware
 from core.domain import ActorKind, ApiScope
 from core.errors import AccessDenied, InvalidInput, NotAuthenticated, NotFound
-from core.i18n import N_
+from core.i18n import N_, Message, _
 from core.store.database import Store
 from core.store.models import ApiClient, api_clients_t
 from core.text import clean_text, shown
@@ -196,7 +196,23 @@ def authenticate(store: Store, token: str | None) -> ApiClientRef:
 
 
 def require_scope(client: ApiClientRef, scope: ApiScope, doing: str) -> None:
-    """AccessDenied unless `client` was registered for `scope` (a courier cannot place orders)."""
-    if client.scope != scope:
-        who = "the bank's buyer app" if scope == ApiScope.BUYER_APP else "a courier"
-        raise AccessDenied(f"Only {who} may {doing}; API client {client.name} is not registered for that.")
+    """AccessDenied unless `client` was registered for `scope` (a courier cannot place orders). `doing`:
+    what it tried, in English and marked for the catalogue (`N_("place orders")`), as core.acting's."""
+    if client.scope == scope:
+        return
+    what = Message(doing)
+    if scope == ApiScope.BUYER_APP:
+        raise AccessDenied(
+            _(
+                "Only the bank's buyer app may {doing}; API client {client} is not registered for that.",
+                doing=what,
+                client=client.name,
+            )
+        )
+    raise AccessDenied(
+        _(
+            "Only a courier may {doing}; API client {client} is not registered for that.",
+            doing=what,
+            client=client.name,
+        )
+    )

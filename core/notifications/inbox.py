@@ -4,8 +4,9 @@ newest ones (the Notifications page), and marking them read.
 Every user has an inbox of their own, whatever their role: each service works on the acting user's
 rows only (and their company's), so another user's notification is "not found" here, never shown,
 counted or marked. What a notification says comes from core.notifications.kinds (its title and its
-sentence, built from the facts it was written with); the rows themselves are written where the thing
-happened (core.notifications.notify, the scheduler's warnings).
+sentence, built from the facts it was written with, in the reader's language when it is read: the rows
+keep only the kind and the facts); the rows themselves are written where the thing happened
+(core.notifications.notify, the scheduler's warnings).
 
 Every service is one unit of work through `acting`; the reads take no write lock.
 """
@@ -23,6 +24,7 @@ from sqlalchemy import and_, func, select, update
 from core.acting import Actor, acting
 from core.domain import NotificationKind, Role
 from core.errors import NotFound
+from core.i18n import N_
 from core.notifications import kinds
 from core.store.database import Store, rowcount
 from core.store.models import Notification, Order
@@ -33,11 +35,11 @@ log = logging.getLogger("kopra.notifications")
 #: Every seller's staff member has an inbox: Product Managers hear of orders, money and stock,
 #: System Administrators of warehouse closures and the payout account.
 EVERYONE = (Role.SYSTEM_ADMINISTRATOR, Role.PRODUCT_MANAGER)
-SEE = "see your notifications"
-MARK = "mark your notifications read"
+SEE = N_("see your notifications")
+MARK = N_("mark your notifications read")
 #: The most a page asks for at once.
 MAX_RECENT = 200
-NOT_FOUND = "This notification was not found among yours."
+NOT_FOUND = N_("This notification was not found among yours.")
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class NotificationView:
 
     id: int
     kind: NotificationKind
-    title: str  # a short label of its kind
-    sentence: str  # plain text: it may quote what someone typed (a product's name, a reason)
+    title: str  # a short label of its kind, in the reader's language
+    sentence: str  # plain text in the reader's language: it may quote what someone typed (a product's name)
     order_number: str | None  # the order it is about, if any
     created_at: datetime
     read: bool
@@ -92,7 +94,7 @@ def recent(store: Store, actor: Actor, *, now: datetime, limit: int = 50) -> lis
             NotificationView(
                 id=row.id,
                 kind=row.kind,
-                title=kinds.KINDS[row.kind].title,
+                title=kinds.title(row.kind),
                 sentence=kinds.sentence(row.kind, _facts(row.facts, row.id), number),
                 order_number=number,
                 created_at=row.created_at,

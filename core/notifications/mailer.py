@@ -21,6 +21,10 @@ mailer that dies between the server's "250 accepted" and `record_sent` leaves a 
 and the mail is sent again. Every mail carries a Message-ID that is stable per notification (per set
 of notifications for a digest), so mail clients and servers that deduplicate on it show it once.
 
+A mail is written in its recipient's language: the one the user chose (users.language), else the
+default (core.i18n.chosen); a code mail in the language of the page that asked for it when the user
+never chose. The notifications table keeps only kinds and facts, so each mail says them afresh.
+
 Core reads no environment: `transport_from_settings` gets the settings from the caller. Every value a
 mail shows is escaped in the HTML part (`html.escape`), and text that reads like an address or a link
 gets an invisible word joiner (U+2060) so that mail clients do not make a link of it: what someone
@@ -58,6 +62,8 @@ from core.clock import require_aware
 from core.config import DEFAULT_MAIL_FROM, Settings, check_smtp_url, safe_smtp_url
 from core.domain import MailStatus, NotificationKind, UserStatus
 from core.formats import DEFAULT_TIME_ZONE, format_local
+from core.i18n import _, _n, chosen, gettext, using
+from core.i18n import language as active_language
 from core.notifications import kinds
 from core.notifications.queue import email_kinds
 from core.orders.effects import among
@@ -123,11 +129,13 @@ class Recipient:
     company_name: str
     email: str
     time_zone: str = DEFAULT_TIME_ZONE  # where the mail's times are shown (the company's zone)
+    #: The language the user chose ("id", "en"), or None: the mail reads in core.i18n.chosen(language).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One notification as a mail tells it."""
+    """One notification as a mail tells it (its title and sentence in the recipient's language)."""
 
     notification_id: int
     kind: NotificationKind
@@ -147,11 +155,12 @@ def facts_of(raw: str | None) -> dict[str, Any]:
 
 
 def notice_of(notification: Notification, order_number: str | None) -> Notice:
+    """The notification as a mail tells it, in the reader's language (core.i18n.using)."""
     kind = NotificationKind(notification.kind)
     return Notice(
         notification_id=notification.id,
         kind=kind,
-        title=kinds.KINDS[kind].title,
+        title=kinds.title(kind),
         sentence=kinds.sentence(kind, facts_of(notification.facts), order_number),
         order_number=order_number,
         created_at=notification.created_at,
@@ -193,9 +202,12 @@ def _subject(notices: Sequence[Notice]) -> str:
     if len(notices) == 1:
         (notice,) = notices
         number = notice.order_number
-        suffix = f" ({number})" if number and number not in notice.title else ""
-        return " ".join(f"{PRODUCT}: {notice.title}{suffix}".split())
-    return f"{PRODUCT}: {len(notices)} notifications"
+        if number and number not in notice.title:
+            said = _("{product}: {title} ({number})", product=PRODUCT, title=notice.title, number=number)
+        else:
+            said = _("{product}: {title}", product=PRODUCT, title=notice.title)
+        return " ".join(str(said).split())
+    return str(_n("{product}: {count} notification", "{product}: {count} notifications", len(notices), product=PRODUCT))
 
 
 def _key(notices: Sequence[Notice], user: Recipient) -> str:
@@ -205,25 +217,50 @@ def _key(notices: Sequence[Notice], user: Recipient) -> str:
     return f"kopra.digest-{user.user_id}-{hashlib.sha256(ids.encode()).hexdigest()[:20]}"
 
 
-FOOTER = (
-    "You receive this email because you asked for these notifications by email in {product} ({company}). "
-    "Choose which ones come by email, and whether at once or in a daily digest, in the portal's "
-    "notification settings; the portal always shows every one."
-)
+def _footer(company: str) -> str:
+    return _(
+        "You receive this email because you asked for these notifications by email in {product} ({company}). "
+        "Choose which ones come by email, and whether at once or in a daily digest, in the portal's "
+        "notification settings; the portal always shows every one.",
+        product=PRODUCT,
+        company=company,
+    ).render()
+
+
+def _hello(name: str) -> str:
+    return _("Hello {name},", name=as_text(name)).render() if name.strip() else gettext("Hello,")
 
 
 def compose(notifications: Sequence[Notice], user: Recipient, *, now: datetime, portal_url: str = "") -> OutgoingMail:
-    """One mail to `user`: a single notification, or a digest listing several (oldest first)."""
+    """One mail to `user`: a single notification, or a digest listing several (oldest first), in the
+    user's language (`Recipient.language`; the notices are in it already: `notice_of`)."""
     if not notifications:
         raise ValueError("a mail tells of at least one notification")
+    with using(chosen(user.language)) as code:
+        return _compose(notifications, user, now=now, portal_url=portal_url, code=code)
+
+
+def _compose(
+    notifications: Sequence[Notice], user: Recipient, *, now: datetime, portal_url: str, code: str
+) -> OutgoingMail:
     notices = sorted(notifications, key=lambda n: (n.created_at, n.notification_id))
     subject = _subject(notices)
     portal = _portal(portal_url)
     single = len(notices) == 1
-    intro = "" if single else f"Here are your {len(notices)} notifications from {PRODUCT}."
-    footer = FOOTER.format(product=PRODUCT, company=as_text(user.company_name))
+    intro = (
+        ""
+        if single
+        else _n(
+            "Here is your {count} notification from {product}.",
+            "Here are your {count} notifications from {product}.",
+            len(notices),
+            product=PRODUCT,
+        ).render()
+    )
+    footer = _footer(as_text(user.company_name))
+    seller_portal = gettext("Seller portal")
 
-    hello = f"Hello {as_text(user.name)}," if user.name.strip() else "Hello,"
+    hello = _hello(user.name)
     lines = [f"{PRODUCT}", "", hello, ""]
     if intro:
         lines += [intro, ""]
@@ -232,7 +269,7 @@ def compose(notifications: Sequence[Notice], user: Recipient, *, now: datetime, 
         head = as_text(notice.title) if single else f"{number}. {as_text(notice.title)}"
         lines += [head, as_text(notice.sentence), when, ""]
     if portal:
-        lines += [f"Open {PRODUCT}: {portal}", ""]
+        lines += [_("Open {product}: {address}", product=PRODUCT, address=portal).render(), ""]
     lines += ["-- ", footer, ""]
     text = "\n".join(lines)
 
@@ -245,16 +282,17 @@ def compose(notifications: Sequence[Notice], user: Recipient, *, now: datetime, 
         f'</td></tr><tr><td style="height:10px;line-height:10px;font-size:0;">&nbsp;</td></tr>'
         for n in notices
     )
+    open_portal = as_html(_("Open {product}", product=PRODUCT))
     button = (
         f'<p style="margin:20px 0 0;"><a href="{html.escape(portal, quote=True)}" '
         f'style="display:inline-block;background:{BLUE};color:#FFFFFF;text-decoration:none;'
-        f'padding:10px 18px;border-radius:4px;font-weight:bold;">Open {PRODUCT}</a></p>'
+        f'padding:10px 18px;border-radius:4px;font-weight:bold;">{open_portal}</a></p>'
         if portal
         else ""
     )
     intro_html = f'<p style="margin:0 0 16px;">{as_html(intro)}</p>' if intro else ""
     body = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{as_html(subject)}</title></head>"
         f'<body style="margin:0;padding:0;background:{PANEL};font-family:Arial,Helvetica,sans-serif;color:{TEXT};">'
@@ -264,7 +302,7 @@ def compose(notifications: Sequence[Notice], user: Recipient, *, now: datetime, 
         'style="max-width:600px;width:100%;background:#FFFFFF;border-radius:6px;">'
         f'<tr><td style="background:{BLUE};color:#FFFFFF;padding:18px 24px;border-radius:6px 6px 0 0;">'
         f'<div style="font-size:20px;font-weight:bold;letter-spacing:0.3px;">{PRODUCT}</div>'
-        '<div style="font-size:13px;opacity:0.85;">Seller portal</div></td></tr>'
+        f'<div style="font-size:13px;opacity:0.85;">{as_html(seller_portal)}</div></td></tr>'
         f'<tr><td style="padding:24px;font-size:15px;line-height:1.45;">'
         f'<p style="margin:0 0 16px;">{html.escape(hello).replace(JOINER, "&#8288;")}</p>{intro_html}'
         f'<table role="presentation" width="100%" cellspacing="0" cellpadding="0">{items}</table>'
@@ -276,16 +314,37 @@ def compose(notifications: Sequence[Notice], user: Recipient, *, now: datetime, 
     return OutgoingMail(to=user.email, subject=subject, text=text, html=body, key=_key(notices, user), date=now)
 
 
-def compose_code(to: str, code: str, *, user_id: int, name: str, now: datetime, valid_minutes: int) -> OutgoingMail:
-    """The mail with the 6-digit code that proves `to` is the user's address."""
-    subject = f"{PRODUCT}: your email verification code"
-    sentence = (
-        f"Enter this code in {PRODUCT} within {valid_minutes} minutes to receive your notifications at this address:"
-    )
-    ignore = "If you did not ask for it, ignore this email: nothing changes without the code."
-    text = "\n".join([PRODUCT, "", f"Hello {as_text(name)},", "", sentence, "", f"    {code}", "", ignore, ""])
+def compose_code(
+    to: str,
+    code: str,
+    *,
+    user_id: int,
+    name: str,
+    now: datetime,
+    valid_minutes: int,
+    language: str | None = None,
+) -> OutgoingMail:
+    """The mail with the 6-digit code that proves `to` is the user's address, in `language` (None: the
+    reader's language, core.i18n.using)."""
+    with using(chosen(language or active_language())) as reads:
+        return _compose_code(to, code, user_id=user_id, name=name, now=now, valid_minutes=valid_minutes, reads=reads)
+
+
+def _compose_code(
+    to: str, code: str, *, user_id: int, name: str, now: datetime, valid_minutes: int, reads: str
+) -> OutgoingMail:
+    subject = _("{product}: your email verification code", product=PRODUCT).render()
+    sentence = _n(
+        "Enter this code in {product} within {count} minute to receive your notifications at this address:",
+        "Enter this code in {product} within {count} minutes to receive your notifications at this address:",
+        valid_minutes,
+        product=PRODUCT,
+    ).render()
+    ignore = gettext("If you did not ask for it, ignore this email: nothing changes without the code.")
+    hello, seller_portal = _hello(name), as_html(gettext("Seller portal"))
+    text = "\n".join([PRODUCT, "", hello, "", sentence, "", f"    {code}", "", ignore, ""])
     body = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{reads}"><head><meta charset="utf-8">'
         f"<title>{as_html(subject)}</title></head>"
         f'<body style="margin:0;padding:0;background:{PANEL};font-family:Arial,Helvetica,sans-serif;color:{TEXT};">'
         f'<table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="background:{PANEL};">'
@@ -294,9 +353,10 @@ def compose_code(to: str, code: str, *, user_id: int, name: str, now: datetime, 
         'style="max-width:600px;width:100%;background:#FFFFFF;border-radius:6px;">'
         f'<tr><td style="background:{BLUE};color:#FFFFFF;padding:18px 24px;border-radius:6px 6px 0 0;">'
         f'<div style="font-size:20px;font-weight:bold;">{PRODUCT}</div>'
-        '<div style="font-size:13px;opacity:0.85;">Seller portal</div></td></tr>'
+        f'<div style="font-size:13px;opacity:0.85;">{seller_portal}</div></td></tr>'
         '<tr><td style="padding:24px;font-size:15px;line-height:1.45;">'
-        f'<p style="margin:0 0 16px;">Hello {as_html(name)},</p><p style="margin:0 0 16px;">{as_html(sentence)}</p>'
+        f'<p style="margin:0 0 16px;">{html.escape(hello).replace(JOINER, "&#8288;")}</p>'
+        f'<p style="margin:0 0 16px;">{as_html(sentence)}</p>'
         f'<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:6px;color:{BLUE};">'
         f"{html.escape(code)}</p>"
         f'<p style="margin:0;color:{MUTED};font-size:13px;">{as_html(ignore)}</p></td></tr>'
@@ -733,8 +793,11 @@ def _plan(session: Session, claimed: Sequence[ClaimedMail]) -> tuple[list[_Plan]
         if company.id not in zones:
             zones[company.id] = company_time_zone(session, company.id)
         assert preference is not None and preference.email  # _skip_reason saw to it
-        recipient = Recipient(user.id, user.display_name, company.name, preference.email, zones[company.id])
-        notice = notice_of(notification, order_number)
+        recipient = Recipient(
+            user.id, user.display_name, company.name, preference.email, zones[company.id], user.language
+        )
+        with using(chosen(user.language)):  # the mail's language: compose says the rest in it too
+            notice = notice_of(notification, order_number)
         if mail.digest:
             plan = digests.setdefault(user.id, _Plan([], [], recipient, True))
             plan.mails.append(claim)

@@ -30,6 +30,7 @@ from core.accounts import audit
 from core.acting import Actor, acting, require_role
 from core.domain import NotificationKind, Role
 from core.errors import DomainError, InvalidInput
+from core.i18n import N_, Message, _, _n, gettext, language
 from core.notifications import kinds
 from core.notifications.mailer import OutgoingMail, compose_code
 from core.notifications.queue import email_kinds as stored_kinds
@@ -53,16 +54,10 @@ _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _CODE = re.compile(r"\d{6}")
 
-NOT_AN_ADDRESS = "{typed!r} is not an email address; write it like name@company.co.id."
-SAME_ADDRESS = "{email} is already your verified address; notifications go there."
-TOO_SOON = "A code was sent less than a minute ago; check your inbox (and spam folder), or ask again in a minute."
-NOT_SENT = "Could not send the code to {email}: the mail server did not answer; try again in a few minutes."
-NO_CODE = "Ask for a code first: enter your email address and send the code."
-EXPIRED = "The code has expired (a code is valid for 15 minutes); ask for a new one."
-USED_UP = "Too many wrong codes; ask for a new code."
-NOT_A_CODE = "The code is the 6 digits in the email we sent to {email}."
-WRONG = "That code is not right; {left} more {tries} before you must ask for a new code."
-WRONG_LAST = "That code is not right, and that was the last try; ask for a new code."
+TOO_SOON = N_("A code was sent less than a minute ago; check your inbox (and spam folder), or ask again in a minute.")
+NO_CODE = N_("Ask for a code first: enter your email address and send the code.")
+USED_UP = N_("Too many wrong codes; ask for a new code.")
+WRONG_LAST = N_("That code is not right, and that was the last try; ask for a new code.")
 
 
 @dataclass(frozen=True)
@@ -127,9 +122,9 @@ def _record(session: Session, actor: Actor, now: datetime, action: str, **detail
 
 def preferences(store: Store, actor: Actor, *, now: datetime) -> Preferences:
     """The acting user's notification choices."""
-    with acting(store, actor, *EVERYONE, doing="see your notification settings", now=now, write=False) as (
+    with acting(store, actor, *EVERYONE, doing=N_("see your notification settings"), now=now, write=False) as (
         session,
-        _,
+        _user,
         now,
     ):
         return _view(session.get(NotificationPreference, actor.user_id), actor.role, now)
@@ -140,20 +135,24 @@ def save_preferences(
 ) -> Preferences:
     """Which kinds also come by email, and whether at once or in a daily digest (from the next
     notification on: mail already queued keeps its time)."""
-    doing = "change your notification settings"
+    doing = N_("change your notification settings")
     require_role(actor, *EVERYONE, doing=doing)  # before reading the actor's role
     offered = kinds_by_email(actor.role)
     try:
         chosen = {NotificationKind(kind) for kind in email_kinds}
     except ValueError:
-        raise InvalidInput("Choose notifications from the list.", field="email_kinds") from None
+        raise InvalidInput(_("Choose notifications from the list."), field="email_kinds") from None
     if foreign := sorted(chosen - set(offered), key=list(NotificationKind).index):
-        titles = ", ".join(kinds.KINDS[kind].title for kind in foreign)
+        titles = ", ".join(kinds.title(kind) for kind in foreign)
         raise InvalidInput(
-            f"A {actor.role.label} does not get these notifications, so they cannot come by email: {titles}.",
+            _(
+                "A {role} does not get these notifications, so they cannot come by email: {titles}.",
+                role=gettext(actor.role.label),
+                titles=titles,
+            ),
             field="email_kinds",
         )
-    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _, now):
+    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _user, now):
         row = _row(session, actor, now)
         row.email_kinds, row.digest, row.updated_at = _stored(chosen), bool(digest), now
         _record(session, actor, now, "preferences", email_kinds=row.email_kinds or "none", digest=row.digest)
@@ -164,10 +163,10 @@ def check_email(typed: str) -> str:
     """An email address as it is kept (its domain in lower case), or InvalidInput in one sentence."""
     text = clean_text(
         typed,
-        what="email address",
+        what=N_("email address"),
         field="email",
         max_length=MAX_EMAIL,
-        required="Enter the email address notifications should go to.",
+        required=N_("Enter the email address notifications should go to."),
     )
     local, at, domain = text.rpartition("@")
     labels = domain.split(".")
@@ -180,7 +179,10 @@ def check_email(typed: str) -> str:
         or not all(_LABEL.fullmatch(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise InvalidInput(NOT_AN_ADDRESS.format(typed=shown(typed, 60)), field="email")
+        raise InvalidInput(
+            _("{typed} is not an email address; write it like name@company.co.id.", typed=repr(shown(typed, 60))),
+            field="email",
+        )
     return f"{local}@{domain.lower()}"
 
 
@@ -193,23 +195,35 @@ def request_email_code(
 ) -> None:
     """Send a 6-digit code to `email`; the user proves the address is theirs with `verify_email`. If the
     mail cannot be sent, nothing changes (DomainError says so)."""
-    doing = "set the address of your notification email"
+    doing = N_("set the address of your notification email")
     require_role(actor, *EVERYONE, doing=doing)
     address = check_email(email)
     with acting(store, actor, *EVERYONE, doing=doing, now=now, write=False) as (session, user, now):
         row = session.get(NotificationPreference, actor.user_id)
         _may_send_code(row, address, now)
-        name = user.display_name
+        # The code mail reads in the language the user chose, else in the one they read the page in.
+        name, reads = user.display_name, user.language or language()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     mail = compose_code(
-        address, code, user_id=actor.user_id, name=name, now=now, valid_minutes=int(CODE_VALID.total_seconds() // 60)
+        address,
+        code,
+        user_id=actor.user_id,
+        name=name,
+        now=now,
+        valid_minutes=int(CODE_VALID.total_seconds() // 60),
+        language=reads,
     )
     try:
         send(mail)
     except Exception as exc:  # whatever the transport raised: the person reads one sentence
         log.warning("could not send an email code for user %s: %s", actor.user_id, exc)
-        raise DomainError(NOT_SENT.format(email=address)) from None
-    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _, now):
+        raise DomainError(
+            _(
+                "Could not send the code to {email}: the mail server did not answer; try again in a few minutes.",
+                email=address,
+            )
+        ) from None
+    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _user, now):
         row = _row(session, actor, now)
         _may_send_code(row, address, now)  # again, under the lock: a second click that raced this one
         row.pending_email, row.code_hash = address, _code_hash(actor.user_id, code)
@@ -221,7 +235,9 @@ def _may_send_code(row: NotificationPreference | None, address: str, now: dateti
     if row is None:
         return
     if row.email == address and row.email_verified_at is not None:
-        raise InvalidInput(SAME_ADDRESS.format(email=address), field="email")
+        raise InvalidInput(
+            _("{email} is already your verified address; notifications go there.", email=address), field="email"
+        )
     if row.code_expires_at is not None and row.code_expires_at - CODE_VALID + CODE_INTERVAL > now:
         raise InvalidInput(TOO_SOON, field="email")
 
@@ -230,24 +246,40 @@ def verify_email(store: Store, actor: Actor, *, code: str, now: datetime) -> Pre
     """The code from the email: right, and the pending address is the user's verified address from now
     on (mail queued for an earlier address is not sent); wrong, and one of the 5 tries is used up."""
     typed = "".join(str(code or "").split())
-    doing = "verify your notification email address"
-    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _, now):
+    doing = N_("verify your notification email address")
+    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _user, now):
         row = session.get(NotificationPreference, actor.user_id, with_for_update=True)
         if row is None or row.pending_email is None or row.code_hash is None or row.code_expires_at is None:
             raise InvalidInput(NO_CODE, field="code")
         if row.code_attempts >= MAX_CODE_TRIES:
             raise InvalidInput(USED_UP, field="code")
         if now >= row.code_expires_at:
-            raise InvalidInput(EXPIRED, field="code")
+            raise InvalidInput(
+                _(
+                    "The code has expired (a code is valid for {minutes} minutes); ask for a new one.",
+                    minutes=int(CODE_VALID.total_seconds() // 60),
+                ),
+                field="code",
+            )
         if not _CODE.fullmatch(typed):
-            raise InvalidInput(NOT_A_CODE.format(email=row.pending_email), field="code")
+            raise InvalidInput(
+                _("The code is the 6 digits in the email we sent to {email}.", email=row.pending_email), field="code"
+            )
         if not hmac.compare_digest(row.code_hash, _code_hash(actor.user_id, typed)):
             # Counted, and kept: the refusal is raised once this unit of work has committed it.
             row.code_attempts += 1
             row.updated_at = now
             left = MAX_CODE_TRIES - row.code_attempts
             _record(session, actor, now, "email.wrong_code", email=row.pending_email, tries_left=left)
-            wrong = WRONG.format(left=left, tries="try" if left == 1 else "tries") if left else WRONG_LAST
+            wrong = (
+                _n(
+                    "That code is not right; {count} more try before you must ask for a new code.",
+                    "That code is not right; {count} more tries before you must ask for a new code.",
+                    left,
+                )
+                if left
+                else Message(WRONG_LAST)
+            )
         else:
             wrong = None
             row.email, row.email_verified_at = row.pending_email, now
@@ -263,8 +295,8 @@ def verify_email(store: Store, actor: Actor, *, code: str, now: datetime) -> Pre
 def stop_email(store: Store, actor: Actor, *, now: datetime) -> Preferences:
     """No more notification email: the address (and any code waiting for one) is forgotten; mail
     already queued is not sent. The portal keeps showing every notification."""
-    doing = "stop your notification email"
-    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _, now):
+    doing = N_("stop your notification email")
+    with acting(store, actor, *EVERYONE, doing=doing, now=now) as (session, _user, now):
         row = session.get(NotificationPreference, actor.user_id, with_for_update=True)
         if row is not None:
             had = row.email

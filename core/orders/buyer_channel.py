@@ -19,6 +19,7 @@ from core.catalogue.rules import MAX_SKU
 from core.clock import require_aware
 from core.domain import OrderStatus, ProductStatus, WarehouseStatus
 from core.errors import InvalidInput, NotFound, OutOfStock
+from core.i18n import N_, Message, _, _n
 from core.orders.effects import reserve
 from core.orders.lifecycle import Step
 from core.orders.seller import MAX_ORDER_NUMBER
@@ -111,13 +112,18 @@ def find_buyer(session, buyer_code: str, *, lock: bool = False) -> Buyer:
     query = select(Buyer).where(Buyer.buyer_code == code)
     buyer = None if code is None else session.scalar(query.with_for_update() if lock else query)
     if buyer is None:
-        raise NotFound(unknown_buyer(buyer_code))
+        raise NotFound(unknown_buyer_said(buyer_code))
     return buyer
 
 
+def unknown_buyer_said(buyer_code: str) -> Message:
+    """What every caller is told of a buyer code nobody registered (raise NotFound with it)."""
+    return _("Buyer {code} is not known to the marketplace.", code=shown(buyer_code))
+
+
 def unknown_buyer(buyer_code: str) -> str:
-    """What every caller is told of a buyer code nobody registered."""
-    return f"Buyer {shown(buyer_code)} is not known to the marketplace."
+    """`unknown_buyer_said`, in the reader's language now."""
+    return unknown_buyer_said(buyer_code).render()
 
 
 _PLACING_BUYER = select(
@@ -136,14 +142,14 @@ def _buyer(session, buyer_code: str) -> Row[Any]:
     code = lookup_text(buyer_code, max_length=MAX_CODE)
     buyer = None if code is None else session.execute(_PLACING_BUYER, {"code": code}).first()
     if buyer is None:
-        raise NotFound(unknown_buyer(buyer_code))
+        raise NotFound(unknown_buyer_said(buyer_code))
     _check_approved(buyer.buyer_code, buyer.is_approved)
     return buyer
 
 
 def _check_approved(buyer_code: str, is_approved: bool) -> None:
     if not is_approved:
-        raise InvalidInput(f"Buyer {buyer_code} is not approved by the bank to order.", field="buyer")
+        raise InvalidInput(_("Buyer {code} is not approved by the bank to order.", code=buyer_code), field="buyer")
 
 
 def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
@@ -154,7 +160,9 @@ def _buyers_order(session, buyer: Buyer, order_number: str) -> Order:
         else session.scalar(select(Order).where(Order.order_number == number, Order.buyer_id == buyer.id))
     )
     if order is None:
-        raise NotFound(f"Order {shown(order_number)} is not one of buyer {buyer.buyer_code}'s orders.")
+        raise NotFound(
+            _("Order {number} is not one of buyer {code}'s orders.", number=shown(order_number), code=buyer.buyer_code)
+        )
     return order
 
 
@@ -178,7 +186,7 @@ def place_order(
     _check_lines(lines)
     if ship_to is not None and delivery_address is not None:
         raise InvalidInput(
-            "Give either a delivery address label or a ship-to address, not both.", field="delivery_address"
+            _("Give either a delivery address label or a ship-to address, not both."), field="delivery_address"
         )
     given = None if ship_to is None else checked_ship_to(ship_to)
     with store.transaction() as session:
@@ -242,39 +250,44 @@ def checked_ship_to(ship_to: ShipTo) -> ShipTo:
     as every typed text is (core.text), over its limit refused (never cut); the phone may be empty."""
     name = clean_text(
         ship_to.name,
-        what="ship-to name",
+        what=N_("ship-to name"),
         field="ship_to_name",
         max_length=MAX_SHIP_TO_NAME,
         collapse_spaces=True,
-        required="A delivery address needs the name of who receives the goods.",
+        required=N_("A delivery address needs the name of who receives the goods."),
     )
-    phone = checked_phone(ship_to.phone, what="ship-to phone", field="ship_to_phone")
+    phone = checked_phone(ship_to.phone, what=N_("ship-to phone"), field="ship_to_phone")
     address = clean_text(
         ship_to.address,
-        what="ship-to address",
+        what=N_("ship-to address"),
         field="ship_to_address",
         max_length=MAX_SHIP_TO_ADDRESS,
         multiline=True,
-        required="A delivery address needs the street address the goods go to.",
+        required=N_("A delivery address needs the street address the goods go to."),
     )
     city = clean_text(
         ship_to.city,
-        what="ship-to city",
+        what=N_("ship-to city"),
         field="ship_to_city",
         max_length=MAX_SHIP_TO_CITY,
         collapse_spaces=True,
-        required="A delivery address needs the city the goods go to.",
+        required=N_("A delivery address needs the city the goods go to."),
     )
     return ShipTo(name, phone, address, city)
 
 
 def checked_phone(phone: str | None, *, what: str, field: str) -> str | None:
-    """A phone number as it will be stored (None when empty), or InvalidInput naming `field`."""
+    """A phone number as it will be stored (None when empty), or InvalidInput naming `field`. `what`:
+    the field in the user's words, a msgid ("ship-to phone"), translated in the sentence."""
     text = clean_text(phone, what=what, field=field, max_length=MAX_SHIP_TO_PHONE)
     if text and (_PHONE.fullmatch(text) is None or sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS):
         raise InvalidInput(
-            f"The {what} {shown(text)} is not a phone number: use digits, spaces, a leading +, "
-            "dashes and brackets, e.g. +62 812 3456 7890.",
+            _(
+                "The {what} {phone} is not a phone number: use digits, spaces, a leading +, "
+                "dashes and brackets, e.g. +62 812 3456 7890.",
+                what=Message(what),
+                phone=shown(text),
+            ),
             field=field,
         )
     return text or None
@@ -291,7 +304,9 @@ def find_delivery_address(session, buyer: Buyer, label: str) -> DeliveryAddress:
         )
     )
     if row is None:
-        raise NotFound(f"Buyer {buyer.buyer_code} has no delivery address labelled {shown(label)}.")
+        raise NotFound(
+            _("Buyer {code} has no delivery address labelled {label}.", code=buyer.buyer_code, label=shown(label))
+        )
     return row
 
 
@@ -303,16 +318,21 @@ def address_for_order(session, buyer_id: int, label: str) -> ShipTo:
 
 def _check_lines(lines: list[OrderLine]) -> None:
     if not lines:
-        raise InvalidInput("An order needs at least one line.", field="lines")
+        raise InvalidInput(_("An order needs at least one line."), field="lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput(f"An order may have at most {MAX_LINES} lines.", field="lines")
+        raise InvalidInput(_("An order may have at most {most} lines.", most=MAX_LINES), field="lines")
     skus = [line.sku for line in lines]
     if len(set(skus)) != len(skus):
-        raise InvalidInput("Each product may appear on only one line of an order.", field="lines")
+        raise InvalidInput(_("Each product may appear on only one line of an order."), field="lines")
     for line in lines:
         if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
             raise InvalidInput(
-                f"Quantity of {shown(line.sku)} must be a whole number from 1 to {MAX_QUANTITY}.", field="quantity"
+                _(
+                    "Quantity of {sku} must be a whole number from 1 to {most}.",
+                    sku=shown(line.sku),
+                    most=MAX_QUANTITY,
+                ),
+                field="quantity",
             )
 
 
@@ -335,18 +355,32 @@ def _open_warehouse(session, company_code: str, warehouse_code: str) -> Row[Any]
         else session.execute(_PLACING_WAREHOUSE, {"seller": seller, "code": code}).first()
     )
     if row is None:
-        raise NotFound(f"Seller {shown(company_code)} has no warehouse {shown(warehouse_code)}.")
+        raise NotFound(no_such_warehouse(company_code, warehouse_code))
     _check_taking_orders(row)
     return row
+
+
+def no_such_warehouse(company_code: str, warehouse_code: str) -> Message:
+    return _(
+        "Seller {seller} has no warehouse {warehouse}.", seller=shown(company_code), warehouse=shown(warehouse_code)
+    )
 
 
 def _check_taking_orders(warehouse: Row[Any]) -> None:
     """A warehouse (with its seller's code and whitelisting) that takes orders, or InvalidInput."""
     if not warehouse.is_whitelisted:
-        raise InvalidInput(f"Seller {warehouse.company_code} is not registered for Kopra Partnership.", field="seller")
+        raise InvalidInput(
+            _("Seller {seller} is not registered for Kopra Partnership.", seller=warehouse.company_code),
+            field="seller",
+        )
     if warehouse.status != WarehouseStatus.OPEN:
         raise InvalidInput(
-            f"Warehouse {warehouse.code} of {warehouse.company_code} is closed and takes no orders.", field="warehouse"
+            _(
+                "Warehouse {warehouse} of {seller} is closed and takes no orders.",
+                warehouse=warehouse.code,
+                seller=warehouse.company_code,
+            ),
+            field="warehouse",
         )
 
 
@@ -419,7 +453,7 @@ def _placing(
     if not rows:  # say which is missing, as the one-by-one reads say it
         _buyer(session, buyer_code)
         _open_warehouse(session, company_code, warehouse_code)
-        raise NotFound(f"Seller {shown(company_code)} has no warehouse {shown(warehouse_code)}.")
+        raise NotFound(no_such_warehouse(company_code, warehouse_code))
     first = rows[0]
     _check_approved(first.buyer_code, first.is_approved)
     _check_taking_orders(first)
@@ -455,14 +489,25 @@ def _reserve_line(session, warehouse: Row[Any], shelf: dict[str, _Shelved], line
     sku = lookup_text(line.sku, max_length=MAX_SKU)
     product = None if sku is None else shelf.get(sku)
     if product is None or product.status != ProductStatus.ACTIVE:
-        raise NotFound(f"Product {shown(line.sku)} is not on sale in warehouse {warehouse.code}.")
+        raise NotFound(
+            _("Product {sku} is not on sale in warehouse {warehouse}.", sku=shown(line.sku), warehouse=warehouse.code)
+        )
     price = reserve(session, warehouse.id, product.id, line.quantity)
     if price is None:
         left = select(StockLevel.on_hand - StockLevel.reserved).where(StockLevel.id == product.level_id)
         available = session.scalar(left)
+        # The unit is the seller's own word ("pcs", "karung"): written as typed, whatever the count.
         raise OutOfStock(
-            f"Not enough stock of {product.sku} ({product.name}) in {warehouse.code}: "
-            f"{available} {product.unit} available, {line.quantity} ordered."
+            _n(
+                "Not enough stock of {sku} ({name}) in {warehouse}: {count} {unit} available, {ordered} ordered.",
+                "Not enough stock of {sku} ({name}) in {warehouse}: {count} {unit} available, {ordered} ordered.",
+                int(available or 0),
+                sku=product.sku,
+                name=product.name,
+                warehouse=warehouse.code,
+                unit=product.unit,
+                ordered=line.quantity,
+            )
         )
     return product.id, PlacedLine(product.sku, product.name, line.quantity, price, price * line.quantity)
 
@@ -470,7 +515,7 @@ def _reserve_line(session, warehouse: Row[Any], shelf: dict[str, _Shelved], line
 def cancel_order(store: Store, *, buyer_code: str, order_number: str, reason: str, now: datetime) -> None:
     """Before acceptance at any time; after it only once the packing or delivery deadline passed."""
     now = require_aware(now)
-    reason = clean_text(reason, what="cancellation reason", field="reason", max_length=MAX_CANCEL_REASON)
+    reason = clean_text(reason, what=N_("cancellation reason"), field="reason", max_length=MAX_CANCEL_REASON)
     with store.transaction() as session:
         buyer = find_buyer(session, buyer_code)  # deactivated or not: their orders run their course
         order = _buyers_order(session, buyer, order_number)
@@ -501,11 +546,11 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
     now = require_aware(now)
     description = clean_text(
         description,
-        what="complaint description",
+        what=N_("complaint description"),
         field="description",
         max_length=MAX_COMPLAINT,
         multiline=True,
-        required="A complaint needs a description of the problem.",
+        required=N_("A complaint needs a description of the problem."),
     )
     with store.transaction() as session:
         buyer = find_buyer(session, buyer_code)  # deactivated or not: their orders run their course
@@ -520,12 +565,12 @@ def file_complaint(store: Store, *, buyer_code: str, order_number: str, descript
 def mark_delivered(store: Store, *, order_number: str, now: datetime, courier_note: str = "") -> None:
     """The courier's delivery event; automatic completion falls due 2 calendar days later."""
     now = require_aware(now)
-    note = clean_text(courier_note, what="courier's note", field="courier_note", max_length=MAX_COURIER_NOTE)
+    note = clean_text(courier_note, what=N_("courier's note"), field="courier_note", max_length=MAX_COURIER_NOTE)
     number = lookup_text(order_number, max_length=MAX_ORDER_NUMBER)
     with store.transaction() as session:
         order = None if number is None else session.scalar(select(Order).where(Order.order_number == number))
         if order is None:
-            raise NotFound(f"Order {shown(order_number)} does not exist.")
+            raise NotFound(_("Order {number} does not exist.", number=shown(order_number)))
         take_step(session, order, Step.MARK_DELIVERED, now=now, by="courier", reason=note or None)
 
 

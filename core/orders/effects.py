@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, ComplaintResolution, OrderStatus, PayoutStatus, ProductStatus
+from core.i18n import N_
 from core.integration import outbox
 from core.orders.lifecycle import RESERVING_STATUSES, Effect, Transition
 from core.store.database import rowcount
@@ -51,8 +52,9 @@ from core.store.models import (
     stock_t,
 )
 
-#: What the complaint says when the seller let the time to answer pass.
-UNANSWERED_NOTE = "not answered within 2 calendar days"
+#: What the complaint says when the seller let the time to answer pass (stored in English, a msgid:
+#: translated where shown, core.orders.steps.said).
+UNANSWERED_NOTE = N_("not answered within 2 calendar days")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ courier, the tracking number) is written as plain text: fpdf2's cell, multi_cell
 markdown off and no links, and fpdf2's page-count alias switched off, so a name typed as "{nb}"
 prints as "{nb}", not as a page count.
 
+The language. A paper is written in the language of whoever prints it: `packing_list_pdf`,
+`invoice_pdf` and `shipping_label_pdf` take it (`code`, else the reader's language now, core.i18n),
+and every fixed label, status, count and date on it follows it ("Placed 23 Nov 2026 10:00 WIB",
+"Dipesan 23 Nov 2026 10.00 WIB"); what people typed stays as typed. Nothing here caches a paper.
+
 The font. Typed text may hold any Unicode letter, and fpdf2's core fonts are Latin-1 only, so the
 papers embed a Unicode TrueType font: DejaVu Sans, regular and bold, freely licensed, kept in the
 repository (core/orders/fonts/, with its LICENSE). Kept there rather than found on the machine
@@ -49,13 +54,14 @@ from core.company.profile import own_company
 from core.domain import OrderStatus, Role
 from core.errors import InvalidInput
 from core.formats import format_local, format_rupiah
+from core.i18n import N_, Message, _, _n, gettext, language, using
 from core.orders.seller import own_order
 from core.orders.views import BuyerRef, ItemView, ShipToView, ship_to_of
 from core.store.database import Store
 from core.store.models import Buyer, OrderItem, Shipment, Warehouse
 
 PM = Role.PRODUCT_MANAGER
-PRINT_PAPERS = "print order papers"
+PRINT_PAPERS = N_("print order papers")
 #: The most orders one call gathers and one PDF holds: a busy warehouse's day, in bounded memory.
 MAX_ORDERS = 200
 
@@ -117,12 +123,16 @@ class OrderPaper:
 def order_papers(store: Store, actor: Actor, order_numbers: list[str]) -> list[OrderPaper]:
     """What the papers of `order_numbers` show, in the order given, each order once. An order number
     that is not one of the company's orders is refused (NotFound) and nothing is gathered."""
-    with acting(store, actor, PM, doing=PRINT_PAPERS, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=PRINT_PAPERS, write=False) as (session, _user, _now):
         if not order_numbers:
-            raise InvalidInput("Choose at least one order to print.", field="order_numbers")
+            raise InvalidInput(_("Choose at least one order to print."), field="order_numbers")
         if len(order_numbers) > MAX_ORDERS:
             raise InvalidInput(
-                f"At most {MAX_ORDERS} orders can be printed at once; {len(order_numbers)} were chosen.",
+                _(
+                    "At most {maximum} orders can be printed at once; {chosen} were chosen.",
+                    maximum=MAX_ORDERS,
+                    chosen=len(order_numbers),
+                ),
                 field="order_numbers",
             )
         found = [own_order(session, actor, number) for number in order_numbers]
@@ -211,8 +221,24 @@ def printable(value: object, *, multiline: bool = False) -> str:
     )
 
 
+#: An order's status as a paper names it (the glossary's status words).
+STATUS_NAMES: dict[OrderStatus, str] = {
+    OrderStatus.PENDING_CONFIRMATION: N_("Pending confirmation"),
+    OrderStatus.PROCESSING: N_("Processing"),
+    OrderStatus.READY_TO_SHIP: N_("Ready to ship"),
+    OrderStatus.SHIPPED: N_("Shipped"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    OrderStatus.COMPLETED: N_("Completed"),
+    OrderStatus.REJECTED: N_("Rejected"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.COMPLAINED: N_("Complained"),
+    OrderStatus.RETURN_REQUESTED: N_("Return requested"),
+    OrderStatus.REFUNDED: N_("Refunded"),
+}
+
+
 def _status(status: OrderStatus) -> str:
-    return str(status).replace("_", " ").capitalize()
+    return gettext(STATUS_NAMES[status]) if status in STATUS_NAMES else str(status).replace("_", " ").capitalize()
 
 
 def _number(value: int) -> str:
@@ -220,9 +246,20 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _count(value: int, thing: str) -> str:
-    """'1 line', '2 lines', '1.200 units'."""
-    return f"{_number(value)} {thing}{'' if value == 1 else 's'}"
+def _lines(value: int) -> Message:
+    """'1 line', '2 lines' ('2 item')."""
+    return _n("{count} line", "{count} lines", value, count=_number(value))
+
+
+def _units(value: int) -> Message:
+    """'1 unit', '1.200 units' ('1.200 unit')."""
+    return _n("{count} unit", "{count} units", value, count=_number(value))
+
+
+def _in_language(make: Callable[[], bytes], code: str | None) -> bytes:
+    """A paper made in `code` (else the reader's language now)."""
+    with using(code or language()):
+        return make()
 
 
 def _line_height(size: float) -> float:
@@ -311,12 +348,12 @@ class _Document(FPDF):
 
 def _document(papers: Sequence[OrderPaper], title: str, page_format: str | tuple[float, float]) -> _Document:
     if not papers:
-        raise InvalidInput("Choose at least one order to print.", field="order_numbers")
+        raise InvalidInput(_("Choose at least one order to print."), field="order_numbers")
     return _Document(title, page_format)
 
 
-def _title(pdf: _Document, title: str, indonesian: str) -> None:
-    pdf.write_text(f"{title} · {indonesian}", size=15, style="B")
+def _title(pdf: _Document, title: str) -> None:
+    pdf.write_text(title, size=15, style="B")
     pdf.ln(1)
 
 
@@ -354,25 +391,30 @@ def _table_style() -> dict:
 # --- Packing list ---------------------------------------------------------------------------------
 
 
-def packing_list_pdf(papers: Sequence[OrderPaper]) -> bytes:
-    """The items to pick for each order, one order per page, with an empty column to tick."""
-    pdf = _document(papers, "Packing list", "A4")
+def packing_list_pdf(papers: Sequence[OrderPaper], code: str | None = None) -> bytes:
+    """The items to pick for each order, one order per page, with an empty column to tick; in the
+    language `code` (else the reader's)."""
+    return _in_language(lambda: _packing_lists(papers), code)
+
+
+def _packing_lists(papers: Sequence[OrderPaper]) -> bytes:
+    pdf = _document(papers, gettext("Packing list"), "A4")
     for paper in papers:
         _packing_list(pdf, paper)
     return pdf.pdf_bytes()
 
 
 def _packing_list(pdf: _Document, paper: OrderPaper) -> None:
-    pdf.start_order(f"Packing list {paper.order_number} (continued)")
-    _title(pdf, "PACKING LIST", "Daftar pengemasan")
+    pdf.start_order(str(_("Packing list {number} (continued)", number=paper.order_number)))
+    _title(pdf, gettext("PACKING LIST"))
     pdf.write_text(paper.order_number, size=14, style="B")
-    pdf.write_text(f"Placed {paper.placed} · {_status(paper.status)}", size=9)
+    pdf.write_text(_("Placed {time} · {status}", time=paper.placed, status=_status(paper.status)), size=9)
     pdf.ln(3)
     warehouse = f"{paper.warehouse.code} · {paper.warehouse.name}"
     _two_columns(
         pdf,
-        lambda x, w: _labelled(pdf, "WAREHOUSE · GUDANG", warehouse, width=w, x=x),
-        lambda x, w: _labelled(pdf, "SHIP TO · KIRIM KE", _ship_to_lines(paper.ship_to), width=w, x=x),
+        lambda x, w: _labelled(pdf, gettext("WAREHOUSE"), warehouse, width=w, x=x),
+        lambda x, w: _labelled(pdf, gettext("SHIP TO"), _ship_to_lines(paper.ship_to), width=w, x=x),
     )
     pdf.ln(4)
     pdf.set_font(FONT, "", 9.5)
@@ -381,7 +423,7 @@ def _packing_list(pdf: _Document, paper: OrderPaper) -> None:
         text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "CENTER"),
         **_table_style(),
     ) as table:
-        table.row(["No", "SKU", "Product", "Qty", "✓"])
+        table.row([gettext("No"), gettext("SKU"), gettext("Product"), gettext("Qty"), "✓"])
         for n, item in enumerate(paper.items, start=1):
             row = table.row()
             row.cell(str(n))
@@ -390,32 +432,38 @@ def _packing_list(pdf: _Document, paper: OrderPaper) -> None:
             row.cell(_number(item.quantity))
             row.cell("")
     pdf.ln(3)
-    pdf.write_text(f"{_count(len(paper.items), 'line')} · {_count(paper.units, 'unit')}", size=9.5, style="B")
+    pdf.write_text(f"{_lines(len(paper.items))} · {_units(paper.units)}", size=9.5, style="B")
     pdf.ln(8)
-    pdf.write_text("Picked by: ____________________      Checked by: ____________________", size=9.5)
+    pdf.write_text(gettext("Picked by: ____________________      Checked by: ____________________"), size=9.5)
 
 
 # --- Invoice --------------------------------------------------------------------------------------
 
 
-def invoice_pdf(papers: Sequence[OrderPaper]) -> bytes:
-    """The seller's invoice to the buyer for each order, one order per page; no fees."""
-    pdf = _document(papers, "Invoice", "A4")
+def invoice_pdf(papers: Sequence[OrderPaper], code: str | None = None) -> bytes:
+    """The seller's invoice to the buyer for each order, one order per page; no fees; in the language
+    `code` (else the reader's)."""
+    return _in_language(lambda: _invoices(papers), code)
+
+
+def _invoices(papers: Sequence[OrderPaper]) -> bytes:
+    pdf = _document(papers, gettext("Invoice"), "A4")
     for paper in papers:
         _invoice(pdf, paper)
     return pdf.pdf_bytes()
 
 
 def _invoice(pdf: _Document, paper: OrderPaper) -> None:
-    pdf.start_order(f"Invoice {paper.order_number} (continued)")
-    _title(pdf, "INVOICE", "Faktur")
+    pdf.start_order(str(_("Invoice {number} (continued)", number=paper.order_number)))
+    _title(pdf, gettext("INVOICE"))
     _two_columns(pdf, lambda x, w: _seller(pdf, paper, x, w), lambda x, w: _order(pdf, paper, x, w))
     pdf.rule(3)
-    bill_to = f"{paper.buyer.name}\nBuyer {paper.buyer.buyer_code}"
+    buyer = _("Buyer {code}", code=paper.buyer.buyer_code)
+    bill_to = f"{paper.buyer.name}\n{buyer}"
     _two_columns(
         pdf,
-        lambda x, w: _labelled(pdf, "BILL TO · TAGIHAN KEPADA", bill_to, width=w, x=x),
-        lambda x, w: _labelled(pdf, "SHIP TO · KIRIM KE", _ship_to_lines(paper.ship_to), width=w, x=x),
+        lambda x, w: _labelled(pdf, gettext("BILL TO"), bill_to, width=w, x=x),
+        lambda x, w: _labelled(pdf, gettext("SHIP TO"), _ship_to_lines(paper.ship_to), width=w, x=x),
     )
     pdf.ln(5)
     pdf.set_font(FONT, "", 9)
@@ -424,7 +472,16 @@ def _invoice(pdf: _Document, paper: OrderPaper) -> None:
         text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
         **_table_style(),
     ) as table:
-        table.row(["No", "SKU", "Product", "Qty", "Unit price", "Line total"])
+        table.row(
+            [
+                gettext("No"),
+                gettext("SKU"),
+                gettext("Product"),
+                gettext("Qty"),
+                gettext("Unit price"),
+                gettext("Line total"),
+            ]
+        )
         for n, item in enumerate(paper.items, start=1):
             row = table.row()
             row.cell(str(n))
@@ -434,23 +491,27 @@ def _invoice(pdf: _Document, paper: OrderPaper) -> None:
             row.cell(format_rupiah(item.unit_price))
             row.cell(format_rupiah(item.line_total))
         total = table.row(style=FontFace(emphasis="BOLD"))
-        total.cell("Total", colspan=5, align="RIGHT")
+        total.cell(gettext("Total"), colspan=5, align="RIGHT")
         total.cell(format_rupiah(paper.total_amount))
     pdf.ln(3)
-    pdf.write_text("Amounts in rupiah. No fees are charged.", size=8)
+    pdf.write_text(gettext("Amounts in rupiah. No fees are charged."), size=8)
+
+
+def _phone(phone: str | None) -> Message:
+    return _("Phone {phone}", phone=phone or "—")
 
 
 def _seller(pdf: _Document, paper: OrderPaper, x: float, width: float) -> None:
     seller = paper.seller
     pdf.write_text(seller.name, size=12, style="B", width=width, x=x)
-    pdf.write_text(f"Company ID {seller.company_code}", size=9, width=width, x=x)
-    pdf.write_text(f"Phone {seller.contact_phone or '—'}", size=9, width=width, x=x)
+    pdf.write_text(_("Company ID {code}", code=seller.company_code), size=9, width=width, x=x)
+    pdf.write_text(_phone(seller.contact_phone), size=9, width=width, x=x)
 
 
 def _order(pdf: _Document, paper: OrderPaper, x: float, width: float) -> None:
-    pdf.write_text(f"Order {paper.order_number}", size=12, style="B", width=width, x=x)
-    pdf.write_text(f"Order date {paper.placed}", size=9, width=width, x=x)
-    pdf.write_text(f"Status {_status(paper.status)}", size=9, width=width, x=x)
+    pdf.write_text(_("Order {number}", number=paper.order_number), size=12, style="B", width=width, x=x)
+    pdf.write_text(_("Order date {time}", time=paper.placed), size=9, width=width, x=x)
+    pdf.write_text(_("Status {status}", status=_status(paper.status)), size=9, width=width, x=x)
 
 
 # --- Shipping label -------------------------------------------------------------------------------
@@ -464,9 +525,13 @@ _CODE39_WIDE_MAX = 1.2
 _QUIET = 3.0
 
 
-def shipping_label_pdf(papers: Sequence[OrderPaper]) -> bytes:
-    """One 100 x 150 mm label page per order."""
-    pdf = _document(papers, "Shipping label", LABEL)
+def shipping_label_pdf(papers: Sequence[OrderPaper], code: str | None = None) -> bytes:
+    """One 100 x 150 mm label page per order, in the language `code` (else the reader's)."""
+    return _in_language(lambda: _labels(papers), code)
+
+
+def _labels(papers: Sequence[OrderPaper]) -> bytes:
+    pdf = _document(papers, gettext("Shipping label"), LABEL)
     pdf.set_margins(_LABEL_MARGIN, _LABEL_MARGIN, _LABEL_MARGIN)
     pdf.set_auto_page_break(False)  # a label is one page, whatever its text
     for paper in papers:
@@ -500,11 +565,11 @@ def _label(pdf: _Document, paper: OrderPaper) -> None:
     _fit(
         pdf,
         [
-            ("FROM · DARI", 6.5, "B", False),
+            (gettext("FROM"), 6.5, "B", False),
             (seller.name, 8, "B", False),
             (warehouse.name, 7.5, "", False),
             (warehouse.address, 7.5, "", True),
-            (f"Phone {seller.contact_phone or '—'}", 7.5, "", False),
+            (_phone(seller.contact_phone), 7.5, "", False),
         ],
         5,
         33,
@@ -514,7 +579,7 @@ def _label(pdf: _Document, paper: OrderPaper) -> None:
     _fit(
         pdf,
         [
-            ("SHIP TO · KIRIM KE", 8, "B", False),
+            (gettext("SHIP TO"), 8, "B", False),
             (ship_to.name, 18, "B", False),
             (ship_to.phone or "", 14, "", False),
             (ship_to.address, 14, "", True),
@@ -528,8 +593,8 @@ def _label(pdf: _Document, paper: OrderPaper) -> None:
     _fit(
         pdf,
         [
-            (f"Courier · Kurir: {shipment.courier if shipment else '—'}", 11, "B", False),
-            (f"Tracking no. · No. resi: {shipment.tracking_number if shipment else '—'}", 11, "B", False),
+            (_("Courier: {courier}", courier=shipment.courier if shipment else "—"), 11, "B", False),
+            (_("Tracking no.: {tracking}", tracking=shipment.tracking_number if shipment else "—"), 11, "B", False),
         ],
         91,
         103,
@@ -541,10 +606,10 @@ def _label(pdf: _Document, paper: OrderPaper) -> None:
     _fit(
         pdf,
         [
-            ("ORDER · PESANAN", 7, "B", False),
+            (gettext("ORDER"), 7, "B", False),
             (paper.order_number, 13, "B", False),
-            (f"Placed {paper.placed}", 7.5, "", False),
-            (f"{warehouse.code} · {_count(len(paper.items), 'line')} · {_count(paper.units, 'unit')}", 7.5, "", False),
+            (_("Placed {time}", time=paper.placed), 7.5, "", False),
+            (f"{warehouse.code} · {_lines(len(paper.items))} · {_units(paper.units)}", 7.5, "", False),
         ],
         106,
         131,
@@ -575,7 +640,7 @@ def _code39(pdf: _Document, text: str, y: float, height: float) -> None:
     hold gets a sentence instead (the QR code holds any text)."""
     if not text or not set(text) <= CODE39:
         pdf.set_xy(pdf.l_margin, y + height / 2)
-        pdf.write_text("No barcode: the order number holds characters Code 39 cannot.", size=7, align="C")
+        pdf.write_text(gettext("No barcode: the order number holds characters Code 39 cannot."), size=7, align="C")
         return
     symbols = len(text) + 2  # the start and stop '*'
     # Each symbol: 3 wide + 6 narrow bars (5 wide widths), then a narrow gap.

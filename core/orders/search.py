@@ -26,15 +26,16 @@ from sqlalchemy.sql import ColumnElement, Select
 from core.acting import Actor, acting
 from core.domain import FailureKind, OrderStatus, PayoutStatus, Role
 from core.errors import InvalidInput
+from core.i18n import N_, _, gettext
 from core.orders.lifecycle import SELLER_DEADLINES, WAITING
-from core.orders.steps import order_number
+from core.orders.steps import order_number, said_text
 from core.orders.views import deadline_that_matters
 from core.store.database import Store
 from core.store.models import Buyer, Order, OrderItem, Payout, Product, Refund, Shipment, Warehouse
 from core.text import clean_text
 
 PM = Role.PRODUCT_MANAGER
-SEE_ORDERS = "see orders"
+SEE_ORDERS = N_("see orders")
 S = OrderStatus
 
 #: Counts stop here: "more than 10,000" is all a person needs to know to narrow the search.
@@ -46,23 +47,23 @@ MAX_SEARCH = 100
 @dataclass(frozen=True)
 class Stage:
     key: str  # stable: it goes into links (?stage=to-ship)
-    label: str
+    label: str  # a msgid: translated where shown (gettext)
     statuses: tuple[OrderStatus, ...]
-    deadline_label: str | None  # the column heading of the deadline that matters in this stage
+    deadline_label: str | None  # the column heading of the deadline that matters in this stage (a msgid)
 
 
 #: The Sales Management stages, in the order of the lifecycle; "all" is every order.
 STAGES: dict[str, Stage] = {
     stage.key: stage
     for stage in (
-        Stage("new", "New", (S.PENDING_CONFIRMATION,), "Confirm by"),
-        Stage("processing", "Processing", (S.PROCESSING,), "Pack by"),
-        Stage("to-ship", "To ship", (S.READY_TO_SHIP,), "Deliver by"),
-        Stage("in-transit", "In transit", (S.SHIPPED, S.DELIVERED), "Next deadline"),
-        Stage("complaints", "Complaints", (S.COMPLAINED, S.RETURN_REQUESTED), "Answer by"),
-        Stage("finished", "Finished", (S.COMPLETED, S.REFUNDED), None),
-        Stage("failed", "Failed", (S.REJECTED, S.CANCELLED), None),
-        Stage("all", "All orders", tuple(OrderStatus), "Next deadline"),
+        Stage("new", N_("New"), (S.PENDING_CONFIRMATION,), N_("Confirm by")),
+        Stage("processing", N_("Processing"), (S.PROCESSING,), N_("Pack by")),
+        Stage("to-ship", N_("To ship"), (S.READY_TO_SHIP,), N_("Deliver by")),
+        Stage("in-transit", N_("In transit"), (S.SHIPPED, S.DELIVERED), N_("Next deadline")),
+        Stage("complaints", N_("Complaints"), (S.COMPLAINED, S.RETURN_REQUESTED), N_("Answer by")),
+        Stage("finished", N_("Finished"), (S.COMPLETED, S.REFUNDED), None),
+        Stage("failed", N_("Failed"), (S.REJECTED, S.CANCELLED), None),
+        Stage("all", N_("All orders"), tuple(OrderStatus), N_("Next deadline")),
     )
 }
 OPEN_STATUSES = tuple(WAITING)
@@ -75,10 +76,11 @@ class Sort:
     TOTAL = "total"  # largest first
 
 
+#: The sorts a person may choose, by key, each with its label (a msgid: translated where shown).
 SORTS = {
-    Sort.DEADLINE: "Deadline, soonest first",
-    Sort.PLACED: "Placed, newest first",
-    Sort.TOTAL: "Total, largest first",
+    Sort.DEADLINE: N_("Deadline, soonest first"),
+    Sort.PLACED: N_("Placed, newest first"),
+    Sort.TOTAL: N_("Total, largest first"),
 }
 
 
@@ -157,7 +159,8 @@ class OrderPage:
 
 # --- the period presets ----------------------------------------------------------------------------
 
-PRESETS = ("Any time", "Today", "Last 7 days", "Last 30 days", "This month")
+#: The periods a person may choose: each is its own key and its label (a msgid: gettext where shown).
+PRESETS = (N_("Any time"), N_("Today"), N_("Last 7 days"), N_("Last 30 days"), N_("This month"))
 
 
 def preset_period(preset: str, now: datetime, time_zone: str = "Asia/Jakarta") -> tuple[date | None, date | None]:
@@ -171,7 +174,14 @@ def preset_period(preset: str, now: datetime, time_zone: str = "Asia/Jakarta") -
         "This month": (today.replace(day=1), today),
     }
     if preset not in periods:
-        raise InvalidInput(f"Unknown period {preset!r}; choose one of {', '.join(PRESETS)}.", field="period")
+        raise InvalidInput(
+            _(
+                "Unknown period {period}; choose one of {choices}.",
+                period=repr(preset),
+                choices=", ".join(gettext(p) for p in PRESETS),
+            ),
+            field="period",
+        )
     return periods[preset]
 
 
@@ -270,14 +280,19 @@ def _placed_bounds(query: OrderQuery, time_zone: str) -> tuple[datetime | None, 
 
 def _check(query: OrderQuery) -> OrderQuery:
     if query.stage not in STAGES:
-        raise InvalidInput(f"Unknown stage {query.stage!r}.", field="stage")
+        raise InvalidInput(_("Unknown stage {stage}.", stage=repr(query.stage)), field="stage")
     if query.sort not in SORTS:
-        raise InvalidInput(f"Unknown sort {query.sort!r}; choose one of {', '.join(SORTS)}.", field="sort")
+        raise InvalidInput(
+            _("Unknown sort {sort}; choose one of {choices}.", sort=repr(query.sort), choices=", ".join(SORTS)),
+            field="sort",
+        )
     if query.page < 1 or query.page_size not in PAGE_SIZES:
-        raise InvalidInput(f"Pages hold {', '.join(map(str, PAGE_SIZES))} orders and start at 1.", field="page")
+        raise InvalidInput(
+            _("Pages hold {sizes} orders and start at 1.", sizes=", ".join(map(str, PAGE_SIZES))), field="page"
+        )
     if query.placed_from and query.placed_to and query.placed_from > query.placed_to:
-        raise InvalidInput("The period ends before it starts: choose a 'from' date on or before the 'to' date.")
-    text = clean_text(query.text, what="search", field="text", max_length=MAX_SEARCH, collapse_spaces=True)
+        raise InvalidInput(_("The period ends before it starts: choose a 'from' date on or before the 'to' date."))
+    text = clean_text(query.text, what=N_("search"), field="text", max_length=MAX_SEARCH, collapse_spaces=True)
     return replace(query, text=text)
 
 
@@ -308,7 +323,9 @@ def _filters_of(session, actor: Actor, query: OrderQuery) -> _Filters:
             select(Warehouse).where(Warehouse.company_id == actor.company_id, Warehouse.code == query.warehouse_code)
         )
         if warehouse is None:
-            raise InvalidInput(f"Warehouse {query.warehouse_code} is not one of your company's.", field="warehouse")
+            raise InvalidInput(
+                _("Warehouse {code} is not one of your company's.", code=query.warehouse_code), field="warehouse"
+            )
         common.append(Order.warehouse_id == warehouse.id)
         time_zone = warehouse.time_zone
     start, end = _placed_bounds(query, time_zone)
@@ -345,7 +362,7 @@ def _count(session, filters: _Filters, statuses: tuple[OrderStatus, ...], *, cap
 def stage_counts(store: Store, actor: Actor, query: OrderQuery | None = None) -> dict[str, int]:
     """How many orders each stage holds under the same filters as its list (capped at COUNT_CAP + 1)."""
     query = _check(query or OrderQuery())
-    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _user, _now):
         filters = _filters_of(session, actor, query)
         return {key: _count(session, filters, stage.statuses, cap=True) for key, stage in STAGES.items()}
 
@@ -354,7 +371,7 @@ def find_orders(store: Store, actor: Actor, query: OrderQuery) -> OrderPage:
     """One page of the orders `query` asks for, with its (capped) count from the same filters."""
     query = _check(query)
     stage = STAGES[query.stage]
-    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _user, _now):
         filters = _filters_of(session, actor, query)
         total = _count(session, filters, stage.statuses, cap=True)
         offset = (query.page - 1) * query.page_size
@@ -457,7 +474,7 @@ def _with_money_and_shipping(session, rows: list) -> list[FoundOrder]:
                 closed_at=order.closed_at,
                 completed_at=order.completed_at,
                 failure_kind=order.failure_kind,
-                failure_reason=order.failure_reason,
+                failure_reason=said_text(order.failure_reason),  # in the reader's language if recorded
                 courier=shipment.courier if shipment else None,
                 tracking_number=shipment.tracking_number if shipment else None,
                 payout_status=payout.status if payout else None,
@@ -499,7 +516,7 @@ def attention_counts(store: Store, actor: Actor, now: datetime) -> AttentionCoun
     """What needs doing now: the company's orders in each status where the seller must act, and how
     many of those are past their deadline at `now`. Two small queries on the (company, status) index,
     live from the store (not the analytics snapshot)."""
-    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
+    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _user, now):
         by_status = dict(
             session.execute(
                 select(Order.status, func.count())

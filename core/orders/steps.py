@@ -9,7 +9,9 @@ and when. `open_order` is the first step, placing.
 The words of an order's history are here too, in one place: `event_sentence` is a line of the
 timeline a person reads ("accepted by Rina Wijaya (pm)", "cancelled by the system: no answer within
 1 business day"), with the names `actor_names` finds; `describe_event` tells someone whose view is
-out of date who moved the order, when and why.
+out of date who moved the order, when and why. Each is a whole sentence per status in the catalogue
+(core.i18n), read in the reader's language; what the lifecycle records is stored in English and
+translated where it is shown (`said`), what a person typed is shown as typed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 from core.domain import ActorKind, OrderStatus
 from core.errors import ConcurrentChange, TransitionRefused
 from core.formats import format_local
+from core.i18n import N_, Message, _
 from core.integration import outbox
 from core.orders import effects
 from core.orders.lifecycle import (
@@ -36,6 +39,7 @@ from core.orders.lifecycle import (
     OrderClock,
     Step,
     Transition,
+    changed_meanwhile,
     check_step,
     confirm_warnings,
 )
@@ -43,15 +47,26 @@ from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse
 from core.warehouses.business_time import OperatingCalendar
 from core.warehouses.operations import CalendarSource, calendar_of
 
+#: Who took a step, where a sentence names them after its verb ("cancelled by the system").
 ACTOR_WORDS = {
-    ActorKind.USER: "a colleague",
-    ActorKind.BUYER: "the buyer",
-    ActorKind.COURIER: "the courier",
-    ActorKind.SYSTEM: "the system",
-    ActorKind.BANK: "the bank",
+    ActorKind.USER: N_("a colleague"),
+    ActorKind.BUYER: N_("the buyer"),
+    ActorKind.COURIER: N_("the courier"),
+    ActorKind.SYSTEM: N_("the system"),
+    ActorKind.BANK: N_("the bank"),
+}
+#: ... and where a sentence starts with them ("The system cancelled it at ...").
+ACTOR_SUBJECTS = {
+    ActorKind.USER: N_("A colleague"),
+    ActorKind.BUYER: N_("The buyer"),
+    ActorKind.COURIER: N_("The courier"),
+    ActorKind.SYSTEM: N_("The system"),
+    ActorKind.BANK: N_("The bank"),
 }
 
-EVENT_VERBS = {
+#: What happened to the order, as its stored reasons may start (English, as stored): a reason that
+#: goes on from these words is shortened to what it adds ("packed, all items checked").
+TIMELINE_WORDS = {
     OrderStatus.PENDING_CONFIRMATION: "placed",
     OrderStatus.PROCESSING: "accepted",
     OrderStatus.READY_TO_SHIP: "packed",
@@ -60,16 +75,45 @@ EVENT_VERBS = {
     OrderStatus.COMPLETED: "completed",
     OrderStatus.REJECTED: "rejected",
     OrderStatus.CANCELLED: "cancelled",
-    OrderStatus.COMPLAINED: "complained about",
-    OrderStatus.RETURN_REQUESTED: "answered with a return",
+    OrderStatus.COMPLAINED: "complaint filed",
+    OrderStatus.RETURN_REQUESTED: "return requested",
     OrderStatus.REFUNDED: "refunded",
 }
 
-#: What happened to the order, as a timeline line starts: "<words> by <who>".
-TIMELINE_WORDS = {
-    **EVENT_VERBS,
-    OrderStatus.COMPLAINED: "complaint filed",
-    OrderStatus.RETURN_REQUESTED: "return requested",
+#: A line of the timeline, by the status the step moved the order to: (without a reason, with one).
+TIMELINE_LINES = {
+    OrderStatus.PENDING_CONFIRMATION: (N_("placed by {who}"), N_("placed by {who}: {reason}")),
+    OrderStatus.PROCESSING: (N_("accepted by {who}"), N_("accepted by {who}: {reason}")),
+    OrderStatus.READY_TO_SHIP: (N_("packed by {who}"), N_("packed by {who}: {reason}")),
+    OrderStatus.SHIPPED: (N_("shipped by {who}"), N_("shipped by {who}: {reason}")),
+    OrderStatus.DELIVERED: (N_("delivered by {who}"), N_("delivered by {who}: {reason}")),
+    OrderStatus.COMPLETED: (N_("completed by {who}"), N_("completed by {who}: {reason}")),
+    OrderStatus.REJECTED: (N_("rejected by {who}"), N_("rejected by {who}: {reason}")),
+    OrderStatus.CANCELLED: (N_("cancelled by {who}"), N_("cancelled by {who}: {reason}")),
+    OrderStatus.COMPLAINED: (N_("complaint filed by {who}"), N_("complaint filed by {who}: {reason}")),
+    OrderStatus.RETURN_REQUESTED: (N_("return requested by {who}"), N_("return requested by {who}: {reason}")),
+    OrderStatus.REFUNDED: (N_("refunded by {who}"), N_("refunded by {who}: {reason}")),
+}
+
+#: Who moved the order and when, for someone whose view of it is out of date: (without a reason, with one).
+EVENT_STORIES = {
+    OrderStatus.PENDING_CONFIRMATION: (N_("{who} placed it at {time}."), N_("{who} placed it at {time} ({reason}).")),
+    OrderStatus.PROCESSING: (N_("{who} accepted it at {time}."), N_("{who} accepted it at {time} ({reason}).")),
+    OrderStatus.READY_TO_SHIP: (N_("{who} packed it at {time}."), N_("{who} packed it at {time} ({reason}).")),
+    OrderStatus.SHIPPED: (N_("{who} shipped it at {time}."), N_("{who} shipped it at {time} ({reason}).")),
+    OrderStatus.DELIVERED: (N_("{who} delivered it at {time}."), N_("{who} delivered it at {time} ({reason}).")),
+    OrderStatus.COMPLETED: (N_("{who} completed it at {time}."), N_("{who} completed it at {time} ({reason}).")),
+    OrderStatus.REJECTED: (N_("{who} rejected it at {time}."), N_("{who} rejected it at {time} ({reason}).")),
+    OrderStatus.CANCELLED: (N_("{who} cancelled it at {time}."), N_("{who} cancelled it at {time} ({reason}).")),
+    OrderStatus.COMPLAINED: (
+        N_("{who} complained about it at {time}."),
+        N_("{who} complained about it at {time} ({reason})."),
+    ),
+    OrderStatus.RETURN_REQUESTED: (
+        N_("{who} answered the complaint with a return at {time}."),
+        N_("{who} answered the complaint with a return at {time} ({reason})."),
+    ),
+    OrderStatus.REFUNDED: (N_("{who} refunded it at {time}."), N_("{who} refunded it at {time} ({reason}).")),
 }
 
 #: Reasons the lifecycle records on its own that only say again what the timeline's words say
@@ -78,6 +122,33 @@ SAID_BY_THE_LINE = frozenset(
     TRANSITIONS[step].reason
     for step in (Step.PLACE, Step.ACCEPT, Step.MARK_DELIVERED, Step.BUYER_CANCEL, Step.ANSWER_WITH_RETURN)
 )
+#: What a seller's step records when the returned goods arrive (core.orders.seller).
+RETURN_RESTOCKED = N_("returned goods received, restocked")
+RETURN_NOT_FIT = N_("returned goods received, not fit to sell")
+#: What shipping records: "shipped with JNE, JNE-123456" (the courier and tracking number as typed).
+SHIPPED_WITH = "shipped with "
+#: Every text the records hold in the catalogue's English (stored, translated where shown): the
+#: lifecycle's reasons, the seller's, and what a shortened timeline line adds.
+RECORDED = frozenset(
+    {text for t in TRANSITIONS.values() for text in (t.reason, t.failure_reason, t.refund_reason) if text}
+    | {RETURN_RESTOCKED, RETURN_NOT_FIT, effects.UNANSWERED_NOTE, N_("all items checked")}
+)
+
+
+def said(text: str | None) -> str | Message | None:
+    """A stored reason as the reader reads it: what the system recorded in their language (a Message),
+    what a person typed as typed."""
+    if text in RECORDED:
+        return Message(text)
+    if text and text.startswith(SHIPPED_WITH):
+        return _("shipped with {shipment}", shipment=text[len(SHIPPED_WITH) :])
+    return text
+
+
+def said_text(text: str | None) -> str | None:
+    """`said`, rendered in the reader's language now."""
+    shown = said(text)
+    return shown.render() if isinstance(shown, Message) else shown
 
 
 def clock_of(order: Order) -> OrderClock:
@@ -137,7 +208,7 @@ def actor_names(session: Session, company_id: int, events: Iterable[EventFacts])
     return names
 
 
-def who_did(event: EventFacts, name: str | None = None) -> str:
+def who_did(event: EventFacts, name: str | None = None) -> str | Message:
     """Who took the step, as a person reads it: "Rina Wijaya (pm)", "the buyer Toko Makmur (LVM-00001)",
     "the courier", "the system". Without a name: the user's ID, or "the buyer" and its code."""
     kind, actor_id = event.actor_kind, event.actor_id
@@ -145,37 +216,52 @@ def who_did(event: EventFacts, name: str | None = None) -> str:
         user_code = actor_id.split("/", 1)[-1]
         return f"{name} ({user_code})" if name else user_code
     if kind == ActorKind.BUYER and actor_id:
-        return f"the buyer {name} ({actor_id})" if name else f"the buyer {actor_id}"
-    return ACTOR_WORDS[kind]
+        if name:
+            return _("the buyer {name} ({code})", name=name, code=actor_id)
+        return _("the buyer {code}", code=actor_id)
+    return Message(ACTOR_WORDS[kind])
+
+
+def event_line(event: EventFacts, name: str | None = None) -> Message:
+    """One line of an order's timeline, in the reader's language when rendered (`event_sentence`)."""
+    who = who_did(event, name)
+    words = TIMELINE_WORDS[event.to_status]
+    plain, with_reason = TIMELINE_LINES[event.to_status]
+    reason = event.reason or ""
+    if reason in SAID_BY_THE_LINE:
+        reason = ""
+    if event.to_status == OrderStatus.SHIPPED and reason.startswith(SHIPPED_WITH):  # the line goes on
+        return _("shipped by {who} with {shipment}", who=who, shipment=reason[len(SHIPPED_WITH) :])
+    if reason.startswith(f"{words}, "):  # "packed, all items checked"
+        reason = reason[len(words) + 2 :]
+    if not reason:
+        return Message(plain, {"who": who})
+    return Message(with_reason, {"who": who, "reason": said(reason)})
 
 
 def event_sentence(event: EventFacts, name: str | None = None) -> str:
     """One line of an order's timeline: "accepted by Rina Wijaya (pm)", "delivered by the courier",
     "placed by the buyer Toko Makmur (LVM-00001)", "cancelled by the system: no answer within 1
     business day", "shipped by Rina Wijaya (pm) with JNE, JNE-123456". `name`: the actor's name
-    (actor_names). A reason that repeats the line's words is shortened to what it adds."""
-    words = TIMELINE_WORDS[event.to_status]
-    reason = event.reason or ""
-    if reason in SAID_BY_THE_LINE:
-        reason = ""
-    if reason.startswith(f"{words}, "):  # "packed, all items checked"
-        reason = reason[len(words) + 2 :]
-    elif reason.startswith(f"{words} "):  # "shipped with JNE, JNE-123456": the line goes on
-        return f"{words} by {who_did(event, name)} {reason[len(words) + 1 :]}"
-    return f"{words} by {who_did(event, name)}" + (f": {reason}" if reason else "")
+    (actor_names). A reason that repeats the line's words is shortened to what it adds. In the
+    reader's language (core.i18n.using); names and typed reasons as typed."""
+    return event_line(event, name).render()
 
 
-def describe_event(event: EventFacts, time_zone: str) -> str:
+def describe_event(event: EventFacts, time_zone: str) -> Message:
     """'The system cancelled it at 26 Nov 2026 10:00 WIB (no answer within 1 business day).'"""
-    reason = f" ({event.reason})" if event.reason else ""
-    who = ACTOR_WORDS[event.actor_kind]
-    return (
-        f"{who[0].upper()}{who[1:]} {EVENT_VERBS[event.to_status]} it at {format_local(event.at, time_zone)}{reason}."
-    )
+    plain, with_reason = EVENT_STORIES[event.to_status]
+    values: dict[str, object] = {
+        "who": Message(ACTOR_SUBJECTS[event.actor_kind]),
+        "time": format_local(event.at, time_zone),
+    }
+    if not event.reason:
+        return Message(plain, values)
+    return Message(with_reason, {**values, "reason": said(event.reason)})
 
 
-def what_happened(session: Session, order_id: int) -> str:
-    """The order's latest change, told as `describe_event` tells it ('' if it has none)."""
+def what_happened(session: Session, order_id: int) -> Message | None:
+    """The order's latest change, told as `describe_event` tells it (None if it has none)."""
     row = session.execute(
         select(OrderEvent, Warehouse.time_zone)
         .join(Order, Order.id == OrderEvent.order_id)
@@ -184,7 +270,12 @@ def what_happened(session: Session, order_id: int) -> str:
         .order_by(OrderEvent.id.desc())
         .limit(1)
     ).first()
-    return describe_event(*row) if row else ""
+    return describe_event(*row) if row else None
+
+
+def _and_what_happened(refusal: Message, story: Message | None) -> Message:
+    """A refusal followed by who moved the order, when and why (two sentences)."""
+    return refusal if story is None else _("{refusal} {story}", refusal=refusal, story=story)
 
 
 def _started(
@@ -233,7 +324,7 @@ def take_step(
     except TransitionRefused as refused:
         # Refused because someone moved the order on: say who and when, not just "it is cancelled".
         if order.status not in TRANSITIONS[step].sources and (story := what_happened(session, order.id)):
-            raise TransitionRefused(f"{refused.message} {story}") from None
+            raise TransitionRefused(_and_what_happened(refused.said, story)) from None
         raise
     # An automatic step takes effect at its deadline, whenever the sweep gets to it.
     at = getattr(order, transition.takes_effect_at) if transition.takes_effect_at else now
@@ -252,8 +343,7 @@ def take_step(
     if moved is None:
         session.expire(order)
         raise ConcurrentChange(
-            f"Could not {transition.doing_to(order.order_number)}: it changed a moment ago and "
-            f"nothing was applied. {what_happened(session, order.id)}"
+            _and_what_happened(changed_meanwhile(step, order.order_number), what_happened(session, order.id))
         )
     effects.apply_effects(session, moved, transition, at=at, now=now, restock_goods=restock_goods)
     session.expire(order)  # the row changed underneath the ORM object: reload on next access

@@ -5,11 +5,15 @@ order are in core.orders.search.
 Every read goes through `acting` (read-only) and is filtered by the actor's company; it returns small
 view dataclasses, never rows of the store. The deadline that matters in each status and whose turn
 it is come from the lifecycle table (core.orders.lifecycle.WAITING).
+
+What these views say in words (the action due, the timeline's lines, who changed the order last,
+what the system recorded as a reason) is in the reader's language (core.i18n.using) when it is
+built or read; names and what people typed stay as typed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, select
@@ -17,14 +21,15 @@ from sqlalchemy.orm import Session
 
 from core.acting import Actor, acting
 from core.domain import ActorKind, ComplaintResolution, FailureKind, OrderStatus, PayoutStatus, Role
+from core.i18n import N_, gettext
 from core.orders.lifecycle import WAITING, OrderClock, Step, available_steps, refused_steps
 from core.orders.seller import own_order
-from core.orders.steps import actor_names, clock_of, describe_event, event_sentence
+from core.orders.steps import actor_names, clock_of, describe_event, event_sentence, said_text
 from core.store.database import Store
 from core.store.models import Buyer, Complaint, Order, OrderEvent, OrderItem, Payout, Refund, Shipment, Warehouse
 
 PM = Role.PRODUCT_MANAGER
-SEE_ORDERS = "see orders"
+SEE_ORDERS = N_("see orders")
 
 #: For each status that has one, the orders column holding the deadline that matters now.
 DEADLINE_COLUMNS = {status: getattr(Order, w.deadline) for status, w in WAITING.items() if w.deadline}
@@ -40,7 +45,7 @@ def deadline_that_matters():
 class OrderNeedingAction:
     order_number: str
     status: OrderStatus
-    action: str
+    action: str  # what is due next, in the reader's language ("accept or reject")
     deadline: datetime
     time_left: timedelta
     warehouse_code: str
@@ -51,7 +56,7 @@ class OrderNeedingAction:
 
 def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int = 20) -> list[OrderNeedingAction]:
     """The company's open orders ordered by their nearest deadline, with the time left (negative: overdue)."""
-    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _, now):
+    with acting(store, actor, PM, doing=SEE_ORDERS, now=now, write=False) as (session, _user, now):
         deadline = deadline_that_matters().label("deadline")
         query = (
             select(
@@ -70,7 +75,7 @@ def orders_needing_action(store: Store, actor: Actor, now: datetime, limit: int 
             .limit(limit)
         )
         return [
-            OrderNeedingAction(number, status, WAITING[status].next, due, due - now, code, zone, buyer, total)
+            OrderNeedingAction(number, status, gettext(WAITING[status].next), due, due - now, code, zone, buyer, total)
             for number, status, due, code, zone, buyer, total in session.execute(query)
             if due is not None
         ]
@@ -153,7 +158,8 @@ class EventView:
 
     @property
     def sentence(self) -> str:
-        """The timeline's line: "accepted by Rina Wijaya (pm)", "delivered by the courier"."""
+        """The timeline's line, in the reader's language: "accepted by Rina Wijaya (pm)", "delivered by
+        the courier"."""
         return event_sentence(self, self.actor_name)
 
 
@@ -211,18 +217,24 @@ class OrderDetail:
 
     @property
     def last_change(self) -> str:
-        """Who moved the order last, when and why: for someone whose view of it is out of date."""
-        return describe_event(self.events[-1], self.warehouse.time_zone) if self.events else ""
+        """Who moved the order last, when and why, in the reader's language: for someone whose view of
+        it is out of date."""
+        return describe_event(self.events[-1], self.warehouse.time_zone).render() if self.events else ""
 
 
 def seller_steps(order: OrderClock, at: datetime) -> tuple[list[Step], dict[Step, str]]:
     """What the seller's staff may do to `order` as it was at `at` (e.g. when they opened it), and the
-    steps from its status they may not take, with why not (core.orders.lifecycle)."""
+    steps from its status they may not take, with why not in the reader's language (core.orders.lifecycle)."""
     return available_steps(order, ActorKind.USER, at), refused_steps(order, ActorKind.USER, at)
 
 
 def _view(cls, row):
     return None if row is None else cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
+
+
+def _recorded_read(view, column: str):
+    """The view with what the system recorded in `column` in the reader's language (typed text as typed)."""
+    return None if view is None else replace(view, **{column: said_text(getattr(view, column))})
 
 
 def events_of(session: Session, order: Order) -> list[EventView]:
@@ -241,11 +253,11 @@ def events_of(session: Session, order: Order) -> list[EventView]:
 
 
 def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
-    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _, _now):
+    with acting(store, actor, PM, doing=SEE_ORDERS, write=False) as (session, _user, _now):
         order = own_order(session, actor, order_number)
         by_order = lambda model: session.scalar(select(model).where(model.order_id == order.id))  # noqa: E731
         return OrderDetail(
-            order=_view(OrderFacts, order),
+            order=_recorded_read(_view(OrderFacts, order), "failure_reason"),
             clock=clock_of(order),
             warehouse=_view(WarehouseRef, session.get(Warehouse, order.warehouse_id)),
             buyer=_view(BuyerRef, session.get(Buyer, order.buyer_id)),
@@ -258,7 +270,7 @@ def order_detail(store: Store, actor: Actor, order_number: str) -> OrderDetail:
             ],
             events=events_of(session, order),
             shipment=_view(ShipmentView, by_order(Shipment)),
-            complaint=_view(ComplaintView, by_order(Complaint)),
+            complaint=_recorded_read(_view(ComplaintView, by_order(Complaint)), "answer_note"),
             payout=_view(PayoutView, by_order(Payout)),
-            refund=_view(RefundView, by_order(Refund)),
+            refund=_recorded_read(_view(RefundView, by_order(Refund)), "reason"),
         )

@@ -125,6 +125,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
+    # The language they chose ("id", "en"; core.i18n.LANGUAGES); None until they choose: the default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     company: Mapped[Company] = relationship(back_populates="users")
 

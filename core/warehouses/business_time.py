@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
 
+from core.i18n import N_, gettext, language
+
 __all__ = [
     "INDONESIAN_TIME_ZONES",
     "OperatingCalendar",
@@ -47,9 +49,12 @@ INDONESIAN_TIME_ZONES: dict[str, str] = {
 # rather than looping forever (e.g. every operating weekday listed as a closure).
 MAX_CLOSED_DAYS = 366 * 3
 
-# Holiday names depend on the process locale unless pinned (holidays reads LANG), so pin it.
+# Holiday names depend on the process locale unless pinned (holidays reads LANG), so pin it: the
+# names come in the reader's language (HOLIDAY_LANGUAGES), English where a language has none.
 HOLIDAY_LANGUAGE = "en_US"
-CLOSURE_NAME = "Warehouse closure"
+#: The `holidays` package's language for each of the portal's languages (core.i18n.LANGUAGES).
+HOLIDAY_LANGUAGES = {"id": "id", "en": HOLIDAY_LANGUAGE}
+CLOSURE_NAME = N_("Warehouse closure")
 
 _UTC = UTC
 _ZONES = {name: ZoneInfo(name) for name in INDONESIAN_TIME_ZONES}
@@ -97,10 +102,11 @@ class OperatingCalendar:
 
 
 @cache
-def _holiday_names(year: int, observe_joint_leave: bool) -> dict[date, str]:
-    """National days off for one year (cached: building a holidays object is slow)."""
+def _holiday_names(year: int, observe_joint_leave: bool, holiday_language: str = HOLIDAY_LANGUAGE) -> dict[date, str]:
+    """National days off for one year, named in `holiday_language` (cached by year and language:
+    building a holidays object is slow)."""
     categories = (PUBLIC, GOVERNMENT) if observe_joint_leave else (PUBLIC,)
-    days = holidays.country_holidays("ID", years=year, categories=categories, language=HOLIDAY_LANGUAGE)
+    days = holidays.country_holidays("ID", years=year, categories=categories, language=holiday_language)
     return dict(sorted(days.items()))
 
 
@@ -109,13 +115,16 @@ def _holiday_dates(year: int, observe_joint_leave: bool) -> frozenset[date]:
     return frozenset(_holiday_names(year, observe_joint_leave))
 
 
-def non_working_days(cal: OperatingCalendar, year: int) -> dict[date, str]:
-    """Every skipped date of `year` with its name (weekly days off are not listed).
+def non_working_days(cal: OperatingCalendar, year: int, code: str | None = None) -> dict[date, str]:
+    """Every skipped date of `year` with its name, in the reader's language or `code` (weekly days
+    off are not listed).
 
     When a warehouse closure coincides with a holiday, the holiday name is kept.
     """
-    names = {d: CLOSURE_NAME for d in cal.closures if d.year == year}
-    names.update(_holiday_names(year, cal.observe_joint_leave))
+    code = code or language()
+    closure = gettext(CLOSURE_NAME, code)
+    names = {d: closure for d in cal.closures if d.year == year}
+    names.update(_holiday_names(year, cal.observe_joint_leave, HOLIDAY_LANGUAGES.get(code, HOLIDAY_LANGUAGE)))
     return dict(sorted(names.items()))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.acting import Actor, acting, require_role
 from core.domain import Role, WarehouseStatus
 from core.errors import DomainError, InvalidInput
+from core.i18n import N_, Message, _, _n
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.database import Store
 from core.store.models import Order, Product, StockLevel, Warehouse
@@ -33,7 +34,6 @@ from core.warehouses.rules import (
     clean_code,
     clean_name,
     clean_operating_days,
-    plural,
 )
 
 ADMIN = Role.SYSTEM_ADMINISTRATOR
@@ -43,7 +43,7 @@ PM = Role.PRODUCT_MANAGER
 class ClosingRefused(DomainError):
     """The warehouse still has open orders or reserved stock; the message names them."""
 
-    def __init__(self, message: str, open_orders: list[str], reserved: dict[str, int]):
+    def __init__(self, message: str | Message, open_orders: list[str], reserved: dict[str, int]):
         super().__init__(message)
         self.open_orders = open_orders
         self.reserved = reserved
@@ -54,12 +54,16 @@ class ClosingRefused(DomainError):
 
 def list_warehouses(store: Store, actor: Actor, now: datetime) -> list[WarehouseView]:
     """The company's warehouses by code, open and closed, with open orders and reserved units."""
-    with acting(store, actor, ADMIN, PM, doing="see the warehouse list", now=now, write=False) as (session, _, now):
+    with acting(store, actor, ADMIN, PM, doing=N_("see the warehouse list"), now=now, write=False) as (
+        session,
+        _user,
+        now,
+    ):
         return views_of(session, actor, now)
 
 
 def get_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
-    with acting(store, actor, ADMIN, PM, doing="see a warehouse", now=now, write=False) as (session, _, now):
+    with acting(store, actor, ADMIN, PM, doing=N_("see a warehouse"), now=now, write=False) as (session, _user, now):
         return view_of(session, actor, own_warehouse(session, actor, code), now)
 
 
@@ -68,7 +72,7 @@ def get_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> Wareh
 
 def _code_taken(code: str) -> InvalidInput:
     return InvalidInput(
-        f"Your company already has a warehouse with the code {code}; choose another code.", field="code"
+        _("Your company already has a warehouse with the code {code}; choose another code.", code=code), field="code"
     )
 
 
@@ -83,7 +87,12 @@ def _refuse_a_name_in_use(session: Session, actor: Actor, name: str, *, other_th
     holder = session.scalar(query)
     if holder is not None:
         raise InvalidInput(
-            f"Your warehouse {holder} is already named {name}; give this one a name of its own.", field="name"
+            _(
+                "Your warehouse {code} is already named {name}; give this one a name of its own.",
+                code=holder,
+                name=name,
+            ),
+            field="name",
         )
 
 
@@ -103,12 +112,12 @@ def add_warehouse(
 ) -> WarehouseView:
     """A new, open warehouse with the default processing time (2 business days); it observes
     cuti bersama until the Product Manager says otherwise."""
-    require_role(actor, ADMIN, doing="add warehouses")
+    require_role(actor, ADMIN, doing=N_("add warehouses"))
     code, name, address = clean_code(code), clean_name(name), clean_address(address)
     time_zone = check_time_zone(time_zone)
     check_hours(opens_at, closes_at)
     days, sla = clean_operating_days(operating_days), check_sla(delivery_sla_days)
-    with acting(store, actor, ADMIN, doing="add warehouses", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("add warehouses"), now=now) as (session, _user, now):
         taken = session.scalar(
             select(Warehouse.id).where(Warehouse.company_id == actor.company_id, func.upper(Warehouse.code) == code)
         )
@@ -153,14 +162,14 @@ def modify_warehouse(
 ) -> WarehouseUpdate:
     """Change what the System Administrator owns: name, address, time zone and delivery SLA.
     The code stays: orders, stock and the buyer app refer to the warehouse by it."""
-    require_role(actor, ADMIN, doing="modify warehouses")
+    require_role(actor, ADMIN, doing=N_("modify warehouses"))
     values = {
         "name": clean_name(name),
         "address": clean_address(address),
         "time_zone": check_time_zone(time_zone),
         "delivery_sla_days": check_sla(delivery_sla_days),
     }
-    with acting(store, actor, ADMIN, doing="modify warehouses", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("modify warehouses"), now=now) as (session, _user, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         _refuse_a_name_in_use(session, actor, str(values["name"]), other_than=warehouse.id)
         return apply_change(session, actor, warehouse, values, now, "warehouse.modified")
@@ -169,9 +178,14 @@ def modify_warehouse(
 # --- Close and reopen ----------------------------------------------------------------------------
 
 
-def _named(items: list[str], total: int) -> str:
-    shown = ", ".join(items[:NAMED_BLOCKERS])
-    return f"{shown} and {total - NAMED_BLOCKERS} more" if total > NAMED_BLOCKERS else shown
+def _named(items: list[str] | list[Message]) -> Message:
+    """'KP-1, KP-2, KP-3, KP-4, KP-5 and 2 more': the first few of a list, and how many more, each
+    item read in the reader's language (the commas' pattern itself is no text to translate)."""
+    first = items[:NAMED_BLOCKERS]
+    shown = Message(", ".join(f"{{item{n}}}" for n in range(len(first))), {f"item{n}": v for n, v in enumerate(first)})
+    if len(items) <= NAMED_BLOCKERS:
+        return shown
+    return _n("{items} and {count} more", "{items} and {count} more", len(items) - NAMED_BLOCKERS, items=shown)
 
 
 def _closing_blockers(session: Session, actor: Actor, warehouse: Warehouse) -> tuple[list[str], dict[str, int]]:
@@ -198,27 +212,45 @@ def _closing_blockers(session: Session, actor: Actor, warehouse: Warehouse) -> t
 
 
 def _closing_refusal(code: str, orders: list[str], reserved: dict[str, int]) -> ClosingRefused:
-    reasons = []
-    if orders:
-        reasons.append(f"{plural(len(orders), 'open order')} ({_named(orders, len(orders))})")
-    if reserved:
-        stock = [f"{sku} ({plural(units, 'unit')})" for sku, units in reserved.items()]
-        reasons.append(f"reserved stock of {_named(stock, len(stock))}")
-    return ClosingRefused(
-        f"Warehouse {code} cannot be closed yet: it has {' and '.join(reasons)}. Finish these orders (or let them "
-        "end) first, then close it.",
-        orders,
-        reserved,
+    """The refusal naming what stands in the way: open orders, reserved stock or both."""
+    listed = _n(
+        "{count} open order ({numbers})", "{count} open orders ({numbers})", len(orders), numbers=_named(orders)
     )
+    held = _named(
+        [_n("{sku} ({count} unit)", "{sku} ({count} units)", units, sku=sku) for sku, units in reserved.items()]
+    )
+    if orders and reserved:
+        said = _(
+            "Warehouse {code} cannot be closed yet: it has {orders} and reserved stock of {stock}. Finish these "
+            "orders (or let them end) first, then close it.",
+            code=code,
+            orders=listed,
+            stock=held,
+        )
+    elif orders:
+        said = _(
+            "Warehouse {code} cannot be closed yet: it has {orders}. Finish these orders (or let them end) first, "
+            "then close it.",
+            code=code,
+            orders=listed,
+        )
+    else:
+        said = _(
+            "Warehouse {code} cannot be closed yet: it has reserved stock of {stock}. Finish these orders (or let "
+            "them end) first, then close it.",
+            code=code,
+            stock=held,
+        )
+    return ClosingRefused(said, orders, reserved)
 
 
 def close_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
     """Close a warehouse: it takes no new orders. Refused while it has open orders or reserved stock."""
-    with acting(store, actor, ADMIN, doing="close warehouses", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("close warehouses"), now=now) as (session, _user, now):
         # Locked so two administrators, or a close and a reopen, cannot interleave.
         warehouse = own_warehouse(session, actor, code, lock=True)
         if warehouse.status == WarehouseStatus.CLOSED:
-            raise InvalidInput(f"Warehouse {warehouse.code} is already closed.", field="status")
+            raise InvalidInput(_("Warehouse {code} is already closed.", code=warehouse.code), field="status")
         orders, reserved = _closing_blockers(session, actor, warehouse)
         if orders or reserved:
             raise _closing_refusal(warehouse.code, orders, reserved)
@@ -229,10 +261,10 @@ def close_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> War
 
 def reopen_warehouse(store: Store, actor: Actor, code: str, now: datetime) -> WarehouseView:
     """A closed warehouse takes orders again, with the settings it had."""
-    with acting(store, actor, ADMIN, doing="reopen warehouses", now=now) as (session, _, now):
+    with acting(store, actor, ADMIN, doing=N_("reopen warehouses"), now=now) as (session, _user, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         if warehouse.status == WarehouseStatus.OPEN:
-            raise InvalidInput(f"Warehouse {warehouse.code} is already open.", field="status")
+            raise InvalidInput(_("Warehouse {code} is already open.", code=warehouse.code), field="status")
         warehouse.status, warehouse.updated_at = WarehouseStatus.OPEN, now
         record(session, actor, now, "warehouse.reopened", warehouse.code)
         return view_of(session, actor, warehouse, now)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.acting import Actor, acting, require_role
 from core.domain import Role
 from core.errors import InvalidInput, NotFound
+from core.i18n import N_, _
 from core.store.database import Store
 from core.store.models import WarehouseClosure, closures_t, warehouses_t
 from core.warehouses.business_time import OperatingCalendar, non_working_days
@@ -31,8 +32,8 @@ from core.warehouses.rules import (
     clean_closure_reason,
     clean_operating_days,
     closure_days,
-    format_day,
     local_today,
+    written,
 )
 
 PM = Role.PRODUCT_MANAGER
@@ -51,7 +52,7 @@ def update_operations(
     now: datetime,
 ) -> WarehouseUpdate:
     """How a warehouse works: the business days behind the deadlines of orders from now on."""
-    require_role(actor, PM, doing="change warehouse operations")
+    require_role(actor, PM, doing=N_("change warehouse operations"))
     check_hours(opens_at, closes_at)
     values = {
         "operating_days": clean_operating_days(operating_days),
@@ -60,7 +61,7 @@ def update_operations(
         "processing_days": check_processing(processing_days),
         "observe_joint_leave": check_joint_leave(observe_joint_leave),
     }
-    with acting(store, actor, PM, doing="change warehouse operations", now=now) as (session, _, now):
+    with acting(store, actor, PM, doing=N_("change warehouse operations"), now=now) as (session, _user, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         return apply_change(session, actor, warehouse, values, now, "warehouse.operations_changed")
 
@@ -73,9 +74,9 @@ def add_closures(
 ) -> list[date]:
     """Mark local dates on which the warehouse does not work (stock-taking, renovation, a local
     holiday). Dates already closed are left as they are. Returns the dates added."""
-    require_role(actor, PM, doing="plan warehouse closures")
+    require_role(actor, PM, doing=N_("plan warehouse closures"))
     reason = clean_closure_reason(reason)
-    with acting(store, actor, PM, doing="plan warehouse closures", now=now) as (session, _, now):
+    with acting(store, actor, PM, doing=N_("plan warehouse closures"), now=now) as (session, _user, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         days = closure_days(first_day, last_day, local_today(warehouse.time_zone, now))
         existing = set(
@@ -87,12 +88,16 @@ def add_closures(
         )
         new_days = [d for d in days if d not in existing]
         if not new_days:
-            when = (
-                format_day(days[0])
-                if len(days) == 1
-                else f"every day from {format_day(days[0])} to {format_day(days[-1])}"
-            )
-            raise InvalidInput(f"Warehouse {warehouse.code} is already closed on {when}.", field="day")
+            if len(days) == 1:
+                said = _("Warehouse {code} is already closed on {day}.", code=warehouse.code, day=written(days[0]))
+            else:
+                said = _(
+                    "Warehouse {code} is already closed on every day from {first} to {last}.",
+                    code=warehouse.code,
+                    first=written(days[0]),
+                    last=written(days[-1]),
+                )
+            raise InvalidInput(said, field="day")
         session.add_all(WarehouseClosure(warehouse_id=warehouse.id, day=d, reason=reason) for d in new_days)
         warehouse.updated_at = now
         record(
@@ -109,16 +114,16 @@ def add_closures(
 
 def remove_closure(store: Store, actor: Actor, code: str, day: date, now: datetime) -> None:
     """The warehouse works on `day` after all. Past closures stay, as the history of what was."""
-    with acting(store, actor, PM, doing="remove warehouse closures", now=now) as (session, _, now):
+    with acting(store, actor, PM, doing=N_("remove warehouse closures"), now=now) as (session, _user, now):
         warehouse = own_warehouse(session, actor, code, lock=True)
         closure = session.scalar(
             select(WarehouseClosure).where(WarehouseClosure.warehouse_id == warehouse.id, WarehouseClosure.day == day)
         )
         if closure is None:
-            raise NotFound(f"Warehouse {warehouse.code} has no closure on {format_day(day)}.")
+            raise NotFound(_("Warehouse {code} has no closure on {day}.", code=warehouse.code, day=written(day)))
         if day < local_today(warehouse.time_zone, now):
             raise InvalidInput(
-                f"The closure on {format_day(day)} has already passed and is kept as history.", field="day"
+                _("The closure on {day} has already passed and is kept as history.", day=written(day)), field="day"
             )
         session.delete(closure)
         warehouse.updated_at = now
@@ -128,8 +133,8 @@ def remove_closure(store: Store, actor: Actor, code: str, day: date, now: dateti
 
 
 def joint_leave_days(first_day: date, last_day: date) -> list[Closure]:
-    """The national joint-leave days (cuti bersama) between two dates, with their names: what a
-    warehouse that observes them skips on top of the public holidays."""
+    """The national joint-leave days (cuti bersama) between two dates, with their names in the
+    reader's language: what a warehouse that observes them skips on top of the public holidays."""
 
     def calendar(observe: bool) -> OperatingCalendar:
         return OperatingCalendar("Asia/Jakarta", frozenset({0}), time(8), time(17), observe_joint_leave=observe)

@@ -17,6 +17,7 @@ from core.acting import Actor
 from core.domain import WarehouseStatus
 from core.errors import NotFound
 from core.formats import DEFAULT_TIME_ZONE
+from core.i18n import N_, _, gettext, language
 from core.orders.lifecycle import OPEN_STATUSES
 from core.store.models import Order, StockLevel, Warehouse, WarehouseClosure
 from core.text import lookup_text, shown
@@ -26,10 +27,26 @@ from core.warehouses.rules import (
     Closure,
     WarehouseUpdate,
     WarehouseView,
+    business_days,
+    calendar_days,
     days_label,
+    hours_label,
+    joint_leave_label,
     local_today,
-    plural,
 )
+
+#: Each setting of a warehouse by what people call it: the audit log's keys (English), and the name
+#: a person reads (marked for the catalogue).
+SETTING_NAMES = {
+    "name": N_("name"),
+    "address": N_("address"),
+    "time zone": N_("time zone"),
+    "delivery SLA": N_("delivery SLA"),
+    "operating days": N_("operating days"),
+    "hours": N_("hours"),
+    "processing time": N_("processing time"),
+    "cuti bersama": N_("cuti bersama"),
+}
 
 
 def company_time_zone(session: Session, company_id: int) -> str:
@@ -54,7 +71,7 @@ def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = Fal
             query = query.with_for_update()
         warehouse = session.scalar(query)
     if warehouse is None:
-        raise NotFound(f"Warehouse {shown(code)} was not found among your company's warehouses.")
+        raise NotFound(_("Warehouse {code} was not found among your company's warehouses.", code=shown(code)))
     return warehouse
 
 
@@ -123,30 +140,34 @@ def record(session: Session, actor: Actor, now: datetime, action: str, code: str
     audit.record_by_actor(session, actor, now, action, f"warehouse {code}", **details)
 
 
-def described(w: Warehouse) -> dict[str, str]:
-    """Each setting of a warehouse in words, keyed by what people call it."""
+def described(w: Warehouse, code: str = "en") -> dict[str, str]:
+    """Each setting of a warehouse in words, keyed by what people call it (SETTING_NAMES), in `code`:
+    English by default, as the audit log keeps them."""
     return {
         "name": w.name,
         "address": w.address or "—",
         "time zone": f"{w.time_zone} ({zone_abbreviation(w.time_zone)})",
-        "delivery SLA": plural(w.delivery_sla_days, "calendar day"),
-        "operating days": days_label([int(d) for d in w.operating_days.split(",") if d]),
-        "hours": f"{w.opens_at:%H:%M}–{w.closes_at:%H:%M}",
-        "processing time": plural(w.processing_days, "business day"),
-        "cuti bersama": "observed" if w.observe_joint_leave else "not observed",
+        "delivery SLA": calendar_days(w.delivery_sla_days).render(code),
+        "operating days": days_label([int(d) for d in w.operating_days.split(",") if d], code),
+        "hours": hours_label(w.opens_at, w.closes_at, code=code),
+        "processing time": business_days(w.processing_days).render(code),
+        "cuti bersama": joint_leave_label(w.observe_joint_leave, code),
     }
 
 
 def apply_change(
     session: Session, actor: Actor, warehouse: Warehouse, values: dict, now: datetime, action: str
 ) -> WarehouseUpdate:
-    """Set `values` on the warehouse; audit and return what changed (nothing written if nothing did)."""
-    before = described(warehouse)
+    """Set `values` on the warehouse; audit and return what changed (nothing written if nothing did):
+    in English for the audit log, and in the reader's language for the page."""
+    reader = language()
+    before, before_read = described(warehouse), described(warehouse, reader)
     for name, value in values.items():
         setattr(warehouse, name, value)
-    after = described(warehouse)
+    after, after_read = described(warehouse), described(warehouse, reader)
     changes = {what: (before[what], after[what]) for what in before if before[what] != after[what]}
+    shown_changes = {gettext(SETTING_NAMES[what], reader): (before_read[what], after_read[what]) for what in changes}
     if changes:
         warehouse.updated_at = now
         record(session, actor, now, action, warehouse.code, changes={k: list(v) for k, v in changes.items()})
-    return WarehouseUpdate(view_of(session, actor, warehouse, now), changes)
+    return WarehouseUpdate(view_of(session, actor, warehouse, now), changes, shown_changes)

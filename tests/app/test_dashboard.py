@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from core.analytics.dashboard import load_dashboard
+from core.analytics.dashboard import day_ticks, load_dashboard
 from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsStore
 from core.clock import utc_now
@@ -178,3 +178,36 @@ def test_the_health_rates_stand_clear_of_the_target_ticks(with_sales, app_as):
     assert values["mode"] == "text" and len(values["text"]) == len(bars["y"])
     assert min(values["x"]) > max(max(targets["x"]), max(bars["x"]), 100)  # a column of its own, right of 100%
     assert rates["layout"]["xaxis"]["range"][1] > min(values["x"])
+
+
+def test_the_dashboard_reads_in_indonesian_charts_included(with_sales, app_as):
+    """Every text in the reader's language; the trend's dates with Indonesian month names (Plotly's
+    own are English offline), its hover texts with rupiah as Indonesians write them."""
+    app = app_as("pm", run=False)
+    app.at.session_state["language"] = "id"
+    at = app.at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Dasbor"
+    labels = {m.label for m in at.metric}
+    assert {"Perlu dikonfirmasi", "Pendapatan pesanan selesai", "Median waktu menerima pesanan"} <= labels
+    assert at.segmented_control(key="dash_preset").value == "Last 30 days"  # the value stays the English key
+    assert any(m.value.startswith("**30 hari terakhir:") and "(30 hari), semua gudang" in m.value for m in at.markdown)
+    figures = charts(at)
+    assert "Pendapatan dan pesanan selesai per hari" in figures and "Tingkat (%)" in figures
+    trend = figures["Pendapatan dan pesanan selesai per hari"]
+    ticks = trend["layout"]["xaxis"]["ticktext"]
+    days = default_period()
+    expected_ticks = day_ticks([days.start + timedelta(days=n) for n in range(days.days)], "id")[1]
+    assert ticks == expected_ticks and len(ticks) <= 8
+    bars = trend["data"][0]
+    assert bars["name"] == "Pendapatan (Rp)" and "pendapatan pesanan selesai Rp" in bars["hovertext"][-1]
+    revenue = max(bars["y"])
+    assert any(format_rupiah(revenue) in text for text in bars["hovertext"])  # Rp1.234.567
+    assert "Figures as of" not in " ".join(c.value for c in at.caption)
+    assert any(c.value.startswith("Data per **") for c in at.caption)
+    assert at.expander(key="dash_how").label == "Cara menghitung data ini"
+    at.session_state["language"] = "en"  # switched back: the same widgets, in English
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Dashboard" and at.selectbox(key="dash_warehouse").value == "All warehouses"

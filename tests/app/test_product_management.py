@@ -155,9 +155,9 @@ def test_bad_entries_in_the_add_form_are_refused_naming_every_bad_cell(pm):
     fill_add_form(at, "TEH-9", "Teh", {"JKT-01": (-3, 0), "MKS-01": (5, None)})
     assert not at.exception
     assert values(at.error) == [
-        "3 entries need fixing before anything is saved: TEH-9 at JKT-01, on hand: cannot "
-        "be negative (-3); TEH-9 at JKT-01, price: must be more than Rp0 (got 0); TEH-9 at "
-        "MKS-01, price: is empty; enter the price per unit in whole rupiah."
+        "3 entries need fixing before anything is saved: TEH-9 at JKT-01: on hand cannot "
+        "be negative (-3); TEH-9 at JKT-01: price must be more than Rp0 (got 0); TEH-9 at "
+        "MKS-01: price is empty; enter the price per unit in whole rupiah."
     ]
     problems = table(at, ["SKU", "Warehouse", "Column", "Problem"])
     assert list(problems["Column"]) == ["on hand", "price", "price"]
@@ -169,7 +169,7 @@ def test_a_price_with_decimals_is_refused_by_name_never_rounded(pm):
     before = catalogue_state(pm.store)
     fill_add_form(at, "TEH-10", "Teh Melati", {"JKT-01": (5, "1000.5")})
     assert values(at.error) == [
-        "1 entry needs fixing before anything is saved: TEH-10 at JKT-01, price: '1000.5' is not a whole number "
+        "1 entry needs fixing before anything is saved: TEH-10 at JKT-01: price '1000.5' is not a whole number "
         "(digits only: no dots, commas, spaces or 'Rp')."
     ]
     assert catalogue_state(pm.store) == before
@@ -351,8 +351,8 @@ def test_bad_cells_in_the_grid_are_listed_with_sku_warehouse_and_why_and_nothing
     assert at.error[0].value.startswith("2 entries need fixing before anything is saved:")
     problems = table(at, ["SKU", "Warehouse", "Column", "Problem"])
     assert [tuple(r) for r in problems[["SKU", "Warehouse", "Column", "Problem"]].itertuples(index=False)] == [
-        (first["SKU"], first["Warehouse"], "on hand", "cannot be negative (-5)"),
-        (second["SKU"], second["Warehouse"], "price", "must be more than Rp0 (got 0)"),
+        (first["SKU"], first["Warehouse"], "on hand", "On hand cannot be negative (-5)"),
+        (second["SKU"], second["Warehouse"], "price", "Price must be more than Rp0 (got 0)"),
     ]
     assert "Save changes" not in [b.label for b in at.button]
 
@@ -488,7 +488,7 @@ def test_a_bad_csv_row_is_reported_with_its_line_number_and_nothing_is_imported(
     upload_csv(at, data)
     assert not at.exception
     assert values(at.error) == [
-        "1 of 2 rows have problems, so nothing was imported: line 3: warehouse: your "
+        "1 of 2 rows have problems, so nothing was imported: line 3: your "
         "company has no warehouse BDG-01 (your warehouses: JKT-01, JYP-01, MKS-01). Fix them "
         "and upload the file again."
     ]
@@ -511,14 +511,12 @@ def test_a_valid_import_is_checked_first_then_applied_with_a_summary(pm):
     data = f"{HEADER}\r\nNEW-CSV-1,Gula Aren 500 g,pak,,ACTIVE,MKS-01,25,21000\r\n".encode()
     upload_csv(at, data)
     assert values(at.info) == [
-        "1 rows checked, all valid: 1 to create, 0 to update, 0 unchanged (1 new products, 1 price changes)."
+        "1 row checked, all valid: 1 to create, 0 to update, 0 unchanged (1 new product, 1 price change)."
     ]
-    button(at, "Import 1 rows").click()
+    button(at, "Import 1 row").click()
     at.run()
     assert not at.exception
-    assert values(at.success) == [
-        "Imported 1 rows: 1 created, 0 updated, 0 unchanged (1 new products, 1 price changes)."
-    ]
+    assert values(at.success) == ["Imported 1 row: 1 created, 0 updated, 0 unchanged (1 new product, 1 price change)."]
     assert level(pm.store, "NEW-CSV-1", "MKS-01") == (25, 0, 21_000)
 
 
@@ -530,16 +528,16 @@ def test_a_large_price_change_in_an_import_is_refused_without_the_confirmation_a
     upload_csv(at, data)
     assert values(at.warning) == ["1 price change is more than 30% against the current price. Check it side by side:"]
     assert list(table(at, ["Current price", "New price"])["Change"]) == ["-50%"]
-    button(at, "Import 1 rows").click()
+    button(at, "Import 1 row").click()
     at.run()
     assert [s.label for s in at.status] == ["The import failed: nothing was imported."]
     assert at.status[0].proto.expanded  # the reason is in sight, not in a collapsed box
     assert "must be explicitly confirmed: SPN-0003 at JKT-01" in at.error[0].value
     assert catalogue_state(pm.store) == before
     next(c for c in at.checkbox if c.label.startswith("I have checked the large price changes")).check()
-    button(at, "Import 1 rows").click()
+    button(at, "Import 1 row").click()
     at.run()
-    assert values(at.success)[0].startswith("Imported 1 rows: 0 created, 1 updated")
+    assert values(at.success)[0].startswith("Imported 1 row: 0 created, 1 updated")
     assert level(pm.store, "SPN-0003", "JKT-01") == (50, 0, old // 2)
 
 

@@ -5,6 +5,7 @@ refusals and a race lost to the scheduler, shown in words."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -320,3 +321,28 @@ def test_an_open_order_that_the_buyer_cancels_meanwhile_says_so_on_the_next_reru
         f"{number} changed while you had it open. The buyer cancelled it at" in w and "found it cheaper" in w
         for w in warnings
     )
+
+
+def test_the_page_reads_in_indonesian_with_the_same_widgets(app_as):
+    app = app_as("pm", run=False)
+    number = complained(app)
+    app.at.session_state["language"] = "id"
+    on_sales_page(app, stage="complaints")
+    assert app.at.title[0].value == "Manajemen Penjualan"
+    assert app.at.text_input(key="sales_text").label == "Cari pesanan"
+    table = app.at.dataframe[0]
+    assert list(table.value.columns[:3]) == ["Order", "Stage", "Time left"]  # the keys stay; the labels translate
+    labels = json.loads(table.proto.columns)
+    assert (labels["Order"]["label"], labels["Time left"]["label"], labels["Buyer"]["label"]) == (
+        "Pesanan",
+        "Sisa waktu",
+        "Pembeli",
+    )
+    open_order(app, number)
+    radio = app.at.radio(key=f"resolution_{number}")
+    assert radio.label == "Jawaban" and radio.options[0].startswith("Kembalikan dana Rp")
+    button(app.at, "Kirim jawaban").click().run()
+    assert "Pilih jawaban terlebih dahulu" in texts(app.at)
+    app.at.radio(key=f"resolution_{number}").set_value(radio.options[0])
+    button(app.at, "Kirim jawaban").click().run()
+    assert f"{number}: keluhan sudah dijawab." in texts(app.at)

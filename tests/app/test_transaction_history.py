@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
+from core.analytics.export import COLUMN_TITLES
 from core.analytics.history import HistoryFilters, load_history
 from core.analytics.snapshots import AnalyticsStore
 from core.analytics.sync import rebuild
 from core.clock import utc_now
 from core.domain import OrderStatus, PayoutStatus
 from core.formats import format_rupiah, format_rupiah_short
+from core.i18n import gettext
 from core.store.models import Order, Payout
 from tests.app.conftest import default_period, pm
 
@@ -132,6 +135,7 @@ def test_an_impossible_amount_range_is_said_in_one_sentence(history_app):
 def test_the_export_holds_the_whole_filtered_set(history_app):
     at = history_app.at
     expected = core_history(history_app, HistoryFilters(default_period()), 1)
+    at.checkbox(key="history_machine_header").check()
     button(at, "Prepare CSV").click().run()
     assert not at.exception, at.exception
     prepared = at.session_state["history_export"]
@@ -143,6 +147,18 @@ def test_the_export_holds_the_whole_filtered_set(history_app):
     assert rows[0][-3:] == ["payout_status", "paid_at", "transfer_reference"]
     assert sum(int(r[10]) for r in rows[1:]) == expected.totals.amount
     assert at.get("download_button")
+
+
+def test_the_export_for_people_names_its_columns_in_the_readers_language(history_app):
+    at = history_app.at
+    at.session_state["language"] = "id"
+    at.run()
+    button(at, "Siapkan CSV").click().run()
+    assert not at.exception, at.exception
+    raw = Path(at.session_state["history_export"]["path"]).read_bytes()
+    header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert header == [gettext(title, "id") for title in COLUMN_TITLES.values()]
+    assert header[0] == "Nomor pesanan"
 
 
 def test_each_line_shows_its_payout_in_words_its_paid_time_and_the_transfer_reference(history_app):
@@ -184,3 +200,21 @@ def test_the_grid_offers_no_download_of_its_own_page(history_app):
         ".st-key-history_rows" in body and 'button[aria-label^="Download as CSV"]' in body and "display: none" in body
         for body in styles
     ), styles
+
+
+def test_the_history_reads_in_indonesian_with_the_same_grid_and_buttons(history_app):
+    at = history_app.at
+    at.session_state["language"] = "id"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Riwayat Transaksi"
+    assert {m.label for m in at.metric} == {"Pesanan", "Item produk", "Unit", "Total"}
+    payout = next(s for s in at.selectbox if s.label == "Pencairan dana")
+    assert payout.options[0] == "Semua pencairan dana"
+    assert "Halaman 1 dari" in " ".join(m.value for m in at.markdown)
+    table = at.dataframe[0]
+    assert "Order" in table.value.columns  # the keys stay; the labels translate
+    labels = json.loads(table.proto.columns)
+    assert (labels["Completed"]["label"], labels["Qty"]["label"]) == ("Selesai", "Jml")
+    button(at, "Berikutnya").click().run()
+    assert not at.exception and "Halaman 2 dari" in " ".join(m.value for m in at.markdown)

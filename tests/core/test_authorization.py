@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select, update
 
 import core
-from core.accounts import passwords, policy, throttle
+from core.accounts import language, passwords, policy, throttle
 from core.acting import Actor
 from core.analytics import dashboard, export, history, scope
 from core.analytics.history import HistoryFilters
@@ -122,6 +122,18 @@ SERVICES: list[Service] = [
     _s(
         passwords.change_password,
         lambda s, a, now: passwords.change_password(s.store, a, "x", "Nieuw-Wachtwoord-1", "Nieuw-Wachtwoord-1", now),
+        ANY_ROLE,
+        before_password_change=True,
+    ),
+    _s(
+        language.stored_language,
+        lambda s, a, now: language.stored_language(s.store, a),
+        ANY_ROLE,
+        before_password_change=True,
+    ),
+    _s(
+        language.choose_language,
+        lambda s, a, now: language.choose_language(s.store, a, "id", now),
         ANY_ROLE,
         before_password_change=True,
     ),

@@ -53,6 +53,7 @@ def test_transaction_history_exports_the_filtered_set_as_csv(running_app, page):
     expect(page_download).to_have_count(1)  # Streamlit still draws it (so the style's selector is right)...
     expect(page_download).to_be_hidden()  # ...and the page's style hides it
     screenshot(page, "transaction-history")
+    page.get_by_text("Column names for scripts (stable, in English)").click()  # the machine header
     prepare.click()
     download_button = page.get_by_role("button", name=re.compile(r"^Download [0-9.]+ rows"))
     expect(download_button).to_be_visible()

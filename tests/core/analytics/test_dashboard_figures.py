@@ -164,3 +164,34 @@ def test_no_snapshot_yet_is_said_in_one_sentence(store, analytics, dataset, now)
     with pytest.raises(AnalyticsNotReady) as raised:
         load_dashboard(store, analytics, dataset.a.actor(), _period(now, -6, 7))
     assert "not ready yet" in raised.value.message
+
+
+def test_the_trend_dates_are_named_in_the_readers_language():
+    """Plotly names months in English offline: the page labels the date axis with these."""
+    from core.analytics.dashboard import day_name, day_ticks
+    from core.i18n import using
+
+    august = [date(2026, 8, 1) + timedelta(days=n) for n in range(31)]
+    days, texts = day_ticks(august, "id")
+    assert days == august[::7] and texts == ["1 Agu", "8 Agu", "15 Agu", "22 Agu", "29 Agu"]
+    assert day_ticks(august[:5], "en") == (august[:5], ["1 Aug", "2 Aug", "3 Aug", "4 Aug", "5 Aug"])
+    year = [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]
+    days, texts = day_ticks(year, "id")
+    assert len(days) <= 8 and all(d.day == 1 for d in days) and texts[:2] == ["Jan 2026", "Mar 2026"]
+    assert "Mei 2026" in texts and day_ticks([], "id") == ([], [])
+    with using("id"):
+        assert day_name(date(2026, 8, 5)) == "Rab, 05 Agu 2026"
+    assert day_name(date(2026, 8, 5)) == "Wed, 05 Aug 2026"
+
+
+def test_the_refusals_read_as_whole_sentences_in_either_language():
+    with pytest.raises(InvalidInput) as raised:
+        Period(date(2026, 12, 2), date(2026, 12, 1))
+    assert raised.value.message == "The start date must not be after the end date."
+    assert raised.value.text("id") == "Tanggal mulai tidak boleh setelah tanggal akhir."
+    with pytest.raises(InvalidInput) as raised:
+        Period(date(2024, 1, 1), date(2026, 12, 1))
+    assert raised.value.text("id") == "Pilih periode paling lama 731 hari."
+    with pytest.raises(InvalidInput) as raised:
+        HistoryFilters(Period(date(2026, 11, 1), date(2026, 11, 30)), min_total=10, max_total=5)
+    assert raised.value.text("id") == "Total pesanan terendah tidak boleh lebih tinggi dari yang tertinggi."

@@ -214,3 +214,43 @@ def test_the_export_follows_the_payout_filter(store, analytics, synced, now, tmp
     expected = reference.history_lines(store, synced.a.id, period.start, period.end, payout_status="PENDING")
     assert len(rows) == len(expected) > 0
     assert {(row[11], row[12], row[13]) for row in rows} == {("Waiting", "", "")}
+
+
+def test_the_reader_header_names_the_columns_in_the_readers_language_the_machine_one_never_changes(
+    store, analytics, synced, now, tmp_path
+):
+    """Analysts' scripts read the machine header (the default), whatever the language; a seller who
+    opens the file reads each column's title, and the payout's words, in their own language."""
+    from core.analytics.export import COLUMN_TITLES, header_names
+    from core.i18n import using
+
+    period = Period(now.date() - timedelta(days=69), now.date())
+    filters = HistoryFilters(period)
+    actor = synced.a.actor()
+    with using("id"):
+        export_history_csv(store, analytics, actor, filters, tmp_path / "machine.csv")
+        export_history_csv(store, analytics, actor, filters, tmp_path / "id.csv", header="reader")
+    export_history_csv(store, analytics, actor, filters, tmp_path / "en.csv", header="reader")
+    export_company_history_csv(analytics, "ALPHA01", filters, tmp_path / "by_code.csv", header="reader", code="id")
+    machine, indonesian, english = (read_csv_any(tmp_path / f"{name}.csv") for name in ("machine", "id", "en"))
+    assert machine[0] == list(COLUMNS) == header_names()  # in Indonesian too: the stable header
+    assert english[0] == list(COLUMN_TITLES.values()) == header_names("reader", "en")
+    assert english[0][:2] == ["Order number", "Placed at"] and english[0][-1] == "Transfer reference"
+    assert indonesian[0] == header_names("reader", "id")
+    assert indonesian[0][:2] == ["Nomor pesanan", "Waktu pesanan dibuat"] and "Status pencairan dana" in indonesian[0]
+    assert len(set(indonesian[0])) == len(COLUMNS)  # every column told apart
+    assert (tmp_path / "by_code.csv").read_bytes() == (tmp_path / "id.csv").read_bytes()
+    # The same cells in the same order; only the payout's words follow the reader's language.
+    words = {"Waiting": "Menunggu", "Paid": "Dicairkan"}
+    assert machine[1:] == english[1:] and len(machine) > 1
+    assert {row[11] for row in machine[1:]} <= set(words)
+    assert [[*row[:11], words[row[11]], *row[12:]] for row in machine[1:]] == indonesian[1:]
+    with pytest.raises(ValueError):
+        export_history_csv(store, analytics, actor, filters, tmp_path / "x.csv", header="pretty")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def read_csv_any(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))

@@ -238,8 +238,8 @@ def test_a_bad_stock_entry_adds_nothing_and_names_every_bad_cell(world):
         )
     problems = {(p.warehouse_code, p.column): p.message for p in refused.value.problems}
     assert problems == {
-        ("JKT-1", "on hand"): "cannot be negative (-5)",
-        ("JKT-1", "price"): "must be more than Rp0 (got 0)",
+        ("JKT-1", "on hand"): "on hand cannot be negative (-5)",
+        ("JKT-1", "price"): "price must be more than Rp0 (got 0)",
         ("SBY-9", "warehouse"): "your company has no warehouse SBY-9 (your warehouses: JKT-1)",
     }
     assert "3 entries need fixing before anything is saved" in refused.value.message
@@ -390,19 +390,24 @@ def test_every_bad_cell_is_reported_with_its_sku_warehouse_and_why(world):
             "RICE-5",
             "JKT-1",
             "on hand",
-            "3 is below the 5 units reserved by open orders; on hand can never be less than what is reserved",
+            "on hand 3 is below the 5 units reserved by open orders; on hand can never be less than what is reserved",
         ),
-        ("OIL-2", "JKT-1", "on hand", "cannot be negative (-1)"),
-        ("OIL-2", "JKT-1", "price", "must be more than Rp0 (got 0)"),
-        ("OIL-2", "JKT-1", "on hand", "must be a whole number, not 10.5"),
-        ("OIL-2", "JKT-1", "price", "'1.000' is not a whole number (digits only: no dots, commas, spaces or 'Rp')"),
+        ("OIL-2", "JKT-1", "on hand", "on hand cannot be negative (-1)"),
+        ("OIL-2", "JKT-1", "price", "price must be more than Rp0 (got 0)"),
+        ("OIL-2", "JKT-1", "on hand", "on hand must be a whole number, not 10.5"),
+        (
+            "OIL-2",
+            "JKT-1",
+            "price",
+            "price '1.000' is not a whole number (digits only: no dots, commas, spaces or 'Rp')",
+        ),
         ("OIL-2", "JKT-1", "row", "the same product and warehouse appear twice (also entry 2)"),
         ("GHOST-1", "JKT-1", "product", "there is no product GHOST-1 in your catalogue"),
         ("OIL-2", "SBY-9", "warehouse", "your company has no warehouse SBY-9 (your warehouses: JKT-1)"),
-        ("RICE-5", "JKT-1", "on hand", "20.000.000 is more than the limit of 10.000.000"),
-        ("RICE-5", "JKT-1", "price", "Rp2.000.000.000 is above the limit of Rp1.000.000.000 per unit"),
+        ("RICE-5", "JKT-1", "on hand", "on hand 20.000.000 is more than the limit of 10.000.000"),
+        ("RICE-5", "JKT-1", "price", "price Rp2.000.000.000 is above the limit of Rp1.000.000.000 per unit"),
         ("RICE-5", "JKT-1", "row", "the same product and warehouse appear twice (also entry 1)"),
-        ("RICE-5", "JKT-1", "on hand", "is empty; enter the units on hand (0 if none)"),
+        ("RICE-5", "JKT-1", "on hand", "on hand is empty; enter the units on hand (0 if none)"),
         ("RICE-5", "JKT-1", "row", "the same product and warehouse appear twice (also entry 1)"),
     ]
     with pytest.raises(rules.StockEntriesInvalid):
@@ -496,7 +501,7 @@ def test_large_means_more_than_30_percent_of_the_current_price_exactly(old, new)
 def test_on_hand_cannot_go_below_what_open_orders_reserve(world):
     place(world, quantity=40)
     before = catalogue_snapshot(world.store)
-    with pytest.raises(rules.StockEntriesInvalid, match="39 is below the 40 units reserved"):
+    with pytest.raises(rules.StockEntriesInvalid, match="on hand 39 is below the 40 units reserved"):
         stock.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=39)], MONDAY_10)
     assert catalogue_snapshot(world.store) == before
     stock.apply_changes(world.store, world.pm, [grid_edit(world, on_hand=40)], MONDAY_10)
@@ -507,7 +512,7 @@ def test_an_edit_of_a_number_that_moved_since_the_grid_loaded_is_refused(world):
     stale = grid_edit(world, on_hand=150)  # the grid showed 100
     stock.receive_stock(world.store, world.pm, "RICE-5", "JKT-1", 20, MONDAY_10)  # meanwhile: 120
     before = catalogue_snapshot(world.store)
-    with pytest.raises(rules.StockEntriesInvalid, match="changed from 100 to 120 since you loaded it"):
+    with pytest.raises(rules.StockEntriesInvalid, match="on hand changed from 100 to 120 since you loaded it"):
         stock.apply_changes(world.store, world.pm, [stale], MONDAY_10)
     assert catalogue_snapshot(world.store) == before
 
@@ -551,7 +556,7 @@ def test_filling_an_empty_row_stocks_the_product_in_that_warehouse(world):
     add_warehouse(world, "MKS-1")
     row = next(r for r in stock.stock_grid(world.store, world.pm) if r.key == ("OIL-2", "MKS-1"))
     half = StockEdit("OIL-2", "MKS-1", 15, None, row.on_hand, row.price)
-    with pytest.raises(rules.StockEntriesInvalid, match="price: is empty"):
+    with pytest.raises(rules.StockEntriesInvalid, match="MKS-1: price is empty"):
         stock.apply_changes(world.store, world.pm, [half], MONDAY_10)
     applied = stock.apply_changes(world.store, world.pm, [StockEdit("OIL-2", "MKS-1", 15, 39_000)], MONDAY_10)
     assert [c.is_new for c in applied.changes] == [True]

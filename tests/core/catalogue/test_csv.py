@@ -215,22 +215,22 @@ def test_every_bad_row_is_reported_with_its_line_number_and_reason_and_nothing_i
         "NEW-7,New,pcs,,ACTIVE,,3,5000",  # 14
     )
     assert rejected(world, data) == [
-        (3, "warehouse: your company has no warehouse SBY-9 (your warehouses: JKT-1)"),
-        (4, "on hand: cannot be negative (-5)"),
-        (5, "on hand: '2.5' is not a whole number (digits only: no dots, commas, spaces or 'Rp')"),
-        (6, "repeats OIL-2 in JKT-1 from line 5; each product and warehouse may appear only once"),
-        (7, "price: must be more than Rp0 (got 0)"),
-        (8, "price: 'Rp5.000' is not a whole number (digits only: no dots, commas, spaces or 'Rp')"),
+        (3, "your company has no warehouse SBY-9 (your warehouses: JKT-1)"),
+        (4, "on hand cannot be negative (-5)"),
+        (5, "on hand '2.5' is not a whole number (digits only: no dots, commas, spaces or 'Rp')"),
+        (6, "OIL-2 in JKT-1 is already on line 5; each product and warehouse may appear only once"),
+        (7, "price must be more than Rp0 (got 0)"),
+        (8, "price 'Rp5.000' is not a whole number (digits only: no dots, commas, spaces or 'Rp')"),
         (9, "The name is 201 characters long; the limit is 200."),
         (
             10,
             "SKU 'BAD SKU' is not valid: use up to 64 letters, digits, '-', '_' or '.', starting with a letter or "
             "digit (no spaces).",
         ),
-        (11, "has 7 fields but the header has 8 (a missing or extra comma, or an unclosed quote?)"),
+        (11, "the row has 7 fields but the header has 8 (a missing or extra comma, or an unclosed quote?)"),
         (12, "Status 'SOLD' is not known; use ACTIVE (on sale) or INACTIVE (hidden from buyers)."),
         (13, "name differs from line 2 for the same SKU GOOD-1"),
-        (14, "warehouse_code is empty; name the warehouse the on hand and price are for"),
+        (14, "the warehouse_code cell is empty; name the warehouse the on hand and price are for"),
     ]
 
 
@@ -244,7 +244,7 @@ def test_on_hand_below_what_open_orders_reserve_is_a_bad_row(world):
         now=MONDAY_10,
     )
     assert rejected(world, csv_bytes("OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,3,36500")) == [
-        (2, "on hand: 3 is below the 4 units reserved by open orders; on hand can never be less than what is reserved")
+        (2, "on hand 3 is below the 4 units reserved by open orders; on hand can never be less than what is reserved")
     ]
 
 
@@ -270,7 +270,7 @@ def test_line_numbers_count_the_lines_of_the_file_even_with_multi_line_cells(wor
         "",
         "OIL-2,Product OIL-2,pcs,,ACTIVE,JKT-1,-1,36500",
     )
-    assert rejected(world, data) == [(6, "on hand: cannot be negative (-1)")]
+    assert rejected(world, data) == [(6, "on hand cannot be negative (-1)")]
 
 
 # --- Import: files that cannot be read ----------------------------------------------------------------
@@ -290,9 +290,9 @@ def test_line_numbers_count_the_lines_of_the_file_even_with_multi_line_cells(wor
         (
             b"sku,name,unit,price\r\nA,B,C,1\r\n",
             "c.csv",
-            "is missing the column(s) description, status, warehouse_code, on_hand",
+            "is missing the columns description, status, warehouse_code, on_hand",
         ),
-        (csv_bytes(header=HEADER + ",sku"), "c.csv", "names the column(s) sku more than once"),
+        (csv_bytes(header=HEADER + ",sku"), "c.csv", "names the column sku more than once"),
         (csv_bytes(), "c.csv", "has a header but no rows to import"),
         (b"\r\n\r\n", "c.csv", "has no header line"),
         (
@@ -319,7 +319,7 @@ def test_a_file_with_too_many_rows_is_refused(world, monkeypatch):
 
 
 def test_the_uploader_states_the_limits_an_import_checks():
-    assert csv_format.IMPORT_LIMITS == "a .csv file, up to 2 MB and 20.000 rows"
+    assert str(csv_format.IMPORT_LIMITS) == "a .csv file, up to 2 MB and 20.000 rows"
     assert csv_format.MAX_IMPORT_MEGABYTES * 1024 * 1024 == csv_format.MAX_IMPORT_BYTES
 
 

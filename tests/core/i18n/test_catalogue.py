@@ -127,3 +127,26 @@ def test_a_refusal_keeps_one_meaning_in_both_languages():
         assert str(blocked) == policy.BLOCKED_MESSAGE  # logs and tracebacks stay in English
     typed = InvalidInput("Product {RICE} {} is not on sale.", field="sku")  # braces someone typed
     assert typed.text("id") == typed.message == "Product {RICE} {} is not on sale." and typed.field == "sku"
+
+
+def test_the_portal_reads_in_indonesian_unless_kopra_language_says_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    from core.config import ConfigError, load_settings
+
+    asked = "from core import i18n; print(i18n.DEFAULT_LANGUAGE)"
+    env = {key: value for key, value in os.environ.items() if key != "KOPRA_LANGUAGE"}
+    run = subprocess.run([sys.executable, "-c", asked], env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.stdout.strip() == "id", run.stderr
+    run = subprocess.run(
+        [sys.executable, "-c", asked],
+        env={**env, "KOPRA_LANGUAGE": "en"},
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert run.stdout.strip() == "en", run.stderr
+    with pytest.raises(ConfigError, match="KOPRA_LANGUAGE must be one of id, en"):
+        load_settings({"KOPRA_LANGUAGE": "fr"})

@@ -145,16 +145,16 @@ def test_the_invoice_gives_the_placed_time_in_the_warehouses_zone(world, three):
 def test_the_label_holds_the_ship_to_the_return_address_and_once_shipped_the_courier(world, three):
     number = three[0]
     before = page_texts(shipping_label_pdf(order_papers(world.store, world.pm, [number])))[0]
-    assert "Courier · Kurir: — Tracking no. · No. resi: —" in before
+    assert "Courier: — Tracking no.: —" in before
     seller.accept_order(world.store, world.pm, number, MONDAY_10)
     ship(world, number, MONDAY_10 + timedelta(hours=1))
     text = page_texts(shipping_label_pdf(order_papers(world.store, world.pm, [number])))[0]
     for words in (
-        "FROM · DARI PT Acme Pangan Nusantara Tbk Gudang Sunter Jl. Industri Raya No. 12 Jakarta Utara 14350",
+        "FROM PT Acme Pangan Nusantara Tbk Gudang Sunter Jl. Industri Raya No. 12 Jakarta Utara 14350",
         "Phone +62 21 5091 4000",
-        "SHIP TO · KIRIM KE Toko Makmur +62 812 1111 2222 Jl. Pasar Baru No. 7 Jakarta Pusat",
-        "Courier · Kurir: JNE Tracking no. · No. resi: JNE-123456",
-        f"ORDER · PESANAN {number}",
+        "SHIP TO Toko Makmur +62 812 1111 2222 Jl. Pasar Baru No. 7 Jakarta Pusat",
+        "Courier: JNE Tracking no.: JNE-123456",
+        f"ORDER {number}",
         "JKT-1 · 2 lines · 5 units",
     ):
         assert words in text
@@ -287,3 +287,40 @@ def test_gathering_gives_the_papers_everything_they_print(world, three):
     assert gathered.buyer.buyer_code == "BUY-1" and gathered.total_amount == 150_000
     assert [(i.sku, i.quantity, i.unit_price, i.line_total) for i in gathered.items] == [("RICE-5", 2, 75_000, 150_000)]
     assert gathered.shipment is None and gathered.placed == "23 Nov 2026 10:00 WIB"
+
+
+# --- The language of whoever prints ------------------------------------------------------------------
+
+
+def test_the_papers_are_written_in_the_language_asked_for_and_typed_text_stays_as_typed(world, three):
+    from core.i18n import using
+
+    gathered = order_papers(world.store, world.pm, three[:1])
+    packing = page_texts(packing_list_pdf(gathered, code="id"))[0]
+    for words in (
+        "DAFTAR PENGEMASAN",
+        "Dipesan 23 Nov 2026 10.00 WIB · Menunggu konfirmasi",
+        "GUDANG JKT-1 · Gudang Sunter",
+        "No SKU Produk Jml ✓",
+        "2 item · 5 unit",
+        "Diambil oleh:",
+    ):
+        assert words in packing
+    assert "PACKING LIST" not in packing and "Placed" not in packing
+    invoice = page_texts(invoice_pdf(gathered, code="id"))[0]
+    for words in ("FAKTUR", "Tanggal pesanan 23 Nov 2026 10.00 WIB", "Pembeli BUY-1", "TAGIHAN KEPADA", "Harga satuan"):
+        assert words in invoice
+    with using("id"):  # without a code: the reader's language now
+        label = page_texts(shipping_label_pdf(gathered))[0]
+    for words in ("DARI PT Acme Pangan Nusantara Tbk", "Telepon +62 21 5091 4000", "KIRIM KE Toko Makmur", "Kurir: —"):
+        assert words in label
+    assert f"PESANAN {three[0]}" in label and "JKT-1 · 2 item · 5 unit" in label
+    assert "INVOICE" in page_texts(invoice_pdf(gathered, code="en"))[0]
+
+
+def test_a_refusal_to_print_reads_in_either_language(world):
+    with pytest.raises(InvalidInput) as refused:
+        order_papers(world.store, world.pm, ["KP-1"] * 201)
+    assert (
+        refused.value.text("id") == f"Maksimal {papers.MAX_ORDERS} pesanan dapat dicetak sekaligus; Anda memilih 201."
+    )
