@@ -62,18 +62,22 @@ def record_order_step(
     session: Session, *, order_id: int, company_id: int, transition: Transition, at: datetime, now: datetime
 ) -> None:
     """One order's step, in the step's transaction."""
-    event = {
+    session.execute(_INSERT_EVENT, {"order_id": order_id, **order_step_event(company_id, transition, at, now)})
+    notify.notify_order_step(session, order_id=order_id, company_id=company_id, transition=transition, at=at, now=now)
+
+
+def order_step_event(company_id: int, transition: Transition, at: datetime, now: datetime) -> dict[str, Any]:
+    """The outbox row of one order's step, but for its order's id (placing writes it with the order,
+    core.orders.steps.open_order)."""
+    return {
         "topic": TOPIC_OF_STEP[transition.step],
         "company_id": company_id,
-        "order_id": order_id,
         "payout_id": None,
         "step": transition.step.value,
         "actor_kind": transition.actor,
         "occurred_at": at,
         "recorded_at": now,
     }
-    session.execute(_INSERT_EVENT, event)
-    notify.notify_order_step(session, order_id=order_id, company_id=company_id, transition=transition, at=at, now=now)
 
 
 def record_order_steps(session: Session, where: Any, transition: Transition, at: Any, now: datetime) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, select, true
+from sqlalchemy import Row, and_, bindparam, select, true
 
 from core.catalogue.rules import MAX_SKU
 from core.clock import require_aware
@@ -36,7 +36,6 @@ from core.store.models import (
     Warehouse,
     buyers_t,
     companies_t,
-    items_t,
     products_t,
     stock_t,
     warehouses_t,
@@ -206,6 +205,17 @@ def place_order(
             now=now,
             by=buyer.buyer_code,
             calendar=calendar,
+            items=[
+                {
+                    "product_id": product_id,
+                    "sku": line.sku,
+                    "product_name": line.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "line_total": line.line_total,
+                }
+                for product_id, line in placed
+            ],
             buyer_id=buyer.id,
             total_amount=total,
             item_count=sum(line.quantity for line in lines),
@@ -214,19 +224,6 @@ def place_order(
             ship_to_address=destination.address,
             ship_to_city=destination.city,
         )
-        items = [
-            {
-                "order_id": opened.id,
-                "product_id": product_id,
-                "sku": line.sku,
-                "product_name": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "line_total": line.line_total,
-            }
-            for product_id, line in placed
-        ]
-        session.execute(_INSERT_ITEMS, items)
     deadline = opened.columns["confirm_deadline"]
     assert deadline is not None  # placing starts the time to confirm
     return PlacedOrder(
@@ -240,9 +237,6 @@ def place_order(
         destination,
         [line for _, line in placed],
     )
-
-
-_INSERT_ITEMS = insert(items_t)
 
 
 def checked_ship_to(ship_to: ShipTo) -> ShipTo:

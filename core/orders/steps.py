@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import String, bindparam, case, cast, func, insert, literal, select, update
+from sqlalchemy import String, bindparam, case, cast, func, insert, literal, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.domain import ActorKind, OrderStatus
@@ -31,6 +32,7 @@ from core.errors import ConcurrentChange, TransitionRefused
 from core.formats import format_local
 from core.i18n import N_, Message, _
 from core.integration import outbox
+from core.notifications import notify
 from core.orders import effects
 from core.orders.lifecycle import (
     CONFIRM,
@@ -43,7 +45,7 @@ from core.orders.lifecycle import (
     check_step,
     confirm_warnings,
 )
-from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse, events_t, orders_t
+from core.store.models import Buyer, Company, Order, OrderEvent, User, Warehouse, events_t, items_t, orders_t, outbox_t
 from core.warehouses.business_time import OperatingCalendar
 from core.warehouses.operations import CalendarSource, calendar_of
 
@@ -363,6 +365,12 @@ class Opened:
 _INSERT_ORDER = insert(orders_t).returning(orders_t.c.id)
 _NUMBER_ORDER = update(orders_t).where(orders_t.c.id == bindparam("order")).values(order_number=bindparam("number"))
 _INSERT_EVENT = insert(events_t)
+_INSERT_TOLD = insert(outbox_t)
+_INSERT_ITEMS = insert(items_t)
+#: What an order's line keeps (besides its order): the product as it was sold.
+ITEM_COLUMNS = ("product_id", "sku", "product_name", "quantity", "unit_price", "line_total")
+_EVENT_COLUMNS = ("from_status", "to_status", "actor_kind", "actor_id", "reason", "at", "recorded_at")
+_TOLD_COLUMNS = ("topic", "company_id", "payout_id", "step", "actor_kind", "occurred_at", "recorded_at")
 #: Order numbers: "KP-" and the id, 8 digits at least (KP-00000042, ..., KP-123456789).
 NUMBER_DIGITS = 8
 
@@ -371,25 +379,44 @@ def order_number(order_id: int) -> str:
     return f"KP-{order_id:0{NUMBER_DIGITS}d}"
 
 
-def _insert_numbered(session: Session, values: dict[str, Any]) -> tuple[int, str]:
-    """Insert the order and give it its number; (id, number). A number from the id is unique without
-    a race. PostgreSQL draws the id from its sequence inside the INSERT and writes the number with it;
-    SQLite inserts the row under a placeholder number, then numbers it from the id it got."""
+def _write_opened(
+    session: Session,
+    values: dict[str, Any],
+    event: dict[str, Any],
+    told: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> tuple[int, str]:
+    """Write a new order, numbered from its id (unique without a race), with its first event, its outbox
+    event and its lines; (id, number). PostgreSQL: one statement (the rest hang off the order's INSERT
+    as data-modifying CTEs: 4 statements in 1, 3 round trips fewer per order, bench/api.py). SQLite: the order under
+    a placeholder number, numbered from the id it got, then the rest one by one (in-process: no round
+    trips to save)."""
     if session.get_bind().dialect.name == "postgresql":
-        order_id, number = session.execute(_numbered_insert(tuple(sorted(values))), values).one()
+        params = {
+            **values,
+            **{f"event_{name}": value for name, value in event.items()},
+            **{f"told_{name}": value for name, value in told.items()},
+            **{f"items_{name}": [item[name] for item in items] for name in ITEM_COLUMNS},
+        }
+        order_id, number = session.execute(_opening(tuple(sorted(values))), params).one()
         return order_id, number
     placeholder = f"TMP-{uuid.uuid4().hex[:24]}"
     order_id = session.execute(_INSERT_ORDER, {**values, "order_number": placeholder}).scalar_one()
     number = order_number(order_id)
     session.execute(_NUMBER_ORDER, {"order": order_id, "number": number})
+    session.execute(_INSERT_EVENT, {**event, "order_id": order_id})
+    session.execute(_INSERT_TOLD, {**told, "order_id": order_id})
+    session.execute(_INSERT_ITEMS, [{**item, "order_id": order_id} for item in items])
     return order_id, number
 
 
 @functools.cache
-def _numbered_insert(columns: tuple[str, ...]) -> Any:
-    """PostgreSQL's INSERT .. SELECT of an order with these columns (bound by name), its id drawn from
-    the sequence once and its number written from it, as `order_number` writes it; built once per
-    set of columns."""
+def _opening(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL's one statement of placing, for an order with these columns (bound by name): the order
+    INSERT .. SELECT with its id drawn from the sequence once and its number written from it (as
+    `order_number` writes it), and, off its RETURNING, the INSERTs of its first event (`event_*`), its
+    outbox event (`told_*`) and its lines (`items_*`, one array per column); built once per set of
+    columns."""
     o = orders_t.c
     drawn = select(func.nextval(func.pg_get_serial_sequence("orders", "id")).label("id")).subquery()
     digits = cast(drawn.c.id, String)
@@ -397,8 +424,31 @@ def _numbered_insert(columns: tuple[str, ...]) -> Any:
         (func.length(digits) < NUMBER_DIGITS, func.lpad(digits, NUMBER_DIGITS, "0")), else_=digits
     )
     given = [bindparam(column, type_=o[column].type) for column in columns]
-    rows = select(drawn.c.id, number, *given)
-    return insert(orders_t).from_select(["id", "order_number", *columns], rows).returning(o.id, o.order_number)
+    opened = (
+        insert(orders_t)
+        .from_select(["id", "order_number", *columns], select(drawn.c.id, number, *given))
+        .returning(o.id, o.order_number)
+        .cte("opened")
+    )
+
+    def off_opened(table: Any, names: tuple[str, ...], prefix: str) -> Any:
+        bound = [bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names]
+        return insert(table).from_select(["order_id", *names], select(opened.c.id, *bound)).cte(f"{prefix}row")
+
+    lines = (
+        func.unnest(*[bindparam(f"items_{name}", type_=ARRAY(items_t.c[name].type)) for name in ITEM_COLUMNS])
+        .table_valued(*ITEM_COLUMNS)
+        .render_derived()
+    )
+    items = insert(items_t).from_select(
+        ["order_id", *ITEM_COLUMNS],
+        select(opened.c.id, *[lines.c[name] for name in ITEM_COLUMNS]).select_from(opened.join(lines, true())),
+    )
+    return select(opened.c.id, opened.c.order_number).add_cte(
+        off_opened(events_t, _EVENT_COLUMNS, "event_"),
+        off_opened(outbox_t, _TOLD_COLUMNS, "told_"),
+        items.cte("items_rows"),
+    )
 
 
 def open_order(
@@ -407,13 +457,14 @@ def open_order(
     *,
     now: datetime,
     by: str,
+    items: list[dict[str, Any]],
     calendar: OperatingCalendar | None = None,
     **columns,
 ) -> Opened:
     """Placing: a new order in `warehouse` (its row: id, company_id and calendar columns), numbered
-    "KP-" and its id, with the clock the table starts for it and its first event; `calendar`: the
-    warehouse's, when the caller read it already. The caller has reserved its lines (Effect.RESERVE)
-    and adds them to the order."""
+    "KP-" and its id, with its lines (`items`: ITEM_COLUMNS each), the clock the table starts for it,
+    its first event, its outbox event and its notifications; `calendar`: the warehouse's, when the
+    caller read it already. The caller has reserved the lines' stock (Effect.RESERVE)."""
     transition = TRANSITIONS[Step.PLACE]
     # Read once: the time to confirm and the warnings about it count in the same business time.
     if transition.starts == CONFIRM:
@@ -429,9 +480,7 @@ def open_order(
         **(confirm_warnings(calendar, now) if calendar is not None else {}),
         **columns,
     }
-    order_id, number = _insert_numbered(session, values)
     event = {
-        "order_id": order_id,
         "from_status": None,
         "to_status": transition.target,
         "actor_kind": transition.actor,
@@ -440,8 +489,9 @@ def open_order(
         "at": now,
         "recorded_at": now,
     }
-    session.execute(_INSERT_EVENT, event)
-    outbox.record_order_step(
+    told = outbox.order_step_event(warehouse.company_id, transition, now, now)
+    order_id, number = _write_opened(session, values, event, told, items)
+    notify.notify_order_step(
         session, order_id=order_id, company_id=warehouse.company_id, transition=transition, at=now, now=now
     )
     return Opened(order_id, number, values)
