@@ -28,7 +28,7 @@ st.set_page_config(page_title="Kopra Partnership", page_icon="🏬", layout="wid
 
 import secrets  # noqa: E402
 
-from app import session  # noqa: E402
+from app import run_cost, session  # noqa: E402
 from app.bootstrap import get_store  # noqa: E402
 from app.ui import language  # noqa: E402
 from app.ui.actions import attempt, quietly  # noqa: E402
@@ -138,6 +138,7 @@ def _pages(check) -> None:
     stand_ins = _stand_ins(shown, logged_in=check.actor is not None)
 
     navigation = st.navigation(pages + stand_ins)
+    run_cost.drawing(navigation.url_path or "home")
     if navigation in stand_ins and check.actor is not None:
         st.switch_page(pages[0])  # logged out, the login form stays at the link's address; otherwise move on
     if check.actor is not None:
@@ -152,5 +153,5 @@ def _pages(check) -> None:
     navigation.run()
 
 
-with using(language.current()):  # the whole run reads in this session's language
+with run_cost.measured(), using(language.current()):  # the whole run reads in this session's language
     _run()
