@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from core.clock import utc_now
 from core.domain import Role
 from core.errors import AccessDenied, DomainError
 from core.i18n import N_, _, gettext
+from core.logs import REQUEST_ID
 
 SESSION_KEY = "session_token"  # other code (tests, pages) may read it; nothing else is stable
 #: The cookie's names, as app/server.py sets them: with the __Host- prefix over HTTPS.
@@ -152,9 +154,24 @@ def _forget(message: str | None) -> None:
 
 
 def resolve() -> SessionCheck:
-    """Who is logged in on this browser session, reloaded from the store. Restores the login from
-    the cookie in a new browser session, and forgets a session the server has ended."""
+    """Who is logged in on this browser session, reloaded from the store once per script run (main.py
+    and the page it runs ask in the same run: the second gets the first's answer). Restores the login
+    from the cookie in a new browser session, and forgets a session the server has ended."""
+    run = REQUEST_ID.get()
     token = st.session_state.get(SESSION_KEY)
+    checked = _CHECKED.get()
+    if run is not None and checked is not None and checked[0] == run and checked[1] == token:
+        return checked[2]
+    check = _resolve(token)
+    _CHECKED.set((run, st.session_state.get(SESSION_KEY), check))
+    return check
+
+
+#: This script run's answer of `resolve`: (run id, the token it was for, the check).
+_CHECKED: ContextVar[tuple[str | None, str | None, SessionCheck] | None] = ContextVar("kopra_checked", default=None)
+
+
+def _resolve(token: str | None) -> SessionCheck:
     from_cookie = False
     if not token:
         cookie = _cookie_token()

@@ -20,6 +20,7 @@ from app.analytics_refresh import refresh_button
 from app.bootstrap import get_analytics, get_store
 from app.session import require_actor
 from app.ui.actions import attempt, read_or_stop
+from app.ui.charts import remembered_figure
 from app.ui.formats import (
     DATE_INPUT_FORMAT,
     NONE,
@@ -294,8 +295,9 @@ def layout(figure: go.Figure, height: int = 320) -> go.Figure:
 # hover texts (`hovertext`, shown by `HOVER`); the dates under the trend are Babel's (day_ticks), since
 # Plotly's own month names are English without its locale script. Numbers group with dots (layout).
 HOVER = "%{hovertext}<extra></extra>"
-left, right = st.columns([3, 2])
-with left:
+
+
+def trend_figure(dashboard: Dashboard) -> go.Figure:
     days = [p.day for p in dashboard.trend]
     tick_days, tick_texts = day_ticks(days)
     trend = go.Figure()
@@ -344,8 +346,10 @@ with left:
             rangemode="tozero",
         ),
     )
-    st.plotly_chart(layout(trend), width="stretch", key="trend")
-with right:
+    return layout(trend)
+
+
+def funnel_figure(dashboard: Dashboard) -> go.Figure:
     placed = dashboard.funnel[0].count if dashboard.funnel else 0
 
     def stage_hover(label: str, number: int) -> str:
@@ -376,11 +380,24 @@ with right:
         )
     )
     funnel.update_layout(title=gettext("Orders placed: how far they got"))
-    st.plotly_chart(layout(funnel), width="stretch", key="funnel")
+    return layout(funnel)
 
-# --- products and warehouses ---------------------------------------------------------------------
+
+def chart(name: str, build) -> go.Figure:
+    """The dashboard's figure `name`, built once per dashboard core answered (one per snapshot, company,
+    period and warehouse) and language."""
+    return remembered_figure(name, dashboard, lambda: build(dashboard))
+
+
 left, right = st.columns([3, 2])
 with left:
+    st.plotly_chart(chart("trend", trend_figure), width="stretch", key="trend")
+with right:
+    st.plotly_chart(chart("funnel", funnel_figure), width="stretch", key="funnel")
+
+
+# --- products and warehouses ---------------------------------------------------------------------
+def products_figure(dashboard: Dashboard) -> go.Figure:
     top = list(reversed(dashboard.top_products))
     products = go.Figure(
         go.Bar(
@@ -407,8 +424,10 @@ with left:
         )
     )
     products.update_layout(title=gettext("Top products by completed revenue (Rp)"), xaxis=dict(tickformat=",d"))
-    st.plotly_chart(layout(products, 360), width="stretch", key="top_products")
-with right:
+    return layout(products, 360)
+
+
+def warehouses_figure(dashboard: Dashboard) -> go.Figure:
     per_warehouse = go.Figure(
         go.Bar(
             x=[chart_label(w.code) for w in dashboard.warehouse_revenue],
@@ -435,7 +454,14 @@ with right:
         )
     )
     per_warehouse.update_layout(title=gettext("Completed revenue per warehouse (Rp)"), yaxis=dict(tickformat=",d"))
-    st.plotly_chart(layout(per_warehouse, 360), width="stretch", key="warehouse_revenue")
+    return layout(per_warehouse, 360)
+
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(chart("top_products", products_figure), width="stretch", key="top_products")
+with right:
+    st.plotly_chart(chart("warehouse_revenue", warehouses_figure), width="stretch", key="warehouse_revenue")
 
 
 # --- fulfilment health ---------------------------------------------------------------------------
@@ -452,12 +478,9 @@ def hours_said(value: float | None) -> str:
     return NONE if value is None else str(_("{hours} h", hours=f"{value:.1f}".replace(".", ",")))
 
 
-st.subheader(gettext("Fulfilment health"))
-shares = [m for m in dashboard.health if m.unit == "share"]
-accept_time = next(m for m in dashboard.health if m.unit == "hours")
-rate_names = [gettext(m.label) for m in shares]
-left, right = st.columns([3, 2])
-with left:
+def health_figure(dashboard: Dashboard) -> go.Figure:
+    shares = [m for m in dashboard.health if m.unit == "share"]
+    rate_names = [gettext(m.label) for m in shares]
     # The values stand in a column of their own right of 100%, where no bar ends and no target
     # tick stands: next to the bar's end they ran into the tick whenever a rate was near its target.
     values = [NONE if m.value is None else percent(m.value) for m in shares]
@@ -508,7 +531,16 @@ with left:
         xaxis=dict(range=[0, VALUE_COLUMN + 24], tickvals=[0, 25, 50, 75, 100], ticksuffix="%"),
         yaxis=dict(autorange="reversed"),
     )
-    st.plotly_chart(layout(health, 360), width="stretch", key="health")
+    return layout(health, 360)
+
+
+st.subheader(gettext("Fulfilment health"))
+shares = [m for m in dashboard.health if m.unit == "share"]
+accept_time = next(m for m in dashboard.health if m.unit == "hours")
+rate_names = [gettext(m.label) for m in shares]
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(chart("health", health_figure), width="stretch", key="health")
 with right:
     a, b = st.columns(2)
     a.metric(

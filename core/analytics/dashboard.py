@@ -45,7 +45,7 @@ from core.analytics.scope import (
     resolve_scope,
     timed,
 )
-from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
+from core.analytics.snapshots import AnalyticsStore, Snapshot, SnapshotInfo
 from core.domain import OrderStatus
 from core.i18n import N_, language
 from core.orders.lifecycle import SELLER_DEADLINES
@@ -452,43 +452,60 @@ def day_name(day: date, code: str | None = None) -> str:
 
 
 def company_warehouses(store: Store, analytics: AnalyticsStore, actor: Actor) -> list[WarehouseOption]:
-    """The company's warehouses, for the filter."""
+    """The company's warehouses, for the filter (read once per snapshot)."""
     check_product_manager(store, actor, doing=N_("see the dashboard"))
     with analytics.reading() as snap:
-        return query_warehouses(snap.con, actor.company_id)
+        company_id = actor.company_id
+        return snap.remembered(("warehouses", company_id), lambda: query_warehouses(snap.con, company_id))
 
 
 def load_dashboard(
-    store: Store, analytics: AnalyticsStore, actor: Actor, period: Period, warehouse_code: str | None = None
+    store: Store,
+    analytics: AnalyticsStore,
+    actor: Actor,
+    period: Period,
+    warehouse_code: str | None = None,
+    *,
+    remembered: bool = True,
 ) -> Dashboard:
-    """Every section of the dashboard, from one snapshot (so they agree with each other)."""
+    """Every section of the dashboard, from one snapshot (so they agree with each other). The person's
+    right to see it is checked on every call; the figures are read once per snapshot, company, period
+    and warehouse (`remembered=False`: read again, for the benchmarks)."""
     check_product_manager(store, actor, doing=N_("see the dashboard"))
-    timings: dict[str, float] = {}
+    company_id = actor.company_id
     with analytics.reading() as snap:
-        con = snap.con
-        scope = resolve_scope(con, actor.company_id, warehouse_code)
-        kpis = timed(timings, "kpis", query_kpis, con, scope, period)
-        trend = timed(timings, "trend", query_trend, con, scope, period)
-        funnel, status_counts, health, refunds, refund_amount = timed(
-            timings, "funnel_health", query_funnel_health, con, scope, period
-        )
-        top = timed(timings, "top_products", query_top_products, con, scope, period)
-        per_warehouse = timed(timings, "warehouse_revenue", query_warehouse_revenue, con, scope, period)
-        actions = timed(timings, "needs_action", query_needs_action, con, scope)
-        return Dashboard(
-            info=snap.info,
-            period=period,
-            previous_period=period.previous(),
-            warehouse_code=warehouse_code,
-            kpis=kpis,
-            trend=trend,
-            funnel=funnel,
-            status_counts=status_counts,
-            top_products=top,
-            warehouse_revenue=per_warehouse,
-            health=health,
-            refunds_count=refunds,
-            refunds_amount=refund_amount,
-            needs_action=actions,
-            timings_ms=timings,
-        )
+        if not remembered:
+            return _read_dashboard(snap, company_id, period, warehouse_code)
+        question = ("dashboard", company_id, period, warehouse_code)
+        return snap.remembered(question, lambda: _read_dashboard(snap, company_id, period, warehouse_code))
+
+
+def _read_dashboard(snap: Snapshot, company_id: int, period: Period, warehouse_code: str | None) -> Dashboard:
+    timings: dict[str, float] = {}
+    con = snap.con
+    scope = resolve_scope(con, company_id, warehouse_code)
+    kpis = timed(timings, "kpis", query_kpis, con, scope, period)
+    trend = timed(timings, "trend", query_trend, con, scope, period)
+    funnel, status_counts, health, refunds, refund_amount = timed(
+        timings, "funnel_health", query_funnel_health, con, scope, period
+    )
+    top = timed(timings, "top_products", query_top_products, con, scope, period)
+    per_warehouse = timed(timings, "warehouse_revenue", query_warehouse_revenue, con, scope, period)
+    actions = timed(timings, "needs_action", query_needs_action, con, scope)
+    return Dashboard(
+        info=snap.info,
+        period=period,
+        previous_period=period.previous(),
+        warehouse_code=warehouse_code,
+        kpis=kpis,
+        trend=trend,
+        funnel=funnel,
+        status_counts=status_counts,
+        top_products=top,
+        warehouse_revenue=per_warehouse,
+        health=health,
+        refunds_count=refunds,
+        refunds_amount=refund_amount,
+        needs_action=actions,
+        timings_ms=timings,
+    )

@@ -30,7 +30,7 @@ from core.analytics.scope import (
     resolve_scope,
     timed,
 )
-from core.analytics.snapshots import AnalyticsStore, SnapshotInfo
+from core.analytics.snapshots import AnalyticsStore, Snapshot, SnapshotInfo
 from core.catalogue.rules import MAX_SKU
 from core.domain import PayoutStatus, Role
 from core.errors import InvalidInput, NotFound
@@ -340,11 +340,14 @@ def load_history(
     *,
     after: RowKey | None = None,
     before: RowKey | None = None,
+    remembered: bool = True,
 ) -> HistoryPage:
     """One page of completed sales (one row per order line) and the totals of the whole filtered set.
 
     `page` is the page's number; for the page after (before) the one on screen pass also its last
     (first) row's key as `after` (`before`): the page is then found by seeking, not by counting rows.
+    The person's right is checked on every call; a page is read once per snapshot (`remembered=False`:
+    read again, for the benchmarks).
     """
     require_role(actor, Role.PRODUCT_MANAGER, doing=N_("see the transaction history"))
     if page < 1:
@@ -354,57 +357,76 @@ def load_history(
     if after is not None and before is not None:
         raise InvalidInput(_("Page from one side at a time."), field="page")
     check_product_manager(store, actor, doing=N_("see the transaction history"))
-    timings: dict[str, float] = {}
+    company_id = actor.company_id
     with analytics.reading() as snap:
-        con = snap.con
-        scope = resolve_scope(con, actor.company_id, filters.warehouse_code)
-        where, params = filtered_lines_where(con, scope, filters)
-        orders_where = (
-            None if filters.product_sku else filtered_lines_where(con, scope, filters, "o", orders_table=True)[0]
-        )
-        totals = timed(timings, "totals", lambda: query_history_totals(con, where, params, orders_where=orders_where))
-        page_count = max(1, -(-totals.lines // page_size))
-        if page > page_count:
-            page, after, before = page_count, None, None
-        started = time.perf_counter()
-        rows = query_history_rows(
-            con,
-            where,
-            params,
-            limit=page_size,
-            offset=(page - 1) * page_size,
-            total=totals.lines,
-            after=after,
-            before=before,
-        )
-        timings["rows"] = round((time.perf_counter() - started) * 1000, 3)
-        return HistoryPage(
-            info=snap.info,
-            filters=filters,
-            rows=rows,
-            totals=totals,
-            page=page,
-            page_size=page_size,
-            timings_ms=timings,
-        )
+
+        def read() -> HistoryPage:
+            return _read_history(snap, company_id, filters, page, page_size, after, before)
+
+        if not remembered:
+            return read()
+        return snap.remembered(("history", company_id, filters, page, page_size, after, before), read)
+
+
+def _read_history(
+    snap: Snapshot,
+    company_id: int,
+    filters: HistoryFilters,
+    page: int,
+    page_size: int,
+    after: RowKey | None,
+    before: RowKey | None,
+) -> HistoryPage:
+    timings: dict[str, float] = {}
+    con = snap.con
+    scope = resolve_scope(con, company_id, filters.warehouse_code)
+    where, params = filtered_lines_where(con, scope, filters)
+    orders_where = None if filters.product_sku else filtered_lines_where(con, scope, filters, "o", orders_table=True)[0]
+    totals = timed(timings, "totals", lambda: query_history_totals(con, where, params, orders_where=orders_where))
+    page_count = max(1, -(-totals.lines // page_size))
+    if page > page_count:
+        page, after, before = page_count, None, None
+    started = time.perf_counter()
+    rows = query_history_rows(
+        con,
+        where,
+        params,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+        total=totals.lines,
+        after=after,
+        before=before,
+    )
+    timings["rows"] = round((time.perf_counter() - started) * 1000, 3)
+    return HistoryPage(
+        info=snap.info,
+        filters=filters,
+        rows=rows,
+        totals=totals,
+        page=page,
+        page_size=page_size,
+        timings_ms=timings,
+    )
 
 
 def history_options(store: Store, analytics: AnalyticsStore, actor: Actor) -> HistoryOptions:
     """What the history filters offer: the company's warehouses, products, and buyers it sold to."""
     check_product_manager(store, actor, doing=N_("see the transaction history"))
+    company_id = actor.company_id
     with analytics.reading() as snap:
-        con = snap.con
-        products = con.execute(
-            "SELECT sku, name FROM products WHERE company_id = $c ORDER BY name, sku", {"c": actor.company_id}
-        ).fetchall()
-        buyers = con.execute(
-            """
-            SELECT buyer_code, name FROM buyers
-            WHERE id IN (SELECT DISTINCT buyer_id FROM orders WHERE company_id = $c AND status = 'COMPLETED')
-            ORDER BY name, buyer_code
-        """,
-            {"c": actor.company_id},
-        ).fetchall()
-        return HistoryOptions(
-            query_warehouses(con, actor.company_id), [(s, n) for s, n in products], [(c, n) for c, n in buyers]
-        )
+        return snap.remembered(("history_options", company_id), lambda: _read_options(snap.con, company_id))
+
+
+def _read_options(con, company_id: int) -> HistoryOptions:
+    products = con.execute(
+        "SELECT sku, name FROM products WHERE company_id = $c ORDER BY name, sku", {"c": company_id}
+    ).fetchall()
+    buyers = con.execute(
+        """
+        SELECT buyer_code, name FROM buyers
+        WHERE id IN (SELECT DISTINCT buyer_id FROM orders WHERE company_id = $c AND status = 'COMPLETED')
+        ORDER BY name, buyer_code
+    """,
+        {"c": company_id},
+    ).fetchall()
+    return HistoryOptions(query_warehouses(con, company_id), [(s, n) for s, n in products], [(c, n) for c, n in buyers])

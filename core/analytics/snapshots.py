@@ -30,11 +30,13 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -76,6 +78,34 @@ class SnapshotInfo:
         return max(0.0, (now - self.synced_at).total_seconds())
 
 
+T = TypeVar("T")
+#: How many answers a snapshot remembers (a dashboard is a few kB): the most recently asked are kept.
+REMEMBERED = 512
+
+
+class Answers:
+    """What has been read from one snapshot, by question: a snapshot never changes, so an answer holds
+    as long as its snapshot is current (a page run again, or a colleague asking the same, reads nothing).
+    Shared by the process's runs; computed outside the lock (two runs may both compute a new answer)."""
+
+    def __init__(self, size: int = REMEMBERED):
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, question: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if question in self._answers:
+                self._answers.move_to_end(question)
+                return self._answers[question]
+        answer = compute()
+        with self._lock:
+            self._answers[question] = answer
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+
 @dataclass
 class Snapshot:
     """A read-only view of the current slot for one unit of work."""
@@ -83,6 +113,12 @@ class Snapshot:
     con: duckdb.DuckDBPyConnection
     info: SnapshotInfo
     path: Path
+    answers: Answers = field(default_factory=Answers)
+
+    def remembered(self, question: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`'s answer to `question` (hashable: what is asked, whose), read once per snapshot.
+        Only for answers that depend on nothing but the snapshot and the question: never `now`."""
+        return self.answers.get(question, compute)
 
 
 def _aware(value: datetime) -> datetime:
@@ -169,7 +205,7 @@ class AnalyticsStore:
         pool = _pool_for(self)
         entry, cursor = pool.acquire(retry_s)
         try:
-            yield Snapshot(con=cursor, info=entry.info, path=entry.path)
+            yield Snapshot(con=cursor, info=entry.info, path=entry.path, answers=entry.answers)
         finally:
             try:
                 cursor.close()
@@ -294,6 +330,7 @@ class _Entry:
     path: Path
     users: int = 0
     retired: bool = False
+    answers: Answers = field(default_factory=Answers)
 
 
 class _Pool:

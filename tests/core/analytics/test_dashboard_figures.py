@@ -7,6 +7,7 @@ SQLite and on PostgreSQL, for several periods and warehouse filters.
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -15,9 +16,11 @@ from core.analytics.dashboard import HEALTH_TARGETS, company_warehouses, load_da
 from core.analytics.history import HistoryFilters, load_history
 from core.analytics.scope import Period
 from core.analytics.snapshots import AnalyticsNotReady
+from core.analytics.sync import sync
 from core.domain import Role
 from core.errors import AccessDenied, InvalidInput, NotFound
 from tests.core.analytics import reference
+from tests.core.analytics.dataset import advance_randomly
 
 # (start offset from now's date, length in days, warehouse)
 CASES = [
@@ -195,3 +198,24 @@ def test_the_refusals_read_as_whole_sentences_in_either_language():
     with pytest.raises(InvalidInput) as raised:
         HistoryFilters(Period(date(2026, 11, 1), date(2026, 11, 30)), min_total=10, max_total=5)
     assert raised.value.text("id") == "Total pesanan terendah tidak boleh lebih tinggi dari yang tertinggi."
+
+
+def test_figures_are_read_once_per_snapshot_and_afresh_after_a_sync(store, analytics, synced, now):
+    """A run again, or a colleague asking the same, gets the snapshot's answer without reading it
+    again; another company, period or warehouse is another question; a sync's new snapshot is read."""
+    period = _period(now, -69, 70)
+    first = load_dashboard(store, analytics, synced.a.actor(), period)
+    assert load_dashboard(store, analytics, synced.a.actor(), period) is first
+    assert load_dashboard(store, analytics, synced.a.actor(), period, "JKT-01") is not first
+    assert load_dashboard(store, analytics, synced.b.actor(), period).kpis != first.kpis
+    assert load_dashboard(store, analytics, synced.a.actor(), period, remembered=False) is not first
+
+    advance_randomly(store, random.Random(3), synced, now, changes=40)
+    sync(store, analytics, now + timedelta(minutes=1))
+    after = load_dashboard(store, analytics, synced.a.actor(), period)
+    assert after is not first and after.info.generation > first.info.generation
+    assert {k.key: (k.value, k.previous) for k in after.kpis} == reference.kpis(
+        store, synced.a.id, period.start, period.end
+    )
+    with pytest.raises(AccessDenied):  # the right to see them is checked on every call, remembered or not
+        load_dashboard(store, analytics, synced.a.actor(Role.SYSTEM_ADMINISTRATOR), period)
