@@ -26,6 +26,8 @@ Product Manager (DEMO01 / pm) and reading the portal in English.
                            medians of `ms` and `thread_cpu_ms` are printed beside it);
                            `ui_process_cpu_ms_per_rerun_*`: the process's whole CPU over those reruns
                            (/proc), per rerun: Streamlit's own work around the script included
+  ui_login_script_runs     the script runs a login takes, from the click to the session cookie set
+                           (the UI process's `ui.run` lines meanwhile; the warm-cache logins)
   ui_rss_mb, ui_peak_rss_mb  the UI process's memory at the end (VmRSS, VmHWM)
 
 Each figure but the run CPU is the median of --tries tries. Settled means what a person waits for,
@@ -244,13 +246,15 @@ SETTLE_SCRIPT = """
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Timing:
     """From a click to the page settled, and to the end of the script run(s) it caused (Streamlit's
-    state back to notRunning, as the browser heard it); the rest is the browser drawing the page."""
+    state back to notRunning, as the browser heard it); the rest is the browser drawing the page. For a
+    login also how many script runs it took (its `ui.run` lines, the cookie's arrival included)."""
 
     ms: float
     run_ended_ms: float
+    script_runs: int = 0
 
 
 class NotSettled(RuntimeError):
@@ -372,11 +376,12 @@ def stop_ui(server: subprocess.Popen) -> None:
 
 @dataclass
 class Browsing:
-    """The browser, where the UI is, and how long "settled" must hold."""
+    """The browser, where the UI is, how long "settled" must hold, and the UI process's output."""
 
     browser: Browser
     url: str
     quiet_ms: int
+    log_path: Path
 
     def new_page(self) -> Page:
         context = self.browser.new_context(viewport=VIEWPORT)
@@ -407,6 +412,7 @@ def login_form(page: Page, url: str) -> None:
 def log_in(browsing: Browsing, page: Page) -> Timing:
     """Log in as the demo Product Manager: milliseconds from the click to the Dashboard settled."""
     login_form(page, browsing.url)
+    offset = browsing.log_path.stat().st_size
     timing = browsing.timed(page, DASHBOARD.landmarks, page.get_by_role("button", name="Log in").click)
     # The session cookie comes a moment later; work done before it could be lost in its arrival.
     deadline = time.monotonic() + 60
@@ -414,6 +420,7 @@ def log_in(browsing: Browsing, page: Page) -> Timing:
         if time.monotonic() > deadline:
             raise NotSettled("the session cookie never arrived")
         page.wait_for_timeout(50)
+    timing.script_runs = len(_run_lines(browsing.log_path, offset))
     return timing
 
 
@@ -469,7 +476,9 @@ def measure_logins_warm(browsing: Browsing, tries: int, samples: Samples) -> Non
     try:
         for _ in range(tries):
             page.context.clear_cookies()
-            samples.add_timing("ui_login_warm_cache_s", log_in(browsing, page))
+            timing = log_in(browsing, page)
+            samples.add_timing("ui_login_warm_cache_s", timing)
+            samples.add("ui_login_script_runs", timing.script_runs)
     finally:
         page.context.close()
 
@@ -637,7 +646,7 @@ def measure(args: argparse.Namespace, folder: Path, samples: Samples, memory: di
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             try:
-                browsing = Browsing(browser, f"http://127.0.0.1:{port}", args.quiet_ms)
+                browsing = Browsing(browser, f"http://127.0.0.1:{port}", args.quiet_ms, log_path)
                 print("measuring: logins", flush=True)
                 measure_logins(browsing, args.tries, samples)
                 measure_logins_warm(browsing, args.tries, samples)
