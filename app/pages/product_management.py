@@ -29,18 +29,23 @@ store = get_store()
 warehouses = read_or_stop(lambda: company_warehouses(store, actor))
 warehouse_codes = [w.code for w in warehouses]
 
-# Keyed and tracked, so the tab a person works in stays open after a save reruns the page.
+# Keyed and tracked, so the tab a person works in stays open after a save reruns the page; only the
+# open tab is drawn (a click on another reruns the page), so a run reads what the person looks at.
 products, grid, add, csv_files = st.tabs(
     [gettext("Products"), gettext("Stock & prices"), gettext("Add product"), gettext("CSV import / export")],
     key="pm_tab",
     on_change="rerun",
 )
-with products:
-    products_tab(store, actor, warehouse_codes)
-with grid:
-    stock_and_prices_tab(store, actor, warehouse_codes)
-with add:
-    add_product_tab(store, actor, warehouses)
-with csv_files:
-    export_section(store, actor)
-    import_section(store, actor)
+if products.open:
+    with products:
+        products_tab(store, actor, warehouse_codes)
+if grid.open:
+    with grid:
+        stock_and_prices_tab(store, actor, warehouse_codes)
+if add.open:
+    with add:
+        add_product_tab(store, actor, warehouses)
+if csv_files.open:
+    with csv_files:
+        export_section(store, actor)
+        import_section(store, actor)

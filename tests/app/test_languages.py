@@ -156,6 +156,30 @@ def test_every_page_reads_in_indonesian_with_no_english_left(app_as, user, page)
     assert leaks(english), "the check found no catalogue text on the English page: it reads the wrong texts"
 
 
+#: Product Management's tabs other than the first (only the open tab is drawn), by their msgids, with
+#: what only that tab draws.
+PRODUCT_TABS = {
+    "Stock & prices": lambda at: at.data_editor,
+    "Add product": lambda at: at.text_input(key="pm_add_sku_0"),
+    "CSV import / export": lambda at: at.file_uploader(key="pm_import_file_0"),
+}
+
+
+@pytest.mark.parametrize("tab", PRODUCT_TABS)
+def test_every_product_management_tab_reads_in_indonesian_with_no_english_left(app_as, tab):
+    def opened(language: str):
+        at = _open(app_as, "pm", "pages/product_management.py", language)
+        at.session_state["pm_tab"] = gettext(tab, language)
+        at.run()
+        assert not at.exception, at.exception
+        assert PRODUCT_TABS[tab](at)  # the tab is the one drawn
+        return shown(at)
+
+    indonesian = opened("id")
+    assert not leaks(indonesian), f"English left on the tab {tab} in Indonesian: {sorted(leaks(indonesian))}"
+    assert leaks(opened("en"))
+
+
 def test_the_login_page_reads_in_indonesian_and_switches_to_english(demo_store):
     at = new_app_test()
     at.session_state["language"] = "id"

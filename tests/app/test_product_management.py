@@ -81,6 +81,16 @@ def table(at, columns: list[str]):
 # --- The list ------------------------------------------------------------------------------------
 
 
+#: The page's tabs by their English labels: only the open tab is drawn, as in the browser.
+TABS = {"products": "Products", "grid": "Stock & prices", "add": "Add product", "csv": "CSV import / export"}
+
+
+def open_tab(at, tab: str):
+    """Open `tab` as a click on it would (the page reruns and draws it)."""
+    at.session_state["pm_tab"] = TABS[tab]
+    return at.run()
+
+
 def test_the_list_shows_every_product_per_warehouse_with_stock_and_rupiah_prices(pm):
     frame = table(pm.at, ["SKU", "Warehouse", "On hand", "Reserved", "Available", "Price"])
     assert len(frame) == 60 * 3
@@ -104,9 +114,12 @@ def test_search_and_filters_narrow_the_list(pm):
 def test_any_search_text_is_taken_literally_and_never_breaks_the_page(pm, text):
     at = pm.at
     at.text_input(key="pm_search").input(text).run()
+    assert not at.exception
+    assert values(at.info) == ["No products match these filters."]
+    open_tab(at, "grid")
     at.text_input(key="pm_grid_search").input(text).run()
     assert not at.exception
-    assert "No products match these filters." in values(at.info)
+    assert values(at.info) == ["No products match. Add products first, or change the search."]
 
 
 def test_the_low_stock_filter_shows_products_at_or_below_the_level(pm):
@@ -123,6 +136,7 @@ def test_the_low_stock_filter_shows_products_at_or_below_the_level(pm):
 
 
 def fill_add_form(at, sku: str, name: str, stock: dict[str, tuple]) -> None:
+    open_tab(at, "add")
     at.text_input(key="pm_add_sku_0").input(sku)
     at.text_input(key="pm_add_name_0").input(name)
     at.text_input(key="pm_add_unit_0").input("pak")
@@ -140,12 +154,14 @@ def test_adding_a_product_with_stock_and_price_says_so_and_lists_it(pm):
     assert values(at.success) == [
         "Added KOPI-AB1 · Kopi Arabika 250 g, stocked in JKT-01 (40 at Rp55.000), JYP-01 (12 at Rp61.000)."
     ]
+    open_tab(at, "products")
     at.text_input(key="pm_search").input("KOPI-AB1").run()
     frame = table(at, ["SKU", "Warehouse", "On hand", "Price"])
     assert sorted(zip(frame["Warehouse"], frame["On hand"], frame["Price"])) == [
         ("JKT-01", 40, "Rp55.000"),
         ("JYP-01", 12, "Rp61.000"),
     ]
+    open_tab(at, "add")
     assert at.text_input(key="pm_add_sku_1").value == ""  # a fresh, empty form for the next one
 
 
@@ -264,8 +280,8 @@ def test_the_current_image_is_removed_only_once_the_confirmation_is_ticked(pm):
 
 
 def test_the_image_uploaders_state_the_limits_core_checks(pm):
-    for key in ("pm_image_SPN-0001_0", "pm_add_image_0"):
-        uploader = pm.at.file_uploader(key=key)
+    for tab, key in (("products", "pm_image_SPN-0001_0"), ("add", "pm_add_image_0")):
+        uploader = open_tab(pm.at, tab).file_uploader(key=key)
         assert uploader.label.endswith(": PNG, JPEG or WebP, up to 5 MB")
         assert uploader.help == images.upload_hint(images.PRODUCT_IMAGE)
         assert uploader.proto.max_upload_size_mb == 5
@@ -322,6 +338,7 @@ def grid(at):
 
 
 def test_the_grid_shows_on_hand_reserved_available_and_price_with_only_on_hand_and_price_editable(pm):
+    open_tab(pm.at, "grid")
     editor = pm.at.data_editor[0]
     frame = editor.value
     assert list(frame.columns) == [
@@ -344,6 +361,7 @@ def test_the_grid_shows_on_hand_reserved_available_and_price_with_only_on_hand_a
 
 
 def test_bad_cells_in_the_grid_are_listed_with_sku_warehouse_and_why_and_nothing_can_be_saved(pm):
+    open_tab(pm.at, "grid")
     at = pm.at
     first, second = grid(at).iloc[0], grid(at).iloc[1]
     edit_grid(at, {0: {"On hand": -5}, 1: {"Price (Rp)": 0}})
@@ -358,6 +376,7 @@ def test_bad_cells_in_the_grid_are_listed_with_sku_warehouse_and_why_and_nothing
 
 
 def test_on_hand_below_what_is_reserved_is_refused_in_the_grid(pm):
+    open_tab(pm.at, "grid")
     buyers.place_order(
         pm.store,
         buyer_code="LVM-00001",
@@ -374,6 +393,7 @@ def test_on_hand_below_what_is_reserved_is_refused_in_the_grid(pm):
 
 
 def test_edits_in_progress_can_be_discarded(pm):
+    open_tab(pm.at, "grid")
     at = pm.at
     before = catalogue_state(pm.store)
     edit_grid(at, {0: {"On hand": 1}})
@@ -385,6 +405,7 @@ def test_edits_in_progress_can_be_discarded(pm):
 
 
 def test_filling_an_empty_row_of_the_grid_stocks_the_product_in_that_warehouse(pm):
+    open_tab(pm.at, "grid")
     products.add_product_with_stock(
         pm.store,
         pm_actor(pm),
@@ -412,6 +433,7 @@ def test_filling_an_empty_row_of_the_grid_stocks_the_product_in_that_warehouse(p
 
 
 def test_a_large_price_change_is_refused_without_the_confirmation_and_saved_with_it(pm):
+    open_tab(pm.at, "grid")
     at = pm.at
     row = grid(at).iloc[0]
     sku, code, old = row["SKU"], row["Warehouse"], int(row["Price (Rp)"])
@@ -445,6 +467,7 @@ def test_a_large_price_change_is_refused_without_the_confirmation_and_saved_with
 
 
 def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_the_price_history(pm):
+    open_tab(pm.at, "grid")
     at = pm.at
     row = grid(at).iloc[0]
     sku, code, old = row["SKU"], row["Warehouse"], int(row["Price (Rp)"])
@@ -457,6 +480,7 @@ def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_th
     ]
     assert level(pm.store, sku, code)[0] == 999
     assert grid(at).iloc[0]["On hand"] == 999  # the grid reloaded from the store
+    open_tab(at, "products")
     history = table(at, ["When", "Old price", "New price", "Large change confirmed"])
     latest = history.iloc[0]
     assert (latest["Warehouse"], latest["Old price"], latest["From"]) == (code, f"Rp{old:,}".replace(",", "."), "grid")
@@ -467,6 +491,7 @@ def test_stock_and_a_small_price_change_save_without_confirmation_and_show_in_th
 
 
 def test_the_csv_uploader_accepts_only_csv_files_within_the_limits_core_checks(pm):
+    open_tab(pm.at, "csv")
     uploader = pm.at.file_uploader(key="pm_import_file_0")
     assert uploader.allowed_type == [".csv"]
     assert uploader.label == "CSV file to import: a .csv file, up to 2 MB and 20.000 rows"
@@ -479,6 +504,7 @@ def upload_csv(at, data: bytes, name: str = "catalogue.csv"):
 
 
 def test_a_bad_csv_row_is_reported_with_its_line_number_and_nothing_is_imported(pm):
+    open_tab(pm.at, "csv")
     at = pm.at
     before = catalogue_state(pm.store)
     data = (
@@ -499,6 +525,7 @@ def test_a_bad_csv_row_is_reported_with_its_line_number_and_nothing_is_imported(
 
 
 def test_a_file_that_is_not_a_csv_is_refused_in_one_sentence(pm):
+    open_tab(pm.at, "csv")
     upload_csv(pm.at, b"PK\x03\x04 workbook", "catalogue.csv")
     assert values(pm.at.error) == [
         "'catalogue.csv' is an Excel workbook renamed .csv, not a CSV file. In Excel "
@@ -507,6 +534,7 @@ def test_a_file_that_is_not_a_csv_is_refused_in_one_sentence(pm):
 
 
 def test_a_valid_import_is_checked_first_then_applied_with_a_summary(pm):
+    open_tab(pm.at, "csv")
     at = pm.at
     data = f"{HEADER}\r\nNEW-CSV-1,Gula Aren 500 g,pak,,ACTIVE,MKS-01,25,21000\r\n".encode()
     upload_csv(at, data)
@@ -521,6 +549,7 @@ def test_a_valid_import_is_checked_first_then_applied_with_a_summary(pm):
 
 
 def test_a_large_price_change_in_an_import_is_refused_without_the_confirmation_and_applied_with_it(pm):
+    open_tab(pm.at, "csv")
     at = pm.at
     old = level(pm.store, "SPN-0003", "JKT-01")[2]
     data = f"{HEADER}\r\nSPN-0003,Minyak Goreng 2 L,pouch,,ACTIVE,JKT-01,50,{old // 2}\r\n".encode()
@@ -542,6 +571,7 @@ def test_a_large_price_change_in_an_import_is_refused_without_the_confirmation_a
 
 
 def test_the_export_is_prepared_with_progress_and_offered_for_download(pm):
+    open_tab(pm.at, "csv")
     at = pm.at
     button(at, "Prepare CSV export").click()
     at.run()
