@@ -86,18 +86,8 @@ from core.errors import DomainError  # noqa: E402
 from core.orders import buyer_channel as buyers  # noqa: E402
 from core.store.database import Store  # noqa: E402
 from jobs.serve import ui_command  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402  (the browser tests' own Chromium)
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1366, "height": 850}
 TIMEOUT_MS = 60_000
 GOALS = {  # figure: (the goal as said, met when)
