@@ -31,6 +31,7 @@ from app.ui.formats import DATE_INPUT_FORMAT, calendar_day, count, local_time, r
 from app.ui.language import in_this_language
 from app.ui.plain import say, typed
 from app.ui.uploads import image_uploader
+from core.catalogue.stock import company_warehouses
 from core.clock import utc_now
 from core.domain import ComplaintResolution, FailureKind, PayoutStatus, Role
 from core.i18n import N_, Message, _, _n, gettext, language, using
@@ -39,7 +40,6 @@ from core.orders import papers, search, seller, views
 from core.orders.lifecycle import STATUS_LABELS, Step
 from core.orders.search import PRESETS, SORTS, STAGES, FoundOrder, OrderQuery, find_orders, stage_counts
 from core.orders.views import OrderDetail
-from core.warehouses import management
 
 actor = require_actor(Role.PRODUCT_MANAGER)
 store = get_store()
@@ -110,7 +110,7 @@ def read_filters() -> OrderQuery:
             placeholder=gettext("Order number, buyer name or code, SKU or product name"),
             on_change=search_everywhere,
         )
-        warehouses = management.list_warehouses(store, actor, utc_now())
+        warehouses = company_warehouses(store, actor)  # codes and names only: no order counts to read
         codes = [None, *[w.code for w in warehouses]]
         names = {w.code: f"{w.code} · {w.name}" for w in warehouses}
         everywhere = gettext("All warehouses")
