@@ -9,34 +9,22 @@ only read once built (Streamlit copies a figure to draw it).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import plotly.graph_objects as go
 
+from core.analytics.snapshots import Answers
 from core.i18n import language
 
 #: Enough for the dashboards a process's sessions look at (each a handful of figures of a few kB).
 REMEMBERED = 256
 
-# (language, chart, id(source)) -> (source, figure): the source is held, so its id is not reused meanwhile.
-_figures: OrderedDict[tuple[str, str, int], tuple[object, go.Figure]] = OrderedDict()
-_lock = threading.Lock()
+# (language, chart, id(source)) -> (source, figure): the entry holds its source, so no other object can
+# take that id while the figure is remembered.
+_figures = Answers(REMEMBERED)
 
 
 def remembered_figure(chart: str, source: object, build: Callable[[], go.Figure]) -> go.Figure:
     """The figure `build()` makes of `source` for `chart`, in the reader's language; built once."""
-    key = (language(), chart, id(source))
-    with _lock:
-        found = _figures.get(key)
-        if found is not None and found[0] is source:
-            _figures.move_to_end(key)
-            return found[1]
-    figure = build()
-    with _lock:
-        _figures[key] = (source, figure)
-        _figures.move_to_end(key)
-        while len(_figures) > REMEMBERED:
-            _figures.popitem(last=False)
+    _source, figure = _figures.get((language(), chart, id(source)), lambda: (source, build()))
     return figure

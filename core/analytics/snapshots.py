@@ -86,7 +86,8 @@ REMEMBERED = 512
 class Answers:
     """What has been read from one snapshot, by question: a snapshot never changes, so an answer holds
     as long as its snapshot is current (a page run again, or a colleague asking the same, reads nothing).
-    Shared by the process's runs; computed outside the lock (two runs may both compute a new answer)."""
+    Shared by the process's runs; computed outside the lock (two runs may both compute a new answer).
+    The most recently asked `size` are kept (app.ui.charts keeps its figures in one too)."""
 
     def __init__(self, size: int = REMEMBERED):
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
