@@ -43,8 +43,17 @@ PRODUCTS = 60
 POSTGRES_URL = os.environ.get("KOPRA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def rows(orders: int, overdue: int, seed: int = 7):
-    """Orders (1 line each): `overdue` pending past their deadline, 5% pending not yet due, the rest completed."""
+def rows(orders: int, overdue: int, seed: int = 7, layout: str = "placed"):
+    """Orders (1 line each): `overdue` pending past their deadline, 5% pending not yet due, the rest completed.
+
+    layout "placed": ids in the order the orders were placed, as a store numbers them, so the newest
+    orders are the open ones and the overdue ones placed just before those not yet due (an outage's
+    backlog). "scattered": every order placed at a random time and the overdue ones drawn from all
+    ids, the layout of this bench before 2026-12-01 (it scatters the step's writes over the whole of
+    every index it touches, `updated_at`'s most: unlike a real store's, where they cluster at the end)."""
+    if layout == "placed":
+        yield from _placed_rows(orders, overdue, random.Random(seed))
+        return
     rng = random.Random(seed)
     overdue_ids = set(rng.sample(range(1, orders + 1), overdue))
     for order_id in range(1, orders + 1):
@@ -60,11 +69,28 @@ def rows(orders: int, overdue: int, seed: int = 7):
         yield order_id, status, placed, deadline, product, quantity
 
 
+def _placed_rows(orders: int, overdue: int, rng: random.Random):
+    waiting = orders // 20  # pending, not yet due: the newest
+    backlog_start = orders - waiting - overdue
+    span = timedelta(days=400)
+    for order_id in range(1, orders + 1):
+        product, quantity = rng.randint(1, PRODUCTS), rng.randint(1, 5)
+        if order_id > orders - waiting:
+            placed = NOW - timedelta(hours=1) * (orders - order_id + 1) / waiting
+            yield order_id, "PENDING_CONFIRMATION", placed, placed + timedelta(days=1), product, quantity
+        elif order_id > backlog_start:  # the backlog's deadlines passed over the last 4,000 minutes
+            deadline = NOW - timedelta(minutes=4000) * (orders - waiting - order_id + 1) / overdue
+            yield order_id, "PENDING_CONFIRMATION", deadline - timedelta(days=1), deadline, product, quantity
+        else:
+            placed = NOW - timedelta(days=3) - span * (backlog_start - order_id) / backlog_start
+            yield order_id, "COMPLETED", placed, placed + timedelta(days=1), product, quantity
+
+
 def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def build(store: Store, orders: int, overdue: int) -> None:
+def build(store: Store, orders: int, overdue: int, layout: str = "placed") -> None:
     with store.transaction() as session:
         session.add(
             Company(id=1, company_code="BENCH01", name="Bench", is_whitelisted=True, created_at=NOW, updated_at=NOW)
@@ -92,7 +118,7 @@ def build(store: Store, orders: int, overdue: int) -> None:
         )
     reserved = [0] * (PRODUCTS + 1)
     order_rows, item_rows = [], []
-    for order_id, status, placed, deadline, product, quantity in rows(orders, overdue):
+    for order_id, status, placed, deadline, product, quantity in rows(orders, overdue, layout=layout):
         amount = quantity * 10_000
         order_rows.append(
             (
@@ -198,11 +224,11 @@ def time_naive_loop(store: Store, sample: int) -> tuple[float, int]:
 
 
 class SqliteCopies:
-    def __init__(self, orders: int, overdue: int, folder: Path):
+    def __init__(self, orders: int, overdue: int, folder: Path, layout: str):
         self.template = folder / "template.sqlite3"
         store = Store(f"sqlite:///{self.template}")
         migrate(store)
-        build(store, orders, overdue)
+        build(store, orders, overdue, layout)
         store.dispose()
         self.folder = folder
 
@@ -213,14 +239,14 @@ class SqliteCopies:
 
 
 class PostgresCopies:
-    def __init__(self, orders: int, overdue: int):
+    def __init__(self, orders: int, overdue: int, layout: str):
         self.admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         self.base = POSTGRES_URL.rsplit("/", 1)[0]
         self.names: list[str] = []
         self.template = self._create()
         store = Store(f"{self.base}/{self.template}")
         migrate(store)
-        build(store, orders, overdue)
+        build(store, orders, overdue, layout)
         store.dispose()
 
     def _create(self, template: str | None = None) -> str:
@@ -266,16 +292,22 @@ def main() -> None:
     parser.add_argument("--overdue", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000, help="rows timed for the naive loop, then scaled")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--layout",
+        choices=("placed", "scattered"),
+        default="placed",
+        help="ids in placing order with the backlog at the end (default), or the earlier random layout",
+    )
     args = parser.parse_args()
-    figures: dict = {"orders": args.orders, "transitions": args.overdue}
+    figures: dict = {"orders": args.orders, "transitions": args.overdue, "layout": args.layout}
     with tempfile.TemporaryDirectory(prefix="kopra-bench-", dir=os.environ.get("KOPRA_BENCH_DIR")) as folder:
         started = time.perf_counter()
-        sqlite = SqliteCopies(args.orders, args.overdue, Path(folder))
+        sqlite = SqliteCopies(args.orders, args.overdue, Path(folder), args.layout)
         print(f"built the SQLite store in {time.perf_counter() - started:.1f} s", flush=True)
         figures |= measure(sqlite, args.sample, "sqlite")
     if not args.skip_postgres:
         started = time.perf_counter()
-        postgres = PostgresCopies(args.orders, args.overdue)
+        postgres = PostgresCopies(args.orders, args.overdue, args.layout)
         print(f"built the PostgreSQL store in {time.perf_counter() - started:.1f} s", flush=True)
         try:
             figures |= measure(postgres, args.sample, "postgres")

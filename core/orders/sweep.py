@@ -33,7 +33,11 @@ from core.orders.lifecycle import AUTOMATIC_STEPS, Transition
 from core.store.database import Store
 from core.store.models import orders_t, payouts_t
 
-BATCH_SIZE = 5000
+#: Orders per transaction. On SQLite each commit of a batch checkpoints the WAL it wrote into the
+#: database file: at 5,000 a sweep of 100,000 orders spent 3.5 s of its 8.6 s committing, at 20,000
+#: 1.7 s of 4.6 s. A batch holds SQLite's write lock for about a second at a million orders, so a
+#: person's click during a catch-up waits at most that long (a regular sweep's batch is small).
+BATCH_SIZE = 20_000
 SYSTEM_ID = "scheduler"
 
 OnAction = Callable[[dict], None]

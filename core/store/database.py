@@ -26,6 +26,11 @@ from core.config import ConfigError, Settings, parse_database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
+#: Each connection's page cache (SQLite's default is 2 MB). It fills only with pages a connection reads,
+#: so a small store costs nothing; at a million orders a sweep batch's UPDATE rewrites entries all over
+#: the orders indexes and with 2 MB re-read them from the OS for every page (the UPDATE of 100,000 orders
+#: took 2.7 s, with 64 MB 1.7 s).
+SQLITE_CACHE_MB = 64
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -38,6 +43,7 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
