@@ -488,7 +488,8 @@ class Order(Base):
         Index("ix_orders_status_confirm_deadline", "status", "confirm_deadline"),
         Index("ix_orders_status_complaint_deadline", "status", "complaint_deadline"),
         Index("ix_orders_status_complete_deadline", "status", "complete_deadline"),
-        Index("ix_orders_company_status", "company_id", "status"),
+        # A company's orders by stage, and each warehouse's open orders counted from the index alone.
+        Index("ix_orders_company_status_warehouse", "company_id", "status", "warehouse_id"),
         Index("ix_orders_company_placed_at", "company_id", "placed_at"),
         # Sales Management's "Total, largest first" (core.orders.search).
         Index("ix_orders_company_total_amount", "company_id", "total_amount"),

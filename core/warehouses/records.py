@@ -75,6 +75,17 @@ def own_warehouse(session: Session, actor: Actor, code: str, *, lock: bool = Fal
     return warehouse
 
 
+def open_orders_by_warehouse(company_id: int):
+    """Each warehouse's open orders, counted from the (company, status, warehouse) index alone: no
+    order's row is read (at a million orders, reading them cost the Settings page 0.75 s). Not
+    filtered by warehouse: a filter on warehouse_id lets SQLite pick the warehouse index and read rows."""
+    return (
+        select(Order.warehouse_id, func.count())
+        .where(Order.company_id == company_id, Order.status.in_(OPEN_STATUSES))
+        .group_by(Order.warehouse_id)
+    )
+
+
 def views_of(session: Session, actor: Actor, now: datetime, only_id: int | None = None) -> list[WarehouseView]:
     """The company's warehouses by code (or just one), with open orders, reserved units and the
     closures from today on."""
@@ -83,13 +94,7 @@ def views_of(session: Session, actor: Actor, now: datetime, only_id: int | None 
         query = query.where(Warehouse.id == only_id)
     warehouses = session.scalars(query).all()
     ids = [w.id for w in warehouses]
-    open_orders = dict(
-        session.execute(
-            select(Order.warehouse_id, func.count())
-            .where(Order.company_id == actor.company_id, Order.warehouse_id.in_(ids), Order.status.in_(OPEN_STATUSES))
-            .group_by(Order.warehouse_id)
-        ).all()
-    )
+    open_orders = dict(session.execute(open_orders_by_warehouse(actor.company_id)).all())
     reserved = dict(
         session.execute(
             select(StockLevel.warehouse_id, func.sum(StockLevel.reserved))
