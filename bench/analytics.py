@@ -11,6 +11,12 @@ medians of repeated runs; the machine is shared, so the load average is printed 
 Goals at 1,000,000 orders: each dashboard query < 30 ms, all of them < 150 ms, a history page
 < 50 ms, export >= 1.5 M rows/s, a sync of 10,000 changed orders < 250 ms, a rebuild < 10 s, the
 heaviest dashboard query >= 20x faster than on SQLite. Ends with one JSON line of the figures.
+
+The dashboard sums the snapshot's daily figures (core.analytics.daily, issue 16); for 30 and 365
+days each query and the whole dashboard are also timed on the raw rows, as they were read before,
+in the same snapshot and run (and must give the same answers). Issue 16's goal: a 365-day dashboard
+under 100 ms at 1 M orders (`dashboard_365d_ms_1m`, beside `dashboard_365d_raw_ms_1m`; with
+--ten-million the keys end in `_10m`, goal 150 ms).
 """
 
 from __future__ import annotations
@@ -24,15 +30,22 @@ import sqlite3
 import statistics
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import core.analytics.dashboard as dashboard_module  # noqa: E402
 from core.acting import Actor  # noqa: E402
 from core.analytics import reader_process as reader_module  # noqa: E402
 from core.analytics.dashboard import (  # noqa: E402
+    Kpi,
+    ProductSales,
+    TrendPoint,
+    WarehouseRevenue,
     load_dashboard,
     query_funnel_health,
     query_kpis,
@@ -44,12 +57,12 @@ from core.analytics.dashboard import (  # noqa: E402
 from core.analytics.export import export_company_history_csv  # noqa: E402
 from core.analytics.history import HistoryFilters, load_history  # noqa: E402
 from core.analytics.reader_process import reader_process  # noqa: E402
-from core.analytics.scope import Period, Scope  # noqa: E402
+from core.analytics.scope import Period, Scope, as_int  # noqa: E402
 from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E402
 from core.analytics.sync import rebuild, sync  # noqa: E402
 from core.demo.bulk import generate_bulk  # noqa: E402
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
-from core.domain import Role  # noqa: E402
+from core.domain import OrderStatus, Role  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
 
 OFFSET_SQL = (
@@ -367,6 +380,175 @@ class SqliteDashboard:
         return count
 
 
+# --------------------------------------------------------------------------- the dashboard on raw rows
+# The dashboard's queries as they were before issue 16, on the snapshot's raw `orders` and
+# `sales_lines` (one row per order or line): the same-run baseline of the daily tables.
+
+
+def raw_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
+    where, params = scope.where()
+    previous = period.previous()
+    params.update(ps=previous.start, pe=previous.end, cs=period.start, ce=period.end)
+    row = con.execute(
+        f"""
+        SELECT
+          sum(total_amount) FILTER (WHERE completed_day >= $cs), count(*) FILTER (WHERE completed_day >= $cs),
+          sum(item_count) FILTER (WHERE completed_day >= $cs),
+          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PENDING'),
+          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PAID'),
+          sum(total_amount) FILTER (WHERE completed_day <= $pe), count(*) FILTER (WHERE completed_day <= $pe),
+          sum(item_count) FILTER (WHERE completed_day <= $pe),
+          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PENDING'),
+          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PAID')
+        FROM orders
+        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $ps AND $ce
+    """,
+        params,
+    ).fetchone()
+    return dashboard_module.kpis_of([as_int(v) for v in row[:5]], [as_int(v) for v in row[5:]])
+
+
+def raw_trend(con, scope: Scope, period: Period) -> list[TrendPoint]:
+    where, params = scope.where()
+    params.update(cs=period.start, ce=period.end)
+    rows = con.execute(
+        f"""
+        SELECT completed_day, sum(total_amount), count(*) FROM orders
+        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
+        GROUP BY completed_day
+    """,
+        params,
+    ).fetchall()
+    by_day = {day: (int(revenue), int(count)) for day, revenue, count in rows}
+    return [
+        TrendPoint(day, *by_day.get(day, (0, 0)))
+        for day in (period.start + timedelta(days=n) for n in range(period.days))
+    ]
+
+
+def raw_funnel_health(con, scope: Scope, period: Period):
+    where, params = scope.where()
+    params.update(s=period.start, e=period.end)
+    statuses = [status.value for status in OrderStatus]
+    status_sql = ", ".join(f"count(*) FILTER (WHERE status = '{s}')" for s in statuses)
+    row = con.execute(
+        f"""
+        SELECT count(*), count(accepted_at), count(packed_at), count(shipped_at), count(delivered_at),
+               count(*) FILTER (WHERE status = 'CANCELLED' AND failure_kind = 'CANCELLED_BY_SYSTEM'),
+               count(*) FILTER (WHERE packed_at <= pack_deadline),
+               count(*) FILTER (WHERE delivered_at <= delivery_deadline),
+               count(*) FILTER (WHERE has_complaint),
+               count(refund_amount), sum(refund_amount),
+               median(CAST(epoch_us(accepted_at) - epoch_us(placed_at) AS DOUBLE)),
+               {status_sql}
+        FROM orders
+        WHERE {where} AND placed_day BETWEEN $s AND $e
+    """,
+        params,
+    ).fetchone()
+    counts = dict(zip(dashboard_module.PLACED_FIGURES, (as_int(v) for v in row[:11])))
+    status_counts = {status: int(count) for status, count in zip(statuses, row[12:])}
+    return dashboard_module.funnel_health_of(counts, status_counts, row[11])
+
+
+def raw_top_products(con, scope: Scope, period: Period, limit: int = 10) -> list[ProductSales]:
+    where, params = scope.where("l")
+    params.update(cs=period.start, ce=period.end, n=limit)
+    rows = con.execute(
+        f"""
+        WITH top AS (
+            SELECT product_id, sum(quantity) AS units, sum(line_total) AS revenue
+            FROM sales_lines l
+            WHERE {where} AND completed_day BETWEEN $cs AND $ce
+            GROUP BY product_id
+            ORDER BY revenue DESC, product_id
+            LIMIT $n
+        )
+        SELECT top.product_id, p.sku, p.name, units, revenue
+        FROM top LEFT JOIN products p ON p.id = top.product_id
+        ORDER BY revenue DESC, top.product_id
+    """,
+        params,
+    ).fetchall()
+    return [
+        ProductSales(int(pid), sku or "", name or "", int(units), int(revenue))
+        for pid, sku, name, units, revenue in rows
+    ]
+
+
+def raw_warehouse_revenue(con, scope: Scope, period: Period) -> list[WarehouseRevenue]:
+    where, params = scope.where("o")
+    params.update(cs=period.start, ce=period.end)
+    warehouse_filter = "AND w.id = $warehouse_id" if scope.warehouse_id is not None else ""
+    rows = con.execute(
+        f"""
+        WITH totals AS (
+            SELECT warehouse_id, sum(total_amount) AS revenue, count(*) AS orders FROM orders o
+            WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
+            GROUP BY warehouse_id
+        )
+        SELECT w.code, w.name, w.zone_abbr, coalesce(t.revenue, 0), coalesce(t.orders, 0)
+        FROM warehouses w LEFT JOIN totals t ON t.warehouse_id = w.id
+        WHERE w.company_id = $company_id {warehouse_filter}
+        ORDER BY 4 DESC, w.code
+    """,
+        params,
+    ).fetchall()
+    return [WarehouseRevenue(code, name, abbr, int(revenue), int(orders)) for code, name, abbr, revenue, orders in rows]
+
+
+#: Each dashboard query and its raw-row form (needs_action reads open_orders either way).
+RAW_QUERIES = {
+    "query_kpis": raw_kpis,
+    "query_trend": raw_trend,
+    "query_funnel_health": raw_funnel_health,
+    "query_top_products": raw_top_products,
+    "query_warehouse_revenue": raw_warehouse_revenue,
+}
+
+
+def on_raw_rows(fn):
+    """`fn()` with the dashboard reading the raw rows, as before issue 16."""
+    with ExitStack() as stack:
+        for name, raw in RAW_QUERIES.items():
+            stack.enter_context(patch.object(dashboard_module, name, raw))
+        return fn()
+
+
+def size_tag(orders: int) -> str:
+    """1m, 10m, 100k: how the JSON keys of figures measured at one store size name it."""
+    return f"{orders // 1_000_000}m" if orders % 1_000_000 == 0 else f"{orders // 1000}k"
+
+
+def daily_against_raw(store, analytics, actor, period: Period, runs: int) -> dict[str, tuple[float, float]]:
+    """Each dashboard query and the whole dashboard on the daily figures and on the raw rows (the
+    same snapshot, the same run): {name: (daily ms, raw ms)}, medians; the answers must be equal."""
+    timings: dict[str, tuple[float, float]] = {}
+    with analytics.reading() as snap:
+        con, scope = snap.con, Scope(actor.company_id)
+        for name, raw in RAW_QUERIES.items():
+            daily = getattr(dashboard_module, name)
+            daily(con, scope, period), raw(con, scope, period)  # warm
+            daily_ms, daily_result = median_ms(lambda fn=daily: fn(con, scope, period), runs)
+            raw_ms, raw_result = median_ms(lambda fn=raw: fn(con, scope, period), runs)
+            assert daily_result == raw_result, (name, daily_result, raw_result)
+            timings[name.removeprefix("query_")] = (daily_ms, raw_ms)
+        median, _ = median_ms(lambda: dashboard_module.query_median_us_to_accept(con, scope, period), runs)
+        timings["funnel_health.median"] = (median, float("nan"))
+        needs, _ = median_ms(lambda: query_needs_action(con, scope), runs)
+        timings["needs_action"] = (needs, needs)
+
+    def whole() -> object:
+        return load_dashboard(store, analytics, actor, period, remembered=False)
+
+    whole(), on_raw_rows(whole)  # warm
+    daily_ms, daily_dash = median_ms(whole, runs)
+    raw_ms, raw_dash = median_ms(lambda: on_raw_rows(whole), runs)
+    assert replace(daily_dash, timings_ms={}) == replace(raw_dash, timings_ms={})
+    timings["whole dashboard"] = (daily_ms, raw_ms)
+    return timings
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -485,12 +667,23 @@ def main() -> int:
         f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms"
     )
     print(f"  whole dashboard, first run after a switch (cold connection): {cold_ms:.1f} ms")
-    year = Period(today - timedelta(days=364), today)
-    year_ms, _ = median_ms(
-        lambda: load_dashboard(store, analytics, actor, year, remembered=False), max(3, args.runs // 3)
-    )
-    figures["dashboard_total_365d_ms"] = round(year_ms, 2)
-    print(f"  whole dashboard over 365 days: {year_ms:.1f} ms")
+    tag = size_tag(orders)
+    for days in (30, 365):
+        span = Period(today - timedelta(days=days - 1), today)
+        print(
+            f"\ndashboard, {span.start}..{span.end} ({days} days), all warehouses: daily figures against the "
+            f"raw rows (the queries before issue 16) in the same snapshot — median ms (load {load_avg()})"
+        )
+        print(f"  {'query':<22}{'daily':>10}{'raw rows':>10}{'ratio':>8}")
+        for name, (daily_ms, raw_ms) in daily_against_raw(store, analytics, actor, span, args.runs).items():
+            ratio = f"{raw_ms / daily_ms:>7.1f}x" if raw_ms == raw_ms else ""  # NaN: no raw counterpart
+            print(f"  {name:<22}{daily_ms:>10.2f}{raw_ms:>10.2f}{ratio}")
+            key = name.replace(" ", "_").replace(".", "_")
+            figures[f"dashboard_{days}d_{key}_ms"] = round(daily_ms, 2)
+            if raw_ms == raw_ms:
+                figures[f"dashboard_{days}d_{key}_raw_ms"] = round(raw_ms, 2)
+        figures[f"dashboard_{days}d_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_ms")
+        figures[f"dashboard_{days}d_raw_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_raw_ms")
 
     # -- history ------------------------------------------------------------------------------
     filters = HistoryFilters(period)

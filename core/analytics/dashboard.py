@@ -186,6 +186,8 @@ class Dashboard:
 
 # --------------------------------------------------------------------------- dashboard queries
 # Each takes an open snapshot connection and a Scope; bench/analytics.py times them one by one.
+# They sum the snapshot's daily figures (core.analytics.daily: a year is a few thousand rows, not a
+# million orders), but for the median time to accept, read from the raw orders, and the open orders.
 
 
 def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
@@ -195,21 +197,22 @@ def query_kpis(con, scope: Scope, period: Period) -> list[Kpi]:
     row = con.execute(
         f"""
         SELECT
-          sum(total_amount) FILTER (WHERE completed_day >= $cs), count(*) FILTER (WHERE completed_day >= $cs),
-          sum(item_count) FILTER (WHERE completed_day >= $cs),
-          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PENDING'),
-          sum(payout_amount) FILTER (WHERE completed_day >= $cs AND payout_status = 'PAID'),
-          sum(total_amount) FILTER (WHERE completed_day <= $pe), count(*) FILTER (WHERE completed_day <= $pe),
-          sum(item_count) FILTER (WHERE completed_day <= $pe),
-          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PENDING'),
-          sum(payout_amount) FILTER (WHERE completed_day <= $pe AND payout_status = 'PAID')
-        FROM orders
-        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $ps AND $ce
+          sum(revenue) FILTER (WHERE day >= $cs), sum(orders) FILTER (WHERE day >= $cs),
+          sum(units) FILTER (WHERE day >= $cs), sum(payouts_pending) FILTER (WHERE day >= $cs),
+          sum(payouts_paid) FILTER (WHERE day >= $cs),
+          sum(revenue) FILTER (WHERE day <= $pe), sum(orders) FILTER (WHERE day <= $pe),
+          sum(units) FILTER (WHERE day <= $pe), sum(payouts_pending) FILTER (WHERE day <= $pe),
+          sum(payouts_paid) FILTER (WHERE day <= $pe)
+        FROM daily_completed
+        WHERE {where} AND day BETWEEN $ps AND $ce
     """,
         params,
     ).fetchone()
-    cur = [as_int(v) for v in row[:5]]
-    prev = [as_int(v) for v in row[5:]]
+    return kpis_of([as_int(v) for v in row[:5]], [as_int(v) for v in row[5:]])
+
+
+def kpis_of(cur: list[int], prev: list[int]) -> list[Kpi]:
+    """The KPIs from (revenue, orders, units, payouts pending, payouts paid) of a period and the one before."""
     aov = cur[0] // cur[1] if cur[1] else 0
     prev_aov = prev[0] // prev[1] if prev[1] else 0
     return [
@@ -227,9 +230,9 @@ def query_trend(con, scope: Scope, period: Period) -> list[TrendPoint]:
     params.update(cs=period.start, ce=period.end)
     rows = con.execute(
         f"""
-        SELECT completed_day, sum(total_amount), count(*) FROM orders
-        WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
-        GROUP BY completed_day
+        SELECT day, sum(revenue), sum(orders) FROM daily_completed
+        WHERE {where} AND day BETWEEN $cs AND $ce
+        GROUP BY day
     """,
         params,
     ).fetchall()
@@ -249,67 +252,88 @@ _FUNNEL = (
     ("completed", N_("Completed")),
 )
 
+#: The counts and sums of orders placed in a period that the funnel and health are made of (the
+#: columns of core.analytics.daily's `daily_placed` but the status, in its order).
+PLACED_FIGURES = (
+    "placed",
+    "accepted",
+    "packed",
+    "shipped",
+    "delivered",
+    "auto_cancelled",
+    "packed_on_time",
+    "delivered_on_time",
+    "complained",
+    "refunds",
+    "refund_amount",
+)
+
 
 def query_funnel_health(
     con, scope: Scope, period: Period
 ) -> tuple[list[FunnelStage], dict[str, int], list[HealthMetric], int, int]:
     where, params = scope.where()
     params.update(s=period.start, e=period.end)
-    statuses = [status.value for status in OrderStatus]
-    status_sql = ", ".join(f"count(*) FILTER (WHERE status = '{s}')" for s in statuses)
+    sums = ", ".join(f"sum({name})" for name in PLACED_FIGURES)
+    rows = con.execute(
+        f"""
+        SELECT status, {sums} FROM daily_placed
+        WHERE {where} AND day BETWEEN $s AND $e
+        GROUP BY status
+    """,
+        params,
+    ).fetchall()
+    counts = {name: sum(as_int(row[n + 1]) for row in rows) for n, name in enumerate(PLACED_FIGURES)}
+    by_status = {row[0]: as_int(row[1]) for row in rows}
+    status_counts = {status.value: by_status.get(status.value, 0) for status in OrderStatus}
+    return funnel_health_of(counts, status_counts, query_median_us_to_accept(con, scope, period))
+
+
+def query_median_us_to_accept(con, scope: Scope, period: Period) -> float | None:
+    """The median of `accepted_at - placed_at` in microseconds over the orders placed in the period.
+
+    Read from the raw orders: a median is not a sum of daily figures (core.analytics.daily)."""
+    where, params = scope.where()
+    params.update(s=period.start, e=period.end)
     row = con.execute(
         f"""
-        SELECT count(*), count(accepted_at), count(packed_at), count(shipped_at), count(delivered_at),
-               count(*) FILTER (WHERE status = 'COMPLETED'),
-               count(*) FILTER (WHERE status = 'REJECTED'),
-               count(*) FILTER (WHERE status = 'CANCELLED' AND failure_kind = 'CANCELLED_BY_SYSTEM'),
-               count(*) FILTER (WHERE packed_at <= pack_deadline),
-               count(*) FILTER (WHERE delivered_at <= delivery_deadline),
-               count(*) FILTER (WHERE has_complaint),
-               count(refund_amount), sum(refund_amount),
-               median(CAST(epoch_us(accepted_at) - epoch_us(placed_at) AS DOUBLE)),
-               {status_sql}
-        FROM orders
-        WHERE {where} AND placed_day BETWEEN $s AND $e
+        SELECT median(CAST(epoch_us(accepted_at) - epoch_us(placed_at) AS DOUBLE)) FROM orders
+        WHERE {where} AND placed_day BETWEEN $s AND $e AND accepted_at IS NOT NULL
     """,
         params,
     ).fetchone()
-    (
-        placed,
-        accepted,
-        packed,
-        shipped,
-        delivered,
-        completed,
-        rejected,
-        auto_cancelled,
-        packed_on_time,
-        delivered_on_time,
-        complained,
-        refunds,
-        refund_amount,
-        median_us,
-    ) = row[:14]
-    status_counts = {status: int(count) for status, count in zip(statuses, row[14:])}
+    return row[0]
+
+
+def funnel_health_of(
+    counts: dict[str, int], status_counts: dict[str, int], median_us: float | None
+) -> tuple[list[FunnelStage], dict[str, int], list[HealthMetric], int, int]:
+    """The funnel, status counts, health metrics and refunds from the period's PLACED_FIGURES."""
+    completed = status_counts.get(OrderStatus.COMPLETED.value, 0)
+    rejected = status_counts.get(OrderStatus.REJECTED.value, 0)
     funnel = [
-        FunnelStage(key, label, int(value))
-        for (key, label), value in zip(_FUNNEL, (placed, accepted, packed, shipped, delivered, completed))
+        FunnelStage(key, label, value)
+        for (key, label), value in zip(
+            _FUNNEL,
+            (counts["placed"], counts["accepted"], counts["packed"], counts["shipped"], counts["delivered"], completed),
+        )
     ]
 
     def share(key: str, label: str, numerator: int, denominator: int) -> HealthMetric:
         target, direction = HEALTH_TARGETS[key]
         value = numerator / denominator if denominator else None
-        return HealthMetric(key, label, value, target, direction, "share", int(numerator), int(denominator))
+        return HealthMetric(key, label, value, target, direction, "share", numerator, denominator)
 
+    accepted, auto_cancelled, shipped = counts["accepted"], counts["auto_cancelled"], counts["shipped"]
     decided = accepted + rejected + auto_cancelled
     target, direction = HEALTH_TARGETS["median_hours_to_accept"]
     health = [
         share("acceptance_rate", N_("Acceptance rate"), accepted, decided),
-        share("auto_cancellation_rate", N_("Auto-cancellation rate"), auto_cancelled, placed),
-        share("on_time_packing_rate", N_("On-time packing rate"), packed_on_time, packed),
-        share("on_time_delivery_rate", N_("On-time delivery rate"), delivered_on_time, delivered),
-        share("complaint_rate", N_("Complaint rate"), complained, shipped),
-        share("refund_rate", N_("Refund rate"), refunds, shipped),
+        share("auto_cancellation_rate", N_("Auto-cancellation rate"), auto_cancelled, counts["placed"]),
+        share("on_time_packing_rate", N_("On-time packing rate"), counts["packed_on_time"], counts["packed"]),
+        share("on_time_delivery_rate", N_("On-time delivery rate"), counts["delivered_on_time"], counts["delivered"]),
+        share("complaint_rate", N_("Complaint rate"), counts["complained"], shipped),
+        share("refund_rate", N_("Refund rate"), counts["refunds"], shipped),
         HealthMetric(
             "median_hours_to_accept",
             N_("Median time to accept"),
@@ -318,23 +342,23 @@ def query_funnel_health(
             direction,
             "hours",
             None,
-            int(accepted),
+            accepted,
         ),
     ]
-    return funnel, status_counts, health, int(refunds), as_int(refund_amount)
+    return funnel, status_counts, health, counts["refunds"], counts["refund_amount"]
 
 
 def query_top_products(con, scope: Scope, period: Period, limit: int = TOP_PRODUCTS) -> list[ProductSales]:
     """By completed revenue; names and SKUs as the catalogue has them now (products are never
     deleted from it, only marked DELETED), the lines' own snapshot if one ever is missing."""
-    where, params = scope.where("l")
+    where, params = scope.where("d")
     params.update(cs=period.start, ce=period.end, n=limit)
     rows = con.execute(
         f"""
         WITH top AS (
-            SELECT product_id, sum(quantity) AS units, sum(line_total) AS revenue
-            FROM sales_lines l
-            WHERE {where} AND completed_day BETWEEN $cs AND $ce
+            SELECT product_id, sum(units) AS units, sum(revenue) AS revenue
+            FROM daily_products d
+            WHERE {where} AND day BETWEEN $cs AND $ce
             GROUP BY product_id
             ORDER BY revenue DESC, product_id
             LIMIT $n
@@ -367,14 +391,14 @@ def query_top_products(con, scope: Scope, period: Period, limit: int = TOP_PRODU
 
 
 def query_warehouse_revenue(con, scope: Scope, period: Period) -> list[WarehouseRevenue]:
-    where, params = scope.where("o")
+    where, params = scope.where("d")
     params.update(cs=period.start, ce=period.end)
     warehouse_filter = "AND w.id = $warehouse_id" if scope.warehouse_id is not None else ""
     rows = con.execute(
         f"""
         WITH totals AS (
-            SELECT warehouse_id, sum(total_amount) AS revenue, count(*) AS orders FROM orders o
-            WHERE {where} AND status = 'COMPLETED' AND completed_day BETWEEN $cs AND $ce
+            SELECT warehouse_id, sum(revenue) AS revenue, sum(orders) AS orders FROM daily_completed d
+            WHERE {where} AND day BETWEEN $cs AND $ce
             GROUP BY warehouse_id
         )
         SELECT w.code, w.name, w.zone_abbr, coalesce(t.revenue, 0), coalesce(t.orders, 0)

@@ -43,8 +43,9 @@ import duckdb
 from core.errors import DomainError
 from core.i18n import _
 
-#: The tables' version: a slot or pointer of another version is rebuilt by the next sync (5: payouts on sales_lines).
-SCHEMA_VERSION = 5
+#: The tables' version: a slot or pointer of another version is rebuilt by the next sync (5: payouts on
+#: sales_lines; 6: the daily figures of core.analytics.daily).
+SCHEMA_VERSION = 6
 SLOTS = ("a", "b")
 POINTER_NAME = "CURRENT.json"
 LOCK_NAME = "writer.lock"

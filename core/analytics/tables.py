@@ -3,7 +3,8 @@
 - `SCHEMA_SQL`: the tables of a slot: the small dimensions (companies, warehouses with their zone,
   products, buyers), `orders` with the local days the figures filter on, `sales_lines` (one row
   per line of a COMPLETED order, with its order's payout), `open_orders` (orders waiting for the
-  seller, with the deadline that matters) and `sync_state`, the slot's own watermark and generation;
+  seller, with the deadline that matters), the daily figures the Dashboard reads
+  (core.analytics.daily) and `sync_state`, the slot's own watermark and generation;
 - `apply_batch`: one batch upserted into an open slot (a rebuild's whole store, or a sync's changes);
 - `write_state`, `commit_checkpointed`, `slot_state`: the slot's sync_state row and its commit.
 
@@ -21,13 +22,22 @@ import duckdb
 import pyarrow as pa
 
 from core.analytics.batches import SourceBatch
+from core.analytics.daily import (
+    DAILY_SCHEMA_SQL,
+    build_daily,
+    refresh_daily,
+    refresh_warehouses,
+    remember_touched_after,
+    remember_touched_before,
+)
 from core.analytics.snapshots import SCHEMA_VERSION
 from core.clock import require_aware
 from core.domain import OrderStatus
 from core.orders.lifecycle import SELLER_DEADLINES
 from core.warehouses.business_time import INDONESIAN_TIME_ZONES
 
-SCHEMA_SQL = """
+SCHEMA_SQL = (
+    """
 CREATE TABLE sync_state (
     schema_version INTEGER, generation BIGINT, epoch BIGINT, synced_at TIMESTAMP, watermark TIMESTAMP,
     mode VARCHAR, source VARCHAR, source_url VARCHAR, orders BIGINT, sync_ms DOUBLE
@@ -69,6 +79,8 @@ CREATE TABLE open_orders (          -- orders waiting for the seller, with the d
     status VARCHAR, total_amount BIGINT, deadline TIMESTAMP
 );
 """
+    + DAILY_SCHEMA_SQL
+)
 
 #: Open orders waiting for the seller, and the deadline that matters in each state (the lifecycle's
 #: table, the one Sales Management uses).
@@ -229,7 +241,11 @@ def apply_batch(
             step("orders")
             con.execute(f"INSERT INTO sales_lines {lines} ORDER BY o.completed_at, i.order_id, i.id")
             step("lines")
+            build_daily(con)
+            step("daily")
         else:
+            remember_touched_before(con)
+            step("daily_before")
             # Lines first, while `orders` still holds each order's previous status: an order's
             # lines go in once, when it is first seen COMPLETED. That holds because no lifecycle
             # step leaves COMPLETED (core.orders.lifecycle; a test reads the transition table for it).
@@ -269,6 +285,9 @@ def apply_batch(
                        OR sales_lines.payout_reference IS DISTINCT FROM p.transfer_reference)
             """)
             step("payouts_update")
+            remember_touched_after(con)
+            refresh_daily(con)
+            step("daily")
         if not full:
             con.execute("DELETE FROM open_orders WHERE id IN (SELECT id FROM src_orders)")
         deadline = " ".join(f"WHEN '{status}' THEN {column}" for status, column in ACTION_DEADLINES.items())
@@ -296,6 +315,7 @@ def apply_batch(
                 FROM warehouses w
                 WHERE sales_lines.warehouse_id = w.id AND w.id IN ({ids})
             """)
+            refresh_warehouses(con, moved)
         step("zone_changes")
     finally:
         for name in names:

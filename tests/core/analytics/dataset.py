@@ -482,6 +482,9 @@ TABLES = {
     "buyers": "SELECT * FROM buyers ORDER BY id",
     "companies": "SELECT * FROM companies ORDER BY id",
     "open_orders": "SELECT * FROM open_orders ORDER BY id",
+    "daily_completed": "SELECT * FROM daily_completed ORDER BY company_id, warehouse_id, day",
+    "daily_placed": "SELECT * FROM daily_placed ORDER BY company_id, warehouse_id, day, status",
+    "daily_products": "SELECT * FROM daily_products ORDER BY company_id, warehouse_id, day, product_id",
 }
 
 

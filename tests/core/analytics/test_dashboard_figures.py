@@ -7,20 +7,24 @@ SQLite and on PostgreSQL, for several periods and warehouse filters.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 
+import duckdb
 import pytest
+from sqlalchemy import select
 
 from core.analytics.dashboard import HEALTH_TARGETS, company_warehouses, load_dashboard
 from core.analytics.history import HistoryFilters, load_history
 from core.analytics.scope import Period
-from core.analytics.snapshots import AnalyticsNotReady
-from core.analytics.sync import sync
-from core.domain import Role
+from core.analytics.snapshots import SLOTS, AnalyticsNotReady, AnalyticsStore, release_readers
+from core.analytics.sync import rebuild, sync
+from core.domain import PayoutStatus, Role
 from core.errors import AccessDenied, InvalidInput, NotFound
+from core.store.models import Order, Payout, Warehouse
 from tests.core.analytics import reference
-from tests.core.analytics.dataset import advance_randomly
+from tests.core.analytics.dataset import advance_randomly, assert_same, contents
 
 # (start offset from now's date, length in days, warehouse)
 CASES = [
@@ -31,6 +35,9 @@ CASES = [
     (-2, 1, None),  # the local day of the midnight edge orders (00:30 WIB, 02:30 WIT)
     (-3, 1, None),  # their UTC day (17:30 UTC): they must not count there
     (-400, 10, None),  # nothing at all
+    (-364, 365, None),  # a year (the daily figures summed over 365 days, and the year before)
+    (-364, 365, "JYP-01"),  # a year of one warehouse
+    (-730, 731, None),  # the longest period there is
 ]
 
 
@@ -41,9 +48,12 @@ def _period(now, offset, days):
 
 @pytest.mark.parametrize("offset,days,warehouse", CASES)
 def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now, offset, days, warehouse):
-    company = synced.a
-    period = _period(now, offset, days)
-    dash = load_dashboard(store, analytics, company.actor(), period, warehouse)
+    assert_matches_the_store(store, analytics, synced.a, _period(now, offset, days), warehouse)
+
+
+def assert_matches_the_store(store, analytics, company, period, warehouse=None):
+    """Every figure of the dashboard equals the reference's, computed from the store."""
+    dash = load_dashboard(store, analytics, company.actor(), period, warehouse, remembered=False)
 
     expected_kpis = reference.kpis(store, company.id, period.start, period.end, warehouse)
     assert {k.key: (k.value, k.previous) for k in dash.kpis} == expected_kpis
@@ -75,6 +85,71 @@ def test_every_dashboard_figure_matches_the_store(store, analytics, synced, now,
         store, company.id, period.start, period.end, warehouse
     )
     assert [(a.order_id, a.deadline) for a in dash.needs_action] == reference.needs_action(store, company.id, warehouse)
+
+
+def test_figures_of_old_days_after_a_sync_changes_their_orders(store, analytics, synced, now):
+    """Orders placed weeks ago take their next steps, and payouts of orders completed weeks ago are
+    paid without touching the orders: the sync recomputes those old days' figures, in both slots."""
+    company, later = synced.a, now + timedelta(hours=2)
+    old = Period(now.date() - timedelta(days=69), now.date() - timedelta(days=35))
+    before = load_dashboard(store, analytics, company.actor(), old, remembered=False)
+    with store.transaction() as s:
+        waiting = s.scalars(
+            select(Payout)
+            .join(Order, Order.id == Payout.order_id)
+            .where(Payout.status == PayoutStatus.PENDING, Order.completed_at < now - timedelta(days=35))
+        ).all()
+        assert waiting  # the dataset has payouts of old orders still to pay
+        for payout in waiting:
+            payout.status, payout.paid_at, payout.transfer_reference = PayoutStatus.PAID, later, f"TRF-OLD-{payout.id}"
+    advance_randomly(store, random.Random(11), synced, later, changes=1000)  # every open order, one step
+    for _ in range(2):  # each slot catches up from its own watermark
+        assert sync(store, analytics, later).mode == "incremental"
+        after = load_dashboard(store, analytics, company.actor(), old, remembered=False)
+        assert [k.value for k in after.kpis] != [k.value for k in before.kpis]
+        assert [s.count for s in after.funnel] != [s.count for s in before.funnel]
+        for period, warehouse in ((old, None), (_period(later, -364, 365), None), (_period(later, -69, 70), "JKT-01")):
+            assert_matches_the_store(store, analytics, company, period, warehouse)
+            assert_matches_the_store(store, analytics, synced.b, period)
+
+
+def test_a_warehouse_whose_time_zone_changes_moves_its_days_figures(store, analytics, synced, now, tmp_path):
+    """JYP-01's zone becomes UTC: its orders' local days move back nine hours, and with them the daily
+    figures of every day of that warehouse (its midnight edge order, 02:30 WIT, goes back a day)."""
+    period = _period(now, -69, 70)
+    edge_day = _period(now, -2, 1)
+    before = load_dashboard(store, analytics, synced.a.actor(), edge_day, "JYP-01", remembered=False)
+    with store.transaction() as s:
+        s.get(Warehouse, next(w for w, code, _ in synced.a.warehouses if code == "JYP-01")).time_zone = "UTC"
+    for _ in range(2):  # both slots
+        assert sync(store, analytics, now).mode == "incremental"
+        after = load_dashboard(store, analytics, synced.a.actor(), edge_day, "JYP-01", remembered=False)
+        assert after.kpis[1].value == before.kpis[1].value - 1  # the edge order left that day
+        for days in (period, edge_day, _period(now, -364, 365)):
+            for warehouse in (None, "JYP-01"):
+                assert_matches_the_store(store, analytics, synced.a, days, warehouse)
+    fresh = AnalyticsStore(tmp_path / "rebuilt")
+    rebuild(store, fresh, now)
+    assert_same(contents(analytics), contents(fresh))
+
+
+def test_a_snapshot_of_an_older_schema_is_rebuilt_by_the_next_sync(store, analytics, synced, now):
+    """Snapshot files from before the daily figures: readers hear "not ready" rather than fail on a
+    missing table, and the next sync builds a complete snapshot instead of patching the old one."""
+    release_readers(analytics)
+    for slot in SLOTS:
+        with duckdb.connect(str(analytics.slot_path(slot))) as con:
+            con.execute("DROP TABLE daily_completed; DROP TABLE daily_placed; DROP TABLE daily_products")
+            con.execute("UPDATE sync_state SET schema_version = 5")
+    pointer = analytics.read_pointer()
+    analytics.pointer_path.write_text(json.dumps({**pointer, "schema_version": 5}))
+    period = _period(now, -364, 365)
+    with pytest.raises(AnalyticsNotReady):
+        load_dashboard(store, analytics, synced.a.actor(), period)
+    assert sync(store, analytics, now).mode == "rebuild"
+    assert_matches_the_store(store, analytics, synced.a, period)
+    assert sync(store, analytics, now).mode == "incremental"  # the other slot: replaced by the rebuilt one
+    assert_matches_the_store(store, analytics, synced.a, period)
 
 
 def test_the_dataset_exercises_every_figure(store, analytics, synced, now):
