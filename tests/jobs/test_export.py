@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,48 @@ def test_operators_sync_rebuild_and_status(env):
     assert rebuilt["mode"] == "rebuild" and rebuilt["generation"] == 3
     status = json.loads(run("jobs.analytics", "status", env=env).stdout.strip().splitlines()[-1])
     assert status["ready"] and status["generation"] == 3 and status["orders"] == 202
+
+
+def test_the_warm_sync_answers_each_request_line_and_stops_when_its_input_closes(env):
+    """`jobs.analytics serve`, what the UI's "Refresh now" asks: one sync per line, one JSON line each."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "jobs.analytics", "serve"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    answers = []
+    try:
+        for _ in range(2):
+            worker.stdin.write('{"wait": 30}\n')
+            worker.stdin.flush()
+            answers.append(json.loads(worker.stdout.readline()))
+        worker.stdin.close()
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert [(a["event"], a["mode"], a["generation"]) for a in answers] == [
+        ("analytics_sync", "rebuild", 1),
+        ("analytics_sync", "incremental", 2),
+    ]
+    assert AnalyticsStore(Path(env["KOPRA_DATA_DIR"]) / "analytics").read_pointer()["generation"] == 2
+
+
+def test_the_warm_sync_stops_after_its_idle_time(env):
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "jobs.analytics", "serve", "--idle", "0.5"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        stdin=subprocess.PIPE,  # open, and nothing asked: it stops by itself
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.wait(timeout=60) == 0
+        assert worker.stdout.read() == ""
+    finally:
+        worker.kill()
+        worker.stdin.close()
