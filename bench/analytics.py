@@ -552,6 +552,10 @@ def daily_against_raw(store, analytics, actor, period: Period, runs: int) -> dic
 # --------------------------------------------------------------------------- the run
 
 
+#: What the bench times after the rebuild (`--only` picks some: a quick loop on one of them).
+PARTS = ("dashboard", "history", "export", "sync")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -565,7 +569,15 @@ def main() -> int:
         action="store_true",
         help="do not time the in-process sqlite3 rebuild (the slow alternative)",
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to time after the rebuild (default all: {','.join(PARTS)})",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--only takes parts among {', '.join(PARTS)}")
     orders = 10_000_000 if args.ten_million else args.orders
     folder = Path(args.dir or f"/tmp/kopra-bench-analytics/{orders}")
     store, made_at = make_store(folder, orders, args.fresh)
@@ -600,196 +612,213 @@ def main() -> int:
     sync(store, analytics, now)  # fill the other slot (a file copy) so both are current
     figures["snapshot_file_mb"] = round(analytics.slot_path(built.slot).stat().st_size / 2**20, 1)
 
-    # -- dashboard queries --------------------------------------------------------------------
     today = made_at.date()
     period = Period(today - timedelta(days=29), today)
     sqlite_con = sqlite3.connect(path)
     baseline = SqliteDashboard(sqlite_con, actor.company_id, period)
-    cold, warm = [], []
-    for _ in range(args.runs):
-        release_readers()  # as just after a switch: this process opens the new slot
-        started = time.perf_counter()
-        with analytics.reading() as snap:
-            snap.con.execute("SELECT 1").fetchall()
-        cold.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        with analytics.reading() as snap:
-            snap.con.execute("SELECT 1").fetchall()
-        warm.append((time.perf_counter() - started) * 1000)
-    figures["snapshot_open_ms"] = round(statistics.median(cold), 2)
-    figures["snapshot_cursor_ms"] = round(statistics.median(warm), 2)
-    rows = []
-    with analytics.reading() as snap:
-        con = snap.con
-        scope = Scope(actor.company_id)
-        pairs = {
-            "kpis": (lambda: query_kpis(con, scope, period), baseline.kpis),
-            "trend": (lambda: query_trend(con, scope, period), baseline.trend),
-            "funnel_health": (lambda: query_funnel_health(con, scope, period), baseline.funnel_health),
-            "top_products": (lambda: query_top_products(con, scope, period), baseline.top_products),
-            "warehouse_revenue": (lambda: query_warehouse_revenue(con, scope, period), baseline.warehouse_revenue),
-            "needs_action": (lambda: query_needs_action(con, scope), baseline.needs_action),
-        }
-        for name, (duck, lite) in pairs.items():
-            duck()  # warm
-            duck_ms, duck_result = median_ms(duck, args.runs)
-            lite_ms, lite_result = median_ms(lite, args.baseline_runs)
-            rows.append((name, duck_ms, lite_ms))
-            _check_same(name, duck_result, lite_result)
-    print(f"\ndashboard queries, {period.start}..{period.end} (30 days), all warehouses — median ms")
-    print(f"  {'query':<20}{'DuckDB':>10}{'SQLite':>12}{'ratio':>9}")
-    for name, duck_ms, lite_ms in rows:
-        print(f"  {name:<20}{duck_ms:>10.2f}{lite_ms:>12.1f}{lite_ms / duck_ms:>8.0f}x")
-        figures[f"dashboard_{name}_ms"] = round(duck_ms, 2)
-        figures[f"dashboard_{name}_sqlite_ms"] = round(lite_ms, 1)
-    figures["dashboard_query_max_ms"] = round(max(r[1] for r in rows), 2)
-    figures["dashboard_queries_sum_ms"] = round(sum(r[1] for r in rows), 2)
-    heaviest = max(rows, key=lambda r: r[2])
-    figures["heaviest_query"] = heaviest[0]
-    figures["heaviest_vs_sqlite_ratio"] = round(heaviest[2] / heaviest[1], 1)
-    load_dashboard(store, analytics, actor, period)
-    whole_ms, _ = median_ms(lambda: load_dashboard(store, analytics, actor, period, remembered=False), args.runs)
-    figures["dashboard_total_ms"] = round(whole_ms, 2)
 
-    def first_after_switch():
-        release_readers()
-        return load_dashboard(store, analytics, actor, period, remembered=False)
+    # -- dashboard queries --------------------------------------------------------------------
+    if "dashboard" in parts:
+        cold, warm = [], []
+        for _ in range(args.runs):
+            release_readers()  # as just after a switch: this process opens the new slot
+            started = time.perf_counter()
+            with analytics.reading() as snap:
+                snap.con.execute("SELECT 1").fetchall()
+            cold.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            with analytics.reading() as snap:
+                snap.con.execute("SELECT 1").fetchall()
+            warm.append((time.perf_counter() - started) * 1000)
+        figures["snapshot_open_ms"] = round(statistics.median(cold), 2)
+        figures["snapshot_cursor_ms"] = round(statistics.median(warm), 2)
+        rows = []
+        with analytics.reading() as snap:
+            con = snap.con
+            scope = Scope(actor.company_id)
+            pairs = {
+                "kpis": (lambda: query_kpis(con, scope, period), baseline.kpis),
+                "trend": (lambda: query_trend(con, scope, period), baseline.trend),
+                "funnel_health": (lambda: query_funnel_health(con, scope, period), baseline.funnel_health),
+                "top_products": (lambda: query_top_products(con, scope, period), baseline.top_products),
+                "warehouse_revenue": (lambda: query_warehouse_revenue(con, scope, period), baseline.warehouse_revenue),
+                "needs_action": (lambda: query_needs_action(con, scope), baseline.needs_action),
+            }
+            for name, (duck, lite) in pairs.items():
+                duck()  # warm
+                duck_ms, duck_result = median_ms(duck, args.runs)
+                lite_ms, lite_result = median_ms(lite, args.baseline_runs)
+                rows.append((name, duck_ms, lite_ms))
+                _check_same(name, duck_result, lite_result)
+        print(f"\ndashboard queries, {period.start}..{period.end} (30 days), all warehouses — median ms")
+        print(f"  {'query':<20}{'DuckDB':>10}{'SQLite':>12}{'ratio':>9}")
+        for name, duck_ms, lite_ms in rows:
+            print(f"  {name:<20}{duck_ms:>10.2f}{lite_ms:>12.1f}{lite_ms / duck_ms:>8.0f}x")
+            figures[f"dashboard_{name}_ms"] = round(duck_ms, 2)
+            figures[f"dashboard_{name}_sqlite_ms"] = round(lite_ms, 1)
+        figures["dashboard_query_max_ms"] = round(max(r[1] for r in rows), 2)
+        figures["dashboard_queries_sum_ms"] = round(sum(r[1] for r in rows), 2)
+        heaviest = max(rows, key=lambda r: r[2])
+        figures["heaviest_query"] = heaviest[0]
+        figures["heaviest_vs_sqlite_ratio"] = round(heaviest[2] / heaviest[1], 1)
+        load_dashboard(store, analytics, actor, period)
+        whole_ms, _ = median_ms(lambda: load_dashboard(store, analytics, actor, period, remembered=False), args.runs)
+        figures["dashboard_total_ms"] = round(whole_ms, 2)
 
-    cold_ms, _ = median_ms(first_after_switch, max(3, args.runs // 3))
-    figures["dashboard_total_first_run_after_switch_ms"] = round(cold_ms, 2)
-    figures["dashboard_total_sqlite_ms"] = round(sum(r[2] for r in rows), 1)
-    print(
-        f"  {'whole dashboard':<20}{whole_ms:>10.2f}{figures['dashboard_total_sqlite_ms']:>12.1f}"
-        f"{figures['dashboard_total_sqlite_ms'] / whole_ms:>8.0f}x   (DuckDB: open the snapshot + every query)"
-    )
-    print(
-        f"  a script run's cursor on this process's connection: {figures['snapshot_cursor_ms']} ms; "
-        f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms"
-    )
-    print(f"  whole dashboard, first run after a switch (cold connection): {cold_ms:.1f} ms")
-    tag = size_tag(orders)
-    for days in (30, 365):
-        span = Period(today - timedelta(days=days - 1), today)
+        def first_after_switch():
+            release_readers()
+            return load_dashboard(store, analytics, actor, period, remembered=False)
+
+        cold_ms, _ = median_ms(first_after_switch, max(3, args.runs // 3))
+        figures["dashboard_total_first_run_after_switch_ms"] = round(cold_ms, 2)
+        figures["dashboard_total_sqlite_ms"] = round(sum(r[2] for r in rows), 1)
         print(
-            f"\ndashboard, {span.start}..{span.end} ({days} days), all warehouses: daily figures against the "
-            f"raw rows (the queries before issue 16) in the same snapshot — median ms (load {load_avg()})"
+            f"  {'whole dashboard':<20}{whole_ms:>10.2f}{figures['dashboard_total_sqlite_ms']:>12.1f}"
+            f"{figures['dashboard_total_sqlite_ms'] / whole_ms:>8.0f}x   (DuckDB: open the snapshot + every query)"
         )
-        print(f"  {'query':<22}{'daily':>10}{'raw rows':>10}{'ratio':>8}")
-        for name, (daily_ms, raw_ms) in daily_against_raw(store, analytics, actor, span, args.runs).items():
-            ratio = f"{raw_ms / daily_ms:>7.1f}x" if raw_ms == raw_ms else ""  # NaN: no raw counterpart
-            print(f"  {name:<22}{daily_ms:>10.2f}{raw_ms:>10.2f}{ratio}")
-            key = name.replace(" ", "_").replace(".", "_")
-            figures[f"dashboard_{days}d_{key}_ms"] = round(daily_ms, 2)
-            if raw_ms == raw_ms:
-                figures[f"dashboard_{days}d_{key}_raw_ms"] = round(raw_ms, 2)
-        figures[f"dashboard_{days}d_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_ms")
-        figures[f"dashboard_{days}d_raw_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_raw_ms")
+        print(
+            f"  a script run's cursor on this process's connection: {figures['snapshot_cursor_ms']} ms; "
+            f"opening the new slot after a switch: {figures['snapshot_open_ms']} ms"
+        )
+        print(f"  whole dashboard, first run after a switch (cold connection): {cold_ms:.1f} ms")
+        tag = size_tag(orders)
+        for days in (30, 365):
+            span = Period(today - timedelta(days=days - 1), today)
+            print(
+                f"\ndashboard, {span.start}..{span.end} ({days} days), all warehouses: daily figures against the "
+                f"raw rows (the queries before issue 16) in the same snapshot — median ms (load {load_avg()})"
+            )
+            print(f"  {'query':<22}{'daily':>10}{'raw rows':>10}{'ratio':>8}")
+            for name, (daily_ms, raw_ms) in daily_against_raw(store, analytics, actor, span, args.runs).items():
+                ratio = f"{raw_ms / daily_ms:>7.1f}x" if raw_ms == raw_ms else ""  # NaN: no raw counterpart
+                print(f"  {name:<22}{daily_ms:>10.2f}{raw_ms:>10.2f}{ratio}")
+                key = name.replace(" ", "_").replace(".", "_")
+                figures[f"dashboard_{days}d_{key}_ms"] = round(daily_ms, 2)
+                if raw_ms == raw_ms:
+                    figures[f"dashboard_{days}d_{key}_raw_ms"] = round(raw_ms, 2)
+            figures[f"dashboard_{days}d_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_ms")
+            figures[f"dashboard_{days}d_raw_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_raw_ms")
 
     # -- history ------------------------------------------------------------------------------
-    filters = HistoryFilters(period)
-    load_history(store, analytics, actor, filters, page=1)
-    page_ms, first = median_ms(
-        lambda: load_history(store, analytics, actor, filters, page=1, remembered=False), args.runs
-    )
-    deep = max(2, first.page_count // 2)
-    deep_ms, before_deep = median_ms(
-        lambda: load_history(store, analytics, actor, filters, page=deep - 1, remembered=False), args.runs
-    )
-    seek_ms, _ = median_ms(
-        lambda: load_history(store, analytics, actor, filters, page=deep, after=before_deep.last_key, remembered=False),
-        args.runs,
-    )
-    lite_page_ms, (lite_totals, _) = median_ms(lambda: baseline.history_page(0), args.baseline_runs)
-    lite_deep_ms, _ = median_ms(lambda: baseline.history_page((deep - 2) * 50), args.baseline_runs)
-    assert (first.totals.lines, first.totals.orders, first.totals.units, first.totals.amount) == tuple(lite_totals)
-    figures.update(
-        history_page_ms=round(page_ms, 2),
-        history_deep_page_ms=round(deep_ms, 2),
-        history_next_page_deep_ms=round(seek_ms, 2),
-        history_page_sqlite_ms=round(lite_page_ms, 1),
-        history_deep_page_sqlite_ms=round(lite_deep_ms, 1),
-        history_lines_30d=first.totals.lines,
-    )
-    print(f"\nhistory, 30 days ({first.totals.lines:,} lines, {first.page_count:,} pages of 50) — median ms")
-    print(f"  page 1 with totals        {page_ms:>8.2f}  SQLite {lite_page_ms:>9.1f}  ({lite_page_ms / page_ms:.0f}x)")
-    print(
-        f"  page {deep - 1:<6,} by number   {deep_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  "
-        f"({lite_deep_ms / deep_ms:.0f}x)"
-        f"   (counting rows from the nearer end)"
-    )
-    print(
-        f"  page {deep:<6,} by Next     {seek_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  ({lite_deep_ms / seek_ms:.0f}x)"
-        f"   (seeking from the previous page's last row)"
-    )
+    if "history" in parts:
+        filters = HistoryFilters(period)
+        load_history(store, analytics, actor, filters, page=1)
+        page_ms, first = median_ms(
+            lambda: load_history(store, analytics, actor, filters, page=1, remembered=False), args.runs
+        )
+        deep = max(2, first.page_count // 2)
+        deep_ms, before_deep = median_ms(
+            lambda: load_history(store, analytics, actor, filters, page=deep - 1, remembered=False), args.runs
+        )
+        seek_ms, _ = median_ms(
+            lambda: load_history(
+                store, analytics, actor, filters, page=deep, after=before_deep.last_key, remembered=False
+            ),
+            args.runs,
+        )
+        lite_page_ms, (lite_totals, _) = median_ms(lambda: baseline.history_page(0), args.baseline_runs)
+        lite_deep_ms, _ = median_ms(lambda: baseline.history_page((deep - 2) * 50), args.baseline_runs)
+        assert (first.totals.lines, first.totals.orders, first.totals.units, first.totals.amount) == tuple(lite_totals)
+        figures.update(
+            history_page_ms=round(page_ms, 2),
+            history_deep_page_ms=round(deep_ms, 2),
+            history_next_page_deep_ms=round(seek_ms, 2),
+            history_page_sqlite_ms=round(lite_page_ms, 1),
+            history_deep_page_sqlite_ms=round(lite_deep_ms, 1),
+            history_lines_30d=first.totals.lines,
+        )
+        print(f"\nhistory, 30 days ({first.totals.lines:,} lines, {first.page_count:,} pages of 50) — median ms")
+        print(
+            f"  page 1 with totals        {page_ms:>8.2f}  SQLite {lite_page_ms:>9.1f}  ({lite_page_ms / page_ms:.0f}x)"
+        )
+        print(
+            f"  page {deep - 1:<6,} by number   {deep_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  "
+            f"({lite_deep_ms / deep_ms:.0f}x)"
+            f"   (counting rows from the nearer end)"
+        )
+        print(
+            f"  page {deep:<6,} by Next     {seek_ms:>8.2f}  SQLite {lite_deep_ms:>9.1f}  "
+            f"({lite_deep_ms / seek_ms:.0f}x)"
+            f"   (seeking from the previous page's last row)"
+        )
 
     # -- export -------------------------------------------------------------------------------
-    everything = HistoryFilters(Period(today - timedelta(days=729), today))
-    out = folder / "export.csv"
-    started = time.perf_counter()
-    exported = export_company_history_csv(analytics, DEMO_COMPANY_CODE, everything, out)
-    export_s = time.perf_counter() - started
-    started = time.perf_counter()
-    lite_rows = SqliteDashboard(sqlite_con, actor.company_id, everything.period).export(folder / "export-sqlite.csv")
-    lite_export_s = time.perf_counter() - started
-    assert lite_rows == exported.rows
-    same = _same_lines(out, folder / "export-sqlite.csv")
-    figures.update(
-        export_rows=exported.rows,
-        export_s=round(export_s, 2),
-        export_rows_per_s=round(exported.rows / export_s),
-        export_sqlite_s=round(lite_export_s, 2),
-        export_sqlite_rows_per_s=round(lite_rows / lite_export_s),
-        export_mb=round(out.stat().st_size / 2**20, 1),
-    )
-    print(
-        f"\nfull CSV export: {exported.rows:,} rows ({figures['export_mb']} MB) in {export_s:.2f} s = "
-        f"{figures['export_rows_per_s']:,} rows/s; csv module over SQLite {lite_export_s:.2f} s = "
-        f"{figures['export_sqlite_rows_per_s']:,} rows/s ({lite_export_s / export_s:.1f}x); same lines: {same}"
-    )
-    for leftover in (out, folder / "export-sqlite.csv"):
-        leftover.unlink()
+    if "export" in parts:
+        everything = HistoryFilters(Period(today - timedelta(days=729), today))
+        out = folder / "export.csv"
+        started = time.perf_counter()
+        exported = export_company_history_csv(analytics, DEMO_COMPANY_CODE, everything, out)
+        export_s = time.perf_counter() - started
+        started = time.perf_counter()
+        lite_rows = SqliteDashboard(sqlite_con, actor.company_id, everything.period).export(
+            folder / "export-sqlite.csv"
+        )
+        lite_export_s = time.perf_counter() - started
+        assert lite_rows == exported.rows
+        same = _same_lines(out, folder / "export-sqlite.csv")
+        figures.update(
+            export_rows=exported.rows,
+            export_s=round(export_s, 2),
+            export_rows_per_s=round(exported.rows / export_s),
+            export_sqlite_s=round(lite_export_s, 2),
+            export_sqlite_rows_per_s=round(lite_rows / lite_export_s),
+            export_mb=round(out.stat().st_size / 2**20, 1),
+        )
+        print(
+            f"\nfull CSV export: {exported.rows:,} rows ({figures['export_mb']} MB) in {export_s:.2f} s = "
+            f"{figures['export_rows_per_s']:,} rows/s; csv module over SQLite {lite_export_s:.2f} s = "
+            f"{figures['export_sqlite_rows_per_s']:,} rows/s ({lite_export_s / export_s:.1f}x); same lines: {same} "
+            f"(load {load_avg()})"
+        )
+        for leftover in (out, folder / "export-sqlite.csv"):
+            leftover.unlink()
 
     # -- incremental sync of 10,000 changed orders ----------------------------------------------
-    figures["updated_at_index"] = has_updated_at_index(path)
-    print(
-        f"\nincremental sync of 10,000 changed orders with their lines (index on orders.updated_at: "
-        f"{figures['updated_at_index']}); median of 6 syncs (3 rounds x both slots)"
-    )
-    created = False
-    if not figures["updated_at_index"]:
-        figures["sync_10k_without_index_ms"], plain = sync_rounds(store, analytics, path, recent=True)
+    if "sync" in parts:
+        figures["updated_at_index"] = has_updated_at_index(path)
         print(
-            f"  as migrated today (no index on updated_at: every sync scans orders): "
-            f"{figures['sync_10k_without_index_ms']} ms {plain['ms']}"
+            f"\nincremental sync of 10,000 changed orders with their lines (index on orders.updated_at: "
+            f"{figures['updated_at_index']}); median of 6 syncs (3 rounds x both slots)"
         )
-        with sqlite3.connect(path) as con:
-            con.execute("CREATE INDEX ix_orders_updated_at ON orders (updated_at)")
-        created = True
-    try:
-        reader_process().stop()  # so the first large sync below starts it, as after a scheduler start
-        figures["sync_10k_ms"], recent = sync_rounds(store, analytics, path, recent=True)
-        figures["sync_10k_first_ms"] = recent["ms"][0]
-        figures["sync_10k_scattered_ms"], scattered = sync_rounds(store, analytics, path, recent=False)
-        with patch.object(reader_module, "READER_PROCESS_FROM", 10**12):
-            figures["sync_10k_in_process_ms"], in_process = sync_rounds(store, analytics, path, recent=True)
-    finally:
-        if created:
+        created = False
+        if not figures["updated_at_index"]:
+            figures["sync_10k_without_index_ms"], plain = sync_rounds(store, analytics, path, recent=True)
+            print(
+                f"  as migrated today (no index on updated_at: every sync scans orders): "
+                f"{figures['sync_10k_without_index_ms']} ms {plain['ms']}"
+            )
             with sqlite3.connect(path) as con:
-                con.execute("DROP INDEX ix_orders_updated_at")
-    label = " (with ix_orders_updated_at, created for this measurement)" if created else ""
-    print(f"  10,000 of the newest 50,000 orders{label}: {figures['sync_10k_ms']} ms {recent['ms']}")
-    print(f"      steps (median ms): {recent['steps']}")
-    print(f"      the first of them started the reader process: {figures['sync_10k_first_ms']} ms")
-    print(
-        f"  the same, read in this process with sqlite3 instead of the reader process: "
-        f"{figures['sync_10k_in_process_ms']} ms {in_process['ms']} "
-        f"(ratio {figures['sync_10k_in_process_ms'] / figures['sync_10k_ms']:.2f}x)"
-    )
-    print(f"      steps (median ms): {in_process['steps']}")
-    print(
-        f"  10,000 orders scattered over all {orders:,}{label}: {figures['sync_10k_scattered_ms']} ms {scattered['ms']}"
-    )
-    print(f"      steps (median ms): {scattered['steps']}")
+                con.execute("CREATE INDEX ix_orders_updated_at ON orders (updated_at)")
+            created = True
+        try:
+            reader_process().stop()  # so the first large sync below starts it, as after a scheduler start
+            figures["sync_10k_ms"], recent = sync_rounds(store, analytics, path, recent=True)
+            figures["sync_10k_first_ms"] = recent["ms"][0]
+            figures["sync_10k_scattered_ms"], scattered = sync_rounds(store, analytics, path, recent=False)
+            with patch.object(reader_module, "READER_PROCESS_FROM", 10**12):
+                figures["sync_10k_in_process_ms"], in_process = sync_rounds(store, analytics, path, recent=True)
+        finally:
+            if created:
+                with sqlite3.connect(path) as con:
+                    con.execute("DROP INDEX ix_orders_updated_at")
+        label = " (with ix_orders_updated_at, created for this measurement)" if created else ""
+        print(
+            f"  10,000 of the newest 50,000 orders{label}: {figures['sync_10k_ms']} ms {recent['ms']} "
+            f"(load {recent['load']})"
+        )
+        print(f"      steps (median ms): {recent['steps']}")
+        print(f"      the first of them started the reader process: {figures['sync_10k_first_ms']} ms")
+        print(
+            f"  the same, read in this process with sqlite3 instead of the reader process: "
+            f"{figures['sync_10k_in_process_ms']} ms {in_process['ms']} "
+            f"(ratio {figures['sync_10k_in_process_ms'] / figures['sync_10k_ms']:.2f}x)"
+        )
+        print(f"      steps (median ms): {in_process['steps']}")
+        print(
+            f"  10,000 orders scattered over all {orders:,}{label}: "
+            f"{figures['sync_10k_scattered_ms']} ms {scattered['ms']} (load {scattered['load']})"
+        )
+        print(f"      steps (median ms): {scattered['steps']}")
 
     figures["load_avg_end"] = load_avg()
     print(
@@ -833,7 +862,7 @@ def sync_rounds(store: Store, analytics: AnalyticsStore, path: Path, *, recent: 
     if os.environ.get("KOPRA_BENCH_VERBOSE"):
         for s in steps:
             print("   sync steps", s)
-    return round(statistics.median(ms), 1), {"ms": ms, "steps": median_steps}
+    return round(statistics.median(ms), 1), {"ms": ms, "steps": median_steps, "load": load_avg()}
 
 
 def _check_same(name: str, duck, lite) -> None:

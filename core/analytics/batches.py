@@ -112,6 +112,7 @@ def read_batch(
     after_read: Callable[[], None] | None = None,
     driver: str | None = None,
     canonical: Callable[[str, pa.Table], pa.Table] | None = None,
+    target: tuple[str, str] | None = None,
 ) -> SourceBatch:
     """Everything that changed since `lower_bound` (None: everything), in one snapshot.
 
@@ -119,11 +120,12 @@ def read_batch(
     complaints, refunds and payouts; payouts created since the bound or still pending in the
     analytics copy (`pending_payout_ids`: a payout turns PAID without touching its order);
     and the whole of the small dimension tables.
-    `after_read` is a test hook, called once the snapshot has been read and before it is released.
+    `after_read` is a test hook, called once the snapshot has been read and before it is released;
+    `target` is `adbc_target(database_url)`, when the caller has it (see source.open_source).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    with open_source(database_url, driver=driver) as src:
+    with open_source(database_url, driver=driver, target=target) as src:
         if canonical is not None:
             src.canonical = canonical
         tables = _read_tables(src, lower_bound, pending_payout_ids, timings)

@@ -29,7 +29,6 @@ from datetime import datetime
 
 from core.analytics.batches import SourceBatch, read_batch
 from core.analytics.source import adbc_target, sqlite_timestamp
-from core.config import PROJECT_ROOT
 
 #: From this many changed orders on, a sync of a SQLite store reads through the reader process.
 READER_PROCESS_FROM = 2_000
@@ -57,6 +56,7 @@ class ReaderProcess:
     ) -> SourceBatch:
         request = {
             "database_url": database_url,
+            "target": adbc_target(database_url),  # resolved here: the child never imports SQLAlchemy
             "lower_bound": lower_bound,
             "pending_payout_ids": sorted(set(int(i) for i in pending_payout_ids)),
         }
@@ -88,6 +88,8 @@ class ReaderProcess:
     def _ensure_started(self) -> subprocess.Popen[bytes]:
         if self._child is not None and self.running:
             return self._child
+        from core.config import PROJECT_ROOT  # here: core.config imports SQLAlchemy, which the child avoids
+
         started = time.perf_counter()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
@@ -175,7 +177,11 @@ def main() -> int:
         answer: dict[str, SourceBatch | str]
         try:
             batch = read_batch(
-                request["database_url"], request["lower_bound"], request["pending_payout_ids"], driver="adbc"
+                request["database_url"],
+                request["lower_bound"],
+                request["pending_payout_ids"],
+                driver="adbc",
+                target=request["target"],
             )
             answer = {"batch": batch}
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it

@@ -24,9 +24,6 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy.engine import make_url
-
-from core.config import parse_database_url
 
 if TYPE_CHECKING:
     import adbc_driver_manager.dbapi
@@ -135,6 +132,12 @@ _FROM = {
 
 def adbc_target(database_url: str) -> tuple[str, str]:
     """(backend, what ADBC connects to) for a store URL: a file path or a libpq URI."""
+    # Imported here, not at the top: the reader process imports this module but is handed the target
+    # already resolved, and SQLAlchemy's import was a third of its start (core.analytics.reader_process).
+    from sqlalchemy.engine import make_url
+
+    from core.config import parse_database_url
+
     url = parse_database_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -275,27 +278,30 @@ def _canonical(name: str, table: pa.Table, backend: str) -> pa.Table:
 
 
 @contextmanager
-def open_source(database_url: str, *, driver: str | None = None) -> Iterator[SourceReader]:
+def open_source(
+    database_url: str, *, driver: str | None = None, target: tuple[str, str] | None = None
+) -> Iterator[SourceReader]:
     """A read-only snapshot of the store: one transaction for every read of one sync.
 
     SQLite is read with Python's sqlite3 unless `driver="adbc"`, which only the worker process
     may ask for: ADBC bundles its own SQLite library, and two SQLite libraries in one process do
     not see each other's POSIX locks, so closing one can drop the other's locks and delete a WAL
     index still in use (sqlite.org/howtocorrupt.html, "multiple copies of SQLite").
+    `target`: `adbc_target(database_url)` when the caller has it already (the reader process).
     """
-    backend, target = adbc_target(database_url)
+    backend, where = target or adbc_target(database_url)
     driver = driver or ("sqlite3" if backend == "sqlite" else "adbc")
     if backend == "sqlite" and driver == "sqlite3":
         import sqlite3
 
-        text_connection = sqlite3.connect(target, timeout=30, isolation_level=None)
+        text_connection = sqlite3.connect(where, timeout=30, isolation_level=None)
         try:
             text_connection.execute("BEGIN")  # deferred: the WAL snapshot is taken at the first read
             yield SourceReader(backend, driver, text_connection)
         finally:
             text_connection.close()
         return
-    connection = _adbc_connect(backend, target)
+    connection = _adbc_connect(backend, where)
     try:
         with connection.cursor() as cursor:
             if backend == "sqlite":

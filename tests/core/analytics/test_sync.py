@@ -305,3 +305,26 @@ def test_a_completed_order_synced_again_keeps_one_copy_of_each_line(store, synce
         orders = snap.con.execute("SELECT count(*) FROM orders WHERE id = ?", [order_id]).fetchone()[0]
     assert lines == distinct > 0
     assert orders == 1
+
+
+def test_a_sync_that_changes_old_days_leaves_the_daily_figures_a_rebuild_gives(store, synced, analytics, now, tmp_path):
+    """The daily figures are added to, not recomputed (core.analytics.daily): payouts paid on days long
+    past, orders re-read unchanged, and an old order that moves to another status all leave the same
+    rows as a rebuild, in both slots (each adds its own changes since its own watermark)."""
+    from core.orders.sweep import disburse_payouts
+
+    later = now + timedelta(days=2)
+    assert disburse_payouts(store, later) > 0  # payouts of orders completed days ago, orders untouched
+    with store.transaction() as s:
+        oldest = list(s.scalars(select(Order).order_by(Order.placed_at).limit(6)))
+        for order in oldest[:5]:
+            order.updated_at = later  # re-read, unchanged
+        moved = oldest[5]
+        moved.status, moved.updated_at = OrderStatus.CANCELLED.value, later
+    before = contents(analytics)["daily_placed"]
+    for _ in range(2):
+        assert sync(store, analytics, later).mode == "incremental"
+        fresh = AnalyticsStore(tmp_path / "rebuilt")
+        rebuild(store, fresh, later)
+        assert_same(contents(analytics), contents(fresh))
+    assert contents(analytics)["daily_placed"] != before  # the old order moved between status rows
