@@ -86,7 +86,12 @@ def open_order() -> str | None:
 
 
 def set_open_order(number: str | None) -> None:
+    """Open `number` (None: close the open one). An order opened is seen as it is now: what the panel
+    remembered of it from an earlier opening would offer steps it has since moved past."""
+    if closed := open_order():
+        st.session_state.pop(f"seen_{closed}", None)
     if number:
+        st.session_state.pop(f"seen_{number}", None)
         st.query_params["order"] = number
     else:
         st.query_params.pop("order", None)

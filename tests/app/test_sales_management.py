@@ -158,6 +158,20 @@ def test_the_page_offers_what_the_lifecycle_allows_and_says_why_not_for_the_rest
     assert f"{number}: The time to confirm it has ended, so the system cancels it." in texts(app.at)
 
 
+def test_an_order_closed_and_opened_again_is_seen_as_it_now_is(app_as):
+    """Found by bench/cluster.py: the panel kept the order as first opened, offering a step it had moved past."""
+    app = app_as("pm", run=False)
+    number = place(app.store)
+    on_sales_page(app, stage="all")
+    app.at.text_input(key="sales_text").input(number).run()  # a search opens the order
+    assert f"accept_{number}" in [b.key for b in app.at.button]
+    app.at.button(key="close_order").click().run()
+    orders.accept_order(app.store, pm_actor(app.store), number, utc_now())  # a colleague, meanwhile
+    open_order(app, number)  # opened again (a tick in the list, or its link)
+    assert f"packed_{number}" in [b.key for b in app.at.button]
+    assert not any("changed while you had it open" in w.value for w in app.at.warning)
+
+
 def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
