@@ -384,6 +384,8 @@ def show_listing(query: OrderQuery, stage_key: str, page_number: int, page_size:
         st.session_state[OPENED_BY_SEARCH] = query.text  # once per search: closing it does not reopen it
         set_open_order(page.named_order)  # an order number typed (or scanned): open that order at once
         st.rerun()
+    if not page.named_order:
+        st.session_state.pop(OPENED_BY_SEARCH, None)  # the number searched for again opens it again
     ticked = [n for n in st.session_state.get(TICKED, []) if n in numbers]
     frame = frame_of(page.rows, stage_key, now)
     columns = column_labels(frame.columns, pinned="Order")

@@ -172,6 +172,24 @@ def test_an_order_closed_and_opened_again_is_seen_as_it_now_is(app_as):
     assert not any("changed while you had it open" in w.value for w in app.at.warning)
 
 
+def test_an_order_searched_for_again_is_opened_again_as_it_now_is(app_as):
+    """bench/cluster.py's Product Manager: accept an order found by its number, search for it again
+    after a colleague packed it, and ship it."""
+    app = app_as("pm", run=False)
+    number = place(app.store)
+    on_sales_page(app, stage="all")
+    app.at.text_input(key="sales_text").input(number).run()
+    app.at.button(key=f"accept_{number}").click().run()
+    with app.store.reading() as session:
+        items = set(session.scalars(select(OrderItem.id).join(Order).where(Order.order_number == number)))
+    orders.mark_packed(app.store, pm_actor(app.store), number, items, utc_now())  # a colleague, meanwhile
+    app.at.text_input(key="sales_text").input("").run()
+    app.at.text_input(key="sales_text").input(number).run()
+    assert not app.at.exception, app.at.exception
+    assert f"tracking_{number}" in [t.key for t in app.at.text_input]  # shipping offered
+    assert not any("changed while you had it open" in w.value for w in app.at.warning)
+
+
 def test_packing_needs_every_item_checked_then_marks_the_order_packed(app_as):
     app = app_as("pm", run=False)
     number = place(app.store)
