@@ -126,9 +126,10 @@ def refresh_now(actor: Actor, *, timeout_s: float = TIMEOUT_S) -> RefreshOutcome
     if "failed" in summary:
         # The worker speaks English (jobs/ are the operators'); a refusal of core's without values
         # (another sync running, say) is its msgid, so the catalogue finds it in the reader's language.
-        if not summary["failed"]:
+        reason = summary["failed"]
+        if not reason:
             raise DomainError(_("The figures could not be refreshed: the sync failed."))
-        raise DomainError(_("The figures could not be refreshed: {reason}", reason=gettext(summary["failed"])))
+        raise DomainError(_("The figures could not be refreshed: {reason}", reason=gettext(reason)))
     return RefreshOutcome(
         int(summary["generation"]), int(summary["changed_orders"]), round(summary["total_ms"] / 1000, 2)
     )

@@ -113,6 +113,22 @@ def _summed(name: str, where: str = "true", *, rows: str | None = None) -> str:
     """
 
 
+#: The figures of `daily_placed` (all but its key), in its columns' order: what the Dashboard's funnel
+#: and fulfilment health are made of (core.analytics.dashboard reads them by these names).
+PLACED_FIGURES = (
+    "placed",
+    "accepted",
+    "packed",
+    "shipped",
+    "delivered",
+    "auto_cancelled",
+    "packed_on_time",
+    "delivered_on_time",
+    "complained",
+    "refunds",
+    "refund_amount",
+)
+
 #: Each daily table's key columns and figure columns, in the order of DAILY_SCHEMA_SQL.
 _COLUMNS: dict[str, tuple[list[str], list[str]]] = {
     "daily_completed": (
@@ -121,19 +137,7 @@ _COLUMNS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "daily_placed": (
         ["company_id", "warehouse_id", "day", "status"],
-        [
-            "placed",
-            "accepted",
-            "packed",
-            "shipped",
-            "delivered",
-            "auto_cancelled",
-            "packed_on_time",
-            "delivered_on_time",
-            "complained",
-            "refunds",
-            "refund_amount",
-        ],
+        list(PLACED_FIGURES),
     ),
     "daily_products": (["company_id", "warehouse_id", "day", "product_id"], ["units", "revenue"]),
 }

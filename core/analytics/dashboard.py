@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date as babel_date
 
 from core.acting import Actor
+from core.analytics.daily import PLACED_FIGURES
 from core.analytics.scope import (
     Period,
     Scope,
@@ -250,22 +251,6 @@ _FUNNEL = (
     ("shipped", N_("Shipped")),
     ("delivered", N_("Delivered")),
     ("completed", N_("Completed")),
-)
-
-#: The counts and sums of orders placed in a period that the funnel and health are made of (the
-#: columns of core.analytics.daily's `daily_placed` but the status, in its order).
-PLACED_FIGURES = (
-    "placed",
-    "accepted",
-    "packed",
-    "shipped",
-    "delivered",
-    "auto_cancelled",
-    "packed_on_time",
-    "delivered_on_time",
-    "complained",
-    "refunds",
-    "refund_amount",
 )
 
 
