@@ -1,11 +1,13 @@
 """Idempotency keys: a client's POST retried with the same `Idempotency-Key` gets the first answer,
 never a second order (draft-ietf-httpapi-idempotency-key-header).
 
-`answer_once` runs the request's work and records the key in one transaction
-(`Store.one_unit_of_work`), so a key is remembered exactly when its work committed. Its first write is
-the key's row: a second request with the same key waits on the unique index (PostgreSQL) or the write
-lock (SQLite) until the first commits, fails to insert the key, and gets the first answer. A refusal
-rolls back and is not remembered: nothing was written, and a retry runs again. Keys are kept for
+`answer_once` runs the request's work and records the key with its answer in one transaction
+(`Store.one_unit_of_work`), so a key is remembered exactly when its work committed. The key's row is
+the transaction's last write, one INSERT: a twin request with the same key (a retry sent while the
+first still runs) does its work too, then waits on the key's unique index (PostgreSQL) or the write
+lock (SQLite) until the first commits, fails to insert the key, rolls all its work back and gets the
+first answer. A twin never waits on anything but a finished request's key, so it cannot deadlock. A
+refusal rolls back and is not remembered: nothing was written, and a retry runs again. Keys are kept for
 `KEPT` and then forgotten by the scheduler (`forget_expired`).
 """
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import InvalidInput
@@ -72,13 +74,8 @@ def checked_key(key: str | None) -> str:
 _RECALL = select(idempotency_t.c.fingerprint, idempotency_t.c.status_code, idempotency_t.c.body).where(
     idempotency_t.c.client_id == bindparam("client"), idempotency_t.c.key == bindparam("key")
 )
-#: A request's key and its answer, built once: every POST runs both.
-_CLAIM = insert(idempotency_t).returning(idempotency_t.c.id)
-_ANSWER = (
-    update(idempotency_t)
-    .where(idempotency_t.c.id == bindparam("claimed"))
-    .values(status_code=bindparam("status"), body=bindparam("answer"))
-)
+#: A request's key with its answer, built once: every POST runs it.
+_REMEMBER = insert(idempotency_t)
 
 
 def _recall(store: Store, client: ApiClientRef, key: str, print_: str) -> Answer | None:
@@ -101,24 +98,22 @@ def answer_once(
     work: Callable[[], Answer],
 ) -> Answer:
     """The first answer to (client, key): made now by `work` (which calls core services), or recalled
-    when the key's row is there already (a retry costs a failed insert; a new key, no extra read)."""
-    claim = {
-        "client_id": client.id,
-        "key": key,
-        "fingerprint": request_fingerprint,
-        "status_code": 0,
-        "body": "",
-        "created_at": now,
-    }
+    when the key's row is there already (a retry costs its work rolled back; a new key, one INSERT)."""
     try:
         with store.one_unit_of_work() as session:
-            try:  # the key first: a twin request waits here until this one ends
-                claimed = session.execute(_CLAIM, claim).scalar_one()
+            answer = work()
+            remembered = {
+                "client_id": client.id,
+                "key": key,
+                "fingerprint": request_fingerprint,
+                "status_code": answer.status_code,
+                "body": json.dumps(answer.body, ensure_ascii=False),
+                "created_at": now,
+            }
+            try:  # last: a twin request waits here until this one ends
+                session.execute(_REMEMBER, remembered)
             except IntegrityError:
                 raise _Taken from None
-            answer = work()
-            body = json.dumps(answer.body, ensure_ascii=False)
-            session.execute(_ANSWER, {"claimed": claimed, "status": answer.status_code, "answer": body})
     except _Taken:
         again = _recall(store, client, key, request_fingerprint)
         if again is None:  # the other request was refused and rolled back meanwhile: run this one
