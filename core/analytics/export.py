@@ -132,9 +132,10 @@ def _payout_status_words(code: str) -> str:
 
 
 def export_select(where: str, *, bom: bool = True, header: str = MACHINE, code: str | None = None) -> str:
-    """The export's rows. No ORDER BY: sales_lines is stored in completion order (a rebuild sorts
-    it; each sync appends the lines of newly completed orders in that order), and sorting ~3 M rows
-    once more would cost about 40% of the export. The dimensions are neutralised once, not per line.
+    """The export's rows. No ORDER BY: each company's sales_lines are stored in completion order (a
+    rebuild sorts them by company, then completion; each sync appends the lines of newly completed
+    orders in that order), and sorting ~3 M rows once more would cost about 40% of the export. The
+    dimensions are neutralised once, not per line.
 
     With `bom` the first column's name begins with the byte-order mark: COPY writes the header
     first, so the file starts with it, at no cost (COPY cannot write anything before its header).

@@ -254,8 +254,10 @@ def apply_batch(
             con.execute("DELETE FROM dimension_state WHERE name = ?", [dim])
             con.execute("INSERT INTO dimension_state VALUES (?, ?)", [dim, fingerprint])
         step("dimensions")
-        # Sorted inserts keep each table in time order, so DuckDB's per-block min/max (zone maps)
-        # skip most of it for a period filter, and the export can write rows in the stored order.
+        # Sorted inserts keep each company's rows together and, within them, in time order: DuckDB's
+        # per-block min/max (zone maps) then skip the other sellers' blocks and most of a company's
+        # own for a period filter (one store holds every seller: bench/multi_tenant.py), and the
+        # export can write a company's rows in the stored order.
         lines = f"""
             SELECT i.id, i.order_id, o.order_number, o.company_id, o.warehouse_id, o.buyer_id,
                    i.product_id, i.sku, i.product_name, i.quantity, i.unit_price, i.line_total,
@@ -268,9 +270,9 @@ def apply_batch(
             LEFT JOIN src_payouts p ON p.order_id = o.id
         """
         if full:
-            con.execute(f"INSERT INTO orders {_PREPARED_ORDERS} ORDER BY o.placed_at, o.id")
+            con.execute(f"INSERT INTO orders {_PREPARED_ORDERS} ORDER BY o.company_id, o.placed_at, o.id")
             step("orders")
-            con.execute(f"INSERT INTO sales_lines {lines} ORDER BY o.completed_at, i.order_id, i.id")
+            con.execute(f"INSERT INTO sales_lines {lines} ORDER BY o.company_id, o.completed_at, i.order_id, i.id")
             step("lines")
             build_daily(con)
             step("daily")

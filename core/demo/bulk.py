@@ -181,8 +181,11 @@ def generate_bulk(
     days: int = 365,
     chunk_size: int = 200_000,
     progress: Callable[[str], None] = lambda _m: None,
+    settle: bool = True,
 ) -> BulkResult:
-    """Add `orders` orders of `company_code` placed over the last `days` days before `now`."""
+    """Add `orders` orders of `company_code` placed over the last `days` days before `now`. Without
+    `settle`, the store's sequences and planner statistics are left for `settle_store` (one call
+    after many companies' orders, not one per company)."""
     if orders < 1:
         raise ValueError("orders must be at least 1")
     started = time.perf_counter()
@@ -236,7 +239,9 @@ def generate_bulk(
                 progress(f"{totals['orders']:,} of {orders:,} orders written ({time.perf_counter() - started:.0f} s)")
     finally:
         connection.close()
-    _finish(store, reserved, now)
+    _reserve(store, reserved, now)
+    if settle:
+        settle_store(store)
     return BulkResult(seconds=round(time.perf_counter() - started, 1), by_status=by_status, **totals)
 
 
@@ -284,8 +289,8 @@ def _adbc_connect(store: Store):
     return adbc_driver_postgresql.dbapi.connect(target)
 
 
-def _finish(store: Store, reserved: dict[tuple[int, int], int], now: datetime) -> None:
-    """Reserve stock for orders not yet shipped; let PostgreSQL's sequences and planner catch up."""
+def _reserve(store: Store, reserved: dict[tuple[int, int], int], now: datetime) -> None:
+    """Reserve stock for orders not yet shipped."""
     with store.transaction() as session:
         for (warehouse_id, product_id), quantity in reserved.items():
             level = session.scalar(
@@ -296,7 +301,12 @@ def _finish(store: Store, reserved: dict[tuple[int, int], int], now: datetime) -
             level.reserved = level.reserved + quantity
             level.on_hand = max(level.on_hand, level.reserved + 50)
             level.updated_at = now
-        if store.backend == "postgresql":
+
+
+def settle_store(store: Store) -> None:
+    """Let PostgreSQL's sequences and the planner's statistics catch up with rows written in bulk."""
+    if store.backend == "postgresql":
+        with store.transaction() as session:
             for table in (
                 "orders",
                 "order_items",
