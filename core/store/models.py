@@ -493,6 +493,8 @@ class Order(Base):
         Index("ix_orders_company_placed_at", "company_id", "placed_at"),
         # Sales Management's "Total, largest first" (core.orders.search).
         Index("ix_orders_company_total_amount", "company_id", "total_amount"),
+        # A buyer's orders (the buyer app), and with one seller in a stage (Sales Management's search).
+        Index("ix_orders_buyer_company_status", "buyer_id", "company_id", "status"),
         # The analytics sync reads orders changed since its watermark.
         Index("ix_orders_updated_at", "updated_at"),
     )
@@ -501,7 +503,7 @@ class Order(Base):
     order_number: Mapped[str] = mapped_column(String(32), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
     status: Mapped[OrderStatus] = mapped_column(_text_enum(OrderStatus))
     total_amount: Mapped[int] = mapped_column(BigInteger)  # rupiah, the sum of the lines
     item_count: Mapped[int] = mapped_column(default=0)  # units over all lines
