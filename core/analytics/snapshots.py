@@ -53,6 +53,17 @@ LOCK_NAME = "writer.lock"
 #: How long a reader retries when the slot it was pointed to is being claimed by the writer.
 READER_RETRY_S = 10.0
 
+#: The share of the machine's memory a writer's DuckDB may hold before it spills to disk. DuckDB's own
+#: default is 80%, but a rebuild also holds the whole store read as Arrow beside it: at 10,000,000
+#: orders on 24 GB the two together were killed for memory (bench/multi_tenant.py).
+WRITER_MEMORY_SHARE = 0.25
+
+
+def open_writer(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that writes `path`, within WRITER_MEMORY_SHARE of the memory."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return duckdb.connect(str(path), config={"memory_limit": f"{max(256, int(total * WRITER_MEMORY_SHARE) >> 20)}MB"})
+
 
 class AnalyticsNotReady(DomainError):
     """No analytics snapshot exists yet (the first sync has not run)."""
@@ -257,7 +268,7 @@ class AnalyticsStore:
         delay = 0.01
         while True:
             try:
-                return duckdb.connect(str(path))
+                return open_writer(path)
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not _is_lock_conflict(exc):
                     raise

@@ -44,6 +44,7 @@ from core.analytics.snapshots import (
     SLOTS,
     AnalyticsBusy,
     AnalyticsStore,
+    open_writer,
     read_info,
 )
 from core.analytics.source import adbc_target
@@ -139,7 +140,7 @@ def build_snapshot_file(
 ) -> tuple[int, datetime | None]:
     """Write a complete snapshot of `batch` (a full read) into a new DuckDB file at `path`."""
     timings = {} if timings is None else timings
-    con = duckdb.connect(str(path))
+    con = open_writer(path)
     try:
         con.execute(SCHEMA_SQL)
         con.execute("BEGIN")

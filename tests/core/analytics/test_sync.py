@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.analytics.dashboard import load_dashboard
 from core.analytics.scope import Period
-from core.analytics.snapshots import AnalyticsBusy, AnalyticsStore
+from core.analytics.snapshots import WRITER_MEMORY_SHARE, AnalyticsBusy, AnalyticsStore, open_writer
 from core.analytics.sync import SAFETY_WINDOW, make_sync_rule, rebuild, sync
 from core.analytics.tables import ORDER_TABLE_COLUMNS
 from core.domain import OrderStatus, PayoutStatus
@@ -328,3 +328,21 @@ def test_a_sync_that_changes_old_days_leaves_the_daily_figures_a_rebuild_gives(s
         rebuild(store, fresh, later)
         assert_same(contents(analytics), contents(fresh))
     assert contents(analytics)["daily_placed"] != before  # the old order moved between status rows
+
+
+def _gib(size: str) -> float:
+    number, unit = size.split()
+    return float(number) * {"KiB": 2**-20, "MiB": 2**-10, "GiB": 1, "TiB": 2**10}[unit]
+
+
+def test_a_writer_s_duckdb_is_held_to_its_share_of_the_memory(tmp_path):
+    """A rebuild holds the store read as Arrow beside DuckDB: DuckDB's own default (80% of the memory)
+    left too little for both at 10,000,000 orders, so a writer spills to disk past its share."""
+    setting = "SELECT current_setting('memory_limit')"
+    writer = open_writer(tmp_path / "w.duckdb")
+    try:
+        capped = _gib(writer.execute(setting).fetchone()[0])
+    finally:
+        writer.close()
+    default = _gib(duckdb.connect().execute(setting).fetchone()[0])
+    assert capped == pytest.approx(default * WRITER_MEMORY_SHARE / 0.8, rel=0.05)
