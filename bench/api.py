@@ -193,6 +193,17 @@ class Connection:
             self.close()
         return int(status_line.split()[1]), answer
 
+    async def place(self, buyer: str, body: dict) -> bool:
+        """POST one order with a new Idempotency-Key: True when it was placed (201 and its number)."""
+        try:
+            status, answer = await self.post(
+                f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
+            )
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            self.close()
+            return False
+        return status == 201 and b'"number":"KP-' in answer
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -212,15 +223,7 @@ async def _load(url: str, token: str, buyers, shelves, clients: int, seconds: fl
         while time.perf_counter() < stop_at:
             buyer, body = an_order(rng, buyers, shelves)
             started = time.perf_counter()
-            try:
-                status, answer = await connection.post(
-                    f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
-                )
-                ok = status == 201 and b'"number":"KP-' in answer
-            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-                connection.close()
-                ok = False
-            if ok:
+            if await connection.place(buyer, body):
                 latencies.append(time.perf_counter() - started)
             else:
                 errors += 1
@@ -246,19 +249,11 @@ async def _at_rate(url: str, token: str, buyers, shelves, rate: float, seconds: 
         buyer, body = an_order(rng, buyers, shelves)
         async with room:
             connection = idle.pop() if idle else Connection(host, int(port), token)
-            try:
-                status, answer = await connection.post(
-                    f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
-                )
-                ok = status == 201 and b'"number":"KP-' in answer
-            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-                connection.close()
-                ok = False
-            if ok:
+            if await connection.place(buyer, body):
                 latencies.append(time.perf_counter() - due)
-                idle.append(connection)
             else:
                 errors += 1
+            idle.append(connection)  # a closed one opens again on its next request
 
     began = time.perf_counter()
     sent = []
