@@ -7,7 +7,9 @@ the transaction's last write, one INSERT: a twin request with the same key (a re
 first still runs) does its work too, then waits on the key's unique index (PostgreSQL) or the write
 lock (SQLite) until the first commits, fails to insert the key, rolls all its work back and gets the
 first answer. A twin never waits on anything but a finished request's key, so it cannot deadlock. A
-refusal rolls back and is not remembered: nothing was written, and a retry runs again. Keys are kept for
+retry refused by the state its first request left (an order already cancelled) looks the key up and
+gets the first answer too. A refusal of a new key rolls back and is not remembered: nothing was
+written, and a retry runs again. Keys are kept for
 `KEPT` and then forgotten by the scheduler (`forget_expired`).
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
 from core.i18n import N_, _
 from core.integration.clients import ApiClientRef
 from core.store.database import Store, rowcount
@@ -118,6 +120,14 @@ def answer_once(
         again = _recall(store, client, key, request_fingerprint)
         if again is None:  # the other request was refused and rolled back meanwhile: run this one
             return answer_once(store, client, key=key, request_fingerprint=request_fingerprint, now=now, work=work)
+        return again
+    except DomainError:
+        # A retry of a request already answered meets the state that answer left (the order
+        # cancelled, the stock taken) and is refused before it reaches the key: it gets the first
+        # answer instead. A refusal costs this one read; a new key's success, none.
+        again = _recall(store, client, key, request_fingerprint)
+        if again is None:
+            raise
         return again
     return answer
 

@@ -32,6 +32,18 @@ def test_the_same_key_and_body_give_the_first_answer_again(api):
     assert api.world.stock() == (100, 2)
 
 
+def test_a_retried_cancel_gets_its_first_answer_not_a_refusal(api):
+    number = api.order().json()["number"]
+    path = f"/api/v1/buyers/BUY-1/orders/{number}/cancel"
+    first = api.post(path, {"reason": "ordered twice"}, key="cancel-1")
+    again = api.post(path, {"reason": "ordered twice"}, key="cancel-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    # a new key is a new request: the order is cancelled already
+    assert api.post(path, {"reason": "ordered twice"}, key="cancel-2").status_code == 409
+
+
 def test_the_same_key_with_another_body_is_refused(api):
     api.post("/api/v1/buyers/BUY-1/orders", ORDER, key="order-1")
     other = {**ORDER, "lines": [{"sku": "RICE-5", "quantity": 3}]}

@@ -53,6 +53,17 @@ def test_the_work_runs_once_per_key(world, client):
         answer_once(world.store, client, key="k", request_fingerprint="b", now=MONDAY_10, work=_order(world, 1))
 
 
+def test_a_retry_the_first_answer_s_state_would_refuse_still_gets_the_first_answer(world, client):
+    first = answer_once(world.store, client, key="k", request_fingerprint="a", now=MONDAY_10, work=_order(world, 60))
+    # 40 units are left: the work itself would now be refused for stock; the key's answer stands.
+    again = answer_once(world.store, client, key="k", request_fingerprint="a", now=MONDAY_10, work=_order(world, 60))
+    assert (again.replayed, again.body) == (True, first.body)
+    assert counts(world) == (1, 1)
+    assert world.stock() == (100, 60)
+    with pytest.raises(KeyReused):
+        answer_once(world.store, client, key="k", request_fingerprint="b", now=MONDAY_10, work=_order(world, 60))
+
+
 def test_a_refusal_rolls_back_the_key_with_the_work(world, client):
     with pytest.raises(OutOfStock):
         answer_once(world.store, client, key="k", request_fingerprint="a", now=MONDAY_10, work=_order(world, 1000))
