@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.order_search import pm_of  # noqa: E402  # the demo company's Product Manager
 from core.acting import Actor  # noqa: E402
 from core.analytics.dashboard import load_dashboard  # noqa: E402
 from core.analytics.history import HistoryFilters, load_history  # noqa: E402
@@ -49,17 +50,16 @@ from core.analytics.snapshots import AnalyticsStore, release_readers  # noqa: E4
 from core.demo.bulk import generate_bulk, settle_store  # noqa: E402
 from core.demo.seed import DEMO_COMPANY_CODE, load_demo  # noqa: E402
 from core.demo.tenants import add_sellers  # noqa: E402
-from core.domain import Role  # noqa: E402
 from core.orders.search import OrderQuery, Sort, find_orders  # noqa: E402
 from core.store.database import Store, migrate  # noqa: E402
-from core.store.models import Buyer, Company, Order, User  # noqa: E402
+from core.store.models import Buyer, Company, Order  # noqa: E402
 
 POSTGRES_URL = os.environ.get("KOPRA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SEED = 2026
 GOAL_RATIO = 1.5
-#: The tables a bulk load fills: their secondary indexes and triggers (foreign keys) are set aside.
 #: The snapshot's layout before issue 16 (time order only): the same-run baseline of the layout by company.
 TIME_LAYOUT = {"orders": "o.placed_at, o.id", "sales_lines": "o.completed_at, i.order_id, i.id"}
+#: The tables a bulk load fills: their secondary indexes and triggers (foreign keys) are set aside.
 BULK_TABLES = ("orders", "order_items", "order_events", "shipments", "complaints", "refunds", "payouts")
 
 
@@ -69,6 +69,15 @@ def url_of(name: str) -> str:
 
 def admin():
     return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def on_server(*statements: str) -> None:
+    """Run statements on the PostgreSQL server, outside any database's transaction."""
+    engine = admin()
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
 
 
 def database_note(name: str) -> dict | None:
@@ -87,21 +96,18 @@ def database_note(name: str) -> dict | None:
         return {}
 
 
+def write_note(name: str, note: dict) -> None:
+    on_server(f"COMMENT ON DATABASE \"{name}\" IS '{json.dumps(note)}'")
+
+
 def create_database(name: str, note: dict) -> None:
-    engine = admin()
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))  # bulk data only
-        connection.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{json.dumps(note)}'"))
-    engine.dispose()
+    drop_database(name)
+    on_server(f'CREATE DATABASE "{name}"', f'ALTER DATABASE "{name}" SET synchronous_commit = off')  # bulk data only
+    write_note(name, note)
 
 
 def drop_database(name: str) -> None:
-    engine = admin()
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seller_store(name: str, seller_orders: int, now: datetime) -> Store:
@@ -165,13 +171,6 @@ def many_sellers_store(name: str, args, now: datetime) -> Store:
     return store
 
 
-def product_manager(store: Store) -> Actor:
-    with store.reading() as session:
-        company = session.scalar(select(Company).where(Company.company_code == DEMO_COMPANY_CODE))
-        user = session.scalar(select(User).where(User.company_id == company.id, User.user_code == "pm"))
-        return Actor(user.id, company.id, DEMO_COMPANY_CODE, "pm", Role.PRODUCT_MANAGER)
-
-
 def searches(store: Store, actor: Actor) -> dict[str, OrderQuery]:
     """Sales Management as staff use it, with values taken from the seller's own orders."""
     with store.reading() as session:
@@ -226,7 +225,7 @@ class Side:
             raise SystemExit(f"the {label} snapshot failed: {child.stderr.strip()[-800:]}")
         built = int(child.stdout.strip().splitlines()[-1])
         print(f"  {label}: snapshot of {built:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
-        actor = product_manager(store)
+        actor = pm_of(store)
         year = Period(now.date() - timedelta(days=364), now.date())
         self.work = {
             "dashboard_365d": lambda: load_dashboard(store, self.analytics, actor, year, remembered=False),
@@ -282,11 +281,7 @@ def main() -> int:
         print(f"making the shared store {args.database}: {args.sellers:,} sellers, {args.orders:,} orders", flush=True)
         create_database(args.database, wanted | {"now": now.isoformat()})
         many_sellers_store(args.database, args, now).dispose()
-        create_database_note = wanted | {"now": now.isoformat(), "complete": True}
-        engine = admin()
-        with engine.connect() as connection:
-            connection.execute(text(f"COMMENT ON DATABASE \"{args.database}\" IS '{json.dumps(create_database_note)}'"))
-        engine.dispose()
+        write_note(args.database, wanted | {"now": now.isoformat(), "complete": True})
 
     alone_name = f"{args.database}_alone"
     create_database(alone_name, {"seller_orders": args.seller_orders})

@@ -106,7 +106,6 @@ def add_sellers(store: Store, *, template: str, count: int, now: datetime) -> li
                     )
                     for n in range(len(part))
                     for s in stock
-                    if (n, s.product_id) in new_product
                 ],
             )
     return codes

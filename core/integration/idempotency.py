@@ -9,8 +9,8 @@ lock (SQLite) until the first commits, fails to insert the key, rolls all its wo
 first answer. A twin never waits on anything but a finished request's key, so it cannot deadlock. A
 retry refused by the state its first request left (an order already cancelled) looks the key up and
 gets the first answer too. A refusal of a new key rolls back and is not remembered: nothing was
-written, and a retry runs again. Keys are kept for
-`KEPT` and then forgotten by the scheduler (`forget_expired`).
+written, and a retry runs again. Keys are kept for `KEPT` and then forgotten by the scheduler
+(`forget_expired`).
 """
 
 from __future__ import annotations
