@@ -32,6 +32,7 @@ from core.logs import configure, log_event
 DEFAULT_RATE_PER_S = 100
 DEFAULT_MAX_BODY = 64 * 1024
 DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_IN_FLIGHT = 64
 
 
 def create_app(
@@ -42,6 +43,7 @@ def create_app(
     burst: int | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     concurrency: int = DEFAULT_CONCURRENCY,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> Any:
     from api import routes  # the routes need the helpers below
 
@@ -67,7 +69,7 @@ def create_app(
     app.state.limiter = RateLimiter(rate_per_s, burst or int(rate_per_s * 2))
     app.include_router(routes.router, prefix="/api/v1")
     _handle_refusals(app)
-    return Guard(app, max_body_bytes)
+    return Guard(app, max_body_bytes, max_in_flight)
 
 
 def build() -> Any:
@@ -80,6 +82,7 @@ def build() -> Any:
         rate_per_s=settings.api_rate_per_s,
         max_body_bytes=settings.api_max_body_bytes,
         concurrency=settings.api_concurrency,
+        max_in_flight=settings.api_max_in_flight,
     )
 
 

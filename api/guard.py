@@ -1,6 +1,6 @@
-"""What every request passes before a route sees it: a request id and one JSON log line, the body size
-limit and JSON-only bodies (a pure ASGI middleware: nothing buffered twice), the bearer token, and
-each client's rate.
+"""What every request passes before a route sees it: a request id and one JSON log line, the process's
+load (requests in hand), the body size limit and JSON-only bodies (a pure ASGI middleware: nothing
+buffered twice), the bearer token, and each client's rate.
 
 The rate is a token bucket per client in this process: with N API processes behind a load balancer a
 client gets at most N times the rate, which the bank sizes for (README, "Scaling out").
@@ -18,11 +18,13 @@ from fastapi import Header, Request
 
 from api.problems import problem
 from core.errors import DomainError, NotAuthenticated
-from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, using
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _n, using
 from core.integration.clients import REFUSED, ApiClientRef, authenticate
 from core.logs import REQUEST_ID, log_event
 
 _WITH_BODY = {"POST", "PUT", "PATCH"}
+#: What a busy process tells the client to wait before sending the request again.
+BUSY_RETRY_AFTER_S = 1
 
 
 class TooManyRequests(DomainError):
@@ -68,12 +70,21 @@ def caller(request: Request, authorization: str | None = Header(default=None, in
 
 
 class Guard:
-    """Pure ASGI: request id, body limit (the body is read here, at most the limit, then handed on),
-    JSON-only bodies, one log line per request, and the reader's language: refusals are told in the
-    language Accept-Language asks for (Bahasa Indonesia or English), said back in Content-Language."""
+    """Pure ASGI: request id, load shedding, body limit (the body is read here, at most the limit, then
+    handed on), JSON-only bodies, one log line per request, and the reader's language: refusals are told
+    in the language Accept-Language asks for (Bahasa Indonesia or English), said back in Content-Language.
 
-    def __init__(self, app, max_body_bytes: int):
-        self.app, self.max_body = app, max_body_bytes
+    Load shedding: at most `max_in_flight` requests are in hand in this process (working, or waiting for
+    one of its `KOPRA_API_CONCURRENCY` threads, or still sending their body); one more is answered at
+    once with 503 and Retry-After, before anything is read or written. A process that queued without
+    bound answered everyone late once offered more than it can do (bench/api.py: at 300 orders a
+    second due against 243 of capacity, a p95 of 46.7 s), so clients timed out and retried into the
+    queue; refused at once, they retry with the same Idempotency-Key, and a POST is still done once.
+    (Uvicorn's --limit-concurrency counts idle keep-alive connections too, and answers in plain text.)"""
+
+    def __init__(self, app, max_body_bytes: int, max_in_flight: int):
+        self.app, self.max_body, self.max_in_flight = app, max_body_bytes, max_in_flight
+        self.in_flight = 0  # requests admitted and not yet answered (one event loop: no lock needed)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -90,6 +101,9 @@ class Guard:
     async def _guarded(self, scope, receive, send, request_id: str, headers: dict[str, str], spoken: str):
         started, outcome = time.perf_counter(), {"status": 0}
         path = scope["path"]
+        admitted = self.in_flight < self.max_in_flight
+        if admitted:
+            self.in_flight += 1
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
@@ -99,7 +113,7 @@ class Guard:
             await send(message)
 
         try:
-            refused = self._refusal(scope["method"], headers, path)
+            refused = self._refusal(scope["method"], headers, path) if admitted else self._busy(path)
             if refused is None and scope["method"] in _WITH_BODY:
                 body = await self._body(receive)
                 if body is None:
@@ -110,6 +124,8 @@ class Guard:
                 return await refused(scope, receive, send_with_id)
             await self.app(scope, receive, send_with_id)
         finally:
+            if admitted:
+                self.in_flight -= 1
             log_event(
                 "api.request",
                 method=scope["method"],
@@ -118,6 +134,17 @@ class Guard:
                 ms=round((time.perf_counter() - started) * 1000, 1),
                 client=scope.get("state", {}).get("client"),
             )
+
+    def _busy(self, path: str):
+        said = _n(
+            "This API process has {count} request in hand, the most it takes at once, and did nothing with "
+            "this one: send it again in {seconds} s (with the same Idempotency-Key, a POST is done once).",
+            "This API process has {count} requests in hand, the most it takes at once, and did nothing with "
+            "this one: send it again in {seconds} s (with the same Idempotency-Key, a POST is done once).",
+            self.max_in_flight,
+            seconds=BUSY_RETRY_AFTER_S,
+        )
+        return problem("busy", str(said), instance=path, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
 
     def _too_large(self, path: str):
         return problem(

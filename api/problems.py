@@ -105,6 +105,13 @@ _TYPES = [
         "Too many requests",
         "The client sent more requests than its rate allows; Retry-After says when to try again.",
     ),
+    ProblemType(
+        "busy",
+        503,
+        "Busy",
+        "The API process has as many requests in hand as it takes at once; nothing was done. Send the "
+        "request again after Retry-After seconds, with the same Idempotency-Key.",
+    ),
     ProblemType("no-such-endpoint", 404, "No such endpoint", "There is no endpoint at this path; see /api/docs."),
     ProblemType("method-not-allowed", 405, "Method not allowed", "The endpoint does not take this method."),
     ProblemType(

@@ -81,6 +81,7 @@ class Settings:
     api_rate_per_s: int = 100
     api_max_body_bytes: int = 64 * 1024
     api_concurrency: int = 8
+    api_max_in_flight: int = 64
     bind: str = "127.0.0.1"
     scheduler_interval_s: int = 30
     session_idle_minutes: int = 30
@@ -299,6 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_rate_per_s=_int_setting(env, "KOPRA_API_RATE_PER_S", 100, 1, 100_000),
         api_max_body_bytes=_int_setting(env, "KOPRA_API_MAX_BODY_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
         api_concurrency=_int_setting(env, "KOPRA_API_CONCURRENCY", 8, 1, 200),
+        api_max_in_flight=_int_setting(env, "KOPRA_API_MAX_IN_FLIGHT", 64, 1, 100_000),
         bind=_bind(env),
         scheduler_interval_s=_int_setting(env, "KOPRA_SCHEDULER_INTERVAL_S", 30, 1, 3600),
         session_idle_minutes=_int_setting(env, "KOPRA_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),

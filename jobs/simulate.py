@@ -43,6 +43,9 @@ from jobs.entry import run_command
 #: Per order waiting in a status, the chance per second that its next buyer/courier event happens.
 CHANCES = {"deliver": 0.02, "confirm": 0.02, "complain": 0.002, "cancel_pending": 0.001, "cancel_overdue": 0.01}
 OPEN = {"PENDING_CONFIRMATION", "PROCESSING", "READY_TO_SHIP", "SHIPPED", "DELIVERED"}
+#: A request the API told to wait (429 over the client's rate, 503 a process full) is sent again after
+#: Retry-After (at most MAX_WAIT_S), with the same Idempotency-Key, this many times at most.
+RETRIES, MAX_WAIT_S = 3, 5.0
 APP_CLIENT, COURIER_CLIENT = "simulator-app", "simulator-courier"
 
 
@@ -174,12 +177,18 @@ class BuyerTraffic:
         return found
 
     def _post(self, what: str, path: str, body: dict, headers: dict, **fields) -> dict | None:
-        try:
-            response = self.http.post(path, json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-        except httpx.HTTPError as failed:
-            self.counts[f"{what} failed"] += 1
-            self.log({"event": f"{what} failed", "why": f"{type(failed).__name__}: {failed}", **fields})
-            return None
+        key = uuid.uuid4().hex  # one per request, the same for each retry of it: done at most once
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self.http.post(path, json=body, headers={**headers, "Idempotency-Key": key})
+            except httpx.HTTPError as failed:
+                self.counts[f"{what} failed"] += 1
+                self.log({"event": f"{what} failed", "why": f"{type(failed).__name__}: {failed}", **fields})
+                return None
+            if response.status_code not in (429, 503) or attempt == RETRIES:
+                break
+            self.counts[f"{what} told to wait"] += 1
+            time.sleep(min(MAX_WAIT_S, float(response.headers.get("retry-after", "1"))))
         if response.status_code < 300:
             self.counts[what] += 1
             answer = response.json()

@@ -4,7 +4,10 @@ read endpoints (sellers, catalogue by cursor with ETag), the OpenAPI document an
 from __future__ import annotations
 
 import json
+import threading
+import time
 
+import httpx
 from sqlalchemy import func, select
 
 from core.integration.clients import revoke_client, rotate_client
@@ -62,6 +65,50 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(world):
         assert int(limited.headers["retry-after"]) >= 1
         # another client has its own rate
         assert api.get("/api/v1/courier/orders/KP-1/delivered", token=api.courier).status_code == 405
+
+
+def test_a_process_with_its_hands_full_answers_503_at_once_and_does_nothing(world):
+    """A process that takes one request at a time holds one whose body is still coming: the next is told
+    503 with Retry-After before anything is read or written, in the client's language; once the first is
+    answered, the same request with the same key is served."""
+    release = threading.Event()
+
+    def slow_body():
+        yield b'{"seller": "ACME01", "warehouse": "JKT-1", '
+        release.wait(30)
+        yield b'"lines": [{"sku": "RICE-5", "quantity": 1}]}'
+
+    with serving(world, max_in_flight=1) as api:
+        first: dict = {}
+
+        def send_slowly():
+            with httpx.Client(base_url=api.url, timeout=60) as own:
+                headers = {**api.headers(key="slow"), "Content-Type": "application/json"}
+                first["response"] = own.post(ORDER_PATH, content=slow_body(), headers=headers)
+
+        sender = threading.Thread(target=send_slowly)
+        sender.start()
+        try:
+            deadline = time.monotonic() + 30
+            while api.app.in_flight == 0 and time.monotonic() < deadline:  # until the server holds it
+                time.sleep(0.01)
+            busy = api.post(ORDER_PATH, ORDER, key="second")
+            body = assert_problem(busy, 503, "busy")
+            assert busy.headers["retry-after"] == "1"
+            assert "has 1 request in hand" in body["detail"] and "same Idempotency-Key" in body["detail"]
+            in_indonesian = api.http.get("/api/v1/sellers", headers={**api.headers(), "Accept-Language": "id"})
+            assert assert_problem(in_indonesian, 503, "busy")["detail"].startswith("Proses API ini")
+            with api.world.store.reading() as session:
+                assert session.scalar(select(func.count(Order.id))) == 0
+        finally:
+            release.set()
+            sender.join(30)
+        assert first["response"].status_code == 201, first["response"].text
+        assert api.app.in_flight == 0
+        again = api.post(ORDER_PATH, ORDER, key="second")
+        assert again.status_code == 201, again.text
+        with api.world.store.reading() as session:
+            assert session.scalar(select(func.count(Order.id))) == 2
 
 
 def test_a_ten_megabyte_body_is_refused_before_it_is_read(api):

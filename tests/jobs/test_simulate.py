@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import time
@@ -23,7 +24,7 @@ from core.orders.buyer_channel import OrderLine, approved_buyers, place_order, p
 from core.store.models import Order, OrderEvent
 from jobs import webhooks as worker
 from jobs.serve import api_command
-from jobs.simulate import connect, run_simulation
+from jobs.simulate import BuyerTraffic, Offer, WebhookReceiver, connect, run_simulation
 from tests.builders import api_wiring, run, serve_asgi
 
 
@@ -73,6 +74,38 @@ def test_the_simulator_places_orders_over_http_and_hears_each_by_webhook(store, 
 
 
 @pytest.mark.slow
+def test_the_simulator_sends_a_request_the_api_shed_again_with_the_same_key():
+    """Told to wait (503 from a full process, 429 over its rate), the simulator sends the same request
+    again after Retry-After with the same Idempotency-Key, as the integration guide asks of clients."""
+    seen: list[tuple[str, bytes]] = []
+    answers = [(503, {"type": "/api/v1/problems/busy"}), (429, {"type": "/api/v1/problems/too-many-requests"})]
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append((request.headers["idempotency-key"], request.content))
+        if answers:
+            status, problem = answers.pop(0)
+            return httpx.Response(status, json=problem, headers={"Retry-After": "0"})
+        return httpx.Response(201, json={"number": "KP-1", "status": "PENDING_CONFIRMATION"})
+
+    receiver = WebhookReceiver()  # not started: nothing is sent to it here
+    receiver.server.server_close()
+    with httpx.Client(base_url="http://api.test", transport=httpx.MockTransport(api)) as http:
+        traffic = BuyerTraffic(
+            http,
+            app_token="a",
+            courier_token="c",
+            buyer_codes=["BUY-1"],
+            receiver=receiver,
+            rng=random.Random(1),
+            company_code=None,
+            log=lambda _line: None,
+        )
+        placed = traffic.place([Offer("ACME01", "JKT-1", "RICE-5", 10)])
+    assert placed == "KP-1"
+    assert len(seen) == 3 and len(set(seen)) == 1  # one key, one body, three sends
+    assert traffic.counts["order placed told to wait"] == 2 and traffic.counts["order placed"] == 1
+
+
 def test_the_simulator_command_drives_a_running_api(tmp_path):
     env = {"KOPRA_DATA_DIR": str(tmp_path)}
     assert run("jobs.prepare", env=env).returncode == 0
