@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time as dt_time
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -82,6 +83,7 @@ class Settings:
     api_max_body_bytes: int = 64 * 1024
     api_concurrency: int = 8
     api_max_in_flight: int = 64
+    analytics_rebuild_at: dt_time | None = dt_time(2, 0)
     bind: str = "127.0.0.1"
     scheduler_interval_s: int = 30
     session_idle_minutes: int = 30
@@ -131,6 +133,19 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}.")
     return value
+
+
+def _time_of_day(env: Mapping[str, str], name: str, default: dt_time) -> dt_time | None:
+    """A local time of day written HH:MM, or None for `off`."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw.lower() == "off":
+        return None
+    hours, colon, minutes = raw.partition(":")
+    if colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60:
+        return dt_time(int(hours), int(minutes))
+    raise ConfigError(f"{name} must be a time of day written HH:MM (e.g. 02:00), or off; got {raw!r}.")
 
 
 def _data_dir(env: Mapping[str, str]) -> Path:
@@ -302,6 +317,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_concurrency=_int_setting(env, "KOPRA_API_CONCURRENCY", 8, 1, 200),
         api_max_in_flight=_int_setting(env, "KOPRA_API_MAX_IN_FLIGHT", 64, 1, 100_000),
         bind=_bind(env),
+        analytics_rebuild_at=_time_of_day(env, "KOPRA_ANALYTICS_REBUILD_AT", dt_time(2, 0)),
         scheduler_interval_s=_int_setting(env, "KOPRA_SCHEDULER_INTERVAL_S", 30, 1, 3600),
         session_idle_minutes=_int_setting(env, "KOPRA_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
         session_lifetime_hours=_int_setting(env, "KOPRA_SESSION_LIFETIME_HOURS", 12, 1, 24 * 7),

@@ -191,10 +191,19 @@ class AnalyticsStore:
         except (ValueError, OSError):
             return None
 
-    def write_pointer(self, *, slot: str, generation: int, epoch: int) -> None:
-        """Switch readers to `slot`: written whole to a temporary file, then renamed over the pointer."""
+    def write_pointer(self, *, slot: str, generation: int, epoch: int, rebuilt_at: str | None = None) -> None:
+        """Switch readers to `slot`: written whole to a temporary file, then renamed over the pointer.
+        `rebuilt_at`: when the snapshot was last built whole (ISO 8601, UTC), kept by each sync."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"slot": slot, "generation": generation, "epoch": epoch, "schema_version": SCHEMA_VERSION})
+        payload = json.dumps(
+            {
+                "slot": slot,
+                "generation": generation,
+                "epoch": epoch,
+                "schema_version": SCHEMA_VERSION,
+                "rebuilt_at": rebuilt_at,
+            }
+        )
         tmp = self.directory / f".{POINTER_NAME}.{os.getpid()}.tmp"
         with open(tmp, "w") as handle:
             handle.write(payload)
@@ -202,6 +211,14 @@ class AnalyticsStore:
             os.fsync(handle.fileno())
         os.replace(tmp, self.pointer_path)
         _fsync_dir(self.directory)
+
+    def rebuilt_at(self) -> datetime | None:
+        """When the current snapshot was last built whole; None if never, or before this was recorded."""
+        raw = (self.read_pointer() or {}).get("rebuilt_at")
+        try:
+            return datetime.fromisoformat(raw) if raw else None
+        except (TypeError, ValueError):
+            return None
 
     def exists(self) -> bool:
         pointer = self.read_pointer()

@@ -33,7 +33,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -221,7 +223,7 @@ def _rebuild_locked(
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-    analytics.write_pointer(slot=target, generation=generation, epoch=epoch)
+    analytics.write_pointer(slot=target, generation=generation, epoch=epoch, rebuilt_at=now.isoformat())
     total_ms = round((time.perf_counter() - started) * 1000, 1)
     return SyncResult(
         mode="rebuild",
@@ -324,7 +326,9 @@ def sync(
             if con is not None:
                 con.close()
         step("close")
-        analytics.write_pointer(slot=target, generation=generation, epoch=int(pointer["epoch"]))
+        analytics.write_pointer(
+            slot=target, generation=generation, epoch=int(pointer["epoch"]), rebuilt_at=pointer.get("rebuilt_at")
+        )
         step("switch")
         write_done = time.perf_counter()
         return SyncResult(
@@ -342,6 +346,30 @@ def sync(
             orders_total=orders_total,
             steps_ms=steps,
         )
+
+
+# --------------------------------------------------------------------------- the nightly layout
+
+#: The nightly rebuild's clock: the bank's (Jakarta, WIB). It starts in the first scheduler minute at
+#: or after the time set (KOPRA_ANALYTICS_REBUILD_AT, default 02:00), and not later than this after it.
+RELAYOUT_ZONE = ZoneInfo("Asia/Jakarta")
+RELAYOUT_WINDOW = timedelta(hours=4)
+
+
+def relayout_due(rebuilt_at: datetime | None, now: datetime, at: dt_time) -> bool:
+    """Whether the nightly rebuild should start at `now`: it is within RELAYOUT_WINDOW after the latest
+    `at` (WIB) and the snapshot was not built whole since then.
+
+    Why nightly: a rebuild lays the snapshot out by company, then time (core.analytics.tables.LAYOUT),
+    so a seller's queries read only that seller's blocks however many sellers share the store
+    (bench/multi_tenant.py). A sync appends what changed at the end, in time order across sellers, so
+    without a rebuild the part since the last one is read by every seller's queries, and grows. A
+    scheduler down all night rebuilds the next night, not in the working day."""
+    local = require_aware(now).astimezone(RELAYOUT_ZONE)
+    mark = datetime.combine(local.date(), at, RELAYOUT_ZONE)
+    if mark > local:
+        mark -= timedelta(days=1)
+    return local - mark < RELAYOUT_WINDOW and (rebuilt_at is None or rebuilt_at < mark)
 
 
 # --------------------------------------------------------------------------- the scheduler's rule

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from core.config import ConfigError, load_settings
@@ -56,6 +58,19 @@ def test_a_data_folder_that_cannot_be_written_is_refused(tmp_path):
 def test_a_bad_number_names_the_setting(tmp_path, name, value, words):
     with pytest.raises(ConfigError, match=f"{name} {words}"):
         load_settings({"KOPRA_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_the_nightly_analytics_rebuild_is_a_time_of_day_or_off(tmp_path):
+    def rebuild_at(value: str | None):
+        env = {"KOPRA_DATA_DIR": str(tmp_path)} | ({"KOPRA_ANALYTICS_REBUILD_AT": value} if value is not None else {})
+        return load_settings(env).analytics_rebuild_at
+
+    assert rebuild_at(None) == time(2, 0)
+    assert rebuild_at("23:45") == time(23, 45)
+    assert rebuild_at(" OFF ") is None
+    for wrong in ("24:00", "2am", "02:5", "02:60", "-1:00"):
+        with pytest.raises(ConfigError, match="KOPRA_ANALYTICS_REBUILD_AT must be a time of day written HH:MM"):
+            rebuild_at(wrong)
 
 
 def test_the_ui_listens_on_this_machine_only_unless_told_otherwise(tmp_path):
