@@ -8,8 +8,10 @@ import threading
 import time
 
 import httpx
+from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
+from api import routes as endpoints
 from core.integration.clients import revoke_client, rotate_client
 from core.store.models import Order
 from tests.api.conftest import serving
@@ -31,6 +33,48 @@ def test_every_wrong_credential_gets_the_same_401(api):
         body = assert_problem(response, 401, "unauthenticated", expected)
         assert response.headers["www-authenticate"].startswith("Bearer")
         assert "kpa_" not in json.dumps(body)
+
+
+ADDRESS = {"name": "Toko Maju", "address": "Jl. Sudirman 1", "city": "Jakarta"}
+#: Every endpoint that takes a token, with a request it would accept from a client with a good one.
+EVERY_ENDPOINT = {
+    ("GET", "/api/v1/sellers"): None,
+    ("GET", "/api/v1/sellers/{seller}/catalogue"): None,
+    ("POST", "/api/v1/buyers"): {"buyer_code": "BUY-9", **ADDRESS},
+    ("GET", "/api/v1/buyers/{buyer}"): None,
+    ("PATCH", "/api/v1/buyers/{buyer}"): {"city": "Bandung"},
+    ("POST", "/api/v1/buyers/{buyer}/deactivate"): None,
+    ("POST", "/api/v1/buyers/{buyer}/reactivate"): None,
+    ("POST", "/api/v1/buyers/{buyer}/addresses"): {"label": "gudang", **ADDRESS},
+    ("PUT", "/api/v1/buyers/{buyer}/addresses/{label}"): ADDRESS,
+    ("DELETE", "/api/v1/buyers/{buyer}/addresses/{label}"): None,
+    ("POST", "/api/v1/buyers/{buyer}/orders"): ORDER,
+    ("GET", "/api/v1/buyers/{buyer}/orders"): None,
+    ("GET", "/api/v1/buyers/{buyer}/orders/{number}"): None,
+    ("POST", "/api/v1/buyers/{buyer}/orders/{number}/cancel"): {"reason": "no longer needed"},
+    ("POST", "/api/v1/buyers/{buyer}/orders/{number}/confirm-receipt"): {},
+    ("POST", "/api/v1/buyers/{buyer}/orders/{number}/complaints"): {"description": "two sacks torn"},
+    ("POST", "/api/v1/courier/orders/{number}/delivered"): {"proof_reference": "POD-1"},
+}
+
+
+def test_every_endpoint_refuses_a_wrong_token_and_does_nothing(api):
+    """Every route takes its caller through api/guard.py's `caller`; a new route must join the table."""
+    routes = {
+        (method, "/api/v1" + route.path)
+        for route in endpoints.router.routes
+        if isinstance(route, APIRoute) and not route.path.startswith("/problems/")
+        for method in route.methods
+    }
+    assert routes == set(EVERY_ENDPOINT)
+    wrong = api.buyer_app[:-1] + ("A" if api.buyer_app[-1] != "A" else "B")
+    for (method, path), body in EVERY_ENDPOINT.items():
+        url = path.format(seller="ACME01", buyer="BUY-1", number="KP-1", label="gudang")
+        headers = {"Authorization": f"Bearer {wrong}", "Idempotency-Key": f"k-{method}-{path}"}
+        response = api.http.request(method, url, json=body, headers=headers)
+        assert_problem(response, 401, "unauthenticated")
+    with api.world.store.reading() as session:
+        assert session.scalar(select(func.count(Order.id))) == 0
 
 
 def test_refusals_are_told_in_the_language_the_client_asks_for(api):
