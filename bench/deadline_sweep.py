@@ -8,7 +8,8 @@ For SQLite and PostgreSQL, on identical copies of the same store:
     .venv/bin/python bench/deadline_sweep.py                     # 1,000,000 orders, 100,000 overdue
     .venv/bin/python bench/deadline_sweep.py --orders 100000 --overdue 10000   # a quick look
 
-Ends with one JSON line of the figures. PostgreSQL: KOPRA_BENCH_POSTGRES_URL (default the local
+The sweep and the bare UPDATE are each timed --runs times (default 3) on fresh copies, by turns, and
+their medians reported. Ends with one JSON line of the figures. PostgreSQL: KOPRA_BENCH_POSTGRES_URL (default the local
 test server); each run creates and drops its own databases.
 """
 
@@ -19,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -237,6 +239,12 @@ class SqliteCopies:
         shutil.copy(self.template, path)
         return Store(f"sqlite:///{path}")
 
+    def discard(self, store: Store) -> None:
+        store.dispose()
+        path = Path(store.engine.url.database or "")
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
 
 class PostgresCopies:
     def __init__(self, orders: int, overdue: int, layout: str):
@@ -259,6 +267,9 @@ class PostgresCopies:
     def fresh(self) -> Store:
         return Store(f"{self.base}/{self._create(self.template)}")
 
+    def discard(self, store: Store) -> None:
+        store.dispose()  # dropped with the rest at the end
+
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
             for name in self.names:
@@ -266,18 +277,26 @@ class PostgresCopies:
         self.admin.dispose()
 
 
-def measure(copies, sample: int, label: str) -> dict:
-    figures = {}
-    for name, timer in (("sweep", time_sweep), ("bare_update", time_bare_update)):
-        store = copies.fresh()
-        seconds, moved = timer(store)
-        store.dispose()
-        figures[f"{name}_{label}_s"] = round(seconds, 3)
-        figures[f"{name}_{label}_rows"] = moved
-        print(f"{label:>8}  {name:<12} {seconds:8.2f} s for {moved:,} orders", flush=True)
+def measure(copies, sample: int, label: str, runs: int) -> dict:
+    """The sweep and the bare UPDATE `runs` times each on fresh copies, by turns (the machine's speed
+    drifts within minutes), then their medians; the naive loop once, on a sample."""
+    figures: dict = {}
+    timers = {"sweep": time_sweep, "bare_update": time_bare_update}
+    times: dict[str, list[float]] = {name: [] for name in timers}
+    for run in range(runs):
+        for name in list(timers) if run % 2 == 0 else list(timers)[::-1]:
+            store = copies.fresh()
+            seconds, moved = timers[name](store)
+            copies.discard(store)
+            times[name].append(round(seconds, 3))
+            figures[f"{name}_{label}_rows"] = moved
+            print(f"{label:>8}  {name:<12} {seconds:8.2f} s for {moved:,} orders", flush=True)
+    for name, seconds in times.items():
+        figures[f"{name}_{label}_s"] = round(statistics.median(seconds), 3)
+        figures[f"{name}_{label}_runs_s"] = seconds
     store = copies.fresh()
     seconds, done = time_naive_loop(store, sample)
-    store.dispose()
+    copies.discard(store)
     scaled = seconds * figures[f"sweep_{label}_rows"] / max(done, 1)
     figures[f"naive_{label}_s_scaled"] = round(scaled, 1)
     figures[f"naive_vs_sweep_ratio_{label}"] = round(scaled / figures[f"sweep_{label}_s"], 1)
@@ -292,6 +311,7 @@ def main() -> None:
     parser.add_argument("--overdue", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000, help="rows timed for the naive loop, then scaled")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="sweeps and bare UPDATEs timed, by turns (median)")
     parser.add_argument(
         "--layout",
         choices=("placed", "scattered"),
@@ -304,13 +324,13 @@ def main() -> None:
         started = time.perf_counter()
         sqlite = SqliteCopies(args.orders, args.overdue, Path(folder), args.layout)
         print(f"built the SQLite store in {time.perf_counter() - started:.1f} s", flush=True)
-        figures |= measure(sqlite, args.sample, "sqlite")
+        figures |= measure(sqlite, args.sample, "sqlite", args.runs)
     if not args.skip_postgres:
         started = time.perf_counter()
         postgres = PostgresCopies(args.orders, args.overdue, args.layout)
         print(f"built the PostgreSQL store in {time.perf_counter() - started:.1f} s", flush=True)
         try:
-            figures |= measure(postgres, args.sample, "postgres")
+            figures |= measure(postgres, args.sample, "postgres", args.runs)
         finally:
             postgres.drop_all()
     print(json.dumps(figures))

@@ -31,6 +31,9 @@ SQLITE_BUSY_TIMEOUT_S = 30
 #: the orders indexes and with 2 MB re-read them from the OS for every page (the UPDATE of 100,000 orders
 #: took 2.7 s, with 64 MB 1.7 s).
 SQLITE_CACHE_MB = 64
+#: SQLite's default: a commit that leaves the write-ahead log longer than this copies it into the file.
+SQLITE_AUTOCHECKPOINT_PAGES = 1000
+_CHECKPOINT_DEFERRED = "kopra_checkpoint_deferred"
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -45,6 +48,11 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024}")
         cursor.close()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):  # Store.checkpoint_at_end: back to SQLite's default
+        if record.info.pop(_CHECKPOINT_DEFERRED, False):
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -119,6 +127,7 @@ class Store:
         self._joined: ContextVar[Session | None] = ContextVar(f"kopra-store-{id(self)}", default=None)
         # Re-entrant: a thread that nests a second write transaction meets SQLite's own lock, as before.
         self._writers: AbstractContextManager[Any] = threading.RLock() if self.backend == "sqlite" else nullcontext()
+        self._deferring: ContextVar[bool] = ContextVar(f"kopra-checkpoint-{id(self)}", default=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -135,6 +144,8 @@ class Store:
         with self._writers:
             session = self._write_sessions()
             try:
+                if self._deferring.get():
+                    self._defer_checkpoint(session)
                 yield session
                 session.commit()
             except BaseException:
@@ -142,6 +153,35 @@ class Store:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def checkpoint_at_end(self) -> Iterator[None]:
+        """SQLite: write transactions begun in this block (on this thread) leave their pages in the
+        write-ahead log, which is copied into the database file once, when the block ends (a passive
+        checkpoint: it waits for nobody). Without it each commit that left the log over 1,000 pages
+        copied its own: a sweep's batches, which rewrite the same index pages, each copied them again
+        (bench/deadline_sweep.py). Another writer's commit meanwhile may do that copy instead. Other
+        databases: nothing changes."""
+        if self.backend != "sqlite":
+            yield
+            return
+        token = self._deferring.set(True)
+        try:
+            yield
+        finally:
+            self._deferring.reset(token)
+            raw = self.engine.raw_connection()  # outside any transaction: a checkpoint refuses to run in one
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.close()
+            finally:
+                raw.close()
+
+    def _defer_checkpoint(self, session: Session) -> None:
+        connection = session.connection()
+        connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        connection.info[_CHECKPOINT_DEFERRED] = True  # the pool's checkin puts the default back
 
     @contextmanager
     def one_unit_of_work(self) -> Iterator[Session]:

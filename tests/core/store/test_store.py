@@ -280,6 +280,44 @@ def test_a_sqlite_reader_does_not_wait_for_a_writer(tmp_path, now):
     store.dispose()
 
 
+def test_sqlite_commits_inside_checkpoint_at_end_leave_the_file_alone_until_the_block_ends(tmp_path):
+    """Each commit of 2,000 pages stays in the write-ahead log inside the block (the file does not
+    grow), is copied into the file once when the block ends, and the connections lent inside it go
+    back to SQLite's default: the next large commit outside copies its pages at once."""
+    path = tmp_path / "k.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    with store.transaction() as session:
+        session.execute(text("CREATE TABLE filler (body BLOB)"))
+    size = path.stat().st_size
+
+    def fill() -> None:
+        with store.transaction() as session:
+            session.execute(text("INSERT INTO filler VALUES (randomblob(8000))"), [{}] * 1000)
+
+    with store.checkpoint_at_end():
+        fill()
+        fill()
+        assert path.stat().st_size == size
+    grown = path.stat().st_size
+    assert grown > size + 15_000_000
+    fill()
+    assert path.stat().st_size > grown + 7_000_000
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    store.dispose()
+
+
+def test_checkpoint_at_end_changes_nothing_a_unit_of_work_does(store, now):
+    with store.checkpoint_at_end():
+        with store.transaction() as session:
+            make_company(session, now)
+        with pytest.raises(RuntimeError), store.transaction() as session:
+            make_company(session, now, code="ROLLED")
+            raise RuntimeError("rolled back")
+    with store.reading() as session:
+        assert [c.company_code for c in session.scalars(select(Company))] == ["ACME01"]
+
+
 def test_the_migrations_build_exactly_the_schema_the_models_describe(store):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
