@@ -6,18 +6,23 @@
   stages, the status counts and the counts behind fulfilment health (the status is in the key, so
   completed, rejected and auto-cancelled orders are the rows of those statuses);
 - `daily_products`: completed lines per company, warehouse, local completion day and product: units
-  and revenue (top products).
+  and revenue (top products);
+- `daily_waits`: accepted orders per company, warehouse, local placing day and minute of their time
+  to accept (`orders.accept_wait_us`): where the median time to accept is found.
 
-At 1,000,000 orders a year of them is about 365 rows per warehouse (a few thousand per product), so
-a 365-day dashboard sums thousands of rows instead of scanning a million orders and 2.7 M lines.
+At 1,000,000 orders a year of them is about 365 rows per warehouse (a few thousand per product, up
+to a few hundred per wait minute), so a 365-day dashboard sums thousands of rows instead of scanning
+a million orders and 2.7 M lines.
 
 Every figure kept here is a count or a sum: a period's figure is the sum of its days', exactly. The
-one figure that is not additive, the median time to accept, is not kept: the Dashboard reads it from
-the raw `orders` (a narrow query: two timestamps of the period's accepted orders, which the table's
-time order lets DuckDB find by its per-block min/max). An exact median of a period needs every value
-of it, so anything stored per day that merges exactly (a sorted list per day, a count per distinct
-wait) would hold as many values as the orders themselves; a histogram would make it approximate.
-Distinct counts do not arise: every count is of orders, and an order is one row of `orders`.
+one figure of the Dashboard that is not additive, the median time to accept, is found in two steps
+(core.analytics.dashboard.query_median_us_to_accept): the period's count per wait minute, summed from
+`daily_waits`, says which minute holds the middle order(s) and how many waits lie below it; then only
+that minute's waits are read from `orders`, by a filter over one stored column. The result is exact
+(the same as the median of every wait: the reference tests compare them). Before, the median of
+every wait of the period was computed: at 10 M orders a 365-day median read 9.4 M waits and took
+about 300 ms, most of a 370 ms Dashboard. Distinct counts do not arise: every count is of orders,
+and an order is one row of `orders`.
 
 How the tables stay current: a rebuild builds them whole from the raw tables (`build_daily`). A
 sync adds to each group (company, warehouse, day) what its batch changed there (`remember_before`,
@@ -57,10 +62,19 @@ CREATE TABLE daily_placed (         -- orders per company, warehouse, local plac
 CREATE TABLE daily_products (       -- completed lines per company, warehouse, local completion day, product
     company_id BIGINT, warehouse_id BIGINT, day DATE, product_id BIGINT, units BIGINT, revenue BIGINT
 );
+CREATE TABLE daily_waits (          -- accepted orders per company, warehouse, local placing day and wait minute
+    company_id BIGINT, warehouse_id BIGINT, day DATE, wait_minute BIGINT, orders BIGINT
+);
 """
 
+#: The minute of an order's time to accept (`orders.accept_wait_us`) that `daily_waits` counts it in.
+#: Integer division keeps the order of the waits: every wait of a minute is above every wait of the
+#: minutes below it, so the n-th wait of a period is the right one in its minute.
+WAIT_MINUTE = "orders.accept_wait_us // 60000000"
+
 #: Each daily table: the raw table it sums, its day column there, and its figures (the one definition
-#: of each, for the rebuild and the sync alike). Keys are company_id, warehouse_id, day (+ `extra`);
+#: of each, for the rebuild and the sync alike). Keys are company_id, warehouse_id, day (+ `extra`, an
+#: expression over the raw table);
 #: `count` is the figure that says whether the group has any row at all (none for daily_products,
 #: whose groups only ever grow).
 _DAILY: dict[str, dict[str, str]] = {
@@ -79,7 +93,7 @@ _DAILY: dict[str, dict[str, str]] = {
         "source": "orders",
         "day": "placed_day",
         "where": "true",
-        "extra": "status",
+        "extra": "orders.status",
         "figures": """count(*), count(accepted_at), count(packed_at), count(shipped_at), count(delivered_at),
             count(*) FILTER (WHERE status = 'CANCELLED' AND failure_kind = 'CANCELLED_BY_SYSTEM'),
             count(*) FILTER (WHERE packed_at <= pack_deadline),
@@ -92,8 +106,16 @@ _DAILY: dict[str, dict[str, str]] = {
         "source": "sales_lines",
         "day": "completed_day",
         "where": "true",
-        "extra": "product_id",
+        "extra": "sales_lines.product_id",
         "figures": "coalesce(sum(quantity), 0), coalesce(sum(line_total), 0)",
+    },
+    "daily_waits": {
+        "count": "orders",
+        "source": "orders",
+        "day": "placed_day",
+        "where": "accept_wait_us IS NOT NULL",
+        "extra": WAIT_MINUTE,
+        "figures": "count(*)",
     },
 }
 
@@ -103,7 +125,7 @@ def _summed(name: str, where: str = "true", *, rows: str | None = None) -> str:
     table's columns, e.g. some orders as they were before a sync), for the rows `where` keeps."""
     spec = _DAILY[name]
     source = spec["source"]
-    extra = f", {source}.{spec['extra']}" if spec["extra"] else ""
+    extra = f", {spec['extra']}" if spec["extra"] else ""
     table = f"{rows} AS {source}" if rows else source
     return f"""
         SELECT {source}.company_id, {source}.warehouse_id, {source}.{spec["day"]}{extra}, {spec["figures"]}
@@ -140,6 +162,7 @@ _COLUMNS: dict[str, tuple[list[str], list[str]]] = {
         list(PLACED_FIGURES),
     ),
     "daily_products": (["company_id", "warehouse_id", "day", "product_id"], ["units", "revenue"]),
+    "daily_waits": (["company_id", "warehouse_id", "day", "wait_minute"], ["orders"]),
 }
 
 
@@ -149,7 +172,7 @@ def build_daily(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"INSERT INTO {name} {_summed(name)} ORDER BY 1, 3, 2")
 
 
-#: The columns of `orders` the figures of daily_completed and daily_placed read (and `id`).
+#: The columns of `orders` the figures of daily_completed, daily_placed and daily_waits read (and `id`).
 ORDER_FIGURE_INPUTS = (
     "id",
     "company_id",
@@ -170,6 +193,7 @@ ORDER_FIGURE_INPUTS = (
     "delivery_deadline",
     "has_complaint",
     "refund_amount",
+    "accept_wait_us",
 )
 
 
@@ -191,7 +215,7 @@ def add_changes(con: duckdb.DuckDBPyConnection, after: str, new_lines: str) -> N
     batch left them in `orders`) and loses them as they were (`remember_before`); `daily_products`
     gains the lines in the table `new_lines` (those the sync inserted, with sales_lines' columns)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE touched_after AS {after}")
-    for name in ("daily_completed", "daily_placed"):
+    for name in ("daily_completed", "daily_placed", "daily_waits"):
         keys, figures = _COLUMNS[name]
         both = f"""
             SELECT * FROM ({_summed(name, rows="touched_after")}) AS a({", ".join(keys + figures)})

@@ -44,8 +44,9 @@ from core.errors import DomainError
 from core.i18n import _
 
 #: The tables' version: a slot or pointer of another version is rebuilt by the next sync (5: payouts on
-#: sales_lines; 6: the daily figures of core.analytics.daily; 7: orders and lines laid out by company).
-SCHEMA_VERSION = 7
+#: sales_lines; 6: the daily figures of core.analytics.daily; 7: orders and lines laid out by company;
+#: 8: each order's time to accept and daily_waits).
+SCHEMA_VERSION = 8
 SLOTS = ("a", "b")
 POINTER_NAME = "CURRENT.json"
 LOCK_NAME = "writer.lock"

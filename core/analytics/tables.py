@@ -60,6 +60,7 @@ CREATE TABLE orders (
     utc_offset_min INTEGER,        -- the warehouse's offset: local = UTC + offset
     placed_day DATE,               -- local date of placed_at at the warehouse
     completed_day DATE,            -- local date of completed_at at the warehouse
+    accept_wait_us BIGINT,         -- accepted_at - placed_at in microseconds (the median time to accept)
     has_complaint BOOLEAN, refund_amount BIGINT, refunded_at TIMESTAMP,
     payout_id BIGINT, payout_status VARCHAR, payout_amount BIGINT, payout_paid_at TIMESTAMP,
     payout_reference VARCHAR       -- the bank's transfer reference, once paid
@@ -111,6 +112,7 @@ ORDER_TABLE_COLUMNS = (
     "utc_offset_min",
     "placed_day",
     "completed_day",
+    "accept_wait_us",
     "has_complaint",
     "refund_amount",
     "refunded_at",
@@ -127,6 +129,7 @@ _PREPARED_ORDERS = f"""
            w.utc_offset_min AS utc_offset_min,
            CAST(o.placed_at + to_minutes(coalesce(w.utc_offset_min, 0)) AS DATE) AS placed_day,
            CAST(o.completed_at + to_minutes(coalesce(w.utc_offset_min, 0)) AS DATE) AS completed_day,
+           epoch_us(o.accepted_at) - epoch_us(o.placed_at) AS accept_wait_us,
            c.order_id IS NOT NULL AS has_complaint,
            r.amount AS refund_amount, r.created_at AS refunded_at,
            p.id AS payout_id, p.status AS payout_status, p.amount AS payout_amount, p.paid_at AS payout_paid_at,
