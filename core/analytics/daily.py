@@ -7,18 +7,18 @@
   completed, rejected and auto-cancelled orders are the rows of those statuses);
 - `daily_products`: completed lines per company, warehouse, local completion day and product: units
   and revenue (top products);
-- `daily_waits`: accepted orders per company, warehouse, local placing day and minute of their time
-  to accept (`orders.accept_wait_us`): where the median time to accept is found.
+- `daily_waits`: accepted orders per company, warehouse, local placing day and band of five minutes
+  of their time to accept (`orders.accept_wait_us`): where the median time to accept is found.
 
 At 1,000,000 orders a year of them is about 365 rows per warehouse (a few thousand per product, up
-to a few hundred per wait minute), so a 365-day dashboard sums thousands of rows instead of scanning
+to a few hundred per wait band), so a 365-day dashboard sums thousands of rows instead of scanning
 a million orders and 2.7 M lines.
 
 Every figure kept here is a count or a sum: a period's figure is the sum of its days', exactly. The
 one figure of the Dashboard that is not additive, the median time to accept, is found in two steps
-(core.analytics.dashboard.query_median_us_to_accept): the period's count per wait minute, summed from
-`daily_waits`, says which minute holds the middle order(s) and how many waits lie below it; then only
-that minute's waits are read from `orders`, by a filter over one stored column. The result is exact
+(core.analytics.dashboard.query_median_us_to_accept): the period's count per wait band, summed from
+`daily_waits`, says which band holds the middle order(s) and how many waits lie below it; then only
+that band's waits are read from `orders`, by a filter over one stored column. The result is exact
 (the same as the median of every wait: the reference tests compare them). Before, the median of
 every wait of the period was computed: at 10 M orders a 365-day median read 9.4 M waits and took
 about 300 ms, most of a 370 ms Dashboard. Distinct counts do not arise: every count is of orders,
@@ -62,15 +62,30 @@ CREATE TABLE daily_placed (         -- orders per company, warehouse, local plac
 CREATE TABLE daily_products (       -- completed lines per company, warehouse, local completion day, product
     company_id BIGINT, warehouse_id BIGINT, day DATE, product_id BIGINT, units BIGINT, revenue BIGINT
 );
-CREATE TABLE daily_waits (          -- accepted orders per company, warehouse, local placing day and wait minute
-    company_id BIGINT, warehouse_id BIGINT, day DATE, wait_minute BIGINT, orders BIGINT
+CREATE TABLE daily_waits (          -- accepted orders per company, warehouse, local placing day and wait band
+    company_id BIGINT, warehouse_id BIGINT, day DATE, wait_band BIGINT, orders BIGINT
 );
 """
 
-#: The minute of an order's time to accept (`orders.accept_wait_us`) that `daily_waits` counts it in.
-#: Integer division keeps the order of the waits: every wait of a minute is above every wait of the
-#: minutes below it, so the n-th wait of a period is the right one in its minute.
-WAIT_MINUTE = "orders.accept_wait_us // 60000000"
+#: The width of a wait band of `daily_waits`: five minutes of an order's time to accept. At 10 M orders
+#: a band of one minute kept 998,060 rows (7.4 ms to sum a year of them), of five 271,903 (2.0 ms);
+#: reading the middle band's waits costs the same either way (a pass over one column, 17 ms).
+WAIT_BAND_US = 5 * 60_000_000
+
+#: The band of an order's time to accept (`orders.accept_wait_us`) that `daily_waits` counts it in.
+#: Integer division keeps the order of the waits (every wait of a band is above every wait of the
+#: bands below it), so the n-th wait of a period is the right one of its band. It rounds toward
+#: zero: band 0 holds the waits shorter than a band either way (a negative one is a clock's error).
+WAIT_BAND = f"orders.accept_wait_us // {WAIT_BAND_US}"
+
+
+def wait_range(first: int, last: int) -> tuple[int, int]:
+    """The least and the greatest wait in microseconds of the bands `first` to `last` (WAIT_BAND): a
+    filter on the stored waits themselves reads them at twice the speed of one on their band."""
+    least = first * WAIT_BAND_US if first > 0 else (first - 1) * WAIT_BAND_US + 1
+    greatest = (last + 1) * WAIT_BAND_US - 1 if last >= 0 else last * WAIT_BAND_US
+    return least, greatest
+
 
 #: Each daily table: the raw table it sums, its day column there, and its figures (the one definition
 #: of each, for the rebuild and the sync alike). Keys are company_id, warehouse_id, day (+ `extra`, an
@@ -114,7 +129,7 @@ _DAILY: dict[str, dict[str, str]] = {
         "source": "orders",
         "day": "placed_day",
         "where": "accept_wait_us IS NOT NULL",
-        "extra": WAIT_MINUTE,
+        "extra": WAIT_BAND,
         "figures": "count(*)",
     },
 }
@@ -162,7 +177,7 @@ _COLUMNS: dict[str, tuple[list[str], list[str]]] = {
         list(PLACED_FIGURES),
     ),
     "daily_products": (["company_id", "warehouse_id", "day", "product_id"], ["units", "revenue"]),
-    "daily_waits": (["company_id", "warehouse_id", "day", "wait_minute"], ["orders"]),
+    "daily_waits": (["company_id", "warehouse_id", "day", "wait_band"], ["orders"]),
 }
 
 

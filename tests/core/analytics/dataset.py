@@ -485,7 +485,7 @@ TABLES = {
     "daily_completed": "SELECT * FROM daily_completed ORDER BY company_id, warehouse_id, day",
     "daily_placed": "SELECT * FROM daily_placed ORDER BY company_id, warehouse_id, day, status",
     "daily_products": "SELECT * FROM daily_products ORDER BY company_id, warehouse_id, day, product_id",
-    "daily_waits": "SELECT * FROM daily_waits ORDER BY company_id, warehouse_id, day, wait_minute",
+    "daily_waits": "SELECT * FROM daily_waits ORDER BY company_id, warehouse_id, day, wait_band",
 }
 
 

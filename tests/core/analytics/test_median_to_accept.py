@@ -1,7 +1,7 @@
 """The median time to accept, found through `daily_waits` (core.analytics.dashboard), equals DuckDB's
 `median` over every wait of the period, to the last bit: odd and even counts, many orders in one
-minute, the middle pair split over two minutes, negative and multi-day waits, one warehouse, no
-accepted order at all. Built on a bare snapshot schema (no store) so that many shapes are cheap."""
+band, the middle pair split over two bands, waits at a band's edges, negative and multi-day waits,
+one warehouse, no accepted order at all. Built on a bare snapshot schema (no store) so that many shapes are cheap."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
-from core.analytics.daily import build_daily
+from core.analytics.daily import WAIT_BAND_US, build_daily, wait_range
 from core.analytics.dashboard import query_median_us_to_accept
 from core.analytics.scope import Period, Scope
 from core.analytics.tables import SCHEMA_SQL
 
 START = date(2026, 1, 1)
 MINUTE_US = 60_000_000
+BAND = WAIT_BAND_US
 
 
 def snapshot(orders: list[tuple[int, int, date, int | None]]) -> duckdb.DuckDBPyConnection:
@@ -54,11 +55,11 @@ def random_wait(rng: random.Random) -> int | None:
     if shape < 0.1:
         return None  # not accepted
     if shape < 0.4:
-        return 7 * MINUTE_US + rng.randrange(MINUTE_US)  # crowds into one minute
+        return 7 * BAND + rng.randrange(BAND)  # crowds into one band
     if shape < 0.45:
-        return rng.choice([0, -rng.randrange(1, 5 * MINUTE_US)])  # clocks that disagree
+        return rng.choice([0, -rng.randrange(1, 3 * BAND)])  # clocks that disagree
     if shape < 0.5:
-        return 12 * MINUTE_US  # the very same wait, many times
+        return rng.choice([12 * BAND, 12 * BAND - 1, BAND - 1, -BAND, -BAND + 1])  # edges, many times
     return int(rng.expovariate(1 / (3 * 3_600_000_000)))  # up to days
 
 
@@ -83,13 +84,27 @@ def test_the_median_equals_the_median_of_every_wait(seed):
     ("waits", "median_us"),
     [
         ([5 * MINUTE_US], 5 * MINUTE_US),
-        ([MINUTE_US - 1, MINUTE_US], MINUTE_US - 0.5),  # the middle pair in two minutes
-        ([1, 2, 3, 10 * MINUTE_US], 2.5),  # both in the first minute
+        ([BAND - 1, BAND], BAND - 0.5),  # the middle pair in two bands
+        ([1, 2, 3, 10 * MINUTE_US], 2.5),  # both in the first band
         ([3, 1, 2], 2),
-        ([-MINUTE_US * 2, -1, 4 * MINUTE_US], -1),
+        ([-BAND * 2, -1, 4 * BAND], -1),  # a negative wait in band 0
+        ([-BAND * 3, -BAND, 4 * BAND], -BAND),  # and in band -1
+        ([-BAND - 1, 2 * BAND - 1, 2 * BAND], 2 * BAND - 1),
         ([None, None], None),
     ],
 )
 def test_known_medians(waits, median_us):
     con = snapshot([(1, 10, START, wait) for wait in waits])
     assert query_median_us_to_accept(con, Scope(1), Period(START, START)) == median_us
+
+
+@pytest.mark.parametrize("band", [-3, -1, 0, 1, 7])
+def test_a_bands_range_holds_exactly_its_waits(band):
+    """wait_range inverts the band's integer division, which rounds toward zero (band 0 is twice as wide)."""
+    least, greatest = wait_range(band, band)
+    con = duckdb.connect()
+    bands = con.execute(
+        "SELECT w // $width FROM (VALUES ($l - 1), ($l), ($g), ($g + 1)) AS t(w)",
+        {"width": WAIT_BAND_US, "l": least, "g": greatest},
+    ).fetchall()
+    assert [b for (b,) in bands] == [band - 1, band, band, band + 1]
