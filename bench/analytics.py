@@ -451,6 +451,19 @@ def raw_funnel_health(con, scope: Scope, period: Period):
     return dashboard_module.funnel_health_of(counts, status_counts, row[11])
 
 
+def raw_median_us_to_accept(con, scope: Scope, period: Period) -> float | None:
+    """The median time to accept as it was read before daily_waits: DuckDB's median of every wait."""
+    where, params = scope.where()
+    params.update(s=period.start, e=period.end)
+    return con.execute(
+        f"""
+        SELECT median(CAST(accept_wait_us AS DOUBLE)) FROM orders
+        WHERE {where} AND placed_day BETWEEN $s AND $e AND accept_wait_us IS NOT NULL
+    """,
+        params,
+    ).fetchone()[0]
+
+
 def raw_top_products(con, scope: Scope, period: Period, limit: int = 10) -> list[ProductSales]:
     where, params = scope.where("l")
     params.update(cs=period.start, ce=period.end, n=limit)
@@ -533,8 +546,10 @@ def daily_against_raw(store, analytics, actor, period: Period, runs: int) -> dic
             raw_ms, raw_result = median_ms(lambda fn=raw: fn(con, scope, period), runs)
             assert daily_result == raw_result, (name, daily_result, raw_result)
             timings[name.removeprefix("query_")] = (daily_ms, raw_ms)
-        median, _ = median_ms(lambda: dashboard_module.query_median_us_to_accept(con, scope, period), runs)
-        timings["funnel_health.median"] = (median, float("nan"))
+        median, by_bands = median_ms(lambda: dashboard_module.query_median_us_to_accept(con, scope, period), runs)
+        every, of_every = median_ms(lambda: raw_median_us_to_accept(con, scope, period), runs)
+        assert by_bands == of_every, (by_bands, of_every)
+        timings["funnel_health.median"] = (median, every)
         needs, _ = median_ms(lambda: query_needs_action(con, scope), runs)
         timings["needs_action"] = (needs, needs)
 
@@ -690,12 +705,10 @@ def main() -> int:
             )
             print(f"  {'query':<22}{'daily':>10}{'raw rows':>10}{'ratio':>8}")
             for name, (daily_ms, raw_ms) in daily_against_raw(store, analytics, actor, span, args.runs).items():
-                ratio = f"{raw_ms / daily_ms:>7.1f}x" if raw_ms == raw_ms else ""  # NaN: no raw counterpart
-                print(f"  {name:<22}{daily_ms:>10.2f}{raw_ms:>10.2f}{ratio}")
+                print(f"  {name:<22}{daily_ms:>10.2f}{raw_ms:>10.2f}{raw_ms / daily_ms:>7.1f}x")
                 key = name.replace(" ", "_").replace(".", "_")
                 figures[f"dashboard_{days}d_{key}_ms"] = round(daily_ms, 2)
-                if raw_ms == raw_ms:
-                    figures[f"dashboard_{days}d_{key}_raw_ms"] = round(raw_ms, 2)
+                figures[f"dashboard_{days}d_{key}_raw_ms"] = round(raw_ms, 2)
             figures[f"dashboard_{days}d_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_ms")
             figures[f"dashboard_{days}d_raw_ms_{tag}"] = figures.pop(f"dashboard_{days}d_whole_dashboard_raw_ms")
 
