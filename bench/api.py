@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,9 @@ def an_order(rng: random.Random, buyers: list[str], shelves: dict) -> tuple[str,
     return rng.choice(buyers), {"seller": seller, "warehouse": warehouse, "lines": lines}
 
 
-def figures(latencies: list[float], errors: int, seconds: float) -> dict[str, Any]:
+def figures(latencies: list[float], errors: Counter, seconds: float) -> dict[str, Any]:
+    """Orders a second and latency percentiles of the orders placed; `errors` counts the others by what
+    came back (an HTTP status, 0 for a failed connection, or the refusal's class in-process)."""
     ordered = sorted(latencies) or [0.0]
 
     def pick(q: float) -> float:
@@ -157,7 +160,8 @@ def figures(latencies: list[float], errors: int, seconds: float) -> dict[str, An
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p95_ms": round(pick(0.95), 1),
         "p99_ms": round(pick(0.99), 1),
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(sorted(errors.items(), key=str)),
         "orders": len(latencies),
     }
 
@@ -215,21 +219,20 @@ class Connection:
 
 async def _load(url: str, token: str, buyers, shelves, clients: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
-    errors = 0
+    errors: Counter = Counter()
     stop_at = time.perf_counter() + seconds
     host, port = url.removeprefix("http://").split(":")
 
     async def client(index: int) -> None:
-        nonlocal errors
         rng = random.Random(index)
         connection = Connection(host, int(port), token)
         while time.perf_counter() < stop_at:
             buyer, body = an_order(rng, buyers, shelves)
             started = time.perf_counter()
-            if await connection.place(buyer, body) == 201:
+            if (status := await connection.place(buyer, body)) == 201:
                 latencies.append(time.perf_counter() - started)
             else:
-                errors += 1
+                errors[status] += 1
         connection.close()
 
     began = time.perf_counter()
@@ -244,11 +247,12 @@ async def _at_rate(url: str, token: str, buyers, shelves, rate: float, seconds: 
     idle: list[Connection] = []
     room = asyncio.Semaphore(MAX_CONNECTIONS)
     latencies: list[float] = []
-    errors = shed = 0
+    errors: Counter = Counter()
+    shed = 0
     rng = random.Random(7)
 
     async def one(due: float) -> None:
-        nonlocal errors, shed
+        nonlocal shed
         buyer, body = an_order(rng, buyers, shelves)
         async with room:
             connection = idle.pop() if idle else Connection(host, int(port), token)
@@ -258,7 +262,7 @@ async def _at_rate(url: str, token: str, buyers, shelves, rate: float, seconds: 
             elif status == 503:  # the API shed it (KOPRA_API_MAX_IN_FLIGHT): not placed, not retried here
                 shed += 1
             else:
-                errors += 1
+                errors[status] += 1
             idle.append(connection)  # a closed one opens again on its next request
 
     began = time.perf_counter()
@@ -303,7 +307,7 @@ def over_http(url: str, token: str, buyers, shelves, args, env: dict[str, str], 
 
 def in_process(store: Store, buyers, shelves, clients: int, seconds: float) -> dict[str, float]:
     latencies: list[float] = []
-    errors = [0]
+    errors: Counter = Counter()
     stop_at = time.perf_counter() + seconds
     lock = threading.Lock()
 
@@ -321,9 +325,9 @@ def in_process(store: Store, buyers, shelves, clients: int, seconds: float) -> d
                     lines=[OrderLine(line["sku"], line["quantity"]) for line in body["lines"]],
                     now=datetime.now(UTC),
                 )
-            except DomainError:
+            except DomainError as refused:
                 with lock:
-                    errors[0] += 1
+                    errors[type(refused).__name__] += 1
                 continue
             with lock:
                 latencies.append(time.perf_counter() - started)
@@ -335,7 +339,7 @@ def in_process(store: Store, buyers, shelves, clients: int, seconds: float) -> d
         thread.start()
     for thread in threads:
         thread.join()
-    result = figures(latencies, errors[0], time.perf_counter() - began)
+    result = figures(latencies, errors, time.perf_counter() - began)
     return result | cpu_per_order(before, cpu_by_role(None), result["orders"])
 
 
