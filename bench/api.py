@@ -201,15 +201,23 @@ class Connection:
 
     async def place(self, buyer: str, body: dict) -> int:
         """POST one order with a new Idempotency-Key: 201 when it was placed (with its number), else the
-        status the API answered (503 when it shed the request), or 0 when the connection failed."""
-        try:
-            status, answer = await self.post(
-                f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
-            )
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            self.close()
-            return 0
-        return 0 if status == 201 and b'"number":"KP-' not in answer else status
+        status the API answered (503 when it shed the request), or 0 when the connection failed.
+
+        A kept-alive connection the server closed while it was idle (uvicorn after 5 s) fails on its
+        next request: sent again once on a new connection, with the same key, as an HTTP client does
+        (the key makes it safe: the order is placed once either way)."""
+        path, payload, key = f"/api/v1/buyers/{buyer}/orders", json.dumps(body).encode(), uuid.uuid4().hex
+        for attempt in (1, 2):
+            reused = self.writer is not None
+            try:
+                status, answer = await self.post(path, payload, key)
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                self.close()
+                if reused and attempt == 1:
+                    continue
+                return 0
+            return 0 if status == 201 and b'"number":"KP-' not in answer else status
+        return 0
 
     def close(self) -> None:
         if self.writer is not None:
