@@ -372,6 +372,7 @@ class Browsing:
     url: str
     quiet_ms: int
     log_path: Path
+    typing_ms: int = 0
 
     def new_page(self) -> Page:
         context = self.browser.new_context(viewport=VIEWPORT)
@@ -400,8 +401,11 @@ def login_form(page: Page, url: str) -> None:
 
 
 def log_in(browsing: Browsing, page: Page) -> Timing:
-    """Log in as the demo Product Manager: milliseconds from the click to the Dashboard settled."""
+    """Log in as the demo Product Manager: milliseconds from the click to the Dashboard settled. The
+    form is filled at once, then the click waits --typing-ms (default 0) as a person's typing would."""
     login_form(page, browsing.url)
+    if browsing.typing_ms:
+        page.wait_for_timeout(browsing.typing_ms)
     offset = browsing.log_path.stat().st_size
     timing = browsing.timed(page, DASHBOARD.landmarks, page.get_by_role("button", name="Log in").click)
     # The session cookie comes a moment later; work done before it could be lost in its arrival.
@@ -636,7 +640,7 @@ def measure(args: argparse.Namespace, folder: Path, samples: Samples, memory: di
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             try:
-                browsing = Browsing(browser, f"http://127.0.0.1:{port}", args.quiet_ms, log_path)
+                browsing = Browsing(browser, f"http://127.0.0.1:{port}", args.quiet_ms, log_path, args.typing_ms)
                 print("measuring: logins", flush=True)
                 measure_logins(browsing, args.tries, samples)
                 measure_logins_warm(browsing, args.tries, samples)
@@ -662,6 +666,9 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=0, help="bulk orders added to the demo (default 0)")
     parser.add_argument("--demo-days", type=int, default=180, help="days of demo history (default 180)")
     parser.add_argument("--quiet-ms", type=int, default=300, help="how long settled must hold (default 300)")
+    parser.add_argument(
+        "--typing-ms", type=int, default=0, help="wait before clicking Log in, as a person typing (default 0)"
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print("Needs Debian's chromium (/usr/bin/chromium); nothing measured.")
@@ -678,6 +685,7 @@ def main() -> int:
         "goals": met,
         "tries": args.tries,
         "reruns": args.reruns,
+        "typing_ms": args.typing_ms,
         "orders": args.orders,
         "date": date.today().isoformat(),
         "load_average": round(os.getloadavg()[0], 2),

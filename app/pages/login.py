@@ -11,6 +11,7 @@ import streamlit as st
 from app import session
 from app.bootstrap import get_settings, get_store
 from app.ui import language
+from app.ui.charts import preload_chart_library
 from core.accounts import policy
 from core.accounts.login import login as log_in
 from core.clock import utc_now
@@ -44,3 +45,4 @@ st.caption(
         "Problems? Contact your Relationship Manager or Mandiri Call 14000."
     )
 )
+preload_chart_library()

@@ -62,6 +62,20 @@ def test_every_response_carries_the_security_headers(running_app, page):
     expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()  # and the app still works under it
 
 
+def test_the_login_page_loads_the_chart_library_within_the_security_policy(running_app, page):
+    """The preload script (app/server.py) is allowed by the page's own policy and fetches Plotly's chunk
+    before anyone logs in."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Security Policy" in message.text else None)
+    page.goto(running_app.url)
+    expect(page.get_by_role("textbox", name="Company ID")).to_be_visible()
+    page.wait_for_function(
+        """() => ['/preload/charts.js', '/static/js/PlotlyChart.'].every(
+            part => performance.getEntriesByType('resource').some(e => e.name.includes(part) && e.responseEnd > 0))"""
+    )
+    assert refused == []
+
+
 def _get(url: str) -> tuple[int, dict | str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
