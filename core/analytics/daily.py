@@ -230,7 +230,7 @@ def add_changes(con: duckdb.DuckDBPyConnection, after: str, new_lines: str) -> N
     batch left them in `orders`) and loses them as they were (`remember_before`); `daily_products`
     gains the lines in the table `new_lines` (those the sync inserted, with sales_lines' columns)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE touched_after AS {after}")
-    for name in ("daily_completed", "daily_placed", "daily_waits"):
+    for name in (name for name, spec in _DAILY.items() if spec["source"] == "orders"):
         keys, figures = _COLUMNS[name]
         both = f"""
             SELECT * FROM ({_summed(name, rows="touched_after")}) AS a({", ".join(keys + figures)})
